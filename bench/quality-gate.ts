@@ -1,0 +1,94 @@
+/**
+ * Issue 2's benchmark, as ratios measured in one run (the machine is shared and noisy):
+ * cold start of the action bundle against a bare `node -e 0`, gate + render of 10,000
+ * metrics, and the bundle sizes.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { evaluateGate } from '../src/core/gate/evaluate.js';
+import { buildGateReport } from '../src/core/gate/report.js';
+import { parseRules } from '../src/core/gate/rules.js';
+import { parseMetrics } from '../src/core/metrics/load.js';
+import { renderMarkdown } from '../src/core/report/render/markdown.js';
+
+export interface BenchRow {
+  name: string;
+  value: number;
+  unit: string;
+  goal: string;
+  met: boolean;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+function timeCommand(args: string[], env: Record<string, string>): number {
+  const started = performance.now();
+  const result = spawnSync(process.execPath, args, { env: { ...process.env, ...env }, stdio: 'ignore' });
+  if (result.status !== 0) throw new Error(`node ${args.join(' ')} exited ${result.status}`);
+  return performance.now() - started;
+}
+
+function coldStart(root: string): BenchRow[] {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-'));
+  const metrics = path.join(dir, 'metrics.json');
+  writeFileSync(metrics, JSON.stringify({ accuracy: 0.91, f1: 0.8, loss: 0.2 }));
+  const env = {
+    INPUT_METRICS: metrics,
+    INPUT_BASELINE: 'none',
+    'INPUT_FAIL-ON-VERDICT': 'true',
+    GITHUB_OUTPUT: path.join(dir, 'out'),
+    GITHUB_STEP_SUMMARY: path.join(dir, 'summary'),
+    RUNNER_TEMP: dir,
+  };
+  const bare: number[] = [];
+  const action: number[] = [];
+  for (let i = 0; i < 21; i++) {
+    bare.push(timeCommand(['-e', '0'], {}));
+    action.push(timeCommand([path.join(root, 'dist/quality-gate/index.js')], env));
+  }
+  const ratio = median(action) / median(bare);
+  return [
+    { name: 'cold start: node -e 0 (median of 21)', value: median(bare), unit: 'ms', goal: '', met: true },
+    { name: 'cold start: quality-gate action, real run (median of 21)', value: median(action), unit: 'ms', goal: '', met: true },
+    { name: 'cold start ratio action / bare node', value: ratio, unit: '×', goal: '≤ 1.5×', met: ratio <= 1.5 },
+  ];
+}
+
+function gate10k(): BenchRow[] {
+  const candidate: Record<string, number> = {};
+  const baseline: Record<string, number> = {};
+  for (let i = 0; i < 10_000; i++) {
+    baseline[`slice_${i}.recall`] = 0.5 + (i % 400) / 1000;
+    candidate[`slice_${i}.recall`] = 0.5 + ((i * 7) % 400) / 1000;
+  }
+  const started = performance.now();
+  const rules = parseRules('metrics:\n  "*.recall":\n    max_regression: 0.05\n', 'rules.yml');
+  const result = evaluateGate(
+    [parseMetrics(JSON.stringify(candidate), 'json', 'candidate.json')],
+    [parseMetrics(JSON.stringify(baseline), 'json', 'baseline.json')],
+    rules,
+    'baseline.json',
+  );
+  const markdown = renderMarkdown(buildGateReport(result, { key: 'quality-gate' }), { maxLength: 65_536 });
+  const elapsed = performance.now() - started;
+  return [
+    { name: 'gate + render of 10,000 metrics', value: elapsed, unit: 'ms', goal: '< 1000 ms', met: elapsed < 1000 },
+    { name: 'comment length for 10,000 metrics', value: markdown.length, unit: 'chars', goal: '≤ 65,536', met: markdown.length <= 65_536 },
+  ];
+}
+
+function bundleSizes(root: string): BenchRow[] {
+  const dir = path.join(root, 'dist/quality-gate');
+  const size = readdirSync(dir).reduce((sum, file) => sum + statSync(path.join(dir, file)).size, 0);
+  return [{ name: 'dist/quality-gate bundle (all chunks)', value: size / 1e6, unit: 'MB', goal: '≤ 2 MB', met: size <= 2e6 }];
+}
+
+export function benchQualityGate(root: string): BenchRow[] {
+  return [...coldStart(root), ...gate10k(), ...bundleSizes(root)];
+}

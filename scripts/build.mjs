@@ -1,0 +1,178 @@
+/**
+ * Bundles every action (dist/<name>/index.js, + post.js) and the CLI (dist/cli/index.js).
+ *
+ * esbuild rather than ncc: ncc's TypeScript loader forces `module: esnext`, which TypeScript rejects
+ * next to our `moduleResolution: NodeNext`, and it type-checks the whole project on every build.
+ * esbuild reads the `.js` specifiers of NodeNext sources as they are, and with `splitting` each
+ * dynamic `import()` becomes its own chunk that is only read when a run needs it (cold start).
+ * Output is deterministic: content-hashed chunk names, sorted license files, no timestamps.
+ *
+ * Usage: node scripts/build.mjs [--out <dir>] [--entry <name>=<file.ts> ...]
+ *   --entry replaces the default entries (used to try the bundler on a throwaway file).
+ */
+import { build } from 'esbuild';
+import { chmod, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+// CommonJS dependencies call require() for Node built-ins; an ES module has no `require`.
+const ESM_REQUIRE_SHIM =
+  "import { createRequire as __sluiceCreateRequire } from 'node:module';\n" +
+  'const require = __sluiceCreateRequire(import.meta.url);';
+
+async function exists(path) {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Command names from src/inputs (loaded through tsx: the build runs before anything is compiled). */
+async function commandNames() {
+  const { COMMANDS } = await import('tsx/esm/api').then(({ tsImport }) =>
+    tsImport('../src/inputs/index.ts', import.meta.url),
+  );
+  return COMMANDS.map((command) => command.name);
+}
+
+/** [bundle folder, entry file, output base name] for every bundle to build. */
+async function defaultEntries() {
+  const entries = [];
+  for (const name of await commandNames()) {
+    const main = join(ROOT, 'src/entrypoints/actions', `${name}.ts`);
+    if (!(await exists(main)))
+      throw new Error(`missing action entrypoint: ${relative(ROOT, main)}`);
+    entries.push([name, main, 'index']);
+    const post = join(ROOT, 'src/entrypoints/actions', `${name}-post.ts`);
+    if (await exists(post)) entries.push([name, post, 'post']);
+  }
+  entries.push(['cli', join(ROOT, 'src/entrypoints/cli.ts'), 'index']);
+  return entries;
+}
+
+/** The package folder (…/node_modules/<name> or …/node_modules/@scope/name) of a bundled input. */
+function packageDir(input) {
+  const parts = input.split(/[\\/]/);
+  const at = parts.lastIndexOf('node_modules');
+  if (at === -1) return undefined;
+  const width = parts[at + 1]?.startsWith('@') ? 2 : 1;
+  return parts.slice(0, at + 1 + width).join(sep);
+}
+
+async function licenseText(dir) {
+  const files = (await readdir(join(ROOT, dir))).filter((file) =>
+    /^(licen[cs]e|copying|notice)/i.test(file),
+  );
+  const texts = [];
+  for (const file of files.sort())
+    texts.push((await readFile(join(ROOT, dir, file), 'utf8')).trim());
+  return texts.join('\n\n');
+}
+
+/** One licenses.txt per bundle folder: every npm package whose code the bundle carries. */
+async function writeLicenses(folder, inputs) {
+  const dirs = [...new Set(inputs.map(packageDir).filter(Boolean))];
+  const packages = [];
+  for (const dir of dirs) {
+    const pkg = JSON.parse(await readFile(join(ROOT, dir, 'package.json'), 'utf8'));
+    packages.push({
+      name: pkg.name,
+      version: pkg.version,
+      license: pkg.license ?? 'UNKNOWN',
+      text: await licenseText(dir),
+    });
+  }
+  packages.sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : a.version < b.version ? -1 : 1,
+  );
+  const seen = new Set();
+  const blocks = [];
+  for (const pkg of packages) {
+    const key = `${pkg.name}@${pkg.version}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    blocks.push(`${key}\n${pkg.license}\n${pkg.text || '(no license file in the package)'}`);
+  }
+  await writeFile(
+    join(folder, 'licenses.txt'),
+    `${blocks.join('\n\n' + '-'.repeat(72) + '\n\n')}\n`,
+  );
+}
+
+async function bundle(outDir, folder, entries) {
+  const target = join(outDir, folder);
+  await rm(target, { recursive: true, force: true });
+  const result = await build({
+    absWorkingDir: ROOT,
+    entryPoints: Object.fromEntries(entries.map(([, file, base]) => [base, file])),
+    outdir: target,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    minify: true,
+    sourcemap: false,
+    legalComments: 'none',
+    chunkNames: 'chunks/[name]-[hash]',
+    banner: { js: ESM_REQUIRE_SHIM },
+    metafile: true,
+    logLevel: 'warning',
+  });
+  await writeLicenses(target, Object.keys(result.metafile.inputs));
+  return Object.entries(result.metafile.outputs).map(([path, { bytes }]) => [
+    relative(ROOT, join(ROOT, path)),
+    bytes,
+  ]);
+}
+
+function parseArgs(argv) {
+  const options = { out: join(ROOT, 'dist'), entries: undefined };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--out') options.out = join(process.cwd(), argv[++i]);
+    else if (argv[i] === '--entry') {
+      const [name, file] = argv[++i].split('=');
+      (options.entries ??= []).push([name, join(process.cwd(), file), 'index']);
+    } else throw new Error(`unknown argument ${argv[i]}`);
+  }
+  return options;
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  const entries = options.entries ?? (await defaultEntries());
+  const folders = [...new Set(entries.map(([folder]) => folder))];
+  // A full build owns dist/: bundles of removed commands and old chunks must not linger.
+  if (!options.entries) await rm(options.out, { recursive: true, force: true });
+  await mkdir(options.out, { recursive: true });
+  // Bundles are ES modules whatever package.json says where dist/ ends up.
+  await writeFile(join(options.out, 'package.json'), '{ "type": "module" }\n');
+  const sizes = [];
+  for (const folder of folders) {
+    sizes.push(
+      ...(await bundle(
+        options.out,
+        folder,
+        entries.filter(([f]) => f === folder),
+      )),
+    );
+  }
+  const cli = join(options.out, 'cli/index.js');
+  if (await exists(cli)) {
+    const code = await readFile(cli, 'utf8');
+    if (!code.startsWith('#!')) await writeFile(cli, `#!/usr/bin/env node\n${code}`);
+    await chmod(cli, 0o755);
+  }
+  for (const [path, bytes] of sizes.sort())
+    console.log(`${(bytes / 1024).toFixed(1).padStart(8)} KiB  ${path}`);
+}
+
+try {
+  await main();
+} catch (error) {
+  // esbuild has already printed its errors with file and line; the stack adds nothing.
+  if (!error.errors) console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+}

@@ -1,0 +1,211 @@
+import { appliesTo, envVarName } from '../../src/inputs/parse.js';
+import type { CommandDef, InputDef } from '../../src/inputs/types.js';
+import { defaultText } from './defaults.js';
+import { GENERATED_NOTE, yamlDocument } from './yaml.js';
+
+/** A GitLab `spec:inputs` entry; GitLab accepts only these keys (plus `rules`, unused here). */
+export interface GitlabInput {
+  type: 'string' | 'number' | 'boolean' | 'array';
+  description: string;
+  default?: string | number | boolean;
+  options?: (string | number | boolean)[];
+  regex?: string;
+}
+
+export interface GitlabOptions {
+  /** package.json version, pinned in the default `sluice` command. */
+  version: string;
+}
+
+/** Where the component writes its reports (each GitLab job has its own work tree). */
+export const REPORT_DIR = 'sluice-reports';
+
+const LIST_NOTE =
+  '(A string, one item per line or comma-separated: GitLab cannot put an `array` input into a job variable.)';
+
+/** Extra inputs of every component; renamed with `job-` when a command has an input of that name. */
+function componentInputs(def: CommandDef, version: string): [string, GitlabInput][] {
+  const taken = new Set(def.inputs.map((input) => input.name));
+  const free = (name: string): string => (taken.has(name) ? `job-${name}` : name);
+  return [
+    [free('stage'), { type: 'string', default: 'test', description: 'Stage of the job.' }],
+    [free('job-name'), { type: 'string', default: def.name, description: 'Name of the job.' }],
+    [
+      free('image'),
+      {
+        type: 'string',
+        default: 'node:20-slim',
+        description: 'Image the job runs in; it needs Node.js 20 or later.',
+      },
+    ],
+    [
+      free('sluice'),
+      {
+        type: 'string',
+        default: `npx --yes sluice@${version}`,
+        description:
+          'The command that runs sluice, e.g. `node path/to/dist/cli/index.js` for a checkout.',
+      },
+    ],
+  ];
+}
+
+/** The component input name of a secret: the component takes the *name* of a masked variable. */
+export function secretInputName(input: InputDef): string {
+  return `${input.name}-variable`;
+}
+
+/** The masked CI/CD variable a secret is read from by default, e.g. SLUICE_GITLAB_TOKEN. */
+export function secretVariableDefault(input: InputDef): string {
+  return envVarName(`gitlab-${input.name}`);
+}
+
+/** GitLab-only defaults: a reporting command writes every report GitLab can show. */
+export function gitlabDefault(def: CommandDef, input: InputDef): InputDef['default'] {
+  if (input.name === 'output' && input.type === 'list' && input.default === undefined) {
+    return reportOutputs(def.name).map(([format, path]) => `${format}=${path}`);
+  }
+  return input.default;
+}
+
+function reportOutputs(name: string): [format: string, path: string][] {
+  return [
+    ['json', `${REPORT_DIR}/${name}.json`],
+    ['junit', `${REPORT_DIR}/${name}.junit.xml`],
+    ['openmetrics', `${REPORT_DIR}/${name}.metrics.txt`],
+    ['dotenv', `${REPORT_DIR}/${name}.env`],
+  ];
+}
+
+/** How one command input becomes a GitLab spec input. */
+export function gitlabInput(def: CommandDef, input: InputDef): GitlabInput {
+  if (input.secret) {
+    return ordered({
+      type: 'string',
+      default: secretVariableDefault(input),
+      regex: '^[A-Za-z_][A-Za-z0-9_]*$',
+      description: `Name of the masked CI/CD variable that holds the ${input.name} (never pass a secret as an input: inputs are written into the pipeline in clear). ${input.description}`,
+    });
+  }
+  const fallback = gitlabDefault(def, input);
+  const optional = fallback === undefined && !input.required;
+  const spec = ((): GitlabInput => {
+    switch (input.type) {
+      case 'boolean':
+        if (typeof fallback === 'boolean' || input.required) {
+          return withDefault({ type: 'boolean', description: input.description }, fallback);
+        }
+        return {
+          type: 'string',
+          description: input.description,
+          default: '',
+          options: ['', 'true', 'false'],
+        };
+      case 'number':
+        if (typeof fallback === 'number' || input.required) {
+          return withDefault({ type: 'number', description: input.description }, fallback);
+        }
+        return {
+          type: 'string',
+          description: `${input.description} (A string so that it can be left empty.)`,
+          default: '',
+          regex: '^$|^[+-]?[0-9]+(\\.[0-9]+)?$',
+        };
+      case 'choice':
+        return withDefault(
+          {
+            type: 'string',
+            description: input.description,
+            options: [...(optional ? [''] : []), ...(input.options ?? [])],
+          },
+          optional ? '' : fallback,
+        );
+      case 'list': {
+        const allowed = input.options ? ` Allowed items: ${input.options.join(', ')}.` : '';
+        return withDefault(
+          { type: 'string', description: `${input.description} ${LIST_NOTE}${allowed}` },
+          optional ? '' : defaultText(fallback),
+        );
+      }
+      case 'string':
+        return withDefault(
+          { type: 'string', description: input.description },
+          optional ? '' : fallback,
+        );
+    }
+  })();
+  if (input.regex !== undefined && spec.type === 'string') {
+    // Without a value GitLab still checks the empty default against the regex.
+    spec.regex = optional ? `^$|${input.regex}` : input.regex;
+  }
+  return ordered(spec);
+}
+
+/** Keys in one order in every component, whatever order the cases built them in. */
+function ordered(spec: GitlabInput): GitlabInput {
+  const out: GitlabInput = { type: spec.type, description: spec.description };
+  if (spec.default !== undefined) out.default = spec.default;
+  if (spec.options !== undefined) out.options = spec.options;
+  if (spec.regex !== undefined) out.regex = spec.regex;
+  return out;
+}
+
+function withDefault(spec: GitlabInput, fallback: InputDef['default']): GitlabInput {
+  if (fallback === undefined) return spec;
+  return {
+    ...spec,
+    default: Array.isArray(fallback)
+      ? fallback.join('\n')
+      : (fallback as string | number | boolean),
+  };
+}
+
+/**
+ * A GitLab CI/CD component: `spec:inputs`, then one job that only maps inputs to `SLUICE_*`
+ * variables and runs `sluice <name>`. Strings go to `variables:`; booleans and numbers are exported
+ * in the script, because GitLab replaces a whole-value `$[[ ]]` with a typed YAML value and a job
+ * variable must be a string.
+ */
+export function renderGitlabComponent(def: CommandDef, options: GitlabOptions): string {
+  const extra = componentInputs(def, options.version);
+  const [stage, jobName, image, sluice] = extra.map(([name]) => name) as [
+    string,
+    string,
+    string,
+    string,
+  ];
+  const inputs: Record<string, GitlabInput> = Object.fromEntries(
+    extra.map(([name, spec]) => [name, ordered(spec)]),
+  );
+  const variables: Record<string, string> = {};
+  const exports: string[] = [];
+  for (const input of def.inputs) {
+    if (!appliesTo(input, 'gitlab')) continue;
+    const spec = gitlabInput(def, input);
+    const specName = input.secret ? secretInputName(input) : input.name;
+    inputs[specName] = spec;
+    const env = envVarName(input.name);
+    if (input.secret) variables[env] = `\${$[[ inputs.${specName} ]]}`;
+    else if (spec.type === 'string') variables[env] = `$[[ inputs.${specName} ]]`;
+    else exports.push(`export ${env}="$[[ inputs.${specName} ]]"`);
+  }
+  const job: Record<string, unknown> = {
+    stage: `$[[ inputs.${stage} ]]`,
+    image: `$[[ inputs.${image} ]]`,
+    variables,
+    script: [...exports, `$[[ inputs.${sluice} ]] ${def.name}`],
+  };
+  if (def.inputs.some((input) => input.name === 'output' && input.type === 'list')) {
+    const paths = Object.fromEntries(reportOutputs(def.name));
+    job.artifacts = {
+      when: 'always',
+      paths: [`${REPORT_DIR}/`],
+      reports: { junit: paths.junit, metrics: paths.openmetrics, dotenv: paths.dotenv },
+    };
+  }
+  const spec = yamlDocument(
+    { spec: { inputs } },
+    `${GENERATED_NOTE}\n GitLab CI/CD component \`${def.name}\`: ${def.summary}\n Secrets are read from masked CI/CD variables named by the \`*-variable\` inputs.`,
+  );
+  return `${spec}---\n${yamlDocument({ [`$[[ inputs.${jobName} ]]`]: job })}`;
+}

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# THE one command that runs every check on a fresh machine (Debian bookworm, root, package
+# registries only): dependencies, installers, typecheck, lint, freshness of generated files and
+# dist/, then every vitest project. Safe to run twice. With CI=true a skipped test fails the run.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT="$PWD"
+mkdir -p .tmp
+export SLUICE_APT_STAMP="$ROOT/.tmp/apt-updated.$$"
+trap 'rm -f "$SLUICE_APT_STAMP"' EXIT
+
+PHASES=()
+FAILED=()
+
+now() { date +%s.%N; }
+
+# phase <name> <command...>: runs it, times it, records the outcome; output goes straight through.
+phase() {
+  local name="$1"
+  shift
+  echo
+  echo "=== $name"
+  local start end
+  start="$(now)"
+  "$@"
+  local status=$?
+  end="$(now)"
+  local seconds
+  seconds="$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')"
+  if [ "$status" -eq 0 ]; then
+    PHASES+=("$(printf '%-22s %7ss  ok' "$name" "$seconds")")
+  else
+    PHASES+=("$(printf '%-22s %7ss  FAILED (exit %s)' "$name" "$seconds" "$status")")
+    FAILED+=("$name")
+  fi
+  return "$status"
+}
+
+summary() {
+  echo
+  echo "=== phases"
+  printf '%s\n' "${PHASES[@]}"
+  [ -f .tmp/vitest-summary.txt ] && cat .tmp/vitest-summary.txt
+  if [ "${#FAILED[@]}" -eq 0 ]; then
+    echo "test-all: ALL PASSED"
+  else
+    echo "test-all: FAILED: ${FAILED[*]}"
+  fi
+}
+
+deps() {
+  # npm writes node_modules/.package-lock.json on install: older than the lockfile means stale.
+  if [ -f node_modules/.package-lock.json ] && [ ! package-lock.json -nt node_modules/.package-lock.json ]; then
+    echo "node_modules is up to date"
+    return 0
+  fi
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    echo "Node.js 20+ and npm are required (e.g. apt-get install nodejs npm, or nvm)" >&2
+    return 1
+  fi
+  local lock=()
+  command -v flock >/dev/null 2>&1 && lock=(flock /tmp/npm.lock)
+  "${lock[@]}" npm ci --no-audit --no-fund && return 0
+  # npm ci refuses a lockfile that lacks optional per-platform packages (e.g. DuckDB's darwin and
+  # win32 bindings) when the registry in use does not serve them; npm install resolves the same tree.
+  echo "npm ci failed; falling back to npm install" >&2
+  "${lock[@]}" npm install --no-audit --no-fund
+}
+
+installers() {
+  local script
+  for script in scripts/install/*.sh; do
+    [ -e "$script" ] || continue
+    echo "--- $script"
+    bash "$script" || {
+      echo "installer failed: $script" >&2
+      return 1
+    }
+  done
+}
+
+lint() {
+  local status=0
+  npx --no-install eslint . || status=1
+  npx --no-install prettier --check . || status=1
+  return "$status"
+}
+
+fresh() {
+  npx --no-install tsx scripts/generate.ts --check && bash scripts/check-fresh.sh
+}
+
+tests() {
+  rm -f .tmp/vitest.json .tmp/vitest-summary.txt
+  npx --no-install vitest run --reporter=default --reporter=json --outputFile.json=.tmp/vitest.json
+  local status=$?
+  node scripts/test-all/summarize.mjs .tmp/vitest.json >.tmp/vitest-summary.txt || status=1
+  cat .tmp/vitest-summary.txt
+  return "$status"
+}
+
+# Without dependencies and tools nothing else can run: stop there.
+if ! phase "dependencies" deps || ! phase "installers" installers; then
+  summary
+  exit 1
+fi
+phase "typecheck" npx --no-install tsc --noEmit -p tsconfig.json
+phase "lint" lint
+phase "generated + dist fresh" fresh
+phase "tests (vitest)" tests
+summary
+[ "${#FAILED[@]}" -eq 0 ]

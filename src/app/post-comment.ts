@@ -1,0 +1,53 @@
+import { writeFile } from 'node:fs/promises';
+import type { ReportPart } from '../core/comment/compose.js';
+import { composeComment } from '../core/comment/compose.js';
+import { postStickyReports } from '../core/comment/post.js';
+import type { Report } from '../core/report/model.js';
+import { renderMarkdown } from '../core/report/render/markdown.js';
+import type { Platform } from '../platforms/types.js';
+
+/** GitHub's limit, used for previews so they show what a reviewer would get. */
+const PREVIEW_LIMIT = 65_536;
+
+export interface PostCommentRequest {
+  platform: Platform;
+  reports: readonly Report[];
+  commentKey: string;
+  token: string | undefined;
+  pullRequest: number | undefined;
+  reportUrl?: string;
+  /** Also write the body here. */
+  preview?: string;
+}
+
+export interface PostCommentResult {
+  url?: string;
+  id?: string;
+  /** Why no comment was written, when none was. */
+  skipped?: string;
+}
+
+/**
+ * Puts the reports into the sticky comment, or says plainly why it did not (a fork, no
+ * token, not a pull request): that is a reason to log, not a failure of the run.
+ */
+export async function postReportComment(request: PostCommentRequest): Promise<PostCommentResult> {
+  const { platform } = request;
+  const parts: ReportPart[] = request.reports.map((report) => ({
+    key: report.key,
+    render: (maxLength) => renderMarkdown(report, { maxLength, fullReportUrl: request.reportUrl }),
+  }));
+  if (request.preview) {
+    const body = composeComment(parts, { maxLength: PREVIEW_LIMIT, reportUrl: request.reportUrl });
+    await writeFile(request.preview, body, 'utf8');
+    platform.logger.info(`comment body written to ${request.preview}`);
+  }
+  const target = await platform.createForge({ token: request.token, pullRequest: request.pullRequest });
+  if ('reason' in target) {
+    platform.logger.info(`no PR/MR comment written: ${target.reason}. The report is in the job log${platform.summaryLimit ? ' and summary' : ''}.`);
+    return { skipped: target.reason };
+  }
+  const result = await postStickyReports(target.forge, request.commentKey, parts, { reportUrl: request.reportUrl });
+  platform.logger.info(`${result.action} the sticky comment${result.comment.url ? `: ${result.comment.url}` : ''}`);
+  return { id: result.comment.id, ...(result.comment.url ? { url: result.comment.url } : {}) };
+}

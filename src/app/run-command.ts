@@ -1,0 +1,108 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { CommandDeps, CommandImpl, Inputs } from '../core/commands/types.js';
+import { ExitCode, SluiceError, describeError, exitCodeOf } from '../core/errors.js';
+import type { Report } from '../core/report/model.js';
+import { renderReport } from '../core/report/render/index.js';
+import { parseInputs } from '../inputs/parse.js';
+import type { ReportFormat } from '../inputs/shared.js';
+import type { CommandDef } from '../inputs/types.js';
+import type { Platform } from '../platforms/types.js';
+import { createGitReader } from '../clients/git/git-reader.js';
+import { nodeExec } from '../clients/exec/node-exec.js';
+import { parseOutputTargets } from './output-targets.js';
+import { postReportComment } from './post-comment.js';
+
+export interface RunOptions {
+  def: CommandDef;
+  impl: CommandImpl;
+  platform: Platform;
+  /** Raw input text by input name (flags, env or INPUT_* variables). */
+  readInput: (name: string) => string | undefined;
+  stdout: (text: string) => void;
+  /** The terminal renderer may colour its output. */
+  color: boolean;
+  /** Where the JSON report goes when the user named no `json=` output (actions: RUNNER_TEMP). */
+  defaultJsonReport?: string;
+}
+
+/**
+ * The one sequence every command follows on every platform: parse inputs, run the core,
+ * render the report to every surface asked for, comment, and turn the verdict into an exit code.
+ * Returns the exit code instead of exiting, so callers' cleanup still runs.
+ */
+export async function runCommand(options: RunOptions): Promise<number> {
+  const { platform } = options;
+  const logger = platform.logger;
+  try {
+    const inputs = parseInputs(options.def, options.readInput, platform.name === 'github' ? 'action' : platform.name === 'gitlab' ? 'gitlab' : 'cli');
+    const token = inputs.token as string | undefined;
+    if (token) platform.masker.add(token);
+    const run = platform.runContext();
+    const deps: CommandDeps = {
+      logger,
+      clock: { now: () => new Date() },
+      exec: nodeExec,
+      git: createGitReader(nodeExec, run.cwd),
+      run,
+      sql: async () => (await import('../clients/duckdb/engine.js')).createDuckDbEngine(),
+    };
+    const result = await options.impl(inputs, deps);
+    if (result.stdout !== undefined) options.stdout(result.stdout);
+    const report = result.report;
+    if (!report) {
+      await platform.setOutputs(result.outputs ?? {});
+      return ExitCode.Pass;
+    }
+    if (run.runUrl && !report.fullReportUrl) report.fullReportUrl = run.runUrl;
+    await publishReport(report, inputs, options, run.cwd);
+    await platform.setOutputs({ ...report.outputs, ...result.outputs });
+    const failOnVerdict = inputs['fail-on-verdict'] !== false;
+    if (report.verdict === 'fail') {
+      if (failOnVerdict) return ExitCode.Verdict;
+      logger.warn(`${report.title}: verdict is fail, but fail-on-verdict is false`);
+    }
+    return ExitCode.Pass;
+  } catch (error) {
+    return reportFailure(error, platform);
+  }
+}
+
+async function publishReport(report: Report, inputs: Inputs, options: RunOptions, cwd: string): Promise<void> {
+  const { platform } = options;
+  const format = (inputs.format as ReportFormat | undefined) ?? 'terminal';
+  options.stdout(renderReport(report, format, { color: options.color && format === 'terminal' }));
+
+  const targets = parseOutputTargets(inputs.output as string[] | undefined);
+  if (!targets.some((target) => target.format === 'json') && options.defaultJsonReport) {
+    targets.push({ format: 'json', path: options.defaultJsonReport });
+  }
+  for (const target of targets) {
+    const file = path.resolve(cwd, target.path);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, renderReport(report, target.format, {}), 'utf8');
+    if (target.format === 'json') report.outputs.report = file;
+  }
+
+  await platform.writeSummary(renderReport(report, 'markdown', { maxLength: platform.summaryLimit, lengthUnit: 'utf8' }));
+  if (inputs.comment === true) {
+    await postReportComment({
+      platform,
+      reports: [report],
+      commentKey: (inputs['comment-key'] as string | undefined) ?? 'sluice',
+      token: inputs.token as string | undefined,
+      pullRequest: inputs['pull-request'] as number | undefined,
+    });
+  }
+}
+
+export function reportFailure(error: unknown, platform: Platform): number {
+  const logger = platform.logger;
+  if (error instanceof SluiceError) {
+    logger.error(platform.masker.mask(describeError(error)), error.place);
+    return error.exitCode;
+  }
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  logger.error(platform.masker.mask(`internal error (a bug in sluice; please report it):\n${detail}`));
+  return exitCodeOf(error);
+}

@@ -1,0 +1,108 @@
+import { InfraError, UsageError } from '../../core/errors.js';
+import type { SluiceError } from '../../core/errors.js';
+
+/** What the failing call was about, to say it in the message. */
+export interface GitHubCallContext {
+  action: string;
+  owner: string;
+  repo: string;
+  issueNumber: number;
+  isFork: boolean;
+  attempts: number;
+  /** Removed from anything that could end up in a message. */
+  token: string;
+}
+
+interface HttpFailure {
+  status: number;
+  message: string;
+  response?: { headers?: Record<string, string | number | undefined>; data?: unknown };
+}
+
+function isHttpFailure(error: unknown): error is HttpFailure {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as { status?: unknown }).status === 'number'
+  );
+}
+
+/** Maps an Octokit failure to an error that says what to do; never carries the token or the request. */
+export function toGitHubError(error: unknown, call: GitHubCallContext): SluiceError {
+  const scrub = (text: string): string => (call.token ? text.split(call.token).join('***') : text);
+  const where = `${call.owner}/${call.repo}#${call.issueNumber}`;
+  if (!isHttpFailure(error) || !error.response) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return new InfraError(
+      scrub(`could not reach the GitHub API to ${call.action} on ${where}: ${reason}`),
+      {
+        hint: 'check the network and the API URL (GitHub Enterprise: the /api/v3 URL of your server)',
+      },
+    );
+  }
+
+  const headers = error.response.headers ?? {};
+  const said = scrub(serverMessage(error.response.data) ?? error.message);
+  const status = error.status;
+
+  if (status === 401) {
+    return new UsageError(
+      `GitHub rejected the token (401) when trying to ${call.action} on ${where}: ${said}`,
+      {
+        hint: 'the token is missing, expired or revoked; pass a valid one in the `token` input (default: github.token)',
+      },
+    );
+  }
+  if (status === 403 || status === 429) {
+    const rateLimited =
+      status === 429 ||
+      String(headers['x-ratelimit-remaining']) === '0' ||
+      /rate limit/i.test(said);
+    if (rateLimited) {
+      return new InfraError(
+        `GitHub rate limit hit when trying to ${call.action} on ${where}: ${said}`,
+        {
+          hint: 'wait for the limit to reset or run fewer jobs that comment at once',
+        },
+      );
+    }
+    if (call.isFork) {
+      return new UsageError(
+        `GitHub refused to ${call.action} on ${where} (403): this pull request comes from a fork, and its token is read-only`,
+        {
+          hint: 'use the workflow_run pattern: the pull_request job uploads the report artifact, a workflow_run job (which gets a write token) posts it',
+        },
+      );
+    }
+    const accepted = headers['x-accepted-github-permissions'];
+    const needs = accepted ? ` (GitHub accepts: ${String(accepted)})` : '';
+    return new UsageError(`the token may not ${call.action} on ${where} (403: ${said})${needs}`, {
+      hint: 'give the job `permissions: pull-requests: write` (or `issues: write`) in the workflow, or pass a token that has it',
+    });
+  }
+  if (status === 404) {
+    return new UsageError(`GitHub found no ${where} when trying to ${call.action} (404)`, {
+      hint: 'check the repository and pull-request number; a token without access to a private repository also gets 404',
+    });
+  }
+  if (status >= 500) {
+    return new InfraError(
+      `GitHub API failed with ${status} when trying to ${call.action} on ${where}, after ${call.attempts} attempts: ${said}`,
+      { hint: 'GitHub may be degraded; re-run the job later' },
+    );
+  }
+  return new InfraError(
+    `GitHub API answered ${status} when trying to ${call.action} on ${where}: ${said}`,
+  );
+}
+
+function serverMessage(data: unknown): string | undefined {
+  if (
+    typeof data === 'object' &&
+    data !== null &&
+    typeof (data as { message?: unknown }).message === 'string'
+  ) {
+    return (data as { message: string }).message;
+  }
+  return typeof data === 'string' && data.length > 0 ? data.slice(0, 300) : undefined;
+}

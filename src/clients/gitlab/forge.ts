@@ -1,0 +1,220 @@
+import { InfraError, UsageError } from '../../core/errors.js';
+import type { SluiceError } from '../../core/errors.js';
+import type { Forge, ForgeComment, Logger } from '../../core/ports.js';
+import { defaultSleep, fetchWithRetry } from './http.js';
+import type { RetryPolicy } from './http.js';
+
+/** GitLab accepts note bodies up to this many characters. */
+export const GITLAB_MAX_NOTE_LENGTH = 1_000_000;
+
+export interface GitLabForgeOptions {
+  /** The REST API root, e.g. the value of CI_API_V4_URL (`https://<host>/api/v4`). */
+  apiUrl: string;
+  /** Numeric id (CI_PROJECT_ID) or full path (`group/project`). */
+  projectId: string | number;
+  mergeRequestIid: number;
+  token: string;
+  /** `job` for CI_JOB_TOKEN (sent as JOB-TOKEN), else a personal/project/group access token. */
+  tokenKind?: 'access' | 'job';
+  /** The project's web URL (CI_PROJECT_URL), to link the note. */
+  projectUrl?: string;
+  logger?: Logger;
+  fetch?: typeof fetch;
+  retry?: Partial<RetryPolicy>;
+}
+
+interface ApiNote {
+  id: number;
+  body: string;
+  system?: boolean;
+}
+
+const MAX_PAGES = 1000;
+
+/** A Forge over GitLab's merge request notes API (REST v4). */
+export function createGitLabForge(options: GitLabForgeOptions): Forge {
+  const api = options.apiUrl.replace(/\/+$/, '');
+  const iid = options.mergeRequestIid;
+  const notes = `${api}/projects/${encodeURIComponent(String(options.projectId))}/merge_requests/${iid}/notes`;
+  const jobToken = options.tokenKind === 'job';
+  const headers = {
+    [jobToken ? 'JOB-TOKEN' : 'PRIVATE-TOKEN']: options.token,
+    accept: 'application/json',
+    'user-agent': 'sluice',
+  };
+  const policy: RetryPolicy = {
+    retries: 4,
+    baseDelayMs: 1000,
+    maxRetryAfterSeconds: 60,
+    sleep: defaultSleep,
+    now: () => Date.now(),
+    ...options.retry,
+  };
+  const fetchImpl = options.fetch ?? fetch;
+
+  const send = async (
+    action: string,
+    method: string,
+    url: string,
+    body?: string,
+  ): Promise<Response> => {
+    const init: RequestInit = {
+      method,
+      headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify({ body }) }),
+    };
+    const { response, attempts } = await fetchWithRetry(
+      fetchImpl,
+      url,
+      init,
+      policy,
+      action,
+      options.logger,
+    );
+    if (!response.ok)
+      throw await toGitLabError(response, action, {
+        iid,
+        jobToken,
+        token: options.token,
+        attempts,
+      });
+    return response;
+  };
+  const toComment = (note: ApiNote): ForgeComment => ({
+    id: String(note.id),
+    body: note.body,
+    ...(options.projectUrl
+      ? { url: `${options.projectUrl.replace(/\/+$/, '')}/-/merge_requests/${iid}#note_${note.id}` }
+      : {}),
+  });
+
+  return {
+    name: 'gitlab',
+    maxCommentLength: GITLAB_MAX_NOTE_LENGTH,
+    async listComments() {
+      const found: ForgeComment[] = [];
+      let url: string | undefined = `${notes}?sort=asc&order_by=created_at&per_page=100`;
+      for (let page = 0; url !== undefined; page += 1) {
+        if (page >= MAX_PAGES)
+          throw new InfraError(
+            `GitLab kept paginating merge request !${iid} notes past ${MAX_PAGES} pages`,
+          );
+        const response = await send('list the merge request notes', 'GET', url);
+        const batch = (await response.json()) as ApiNote[];
+        // System notes ("added 1 commit") are GitLab's own, never a sticky comment.
+        for (const note of batch) if (!note.system) found.push(toComment(note));
+        url = nextPage(response, url, api);
+      }
+      return found;
+    },
+    async createComment(body) {
+      const response = await send('create a merge request note', 'POST', notes, body);
+      return toComment((await response.json()) as ApiNote);
+    },
+    async updateComment(id, body) {
+      const response = await send(
+        `update note ${id}`,
+        'PUT',
+        `${notes}/${encodeURIComponent(id)}`,
+        body,
+      );
+      return toComment((await response.json()) as ApiNote);
+    },
+    async deleteComment(id) {
+      try {
+        await send(`delete note ${id}`, 'DELETE', `${notes}/${encodeURIComponent(id)}`);
+      } catch (error) {
+        // Already gone (another job folded the same duplicate): that is what we wanted.
+        if (!(error instanceof GitLabNotFound)) throw error;
+      }
+    },
+  };
+}
+
+/** The next page from `x-next-page`, else from the Link header; never off the API's origin. */
+function nextPage(response: Response, current: string, api: string): string | undefined {
+  const next = response.headers.get('x-next-page');
+  if (next !== null && next.trim() !== '') {
+    const url = new URL(current);
+    url.searchParams.set('page', next.trim());
+    return url.toString();
+  }
+  const link = response.headers.get('link');
+  const match = link
+    ?.split(',')
+    .find((part) => /rel="?next"?/.test(part))
+    ?.match(/<([^>]+)>/);
+  if (!match) return undefined;
+  const url = new URL(match[1]!, current);
+  // The token goes with every request: follow links to the same server only.
+  return url.origin === new URL(api).origin ? url.toString() : undefined;
+}
+
+class GitLabNotFound extends UsageError {}
+
+async function toGitLabError(
+  response: Response,
+  action: string,
+  context: { iid: number; jobToken: boolean; token: string; attempts: number },
+): Promise<SluiceError> {
+  const scrub = (text: string): string =>
+    context.token ? text.split(context.token).join('***') : text;
+  const said = scrub(await serverMessage(response));
+  const { status } = response;
+  const where = `merge request !${context.iid}`;
+
+  if ((status === 401 || status === 403) && context.jobToken) {
+    return new UsageError(
+      `CI_JOB_TOKEN cannot write merge request notes (GitLab answered ${status} to: ${action} on ${where})`,
+      {
+        hint: 'create a project access token with the `api` scope (role Reporter or higher), store it in a masked CI/CD variable such as SLUICE_GITLAB_TOKEN, and pass it as the `token` input',
+      },
+    );
+  }
+  if (status === 401) {
+    return new UsageError(
+      `GitLab rejected the token (401) when trying to ${action} on ${where}: ${said}`,
+      {
+        hint: 'the token is missing, expired or revoked; use a project or personal access token with the `api` scope',
+      },
+    );
+  }
+  if (status === 403) {
+    return new UsageError(`the token may not ${action} on ${where} (403: ${said})`, {
+      hint: 'the token needs the `api` scope and a role that may comment on merge requests (Reporter or higher)',
+    });
+  }
+  if (status === 404) {
+    return new GitLabNotFound(
+      `GitLab found nothing when trying to ${action} on ${where} (404: ${said})`,
+      {
+        hint: 'check the project id and merge request iid; a token without access to a private project also gets 404',
+      },
+    );
+  }
+  if (status === 429 || status >= 500) {
+    return new InfraError(
+      `GitLab answered ${status} when trying to ${action} on ${where}, after ${context.attempts} attempt${context.attempts === 1 ? '' : 's'}: ${said}`,
+      {
+        hint:
+          status === 429
+            ? 'the rate limit was hit; run fewer commenting jobs at once or retry later'
+            : 'GitLab may be degraded; re-run the job later',
+      },
+    );
+  }
+  return new InfraError(`GitLab answered ${status} when trying to ${action} on ${where}: ${said}`);
+}
+
+async function serverMessage(response: Response): Promise<string> {
+  const text = await response.text().catch(() => '');
+  try {
+    const data = JSON.parse(text) as { message?: unknown; error?: unknown };
+    const message = data.message ?? data.error;
+    if (message !== undefined)
+      return typeof message === 'string' ? message : JSON.stringify(message);
+  } catch {
+    // not JSON: fall through to the raw text
+  }
+  return text.slice(0, 300) || response.statusText || 'no details';
+}

@@ -1,0 +1,45 @@
+import type { Credentials } from './auth.js';
+import { RegistryClient } from './client.js';
+import { RegistryHttp, type Fetch } from './http.js';
+
+export interface RegistryAccessOptions {
+  /** Credentials for a registry host, from the inputs or the Docker config; undefined is anonymous. */
+  credentials: (registry: string) => Promise<Credentials | undefined>;
+  /** Hosts (with port) allowed over plain HTTP although they are not loopback. */
+  insecureRegistries?: readonly string[];
+  fetch?: Fetch;
+  sleep?: (ms: number) => Promise<void>;
+  maxAttempts?: number;
+  baseDelayMs?: number;
+}
+
+/** One client per registry host, created on first use and shared (tokens are cached per client). */
+export class RegistryAccess {
+  private readonly clients = new Map<string, Promise<RegistryClient>>();
+
+  constructor(private readonly options: RegistryAccessOptions) {}
+
+  client(registry: string): Promise<RegistryClient> {
+    let client = this.clients.get(registry);
+    if (!client) {
+      client = this.create(registry);
+      this.clients.set(registry, client);
+    }
+    return client;
+  }
+
+  private async create(registry: string): Promise<RegistryClient> {
+    const credentials = await this.options.credentials(registry);
+    const { fetch, sleep, maxAttempts, baseDelayMs } = this.options;
+    const http = new RegistryHttp({
+      registry,
+      insecure: this.options.insecureRegistries?.includes(registry) ?? false,
+      ...(credentials ? { credentials } : {}),
+      ...(fetch ? { fetch } : {}),
+      ...(sleep ? { sleep } : {}),
+      ...(maxAttempts ? { maxAttempts } : {}),
+      ...(baseDelayMs !== undefined ? { baseDelayMs } : {}),
+    });
+    return new RegistryClient(http, sleep, maxAttempts, baseDelayMs);
+  }
+}

@@ -1,0 +1,65 @@
+import type { BlobSource, Descriptor, ImageSink, ImageSource, ManifestBytes } from '../../core/registry/model.js';
+import type { RegistryClient, UploadResult } from './client.js';
+
+/** A registry repository as the destination of an image. */
+export class RegistrySink implements ImageSink {
+  readonly name: string;
+  /** Bytes per PATCH for large blobs. */
+  chunkBytes: number | undefined;
+
+  constructor(
+    private readonly client: RegistryClient,
+    private readonly repository: string,
+  ) {
+    this.name = `${client.registry}/${repository}`;
+  }
+
+  hasBlob(digest: string): Promise<boolean> {
+    return this.client.hasBlob(this.repository, digest);
+  }
+
+  putBlob(blob: BlobSource, progress?: (bytes: number) => void): Promise<UploadResult> {
+    const options = progress ? { progress, chunkBytes: this.chunkBytes } : { chunkBytes: this.chunkBytes };
+    return this.client.uploadBlob(this.repository, blob, options);
+  }
+
+  async putManifest(manifest: ManifestBytes, tags: readonly string[]): Promise<string> {
+    // The digest first: a tag then only ever moves to a manifest the registry accepted whole.
+    let digest = await this.client.putManifest(this.repository, manifest.digest, manifest);
+    for (const tag of tags) digest = await this.client.putManifest(this.repository, tag, manifest);
+    return digest;
+  }
+}
+
+/** A registry repository as a base image or the source of a promotion. */
+export class RegistrySource implements ImageSource {
+  readonly name: string;
+
+  constructor(
+    private readonly client: RegistryClient,
+    private readonly repository: string,
+    private readonly reference: string,
+  ) {
+    this.name = `${client.registry}/${repository}${reference.startsWith('sha256:') ? '@' : ':'}${reference}`;
+  }
+
+  getManifest(reference?: string): Promise<ManifestBytes> {
+    return this.client.getManifest(this.repository, reference ?? this.reference);
+  }
+
+  getBlob(descriptor: Descriptor): BlobSource {
+    return {
+      mediaType: descriptor.mediaType,
+      digest: descriptor.digest,
+      size: descriptor.size,
+      mountFrom: { registry: this.client.registry, repository: this.repository },
+      open: (offset: number) => this.client.readBlob(this.repository, descriptor.digest, offset),
+    };
+  }
+
+  async readBlob(descriptor: Descriptor): Promise<Buffer> {
+    const parts: Uint8Array[] = [];
+    for await (const chunk of this.client.readBlob(this.repository, descriptor.digest)) parts.push(chunk);
+    return Buffer.concat(parts);
+  }
+}

@@ -1,0 +1,164 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { InfraError, UsageError } from '../errors.js';
+import type { RunContext } from '../commands/types.js';
+import { detectFormat } from '../metrics/detect.js';
+import { loadMetricsFile, parseMetrics } from '../metrics/load.js';
+import type { MetricsSet } from '../metrics/model.js';
+import type { GitReader } from '../ports.js';
+import type { BaselineSpec } from './spec.js';
+
+/** The baseline metrics, one entry per candidate file (undefined: that file has no baseline). */
+export interface ResolvedBaseline {
+  /** How the report names the baseline (`main@abc1234`, `baseline.json`), undefined when none. */
+  label: string | undefined;
+  sets: (MetricsSet | undefined)[];
+  notes: string[];
+}
+
+/** A registry of models with aliases (MLflow); wired by the MLflow client when it lands. */
+export interface ModelRegistryBaseline {
+  readMetrics(model: string, alias: string): Promise<{ label: string; metrics: MetricsSet }>;
+}
+
+export interface BaselineDeps {
+  git: GitReader;
+  run: RunContext;
+  modelRegistry?: ModelRegistryBaseline;
+}
+
+const NONE = (count: number, notes: string[]): ResolvedBaseline => ({
+  label: undefined,
+  sets: new Array<undefined>(count).fill(undefined),
+  notes,
+});
+
+export async function resolveBaseline(
+  spec: BaselineSpec,
+  candidateFiles: readonly string[],
+  deps: BaselineDeps,
+): Promise<ResolvedBaseline> {
+  switch (spec.kind) {
+    case 'none':
+      return NONE(candidateFiles.length, ['`baseline: none` was asked for.']);
+    case 'auto':
+      return resolveAuto(candidateFiles, deps);
+    case 'file':
+      return resolveFile(spec.path, candidateFiles, deps.run.cwd);
+    case 'git':
+      return resolveGit(spec.ref, spec.ref, candidateFiles, deps);
+    case 'mlflow':
+      return resolveModelRegistry(spec.model, spec.alias, candidateFiles, deps);
+  }
+}
+
+async function resolveAuto(candidateFiles: readonly string[], deps: BaselineDeps): Promise<ResolvedBaseline> {
+  const change = deps.run.changeRequest;
+  if (!change) {
+    return NONE(candidateFiles.length, [
+      'This run is not a pull/merge request and no `baseline` was given, so there is nothing to compare with.',
+    ]);
+  }
+  const target = change.baseSha ?? `origin/${change.baseRef}`;
+  let base: string;
+  try {
+    base = await deps.git.mergeBase('HEAD', target);
+  } catch (error) {
+    throw new UsageError(`cannot find the merge base of HEAD and ${change.baseRef} (${target})`, {
+      place: { key: 'baseline' },
+      hint: 'fetch the target branch history (GitHub: `actions/checkout` with `fetch-depth: 0`; GitLab: `GIT_DEPTH: 0`), or set `baseline` explicitly',
+      cause: error,
+    });
+  }
+  return resolveGit(base, `${change.baseRef}@${base.slice(0, 7)}`, candidateFiles, deps);
+}
+
+async function resolveFile(baselinePath: string, candidateFiles: readonly string[], cwd: string): Promise<ResolvedBaseline> {
+  const absolute = path.resolve(cwd, baselinePath);
+  const info = await stat(absolute).catch(() => undefined);
+  if (!info) {
+    throw new UsageError(`baseline file ${baselinePath} does not exist`, {
+      place: { file: baselinePath, key: 'baseline' },
+      hint: 'give the path of a metrics file (or of a folder holding files named like the candidates)',
+    });
+  }
+  if (info.isDirectory()) {
+    const notes: string[] = [];
+    const sets = await Promise.all(
+      candidateFiles.map(async (candidate) => {
+        const file = path.join(baselinePath, path.basename(candidate));
+        const exists = await stat(path.resolve(cwd, file)).catch(() => undefined);
+        if (!exists) return undefined;
+        return withFile(await loadMetricsFile(path.resolve(cwd, file), { displayPath: file }), candidate);
+      }),
+    );
+    return { label: baselinePath, sets, notes };
+  }
+  if (candidateFiles.length !== 1) {
+    throw new UsageError(`baseline ${baselinePath} is one file but ${candidateFiles.length} metrics files were given`, {
+      place: { file: baselinePath, key: 'baseline' },
+      hint: 'give a folder holding a baseline file named like each candidate, or use `git:<ref>`',
+    });
+  }
+  const set = await loadMetricsFile(absolute, { displayPath: baselinePath });
+  return { label: baselinePath, sets: [withFile(set, candidateFiles[0]!)], notes: [] };
+}
+
+async function resolveGit(
+  ref: string,
+  label: string,
+  candidateFiles: readonly string[],
+  deps: BaselineDeps,
+): Promise<ResolvedBaseline> {
+  const notes: string[] = [];
+  const sets = await Promise.all(
+    candidateFiles.map(async (candidate) => {
+      const absolute = path.resolve(deps.run.cwd, candidate);
+      const inRepo = await deps.git.repoRelative(absolute);
+      let bytes: Buffer | undefined;
+      try {
+        bytes = await deps.git.readFileAt(ref, inRepo);
+      } catch (error) {
+        throw new UsageError(`cannot read ${inRepo} at git ref \`${ref}\``, {
+          place: { key: 'baseline' },
+          hint: 'check that the ref exists in this clone (fetch it, or use `fetch-depth: 0`)',
+          cause: error,
+        });
+      }
+      if (bytes === undefined) return undefined;
+      const text = bytes.toString('utf8');
+      const where = `${inRepo}@${label}`;
+      return withFile(parseMetrics(text, detectFormat(inRepo, text, where), where), candidate);
+    }),
+  );
+  return { label, sets, notes };
+}
+
+async function resolveModelRegistry(
+  model: string,
+  alias: string,
+  candidateFiles: readonly string[],
+  deps: BaselineDeps,
+): Promise<ResolvedBaseline> {
+  if (!deps.modelRegistry) {
+    throw new UsageError(`baseline mlflow:${model}@${alias} needs an MLflow tracking server`, {
+      place: { key: 'baseline' },
+      hint: 'MLflow baselines are not wired in this version: use `file:` or `git:` for now',
+    });
+  }
+  if (candidateFiles.length !== 1) {
+    throw new UsageError('an MLflow baseline compares against exactly one metrics file', { place: { key: 'metrics' } });
+  }
+  try {
+    const { label, metrics } = await deps.modelRegistry.readMetrics(model, alias);
+    return { label, sets: [withFile(metrics, candidateFiles[0]!)], notes: [] };
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof InfraError) throw error;
+    throw new InfraError(`cannot read ${model}@${alias} from MLflow`, { cause: error });
+  }
+}
+
+/** A baseline row is matched to its candidate by file; keep the candidate's name. */
+function withFile(set: MetricsSet, candidate: string): MetricsSet {
+  return { file: candidate, values: set.values };
+}

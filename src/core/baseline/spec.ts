@@ -1,0 +1,51 @@
+import { UsageError } from '../errors.js';
+
+/** Where the baseline metrics come from, as the user wrote it in `--baseline`. */
+export type BaselineSpec =
+  | { kind: 'auto' }
+  | { kind: 'none' }
+  | { kind: 'file'; path: string }
+  | { kind: 'git'; ref: string }
+  | { kind: 'mlflow'; model: string; alias: string };
+
+const FORMS = '`auto`, `none`, `file:<path>`, `git:<ref>` or `mlflow:<model>@<alias>`';
+
+export function parseBaselineSpec(raw: string | undefined): BaselineSpec {
+  const text = (raw ?? '').trim();
+  if (text === '' || text === 'auto') return { kind: 'auto' };
+  if (text === 'none') return { kind: 'none' };
+  const colon = text.indexOf(':');
+  const scheme = colon < 0 ? '' : text.slice(0, colon);
+  const rest = colon < 0 ? '' : text.slice(colon + 1).trim();
+  if (scheme === 'file' && rest) return { kind: 'file', path: rest };
+  if (scheme === 'git' && rest) return { kind: 'git', ref: rest };
+  if (scheme === 'mlflow') {
+    const at = rest.lastIndexOf('@');
+    const model = rest.slice(0, at);
+    const alias = rest.slice(at + 1);
+    if (at > 0 && alias) return { kind: 'mlflow', model, alias };
+    throw new UsageError(`baseline \`${text}\` names no model alias`, {
+      place: { key: 'baseline' },
+      hint: 'write it as `mlflow:<registered model>@<alias>`, e.g. `mlflow:churn@champion`',
+    });
+  }
+  throw new UsageError(`baseline \`${text}\` is not a baseline source`, {
+    place: { key: 'baseline' },
+    hint: `use ${FORMS}`,
+  });
+}
+
+export function describeBaselineSpec(spec: BaselineSpec): string {
+  switch (spec.kind) {
+    case 'auto':
+      return 'auto';
+    case 'none':
+      return 'none';
+    case 'file':
+      return spec.path;
+    case 'git':
+      return spec.ref;
+    case 'mlflow':
+      return `${spec.model}@${spec.alias}`;
+  }
+}

@@ -1,0 +1,44 @@
+import path from 'node:path';
+import { parseBaselineSpec } from '../baseline/spec.js';
+import { resolveBaseline, type ModelRegistryBaseline } from '../baseline/resolve.js';
+import { expandPatterns } from '../files/glob.js';
+import { evaluateGate } from '../gate/evaluate.js';
+import { buildGateReport } from '../gate/report.js';
+import { loadRules } from '../gate/rules.js';
+import { loadMetricsFile } from '../metrics/load.js';
+import type { CommandDeps, CommandResult, Inputs } from './types.js';
+
+export interface QualityGateInputs {
+  metrics: string[];
+  baseline?: string;
+  rules?: string;
+  reportKey: string;
+  title?: string;
+}
+
+export function qualityGateInputs(inputs: Inputs): QualityGateInputs {
+  return {
+    metrics: (inputs.metrics as string[] | undefined) ?? [],
+    baseline: inputs.baseline as string | undefined,
+    rules: inputs.rules as string | undefined,
+    reportKey: (inputs['report-key'] as string | undefined) ?? 'quality-gate',
+  };
+}
+
+export async function runQualityGate(
+  inputs: Inputs,
+  deps: CommandDeps & { modelRegistry?: ModelRegistryBaseline },
+): Promise<CommandResult> {
+  const options = qualityGateInputs(inputs);
+  const cwd = deps.run.cwd;
+  const files = await expandPatterns(options.metrics, cwd, 'metrics');
+  const spec = parseBaselineSpec(options.baseline);
+  const [candidates, rules] = await Promise.all([
+    Promise.all(files.map((file) => loadMetricsFile(path.resolve(cwd, file), { displayPath: file }))),
+    options.rules ? loadRules(path.resolve(cwd, options.rules), options.rules) : undefined,
+  ]);
+  const baseline = await resolveBaseline(spec, files, deps);
+  const result = evaluateGate(candidates, baseline.sets, rules, baseline.label);
+  result.notes.unshift(...baseline.notes);
+  return { report: buildGateReport(result, { key: options.reportKey, ...(rules ? { rules } : {}) }) };
+}

@@ -1,0 +1,78 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+import { buildValidationReport } from '../data/report.js';
+import { parseSchema } from '../data/schema.js';
+import { resolveSource } from '../data/source.js';
+import { validateData } from '../data/validate.js';
+import { openEngine } from './data-engine.js';
+import type { CommandImpl } from './types.js';
+
+export const validateDataCommand: CommandImpl = async (inputs, deps) => {
+  const cwd = deps.run.cwd;
+  const schemaInput = inputs['schema'];
+  if (typeof schemaInput !== 'string' || schemaInput === '')
+    throw new UsageError('--schema is required', { place: { key: 'schema' } });
+  const schemaPath = resolve(cwd, schemaInput);
+  const text = await readFile(schemaPath, 'utf8').catch(() => {
+    throw new UsageError(`schema file not found: ${schemaInput}`, {
+      place: { file: schemaInput, key: 'schema' },
+      hint: 'create one with `sluice infer-schema --data <file> > schema.yml`',
+    });
+  });
+  const schema = parseSchema(text, schemaInput, (dir, path) => resolve(cwd, dir, path));
+  const dataInputs = Array.isArray(inputs['data'])
+    ? inputs['data']
+    : typeof inputs['data'] === 'string'
+      ? [inputs['data']]
+      : [];
+  const data = await resolveSource(dataInputs, cwd, schema.csv);
+  const referenceInput = typeof inputs['reference'] === 'string' ? inputs['reference'] : undefined;
+  const reference = referenceInput
+    ? await resolveSource([referenceInput], cwd, schema.csv, '--reference')
+    : schema.drift?.reference
+      ? await resolveSource([schema.drift.reference], cwd, schema.csv, 'drift.reference')
+      : undefined;
+  if (reference && !schema.drift)
+    schema.drift = { columns: 'all', method: 'auto', place: schema.place };
+
+  const engine = await openEngine(deps);
+  try {
+    const result = await validateData({
+      engine,
+      schema,
+      data,
+      ...(reference ? { reference } : {}),
+      now: deps.clock.now(),
+      clockMs: () => deps.clock.now().getTime(),
+    });
+    if (inputs['format'] !== 'json') {
+      const seconds = Math.max(result.scanMs, 1) / 1000;
+      deps.logger.info(
+        `scanned ${result.rows} rows × ${result.columns.length} columns in ${seconds.toFixed(2)} s (${Math.round(result.rows / seconds)} rows/s)`,
+      );
+    }
+    for (const check of result.checks) {
+      if (check.status === 'fail')
+        deps.logger.error(
+          `${check.column ?? check.name}: ${check.name} failed: observed ${check.observed}; expected ${check.expected}`,
+          check.place,
+        );
+      if (check.status === 'warn')
+        deps.logger.warn(
+          `${check.column ?? check.name}: ${check.name}: observed ${check.observed}`,
+          check.place,
+        );
+    }
+    const key = typeof inputs['report-key'] === 'string' ? inputs['report-key'] : 'validate-data';
+    return {
+      report: buildValidationReport(result, {
+        key,
+        schemaFile: schemaInput,
+        dataLabel: data.label,
+      }),
+    };
+  } finally {
+    await engine.close();
+  }
+};

@@ -1,0 +1,332 @@
+import type { SqlEngine, SqlRow } from '../engine.js';
+import type { DataColumn } from '../checks.js';
+import { toNumber } from '../checks.js';
+import type { DriftConfig, DriftMethod } from '../schema.js';
+import { isNumericFamily, numberLiteral, quoteIdent } from '../sql.js';
+import { ksTwoSamplePValue } from './kolmogorov.js';
+import {
+  chiSquare,
+  jensenShannon,
+  normedWasserstein,
+  psi,
+  sturgesEdges,
+  totalVariation,
+} from './stats.js';
+import type { Binned } from './stats.js';
+
+export interface DriftColumnResult {
+  column: string;
+  method: DriftMethod;
+  statistic: number | null;
+  pValue: number | null;
+  threshold: number;
+  drifted: boolean;
+  /** Effect size behind a p-value test (KS: D; chi-square: total variation distance). */
+  effect: number | null;
+  note?: string;
+}
+
+export interface DriftSummary {
+  columns: DriftColumnResult[];
+  driftedShare: number;
+  datasetDrift: boolean;
+}
+
+/** Evidently's defaults: p < 0.05 for tests, 0.1 for distances; dataset drift at ≥ 50 % of columns. */
+export const DEFAULT_THRESHOLD: Record<DriftMethod, number> = {
+  ks: 0.05,
+  chisquare: 0.05,
+  wasserstein: 0.1,
+  jensenshannon: 0.1,
+  psi: 0.1,
+};
+export const DATASET_DRIFT_SHARE = 0.5;
+/**
+ * A p-value test flags drift only when the effect is at least this large too (KS: D ≥ 0.05;
+ * chi-square: total variation distance ≥ 0.05), so a huge current sample does not flag a
+ * shift nobody would act on.
+ */
+export const DEFAULT_MIN_EFFECT = 0.05;
+const MAX_CATEGORIES = 10_000;
+
+export function isPValueMethod(method: DriftMethod): boolean {
+  return method === 'ks' || method === 'chisquare';
+}
+
+/** Evidently's automatic choice for one column. */
+export function autoMethod(
+  numeric: boolean,
+  referenceRows: number,
+  distinctValues: number,
+): DriftMethod {
+  const treatAsCategory = !numeric || distinctValues <= 5;
+  if (referenceRows <= 1000) return treatAsCategory ? 'chisquare' : 'ks';
+  return treatAsCategory ? 'jensenshannon' : 'wasserstein';
+}
+
+interface Side {
+  n: number;
+  min: number;
+  max: number;
+  std: number;
+  distinct: number;
+  nulls: number;
+}
+
+async function sideStats(
+  engine: SqlEngine,
+  scan: string,
+  columns: readonly DataColumn[],
+): Promise<Side[]> {
+  const parts: string[] = [];
+  columns.forEach((c, i) => {
+    const q = quoteIdent(c.name);
+    const numeric = isNumericFamily(c.family);
+    parts.push(
+      `count(${q}) AS n${i}`,
+      `count(*) - count(${q}) AS z${i}`,
+      `count(DISTINCT ${q}) AS d${i}`,
+    );
+    parts.push(
+      numeric
+        ? `min(CAST(${q} AS DOUBLE)) AS lo${i}, max(CAST(${q} AS DOUBLE)) AS hi${i}, stddev_pop(CAST(${q} AS DOUBLE)) AS s${i}`
+        : `NULL AS lo${i}, NULL AS hi${i}, NULL AS s${i}`,
+    );
+  });
+  const [row] = await engine.query(`SELECT ${parts.join(', ')} FROM ${scan}`);
+  return columns.map((_, i) => ({
+    n: toNumber(row?.[`n${i}`]),
+    nulls: toNumber(row?.[`z${i}`]),
+    distinct: toNumber(row?.[`d${i}`]),
+    min: toNumber(row?.[`lo${i}`]),
+    max: toNumber(row?.[`hi${i}`]),
+    std: toNumber(row?.[`s${i}`]),
+  }));
+}
+
+async function valueCounts(
+  engine: SqlEngine,
+  refScan: string,
+  curScan: string,
+  column: string,
+): Promise<Binned & { categories: number }> {
+  const q = quoteIdent(column);
+  const rows = await engine.query(
+    `WITH r AS (SELECT CAST(${q} AS VARCHAR) AS v, count(*) AS c FROM ${refScan} WHERE ${q} IS NOT NULL GROUP BY 1),
+          k AS (SELECT CAST(${q} AS VARCHAR) AS v, count(*) AS c FROM ${curScan} WHERE ${q} IS NOT NULL GROUP BY 1)
+     SELECT coalesce(r.c, 0) AS rc, coalesce(k.c, 0) AS kc FROM r FULL OUTER JOIN k ON r.v = k.v LIMIT ${MAX_CATEGORIES + 1}`,
+  );
+  const reference = rows.map((r) => toNumber(r['rc']));
+  const current = rows.map((r) => toNumber(r['kc']));
+  return {
+    reference,
+    current,
+    referenceTotal: reference.reduce((a, b) => a + b, 0),
+    currentTotal: current.reduce((a, b) => a + b, 0),
+    categories: rows.length,
+  };
+}
+
+/** Max and min of F_ref − F_cur over all values, and the area between the ECDFs (1-Wasserstein). */
+async function ecdf(
+  engine: SqlEngine,
+  refScan: string,
+  curScan: string,
+  column: string,
+  n1: number,
+  n2: number,
+): Promise<{ d: number; wasserstein: number }> {
+  const q = quoteIdent(column);
+  const [row] = await engine.query(
+    `WITH r AS (SELECT CAST(${q} AS DOUBLE) AS v, count(*) AS c FROM ${refScan} WHERE ${q} IS NOT NULL GROUP BY 1),
+          k AS (SELECT CAST(${q} AS DOUBLE) AS v, count(*) AS c FROM ${curScan} WHERE ${q} IS NOT NULL GROUP BY 1),
+          u AS (SELECT coalesce(r.v, k.v) AS v, coalesce(r.c, 0) AS rc, coalesce(k.c, 0) AS kc FROM r FULL OUTER JOIN k ON r.v = k.v),
+          e AS (SELECT v, CAST(sum(rc) OVER w AS DOUBLE) / ${numberLiteral(n1)}::DOUBLE - CAST(sum(kc) OVER w AS DOUBLE) / ${numberLiteral(n2)}::DOUBLE AS diff,
+                       lead(v) OVER (ORDER BY v) AS nxt
+                FROM u WINDOW w AS (ORDER BY v ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))
+     SELECT max(diff) AS mx, min(diff) AS mn, fsum(abs(diff) * (nxt - v)) AS area FROM e`,
+  );
+  const mx = toNumber(row?.['mx']);
+  const mn = toNumber(row?.['mn']);
+  return { d: Math.max(Math.min(Math.max(-mn, 0), 1), mx), wasserstein: toNumber(row?.['area']) };
+}
+
+async function histogram(
+  engine: SqlEngine,
+  scan: string,
+  column: string,
+  edges: readonly number[],
+): Promise<number[]> {
+  const q = `CAST(${quoteIdent(column)} AS DOUBLE)`;
+  const inner = edges.slice(1, -1);
+  const parts = [
+    `count(${q}) AS n`,
+    ...inner.map((e, i) => `count(*) FILTER (WHERE ${q} < ${numberLiteral(e)}) AS lt${i}`),
+  ];
+  const [row] = await engine.query(`SELECT ${parts.join(', ')} FROM ${scan}`);
+  const below = inner.map((_, i) => toNumber(row?.[`lt${i}`]));
+  const n = toNumber(row?.['n']);
+  const counts: number[] = [];
+  let previous = 0;
+  for (const b of below) {
+    counts.push(b - previous);
+    previous = b;
+  }
+  counts.push(n - previous);
+  return counts;
+}
+
+/** Drift of each chosen column between reference and current data; statistics from DuckDB counts. */
+export async function runDrift(
+  engine: SqlEngine,
+  scans: { reference: string; current: string },
+  columns: { current: readonly DataColumn[]; reference: readonly DataColumn[] },
+  config: DriftConfig,
+  minEffect = DEFAULT_MIN_EFFECT,
+): Promise<DriftSummary> {
+  const refByName = new Map(columns.reference.map((c) => [c.name, c]));
+  const wanted = config.columns === 'all' ? columns.current.map((c) => c.name) : config.columns;
+  const chosen = columns.current.filter(
+    (c) => wanted.includes(c.name) && refByName.has(c.name) && c.family !== 'other',
+  );
+  const results: DriftColumnResult[] = [];
+  for (const name of wanted) {
+    if (!chosen.some((c) => c.name === name)) {
+      results.push({
+        column: name,
+        method: config.method === 'auto' ? 'jensenshannon' : config.method,
+        statistic: null,
+        pValue: null,
+        threshold: 0,
+        drifted: false,
+        effect: null,
+        note: 'not in both datasets (or of an unsupported type)',
+      });
+    }
+  }
+  if (chosen.length > 0) {
+    const refStats = await sideStats(engine, scans.reference, chosen);
+    const curStats = await sideStats(engine, scans.current, chosen);
+    for (let i = 0; i < chosen.length; i++) {
+      const column = chosen[i] as DataColumn;
+      const ref = refStats[i] as Side;
+      const cur = curStats[i] as Side;
+      const refType = refByName.get(column.name) as DataColumn;
+      const numeric =
+        (column.family === 'integer' || column.family === 'float') &&
+        isNumericFamily(refType.family);
+      results.push(
+        await driftOne(engine, scans, column, numeric, ref, cur, config, minEffect, refType),
+      );
+    }
+  }
+  const measured = results.filter((r) => r.statistic !== null);
+  const driftedCount = measured.filter((r) => r.drifted).length;
+  const driftedShare = measured.length === 0 ? 0 : driftedCount / measured.length;
+  return {
+    columns: results,
+    driftedShare,
+    datasetDrift: measured.length > 0 && driftedShare >= DATASET_DRIFT_SHARE,
+  };
+}
+
+async function driftOne(
+  engine: SqlEngine,
+  scans: { reference: string; current: string },
+  column: DataColumn,
+  numeric: boolean,
+  ref: Side,
+  cur: Side,
+  config: DriftConfig,
+  minEffect: number,
+  refColumn: DataColumn,
+): Promise<DriftColumnResult> {
+  const base = { column: column.name, statistic: null, pValue: null, drifted: false, effect: null };
+  let counts: (Binned & { categories: number }) | undefined;
+  let method: DriftMethod;
+  if (config.method === 'auto') {
+    let distinct = Math.max(ref.distinct, cur.distinct);
+    if (numeric && distinct <= 5) {
+      counts = await valueCounts(engine, scans.reference, scans.current, column.name);
+      distinct = counts.categories;
+    }
+    method = autoMethod(numeric, ref.n, distinct);
+  } else {
+    method = config.method;
+  }
+  const threshold = config.threshold ?? DEFAULT_THRESHOLD[method];
+  if (ref.n === 0 || cur.n === 0)
+    return { ...base, method, threshold, note: 'no values on one side' };
+  if ((method === 'ks' || method === 'wasserstein') && !numeric)
+    return { ...base, method, threshold, note: `${method} needs a numeric column` };
+
+  if (method === 'ks' || method === 'wasserstein') {
+    const { d, wasserstein } = await ecdf(
+      engine,
+      scans.reference,
+      scans.current,
+      column.name,
+      ref.n,
+      cur.n,
+    );
+    if (method === 'ks') {
+      const result = ksTwoSamplePValue(d, ref.n, cur.n);
+      return {
+        ...base,
+        method,
+        threshold,
+        statistic: result.statistic,
+        pValue: result.pValue,
+        effect: result.statistic,
+        drifted: result.pValue < threshold && result.statistic >= minEffect,
+      };
+    }
+    const statistic = normedWasserstein(wasserstein, ref.std);
+    return { ...base, method, threshold, statistic, drifted: statistic >= threshold };
+  }
+
+  let binned: Binned;
+  if (numeric && method !== 'chisquare' && ref.distinct > 20) {
+    // numpy clamps the Sturges width to 1 only for integer arrays; pandas turns a column with nulls into floats.
+    const integerValues =
+      column.family === 'integer' &&
+      refColumn.family === 'integer' &&
+      ref.nulls === 0 &&
+      cur.nulls === 0;
+    const edges = sturgesEdges(
+      Math.min(ref.min, cur.min),
+      Math.max(ref.max, cur.max),
+      ref.n + cur.n,
+      integerValues,
+    );
+    binned = {
+      reference: await histogram(engine, scans.reference, column.name, edges),
+      current: await histogram(engine, scans.current, column.name, edges),
+      referenceTotal: ref.n,
+      currentTotal: cur.n,
+    };
+  } else {
+    counts ??= await valueCounts(engine, scans.reference, scans.current, column.name);
+    if (counts.categories > MAX_CATEGORIES)
+      return { ...base, method, threshold, note: `more than ${MAX_CATEGORIES} categories` };
+    binned = counts;
+  }
+  if (method === 'chisquare') {
+    const result = chiSquare(binned);
+    const effect = totalVariation(binned);
+    const pValue = Number.isNaN(result.pValue) ? null : result.pValue;
+    return {
+      ...base,
+      method,
+      threshold,
+      statistic: result.statistic,
+      pValue,
+      effect,
+      drifted: pValue !== null && pValue < threshold && effect >= minEffect,
+    };
+  }
+  const statistic = method === 'psi' ? psi(binned) : jensenShannon(binned);
+  return { ...base, method, threshold, statistic, drifted: statistic >= threshold };
+}
+
+export type { SqlRow };

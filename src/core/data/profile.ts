@@ -1,0 +1,74 @@
+import type { SqlRow } from './engine.js';
+import type { DataColumn } from './checks.js';
+import { toNumber } from './checks.js';
+import { isNumericFamily, quoteIdent } from './sql.js';
+
+export interface ColumnProfile {
+  column: string;
+  type: string;
+  count: number;
+  nulls: number;
+  /** Approximate (HyperLogLog): exact counting would cost a sort per column. */
+  distinct: number;
+  min: string | null;
+  max: string | null;
+  mean: number | null;
+  /** Approximate quantiles (t-digest) at 5, 25, 50, 75, 95 %. */
+  quantiles: { p05: number; p25: number; p50: number; p75: number; p95: number } | null;
+}
+
+export const PROFILE_QUANTILES = [0.05, 0.25, 0.5, 0.75, 0.95] as const;
+
+/** The profile aggregates of every column, for the same scan as the checks. */
+export function profileAggregates(columns: readonly DataColumn[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  columns.forEach((column, i) => {
+    const q = quoteIdent(column.name);
+    out[`p${i}_nn`] = `count(${q})`;
+    out[`p${i}_distinct`] = `approx_count_distinct(${q})`;
+    if (column.family === 'other') {
+      out[`p${i}_min`] = 'NULL';
+      out[`p${i}_max`] = 'NULL';
+    } else {
+      out[`p${i}_min`] = `CAST(min(${q}) AS VARCHAR)`;
+      out[`p${i}_max`] = `CAST(max(${q}) AS VARCHAR)`;
+    }
+    if (isNumericFamily(column.family)) {
+      out[`p${i}_mean`] = `avg(CAST(${q} AS DOUBLE))`;
+      out[`p${i}_q`] = `approx_quantile(CAST(${q} AS DOUBLE), [${PROFILE_QUANTILES.join(', ')}])`;
+    }
+  });
+  return out;
+}
+
+export function readProfiles(columns: readonly DataColumn[], row: SqlRow): ColumnProfile[] {
+  const total = toNumber(row['__rows']);
+  return columns.map((column, i) => {
+    const nn = toNumber(row[`p${i}_nn`]);
+    const q = row[`p${i}_q`];
+    const mean = row[`p${i}_mean`];
+    const quantiles =
+      Array.isArray(q) && q.every((v) => v !== null)
+        ? {
+            p05: toNumber(q[0]),
+            p25: toNumber(q[1]),
+            p50: toNumber(q[2]),
+            p75: toNumber(q[3]),
+            p95: toNumber(q[4]),
+          }
+        : null;
+    const min = row[`p${i}_min`];
+    const max = row[`p${i}_max`];
+    return {
+      column: column.name,
+      type: column.type,
+      count: nn,
+      nulls: total - nn,
+      distinct: toNumber(row[`p${i}_distinct`]),
+      min: min === null || min === undefined ? null : String(min),
+      max: max === null || max === undefined ? null : String(max),
+      mean: mean === null || mean === undefined ? null : toNumber(mean),
+      quantiles,
+    };
+  });
+}

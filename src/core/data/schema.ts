@@ -1,0 +1,452 @@
+import { dirname } from 'node:path';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { Node, Pair, YAMLMap } from 'yaml';
+import { UsageError } from '../errors.js';
+import type { Place } from '../errors.js';
+
+/** The declared types a schema column can have. */
+export const COLUMN_TYPES = ['integer', 'float', 'string', 'boolean', 'date', 'timestamp'] as const;
+export type ColumnType = (typeof COLUMN_TYPES)[number];
+
+export const DRIFT_METHODS = [
+  'auto',
+  'ks',
+  'psi',
+  'wasserstein',
+  'jensenshannon',
+  'chisquare',
+] as const;
+export type DriftMethodSetting = (typeof DRIFT_METHODS)[number];
+export type DriftMethod = Exclude<DriftMethodSetting, 'auto'>;
+
+export type Literal = string | number | boolean;
+
+export interface ColumnRule {
+  name: string;
+  type?: ColumnType;
+  nullable?: boolean;
+  min?: Literal;
+  max?: Literal;
+  allowed?: Literal[];
+  maxNullFraction?: number;
+  pattern?: string;
+  unique?: boolean;
+  /** Freshness: the newest value is at most this old. */
+  maxAge?: { text: string; seconds: number };
+  place: Place;
+  /** Where each key of this column sits, so a failed check annotates its own line. */
+  keyPlaces: Record<string, Place>;
+}
+
+export interface RowCheck {
+  name: string;
+  sql: string;
+  maxFailures: number;
+  place: Place;
+}
+
+export interface DriftConfig {
+  /** Resolved against the schema file's folder. */
+  reference?: string;
+  columns: 'all' | string[];
+  method: DriftMethodSetting;
+  /** undefined: the method's default. */
+  threshold?: number;
+  place: Place;
+}
+
+export interface CsvOptions {
+  delimiter?: string;
+  header: boolean;
+}
+
+export interface DataSchema {
+  file: string;
+  columns: ColumnRule[];
+  /** Columns in the data but not in the schema: fail (true) or warn (false). */
+  strict: boolean;
+  rows?: { min?: number; max?: number; place: Place };
+  duplicates?: { maxFraction: number; place: Place };
+  checks: RowCheck[];
+  drift?: DriftConfig;
+  csv: CsvOptions;
+  place: Place;
+}
+
+const TOP_KEYS = ['columns', 'strict', 'rows', 'duplicates', 'checks', 'drift', 'csv'] as const;
+const COLUMN_KEYS = [
+  'type',
+  'nullable',
+  'min',
+  'max',
+  'allowed',
+  'max_null_fraction',
+  'pattern',
+  'unique',
+  'max_age',
+] as const;
+const ROWS_KEYS = ['min', 'max'] as const;
+const DUPLICATES_KEYS = ['max_fraction'] as const;
+const CHECK_KEYS = ['name', 'sql', 'max_failures'] as const;
+const DRIFT_KEYS = ['reference', 'columns', 'method', 'threshold'] as const;
+const CSV_KEYS = ['delimiter', 'header'] as const;
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
+
+/** Parses `7d`, `12h`, `30m`, `45s`, `2w` into seconds; undefined when it is none of them. */
+export function parseDuration(text: string): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$/.exec(text);
+  if (!match) return undefined;
+  return Number(match[1]) * (DURATION_UNITS[match[2] as string] as number);
+}
+
+/** Reads a schema file's text into a DataSchema; every mistake is a UsageError with file:line. */
+export function parseSchema(
+  text: string,
+  file: string,
+  resolvePath: (dir: string, path: string) => string,
+): DataSchema {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const placeOf = (node: Node | null | undefined, key?: string): Place => {
+    const place: Place = { file };
+    if (node?.range) {
+      const pos = lineCounter.linePos(node.range[0]);
+      place.line = pos.line;
+      place.column = pos.col;
+    }
+    if (key !== undefined) place.key = key;
+    return place;
+  };
+  const firstError = doc.errors[0];
+  if (firstError) {
+    const pos = lineCounter.linePos(firstError.pos[0]);
+    throw new UsageError(`not valid YAML: ${firstError.message.split('\n')[0]}`, {
+      place: { file, line: pos.line, column: pos.col },
+    });
+  }
+  const root = doc.contents;
+  if (!isMap(root)) {
+    throw new UsageError('a schema file is a YAML mapping with at least `columns:`', {
+      place: placeOf(root),
+      hint: 'start from `sluice infer-schema --data <file> > schema.yml`',
+    });
+  }
+  const ctx: Ctx = { file, placeOf };
+  const top = entries(ctx, root, TOP_KEYS, '');
+  const schemaDir = dirname(file);
+
+  const columns: ColumnRule[] = [];
+  const columnsNode = top.get('columns');
+  if (!columnsNode) {
+    throw new UsageError('the schema has no `columns:` mapping', {
+      place: placeOf(root),
+      hint: 'list each column with its type',
+    });
+  }
+  if (!isMap(columnsNode.value))
+    throw new UsageError('`columns` must be a mapping of column name to rules', {
+      place: placeOf((columnsNode.value ?? columnsNode.key) as Node, 'columns'),
+    });
+  for (const pair of columnsNode.value.items) {
+    columns.push(parseColumn(ctx, pair));
+  }
+
+  const schema: DataSchema = {
+    file,
+    columns,
+    strict: true,
+    checks: [],
+    csv: { header: true },
+    place: placeOf(root),
+  };
+  const strict = top.get('strict');
+  if (strict) schema.strict = bool(ctx, strict, 'strict');
+
+  const rows = top.get('rows');
+  if (rows) {
+    const map = mapOf(ctx, rows, 'rows');
+    const keys = entries(ctx, map, ROWS_KEYS, 'rows');
+    schema.rows = { place: placeOf(rows.key as Node, 'rows') };
+    const min = keys.get('min');
+    const max = keys.get('max');
+    if (min) schema.rows.min = count(ctx, min, 'rows.min');
+    if (max) schema.rows.max = count(ctx, max, 'rows.max');
+  }
+  const duplicates = top.get('duplicates');
+  if (duplicates) {
+    const keys = entries(ctx, mapOf(ctx, duplicates, 'duplicates'), DUPLICATES_KEYS, 'duplicates');
+    const fraction = keys.get('max_fraction');
+    schema.duplicates = {
+      maxFraction: fraction ? fractionOf(ctx, fraction, 'duplicates.max_fraction') : 0,
+      place: placeOf(duplicates.key as Node, 'duplicates'),
+    };
+  }
+  const checks = top.get('checks');
+  if (checks) {
+    if (!isSeq(checks.value))
+      throw new UsageError('`checks` must be a list of `{name, sql, max_failures}`', {
+        place: placeOf(checks.value as Node, 'checks'),
+      });
+    checks.value.items.forEach((item, index) => {
+      const key = `checks[${index}]`;
+      if (!isMap(item))
+        throw new UsageError('each check is a mapping `{name, sql, max_failures}`', {
+          place: placeOf(item as Node, key),
+        });
+      const keys = entries(ctx, item, CHECK_KEYS, key);
+      const name = keys.get('name');
+      const sql = keys.get('sql');
+      if (!sql)
+        throw new UsageError('a check needs `sql:` (a row predicate, e.g. `price >= 0`)', {
+          place: placeOf(item, key),
+        });
+      const maxFailures = keys.get('max_failures');
+      schema.checks.push({
+        name: name ? str(ctx, name, `${key}.name`) : `check_${index + 1}`,
+        sql: str(ctx, sql, `${key}.sql`),
+        maxFailures: maxFailures ? count(ctx, maxFailures, `${key}.max_failures`) : 0,
+        place: placeOf(item, key),
+      });
+    });
+  }
+  const drift = top.get('drift');
+  if (drift) {
+    const keys = entries(ctx, mapOf(ctx, drift, 'drift'), DRIFT_KEYS, 'drift');
+    const config: DriftConfig = {
+      columns: 'all',
+      method: 'auto',
+      place: placeOf(drift.key as Node, 'drift'),
+    };
+    const reference = keys.get('reference');
+    if (reference)
+      config.reference = resolvePath(schemaDir, str(ctx, reference, 'drift.reference'));
+    const cols = keys.get('columns');
+    if (cols) {
+      if (isScalar(cols.value) && cols.value.value === 'all') config.columns = 'all';
+      else if (isSeq(cols.value))
+        config.columns = cols.value.items.map((item) =>
+          scalarText(ctx, item as Node, 'drift.columns'),
+        );
+      else
+        throw new UsageError('`drift.columns` is `all` or a list of column names', {
+          place: placeOf(cols.value as Node, 'drift.columns'),
+        });
+    }
+    const method = keys.get('method');
+    if (method) config.method = choice(ctx, method, 'drift.method', DRIFT_METHODS);
+    const threshold = keys.get('threshold');
+    if (threshold && !(isScalar(threshold.value) && threshold.value.value === 'auto')) {
+      config.threshold = positive(ctx, threshold, 'drift.threshold');
+    }
+    schema.drift = config;
+  }
+  const csv = top.get('csv');
+  if (csv) {
+    const keys = entries(ctx, mapOf(ctx, csv, 'csv'), CSV_KEYS, 'csv');
+    const delimiter = keys.get('delimiter');
+    const header = keys.get('header');
+    if (delimiter) schema.csv.delimiter = str(ctx, delimiter, 'csv.delimiter');
+    if (header) schema.csv.header = bool(ctx, header, 'csv.header');
+  }
+  return schema;
+}
+
+interface Ctx {
+  file: string;
+  placeOf: (node: Node | null | undefined, key?: string) => Place;
+}
+
+function entries(
+  ctx: Ctx,
+  map: YAMLMap,
+  allowed: readonly string[],
+  path: string,
+): Map<string, Pair> {
+  const out = new Map<string, Pair>();
+  for (const pair of map.items) {
+    const keyNode = pair.key as Node;
+    const key = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
+    const dotted = path ? `${path}.${key}` : key;
+    if (!allowed.includes(key)) {
+      throw new UsageError(`unknown key \`${key}\``, {
+        place: ctx.placeOf(keyNode, dotted),
+        hint: `allowed here: ${allowed.join(', ')}`,
+      });
+    }
+    out.set(key, pair);
+  }
+  return out;
+}
+
+function parseColumn(ctx: Ctx, pair: Pair): ColumnRule {
+  const keyNode = pair.key as Node;
+  const name = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
+  const path = `columns.${name}`;
+  const rule: ColumnRule = { name, place: ctx.placeOf(keyNode, path), keyPlaces: {} };
+  if (pair.value === null || (isScalar(pair.value) && pair.value.value === null)) return rule;
+  if (!isMap(pair.value)) {
+    throw new UsageError(
+      `column \`${name}\` needs a mapping of rules, e.g. \`{ type: integer }\``,
+      { place: ctx.placeOf(pair.value as Node, path) },
+    );
+  }
+  const keys = entries(ctx, pair.value, COLUMN_KEYS, path);
+  for (const [key, entry] of keys) {
+    rule.keyPlaces[key] = ctx.placeOf(entry.key as Node, `${path}.${key}`);
+    const where = `${path}.${key}`;
+    switch (key) {
+      case 'type':
+        rule.type = choice(ctx, entry, where, COLUMN_TYPES);
+        break;
+      case 'nullable':
+        rule.nullable = bool(ctx, entry, where);
+        break;
+      case 'min':
+        rule.min = literal(ctx, entry, where);
+        break;
+      case 'max':
+        rule.max = literal(ctx, entry, where);
+        break;
+      case 'allowed': {
+        if (!isSeq(entry.value))
+          throw new UsageError('`allowed` is a list of values', {
+            place: ctx.placeOf(entry.value as Node, where),
+          });
+        rule.allowed = entry.value.items.map((item) => literalNode(ctx, item as Node, where));
+        break;
+      }
+      case 'max_null_fraction':
+        rule.maxNullFraction = fractionOf(ctx, entry, where);
+        break;
+      case 'pattern': {
+        const pattern = str(ctx, entry, where);
+        try {
+          new RegExp(pattern);
+        } catch (error) {
+          throw new UsageError(
+            `\`pattern\` is not a valid regular expression: ${(error as Error).message}`,
+            { place: ctx.placeOf(entry.value as Node, where) },
+          );
+        }
+        rule.pattern = pattern;
+        break;
+      }
+      case 'unique':
+        rule.unique = bool(ctx, entry, where);
+        break;
+      case 'max_age': {
+        const text = scalarText(ctx, entry.value as Node, where);
+        const seconds = parseDuration(text);
+        if (seconds === undefined) {
+          throw new UsageError(
+            `\`max_age\` must be a duration like 7d, 12h, 30m, 45s, 2w; got \`${text}\``,
+            { place: ctx.placeOf(entry.value as Node, where) },
+          );
+        }
+        rule.maxAge = { text, seconds };
+        break;
+      }
+    }
+  }
+  return rule;
+}
+
+function mapOf(ctx: Ctx, pair: Pair, key: string): YAMLMap {
+  if (!isMap(pair.value))
+    throw new UsageError(`\`${key}\` must be a mapping`, {
+      place: ctx.placeOf((pair.value ?? pair.key) as Node, key),
+    });
+  return pair.value;
+}
+
+function scalarText(ctx: Ctx, node: Node, key: string): string {
+  if (!isScalar(node) || node.value === null || typeof node.value === 'object') {
+    throw new UsageError(`\`${key}\` must be a plain value`, { place: ctx.placeOf(node, key) });
+  }
+  return String(node.value);
+}
+
+function str(ctx: Ctx, pair: Pair, key: string): string {
+  const node = pair.value as Node;
+  if (!isScalar(node) || typeof node.value !== 'string' || node.value === '') {
+    throw new UsageError(`\`${key}\` must be a non-empty string`, {
+      place: ctx.placeOf(node ?? (pair.key as Node), key),
+    });
+  }
+  return node.value;
+}
+
+function bool(ctx: Ctx, pair: Pair, key: string): boolean {
+  const node = pair.value as Node;
+  if (!isScalar(node) || typeof node.value !== 'boolean') {
+    throw new UsageError(`\`${key}\` must be true or false`, {
+      place: ctx.placeOf(node ?? (pair.key as Node), key),
+    });
+  }
+  return node.value;
+}
+
+function num(ctx: Ctx, pair: Pair, key: string): number {
+  const node = pair.value as Node;
+  if (!isScalar(node) || typeof node.value !== 'number' || !Number.isFinite(node.value)) {
+    throw new UsageError(`\`${key}\` must be a number`, {
+      place: ctx.placeOf(node ?? (pair.key as Node), key),
+    });
+  }
+  return node.value;
+}
+
+function count(ctx: Ctx, pair: Pair, key: string): number {
+  const value = num(ctx, pair, key);
+  if (!Number.isInteger(value) || value < 0)
+    throw new UsageError(`\`${key}\` must be a whole number ≥ 0`, {
+      place: ctx.placeOf(pair.value as Node, key),
+    });
+  return value;
+}
+
+function positive(ctx: Ctx, pair: Pair, key: string): number {
+  const value = num(ctx, pair, key);
+  if (value <= 0)
+    throw new UsageError(`\`${key}\` must be > 0 (or \`auto\`)`, {
+      place: ctx.placeOf(pair.value as Node, key),
+    });
+  return value;
+}
+
+function fractionOf(ctx: Ctx, pair: Pair, key: string): number {
+  const value = num(ctx, pair, key);
+  if (value < 0 || value > 1)
+    throw new UsageError(`\`${key}\` is a fraction between 0 and 1`, {
+      place: ctx.placeOf(pair.value as Node, key),
+    });
+  return value;
+}
+
+function choice<T extends string>(ctx: Ctx, pair: Pair, key: string, options: readonly T[]): T {
+  const node = pair.value as Node;
+  const value = isScalar(node) ? node.value : undefined;
+  if (typeof value !== 'string' || !options.includes(value as T)) {
+    throw new UsageError(`\`${key}\` must be one of ${options.join(', ')}`, {
+      place: ctx.placeOf(node ?? (pair.key as Node), key),
+    });
+  }
+  return value as T;
+}
+
+function literal(ctx: Ctx, pair: Pair, key: string): Literal {
+  return literalNode(ctx, pair.value as Node, key);
+}
+
+function literalNode(ctx: Ctx, node: Node, key: string): Literal {
+  if (isScalar(node)) {
+    const value: unknown = node.value;
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+      return value;
+    if (value instanceof Date) return value.toISOString();
+  }
+  throw new UsageError(`\`${key}\` must be a number, string or boolean`, {
+    place: ctx.placeOf(node, key),
+  });
+}

@@ -1,0 +1,155 @@
+import { readdir, stat } from 'node:fs/promises';
+import { extname, join, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+import type { CsvOptions } from './schema.js';
+import { quoteIdent, quoteString } from './sql.js';
+
+export type DataFormat = 'csv' | 'parquet' | 'json';
+
+/** One dataset: a set of files (paths or globs) of one format, read as one table. */
+export interface DataSource {
+  /** Absolute paths or globs, as DuckDB reads them. */
+  paths: string[];
+  /** What the user typed, for messages. */
+  label: string;
+  format: DataFormat;
+  delimiter?: string;
+  header: boolean;
+  /** Read hive partition folders (`key=value/`) as columns. */
+  hive: boolean;
+}
+
+const COMPRESSION = /\.(gz|gzip|zst|zstd)$/i;
+
+/** The format a file name says, or undefined. `.tsv` is CSV with a tab. */
+export function formatOf(path: string): { format: DataFormat; delimiter?: string } | undefined {
+  const base = path.replace(COMPRESSION, '');
+  const ext = extname(base).toLowerCase();
+  if (ext === '.csv' || ext === '.txt') return { format: 'csv' };
+  if (ext === '.tsv' || ext === '.tab') return { format: 'csv', delimiter: '\t' };
+  if (ext === '.parquet' || ext === '.pq') return { format: 'parquet' };
+  if (ext === '.json' || ext === '.jsonl' || ext === '.ndjson') return { format: 'json' };
+  return undefined;
+}
+
+const GLOB = /[*?[\]{}]/;
+
+/**
+ * Turns the user's paths (files, globs, folders) into one DataSource. A folder stands for
+ * every data file below it (hive partitions included). Missing files are a UsageError here,
+ * before DuckDB says it less clearly.
+ */
+export async function resolveSource(
+  inputs: readonly string[],
+  cwd: string,
+  csv: CsvOptions,
+  role = '--data',
+): Promise<DataSource> {
+  if (inputs.length === 0) throw new UsageError(`${role} needs at least one file, glob or folder`);
+  const paths: string[] = [];
+  const formats = new Set<string>();
+  let delimiter: string | undefined;
+  let hive = false;
+  for (const input of inputs) {
+    const absolute = resolve(cwd, input);
+    if (GLOB.test(input)) {
+      const detected = formatOf(input);
+      if (!detected)
+        throw new UsageError(`cannot tell the format of \`${input}\` from its name`, {
+          hint: 'end the glob with .csv, .tsv, .parquet or .jsonl (optionally .gz/.zst)',
+          place: { key: role },
+        });
+      formats.add(detected.format);
+      delimiter ??= detected.delimiter;
+      hive ||= input.includes('=');
+      paths.push(absolute);
+      continue;
+    }
+    const info = await stat(absolute).catch(() => undefined);
+    if (!info)
+      throw new UsageError(`data file not found: ${input}`, { place: { file: input, key: role } });
+    if (info.isDirectory()) {
+      const found = await firstDataFile(absolute);
+      if (!found)
+        throw new UsageError(`no data files (.csv, .tsv, .parquet, .jsonl) under folder ${input}`, {
+          place: { file: input, key: role },
+        });
+      const detected = formatOf(found) as { format: DataFormat; delimiter?: string };
+      formats.add(detected.format);
+      delimiter ??= detected.delimiter;
+      hive = true;
+      const suffix = found.slice(found.lastIndexOf('/') + 1).replace(/^[^.]*/, '');
+      paths.push(join(absolute, '**', `*${suffix}`));
+      continue;
+    }
+    const detected = formatOf(input);
+    if (!detected)
+      throw new UsageError(`cannot tell the format of \`${input}\` from its name`, {
+        place: { file: input, key: role },
+        hint: 'use .csv, .tsv, .parquet, .json/.jsonl (optionally .gz/.zst)',
+      });
+    formats.add(detected.format);
+    delimiter ??= detected.delimiter;
+    paths.push(absolute);
+  }
+  if (formats.size > 1)
+    throw new UsageError(
+      `${role} mixes formats (${[...formats].join(', ')}); give files of one format`,
+    );
+  const format = [...formats][0] as DataFormat;
+  const source: DataSource = { paths, label: inputs.join(', '), format, header: csv.header, hive };
+  const chosen = csv.delimiter ?? delimiter;
+  if (chosen !== undefined) source.delimiter = chosen;
+  return source;
+}
+
+async function firstDataFile(dir: string): Promise<string | undefined> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  entries.sort((a, b) => a.name.localeCompare(b.name));
+  for (const entry of entries) {
+    if (entry.isFile() && formatOf(entry.name)) return join(dir, entry.name);
+  }
+  for (const entry of entries) {
+    if (entry.isDirectory()) {
+      const found = await firstDataFile(join(dir, entry.name));
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+export interface ScanOptions {
+  /** CSV only: force these column types (declared in the schema). */
+  types?: Record<string, string>;
+  /** Add a `filename` column. */
+  filename?: boolean;
+}
+
+/** The table function call that reads a source, e.g. `read_parquet([...], hive_partitioning=true)`. */
+export function scanSql(source: DataSource, options: ScanOptions = {}): string {
+  const list = `[${source.paths.map(quoteString).join(', ')}]`;
+  const args: string[] = [list];
+  if (source.hive) args.push('hive_partitioning=true');
+  if (source.paths.length > 1 || source.paths.some((p) => GLOB.test(p)))
+    args.push('union_by_name=true');
+  if (options.filename) args.push('filename=true');
+  switch (source.format) {
+    case 'csv': {
+      args.push(`header=${source.header ? 'true' : 'false'}`);
+      if (source.delimiter !== undefined) args.push(`delim=${quoteString(source.delimiter)}`);
+      const types = Object.entries(options.types ?? {});
+      if (types.length > 0)
+        args.push(
+          `types={${types.map(([k, v]) => `${quoteString(k)}: ${quoteString(v)}`).join(', ')}}`,
+        );
+      return `read_csv(${args.join(', ')})`;
+    }
+    case 'parquet':
+      return `read_parquet(${args.join(', ')})`;
+    case 'json':
+      args.push("format='newline_delimited'");
+      return `read_json(${args.join(', ')})`;
+  }
+}
+
+export { quoteIdent };

@@ -1,0 +1,227 @@
+import type { SqlEngine, SqlRow } from './engine.js';
+import { translateEngineError } from './engine-errors.js';
+import { planChecks, toNumber } from './checks.js';
+import type { CheckResult, DataColumn, SampleRow } from './checks.js';
+import { profileAggregates, readProfiles } from './profile.js';
+import type { ColumnProfile } from './profile.js';
+import type { DataSchema } from './schema.js';
+import { scanSql } from './source.js';
+import type { DataSource } from './source.js';
+import { DUCKDB_TYPE, quoteIdent, typeFamily } from './sql.js';
+import { runDrift } from './drift/run.js';
+import type { DriftSummary } from './drift/run.js';
+import { UsageError } from '../errors.js';
+
+export interface ValidationResult {
+  verdict: 'pass' | 'fail';
+  rows: number;
+  columns: DataColumn[];
+  checks: CheckResult[];
+  profiles: ColumnProfile[];
+  drift: DriftSummary | null;
+  /** Wall time of the main scan, for the rows/s line. */
+  scanMs: number;
+}
+
+const SAMPLE_LIMIT = 5;
+
+/** Columns and their types as DuckDB reads the source (CSV: before forcing declared types). */
+export async function describeSource(engine: SqlEngine, source: DataSource): Promise<DataColumn[]> {
+  let rows: SqlRow[];
+  try {
+    rows = await engine.query(`DESCRIBE SELECT * FROM ${scanSql(source)}`);
+  } catch (error) {
+    translateEngineError(error, source);
+  }
+  return rows.map((r) => ({
+    name: String(r['column_name']),
+    type: String(r['column_type']),
+    family: typeFamily(String(r['column_type'])),
+  }));
+}
+
+/** CSV columns the schema declares get the declared type, so a bad value fails with its line. */
+function forcedTypes(
+  source: DataSource,
+  schema: DataSchema,
+  columns: DataColumn[],
+): Record<string, string> {
+  if (source.format !== 'csv') return {};
+  const present = new Set(columns.map((c) => c.name));
+  const types: Record<string, string> = {};
+  for (const rule of schema.columns) {
+    if (rule.type && present.has(rule.name)) types[rule.name] = DUCKDB_TYPE[rule.type] as string;
+  }
+  return types;
+}
+
+function guardDelimiter(source: DataSource, schema: DataSchema, columns: DataColumn[]): void {
+  if (source.format !== 'csv' || columns.length !== 1 || schema.columns.length < 2) return;
+  const only = columns[0]?.name ?? '';
+  if (/[,;\t|]/.test(only)) {
+    throw new UsageError(
+      `reads as one column \`${only.slice(0, 60)}\`: the delimiter is wrong or rows have different numbers of fields`,
+      {
+        place: { file: source.label },
+        hint: 'set `csv: { delimiter: ";" }` in the schema (or use .tsv for tabs)',
+      },
+    );
+  }
+}
+
+export async function validateData(options: {
+  engine: SqlEngine;
+  schema: DataSchema;
+  data: DataSource;
+  reference?: DataSource;
+  now: Date;
+  clockMs?: () => number;
+}): Promise<ValidationResult> {
+  const { engine, schema, data } = options;
+  const clockMs = options.clockMs ?? (() => 0);
+  const sniffed = await describeSource(engine, data);
+  guardDelimiter(data, schema, sniffed);
+  const types = forcedTypes(data, schema, sniffed);
+  const columns = sniffed.map((c) =>
+    types[c.name]
+      ? { name: c.name, type: types[c.name] as string, family: typeFamily(types[c.name] as string) }
+      : c,
+  );
+  const scan = scanSql(data, { types });
+
+  const plan = planChecks(schema, columns, options.now.getTime() / 1000);
+  const aggregates: Record<string, string> = { ...profileAggregates(columns) };
+  for (const check of plan.planned) Object.assign(aggregates, check.aggregates);
+  const select = Object.entries(aggregates)
+    .map(([alias, sql]) => `${sql} AS ${quoteIdent(alias)}`)
+    .join(',\n  ');
+  const started = clockMs();
+  let row: SqlRow;
+  try {
+    row = (await engine.query(`SELECT\n  ${select}\nFROM ${scan}`))[0] ?? {};
+  } catch (error) {
+    const custom = schema.checks.find((c) =>
+      (error instanceof Error ? error.message : '').includes(c.sql),
+    );
+    translateEngineError(
+      error,
+      data,
+      custom ? { place: custom.place, what: `check \`${custom.name}\`` } : undefined,
+    );
+  }
+  const scanMs = clockMs() - started;
+  const rows = toNumber(row['__rows']);
+  if (rows === 0)
+    throw new UsageError('the dataset is empty (no rows)', { place: { file: data.label } });
+
+  const checks: CheckResult[] = [...plan.static, ...plan.planned.map((p) => p.evaluate(row))];
+  if (schema.duplicates) checks.push(await duplicateCheck(engine, scan, columns, rows, schema));
+  for (const check of checks) {
+    if (check.status === 'fail' && check.failWhere && (check.failingRows ?? 0) > 0) {
+      check.samples = await sampleRows(engine, data, types, check.failWhere);
+    }
+  }
+
+  let drift: DriftSummary | null = null;
+  if (schema.drift && options.reference) {
+    const refColumns = await describeSource(engine, options.reference);
+    const refTypes = forcedTypes(options.reference, schema, refColumns);
+    const refScan = scanSql(options.reference, { types: refTypes });
+    const refTyped = refColumns.map((c) =>
+      refTypes[c.name]
+        ? {
+            name: c.name,
+            type: refTypes[c.name] as string,
+            family: typeFamily(refTypes[c.name] as string),
+          }
+        : c,
+    );
+    try {
+      drift = await runDrift(
+        engine,
+        { reference: refScan, current: scan },
+        { current: columns, reference: refTyped },
+        schema.drift,
+      );
+    } catch (error) {
+      translateEngineError(error, options.reference);
+    }
+  }
+  const failed = checks.some((c) => c.status === 'fail') || (drift?.datasetDrift ?? false);
+  return {
+    verdict: failed ? 'fail' : 'pass',
+    rows,
+    columns,
+    checks,
+    profiles: readProfiles(columns, row),
+    drift,
+    scanMs,
+  };
+}
+
+async function duplicateCheck(
+  engine: SqlEngine,
+  scan: string,
+  columns: DataColumn[],
+  rows: number,
+  schema: DataSchema,
+): Promise<CheckResult> {
+  const list = columns.map((c) => quoteIdent(c.name)).join(', ');
+  const [row] = await engine.query(
+    `SELECT coalesce(sum(c) - count(*), 0) AS dup FROM (SELECT count(*) AS c FROM ${scan} GROUP BY ${list})`,
+  );
+  const duplicates = toNumber(row?.['dup']);
+  const fraction = duplicates / rows;
+  const limit = schema.duplicates?.maxFraction ?? 0;
+  return {
+    name: 'duplicate_rows',
+    column: null,
+    status: fraction <= limit ? 'pass' : 'fail',
+    observed: `${duplicates} duplicate rows (${(fraction * 100).toPrecision(3)}%)`,
+    expected: `≤ ${limit * 100}%`,
+    failingRows: duplicates,
+    samples: [],
+    ...(schema.duplicates ? { place: schema.duplicates.place } : {}),
+    failWhere: `(${list}) IN (SELECT (${list}) FROM __source GROUP BY ${list} HAVING count(*) > 1)`,
+  };
+}
+
+/**
+ * Up to five failing rows. Line numbers come from WITH ORDINALITY (row order within the scan):
+ * for CSV with a header, line = row + 1, which holds when no quoted value spans lines.
+ */
+async function sampleRows(
+  engine: SqlEngine,
+  source: DataSource,
+  types: Record<string, string>,
+  failWhere: string,
+): Promise<SampleRow[]> {
+  const scan = scanSql(source, { types, filename: true });
+  const rows = await engine.query(
+    `WITH __source AS (SELECT * FROM ${scan} WITH ORDINALITY)
+     SELECT * FROM __source WHERE ${failWhere} LIMIT ${SAMPLE_LIMIT}`,
+  );
+  const offsets = new Map<string, number>();
+  const files = [...new Set(rows.map((r) => String(r['filename'])))];
+  if (rows.length > 0 && (source.paths.length > 1 || source.paths.some((p) => /[*?[]/.test(p)))) {
+    // The ordinality runs across files: subtract the rows of the files read before.
+    const perFile = await engine.query(
+      `SELECT filename, min(ordinality) AS first FROM ${scan} WITH ORDINALITY WHERE filename IN (${files.map((f) => `'${f.replaceAll("'", "''")}'`).join(', ')}) GROUP BY filename`,
+    );
+    for (const f of perFile) offsets.set(String(f['filename']), toNumber(f['first']) - 1);
+  }
+  return rows.map((r) => {
+    const file = String(r['filename']);
+    const rowNumber = toNumber(r['ordinality']) - (offsets.get(file) ?? 0);
+    const values: Record<string, SqlRow[string]> = {};
+    for (const [key, value] of Object.entries(r))
+      if (key !== 'ordinality' && key !== 'filename') values[key] = value;
+    const line =
+      source.format === 'csv'
+        ? rowNumber + (source.header ? 1 : 0)
+        : source.format === 'json'
+          ? rowNumber
+          : null;
+    return { line, row: rowNumber, file, values };
+  });
+}

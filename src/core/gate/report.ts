@@ -1,0 +1,223 @@
+import type { MetricValue } from '../metrics/model.js';
+import { parseDecimal } from '../numbers/decimal.js';
+import { formatDelta, formatMetricValue, formatPercent } from '../numbers/format.js';
+import type { Cell, Column, Measurement, Report, Section, TestCase } from '../report/model.js';
+import type { GateResult, MetricDiff, MetricStatus, Rule, RuleSet } from './model.js';
+
+export interface GateReportOptions {
+  /** Identifies the report inside a sticky comment. */
+  key: string;
+  title?: string;
+  /** When given, rows show the thresholds of the rule that applied, not only its pattern. */
+  rules?: RuleSet;
+}
+
+const COLUMNS: Column[] = [
+  { title: 'Metric' },
+  { title: 'Baseline', align: 'right' },
+  { title: 'Candidate', align: 'right' },
+  { title: 'Δ', align: 'right' },
+  { title: 'Δ %', align: 'right' },
+  { title: 'Status' },
+  { title: 'Rule / reason' },
+];
+
+/** Rows needing attention first; unchanged rows are folded away. */
+const ORDER: Record<MetricStatus, number> = {
+  fail: 0,
+  new: 1,
+  removed: 2,
+  pass: 3,
+  info: 4,
+  unchanged: 5,
+};
+
+/** The quality gate's one Report: every surface (comment, terminal, JUnit, JSON, …) renders it. */
+export function buildGateReport(result: GateResult, options: GateReportOptions): Report {
+  const ruleByLabel = new Map<string, Omit<Rule, 'pattern'>>();
+  for (const rule of options.rules?.rules ?? []) ruleByLabel.set(rule.pattern, rule);
+  if (options.rules?.default) ruleByLabel.set('default', options.rules.default);
+
+  const files: string[] = [];
+  const byFile = new Map<string, MetricDiff[]>();
+  for (const diff of result.diffs) {
+    let list = byFile.get(diff.file);
+    if (!list) {
+      list = [];
+      byFile.set(diff.file, list);
+      files.push(diff.file);
+    }
+    list.push(diff);
+  }
+
+  const sections: Section[] = files.map((file) => section(file, byFile.get(file)!, ruleByLabel));
+  const gated = result.diffs.filter((diff) => diff.gated);
+  const failed = result.diffs.filter((diff) => diff.status === 'fail');
+  const failedNames = [...new Set(failed.map((diff) => diff.name))];
+
+  return {
+    command: 'quality-gate',
+    key: options.key,
+    title: options.title ?? 'Quality gate',
+    verdict: result.verdict,
+    summary: headline(result, gated.length, failed.length),
+    notes: result.notes.map((text) => ({ level: 'info' as const, text })),
+    sections,
+    tests: gated.map(testCase),
+    measurements: result.diffs.flatMap(measurements),
+    outputs: { passed: String(result.verdict === 'pass'), 'failed-metrics': failedNames.join(',') },
+    data: {
+      verdict: result.verdict,
+      baseline: result.baselineLabel ?? null,
+      metrics: result.diffs.map((diff) => ({
+        file: diff.file,
+        name: diff.name,
+        baseline: jsonValue(diff.baseline),
+        candidate: jsonValue(diff.candidate),
+        delta: diff.delta !== null && Number.isFinite(diff.delta) ? diff.delta : null,
+        status: diff.status,
+        rule: diff.rule ?? null,
+      })),
+    },
+  };
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+function headline(result: GateResult, gated: number, failed: number): string {
+  const against = result.baselineLabel ? ` against ${result.baselineLabel}` : '';
+  if (result.verdict === 'fail') {
+    return `❌ ${failed} of ${plural(gated, 'gated metric')} failed${against}`;
+  }
+  if (gated === 0) {
+    const compared = result.baselineLabel ? `, compared with ${result.baselineLabel}` : '';
+    return `✅ ${plural(result.diffs.length, 'metric')} reported, none gated${compared}`;
+  }
+  return gated === 1
+    ? `✅ the 1 gated metric passed${against}`
+    : `✅ all ${gated} gated metrics passed${against}`;
+}
+
+function section(
+  file: string,
+  diffs: MetricDiff[],
+  rules: Map<string, Omit<Rule, 'pattern'>>,
+): Section {
+  const sorted = diffs
+    .map((diff, index) => ({ diff, index }))
+    .sort((a, b) => ORDER[a.diff.status] - ORDER[b.diff.status] || a.index - b.index)
+    .map(({ diff }) => diff);
+  const shown = sorted.filter((diff) => diff.status !== 'unchanged');
+  const unchanged = sorted.filter((diff) => diff.status === 'unchanged');
+  return {
+    title: file,
+    blocks: [
+      {
+        type: 'table',
+        columns: COLUMNS,
+        rows: shown.map((diff) => row(diff, rules)),
+        ...(unchanged.length > 0
+          ? {
+              folded: {
+                summary: plural(unchanged.length, 'unchanged metric'),
+                rows: unchanged.map((diff) => row(diff, rules)),
+              },
+            }
+          : {}),
+      },
+    ],
+  };
+}
+
+function row(diff: MetricDiff, rules: Map<string, Omit<Rule, 'pattern'>>): Cell[] {
+  const delta =
+    diff.deltaText !== undefined
+      ? formatDelta(parseDecimal(diff.deltaText))
+      : formatDelta(diff.delta);
+  return [
+    { text: diff.name, code: true },
+    valueCell(diff.baseline),
+    valueCell(diff.candidate),
+    delta === '' ? null : delta,
+    diff.deltaPct === null ? null : formatPercent(diff.deltaPct, { signed: true }),
+    { status: diff.status },
+    ruleText(diff, rules),
+  ];
+}
+
+function valueCell(value: MetricValue | undefined): Cell {
+  return value === undefined ? null : formatMetricValue(value);
+}
+
+function ruleText(diff: MetricDiff, rules: Map<string, Omit<Rule, 'pattern'>>): string {
+  if (diff.reasons.length > 0) return diff.reasons.join('; ');
+  if (diff.rule === undefined) return '';
+  const rule = rules.get(diff.rule);
+  const settings = rule ? describeRule(rule) : '';
+  const label = diff.rule === 'default' ? 'default' : diff.rule === diff.name ? '' : diff.rule;
+  if (settings === '') return label;
+  return label === '' ? settings : `${label}: ${settings}`;
+}
+
+/** "higher, min 0.80, max_regression 0.01, required" */
+export function describeRule(rule: Omit<Rule, 'pattern'>): string {
+  const parts: string[] = [];
+  if (rule.direction) parts.push(`${rule.direction} is better`);
+  const written = (key: 'min' | 'max' | 'maxRegression' | 'maxRegressionPct'): string =>
+    rule.written?.[key] ?? String(rule[key]);
+  if (rule.min !== undefined) parts.push(`min ${written('min')}`);
+  if (rule.max !== undefined) parts.push(`max ${written('max')}`);
+  if (rule.maxRegression !== undefined) parts.push(`max_regression ${written('maxRegression')}`);
+  if (rule.maxRegressionPct !== undefined)
+    parts.push(`max_regression_pct ${written('maxRegressionPct')}`);
+  if (rule.required) parts.push('required');
+  return parts.join(', ');
+}
+
+function testCase(diff: MetricDiff): TestCase {
+  const failed = diff.status === 'fail';
+  const test: TestCase = {
+    suite: diff.file,
+    name: diff.name,
+    status: failed ? 'fail' : 'pass',
+    file: diff.file,
+  };
+  if (failed) {
+    test.message = diff.reasons.join('; ');
+    test.detail = `baseline ${formatMetricValue(diff.baseline) || '(none)'}, candidate ${formatMetricValue(diff.candidate) || '(none)'}${diff.rule ? `, rule ${diff.rule}` : ''}`;
+  }
+  return test;
+}
+
+/** Candidate values (and deltas) for the OpenMetrics report; only finite numbers, which every reader accepts. */
+function measurements(diff: MetricDiff): Measurement[] {
+  const candidate = diff.candidate;
+  if (candidate?.kind !== 'number' || !Number.isFinite(candidate.value)) return [];
+  const out: Measurement[] = [
+    { name: diff.name, value: candidate.value, labels: { file: diff.file } },
+  ];
+  if (diff.delta !== null && Number.isFinite(diff.delta)) {
+    const brace = diff.name.indexOf('{');
+    const name =
+      brace >= 0
+        ? `${diff.name.slice(0, brace)}_delta${diff.name.slice(brace)}`
+        : `${diff.name}_delta`;
+    out.push({
+      name,
+      value: diff.delta,
+      labels: { file: diff.file },
+      help: 'candidate minus baseline',
+    });
+  }
+  return out;
+}
+
+/** JSON has no NaN or Infinity: they become the strings "NaN", "Infinity", "-Infinity". */
+function jsonValue(value: MetricValue | undefined): number | string | boolean | null {
+  if (value === undefined || value.kind === 'null') return null;
+  if (value.kind === 'number')
+    return Number.isFinite(value.value) ? value.value : String(value.value);
+  return value.value;
+}

@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { UsageError } from '../errors.js';
+import type { Exec } from '../ports.js';
+
+export interface GitFacts {
+  revision?: string;
+  /** Seconds since the epoch of the HEAD commit. */
+  commitTime?: number;
+  source?: string;
+}
+
+/** What git says about the work tree; each fact is optional (a tarball checkout has none). */
+export async function readGitFacts(exec: Exec, cwd: string): Promise<GitFacts> {
+  const git = async (...args: string[]): Promise<string | undefined> => {
+    const result = await exec.run('git', args, { cwd, allowFailure: true }).catch(() => undefined);
+    return result && result.exitCode === 0 ? result.stdout.trim() || undefined : undefined;
+  };
+  const [revision, time, remote] = await Promise.all([git('rev-parse', 'HEAD'), git('log', '-1', '--format=%ct'), git('remote', 'get-url', 'origin')]);
+  const facts: GitFacts = {};
+  if (revision) facts.revision = revision;
+  if (time && /^\d+$/.test(time)) facts.commitTime = Number(time);
+  if (remote) facts.source = publicUrl(remote);
+  return facts;
+}
+
+/** A remote URL without the user and token some CI systems put in it; scp-style becomes https. */
+export function publicUrl(remote: string): string {
+  const scp = /^[\w.-]+@([\w.-]+):(.+?)(?:\.git)?$/.exec(remote);
+  if (scp) return `https://${scp[1]}/${scp[2]}`;
+  try {
+    const url = new URL(remote);
+    url.username = '';
+    url.password = '';
+    return url.toString().replace(/\.git$/, '');
+  } catch {
+    return remote;
+  }
+}
+
+export interface ModelFacts {
+  name?: string;
+  version?: string;
+  mlflowRunId?: string;
+  /** Files whose sha256 become labels: the metrics the model was gated on, the dataset. */
+  metricsFile?: string;
+  datasetFile?: string;
+}
+
+export async function imageLabels(created: string, git: GitFacts, model: ModelFacts, extra: readonly string[]): Promise<Record<string, string>> {
+  const labels: Record<string, string> = { 'org.opencontainers.image.created': created };
+  if (git.revision) labels['org.opencontainers.image.revision'] = git.revision;
+  if (git.source) labels['org.opencontainers.image.source'] = git.source;
+  if (model.name) {
+    labels['org.opencontainers.image.title'] = model.name;
+    labels['io.sluice.model.name'] = model.name;
+  }
+  if (model.version) {
+    labels['org.opencontainers.image.version'] = model.version;
+    labels['io.sluice.model.version'] = model.version;
+  }
+  if (model.mlflowRunId) labels['io.sluice.model.mlflow-run-id'] = model.mlflowRunId;
+  if (model.metricsFile) labels['io.sluice.model.metrics.digest'] = await fileDigest(model.metricsFile, 'metrics-file');
+  if (model.datasetFile) labels['io.sluice.model.dataset.digest'] = await fileDigest(model.datasetFile, 'dataset-file');
+  for (const pair of extra) {
+    const equals = pair.indexOf('=');
+    if (equals <= 0) throw new UsageError(`Label "${pair}" is not key=value`, { place: { key: 'labels' }, hint: 'e.g. team=search' });
+    labels[pair.slice(0, equals)] = pair.slice(equals + 1);
+  }
+  return labels;
+}
+
+async function fileDigest(path: string, key: string): Promise<string> {
+  try {
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) hash.update(chunk);
+    return `sha256:${hash.digest('hex')}`;
+  } catch (error) {
+    throw new UsageError(`Cannot read ${path}`, { place: { file: path, key }, cause: error });
+  }
+}

@@ -1,0 +1,91 @@
+import type { RegistryAccess } from '../../clients/oci/access.js';
+import { RegistrySink, RegistrySource } from '../../clients/oci/registry-image.js';
+import { UsageError } from '../errors.js';
+import type { Exec } from '../ports.js';
+import type { ImageSource } from '../registry/model.js';
+import { formatImageRef, type ImageRef } from '../registry/reference.js';
+import { DockerArchiveSink, DockerDaemonSink } from './docker-archive.js';
+import { OciLayoutSink, OciLayoutSource } from './oci-layout.js';
+import type { SinkTarget } from './write.js';
+
+export interface TransportDeps {
+  access: RegistryAccess;
+  exec: Exec;
+  /** A folder for archives assembled before `docker load`. */
+  tempDir: string;
+  chunkBytes?: number;
+}
+
+/** Where a base image or a promoted image is read from; undefined for `scratch`. */
+export async function openSource(ref: ImageRef, deps: TransportDeps, key: string): Promise<ImageSource | undefined> {
+  switch (ref.transport) {
+    case 'scratch':
+      return undefined;
+    case 'registry':
+      return new RegistrySource(await deps.access.client(ref.registry), ref.repository, ref.digest ?? ref.tag ?? 'latest');
+    case 'oci':
+      return new OciLayoutSource(ref.dir, ref.tag);
+    default:
+      throw new UsageError(`${formatImageRef(ref)} cannot be read from yet`, {
+        place: { key },
+        hint: 'Read images from a registry or an OCI layout (`skopeo copy docker-archive:… oci:…` converts one).',
+      });
+  }
+}
+
+/**
+ * Destinations grouped so each repository, layout or archive gets the blobs once and then
+ * every tag that points into it.
+ */
+export async function openSinks(refs: readonly ImageRef[], deps: TransportDeps, key: string): Promise<SinkTarget[]> {
+  const targets = new Map<string, SinkTarget>();
+  for (const ref of refs) {
+    const id = sinkId(ref);
+    let target = targets.get(id);
+    if (!target) {
+      target = { sink: await createSink(ref, deps, key), tags: [] };
+      targets.set(id, target);
+    }
+    const tag = tagOf(ref);
+    if (tag && !target.tags.includes(tag)) target.tags.push(tag);
+  }
+  return [...targets.values()];
+}
+
+function sinkId(ref: ImageRef): string {
+  switch (ref.transport) {
+    case 'registry':
+      return `registry:${ref.registry}/${ref.repository}`;
+    case 'oci':
+      return `oci:${ref.dir}`;
+    case 'docker-archive':
+      return `archive:${ref.path}`;
+    case 'docker-daemon':
+      return `daemon:${ref.name}`;
+    case 'scratch':
+      return 'scratch';
+  }
+}
+
+function tagOf(ref: ImageRef): string | undefined {
+  if (ref.transport === 'registry' || ref.transport === 'oci') return ref.tag;
+  return undefined;
+}
+
+async function createSink(ref: ImageRef, deps: TransportDeps, key: string): Promise<SinkTarget['sink']> {
+  switch (ref.transport) {
+    case 'registry': {
+      const sink = new RegistrySink(await deps.access.client(ref.registry), ref.repository);
+      if (deps.chunkBytes) sink.chunkBytes = deps.chunkBytes;
+      return sink;
+    }
+    case 'oci':
+      return new OciLayoutSink(ref.dir);
+    case 'docker-archive':
+      return new DockerArchiveSink(ref.path, ref.name ? [ref.name] : [], deps.tempDir);
+    case 'docker-daemon':
+      return new DockerDaemonSink(ref.name, deps.exec, deps.tempDir);
+    case 'scratch':
+      throw new UsageError('`scratch` is a base, not a destination', { place: { key } });
+  }
+}

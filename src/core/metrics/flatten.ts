@@ -1,0 +1,46 @@
+import { UsageError } from '../errors.js';
+import type { MetricValue } from './model.js';
+import type { TreeNode } from './tree.js';
+
+/**
+ * Nested keys join with dots and list items by index (`eval.slices.0.recall`), as
+ * `dvc metrics diff` shows them. Empty maps and lists hold no metric and vanish. Two entries
+ * that flatten to the same key (`{"a.b": 1, "a": {"b": 2}}`) are an error: one would hide the other.
+ */
+export function flattenTree(tree: TreeNode, file: string): Map<string, MetricValue> {
+  if (tree.kind === 'leaf') {
+    throw new UsageError('the file holds a single value, not named metrics', {
+      place: { file, line: tree.line },
+      hint: 'write a map of metric names to values, e.g. {"accuracy": 0.91}',
+    });
+  }
+  const values = new Map<string, MetricValue>();
+  const lines = new Map<string, number | undefined>();
+
+  const visit = (node: TreeNode, prefix: string, line: number | undefined): void => {
+    if (node.kind === 'leaf') {
+      if (values.has(prefix)) {
+        const first = lines.get(prefix);
+        throw new UsageError(`metric "${prefix}" appears twice after flattening nested keys`, {
+          place: { file, line: node.line ?? line, key: prefix },
+          hint: `rename one of them${first !== undefined ? ` (the other is on line ${first})` : ''}: nested keys join with dots, so {"a.b": 1} and {"a": {"b": 2}} collide`,
+        });
+      }
+      values.set(prefix, node.value);
+      lines.set(prefix, node.line ?? line);
+      return;
+    }
+    if (node.kind === 'map') {
+      for (const entry of node.entries) {
+        visit(entry.node, prefix === '' ? entry.key : `${prefix}.${entry.key}`, entry.line);
+      }
+      return;
+    }
+    node.items.forEach((item, index) => {
+      visit(item, prefix === '' ? String(index) : `${prefix}.${index}`, item.line);
+    });
+  };
+
+  visit(tree, '', tree.line);
+  return values;
+}

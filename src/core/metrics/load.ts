@@ -1,0 +1,84 @@
+import { readFile, stat } from 'node:fs/promises';
+import { UsageError } from '../errors.js';
+import { detectFormat } from './detect.js';
+import { flattenTree } from './flatten.js';
+import { parseDelimited } from './formats/csv.js';
+import { parseJsonTree } from './formats/json.js';
+import { parseOpenMetrics } from './formats/openmetrics.js';
+import { parseTomlTree } from './formats/toml.js';
+import { parseYamlTree } from './formats/yaml.js';
+import type { MetricsFormat, MetricsSet, MetricValue } from './model.js';
+
+export interface LoadMetricsOptions {
+  /** How the file is named in reports and errors (e.g. the path as the user typed it). */
+  displayPath?: string;
+  /** Skip detection (by extension, then content). */
+  format?: MetricsFormat;
+}
+
+/** Read, detect and parse one metrics file. Every problem is a UsageError naming the file. */
+export async function loadMetricsFile(
+  path: string,
+  options: LoadMetricsOptions = {},
+): Promise<MetricsSet> {
+  const file = options.displayPath ?? path;
+  let text: string;
+  try {
+    const info = await stat(path);
+    if (info.isDirectory()) {
+      throw new UsageError('this is a directory, not a metrics file', {
+        place: { file },
+        hint: 'name the metrics file inside it, e.g. metrics/eval.json',
+      });
+    }
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new UsageError('metrics file not found', {
+        place: { file },
+        hint: 'check the path (relative to the working directory) and that the step writing it ran first',
+        cause: error,
+      });
+    }
+    if (code === 'EACCES' || code === 'EPERM') {
+      throw new UsageError('metrics file cannot be read (permission denied)', {
+        place: { file },
+        cause: error,
+      });
+    }
+    throw error;
+  }
+  const format = options.format ?? detectFormat(path, text, file);
+  return parseMetrics(text, format, file);
+}
+
+/** Parse metrics text in a known format. Pure: also used for baselines read from git or a registry. */
+export function parseMetrics(text: string, format: MetricsFormat, file: string): MetricsSet {
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  if (body.trim() === '') {
+    throw new UsageError('metrics file is empty', {
+      place: { file },
+      hint: 'the step that writes it may have failed or written nothing',
+    });
+  }
+  return { file, values: parseValues(body, format, file) };
+}
+
+function parseValues(text: string, format: MetricsFormat, file: string): Map<string, MetricValue> {
+  switch (format) {
+    case 'json':
+      return flattenTree(parseJsonTree(text, file), file);
+    case 'yaml':
+      return flattenTree(parseYamlTree(text, file), file);
+    case 'toml':
+      return flattenTree(parseTomlTree(text, file), file);
+    case 'csv':
+      return parseDelimited(text, ',', file);
+    case 'tsv':
+      return parseDelimited(text, '\t', file);
+    case 'openmetrics':
+      return parseOpenMetrics(text, file);
+  }
+}

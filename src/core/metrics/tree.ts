@@ -1,0 +1,16 @@
+import type { MetricValue } from './model.js';
+
+/**
+ * A structured metrics file before flattening, with the line each entry was written on.
+ * JSON, YAML and TOML parsers produce this; flatten.ts turns it into dotted keys.
+ */
+export type TreeNode =
+  | { kind: 'map'; entries: TreeEntry[]; line?: number }
+  | { kind: 'list'; items: TreeNode[]; line?: number }
+  | { kind: 'leaf'; value: MetricValue; line?: number };
+
+export interface TreeEntry {
+  key: string;
+  node: TreeNode;
+  line?: number;
+}

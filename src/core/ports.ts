@@ -1,0 +1,67 @@
+import type { Place } from './errors.js';
+
+/**
+ * The seams between the pure core and the platform it runs on. Each platform
+ * (GitHub Actions, GitLab CI, a terminal) implements these; tests use fakes.
+ */
+
+export interface Logger {
+  debug(message: string): void;
+  info(message: string): void;
+  /** A warning; with a place, platforms that can annotate a file do so. */
+  warn(message: string, place?: Place): void;
+  error(message: string, place?: Place): void;
+  /** Collapsible group on platforms that have them. */
+  group<T>(title: string, run: () => Promise<T>): Promise<T>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+/** Runs a program; the only way the core starts processes. */
+export interface Exec {
+  run(
+    command: string,
+    args: readonly string[],
+    options?: { cwd?: string; env?: Record<string, string>; input?: string; allowFailure?: boolean },
+  ): Promise<{ exitCode: number; stdout: string; stderr: string }>;
+}
+
+/** Secrets the adapters must mask wherever text leaves the process. */
+export interface SecretMasker {
+  add(secret: string): void;
+  mask(text: string): string;
+}
+
+/** A comment on a pull request (GitHub) or a merge request note (GitLab). */
+export interface ForgeComment {
+  id: string;
+  body: string;
+  url?: string;
+}
+
+/**
+ * The one thing the `comment` command needs from a forge: read the comments of a
+ * change request and write one. Implemented by clients/github and clients/gitlab.
+ */
+export interface Forge {
+  readonly name: 'github' | 'gitlab';
+  /** The change request's comments, oldest first. */
+  listComments(): Promise<ForgeComment[]>;
+  createComment(body: string): Promise<ForgeComment>;
+  updateComment(id: string, body: string): Promise<ForgeComment>;
+  /** Removes a comment; resolves also when it is already gone (a racing job deleted it). */
+  deleteComment(id: string): Promise<void>;
+  /** Largest comment body the forge accepts, in characters. */
+  readonly maxCommentLength: number;
+}
+
+/** Reads files at a git revision; backs the `git:<ref>` baseline. */
+export interface GitReader {
+  /** The file's bytes at `ref`, or undefined when it does not exist there. */
+  readFileAt(ref: string, path: string): Promise<Buffer | undefined>;
+  mergeBase(a: string, b: string): Promise<string>;
+  /** Path of `file` relative to the repository root. */
+  repoRelative(file: string): Promise<string>;
+}

@@ -1,0 +1,38 @@
+import type { ReportFormat } from '../../../inputs/shared.js';
+import type { Report } from '../model.js';
+import type { DotenvOptions } from './dotenv.js';
+import { renderDotenv } from './dotenv.js';
+import { renderJson } from './json.js';
+import { renderJunit } from './junit.js';
+import type { MarkdownOptions } from './markdown.js';
+import { renderMarkdown } from './markdown.js';
+import { renderOpenMetrics } from './openmetrics.js';
+import type { TerminalOptions } from './terminal.js';
+import { renderTerminal } from './terminal.js';
+
+export type RenderOptions = MarkdownOptions & TerminalOptions & DotenvOptions;
+
+type Renderer = (report: Report, options: RenderOptions) => string;
+
+/** One renderer per `--format`; a new format is a compile error until it has an entry here. */
+const RENDERERS: Record<ReportFormat, Renderer> = {
+  terminal: renderTerminal,
+  markdown: renderMarkdown,
+  json: (report) => renderJson(report),
+  junit: (report) => renderJunit(report),
+  openmetrics: (report) => renderOpenMetrics(report),
+  dotenv: renderDotenv,
+};
+
+export function renderReport(
+  report: Report,
+  format: ReportFormat,
+  options: RenderOptions = {},
+): string {
+  return RENDERERS[format](report, options);
+}
+
+export { renderDotenv, renderJson, renderJunit, renderMarkdown, renderOpenMetrics, renderTerminal };
+export { parseReportJson } from './parse-json.js';
+export { MARKDOWN_LIMITS } from './markdown.js';
+export type { DotenvOptions, MarkdownOptions, TerminalOptions };

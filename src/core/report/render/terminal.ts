@@ -1,0 +1,237 @@
+import { formatPlace } from '../../errors.js';
+import { cleanCode, stripControlChars } from '../escape.js';
+import type { Block, Cell, Chart, Column, Inline, Note, Report, Status } from '../model.js';
+import { STATUS_ICON } from '../model.js';
+import { displayWidth, truncateToWidth } from '../text-width.js';
+import type { CellText } from './cells.js';
+import { cellText, formatNumber } from './cells.js';
+
+export interface TerminalOptions {
+  /** ANSI colours (green pass, red fail, yellow warn, dim unchanged). Off by default. */
+  color?: boolean;
+  /** Columns available; wide tables shrink their widest columns to fit. No limit by default. */
+  width?: number;
+}
+
+type Paint = (text: string, ...codes: number[]) => string;
+
+const STATUS_COLOR: Partial<Record<Status, number>> = {
+  pass: 32,
+  fail: 31,
+  warn: 33,
+  unchanged: 2,
+  new: 36,
+  removed: 35,
+};
+
+const NOTE_COLOR: Record<Note['level'], number> = { error: 31, warning: 33, info: 36 };
+const GAP = '  ';
+const MIN_COLUMN = 4;
+
+/** User text made safe for a terminal: one line, no control or escape sequences. */
+function clean(text: string): string {
+  return stripControlChars(text, ' ');
+}
+
+interface Renderer {
+  paint: Paint;
+  width: number;
+}
+
+function inlineText(pieces: Inline[]): string {
+  return pieces
+    .map((piece) => {
+      if (typeof piece === 'string') return clean(piece);
+      if ('code' in piece) return clean(piece.code);
+      if ('strong' in piece) return clean(piece.strong);
+      return `${clean(piece.link)} (${clean(piece.href)})`;
+    })
+    .join('');
+}
+
+function cellString(cell: CellText): string {
+  const text = clean(cell.text);
+  return cell.status === undefined ? text : `${STATUS_ICON[cell.status]} ${text}`;
+}
+
+/** Column widths shrunk (widest first) until the table fits `available` columns. */
+function fitWidths(natural: number[], available: number): number[] {
+  const widths = [...natural];
+  const total = (): number =>
+    widths.reduce((sum, width) => sum + width, 0) + GAP.length * (widths.length - 1);
+  let over = total() - available;
+  while (over > 0) {
+    const order = widths
+      .map((width, index) => ({ width, index }))
+      .sort((a, b) => b.width - a.width);
+    const widest = order[0];
+    if (widest === undefined || widest.width <= MIN_COLUMN) break;
+    const floor = Math.max(order[1]?.width ?? MIN_COLUMN, MIN_COLUMN, widest.width - over);
+    const target = floor === widest.width ? widest.width - 1 : floor;
+    widths[widest.index] = target;
+    over = total() - available;
+  }
+  return widths;
+}
+
+function pad(text: string, width: number, align: 'left' | 'right' | 'center'): string {
+  const fitted = truncateToWidth(text, width);
+  const space = Math.max(0, width - displayWidth(fitted));
+  if (align === 'right') return ' '.repeat(space) + fitted;
+  if (align === 'center')
+    return ' '.repeat(Math.floor(space / 2)) + fitted + ' '.repeat(Math.ceil(space / 2));
+  return fitted + ' '.repeat(space);
+}
+
+function renderTable(
+  block: Extract<Block, { type: 'table' }>,
+  out: Renderer,
+  indent: string,
+): string[] {
+  const columns: Column[] = block.columns;
+  const rows = block.rows.map((row) =>
+    columns.map((_column, index) => cellText(index < row.length ? (row[index] as Cell) : '')),
+  );
+  const heads = columns.map((column) => clean(column.title));
+  const natural = heads.map((head, index) =>
+    Math.max(
+      displayWidth(head),
+      ...rows.map((row) => displayWidth(cellString(row[index] as CellText))),
+    ),
+  );
+  const widths = fitWidths(natural, out.width - indent.length);
+  const line = (cells: string[]): string => (indent + cells.join(GAP)).trimEnd();
+  const lines: string[] = [];
+  if (rows.length > 0) {
+    const head = heads.map((title, index) =>
+      pad(title, widths[index] ?? 0, columns[index]?.align ?? 'left'),
+    );
+    lines.push(out.paint(line(head), 1));
+    lines.push(out.paint(line(widths.map((width) => '─'.repeat(width))), 2));
+    for (const row of rows) {
+      const cells = row.map((cell, index) => {
+        const align = cell.align ?? columns[index]?.align ?? 'left';
+        const text = pad(cellString(cell), widths[index] ?? 0, align);
+        const color = cell.status === undefined ? undefined : STATUS_COLOR[cell.status];
+        if (color !== undefined) return out.paint(text, color);
+        return cell.strong ? out.paint(text, 1) : text;
+      });
+      lines.push(line(cells));
+    }
+  }
+  if (block.folded !== undefined && block.folded.rows.length > 0) {
+    const count = block.folded.rows.length;
+    const text = `${indent}… ${clean(block.folded.summary)} (${count} row${count === 1 ? '' : 's'} folded; --format markdown or json shows them)`;
+    lines.push(out.paint(text, 2));
+  }
+  if (lines.length === 0) lines.push(`${indent}No rows.`);
+  return lines;
+}
+
+const SPARK = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+function sparkline(values: (number | null)[]): string {
+  const finite = values.filter(
+    (value): value is number => value !== null && Number.isFinite(value),
+  );
+  const min = Math.min(...finite);
+  const max = Math.max(...finite);
+  return values
+    .map((value) => {
+      if (value === null || !Number.isFinite(value)) return ' ';
+      if (max === min) return SPARK[3];
+      return SPARK[Math.round(((value - min) / (max - min)) * (SPARK.length - 1))];
+    })
+    .join('');
+}
+
+function renderChart(chart: Chart, indent: string): string[] {
+  const lines = [
+    `${indent}${clean(chart.title)}${chart.yLabel === undefined ? '' : ` (${clean(chart.yLabel)})`}`,
+  ];
+  const first = chart.xLabels[0];
+  const last = chart.xLabels[chart.xLabels.length - 1];
+  if (first !== undefined && last !== undefined)
+    lines.push(`${indent}  ${clean(first)} → ${clean(last)}`);
+  const nameWidth = Math.max(0, ...chart.series.map((series) => displayWidth(clean(series.name))));
+  for (const series of chart.series) {
+    const finite = series.values.filter(
+      (value): value is number => value !== null && Number.isFinite(value),
+    );
+    const range =
+      finite.length === 0
+        ? 'no values'
+        : `${formatNumber(Math.min(...finite))} … ${formatNumber(Math.max(...finite))}`;
+    const spark = finite.length === 0 ? '' : sparkline(series.values);
+    lines.push(`${indent}  ${pad(clean(series.name), nameWidth, 'left')}  ${spark}  ${range}`);
+  }
+  return lines;
+}
+
+function renderBlocks(blocks: Block[], out: Renderer, indent: string): string[] {
+  const lines: string[] = [];
+  for (const block of blocks) {
+    if (lines.length > 0) lines.push('');
+    lines.push(...renderBlock(block, out, indent));
+  }
+  return lines;
+}
+
+function renderBlock(block: Block, out: Renderer, indent: string): string[] {
+  switch (block.type) {
+    case 'paragraph':
+      return [indent + inlineText(block.content)];
+    case 'table':
+      return renderTable(block, out, indent);
+    case 'details':
+      return [
+        `${indent}▸ ${clean(block.summary)}`,
+        ...renderBlocks(block.blocks, out, indent + '  '),
+      ];
+    case 'list':
+      return block.items.map((item) => `${indent}• ${inlineText(item)}`);
+    case 'code':
+      return cleanCode(block.text.replace(/\n+$/, ''))
+        .split('\n')
+        .map((line) => `${indent}    ${line}`);
+    case 'chart':
+      return renderChart(block.chart, indent);
+  }
+}
+
+function renderNote(note: Note, paint: Paint): string {
+  const where = formatPlace(note.place);
+  const label = paint(`${note.level}:`, NOTE_COLOR[note.level]);
+  return `${label} ${where === '' ? '' : `${clean(where)}: `}${clean(note.text)}`;
+}
+
+/**
+ * The report for a terminal: headline, notes, then each section's tables aligned in plain
+ * columns (no boxes). Folded rows show as one count line. All user text is stripped of
+ * control characters, so nothing in a metric name can move the cursor or clear the screen.
+ */
+export function renderTerminal(report: Report, options: TerminalOptions = {}): string {
+  const paint: Paint = options.color
+    ? (text, ...codes) => `\u001b[${codes.join(';')}m${text}\u001b[0m`
+    : (text) => text;
+  const out: Renderer = { paint, width: options.width ?? Infinity };
+  const verdictColor = report.verdict === 'pass' ? 32 : 31;
+  const lines = [
+    paint(
+      `${STATUS_ICON[report.verdict]} ${clean(report.title)}: ${report.verdict.toUpperCase()}`,
+      1,
+      verdictColor,
+    ),
+  ];
+  if (report.summary.trim() !== '') lines.push(clean(report.summary));
+  if (report.notes.length > 0) {
+    lines.push('');
+    for (const note of report.notes) lines.push(renderNote(note, paint));
+  }
+  for (const section of report.sections) {
+    lines.push('', paint(clean(section.title), 1));
+    const body = renderBlocks(section.blocks, out, '  ');
+    if (body.length > 0) lines.push(...body);
+  }
+  return lines.join('\n') + '\n';
+}

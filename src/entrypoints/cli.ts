@@ -1,0 +1,56 @@
+import process from 'node:process';
+import { envName, parseCliArgs } from '../app/cli-args.js';
+import { commandHelp, mainHelp } from '../app/cli-help.js';
+import { IMPLEMENTATIONS } from '../app/commands.js';
+import { detectPlatform } from '../app/detect-platform.js';
+import { runCommand } from '../app/run-command.js';
+import { ExitCode, UsageError, describeError } from '../core/errors.js';
+import { COMMANDS, commandByName } from '../inputs/index.js';
+import pkg from '../../package.json' with { type: 'json' };
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(mainHelp(COMMANDS, pkg.version));
+    return name ? ExitCode.Pass : ExitCode.Usage;
+  }
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`${pkg.version}\n`);
+    return ExitCode.Pass;
+  }
+  const def = commandByName(name);
+  const load = IMPLEMENTATIONS[name];
+  if (!def || !load) {
+    throw new UsageError(`unknown command \`${name}\``, { hint: `commands: ${COMMANDS.map((c) => c.name).join(', ')}` });
+  }
+  const args = parseCliArgs(def, rest);
+  if (args.help) {
+    process.stdout.write(commandHelp(def));
+    return ExitCode.Pass;
+  }
+  const color = process.stderr.isTTY === true && !process.env.NO_COLOR;
+  const platform = detectPlatform(process.env, process.cwd(), (line) => process.stderr.write(`${line}\n`), color);
+  return runCommand({
+    def,
+    impl: await load(platform),
+    platform,
+    readInput: (input) => args.values.get(input) ?? process.env[envName(input)],
+    stdout: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    color: process.stdout.isTTY === true && !process.env.NO_COLOR,
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`error: ${describeError(error)}\n`);
+      process.exitCode = error.exitCode;
+    } else {
+      process.stderr.write(`internal error (a bug in sluice; please report it): ${String(error)}\n`);
+      process.exitCode = 70;
+    }
+  },
+);

@@ -1,0 +1,13 @@
+import { comment } from './comment.js';
+import { inferSchema } from './infer-schema.js';
+import { qualityGate } from './quality-gate.js';
+import type { CommandDef } from './types.js';
+import { validateData } from './validate-data.js';
+
+/** Every command, in the order docs list them. The flagship (root action.yml) comes first. */
+export const COMMANDS: readonly CommandDef[] = [qualityGate, comment, validateData, inferSchema];
+export const FLAGSHIP = qualityGate.name;
+
+export function commandByName(name: string): CommandDef | undefined {
+  return COMMANDS.find((command) => command.name === name);
+}

@@ -1,0 +1,192 @@
+import { UsageError } from '../core/errors.js';
+import type { CommandDef, InputDef, InputValue, Platform } from './types.js';
+
+/**
+ * The one parser every platform shares: the action reads `INPUT_*`, the GitLab component and the
+ * CLI read `--flags` / `SLUICE_*`, and all of them hand a `read(name)` function to this. Reading
+ * stays at the edge; turning strings into typed values (and rejecting bad ones) happens here once.
+ */
+export type InputReader = (name: string) => string | undefined;
+
+const TRUE_WORDS = ['true', 'yes', '1'];
+const FALSE_WORDS = ['false', 'no', '0'];
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** `--metrics` */
+export function cliFlag(name: string): string {
+  return `--${name}`;
+}
+
+/** `SLUICE_FAIL_ON_VERDICT` for `fail-on-verdict`. */
+export function envVarName(name: string): string {
+  return `SLUICE_${name.replace(/[^A-Za-z0-9]+/g, '_').toUpperCase()}`;
+}
+
+/** Whether an input exists on a platform (inputs without `platforms` exist everywhere). */
+export function appliesTo(input: InputDef, platform: Platform): boolean {
+  return input.platforms === undefined || input.platforms.includes(platform);
+}
+
+export function parseInputs(
+  def: CommandDef,
+  read: InputReader,
+  platform: Platform,
+): Record<string, InputValue> {
+  const values: Record<string, InputValue> = {};
+  for (const input of def.inputs) {
+    if (!appliesTo(input, platform)) continue;
+    rejectRenamed(input, read, platform);
+    values[input.name] = parseInput(input, read(input.name), platform);
+  }
+  return values;
+}
+
+/** One input from its raw text; `""` and `undefined` both mean "not given". */
+export function parseInput(
+  input: InputDef,
+  raw: string | undefined,
+  platform: Platform,
+): InputValue {
+  const text = raw?.trim();
+  if (text === undefined || text === '') {
+    if (input.default !== undefined) return copyDefault(input.default);
+    if (input.required) {
+      throw new UsageError(`input \`${input.name}\` is required`, {
+        hint: howToSet(input.name, platform),
+      });
+    }
+    return undefined;
+  }
+  switch (input.type) {
+    case 'boolean':
+      return parseBoolean(input, text);
+    case 'number':
+      return checkRegex(input, parseNumber(input, text), text);
+    case 'choice':
+      return checkRegex(input, checkOption(input, text), text);
+    case 'list':
+      return parseList(text, input.name).map((item) =>
+        checkRegex(input, checkOption(input, item), item),
+      );
+    case 'string':
+      return checkRegex(input, text, text);
+  }
+}
+
+/**
+ * A list in the style of docker/actions-toolkit's getList: items split on newlines and commas,
+ * trimmed, empty ones dropped; an item in double quotes may hold commas (`""` is a literal quote).
+ */
+export function parseList(text: string, name = 'list'): string[] {
+  const items: string[] = [];
+  let current = '';
+  let quoted = false;
+  let wasQuoted = false;
+  const flush = (): void => {
+    const item = wasQuoted ? current : current.trim();
+    if (item !== '') items.push(item);
+    current = '';
+    wasQuoted = false;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (quoted) {
+      if (char === '"' && text[i + 1] === '"') {
+        current += '"';
+        i++;
+      } else if (char === '"') {
+        quoted = false;
+      } else {
+        current += char;
+      }
+    } else if (char === '"' && current.trim() === '') {
+      quoted = true;
+      wasQuoted = true;
+      current = '';
+    } else if (char === ',' || char === '\n' || char === '\r') {
+      flush();
+    } else if (wasQuoted) {
+      if (char !== undefined && char.trim() !== '') {
+        throw new UsageError(`input \`${name}\`: unexpected text after a quoted item`, {
+          hint: 'put a comma or a new line after the closing quote',
+        });
+      }
+    } else {
+      current += char;
+    }
+  }
+  if (quoted) {
+    throw new UsageError(`input \`${name}\` has an unterminated quote`, {
+      hint: 'close the double quote, or write `""` for a literal quote inside a quoted item',
+    });
+  }
+  flush();
+  return items;
+}
+
+function rejectRenamed(input: InputDef, read: InputReader, platform: Platform): void {
+  for (const old of input.renamedFrom ?? []) {
+    const value = read(old);
+    if (value !== undefined && value.trim() !== '') {
+      throw new UsageError(`input \`${old}\` was renamed to \`${input.name}\``, {
+        hint: howToSet(input.name, platform),
+      });
+    }
+  }
+}
+
+function parseBoolean(input: InputDef, text: string): boolean {
+  const word = text.toLowerCase();
+  if (TRUE_WORDS.includes(word)) return true;
+  if (FALSE_WORDS.includes(word)) return false;
+  throw new UsageError(`input \`${input.name}\` must be a boolean, got ${shown(input, text)}`, {
+    hint: `use one of: ${[...TRUE_WORDS, ...FALSE_WORDS].join(', ')}`,
+  });
+}
+
+function parseNumber(input: InputDef, text: string): number {
+  const value = Number(text);
+  if (!DECIMAL.test(text) || !Number.isFinite(value)) {
+    throw new UsageError(`input \`${input.name}\` must be a number, got ${shown(input, text)}`, {
+      hint: 'write a finite decimal number, e.g. 42 or 0.5',
+    });
+  }
+  return value;
+}
+
+function checkOption(input: InputDef, value: string): string {
+  if (input.options === undefined || input.options.includes(value)) return value;
+  throw new UsageError(`input \`${input.name}\` does not allow ${shown(input, value)}`, {
+    hint: `allowed: ${input.options.join(', ')}`,
+  });
+}
+
+function checkRegex<T extends string | number>(input: InputDef, value: T, text: string): T {
+  if (input.regex === undefined || new RegExp(input.regex).test(text)) return value;
+  throw new UsageError(
+    `input \`${input.name}\`: ${shown(input, text)} does not match ${input.regex}`,
+    {
+      hint: input.description,
+    },
+  );
+}
+
+/** The value as the user wrote it, unless it is a secret. */
+function shown(input: InputDef, text: string): string {
+  return input.secret ? 'a value that is not shown (secret)' : `\`${text}\``;
+}
+
+function copyDefault(value: NonNullable<InputDef['default']>): InputValue {
+  return Array.isArray(value) ? [...value] : (value as string | number | boolean);
+}
+
+function howToSet(name: string, platform: Platform): string {
+  switch (platform) {
+    case 'action':
+      return `add \`${name}:\` under \`with:\` of this step`;
+    case 'gitlab':
+      return `set \`${name}:\` under \`inputs:\` where the component is included`;
+    case 'cli':
+      return `pass \`${cliFlag(name)} <value>\` or set ${envVarName(name)}`;
+  }
+}

@@ -1,0 +1,37 @@
+import type { CommandDef } from './types.js';
+import { forgeInputs, reportInputs } from './shared.js';
+
+export const qualityGate: CommandDef = {
+  name: 'quality-gate',
+  summary: 'Diff candidate model metrics against a baseline and pass or fail by rules.',
+  inputs: [
+    {
+      name: 'metrics',
+      type: 'list',
+      required: true,
+      description:
+        'Candidate metrics files (JSON, YAML, TOML, CSV/TSV, OpenMetrics), one per line or comma-separated. Nested keys flatten with dots.',
+    },
+    {
+      name: 'baseline',
+      type: 'string',
+      default: 'auto',
+      regex: '^(auto|none|file:.+|git:.+|mlflow:.+@.+)$',
+      description:
+        'Where the baseline metrics come from: `file:<path>`, `git:<ref>` (the same paths at that ref), `mlflow:<model>@<alias>`, `none`, or `auto` (on a pull/merge request the merge base with the target branch, else none).',
+    },
+    {
+      name: 'rules',
+      type: 'string',
+      description:
+        'Rules file (YAML): per-metric direction, min/max, max_regression(_pct), required; and a default. Without it, metrics are reported, not gated.',
+    },
+    ...reportInputs('quality-gate'),
+    ...forgeInputs,
+  ],
+  outputs: [
+    { name: 'passed', description: '`true` when every gated metric passed, else `false`.' },
+    { name: 'failed-metrics', description: 'Comma-separated names of the metrics that failed.' },
+    { name: 'report', description: 'Path of the JSON report (input for the `comment` command).' },
+  ],
+};

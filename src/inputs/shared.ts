@@ -1,0 +1,65 @@
+import type { InputDef } from './types.js';
+
+export const REPORT_FORMATS = ['terminal', 'markdown', 'json', 'junit', 'openmetrics', 'dotenv'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+/** Inputs every reporting command shares: where its report goes and whether it comments. */
+export function reportInputs(command: string): InputDef[] {
+  return [
+    {
+      name: 'format',
+      type: 'choice',
+      options: REPORT_FORMATS,
+      default: 'terminal',
+      description: 'What goes to standard output: a terminal table, Markdown, JSON, JUnit XML, OpenMetrics or dotenv.',
+    },
+    {
+      name: 'output',
+      type: 'list',
+      description:
+        'Also write the report as `<format>=<path>`; may repeat, e.g. `json=report.json` and `junit=junit.xml`.',
+    },
+    {
+      name: 'comment',
+      type: 'boolean',
+      default: false,
+      description: 'Post (or update) the sticky PR/MR comment with this report.',
+    },
+    {
+      name: 'comment-key',
+      type: 'string',
+      default: 'sluice',
+      description: 'Which sticky comment to update; reports with the same key share one comment.',
+    },
+    {
+      name: 'report-key',
+      type: 'string',
+      default: command,
+      description: 'Names this report inside the sticky comment; runs with the same key replace each other.',
+    },
+    {
+      name: 'fail-on-verdict',
+      type: 'boolean',
+      default: true,
+      description: 'Exit 1 when the verdict is `fail`; `false` reports without failing the step.',
+    },
+  ];
+}
+
+/** Credentials and coordinates for commenting; read from the platform when not given. */
+export const forgeInputs: InputDef[] = [
+  {
+    name: 'token',
+    type: 'string',
+    secret: true,
+    actionDefault: '${{ github.token }}',
+    description:
+      'Token that may write PR/MR comments. GitHub: the workflow token by default. GitLab: a project or personal access token with `api` scope (`CI_JOB_TOKEN` cannot write notes).',
+  },
+  {
+    name: 'pull-request',
+    type: 'number',
+    description:
+      'PR/MR number to comment on, when the run is not a pull request itself (e.g. a `workflow_run` job posting an artifact).',
+  },
+];

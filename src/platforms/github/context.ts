@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import type { RunContext } from '../../core/commands/types.js';
+import type { Env } from '../types.js';
+
+interface PullRequestEvent {
+  pull_request?: {
+    number: number;
+    base: { ref: string; sha: string; repo?: { full_name?: string } };
+    head: { sha: string; repo?: { full_name?: string } | null };
+  };
+}
+
+/** The run as GitHub describes it: GITHUB_* variables and the event payload file. */
+export function githubRunContext(env: Env, cwd: string): RunContext {
+  const context: RunContext = { platform: 'github', cwd: env.GITHUB_WORKSPACE || cwd };
+  if (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID) {
+    context.runUrl = `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`;
+  }
+  const event = readEvent(env.GITHUB_EVENT_PATH);
+  const pr = event?.pull_request;
+  if (pr) {
+    const baseRepo = pr.base.repo?.full_name ?? env.GITHUB_REPOSITORY;
+    const headRepo = pr.head.repo?.full_name;
+    context.changeRequest = {
+      number: pr.number,
+      baseRef: pr.base.ref,
+      baseSha: pr.base.sha,
+      // On a PR the checkout is the merge commit; the head SHA is what the author pushed.
+      headSha: pr.head.sha,
+      // A deleted head repo (null) is treated like a fork: its token is read-only too.
+      isFork: headRepo === undefined || headRepo !== baseRepo,
+    };
+  }
+  return context;
+}
+
+function readEvent(file: string | undefined): PullRequestEvent | undefined {
+  if (!file) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as PullRequestEvent;
+  } catch {
+    return undefined;
+  }
+}
+
+export function githubRepository(env: Env): { owner: string; repo: string } | undefined {
+  const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/');
+  return owner && repo ? { owner, repo } : undefined;
+}

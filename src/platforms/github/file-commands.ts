@@ -1,0 +1,17 @@
+import { randomUUID } from 'node:crypto';
+import { appendFile } from 'node:fs/promises';
+
+/** One `name<<DELIMITER` block of a GitHub file command (GITHUB_OUTPUT, GITHUB_STATE, GITHUB_ENV). */
+export function fileCommandEntry(name: string, value: string, delimiter = `ghadelimiter_${randomUUID()}`): string {
+  if (name.includes(delimiter) || value.includes(delimiter)) {
+    throw new Error(`output ${name} contains its own delimiter`);
+  }
+  return `${name}<<${delimiter}\n${value}\n${delimiter}\n`;
+}
+
+export async function appendOutputs(file: string, outputs: Record<string, string>): Promise<void> {
+  const text = Object.entries(outputs)
+    .map(([name, value]) => fileCommandEntry(name, value))
+    .join('');
+  if (text) await appendFile(file, text, 'utf8');
+}

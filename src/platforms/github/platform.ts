@@ -1,0 +1,55 @@
+import { appendFile } from 'node:fs/promises';
+import type { Env, Platform } from '../types.js';
+import { createMasker } from '../masker.js';
+import { githubRepository, githubRunContext } from './context.js';
+import { appendOutputs } from './file-commands.js';
+import { githubLogger } from './logger.js';
+import { workflowCommand } from './workflow-commands.js';
+
+/** GitHub's job summary is capped at 1 MiB per step. */
+const SUMMARY_LIMIT = 1024 * 1024;
+
+export function githubPlatform(env: Env, cwd: string, write: (line: string) => void): Platform {
+  const masker = createMasker((secret) => write(workflowCommand('add-mask', secret)));
+  const logger = githubLogger(write, masker);
+  return {
+    name: 'github',
+    logger,
+    masker,
+    summaryLimit: SUMMARY_LIMIT,
+    runContext: () => githubRunContext(env, cwd),
+    async setOutputs(outputs) {
+      if (env.GITHUB_OUTPUT) await appendOutputs(env.GITHUB_OUTPUT, outputs);
+    },
+    async writeSummary(markdown) {
+      if (env.GITHUB_STEP_SUMMARY) await appendFile(env.GITHUB_STEP_SUMMARY, `${markdown}\n`, 'utf8');
+    },
+    async createForge({ token, pullRequest }) {
+      const run = githubRunContext(env, cwd);
+      const number = pullRequest ?? run.changeRequest?.number;
+      const repository = githubRepository(env);
+      if (!number) return { reason: 'this run is not a pull request and no `pull-request` number was given' };
+      if (!token) return { reason: 'no token was given (set `token`, e.g. `${{ github.token }}`)' };
+      if (!repository) return { reason: 'GITHUB_REPOSITORY is not set' };
+      if (pullRequest === undefined && run.changeRequest?.isFork) {
+        return {
+          reason:
+            'this pull request comes from a fork, whose token cannot write comments; post the report from a `workflow_run` job (see the README)',
+        };
+      }
+      masker.add(token);
+      const { createGitHubForge } = await import('../../clients/github/forge.js');
+      return {
+        forge: await createGitHubForge({
+          token,
+          owner: repository.owner,
+          repo: repository.repo,
+          issueNumber: number,
+          logger,
+          baseUrl: env.GITHUB_API_URL || 'https://api.github.com',
+          isFork: run.changeRequest?.isFork ?? false,
+        }),
+      };
+    },
+  };
+}

@@ -1,0 +1,47 @@
+import type { Env, Platform } from '../types.js';
+import { createMasker } from '../masker.js';
+import { gitlabRunContext } from './context.js';
+import { gitlabLogger } from './logger.js';
+
+/**
+ * GitLab CI: the CLI inside a job. Outputs travel as the dotenv report artifact
+ * (`--output dotenv=…`), so setOutputs and the summary have nothing to write here.
+ */
+export function gitlabPlatform(env: Env, cwd: string, write: (line: string) => void): Platform {
+  const masker = createMasker();
+  for (const name of ['CI_JOB_TOKEN', 'SLUICE_GITLAB_TOKEN', 'GITLAB_TOKEN']) {
+    const value = env[name];
+    if (value) masker.add(value);
+  }
+  const logger = gitlabLogger(write, masker);
+  return {
+    name: 'gitlab',
+    logger,
+    masker,
+    summaryLimit: undefined,
+    runContext: () => gitlabRunContext(env, cwd),
+    setOutputs: async () => undefined,
+    writeSummary: async () => undefined,
+    async createForge({ token, pullRequest }) {
+      const run = gitlabRunContext(env, cwd);
+      const iid = pullRequest ?? run.changeRequest?.number;
+      if (!iid) return { reason: 'this pipeline is not a merge request pipeline and no `pull-request` number was given' };
+      if (!env.CI_API_V4_URL || !env.CI_PROJECT_ID) return { reason: 'CI_API_V4_URL or CI_PROJECT_ID is not set' };
+      const explicit = token || env.SLUICE_GITLAB_TOKEN || env.GITLAB_TOKEN;
+      const jobToken = env.CI_JOB_TOKEN;
+      if (!explicit && !jobToken) return { reason: 'no token was given (set a masked CI/CD variable SLUICE_GITLAB_TOKEN)' };
+      if (explicit) masker.add(explicit);
+      const { createGitLabForge } = await import('../../clients/gitlab/forge.js');
+      return {
+        forge: createGitLabForge({
+          apiUrl: env.CI_API_V4_URL,
+          projectId: env.CI_PROJECT_ID,
+          mergeRequestIid: iid,
+          logger,
+          token: explicit ?? jobToken!,
+          tokenKind: explicit && explicit !== jobToken ? 'access' : 'job',
+        }),
+      };
+    },
+  };
+}

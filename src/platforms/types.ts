@@ -1,0 +1,27 @@
+import type { RunContext } from '../core/commands/types.js';
+import type { Forge, Logger, SecretMasker } from '../core/ports.js';
+
+/** Where the forge coordinates come from when posting a comment. */
+export interface ForgeRequest {
+  token: string | undefined;
+  /** Overrides the change request of the run (workflow_run jobs, scheduled jobs). */
+  pullRequest: number | undefined;
+}
+
+/** Everything a CI platform provides around the pure core. */
+export interface Platform {
+  readonly name: RunContext['platform'];
+  readonly logger: Logger;
+  readonly masker: SecretMasker;
+  runContext(): RunContext;
+  /** Step outputs (GitHub `GITHUB_OUTPUT`); a no-op where the platform has none. */
+  setOutputs(outputs: Record<string, string>): Promise<void>;
+  /** The job summary (GitHub `GITHUB_STEP_SUMMARY`); a no-op where the platform has none. */
+  writeSummary(markdown: string): Promise<void>;
+  /** Byte limit of the job summary, when there is one. */
+  readonly summaryLimit: number | undefined;
+  /** A forge client for the run's change request, or the plain reason there is none. */
+  createForge(request: ForgeRequest): Promise<{ forge: Forge } | { reason: string }>;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;

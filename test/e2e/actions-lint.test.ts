@@ -1,0 +1,87 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * Every action.yml and every workflow (ours and the examples') passes @action-validator/cli, and
+ * the workflows pass actionlint (installed by scripts/install/actionlint.sh).
+ */
+const ROOT = join(import.meta.dirname, '../..');
+const ACTION_VALIDATOR = join(ROOT, 'node_modules/.bin/action-validator');
+const ACTIONLINT = join(ROOT, '.tmp/bin/actionlint');
+
+/** Repository-relative files under `dir` (recursively) whose path matches `pattern`. */
+function filesUnder(dir: string, pattern: RegExp): string[] {
+  if (!existsSync(join(ROOT, dir))) return [];
+  return readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' })
+    .map((path) => join(dir, path))
+    .filter((path) => pattern.test(path) && !path.includes('node_modules'));
+}
+
+const actions = ['action.yml', ...filesUnder('actions', /^actions\/[^/]+\/action\.yml$/)].sort();
+const workflows = [
+  ...filesUnder('.github/workflows', /\.ya?ml$/),
+  ...filesUnder('examples', /(^|\/)\.github\/workflows\/[^/]+\.ya?ml$/),
+].sort();
+
+function run(command: string, args: string[]): { status: number | null; output: string } {
+  const result = spawnSync(command, args, { cwd: ROOT, encoding: 'utf8' });
+  if (result.error) throw result.error;
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+beforeAll(() => {
+  const install = run('bash', [join(ROOT, 'scripts/install/actionlint.sh')]);
+  expect(install.status, install.output).toBe(0);
+});
+
+describe('action-validator', () => {
+  it('finds the generated actions and the workflows', () => {
+    expect(actions).toContain('actions/quality-gate/action.yml');
+    expect(
+      workflows.length,
+      'no workflow under .github/workflows or examples/**/.github/workflows',
+    ).toBeGreaterThan(0);
+  });
+
+  it.each([...actions, ...workflows])('%s is valid', (file) => {
+    const { status, output } = run(ACTION_VALIDATOR, [file]);
+    expect(status, output).toBe(0);
+  });
+
+  it('catches a broken action.yml (the linter really runs)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-lint-'));
+    writeFileSync(
+      join(dir, 'action.yml'),
+      'name: x\ninputs:\n  a:\n    requird: true\nruns:\n  using: node20\n  main: x.js\n',
+    );
+    const { status, output } = run(ACTION_VALIDATOR, [join(dir, 'action.yml')]);
+    expect(status).not.toBe(0);
+    expect(output).toContain('requird');
+  });
+});
+
+describe('actionlint', () => {
+  it('is installed', () => {
+    expect(existsSync(ACTIONLINT)).toBe(true);
+  });
+
+  it.each(workflows)('%s passes', (file) => {
+    const { status, output } = run(ACTIONLINT, ['-no-color', file]);
+    expect(status, output).toBe(0);
+  });
+
+  it('catches a broken workflow (the linter really runs)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-actionlint-'));
+    const file = join(dir, 'broken.yml');
+    writeFileSync(
+      file,
+      'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope }}\n',
+    );
+    const { status, output } = run(ACTIONLINT, ['-no-color', file]);
+    expect(status).not.toBe(0);
+    expect(output).toContain('nope');
+  });
+});

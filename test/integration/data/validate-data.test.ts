@@ -1,0 +1,205 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDuckDbEngine } from '../../../src/clients/duckdb/engine.js';
+import { inferSchemaCommand } from '../../../src/core/commands/infer-schema.js';
+import type { CommandDeps } from '../../../src/core/commands/types.js';
+import { validateDataCommand } from '../../../src/core/commands/validate-data.js';
+import { UsageError } from '../../../src/core/errors.js';
+
+let dir: string;
+const NOW = new Date('2026-01-10T00:00:00Z');
+
+function deps(): CommandDeps {
+  const noop = (): void => undefined;
+  return {
+    logger: { debug: noop, info: noop, warn: noop, error: noop, group: (_t, run) => run() },
+    clock: { now: () => NOW },
+    exec: { run: () => Promise.reject(new Error('no exec')) },
+    git: {
+      readFileAt: () => Promise.resolve(undefined),
+      mergeBase: () => Promise.reject(new Error('no git')),
+      repoRelative: (f) => Promise.resolve(f),
+    },
+    run: { platform: 'local', cwd: dir },
+    sql: () => createDuckDbEngine({ threads: 2 }),
+  };
+}
+
+async function generate(sql: string, file: string): Promise<void> {
+  const engine = await createDuckDbEngine();
+  await engine.query(`COPY (${sql}) TO '${join(dir, file)}'`);
+  await engine.close();
+}
+
+const CLEAN = `SELECT i AS id, (i % 90) + 18 AS age, ['US','DE','FR'][(i % 3) + 1] AS country,
+  'user' || i || '@example.com' AS email, TIMESTAMP '2026-01-09 00:00:00' - INTERVAL (i % 100) MINUTE AS signup,
+  round(((i * 7919) % 1000) / 10.0, 2) AS price FROM range(20000) t(i)`;
+
+const SCHEMA = `columns:
+  id:      { type: integer, nullable: false, unique: true }
+  age:     { type: integer, nullable: false, min: 0, max: 120 }
+  country: { type: string, allowed: [US, DE, FR], max_null_fraction: 0.01 }
+  email:   { type: string, pattern: '^[^@]+@[^@]+$', unique: true }
+  signup:  { type: timestamp, max_age: 7d }
+  price:   { type: float }
+strict: true
+rows: { min: 1000, max: 50000000 }
+duplicates: { max_fraction: 0 }
+checks:
+  - name: positive_price
+    sql: price >= 0
+    max_failures: 0
+`;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sluice-data-'));
+  await generate(CLEAN, 'clean.csv');
+  await generate(CLEAN, 'clean.parquet');
+  // Faults at known rows: id 100 age 200 (range), id 200 country XX (allowed), id 300 bad email, id 400 price -1,
+  // id 500 null age, and row id 600 repeated twice (duplicates + unique).
+  await generate(
+    `SELECT * FROM (
+       SELECT id, CASE WHEN id = 100 THEN 200 WHEN id = 500 THEN NULL ELSE age END AS age,
+              CASE WHEN id = 200 THEN 'XX' ELSE country END AS country,
+              CASE WHEN id = 300 THEN 'not-an-email' ELSE email END AS email, signup,
+              CASE WHEN id = 400 THEN -1 ELSE price END AS price
+       FROM (${CLEAN}) ORDER BY id)
+     UNION ALL (SELECT * FROM (${CLEAN}) WHERE id = 600)`,
+    'faulty.csv',
+  );
+  await generate(
+    `SELECT i AS id, (i % 90) + 18 + CASE WHEN i % 2 = 0 THEN 30 ELSE 0 END AS age, ['US','DE','FR'][(i % 3) + 1] AS country FROM range(20000) t(i)`,
+    'shifted.parquet',
+  );
+  await writeFile(join(dir, 'schema.yml'), SCHEMA);
+  await writeFile(
+    join(dir, 'drift.yml'),
+    `columns:\n  id: {type: integer}\n  age: {type: integer}\n  country: {type: string}\nstrict: false\ndrift:\n  reference: clean.parquet\n`,
+  );
+  await writeFile(join(dir, 'bad-value.csv'), 'id,age\n1,5\n2,x\n');
+  await writeFile(
+    join(dir, 'int-schema.yml'),
+    'columns:\n  id: {type: integer}\n  age: {type: integer}\n',
+  );
+  await writeFile(join(dir, 'typo.yml'), 'columns:\n  id: {type: integer, nulable: false}\n');
+}, 120_000);
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('validate-data on DuckDB', () => {
+  it('passes clean CSV and Parquet data', async () => {
+    for (const file of ['clean.csv', 'clean.parquet']) {
+      const { report } = await validateDataCommand(
+        { data: [file], schema: 'schema.yml', format: 'json' },
+        deps(),
+      );
+      const failed = (
+        report?.data['checks'] as { status: string; name: string; column: string | null }[]
+      ).filter((c) => c.status !== 'pass');
+      expect(failed, file).toEqual([]);
+      expect(report?.verdict).toBe('pass');
+    }
+  });
+
+  it('finds each injected fault, with CSV line numbers for samples', async () => {
+    const { report } = await validateDataCommand(
+      { data: ['faulty.csv'], schema: 'schema.yml' },
+      deps(),
+    );
+    expect(report?.verdict).toBe('fail');
+    const checks = report?.data['checks'] as {
+      name: string;
+      column: string | null;
+      status: string;
+      failing_rows: number | null;
+      samples: { line: number; values: Record<string, unknown> }[];
+    }[];
+    const find = (name: string, column: string | null) =>
+      checks.find((c) => c.name === name && c.column === column);
+    expect(find('range', 'age')).toMatchObject({ status: 'fail', failing_rows: 1 });
+    expect(find('range', 'age')?.samples[0]).toMatchObject({
+      line: 102,
+      values: { id: 100, age: 200 },
+    });
+    expect(find('allowed', 'country')).toMatchObject({ status: 'fail', failing_rows: 1 });
+    expect(find('allowed', 'country')?.samples[0]?.line).toBe(202);
+    expect(find('pattern', 'email')).toMatchObject({ status: 'fail', failing_rows: 1 });
+    expect(find('not_null', 'age')).toMatchObject({ status: 'fail', failing_rows: 1 });
+    expect(find('positive_price', null)).toMatchObject({ status: 'fail', failing_rows: 1 });
+    expect(find('unique', 'id')).toMatchObject({ status: 'fail', failing_rows: 1 });
+    expect(find('duplicate_rows', null)).toMatchObject({ status: 'fail', failing_rows: 1 });
+    expect(find('max_age', 'signup')?.status).toBe('pass');
+    expect(find('type', 'age')?.status).toBe('pass');
+    expect(report?.tests.length).toBe(checks.length);
+  });
+
+  it('measures drift against a reference and names the method auto chose', async () => {
+    const { report } = await validateDataCommand(
+      { data: ['shifted.parquet'], schema: 'drift.yml' },
+      deps(),
+    );
+    const drift = report?.data['drift'] as {
+      column: string;
+      method: string;
+      statistic: number;
+      p_value: number | null;
+      drifted: boolean;
+    }[];
+    const age = drift.find((d) => d.column === 'age');
+    const country = drift.find((d) => d.column === 'country');
+    expect(age).toMatchObject({ method: 'wasserstein', drifted: true, p_value: null });
+    expect(country).toMatchObject({ method: 'jensenshannon', drifted: false });
+    expect(report?.sections.some((s) => s.blocks.some((b) => b.type === 'chart'))).toBe(true);
+  });
+
+  it('reports a value that does not parse as its declared type with its line (exit 2)', async () => {
+    const error = await validateDataCommand(
+      { data: ['bad-value.csv'], schema: 'int-schema.yml' },
+      deps(),
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).place?.line).toBe(3);
+    expect((error as UsageError).message).toContain('age');
+  });
+
+  it('names an unknown schema key, its line and the allowed keys', async () => {
+    const error = await validateDataCommand(
+      { data: ['clean.csv'], schema: 'typo.yml' },
+      deps(),
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).place).toMatchObject({
+      file: 'typo.yml',
+      line: 2,
+      key: 'columns.id.nulable',
+    });
+    expect((error as UsageError).hint).toContain('nullable');
+  });
+
+  it('fails clearly on missing data and a missing reference', async () => {
+    await expect(
+      validateDataCommand({ data: ['nope.csv'], schema: 'schema.yml' }, deps()),
+    ).rejects.toBeInstanceOf(UsageError);
+    await expect(
+      validateDataCommand(
+        { data: ['clean.csv'], schema: 'schema.yml', reference: 'missing.parquet' },
+        deps(),
+      ),
+    ).rejects.toThrow(/not found/);
+  });
+
+  it('infers a schema the data then passes', async () => {
+    const { stdout } = await inferSchemaCommand({ data: ['clean.parquet'] }, deps());
+    expect(stdout).toContain('age:');
+    await writeFile(join(dir, 'inferred.yml'), stdout ?? '');
+    const { report } = await validateDataCommand(
+      { data: ['clean.parquet'], schema: 'inferred.yml' },
+      deps(),
+    );
+    expect(report?.verdict).toBe('pass');
+  });
+});

@@ -1,0 +1,169 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  kolmogorovSf,
+  ksTwoSamplePValue,
+  smirnovSf,
+} from '../../../src/core/data/drift/kolmogorov.js';
+import { chi2Sf } from '../../../src/core/data/drift/special.js';
+import {
+  chiSquare,
+  ecdfStatistics,
+  jensenShannon,
+  normedWasserstein,
+  psi,
+  sturgesEdges,
+} from '../../../src/core/data/drift/stats.js';
+import type { Binned } from '../../../src/core/data/drift/stats.js';
+import { categorySample, histogram, numericSample, valueCounts } from './drift-samples.js';
+import type { NumericArgs } from './drift-samples.js';
+
+interface NumericCase {
+  name: string;
+  integer: boolean;
+  reference: NumericArgs;
+  current: NumericArgs;
+  ks_statistic: number;
+  ks_pvalue: number;
+  wasserstein: number;
+  reference_std: number;
+  wasserstein_norm: number;
+  psi: number;
+  jensenshannon: number;
+  bin_edges: number[] | null;
+}
+interface CategoryCase {
+  name: string;
+  reference: { seed: number; n: number; weights: number[] };
+  current: { seed: number; n: number; weights: number[] };
+  chisquare_statistic: number | 'inf';
+  chisquare_pvalue: number;
+  psi: number;
+  jensenshannon: number;
+}
+const fixture = JSON.parse(
+  readFileSync(new URL('../../fixtures/data/drift/reference.json', import.meta.url), 'utf8'),
+) as {
+  numeric: NumericCase[];
+  categorical: CategoryCase[];
+  kolmogorov_sf: { n: number; x: number; sf: number }[];
+  smirnov_sf: { n: number; x: number; sf: number }[];
+  chi2_sf: { x: number; k: number; sf: number }[];
+};
+
+function expectRelative(actual: number, expected: number, tolerance: number): void {
+  if (expected === 0 || actual === 0) {
+    expect(Math.abs(actual - expected)).toBeLessThanOrEqual(1e-300);
+    return;
+  }
+  const relative = Math.abs(actual - expected) / Math.abs(expected);
+  expect(relative, `actual ${actual} expected ${expected}`).toBeLessThanOrEqual(tolerance);
+}
+
+function populationStd(values: readonly number[]): number {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  return Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length);
+}
+
+function binnedNumeric(reference: number[], current: number[], integer: boolean): Binned {
+  const distinct = new Set(reference).size;
+  if (distinct > 20) {
+    const all = [...reference, ...current];
+    const min = all.reduce((a, b) => Math.min(a, b));
+    const max = all.reduce((a, b) => Math.max(a, b));
+    const edges = sturgesEdges(min, max, all.length, integer);
+    return {
+      reference: histogram(reference, edges),
+      current: histogram(current, edges),
+      referenceTotal: reference.length,
+      currentTotal: current.length,
+    };
+  }
+  const counts = valueCounts(reference, current);
+  return { ...counts, referenceTotal: reference.length, currentTotal: current.length };
+}
+
+describe('drift statistics equal scipy / Evidently on the same samples', () => {
+  for (const c of fixture.numeric) {
+    describe(c.name, () => {
+      const reference = numericSample(c.reference);
+      const current = numericSample(c.current);
+      const sortedRef = [...reference].sort((a, b) => a - b);
+      const sortedCur = [...current].sort((a, b) => a - b);
+      const { d, wasserstein } = ecdfStatistics(sortedRef, sortedCur);
+
+      it('KS statistic exactly, p-value to 1e-9', () => {
+        const result = ksTwoSamplePValue(d, reference.length, current.length);
+        expect(Math.abs(result.statistic - c.ks_statistic)).toBeLessThanOrEqual(1e-12);
+        expectRelative(result.pValue, c.ks_pvalue, 1e-9);
+      });
+      it('normed Wasserstein', () => {
+        expectRelative(wasserstein, c.wasserstein, 1e-9);
+        expectRelative(populationStd(reference), c.reference_std, 1e-12);
+        expectRelative(
+          normedWasserstein(wasserstein, populationStd(reference)),
+          c.wasserstein_norm,
+          1e-9,
+        );
+      });
+      it('Sturges edges, PSI and Jensen-Shannon', () => {
+        if (c.bin_edges) {
+          const all = [...reference, ...current];
+          const edges = sturgesEdges(
+            all.reduce((a, b) => Math.min(a, b)),
+            all.reduce((a, b) => Math.max(a, b)),
+            all.length,
+            c.integer,
+          );
+          expect(edges).toEqual(c.bin_edges);
+        }
+        const binned = binnedNumeric(reference, current, c.integer);
+        expectRelative(psi(binned), c.psi, 1e-12);
+        expectRelative(jensenShannon(binned), c.jensenshannon, 1e-12);
+      });
+    });
+  }
+
+  for (const c of fixture.categorical) {
+    it(`${c.name}: chi-square, PSI, Jensen-Shannon`, () => {
+      const counts = valueCounts(categorySample(c.reference), categorySample(c.current));
+      const binned: Binned = {
+        ...counts,
+        referenceTotal: c.reference.n,
+        currentTotal: c.current.n,
+      };
+      const chi = chiSquare(binned);
+      if (typeof c.chisquare_statistic === 'number')
+        expectRelative(chi.statistic, c.chisquare_statistic, 1e-12);
+      else expect(chi.statistic).toBe(Number.POSITIVE_INFINITY);
+      expectRelative(chi.pValue, c.chisquare_pvalue, 1e-9);
+      expectRelative(psi(binned), c.psi, 1e-12);
+      expectRelative(jensenShannon(binned), c.jensenshannon, 1e-12);
+    });
+  }
+
+  it('two-sided Kolmogorov survival function (kstwo.sf) over every algorithm region', () => {
+    for (const point of fixture.kolmogorov_sf) {
+      const actual = kolmogorovSf(point.n, point.x);
+      try {
+        expectRelative(actual, point.sf, 1e-9);
+      } catch (error) {
+        throw new Error(`n=${point.n} x=${point.x}: ${(error as Error).message}`);
+      }
+    }
+  });
+
+  it('one-sided Smirnov survival function', () => {
+    for (const point of fixture.smirnov_sf) {
+      try {
+        expectRelative(smirnovSf(point.n, point.x), point.sf, 1e-9);
+      } catch (error) {
+        throw new Error(`n=${point.n} x=${point.x}: ${(error as Error).message}`);
+      }
+    }
+  });
+
+  it('chi-square survival function', () => {
+    for (const point of fixture.chi2_sf) expectRelative(chi2Sf(point.x, point.k), point.sf, 1e-9);
+  });
+});

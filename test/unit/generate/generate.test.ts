@@ -1,0 +1,245 @@
+import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+import { COMMANDS, commandByName, FLAGSHIP } from '../../../src/inputs/index.js';
+import type { CommandDef, InputDef } from '../../../src/inputs/types.js';
+import { staleFiles } from '../../../scripts/generate.js';
+import { renderAction } from '../../../scripts/generate/action.js';
+import { generateAll } from '../../../scripts/generate/files.js';
+import { gitlabInput, renderGitlabComponent } from '../../../scripts/generate/gitlab.js';
+import { endMarker, startMarker, updateReadme } from '../../../scripts/generate/readme.js';
+
+const ROOT = join(import.meta.dirname, '../../..');
+const qualityGate = commandByName('quality-gate')!;
+const def = (inputs: InputDef[], extra: Partial<CommandDef> = {}): CommandDef => ({
+  name: 'demo',
+  summary: 'A demo.',
+  inputs,
+  outputs: [],
+  ...extra,
+});
+
+interface ActionYml {
+  name: string;
+  inputs: Record<string, { required: boolean; default?: string; description: string }>;
+  outputs: Record<string, { description: string }>;
+  runs: { using: string; main: string; post?: string };
+}
+
+describe('action.yml', () => {
+  const action = parse(renderAction(qualityGate, { root: '../..' })) as ActionYml;
+
+  it('has every quality-gate input with its required flag and default as a string', () => {
+    expect(Object.keys(action.inputs)).toEqual(qualityGate.inputs.map((input) => input.name));
+    expect(action.inputs.metrics).toMatchObject({ required: true });
+    expect(action.inputs.metrics!.default).toBeUndefined();
+    expect(action.inputs.baseline).toMatchObject({ required: false, default: 'auto' });
+    expect(action.inputs.comment).toMatchObject({ required: false, default: 'false' });
+    expect(action.inputs['fail-on-verdict']).toMatchObject({ default: 'true' });
+    expect(action.inputs.rules!.default).toBeUndefined();
+    expect(action.inputs.token).toMatchObject({ default: '${{ github.token }}' });
+    for (const input of qualityGate.inputs) {
+      expect(action.inputs[input.name]!.description).toBe(input.description);
+    }
+  });
+
+  it('declares the outputs and runs the bundle on node20', () => {
+    expect(Object.keys(action.outputs)).toEqual(['passed', 'failed-metrics', 'report']);
+    expect(action.runs).toEqual({ using: 'node20', main: '../../dist/quality-gate/index.js' });
+  });
+
+  it('points the root action at dist/ and adds post: when the command has one', () => {
+    const root = parse(renderAction(qualityGate, { root: '.' })) as ActionYml;
+    expect(root.runs.main).toBe('dist/quality-gate/index.js');
+    const withPost = parse(renderAction(def([], { post: true }), { root: '../..' })) as ActionYml;
+    expect(withPost.runs.post).toBe('../../dist/demo/post.js');
+  });
+
+  it('joins list defaults by newline and leaves out inputs not meant for actions', () => {
+    const action = parse(
+      renderAction(
+        def([
+          { name: 'files', type: 'list', default: ['a', 'b'], description: 'd' },
+          { name: 'cli-only', type: 'string', platforms: ['cli'], description: 'd' },
+        ]),
+        { root: '../..' },
+      ),
+    ) as ActionYml;
+    expect(action.inputs.files!.default).toBe('a\nb');
+    expect(action.inputs['cli-only']).toBeUndefined();
+  });
+});
+
+describe('GitLab component', () => {
+  const [specDoc, jobDoc] = parseAllDocuments(
+    renderGitlabComponent(qualityGate, { version: '9.9.9' }),
+  ).map((doc) => doc.toJS() as Record<string, unknown>);
+  const inputs = (specDoc as { spec: { inputs: Record<string, Record<string, unknown>> } }).spec
+    .inputs;
+  const job = (jobDoc as Record<string, Record<string, unknown>>)['$[[ inputs.job-name ]]']!;
+
+  it('maps sluice types to GitLab types', () => {
+    expect(inputs.metrics).toMatchObject({ type: 'string' });
+    expect(inputs.metrics!.default).toBeUndefined(); // required: GitLab demands a value
+    expect(inputs.comment).toMatchObject({ type: 'boolean', default: false });
+    expect(inputs.format).toMatchObject({
+      type: 'string',
+      default: 'terminal',
+      options: qualityGate.inputs.find((i) => i.name === 'format')!.options,
+    });
+    expect(inputs.baseline).toMatchObject({
+      type: 'string',
+      default: 'auto',
+      regex: '^(auto|none|file:.+|git:.+|mlflow:.+@.+)$',
+    });
+    expect(inputs.rules).toMatchObject({ type: 'string', default: '' });
+    expect(inputs['pull-request']).toMatchObject({ type: 'string', default: '' });
+    expect(
+      gitlabInput(def([]), { name: 'n', type: 'number', default: 3, description: 'd' }),
+    ).toEqual({
+      type: 'number',
+      description: 'd',
+      default: 3,
+    });
+    expect(
+      gitlabInput(def([]), { name: 'c', type: 'choice', options: ['a', 'b'], description: 'd' }),
+    ).toMatchObject({
+      default: '',
+      options: ['', 'a', 'b'],
+    });
+  });
+
+  it('only uses keys GitLab allows in spec:inputs', () => {
+    for (const spec of Object.values(inputs)) {
+      for (const key of Object.keys(spec))
+        expect(['type', 'description', 'default', 'options', 'regex']).toContain(key);
+      expect(['string', 'number', 'boolean', 'array']).toContain(spec.type);
+    }
+  });
+
+  it('lets an optional regex input stay empty', () => {
+    const spec = gitlabInput(def([]), {
+      name: 'ref',
+      type: 'string',
+      regex: '^v[0-9]+$',
+      description: 'd',
+    });
+    expect(spec).toMatchObject({ default: '', regex: '^$|^v[0-9]+$' });
+    expect(new RegExp(spec.regex!).test('')).toBe(true);
+    expect(new RegExp(spec.regex!).test('x')).toBe(false);
+  });
+
+  it('adds the component inputs, pinning the package version', () => {
+    expect(inputs.stage).toMatchObject({ default: 'test' });
+    expect(inputs.image).toMatchObject({ default: 'node:20-slim' });
+    expect(inputs.sluice).toMatchObject({ default: 'npx --yes sluice@9.9.9' });
+    expect(inputs['job-name']).toMatchObject({ default: 'quality-gate' });
+  });
+
+  it('renames a component input that a command already uses', () => {
+    const yml = renderGitlabComponent(
+      def([{ name: 'image', type: 'string', description: 'the image' }]),
+      {
+        version: '1',
+      },
+    );
+    const spec = (
+      parseAllDocuments(yml)[0]!.toJS() as { spec: { inputs: Record<string, unknown> } }
+    ).spec.inputs;
+    expect(spec['job-image']).toMatchObject({ default: 'node:20-slim' });
+    expect(spec.image).toMatchObject({ description: 'the image' });
+  });
+
+  it('maps every input to SLUICE_* and runs `sluice quality-gate`', () => {
+    const variables = job.variables as Record<string, string>;
+    expect(variables.SLUICE_METRICS).toBe('$[[ inputs.metrics ]]');
+    expect(variables.SLUICE_FAIL_ON_VERDICT).toBeUndefined();
+    const script = job.script as string[];
+    expect(script).toContain('export SLUICE_FAIL_ON_VERDICT="$[[ inputs.fail-on-verdict ]]"');
+    expect(script.at(-1)).toBe('$[[ inputs.sluice ]] quality-gate');
+    expect(job.stage).toBe('$[[ inputs.stage ]]');
+  });
+
+  it('never takes a secret as an input: it names the masked variable holding it', () => {
+    expect(inputs.token).toBeUndefined();
+    expect(inputs['token-variable']).toMatchObject({ default: 'SLUICE_GITLAB_TOKEN' });
+    expect((job.variables as Record<string, string>).SLUICE_TOKEN).toBe(
+      '${$[[ inputs.token-variable ]]}',
+    );
+  });
+
+  it('writes the reports GitLab shows as artifacts, also when the job fails', () => {
+    expect(job.artifacts).toEqual({
+      when: 'always',
+      paths: ['sluice-reports/'],
+      reports: {
+        junit: 'sluice-reports/quality-gate.junit.xml',
+        metrics: 'sluice-reports/quality-gate.metrics.txt',
+        dotenv: 'sluice-reports/quality-gate.env',
+      },
+    });
+    expect(inputs.output!.default).toBe(
+      'json=sluice-reports/quality-gate.json\njunit=sluice-reports/quality-gate.junit.xml\nopenmetrics=sluice-reports/quality-gate.metrics.txt\ndotenv=sluice-reports/quality-gate.env',
+    );
+  });
+});
+
+describe('README tables', () => {
+  it('replaces only the text between the markers', () => {
+    const readme = `# Title\n${startMarker('quality-gate')}\nold table\n${endMarker('quality-gate')}\nafter | text\n`;
+    const { text, missing } = updateReadme(readme, COMMANDS);
+    expect(missing).toEqual(COMMANDS.filter((c) => c.name !== 'quality-gate').map((c) => c.name));
+    expect(text.startsWith(`# Title\n${startMarker('quality-gate')}\n| Input | Type |`)).toBe(true);
+    expect(text.endsWith(`${endMarker('quality-gate')}\nafter | text\n`)).toBe(true);
+    expect(text).not.toContain('old table');
+    expect(text).toContain('| `metrics` | list | yes |  |');
+    expect(text).toContain('| `passed` |');
+    expect(updateReadme(text, COMMANDS).text).toBe(text);
+  });
+
+  it('escapes pipes so a description cannot break the table', () => {
+    const readme = `${startMarker('demo')}\n${endMarker('demo')}`;
+    const { text } = updateReadme(readme, [
+      def([{ name: 'x', type: 'string', description: 'a | b' }]),
+    ]);
+    expect(text).toContain('a \\| b');
+  });
+});
+
+describe('generate --check', () => {
+  it('finds a stale file, a missing one and one that should not exist', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'sluice-generate-'));
+    const generated = await generateAll({
+      commands: COMMANDS,
+      flagship: FLAGSHIP,
+      version: '1.0.0',
+      readme: undefined,
+      root: ROOT,
+    });
+    for (const [path, content] of generated.files) {
+      await mkdir(join(root, path, '..'), { recursive: true });
+      await writeFile(join(root, path), content);
+    }
+    expect(await staleFiles(root, generated)).toEqual({ changed: [], extra: [] });
+
+    await writeFile(join(root, 'action.yml'), 'name: edited by hand\n');
+    await writeFile(join(root, 'gitlab-templates/old-command.yml'), 'spec: {}\n');
+    const stale = await staleFiles(root, generated);
+    expect(stale.changed).toEqual(['action.yml']);
+    expect(stale.extra).toEqual(['gitlab-templates/old-command.yml']);
+  });
+
+  it('is deterministic', async () => {
+    const context = {
+      commands: COMMANDS,
+      flagship: FLAGSHIP,
+      version: '1.0.0',
+      readme: undefined,
+      root: ROOT,
+    };
+    const [a, b] = [await generateAll(context), await generateAll(context)];
+    expect([...a.files]).toEqual([...b.files]);
+  });
+});
