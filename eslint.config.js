@@ -7,7 +7,10 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
@@ -15,8 +18,18 @@ export default tseslint.config(
     // The core is platform-free: no CI toolkit, no environment, no printing.
     files: ['src/core/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['@actions/*', '@octokit/*', '**/platforms/**', '**/entrypoints/**'] }],
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'The core never reads the environment: take it as a parameter.' }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['@actions/*', '@octokit/*', '**/platforms/**', '**/entrypoints/**'] },
+      ],
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'process',
+          property: 'env',
+          message: 'The core never reads the environment: take it as a parameter.',
+        },
+      ],
       'no-console': 'error',
     },
   },

@@ -29,7 +29,10 @@ function median(values: number[]): number {
 
 function timeCommand(args: string[], env: Record<string, string>): number {
   const started = performance.now();
-  const result = spawnSync(process.execPath, args, { env: { ...process.env, ...env }, stdio: 'ignore' });
+  const result = spawnSync(process.execPath, args, {
+    env: { ...process.env, ...env },
+    stdio: 'ignore',
+  });
   if (result.status !== 0) throw new Error(`node ${args.join(' ')} exited ${result.status}`);
   return performance.now() - started;
 }
@@ -54,9 +57,27 @@ function coldStart(root: string): BenchRow[] {
   }
   const ratio = median(action) / median(bare);
   return [
-    { name: 'cold start: node -e 0 (median of 21)', value: median(bare), unit: 'ms', goal: '', met: true },
-    { name: 'cold start: quality-gate action, real run (median of 21)', value: median(action), unit: 'ms', goal: '', met: true },
-    { name: 'cold start ratio action / bare node', value: ratio, unit: '×', goal: '≤ 1.5×', met: ratio <= 1.5 },
+    {
+      name: 'cold start: node -e 0 (median of 21)',
+      value: median(bare),
+      unit: 'ms',
+      goal: '',
+      met: true,
+    },
+    {
+      name: 'cold start: quality-gate action, real run (median of 21)',
+      value: median(action),
+      unit: 'ms',
+      goal: '',
+      met: true,
+    },
+    {
+      name: 'cold start ratio action / bare node',
+      value: ratio,
+      unit: '×',
+      goal: '≤ 1.5×',
+      met: ratio <= 1.5,
+    },
   ];
 }
 
@@ -75,18 +96,40 @@ function gate10k(): BenchRow[] {
     rules,
     'baseline.json',
   );
-  const markdown = renderMarkdown(buildGateReport(result, { key: 'quality-gate' }), { maxLength: 65_536 });
+  const markdown = renderMarkdown(buildGateReport(result, { key: 'quality-gate' }), {
+    maxLength: 65_536,
+  });
   const elapsed = performance.now() - started;
   return [
-    { name: 'gate + render of 10,000 metrics', value: elapsed, unit: 'ms', goal: '< 1000 ms', met: elapsed < 1000 },
-    { name: 'comment length for 10,000 metrics', value: markdown.length, unit: 'chars', goal: '≤ 65,536', met: markdown.length <= 65_536 },
+    {
+      name: 'gate + render of 10,000 metrics',
+      value: elapsed,
+      unit: 'ms',
+      goal: '< 1000 ms',
+      met: elapsed < 1000,
+    },
+    {
+      name: 'comment length for 10,000 metrics',
+      value: markdown.length,
+      unit: 'chars',
+      goal: '≤ 65,536',
+      met: markdown.length <= 65_536,
+    },
   ];
 }
 
 function bundleSizes(root: string): BenchRow[] {
   const dir = path.join(root, 'dist/quality-gate');
   const size = readdirSync(dir).reduce((sum, file) => sum + statSync(path.join(dir, file)).size, 0);
-  return [{ name: 'dist/quality-gate bundle (all chunks)', value: size / 1e6, unit: 'MB', goal: '≤ 2 MB', met: size <= 2e6 }];
+  return [
+    {
+      name: 'dist/quality-gate bundle (all chunks)',
+      value: size / 1e6,
+      unit: 'MB',
+      goal: '≤ 2 MB',
+      met: size <= 2e6,
+    },
+  ];
 }
 
 export function benchQualityGate(root: string): BenchRow[] {

@@ -118,6 +118,8 @@ async function bundle(outDir, folder, entries) {
     legalComments: 'none',
     chunkNames: 'chunks/[name]-[hash]',
     banner: { js: ESM_REQUIRE_SHIM },
+    // Native code is never bundled: src/clients/duckdb/load-module.ts installs it on first use.
+    external: ['@duckdb/*'],
     metafile: true,
     logLevel: 'warning',
   });

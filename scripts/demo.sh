@@ -11,7 +11,7 @@ expect() { # expect <wanted exit code> <what> -- command...
   local want=$1 what=$2; shift 3
   "$@"; local got=$?
   if [ "$got" != "$want" ]; then echo "demo: $what exited $got, expected $want" >&2; exit 1; fi
-  echo "($what: exit $got, as expected)"
+  echo "($what: exit $got, as expected)" >&2
 }
 
 cd examples/churn
@@ -30,8 +30,12 @@ bold "quality-gate, no rule broken when main is compared with itself"
 expect 0 "quality-gate (baseline vs itself)" -- $SLUICE quality-gate --metrics metrics/baseline.json \
   --baseline file:metrics/baseline.json --rules sluice-rules.yml
 
+bold "validate-data: this week's customer table against the schema and the training data"
+expect 1 "validate-data" -- $SLUICE validate-data --data data/current.csv --schema schema.yml \
+  --output "json=$OUT/validate-data.json" --output "markdown=$OUT/validate-data.md"
+
 bold "comment: the sticky PR comment body, written to a file (no forge here)"
-expect 0 "comment preview" -- $SLUICE comment --reports "$OUT/quality-gate.json" --preview "$OUT/comment.md"
+expect 0 "comment preview" -- $SLUICE comment --reports "$OUT/quality-gate.json" "$OUT/validate-data.json" --preview "$OUT/comment.md"
 
 bold "files written"
 ls -1 "$OUT"

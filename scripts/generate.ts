@@ -57,6 +57,11 @@ async function main(argv: string[]): Promise<number> {
   for (const warning of generated.warnings) console.warn(`generate: ${warning}`);
   const { changed, extra } = await staleFiles(ROOT, generated);
   if (check) {
+    const missingTables = generated.warnings.filter((warning) => warning.includes('markers'));
+    if (missingTables.length > 0) {
+      console.error('README.md lacks the input table markers of some commands (see above).');
+      return 1;
+    }
     if (changed.length === 0 && extra.length === 0) {
       console.log(`generate --check: ${generated.files.size} generated files are fresh`);
       return 0;

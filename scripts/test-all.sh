@@ -60,11 +60,9 @@ deps() {
   fi
   local lock=()
   command -v flock >/dev/null 2>&1 && lock=(flock /tmp/npm.lock)
-  "${lock[@]}" npm ci --no-audit --no-fund && return 0
-  # npm ci refuses a lockfile that lacks optional per-platform packages (e.g. DuckDB's darwin and
-  # win32 bindings) when the registry in use does not serve them; npm install resolves the same tree.
-  echo "npm ci failed; falling back to npm install" >&2
-  "${lock[@]}" npm install --no-audit --no-fund
+  # The lock file is the truth: no fallback to `npm install`, which would hide a stale lock.
+  # (DuckDB is not in it: src/clients/duckdb/load-module.ts installs it, see install/duckdb.sh.)
+  "${lock[@]}" npm ci --no-audit --no-fund
 }
 
 installers() {

@@ -5,7 +5,7 @@
 # `apt-get update` once, and only when a package is missing.
 set -euo pipefail
 
-packages=(docker.io docker-compose skopeo umoci docker-registry apache2-utils openssl curl)
+packages=(docker.io docker-compose skopeo umoci docker-registry apache2-utils openssl curl busybox-static)
 
 missing=()
 for package in "${packages[@]}"; do

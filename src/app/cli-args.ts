@@ -33,7 +33,12 @@ export function parseCliArgs(def: CommandDef, argv: readonly string[]): ParsedAr
     let name = word.slice(2, eq < 0 ? undefined : eq);
     let inline = eq < 0 ? undefined : word.slice(eq + 1);
     let input = inputs.get(name);
-    if (!input && name.startsWith('no-') && inputs.get(name.slice(3))?.type === 'boolean' && inline === undefined) {
+    if (
+      !input &&
+      name.startsWith('no-') &&
+      inputs.get(name.slice(3))?.type === 'boolean' &&
+      inline === undefined
+    ) {
       name = name.slice(3);
       input = inputs.get(name);
       inline = 'false';
@@ -77,7 +82,9 @@ function onCli(input: InputDef): boolean {
 }
 
 function missingValue(def: CommandDef, input: InputDef): UsageError {
-  return new UsageError(`--${input.name} needs a value`, { hint: `see \`sluice ${def.name} --help\`` });
+  return new UsageError(`--${input.name} needs a value`, {
+    hint: `see \`sluice ${def.name} --help\``,
+  });
 }
 
 function unknownFlag(def: CommandDef, name: string): UsageError {
@@ -103,7 +110,11 @@ function levenshtein(a: string, b: string): number {
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
     }
     previous = current;
   }

@@ -17,13 +17,20 @@ export function commandHelp(def: CommandDef): string {
   for (const input of inputs) {
     const extra = [
       input.required ? 'required' : undefined,
-      input.default !== undefined && input.default !== '' ? `default: ${String(input.default)}` : undefined,
+      input.default !== undefined && input.default !== ''
+        ? `default: ${String(input.default)}`
+        : undefined,
       input.options ? `one of: ${input.options.join(', ')}` : undefined,
       envName(input.name),
     ].filter(Boolean);
-    lines.push(`  ${flagText(input).padEnd(width)}  ${firstSentence(input.description)} (${extra.join('; ')})`);
+    lines.push(
+      `  ${flagText(input).padEnd(width)}  ${firstSentence(input.description)} (${extra.join('; ')})`,
+    );
   }
-  lines.push('', 'Exit codes: 0 pass, 1 verdict failed, 2 usage or bad input, 3 infrastructure (network, server).');
+  lines.push(
+    '',
+    'Exit codes: 0 pass, 1 verdict failed, 2 usage or bad input, 3 infrastructure (network, server).',
+  );
   return `${lines.join('\n')}\n`;
 }
 

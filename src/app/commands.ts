@@ -8,6 +8,7 @@ import type { Platform } from '../platforms/types.js';
 export const IMPLEMENTATIONS: Record<string, (platform: Platform) => Promise<CommandImpl>> = {
   'quality-gate': async () => (await import('../core/commands/quality-gate.js')).runQualityGate,
   comment: async (platform) => (await import('./comment-command.js')).commentCommand(platform),
-  'validate-data': async () => (await import('../core/commands/validate-data.js')).validateDataCommand,
+  'validate-data': async () =>
+    (await import('../core/commands/validate-data.js')).validateDataCommand,
   'infer-schema': async () => (await import('../core/commands/infer-schema.js')).inferSchemaCommand,
 };

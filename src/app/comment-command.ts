@@ -16,10 +16,16 @@ import { postReportComment } from './post-comment.js';
 export function commentCommand(platform: Platform): CommandImpl {
   return async (inputs, deps) => {
     const cwd = deps.run.cwd;
-    const files = await expandPatterns((inputs.reports as string[] | undefined) ?? [], cwd, 'reports');
+    const files = await expandPatterns(
+      (inputs.reports as string[] | undefined) ?? [],
+      cwd,
+      'reports',
+    );
     const reports = await Promise.all(files.map((file) => readReport(cwd, file)));
     const reportUrl = (inputs['report-url'] as string | undefined) ?? deps.run.runUrl;
-    await platform.writeSummary(reports.map((report) => renderMarkdown(report, { fullReportUrl: reportUrl })).join('\n\n'));
+    await platform.writeSummary(
+      reports.map((report) => renderMarkdown(report, { fullReportUrl: reportUrl })).join('\n\n'),
+    );
     const result = await postReportComment({
       platform,
       reports,
@@ -36,7 +42,15 @@ export function commentCommand(platform: Platform): CommandImpl {
 async function readReport(cwd: string, file: string): Promise<Report> {
   const absolute = path.resolve(cwd, file);
   const info = await stat(absolute).catch(() => undefined);
-  if (!info) throw new UsageError(`report ${file} does not exist`, { place: { file, key: 'reports' }, hint: 'write it with `--output json=<path>` of a sluice command' });
-  if (info.isDirectory()) throw new UsageError(`report ${file} is a folder`, { place: { file, key: 'reports' }, hint: 'give report JSON files, or a glob like `reports/*.json`' });
+  if (!info)
+    throw new UsageError(`report ${file} does not exist`, {
+      place: { file, key: 'reports' },
+      hint: 'write it with `--output json=<path>` of a sluice command',
+    });
+  if (info.isDirectory())
+    throw new UsageError(`report ${file} is a folder`, {
+      place: { file, key: 'reports' },
+      hint: 'give report JSON files, or a glob like `reports/*.json`',
+    });
   return parseReportJson(await readFile(absolute, 'utf8'), file);
 }

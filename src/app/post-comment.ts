@@ -42,12 +42,21 @@ export async function postReportComment(request: PostCommentRequest): Promise<Po
     await writeFile(request.preview, body, 'utf8');
     platform.logger.info(`comment body written to ${request.preview}`);
   }
-  const target = await platform.createForge({ token: request.token, pullRequest: request.pullRequest });
+  const target = await platform.createForge({
+    token: request.token,
+    pullRequest: request.pullRequest,
+  });
   if ('reason' in target) {
-    platform.logger.info(`no PR/MR comment written: ${target.reason}. The report is in the job log${platform.summaryLimit ? ' and summary' : ''}.`);
+    platform.logger.info(
+      `no PR/MR comment written: ${target.reason}. The report is in the job log${platform.summaryLimit ? ' and summary' : ''}.`,
+    );
     return { skipped: target.reason };
   }
-  const result = await postStickyReports(target.forge, request.commentKey, parts, { reportUrl: request.reportUrl });
-  platform.logger.info(`${result.action} the sticky comment${result.comment.url ? `: ${result.comment.url}` : ''}`);
+  const result = await postStickyReports(target.forge, request.commentKey, parts, {
+    reportUrl: request.reportUrl,
+  });
+  platform.logger.info(
+    `${result.action} the sticky comment${result.comment.url ? `: ${result.comment.url}` : ''}`,
+  );
   return { id: result.comment.id, ...(result.comment.url ? { url: result.comment.url } : {}) };
 }

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CommandDeps, CommandImpl, Inputs } from '../core/commands/types.js';
-import { ExitCode, SluiceError, describeError, exitCodeOf } from '../core/errors.js';
+import { ExitCode, SluiceError, exitCodeOf } from '../core/errors.js';
 import type { Report } from '../core/report/model.js';
 import { renderReport } from '../core/report/render/index.js';
 import { parseInputs } from '../inputs/parse.js';
@@ -35,7 +35,11 @@ export async function runCommand(options: RunOptions): Promise<number> {
   const { platform } = options;
   const logger = platform.logger;
   try {
-    const inputs = parseInputs(options.def, options.readInput, platform.name === 'github' ? 'action' : platform.name === 'gitlab' ? 'gitlab' : 'cli');
+    const inputs = parseInputs(
+      options.def,
+      options.readInput,
+      platform.name === 'github' ? 'action' : platform.name === 'gitlab' ? 'gitlab' : 'cli',
+    );
     const token = inputs.token as string | undefined;
     if (token) platform.masker.add(token);
     const run = platform.runContext();
@@ -68,7 +72,12 @@ export async function runCommand(options: RunOptions): Promise<number> {
   }
 }
 
-async function publishReport(report: Report, inputs: Inputs, options: RunOptions, cwd: string): Promise<void> {
+async function publishReport(
+  report: Report,
+  inputs: Inputs,
+  options: RunOptions,
+  cwd: string,
+): Promise<void> {
   const { platform } = options;
   const format = (inputs.format as ReportFormat | undefined) ?? 'terminal';
   options.stdout(renderReport(report, format, { color: options.color && format === 'terminal' }));
@@ -84,7 +93,9 @@ async function publishReport(report: Report, inputs: Inputs, options: RunOptions
     if (target.format === 'json') report.outputs.report = file;
   }
 
-  await platform.writeSummary(renderReport(report, 'markdown', { maxLength: platform.summaryLimit, lengthUnit: 'utf8' }));
+  await platform.writeSummary(
+    renderReport(report, 'markdown', { maxLength: platform.summaryLimit, lengthUnit: 'utf8' }),
+  );
   if (inputs.comment === true) {
     await postReportComment({
       platform,
@@ -99,10 +110,14 @@ async function publishReport(report: Report, inputs: Inputs, options: RunOptions
 export function reportFailure(error: unknown, platform: Platform): number {
   const logger = platform.logger;
   if (error instanceof SluiceError) {
-    logger.error(platform.masker.mask(describeError(error)), error.place);
+    // The logger puts the place in front (or in the annotation), so the message goes without it.
+    const text = error.hint ? `${error.message}\n  hint: ${error.hint}` : error.message;
+    logger.error(platform.masker.mask(text), error.place);
     return error.exitCode;
   }
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  logger.error(platform.masker.mask(`internal error (a bug in sluice; please report it):\n${detail}`));
+  logger.error(
+    platform.masker.mask(`internal error (a bug in sluice; please report it):\n${detail}`),
+  );
   return exitCodeOf(error);
 }

@@ -55,7 +55,8 @@ export class InfraError extends SluiceError {
 export function formatPlace(place: Place | undefined): string {
   if (!place) return '';
   let out = place.file ?? '';
-  if (place.line !== undefined) out += `:${place.line}${place.column !== undefined ? `:${place.column}` : ''}`;
+  if (place.line !== undefined)
+    out += `:${place.line}${place.column !== undefined ? `:${place.column}` : ''}`;
   if (place.key !== undefined) out += out ? ` (key ${place.key})` : `key ${place.key}`;
   return out;
 }

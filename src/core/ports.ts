@@ -24,7 +24,12 @@ export interface Exec {
   run(
     command: string,
     args: readonly string[],
-    options?: { cwd?: string; env?: Record<string, string>; input?: string; allowFailure?: boolean },
+    options?: {
+      cwd?: string;
+      env?: Record<string, string>;
+      input?: string;
+      allowFailure?: boolean;
+    },
   ): Promise<{ exitCode: number; stdout: string; stderr: string }>;
 }
 

@@ -21,7 +21,9 @@ async function main(argv: string[]): Promise<number> {
   const def = commandByName(name);
   const load = IMPLEMENTATIONS[name];
   if (!def || !load) {
-    throw new UsageError(`unknown command \`${name}\``, { hint: `commands: ${COMMANDS.map((c) => c.name).join(', ')}` });
+    throw new UsageError(`unknown command \`${name}\``, {
+      hint: `commands: ${COMMANDS.map((c) => c.name).join(', ')}`,
+    });
   }
   const args = parseCliArgs(def, rest);
   if (args.help) {
@@ -29,7 +31,12 @@ async function main(argv: string[]): Promise<number> {
     return ExitCode.Pass;
   }
   const color = process.stderr.isTTY === true && !process.env.NO_COLOR;
-  const platform = detectPlatform(process.env, process.cwd(), (line) => process.stderr.write(`${line}\n`), color);
+  const platform = detectPlatform(
+    process.env,
+    process.cwd(),
+    (line) => process.stderr.write(`${line}\n`),
+    color,
+  );
   return runCommand({
     def,
     impl: await load(platform),
@@ -49,7 +56,9 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`error: ${describeError(error)}\n`);
       process.exitCode = error.exitCode;
     } else {
-      process.stderr.write(`internal error (a bug in sluice; please report it): ${String(error)}\n`);
+      process.stderr.write(
+        `internal error (a bug in sluice; please report it): ${String(error)}\n`,
+      );
       process.exitCode = 70;
     }
   },

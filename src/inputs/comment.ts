@@ -3,13 +3,15 @@ import { forgeInputs } from './shared.js';
 
 export const comment: CommandDef = {
   name: 'comment',
-  summary: 'Post every report of the run as one sticky PR/MR comment, updated in place, never duplicated.',
+  summary:
+    'Post every report of the run as one sticky PR/MR comment, updated in place, never duplicated.',
   inputs: [
     {
       name: 'reports',
       type: 'list',
       required: true,
-      description: 'Report JSON files (`--output json=…` of any sluice command), one per line or comma-separated; globs allowed.',
+      description:
+        'Report JSON files (`--output json=…` of any sluice command), one per line or comma-separated; globs allowed.',
     },
     {
       name: 'comment-key',
@@ -20,17 +22,22 @@ export const comment: CommandDef = {
     {
       name: 'report-url',
       type: 'string',
-      description: 'Link to the full reports (e.g. the artifact), shown when the comment has to be truncated.',
+      description:
+        'Link to the full reports (e.g. the artifact), shown when the comment has to be truncated.',
     },
     {
       name: 'preview',
       type: 'string',
-      description: 'Also write the comment body to this file (to look at it, or when there is no pull request to post to).',
+      description:
+        'Also write the comment body to this file (to look at it, or when there is no pull request to post to).',
     },
     ...forgeInputs,
   ],
   outputs: [
-    { name: 'comment-url', description: 'URL of the sticky comment (empty when none was written).' },
+    {
+      name: 'comment-url',
+      description: 'URL of the sticky comment (empty when none was written).',
+    },
     { name: 'comment-id', description: 'ID of the sticky comment (empty when none was written).' },
   ],
 };

@@ -1,6 +1,13 @@
 import type { InputDef } from './types.js';
 
-export const REPORT_FORMATS = ['terminal', 'markdown', 'json', 'junit', 'openmetrics', 'dotenv'] as const;
+export const REPORT_FORMATS = [
+  'terminal',
+  'markdown',
+  'json',
+  'junit',
+  'openmetrics',
+  'dotenv',
+] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 /** Inputs every reporting command shares: where its report goes and whether it comments. */
@@ -11,7 +18,8 @@ export function reportInputs(command: string): InputDef[] {
       type: 'choice',
       options: REPORT_FORMATS,
       default: 'terminal',
-      description: 'What goes to standard output: a terminal table, Markdown, JSON, JUnit XML, OpenMetrics or dotenv.',
+      description:
+        'What goes to standard output: a terminal table, Markdown, JSON, JUnit XML, OpenMetrics or dotenv.',
     },
     {
       name: 'output',
@@ -35,7 +43,8 @@ export function reportInputs(command: string): InputDef[] {
       name: 'report-key',
       type: 'string',
       default: command,
-      description: 'Names this report inside the sticky comment; runs with the same key replace each other.',
+      description:
+        'Names this report inside the sticky comment; runs with the same key replace each other.',
     },
     {
       name: 'fail-on-verdict',

@@ -14,7 +14,8 @@ export function createMasker(onAdd?: (secret: string) => void): SecretMasker {
     },
     mask(text) {
       let out = text;
-      for (const secret of [...secrets].sort((a, b) => b.length - a.length)) out = out.split(secret).join('***');
+      for (const secret of [...secrets].sort((a, b) => b.length - a.length))
+        out = out.split(secret).join('***');
       return out;
     },
   };

@@ -7,7 +7,7 @@ import type { SqlEngine, SqlRow, SqlValue } from '../../core/data/engine.js';
 export async function createDuckDbEngine(
   options: { threads?: number; memoryLimit?: string } = {},
 ): Promise<SqlEngine> {
-  const duckdb = await import('@duckdb/node-api');
+  const duckdb = await (await import('./load-module.js')).loadDuckDb();
   const config: Record<string, string> = {};
   if (options.threads !== undefined) config['threads'] = String(options.threads);
   if (options.memoryLimit !== undefined) config['memory_limit'] = options.memoryLimit;

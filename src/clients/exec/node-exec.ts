@@ -26,10 +26,14 @@ export const nodeExec: Exec = {
         };
         if (result.exitCode !== 0 && !options.allowFailure) {
           reject(
-            new InfraError(`${command} ${args.join(' ')} exited ${result.exitCode}: ${result.stderr.trim().slice(0, 500)}`),
+            new InfraError(
+              `${command} ${args.join(' ')} exited ${result.exitCode}: ${result.stderr.trim().slice(0, 500)}`,
+            ),
           );
         } else resolve(result);
       });
+      // A program that exits without reading its input closes the pipe: that is not an error.
+      child.stdin.on('error', () => undefined);
       child.stdin.end(options.input ?? '');
     });
   },

@@ -6,14 +6,21 @@ import type { Exec, GitReader } from '../../core/ports.js';
 export function createGitReader(exec: Exec, cwd: string): GitReader {
   let topLevel: Promise<string> | undefined;
   const root = () =>
-    (topLevel ??= exec.run('git', ['rev-parse', '--show-toplevel'], { cwd }).then((r) => r.stdout.trim()));
+    (topLevel ??= exec
+      .run('git', ['rev-parse', '--show-toplevel'], { cwd })
+      .then((r) => r.stdout.trim()));
 
   return {
     async readFileAt(ref, file) {
-      const exists = await exec.run('git', ['cat-file', '-e', `${ref}:${file}`], { cwd: await root(), allowFailure: true });
+      const exists = await exec.run('git', ['cat-file', '-e', `${ref}:${file}`], {
+        cwd: await root(),
+        allowFailure: true,
+      });
       if (exists.exitCode !== 0) {
         // Distinguish "no such file at ref" from "no such ref".
-        await exec.run('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: await root() });
+        await exec.run('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], {
+          cwd: await root(),
+        });
         return undefined;
       }
       return readBlob(await root(), `${ref}:${file}`);
@@ -23,19 +30,27 @@ export function createGitReader(exec: Exec, cwd: string): GitReader {
       return result.stdout.trim();
     },
     async repoRelative(file) {
-      return path.relative(await root(), path.resolve(cwd, file)).split(path.sep).join('/');
+      return path
+        .relative(await root(), path.resolve(cwd, file))
+        .split(path.sep)
+        .join('/');
     },
   };
 }
 
 function readBlob(cwd: string, object: string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', ['cat-file', 'blob', object], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('git', ['cat-file', 'blob', object], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const chunks: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
     child.on('error', reject);
     child.on('close', (code) =>
-      code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`git cat-file ${object} exited ${code}`)),
+      code === 0
+        ? resolve(Buffer.concat(chunks))
+        : reject(new Error(`git cat-file ${object} exited ${code}`)),
     );
   });
 }

@@ -142,12 +142,13 @@ async function createOctokit(options: GitHubForgeOptions): Promise<Octokit> {
       onRateLimit: onLimit('rate limit'),
       onSecondaryRateLimit: onLimit('secondary rate limit'),
     },
-    // Octokit logs deprecations and request failures itself; route them, never to the console.
+    // Octokit logs every failed attempt, retried or not; only the final error is the
+    // user's business (it is thrown and reported once), so attempts go to the debug log.
     log: {
       debug: (message: string) => logger?.debug(message),
       info: (message: string) => logger?.debug(message),
-      warn: (message: string) => logger?.warn(message),
-      error: (message: string) => logger?.error(message),
+      warn: (message: string) => logger?.debug(message),
+      error: (message: string) => logger?.debug(message),
     },
   });
 }

@@ -37,7 +37,9 @@ export class ChunkReader {
       length += chunk.length;
     }
     if (length === 0) return undefined;
-    return parts.length === 1 ? Buffer.from(parts[0]!.buffer, parts[0]!.byteOffset, parts[0]!.length) : Buffer.concat(parts, length);
+    return parts.length === 1
+      ? Buffer.from(parts[0]!.buffer, parts[0]!.byteOffset, parts[0]!.length)
+      : Buffer.concat(parts, length);
   }
 
   /** Stops the source early (an abandoned upload must not leave a file open). */
@@ -48,7 +50,11 @@ export class ChunkReader {
 }
 
 /** Runs `work` over `items` with at most `limit` in flight; the first failure rejects. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   let failed = false;

@@ -29,7 +29,8 @@ class LostUpload extends Error {}
 export class RegistryClient {
   constructor(
     readonly http: RegistryHttp,
-    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    private readonly sleep: (ms: number) => Promise<void> = (ms) =>
+      new Promise((resolve) => setTimeout(resolve, ms)),
     private readonly attempts = 5,
     private readonly baseDelayMs = 500,
   ) {}
@@ -39,30 +40,72 @@ export class RegistryClient {
   }
 
   async hasBlob(repository: string, digest: string): Promise<boolean> {
-    const response = await this.http.send({ method: 'HEAD', url: `/v2/${repository}/blobs/${digest}`, scopes: [pushScope(repository)] });
+    const response = await this.http.send({
+      method: 'HEAD',
+      url: `/v2/${repository}/blobs/${digest}`,
+      scopes: [pushScope(repository)],
+    });
     if (response.status === 200) return true;
     if (response.status === 404) return false;
     throw await this.unexpected('HEAD', `/v2/${repository}/blobs/${digest}`, response);
   }
 
-  async getManifest(repository: string, reference: string, scope = pullScope(repository)): Promise<ManifestBytes> {
+  async getManifest(
+    repository: string,
+    reference: string,
+    scope = pullScope(repository),
+  ): Promise<ManifestBytes> {
     const url = `/v2/${repository}/manifests/${reference}`;
-    const response = await this.http.send({ method: 'GET', url, scopes: [scope], headers: { accept: MANIFEST_ACCEPT } });
+    const response = await this.http.send({
+      method: 'GET',
+      url,
+      scopes: [scope],
+      headers: { accept: MANIFEST_ACCEPT },
+    });
     if (response.status === 404) {
       await response.body?.cancel();
-      throw new UsageError(`${this.registry}/${repository}:${reference} does not exist`, { hint: 'Check the image name and tag.' });
+      throw new UsageError(`${this.registry}/${repository}:${reference} does not exist`, {
+        hint: 'Check the image name and tag.',
+      });
     }
     if (response.status !== 200) throw await this.unexpected('GET', url, response);
     const bytes = Buffer.from(await response.arrayBuffer());
     const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
     if (reference.startsWith('sha256:') && reference !== digest) {
-      throw new InfraError(`${this.registry}/${repository}@${reference} returned a manifest whose digest is ${digest}`);
+      throw new InfraError(
+        `${this.registry}/${repository}@${reference} returned a manifest whose digest is ${digest}`,
+      );
     }
-    const mediaType = response.headers.get('content-type')?.split(';')[0] ?? (JSON.parse(bytes.toString('utf8')) as { mediaType: string }).mediaType;
+    const mediaType =
+      response.headers.get('content-type')?.split(';')[0] ??
+      (JSON.parse(bytes.toString('utf8')) as { mediaType: string }).mediaType;
     return { mediaType, bytes, digest };
   }
 
-  async putManifest(repository: string, reference: string, manifest: ManifestBytes): Promise<string> {
+  /** Puts a manifest that has a `subject`; a registry with the referrers API says so with `OCI-Subject`. */
+  async putManifestWithSubject(
+    repository: string,
+    manifest: ManifestBytes,
+  ): Promise<{ digest: string; subjectIndexed: boolean }> {
+    const url = `/v2/${repository}/manifests/${manifest.digest}`;
+    const response = await this.http.send({
+      method: 'PUT',
+      url,
+      scopes: [pushScope(repository)],
+      headers: { 'content-type': manifest.mediaType },
+      body: manifest.bytes,
+    });
+    if (response.status !== 201 && response.status !== 200)
+      throw await this.unexpected('PUT', url, response);
+    await response.body?.cancel();
+    return { digest: manifest.digest, subjectIndexed: response.headers.has('oci-subject') };
+  }
+
+  async putManifest(
+    repository: string,
+    reference: string,
+    manifest: ManifestBytes,
+  ): Promise<string> {
     const url = `/v2/${repository}/manifests/${reference}`;
     const response = await this.http.send({
       method: 'PUT',
@@ -71,11 +114,14 @@ export class RegistryClient {
       headers: { 'content-type': manifest.mediaType },
       body: manifest.bytes,
     });
-    if (response.status !== 201 && response.status !== 200) throw await this.unexpected('PUT', url, response);
+    if (response.status !== 201 && response.status !== 200)
+      throw await this.unexpected('PUT', url, response);
     await response.body?.cancel();
     const reported = response.headers.get('docker-content-digest');
     if (reported && reported !== manifest.digest) {
-      throw new InfraError(`${this.registry} stored the manifest as ${reported}, not ${manifest.digest}`);
+      throw new InfraError(
+        `${this.registry} stored the manifest as ${reported}, not ${manifest.digest}`,
+      );
     }
     return reported ?? manifest.digest;
   }
@@ -84,8 +130,14 @@ export class RegistryClient {
   async *readBlob(repository: string, digest: string, offset = 0): AsyncGenerator<Uint8Array> {
     const url = `/v2/${repository}/blobs/${digest}`;
     const headers: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
-    const response = await this.http.send({ method: 'GET', url, scopes: [pullScope(repository)], headers });
-    if (response.status !== 200 && response.status !== 206) throw await this.unexpected('GET', url, response);
+    const response = await this.http.send({
+      method: 'GET',
+      url,
+      scopes: [pullScope(repository)],
+      headers,
+    });
+    if (response.status !== 200 && response.status !== 206)
+      throw await this.unexpected('GET', url, response);
     let skip = offset > 0 && response.status === 200 ? offset : 0; // the server ignored the range
     for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
       if (skip >= chunk.length) {
@@ -102,12 +154,18 @@ export class RegistryClient {
    * same registry when it can, else uploads it in one PUT (small) or in PATCH chunks that resume
    * where the registry says it stopped. The digest is computed while the bytes go out.
    */
-  async uploadBlob(repository: string, blob: BlobSource, options: UploadOptions = {}): Promise<UploadResult> {
+  async uploadBlob(
+    repository: string,
+    blob: BlobSource,
+    options: UploadOptions = {},
+  ): Promise<UploadResult> {
     if (blob.digest && blob.size !== undefined) {
-      if (await this.hasBlob(repository, blob.digest)) return { digest: blob.digest, size: blob.size, uploaded: 0 };
+      if (await this.hasBlob(repository, blob.digest))
+        return { digest: blob.digest, size: blob.size, uploaded: 0 };
       const from = blob.mountFrom;
       if (from && from.registry === this.registry && from.repository !== repository) {
-        if (await this.mount(repository, from.repository, blob.digest)) return { digest: blob.digest, size: blob.size, uploaded: 0, mounted: true };
+        if (await this.mount(repository, from.repository, blob.digest))
+          return { digest: blob.digest, size: blob.size, uploaded: 0, mounted: true };
       }
     }
     const restarts = options.restarts ?? 2;
@@ -120,14 +178,21 @@ export class RegistryClient {
         lastError = error;
       }
     }
-    throw new InfraError(`Upload of ${blob.digest ?? 'a layer'} to ${this.registry}/${repository} failed ${restarts + 1} times: ${(lastError as Error).message}`, {
-      hint: `Check that the registry ${this.registry} is up and has space.`,
-    });
+    throw new InfraError(
+      `Upload of ${blob.digest ?? 'a layer'} to ${this.registry}/${repository} failed ${restarts + 1} times: ${(lastError as Error).message}`,
+      {
+        hint: `Check that the registry ${this.registry} is up and has space.`,
+      },
+    );
   }
 
   private async mount(repository: string, from: string, digest: string): Promise<boolean> {
     const url = `/v2/${repository}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`;
-    const response = await this.http.send({ method: 'POST', url, scopes: [pushScope(repository), pullScope(from)] });
+    const response = await this.http.send({
+      method: 'POST',
+      url,
+      scopes: [pushScope(repository), pullScope(from)],
+    });
     await response.body?.cancel();
     return response.status === 201;
   }
@@ -141,7 +206,11 @@ export class RegistryClient {
     return this.http.resolve(location);
   }
 
-  private async uploadOnce(repository: string, blob: BlobSource, options: UploadOptions): Promise<UploadResult> {
+  private async uploadOnce(
+    repository: string,
+    blob: BlobSource,
+    options: UploadOptions,
+  ): Promise<UploadResult> {
     const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK;
     const hash = createHash('sha256');
     const reader = new ChunkReader(blob.open(0));
@@ -150,7 +219,8 @@ export class RegistryClient {
       hash.update(first);
       if (reader.ended) {
         const digest = checkDigest(blob, `sha256:${hash.digest('hex')}`);
-        if (!blob.digest && (await this.hasBlob(repository, digest))) return { digest, size: first.length, uploaded: 0 };
+        if (!blob.digest && (await this.hasBlob(repository, digest)))
+          return { digest, size: first.length, uploaded: 0 };
         const location = await this.startUpload(repository);
         await this.finish(repository, location, digest, first);
         options.progress?.(first.length);
@@ -179,7 +249,13 @@ export class RegistryClient {
   }
 
   /** Sends one chunk; after a failure asks the registry how much it kept and sends the rest. */
-  private async patch(repository: string, location: string, chunk: Buffer, offset: number, blob: BlobSource): Promise<string> {
+  private async patch(
+    repository: string,
+    location: string,
+    chunk: Buffer,
+    offset: number,
+    blob: BlobSource,
+  ): Promise<string> {
     let sent = 0;
     let problem = '';
     for (let attempt = 1; attempt <= this.attempts; attempt += 1) {
@@ -190,7 +266,8 @@ export class RegistryClient {
           return undefined;
         });
         if (kept === undefined) continue;
-        if (kept === 'lost' || kept < offset || kept > offset + chunk.length) throw new LostUpload(`the registry lost the upload at byte ${offset}`);
+        if (kept === 'lost' || kept < offset || kept > offset + chunk.length)
+          throw new LostUpload(`the registry lost the upload at byte ${offset}`);
         sent = kept - offset;
         if (sent === chunk.length) return location;
       }
@@ -201,7 +278,10 @@ export class RegistryClient {
           method: 'PATCH',
           url: location,
           scopes: [pushScope(repository)],
-          headers: { 'content-type': 'application/octet-stream', 'content-range': `${offset + sent}-${end}` },
+          headers: {
+            'content-type': 'application/octet-stream',
+            'content-range': `${offset + sent}-${end}`,
+          },
           body: chunk.subarray(sent),
           retry: false,
         });
@@ -211,31 +291,42 @@ export class RegistryClient {
         continue;
       }
       await response.body?.cancel();
-      if (response.status === 202) return this.http.resolve(response.headers.get('location') ?? location);
+      if (response.status === 202)
+        return this.http.resolve(response.headers.get('location') ?? location);
       if (response.status === 404) throw new LostUpload('the registry no longer knows the upload');
       problem = `HTTP ${response.status}`;
     }
     throw new InfraError(
       `Upload of ${blob.digest ?? 'a layer'} to ${this.registry}/${repository} stopped at byte ${offset + sent} after ${this.attempts} attempts: ${problem}`,
-      { hint: `Check that the registry ${this.registry} is up; pushing again resumes from the layers it already has.` },
+      {
+        hint: `Check that the registry ${this.registry} is up; pushing again resumes from the layers it already has.`,
+      },
     );
   }
 
   /** How many bytes the registry holds for an upload, or `lost` when it forgot it. */
   private async uploadedBytes(repository: string, location: string): Promise<number | 'lost'> {
-    const response = await this.http.send({ method: 'GET', url: location, scopes: [pushScope(repository)], retry: false }).catch((error: unknown) => {
-      throw error instanceof InfraError ? new Error(error.message) : error;
-    });
+    const response = await this.http
+      .send({ method: 'GET', url: location, scopes: [pushScope(repository)], retry: false })
+      .catch((error: unknown) => {
+        throw error instanceof InfraError ? new Error(error.message) : error;
+      });
     await response.body?.cancel();
     if (response.status === 404) return 'lost';
-    if (response.status !== 204 && response.status !== 200) throw new Error(`upload status HTTP ${response.status}`);
+    if (response.status !== 204 && response.status !== 200)
+      throw new Error(`upload status HTTP ${response.status}`);
     const range = /^(?:bytes=)?0-(\d+)$/.exec(response.headers.get('range') ?? '');
     if (!range) return 0;
     const last = Number(range[1]);
     return last === 0 ? 0 : last + 1;
   }
 
-  private async finish(repository: string, location: string, digest: string, body: Buffer | undefined): Promise<void> {
+  private async finish(
+    repository: string,
+    location: string,
+    digest: string,
+    body: Buffer | undefined,
+  ): Promise<void> {
     const url = new URL(location);
     url.searchParams.set('digest', digest);
     const response = await this.http.send({
@@ -247,7 +338,8 @@ export class RegistryClient {
     });
     await response.body?.cancel();
     if (response.status === 404) throw new LostUpload('the registry no longer knows the upload');
-    if (response.status !== 201 && response.status !== 204) throw await this.unexpected('PUT', location, response);
+    if (response.status !== 201 && response.status !== 204)
+      throw await this.unexpected('PUT', location, response);
   }
 
   private async unexpected(method: string, url: string, response: Response): Promise<InfraError> {
@@ -257,13 +349,17 @@ export class RegistryClient {
     } catch {
       // the body is only a hint
     }
-    return new InfraError(`${method} ${this.http.describe(url)} answered HTTP ${response.status}${detail ? `: ${detail}` : ''}`);
+    return new InfraError(
+      `${method} ${this.http.describe(url)} answered HTTP ${response.status}${detail ? `: ${detail}` : ''}`,
+    );
   }
 }
 
 function checkDigest(blob: BlobSource, computed: string): string {
   if (blob.digest && blob.digest !== computed) {
-    throw new InfraError(`The bytes of ${blob.digest} hash to ${computed}: the source changed while it was read`);
+    throw new InfraError(
+      `The bytes of ${blob.digest} hash to ${computed}: the source changed while it was read`,
+    );
   }
   return computed;
 }

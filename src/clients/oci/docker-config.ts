@@ -4,7 +4,10 @@ import type { Exec } from '../../core/ports.js';
 import type { Credentials } from './auth.js';
 
 interface DockerConfigFile {
-  auths?: Record<string, { auth?: string; username?: string; password?: string; identitytoken?: string }>;
+  auths?: Record<
+    string,
+    { auth?: string; username?: string; password?: string; identitytoken?: string }
+  >;
   credHelpers?: Record<string, string>;
   credsStore?: string;
 }
@@ -14,7 +17,11 @@ interface DockerConfigFile {
  * a credential helper named for the host, then the `auths` entry, then the default store.
  * Returns undefined when nothing is configured (anonymous access).
  */
-export async function credentialsFromDockerConfig(configDir: string, registry: string, exec: Exec): Promise<Credentials | undefined> {
+export async function credentialsFromDockerConfig(
+  configDir: string,
+  registry: string,
+  exec: Exec,
+): Promise<Credentials | undefined> {
   let config: DockerConfigFile;
   try {
     config = JSON.parse(await readFile(join(configDir, 'config.json'), 'utf8')) as DockerConfigFile;
@@ -29,9 +36,11 @@ export async function credentialsFromDockerConfig(configDir: string, registry: s
     if (entry.auth) {
       const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
-      if (colon > 0) return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+      if (colon > 0)
+        return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
     }
-    if (entry.username !== undefined && entry.password !== undefined) return { username: entry.username, password: entry.password };
+    if (entry.username !== undefined && entry.password !== undefined)
+      return { username: entry.username, password: entry.password };
   }
   if (config.credsStore) return fromHelper(config.credsStore, registry, exec);
   return undefined;
@@ -46,13 +55,22 @@ function findAuth<T>(auths: Record<string, T>, registry: string): T | undefined 
   return undefined;
 }
 
-async function fromHelper(helper: string, registry: string, exec: Exec): Promise<Credentials | undefined> {
-  const result = await exec.run(`docker-credential-${helper}`, ['get'], { input: registry, allowFailure: true });
+async function fromHelper(
+  helper: string,
+  registry: string,
+  exec: Exec,
+): Promise<Credentials | undefined> {
+  const result = await exec.run(`docker-credential-${helper}`, ['get'], {
+    input: registry,
+    allowFailure: true,
+  });
   if (result.exitCode !== 0) return undefined; // "credentials not found in native keychain"
   try {
     const parsed = JSON.parse(result.stdout) as { Username?: string; Secret?: string };
     if (!parsed.Secret) return undefined;
-    return parsed.Username === '<token>' ? { identityToken: parsed.Secret } : { username: parsed.Username ?? '', password: parsed.Secret };
+    return parsed.Username === '<token>'
+      ? { identityToken: parsed.Secret }
+      : { username: parsed.Username ?? '', password: parsed.Secret };
   } catch {
     return undefined;
   }

@@ -82,9 +82,12 @@ export class RegistryHttp {
       if (!RETRYABLE.has(response.status)) return response;
       lastProblem = `HTTP ${response.status}${await errorDetail(response)}`;
     }
-    throw new InfraError(`${request.method} ${this.describe(request.url)} failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${lastProblem}`, {
-      hint: `Check that the registry ${this.registry} is up and reachable.`,
-    });
+    throw new InfraError(
+      `${request.method} ${this.describe(request.url)} failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${lastProblem}`,
+      {
+        hint: `Check that the registry ${this.registry} is up and reachable.`,
+      },
+    );
   }
 
   private async sendAuthorized(request: RegistryRequest): Promise<Response> {
@@ -92,12 +95,16 @@ export class RegistryHttp {
     if (response.status !== 401) return response;
     const challenge = parseChallenge(response.headers.get('www-authenticate'));
     await response.body?.cancel();
-    if (!challenge) throw this.denied(request, 'the registry asked for authentication without saying how');
+    if (!challenge)
+      throw this.denied(request, 'the registry asked for authentication without saying how');
     const header = await this.authorize(challenge, request.scopes);
     response = await this.once(request, header);
     if (response.status === 401 || response.status === 403) {
       await response.body?.cancel();
-      throw this.denied(request, this.credentials ? 'the credentials were refused' : 'the registry needs credentials');
+      throw this.denied(
+        request,
+        this.credentials ? 'the credentials were refused' : 'the registry needs credentials',
+      );
     }
     return response;
   }
@@ -116,7 +123,10 @@ export class RegistryHttp {
     return token && token.expiresAt > Date.now() ? token.header : undefined;
   }
 
-  private async authorize(challenge: Challenge, scopes: readonly string[]): Promise<string | undefined> {
+  private async authorize(
+    challenge: Challenge,
+    scopes: readonly string[],
+  ): Promise<string | undefined> {
     if (challenge.scheme === 'basic') {
       this.basic = true;
       const header = this.credentials ? basicHeader(this.credentials) : undefined;
@@ -125,19 +135,29 @@ export class RegistryHttp {
     }
     const realm = challenge.params.realm;
     if (!realm) throw this.denied(undefined, 'the bearer challenge names no token realm');
-    const wanted = [...new Set([...scopes, ...(challenge.params.scope ? challenge.params.scope.split(' ') : [])])];
+    const wanted = [
+      ...new Set([...scopes, ...(challenge.params.scope ? challenge.params.scope.split(' ') : [])]),
+    ];
     const token = await this.fetchToken(realm, challenge.params.service, wanted);
     this.tokens.set(scopeKey(scopes), token);
     return token.header;
   }
 
   /** The Docker token protocol: GET realm?service&scope (basic auth), or the OAuth2 refresh-token POST. */
-  private async fetchToken(realm: string, service: string | undefined, scopes: readonly string[]): Promise<Token> {
+  private async fetchToken(
+    realm: string,
+    service: string | undefined,
+    scopes: readonly string[],
+  ): Promise<Token> {
     const url = new URL(realm);
     let response: Response;
     try {
       if (this.credentials?.identityToken) {
-        const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: this.credentials.identityToken, client_id: 'sluice' });
+        const form = new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: this.credentials.identityToken,
+          client_id: 'sluice',
+        });
         if (service) form.set('service', service);
         if (scopes.length) form.set('scope', scopes.join(' '));
         response = await this.fetchImpl(url, { method: 'POST', body: form });
@@ -150,14 +170,26 @@ export class RegistryHttp {
         response = await this.fetchImpl(url, { headers });
       }
     } catch (error) {
-      throw new InfraError(`The token service of ${this.registry} (${url.origin}) is unreachable: ${networkProblem(error)}`);
+      throw new InfraError(
+        `The token service of ${this.registry} (${url.origin}) is unreachable: ${networkProblem(error)}`,
+      );
     }
     if (response.status === 401 || response.status === 403) {
       await response.body?.cancel();
-      throw this.denied(undefined, `the token service refused ${this.credentials ? 'the credentials' : 'anonymous access'}`);
+      throw this.denied(
+        undefined,
+        `the token service refused ${this.credentials ? 'the credentials' : 'anonymous access'}`,
+      );
     }
-    if (!response.ok) throw new InfraError(`The token service of ${this.registry} answered HTTP ${response.status}`);
-    const body = (await response.json()) as { token?: string; access_token?: string; expires_in?: number };
+    if (!response.ok)
+      throw new InfraError(
+        `The token service of ${this.registry} answered HTTP ${response.status}`,
+      );
+    const body = (await response.json()) as {
+      token?: string;
+      access_token?: string;
+      expires_in?: number;
+    };
     const token = body.token ?? body.access_token;
     if (!token) throw new InfraError(`The token service of ${this.registry} returned no token`);
     // Renew a little early so a token does not expire between the check and the request.
@@ -166,7 +198,9 @@ export class RegistryHttp {
   }
 
   private denied(request: RegistryRequest | undefined, why: string): UsageError {
-    const what = request ? `${request.method} ${this.describe(request.url)}` : `Access to ${this.registry}`;
+    const what = request
+      ? `${request.method} ${this.describe(request.url)}`
+      : `Access to ${this.registry}`;
     return new UsageError(`${what} was denied: ${why}`, {
       hint: 'Give registry-username/registry-password, or log in with `docker login` so the Docker config holds the credentials.',
     });

@@ -1,4 +1,10 @@
-import type { BlobSource, Descriptor, ImageSink, ImageSource, ManifestBytes } from '../../core/registry/model.js';
+import type {
+  BlobSource,
+  Descriptor,
+  ImageSink,
+  ImageSource,
+  ManifestBytes,
+} from '../../core/registry/model.js';
 import type { RegistryClient, UploadResult } from './client.js';
 
 /** A registry repository as the destination of an image. */
@@ -8,8 +14,8 @@ export class RegistrySink implements ImageSink {
   chunkBytes: number | undefined;
 
   constructor(
-    private readonly client: RegistryClient,
-    private readonly repository: string,
+    readonly client: RegistryClient,
+    readonly repository: string,
   ) {
     this.name = `${client.registry}/${repository}`;
   }
@@ -19,7 +25,9 @@ export class RegistrySink implements ImageSink {
   }
 
   putBlob(blob: BlobSource, progress?: (bytes: number) => void): Promise<UploadResult> {
-    const options = progress ? { progress, chunkBytes: this.chunkBytes } : { chunkBytes: this.chunkBytes };
+    const options = progress
+      ? { progress, chunkBytes: this.chunkBytes }
+      : { chunkBytes: this.chunkBytes };
     return this.client.uploadBlob(this.repository, blob, options);
   }
 
@@ -59,7 +67,8 @@ export class RegistrySource implements ImageSource {
 
   async readBlob(descriptor: Descriptor): Promise<Buffer> {
     const parts: Uint8Array[] = [];
-    for await (const chunk of this.client.readBlob(this.repository, descriptor.digest)) parts.push(chunk);
+    for await (const chunk of this.client.readBlob(this.repository, descriptor.digest))
+      parts.push(chunk);
     return Buffer.concat(parts);
   }
 }

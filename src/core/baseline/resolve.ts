@@ -52,7 +52,10 @@ export async function resolveBaseline(
   }
 }
 
-async function resolveAuto(candidateFiles: readonly string[], deps: BaselineDeps): Promise<ResolvedBaseline> {
+async function resolveAuto(
+  candidateFiles: readonly string[],
+  deps: BaselineDeps,
+): Promise<ResolvedBaseline> {
   const change = deps.run.changeRequest;
   if (!change) {
     return NONE(candidateFiles.length, [
@@ -73,7 +76,11 @@ async function resolveAuto(candidateFiles: readonly string[], deps: BaselineDeps
   return resolveGit(base, `${change.baseRef}@${base.slice(0, 7)}`, candidateFiles, deps);
 }
 
-async function resolveFile(baselinePath: string, candidateFiles: readonly string[], cwd: string): Promise<ResolvedBaseline> {
+async function resolveFile(
+  baselinePath: string,
+  candidateFiles: readonly string[],
+  cwd: string,
+): Promise<ResolvedBaseline> {
   const absolute = path.resolve(cwd, baselinePath);
   const info = await stat(absolute).catch(() => undefined);
   if (!info) {
@@ -89,16 +96,22 @@ async function resolveFile(baselinePath: string, candidateFiles: readonly string
         const file = path.join(baselinePath, path.basename(candidate));
         const exists = await stat(path.resolve(cwd, file)).catch(() => undefined);
         if (!exists) return undefined;
-        return withFile(await loadMetricsFile(path.resolve(cwd, file), { displayPath: file }), candidate);
+        return withFile(
+          await loadMetricsFile(path.resolve(cwd, file), { displayPath: file }),
+          candidate,
+        );
       }),
     );
     return { label: baselinePath, sets, notes };
   }
   if (candidateFiles.length !== 1) {
-    throw new UsageError(`baseline ${baselinePath} is one file but ${candidateFiles.length} metrics files were given`, {
-      place: { file: baselinePath, key: 'baseline' },
-      hint: 'give a folder holding a baseline file named like each candidate, or use `git:<ref>`',
-    });
+    throw new UsageError(
+      `baseline ${baselinePath} is one file but ${candidateFiles.length} metrics files were given`,
+      {
+        place: { file: baselinePath, key: 'baseline' },
+        hint: 'give a folder holding a baseline file named like each candidate, or use `git:<ref>`',
+      },
+    );
   }
   const set = await loadMetricsFile(absolute, { displayPath: baselinePath });
   return { label: baselinePath, sets: [withFile(set, candidateFiles[0]!)], notes: [] };
@@ -147,7 +160,9 @@ async function resolveModelRegistry(
     });
   }
   if (candidateFiles.length !== 1) {
-    throw new UsageError('an MLflow baseline compares against exactly one metrics file', { place: { key: 'metrics' } });
+    throw new UsageError('an MLflow baseline compares against exactly one metrics file', {
+      place: { key: 'metrics' },
+    });
   }
   try {
     const { label, metrics } = await deps.modelRegistry.readMetrics(model, alias);

@@ -34,11 +34,15 @@ export async function runQualityGate(
   const files = await expandPatterns(options.metrics, cwd, 'metrics');
   const spec = parseBaselineSpec(options.baseline);
   const [candidates, rules] = await Promise.all([
-    Promise.all(files.map((file) => loadMetricsFile(path.resolve(cwd, file), { displayPath: file }))),
+    Promise.all(
+      files.map((file) => loadMetricsFile(path.resolve(cwd, file), { displayPath: file })),
+    ),
     options.rules ? loadRules(path.resolve(cwd, options.rules), options.rules) : undefined,
   ]);
   const baseline = await resolveBaseline(spec, files, deps);
   const result = evaluateGate(candidates, baseline.sets, rules, baseline.label);
   result.notes.unshift(...baseline.notes);
-  return { report: buildGateReport(result, { key: options.reportKey, ...(rules ? { rules } : {}) }) };
+  return {
+    report: buildGateReport(result, { key: options.reportKey, ...(rules ? { rules } : {}) }),
+  };
 }

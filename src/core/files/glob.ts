@@ -10,7 +10,11 @@ const MAGIC = /[*?[]/;
  * when it does not exist, so the loader can say so with the name the user typed.
  * A pattern matching nothing is an error: a silently empty list would pass a gate.
  */
-export async function expandPatterns(patterns: readonly string[], cwd: string, inputName: string): Promise<string[]> {
+export async function expandPatterns(
+  patterns: readonly string[],
+  cwd: string,
+  inputName: string,
+): Promise<string[]> {
   const out: string[] = [];
   for (const pattern of patterns) {
     if (!MAGIC.test(pattern)) {
@@ -35,7 +39,10 @@ async function matchPattern(pattern: string, cwd: string): Promise<string[]> {
   const firstMagic = segments.findIndex((segment) => MAGIC.test(segment));
   const root = segments.slice(0, firstMagic).join('/') || (normalized.startsWith('/') ? '/' : '.');
   const regex = globToRegExp(normalized);
-  const files = await walk(path.resolve(cwd, root), segments.slice(firstMagic).includes('**') ? Infinity : segments.length - firstMagic);
+  const files = await walk(
+    path.resolve(cwd, root),
+    segments.slice(firstMagic).includes('**') ? Infinity : segments.length - firstMagic,
+  );
   return files
     .map((file) => {
       const rel = path.relative(path.resolve(cwd, root), file).split(path.sep).join('/');
@@ -54,7 +61,10 @@ async function walk(dir: string, depth: number): Promise<string[]> {
     if (entry.isDirectory()) {
       if (entry.name === 'node_modules' || entry.name === '.git') continue;
       out.push(...(await walk(full, depth - 1)));
-    } else if (entry.isFile() || (entry.isSymbolicLink() && (await stat(full).catch(() => undefined))?.isFile())) {
+    } else if (
+      entry.isFile() ||
+      (entry.isSymbolicLink() && (await stat(full).catch(() => undefined))?.isFile())
+    ) {
       out.push(full);
     }
   }
@@ -76,7 +86,10 @@ export function globToRegExp(glob: string): RegExp {
       const close = glob.indexOf(']', i + 1);
       if (close < 0) source += '\\[';
       else {
-        source += `[${glob.slice(i + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+        source += `[${glob
+          .slice(i + 1, close)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\')}]`;
         i = close;
       }
     } else source += char.replace(/[.+^${}()|\\]/g, '\\$&');

@@ -269,7 +269,7 @@ function checkNumber(
     if (exceeds) {
       const from =
         base.coef === 0n ? ' from 0 (any worsening of a zero baseline is unbounded in %)' : '';
-      failures.push(`${by}${from}, allowed ${written(rule, 'maxRegressionPct')} %`);
+      failures.push(`${by}${from}, allowed ${written(rule, 'maxRegressionPct')}\u00a0%`);
     }
   }
   return failures;

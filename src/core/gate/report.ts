@@ -89,15 +89,15 @@ function plural(count: number, word: string): string {
 function headline(result: GateResult, gated: number, failed: number): string {
   const against = result.baselineLabel ? ` against ${result.baselineLabel}` : '';
   if (result.verdict === 'fail') {
-    return `❌ ${failed} of ${plural(gated, 'gated metric')} failed${against}`;
+    return `${failed} of ${plural(gated, 'gated metric')} failed${against}`;
   }
   if (gated === 0) {
     const compared = result.baselineLabel ? `, compared with ${result.baselineLabel}` : '';
-    return `✅ ${plural(result.diffs.length, 'metric')} reported, none gated${compared}`;
+    return `${plural(result.diffs.length, 'metric')} reported, none gated${compared}`;
   }
   return gated === 1
-    ? `✅ the 1 gated metric passed${against}`
-    : `✅ all ${gated} gated metrics passed${against}`;
+    ? `the 1 gated metric passed${against}`
+    : `all ${gated} gated metrics passed${against}`;
 }
 
 function section(
@@ -152,7 +152,10 @@ function valueCell(value: MetricValue | undefined): Cell {
 }
 
 function ruleText(diff: MetricDiff, rules: Map<string, Omit<Rule, 'pattern'>>): string {
-  if (diff.reasons.length > 0) return diff.reasons.join('; ');
+  // The row already names the metric: the reasons start after it.
+  if (diff.reasons.length > 0) {
+    return diff.reasons.map((reason) => (reason.startsWith(`${diff.name} `) ? reason.slice(diff.name.length + 1) : reason)).join('; ');
+  }
   if (diff.rule === undefined) return '';
   const rule = rules.get(diff.rule);
   const settings = rule ? describeRule(rule) : '';

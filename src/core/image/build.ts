@@ -8,7 +8,14 @@ import { layerFromPlan, planLayers, type Layer } from './layers.js';
 import { resolveImage, type Platform } from './platform.js';
 import { tee } from './streams.js';
 import { walk } from './walk.js';
-import { jsonBlob, manifestBytes, ociManifest, writeBlobs, type BlobToWrite, type SinkTarget } from './write.js';
+import {
+  jsonBlob,
+  manifestBytes,
+  ociManifest,
+  writeBlobs,
+  type BlobToWrite,
+  type SinkTarget,
+} from './write.js';
 
 export interface BuildOptions {
   /** Undefined for `scratch`. */
@@ -63,7 +70,15 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
   });
   if (options.codeDir) {
     const codeFiles = await walk(options.codeDir, 'code');
-    plans.push(...planLayers({ files: codeFiles, target: options.codeTarget, label: 'code', compressionLevel: options.compressionLevel, splitLarge: false }));
+    plans.push(
+      ...planLayers({
+        files: codeFiles,
+        target: options.codeTarget,
+        label: 'code',
+        compressionLevel: options.compressionLevel,
+        splitLarge: false,
+      }),
+    );
   }
   const layers = plans.map(layerFromPlan);
   for (const layer of layers) {
@@ -71,18 +86,29 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
     if (cached) Object.assign(layer, cached);
   }
   const known = layers.filter((layer) => layer.digest !== undefined).length;
-  options.logger.info(`${layers.length} new layer${layers.length === 1 ? '' : 's'} (${known} known from the cache), base ${options.base?.name ?? 'scratch'}`);
+  options.logger.info(
+    `${layers.length} new layer${layers.length === 1 ? '' : 's'} (${known} known from the cache), base ${options.base?.name ?? 'scratch'}`,
+  );
 
-  const targets: SinkTarget[] = options.targets.length > 0 ? options.targets : [{ sink: new DigestOnlySink(), tags: [] }];
-  const baseBlobs: BlobToWrite[] = (base?.manifest.layers ?? []).map((descriptor) => ({ source: options.base!.getBlob(descriptor) }));
+  const targets: SinkTarget[] =
+    options.targets.length > 0 ? options.targets : [{ sink: new DigestOnlySink(), tags: [] }];
+  const baseBlobs: BlobToWrite[] = (base?.manifest.layers ?? []).map((descriptor) => ({
+    source: options.base!.getBlob(descriptor),
+  }));
   const newBlobs: BlobToWrite[] = layers.map((layer) => ({
     source: layer,
     onKnown: async (digest: string, size: number) => {
       if (!layer.plan.compressed) layer.diffId = digest;
-      if (layer.diffId) await options.cache.set(layer.plan.fingerprint, { digest, size, diffId: layer.diffId });
+      if (layer.diffId)
+        await options.cache.set(layer.plan.fingerprint, { digest, size, diffId: layer.diffId });
     },
   }));
-  const stats = await writeBlobs([...baseBlobs, ...newBlobs], targets, options.parallel, options.progress);
+  const stats = await writeBlobs(
+    [...baseBlobs, ...newBlobs],
+    targets,
+    options.parallel,
+    options.progress,
+  );
 
   const config = buildConfig(
     base?.config,
@@ -94,7 +120,11 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
   const configBlob = jsonBlob(config, MediaType.ociConfig);
   const layerDescriptors = [
     ...(base?.manifest.layers ?? []),
-    ...layers.map((layer) => ({ mediaType: layer.mediaType, digest: layer.digest!, size: layer.size! })),
+    ...layers.map((layer) => ({
+      mediaType: layer.mediaType,
+      digest: layer.digest!,
+      size: layer.size!,
+    })),
   ];
   const manifest = manifestBytes(ociManifest(configBlob.descriptor, layerDescriptors));
   let digest = manifest.digest;
@@ -104,11 +134,28 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
     await target.sink.close?.();
   }
   const summaries: LayerSummary[] = [
-    ...(base?.manifest.layers ?? []).map((descriptor) => ({ digest: descriptor.digest, size: descriptor.size, mediaType: descriptor.mediaType, title: 'base' })),
-    ...layers.map((layer) => ({ digest: layer.digest!, size: layer.size!, mediaType: layer.mediaType, title: layer.plan.title, files: layer.plan.files })),
+    ...(base?.manifest.layers ?? []).map((descriptor) => ({
+      digest: descriptor.digest,
+      size: descriptor.size,
+      mediaType: descriptor.mediaType,
+      title: 'base',
+    })),
+    ...layers.map((layer) => ({
+      digest: layer.digest!,
+      size: layer.size!,
+      mediaType: layer.mediaType,
+      title: layer.plan.title,
+      files: layer.plan.files,
+    })),
   ];
   const size = configBlob.bytes.length + summaries.reduce((sum, layer) => sum + layer.size, 0);
-  return { manifest, digest, size, layers: summaries, uploaded: options.targets.length > 0 ? stats.uploaded : {} };
+  return {
+    manifest,
+    digest,
+    size,
+    layers: summaries,
+    uploaded: options.targets.length > 0 ? stats.uploaded : {},
+  };
 }
 
 function diffIdOf(layer: Layer): string {
@@ -124,7 +171,8 @@ export class DigestOnlySink implements ImageSink {
     return false;
   }
   async putBlob(blob: BlobSource): Promise<{ digest: string; size: number; uploaded: number }> {
-    if (blob.digest && blob.size !== undefined) return { digest: blob.digest, size: blob.size, uploaded: 0 };
+    if (blob.digest && blob.size !== undefined)
+      return { digest: blob.digest, size: blob.size, uploaded: 0 };
     const hash = createHash('sha256');
     let size = 0;
     for await (const chunk of tee(blob.open(0), hash)) size += chunk.length;

@@ -22,7 +22,13 @@ export interface NewLayerInfo {
  * The image config: the base image's settings, then the runtime settings given, the new layers'
  * diff IDs and one history line each. `created` is the build's fixed time, never the clock.
  */
-export function buildConfig(base: ImageConfig | undefined, platform: Platform, created: string, settings: RuntimeSettings, layers: readonly NewLayerInfo[]): ImageConfig {
+export function buildConfig(
+  base: ImageConfig | undefined,
+  platform: Platform,
+  created: string,
+  settings: RuntimeSettings,
+  layers: readonly NewLayerInfo[],
+): ImageConfig {
   const inherited = { ...(base?.config ?? {}) };
   const config: NonNullable<ImageConfig['config']> = { ...inherited };
   if (settings.entrypoint) {
@@ -46,10 +52,17 @@ export function buildConfig(base: ImageConfig | undefined, platform: Platform, c
     architecture: base?.architecture ?? platform.architecture,
     os: base?.os ?? platform.os,
     config: sortKeys(config),
-    rootfs: { type: 'layers', diff_ids: [...(base?.rootfs.diff_ids ?? []), ...layers.map((layer) => layer.diffId)] },
+    rootfs: {
+      type: 'layers',
+      diff_ids: [...(base?.rootfs.diff_ids ?? []), ...layers.map((layer) => layer.diffId)],
+    },
     history: [
       ...(base?.history ?? []),
-      ...layers.map((layer) => ({ created, created_by: `sluice build-image (${layer.title})`, comment: 'sluice' })),
+      ...layers.map((layer) => ({
+        created,
+        created_by: `sluice build-image (${layer.title})`,
+        comment: 'sluice',
+      })),
     ],
   };
   if (base?.variant ?? platform.variant) image.variant = base?.variant ?? platform.variant;
@@ -63,5 +76,7 @@ function mergeEnv(base: readonly string[], extra: readonly string[]): string[] {
 }
 
 function sortKeys<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) as T;
+  return Object.fromEntries(
+    Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  ) as T;
 }

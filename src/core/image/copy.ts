@@ -4,6 +4,8 @@ import { writeBlobs, type SinkTarget } from './write.js';
 
 export interface CopyResult {
   digest: string;
+  /** The top manifest (or index) as copied. */
+  manifest: ManifestBytes;
   /** Bytes of the blobs the image references (every platform of an index). */
   size: number;
   uploaded: Record<string, number>;
@@ -15,10 +17,18 @@ export interface CopyResult {
  * disk): blobs first, child manifests of an index next, the tagged manifest last, so a tag never
  * points at something incomplete.
  */
-export async function copyImage(source: ImageSource, targets: readonly SinkTarget[], parallel: number, progress?: (bytes: number) => void): Promise<CopyResult> {
+export async function copyImage(
+  source: ImageSource,
+  targets: readonly SinkTarget[],
+  parallel: number,
+  progress?: (bytes: number) => void,
+): Promise<CopyResult> {
   const top = await source.getManifest();
   const children: ManifestBytes[] = [];
-  if (isIndexMediaType(top.mediaType) || 'manifests' in (JSON.parse(top.bytes.toString('utf8')) as object)) {
+  if (
+    isIndexMediaType(top.mediaType) ||
+    'manifests' in (JSON.parse(top.bytes.toString('utf8')) as object)
+  ) {
     const index = JSON.parse(top.bytes.toString('utf8')) as ImageIndex;
     for (const entry of index.manifests) children.push(await source.getManifest(entry.digest));
   } else {
@@ -36,7 +46,8 @@ export async function copyImage(source: ImageSource, targets: readonly SinkTarge
       parallel,
       progress,
     );
-    for (const [name, bytes] of Object.entries(stats.uploaded)) uploaded[name] = (uploaded[name] ?? 0) + bytes;
+    for (const [name, bytes] of Object.entries(stats.uploaded))
+      uploaded[name] = (uploaded[name] ?? 0) + bytes;
     if (child !== top) for (const target of targets) await target.sink.putManifest(child, []);
   }
   let digest = top.digest;
@@ -44,5 +55,5 @@ export async function copyImage(source: ImageSource, targets: readonly SinkTarge
     digest = await target.sink.putManifest(top, target.tags);
     await target.sink.close?.();
   }
-  return { digest, size, uploaded, manifests: children.length };
+  return { digest, manifest: top, size, uploaded, manifests: children.length };
 }

@@ -16,7 +16,8 @@ import { tarStream, type TarEntry } from './tar.js';
 export class DockerArchiveSink implements ImageSink {
   readonly name: string;
   private layoutDir: string | undefined;
-  private layout: OciLayoutSink | undefined;
+  /** One folder for every blob, even when blobs arrive in parallel. */
+  private layout: Promise<OciLayoutSink> | undefined;
   private manifest: ImageManifest | undefined;
 
   constructor(
@@ -27,11 +28,11 @@ export class DockerArchiveSink implements ImageSink {
     this.name = `docker-archive:${path}`;
   }
 
-  private async open(): Promise<OciLayoutSink> {
-    if (!this.layout) {
-      this.layoutDir = await mkdtemp(join(this.tempDir, 'sluice-archive-'));
-      this.layout = new OciLayoutSink(this.layoutDir);
-    }
+  private open(): Promise<OciLayoutSink> {
+    this.layout ??= mkdtemp(join(this.tempDir, 'sluice-archive-')).then((dir) => {
+      this.layoutDir = dir;
+      return new OciLayoutSink(dir);
+    });
     return this.layout;
   }
 
@@ -39,7 +40,10 @@ export class DockerArchiveSink implements ImageSink {
     return (await this.open()).hasBlob(digest);
   }
 
-  async putBlob(blob: BlobSource, progress?: (bytes: number) => void): Promise<{ digest: string; size: number; uploaded: number }> {
+  async putBlob(
+    blob: BlobSource,
+    progress?: (bytes: number) => void,
+  ): Promise<{ digest: string; size: number; uploaded: number }> {
     return (await this.open()).putBlob(blob, progress);
   }
 
@@ -55,7 +59,13 @@ export class DockerArchiveSink implements ImageSink {
     const blob = (digest: string): string => `blobs/sha256/${digest.replace(/^sha256:/, '')}`;
     await writeFile(
       join(dir, 'manifest.json'),
-      JSON.stringify([{ Config: blob(this.manifest.config.digest), RepoTags: this.repoTags, Layers: this.manifest.layers.map((layer) => blob(layer.digest)) }]),
+      JSON.stringify([
+        {
+          Config: blob(this.manifest.config.digest),
+          RepoTags: this.repoTags,
+          Layers: this.manifest.layers.map((layer) => blob(layer.digest)),
+        },
+      ]),
     );
     const entries: TarEntry[] = [
       { path: 'blobs', type: 'dir', mode: 0o755 },
@@ -63,11 +73,23 @@ export class DockerArchiveSink implements ImageSink {
     ];
     for (const name of (await readdir(join(dir, 'blobs', 'sha256'))).sort()) {
       const source = join(dir, 'blobs', 'sha256', name);
-      entries.push({ path: `blobs/sha256/${name}`, type: 'file', mode: 0o644, size: (await stat(source)).size, source });
+      entries.push({
+        path: `blobs/sha256/${name}`,
+        type: 'file',
+        mode: 0o644,
+        size: (await stat(source)).size,
+        source,
+      });
     }
     for (const name of ['index.json', 'manifest.json', 'oci-layout']) {
       const source = join(dir, name);
-      entries.push({ path: name, type: 'file', mode: 0o644, size: (await stat(source)).size, source });
+      entries.push({
+        path: name,
+        type: 'file',
+        mode: 0o644,
+        size: (await stat(source)).size,
+        source,
+      });
     }
     const temp = `${this.path}.partial`;
     try {
@@ -76,7 +98,10 @@ export class DockerArchiveSink implements ImageSink {
     } catch (error) {
       await rm(temp, { force: true });
       const code = (error as NodeJS.ErrnoException).code;
-      throw new InfraError(`Could not write ${this.path}: ${code === 'ENOSPC' ? 'the disk is full' : (error as Error).message}`, { cause: error });
+      throw new InfraError(
+        `Could not write ${this.path}: ${code === 'ENOSPC' ? 'the disk is full' : (error as Error).message}`,
+        { cause: error },
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
       this.layout = undefined;
@@ -105,7 +130,10 @@ export class DockerDaemonSink implements ImageSink {
     return this.archive.hasBlob(digest);
   }
 
-  putBlob(blob: BlobSource, progress?: (bytes: number) => void): Promise<{ digest: string; size: number; uploaded: number }> {
+  putBlob(
+    blob: BlobSource,
+    progress?: (bytes: number) => void,
+  ): Promise<{ digest: string; size: number; uploaded: number }> {
     return this.archive.putBlob(blob, progress);
   }
 
@@ -116,11 +144,16 @@ export class DockerDaemonSink implements ImageSink {
   async close(): Promise<void> {
     await this.archive.close();
     try {
-      const result = await this.exec.run('docker', ['load', '-i', this.file], { allowFailure: true });
+      const result = await this.exec.run('docker', ['load', '-i', this.file], {
+        allowFailure: true,
+      });
       if (result.exitCode !== 0) {
-        throw new InfraError(`docker load of ${this.reference} failed: ${result.stderr.trim().slice(0, 500)}`, {
-          hint: 'Check that the Docker engine is running and DOCKER_HOST points at it.',
-        });
+        throw new InfraError(
+          `docker load of ${this.reference} failed: ${result.stderr.trim().slice(0, 500)}`,
+          {
+            hint: 'Check that the Docker engine is running and DOCKER_HOST points at it.',
+          },
+        );
       }
     } finally {
       await rm(this.file, { force: true });

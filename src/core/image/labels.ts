@@ -16,7 +16,11 @@ export async function readGitFacts(exec: Exec, cwd: string): Promise<GitFacts> {
     const result = await exec.run('git', args, { cwd, allowFailure: true }).catch(() => undefined);
     return result && result.exitCode === 0 ? result.stdout.trim() || undefined : undefined;
   };
-  const [revision, time, remote] = await Promise.all([git('rev-parse', 'HEAD'), git('log', '-1', '--format=%ct'), git('remote', 'get-url', 'origin')]);
+  const [revision, time, remote] = await Promise.all([
+    git('rev-parse', 'HEAD'),
+    git('log', '-1', '--format=%ct'),
+    git('remote', 'get-url', 'origin'),
+  ]);
   const facts: GitFacts = {};
   if (revision) facts.revision = revision;
   if (time && /^\d+$/.test(time)) facts.commitTime = Number(time);
@@ -47,7 +51,12 @@ export interface ModelFacts {
   datasetFile?: string;
 }
 
-export async function imageLabels(created: string, git: GitFacts, model: ModelFacts, extra: readonly string[]): Promise<Record<string, string>> {
+export async function imageLabels(
+  created: string,
+  git: GitFacts,
+  model: ModelFacts,
+  extra: readonly string[],
+): Promise<Record<string, string>> {
   const labels: Record<string, string> = { 'org.opencontainers.image.created': created };
   if (git.revision) labels['org.opencontainers.image.revision'] = git.revision;
   if (git.source) labels['org.opencontainers.image.source'] = git.source;
@@ -60,11 +69,17 @@ export async function imageLabels(created: string, git: GitFacts, model: ModelFa
     labels['io.sluice.model.version'] = model.version;
   }
   if (model.mlflowRunId) labels['io.sluice.model.mlflow-run-id'] = model.mlflowRunId;
-  if (model.metricsFile) labels['io.sluice.model.metrics.digest'] = await fileDigest(model.metricsFile, 'metrics-file');
-  if (model.datasetFile) labels['io.sluice.model.dataset.digest'] = await fileDigest(model.datasetFile, 'dataset-file');
+  if (model.metricsFile)
+    labels['io.sluice.model.metrics.digest'] = await fileDigest(model.metricsFile, 'metrics-file');
+  if (model.datasetFile)
+    labels['io.sluice.model.dataset.digest'] = await fileDigest(model.datasetFile, 'dataset-file');
   for (const pair of extra) {
     const equals = pair.indexOf('=');
-    if (equals <= 0) throw new UsageError(`Label "${pair}" is not key=value`, { place: { key: 'labels' }, hint: 'e.g. team=search' });
+    if (equals <= 0)
+      throw new UsageError(`Label "${pair}" is not key=value`, {
+        place: { key: 'labels' },
+        hint: 'e.g. team=search',
+      });
     labels[pair.slice(0, equals)] = pair.slice(equals + 1);
   }
   return labels;
@@ -73,7 +88,10 @@ export async function imageLabels(created: string, git: GitFacts, model: ModelFa
 async function fileDigest(path: string, key: string): Promise<string> {
   try {
     const hash = createHash('sha256');
-    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) hash.update(chunk);
+    for await (const chunk of createReadStream(path, {
+      highWaterMark: 1 << 20,
+    }) as AsyncIterable<Buffer>)
+      hash.update(chunk);
     return `sha256:${hash.digest('hex')}`;
   } catch (error) {
     throw new UsageError(`Cannot read ${path}`, { place: { file: path, key }, cause: error });

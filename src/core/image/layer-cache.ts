@@ -18,8 +18,14 @@ export class LayerCache {
   async get(fingerprint: string): Promise<CachedLayer | undefined> {
     if (!this.dir) return undefined;
     try {
-      const parsed = JSON.parse(await readFile(this.path(fingerprint), 'utf8')) as Partial<CachedLayer>;
-      if (typeof parsed.digest === 'string' && typeof parsed.size === 'number' && typeof parsed.diffId === 'string') {
+      const parsed = JSON.parse(
+        await readFile(this.path(fingerprint), 'utf8'),
+      ) as Partial<CachedLayer>;
+      if (
+        typeof parsed.digest === 'string' &&
+        typeof parsed.size === 'number' &&
+        typeof parsed.diffId === 'string'
+      ) {
         return { digest: parsed.digest, size: parsed.size, diffId: parsed.diffId };
       }
     } catch {

@@ -49,14 +49,18 @@ export function planLayers(options: PlanOptions): LayerPlan[] {
   const threshold = options.largeFileBytes ?? LARGE_FILE_BYTES;
   const target = options.target.replace(/^\/+|\/+$/g, '');
   const inImage = (rel: string): string => (target ? `${target}/${rel}` : rel);
-  const large = options.splitLarge ? options.files.filter((file) => file.type === 'file' && file.size >= threshold) : [];
+  const large = options.splitLarge
+    ? options.files.filter((file) => file.type === 'file' && file.size >= threshold)
+    : [];
   const largeSet = new Set(large);
   const plans: LayerPlan[] = [];
 
   for (const file of large) {
     const path = inImage(file.rel);
     const entries = [...parentDirs(path), fileEntry(path, file)];
-    plans.push(makePlan(`${options.label}: ${file.rel}`, entries, false, [file], options.compressionLevel));
+    plans.push(
+      makePlan(`${options.label}: ${file.rel}`, entries, false, [file], options.compressionLevel),
+    );
   }
 
   const rest = options.files.filter((file) => !largeSet.has(file));
@@ -67,7 +71,10 @@ export function planLayers(options: PlanOptions): LayerPlan[] {
       entries.push(file.type === 'dir' ? dirEntry(path) : fileEntry(path, file));
     }
     const files = rest.filter((file) => file.type === 'file');
-    const title = large.length > 0 ? `${options.label}: ${files.length} smaller files` : `${options.label}: ${files.length} files`;
+    const title =
+      large.length > 0
+        ? `${options.label}: ${files.length} smaller files`
+        : `${options.label}: ${files.length} files`;
     plans.push(makePlan(title, sortEntries(entries), true, rest, options.compressionLevel));
   }
   return plans;
@@ -90,7 +97,13 @@ export function layerFromPlan(plan: LayerPlan): Layer {
   return layer;
 }
 
-function makePlan(title: string, entries: TarEntry[], compressed: boolean, files: readonly WalkedFile[], level: number): LayerPlan {
+function makePlan(
+  title: string,
+  entries: TarEntry[],
+  compressed: boolean,
+  files: readonly WalkedFile[],
+  level: number,
+): LayerPlan {
   const fingerprint = createHash('sha256')
     .update(
       JSON.stringify({
@@ -98,7 +111,9 @@ function makePlan(title: string, entries: TarEntry[], compressed: boolean, files
         compressed,
         level: compressed ? level : undefined,
         entries: entries.map((entry) => [entry.path, entry.type, entry.mode, entry.size ?? 0]),
-        sources: files.filter((file) => file.type === 'file').map((file) => [file.abs, file.size, file.mtimeMs, file.ino]),
+        sources: files
+          .filter((file) => file.type === 'file')
+          .map((file) => [file.abs, file.size, file.mtimeMs, file.ino]),
       }),
     )
     .digest('hex');
@@ -115,7 +130,13 @@ function makePlan(title: string, entries: TarEntry[], compressed: boolean, files
 }
 
 function fileEntry(path: string, file: WalkedFile): TarEntry {
-  return { path, type: 'file', mode: file.executable ? 0o755 : 0o644, size: file.size, source: file.abs };
+  return {
+    path,
+    type: 'file',
+    mode: file.executable ? 0o755 : 0o644,
+    size: file.size,
+    source: file.abs,
+  };
 }
 
 function dirEntry(path: string): TarEntry {

@@ -6,7 +6,14 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InfraError, UsageError } from '../errors.js';
 import { MediaType } from '../registry/media-types.js';
-import type { BlobSource, Descriptor, ImageIndex, ImageSink, ImageSource, ManifestBytes } from '../registry/model.js';
+import type {
+  BlobSource,
+  Descriptor,
+  ImageIndex,
+  ImageSink,
+  ImageSource,
+  ManifestBytes,
+} from '../registry/model.js';
 import { fromBuffer, tee } from './streams.js';
 
 const REF_NAME = 'org.opencontainers.image.ref.name';
@@ -18,7 +25,12 @@ function blobPath(dir: string, digest: string): string {
 
 function fsFailure(dir: string, action: string, error: unknown): InfraError {
   const code = (error as NodeJS.ErrnoException).code;
-  const why = code === 'ENOSPC' ? 'the disk is full' : code === 'EACCES' ? 'permission denied' : String((error as Error).message);
+  const why =
+    code === 'ENOSPC'
+      ? 'the disk is full'
+      : code === 'EACCES'
+        ? 'permission denied'
+        : String((error as Error).message);
   return new InfraError(`Could not ${action} in the OCI layout ${dir}: ${why}`, {
     hint: code === 'ENOSPC' ? 'Free space on that disk or write the layout elsewhere.' : undefined,
     cause: error,
@@ -39,7 +51,10 @@ export class OciLayoutSink implements ImageSink {
     );
   }
 
-  async putBlob(blob: BlobSource, progress?: (bytes: number) => void): Promise<{ digest: string; size: number; uploaded: number }> {
+  async putBlob(
+    blob: BlobSource,
+    progress?: (bytes: number) => void,
+  ): Promise<{ digest: string; size: number; uploaded: number }> {
     if (blob.digest && blob.size !== undefined && (await this.hasBlob(blob.digest))) {
       return { digest: blob.digest, size: blob.size, uploaded: 0 };
     }
@@ -61,7 +76,9 @@ export class OciLayoutSink implements ImageSink {
       await pipeline(Readable.from(withProgress()), createWriteStream(temp));
       const digest = `sha256:${hash.digest('hex')}`;
       if (blob.digest && blob.digest !== digest) {
-        throw new InfraError(`Blob ${blob.digest} read back as ${digest}: the source changed while it was copied`);
+        throw new InfraError(
+          `Blob ${blob.digest} read back as ${digest}: the source changed while it was copied`,
+        );
       }
       await rename(temp, blobPath(this.dir, digest));
       return { digest, size, uploaded: size };
@@ -74,16 +91,31 @@ export class OciLayoutSink implements ImageSink {
 
   async putManifest(manifest: ManifestBytes, tags: readonly string[]): Promise<string> {
     try {
-      await this.putBlob({ mediaType: manifest.mediaType, digest: manifest.digest, size: manifest.bytes.length, open: (offset) => fromBuffer(manifest.bytes, offset) });
+      await this.putBlob({
+        mediaType: manifest.mediaType,
+        digest: manifest.digest,
+        size: manifest.bytes.length,
+        open: (offset) => fromBuffer(manifest.bytes, offset),
+      });
       const index = await readIndex(this.dir);
-      const descriptor = { mediaType: manifest.mediaType, digest: manifest.digest, size: manifest.bytes.length };
+      const descriptor = {
+        mediaType: manifest.mediaType,
+        digest: manifest.digest,
+        size: manifest.bytes.length,
+      };
       const keep = index.manifests.filter((entry) => {
         const name = entry.annotations?.[REF_NAME];
         return name === undefined ? entry.digest !== manifest.digest : !tags.includes(name);
       });
-      const added = tags.length === 0 ? [descriptor] : tags.map((tag) => ({ ...descriptor, annotations: { [REF_NAME]: tag } }));
+      const added =
+        tags.length === 0
+          ? [descriptor]
+          : tags.map((tag) => ({ ...descriptor, annotations: { [REF_NAME]: tag } }));
       index.manifests = [...keep, ...added];
-      await writeFile(join(this.dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+      await writeFile(
+        join(this.dir, 'oci-layout'),
+        JSON.stringify({ imageLayoutVersion: '1.0.0' }),
+      );
       await writeFile(join(this.dir, 'index.json'), JSON.stringify(index));
       return manifest.digest;
     } catch (error) {
@@ -114,17 +146,28 @@ export class OciLayoutSource implements ImageSource {
   async getManifest(reference?: string): Promise<ManifestBytes> {
     const index = await readIndex(this.dir);
     let entry: Descriptor | undefined;
-    if (reference?.startsWith('sha256:')) entry = index.manifests.find((item) => item.digest === reference);
-    else if (reference ?? this.tag) entry = index.manifests.find((item) => item.annotations?.[REF_NAME] === (reference ?? this.tag));
+    if (reference?.startsWith('sha256:'))
+      entry = index.manifests.find((item) => item.digest === reference);
+    else if (reference ?? this.tag)
+      entry = index.manifests.find(
+        (item) => item.annotations?.[REF_NAME] === (reference ?? this.tag),
+      );
     else if (index.manifests.length === 1) entry = index.manifests[0];
-    if (!entry && reference?.startsWith('sha256:')) entry = { mediaType: '', digest: reference, size: 0 };
+    if (!entry && reference?.startsWith('sha256:'))
+      entry = { mediaType: '', digest: reference, size: 0 };
     if (!entry) {
-      throw new UsageError(`${this.name} has no image${this.tag ? ` tagged ${this.tag}` : ' (or more than one: name a tag)'}`, {
-        hint: 'List the tags with `skopeo list-tags oci:<dir>` or write `oci:<dir>:<tag>`.',
-      });
+      throw new UsageError(
+        `${this.name} has no image${this.tag ? ` tagged ${this.tag}` : ' (or more than one: name a tag)'}`,
+        {
+          hint: 'List the tags with `skopeo list-tags oci:<dir>` or write `oci:<dir>:<tag>`.',
+        },
+      );
     }
     const bytes = await this.readBlob(entry);
-    const mediaType = entry.mediaType || ((JSON.parse(bytes.toString('utf8')) as { mediaType?: string }).mediaType ?? MediaType.ociManifest);
+    const mediaType =
+      entry.mediaType ||
+      ((JSON.parse(bytes.toString('utf8')) as { mediaType?: string }).mediaType ??
+        MediaType.ociManifest);
     return { mediaType, bytes, digest: entry.digest };
   }
 
@@ -142,7 +185,10 @@ export class OciLayoutSource implements ImageSource {
     try {
       return await readFile(blobPath(this.dir, descriptor.digest));
     } catch (error) {
-      throw new UsageError(`${this.name} is missing blob ${descriptor.digest}`, { cause: error, hint: 'The layout is incomplete; copy the image again.' });
+      throw new UsageError(`${this.name} is missing blob ${descriptor.digest}`, {
+        cause: error,
+        hint: 'The layout is incomplete; copy the image again.',
+      });
     }
   }
 }

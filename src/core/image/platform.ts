@@ -1,6 +1,12 @@
 import { InfraError, UsageError } from '../errors.js';
 import { isIndexMediaType } from '../registry/media-types.js';
-import type { ImageConfig, ImageIndex, ImageManifest, ImageSource, ManifestBytes } from '../registry/model.js';
+import type {
+  ImageConfig,
+  ImageIndex,
+  ImageManifest,
+  ImageSource,
+  ManifestBytes,
+} from '../registry/model.js';
 
 export interface Platform {
   os: string;
@@ -11,7 +17,10 @@ export interface Platform {
 export function parsePlatform(text: string): Platform {
   const [os, architecture, variant] = text.split('/');
   if (!os || !architecture) {
-    throw new UsageError(`Platform "${text}" is not <os>/<arch>[/<variant>]`, { place: { key: 'platform' }, hint: 'e.g. linux/amd64 or linux/arm64' });
+    throw new UsageError(`Platform "${text}" is not <os>/<arch>[/<variant>]`, {
+      place: { key: 'platform' },
+      hint: 'e.g. linux/amd64 or linux/arm64',
+    });
   }
   return variant ? { os, architecture, variant } : { os, architecture };
 }
@@ -23,7 +32,10 @@ export interface ResolvedImage {
 }
 
 /** The single-platform image a reference means: an index is narrowed to `platform`. */
-export async function resolveImage(source: ImageSource, platform: Platform): Promise<ResolvedImage> {
+export async function resolveImage(
+  source: ImageSource,
+  platform: Platform,
+): Promise<ResolvedImage> {
   let manifestBytes = await source.getManifest();
   let parsed = parseJson<ImageManifest | ImageIndex>(manifestBytes.bytes, source.name);
   if (isIndexMediaType(manifestBytes.mediaType) || 'manifests' in parsed) {
@@ -35,20 +47,32 @@ export async function resolveImage(source: ImageSource, platform: Platform): Pro
         (platform.variant === undefined || entry.platform.variant === platform.variant),
     );
     if (!match) {
-      const offered = index.manifests.map((entry) => (entry.platform ? `${entry.platform.os}/${entry.platform.architecture}` : '?')).join(', ');
-      throw new UsageError(`${source.name} has no ${platform.os}/${platform.architecture} image (it has ${offered || 'none'})`, {
-        place: { key: 'platform' },
-        hint: 'Pick one of those with --platform.',
-      });
+      const offered = index.manifests
+        .map((entry) =>
+          entry.platform ? `${entry.platform.os}/${entry.platform.architecture}` : '?',
+        )
+        .join(', ');
+      throw new UsageError(
+        `${source.name} has no ${platform.os}/${platform.architecture} image (it has ${offered || 'none'})`,
+        {
+          place: { key: 'platform' },
+          hint: 'Pick one of those with --platform.',
+        },
+      );
     }
     manifestBytes = await source.getManifest(match.digest);
     parsed = parseJson<ImageManifest>(manifestBytes.bytes, source.name);
   }
   const manifest = parsed as ImageManifest;
   if (!manifest.config || !Array.isArray(manifest.layers)) {
-    throw new UsageError(`${source.name} is not an image manifest (media type ${manifestBytes.mediaType})`);
+    throw new UsageError(
+      `${source.name} is not an image manifest (media type ${manifestBytes.mediaType})`,
+    );
   }
-  const config = parseJson<ImageConfig>(await source.readBlob(manifest.config), `${source.name} config`);
+  const config = parseJson<ImageConfig>(
+    await source.readBlob(manifest.config),
+    `${source.name} config`,
+  );
   return { manifest, manifestBytes, config };
 }
 

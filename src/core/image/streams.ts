@@ -3,7 +3,10 @@ import { Readable, pipeline } from 'node:stream';
 import { createGzip } from 'node:zlib';
 
 /** Drops the first `offset` bytes of a byte stream (resuming an upload regenerates the stream). */
-export async function* skipBytes(source: AsyncIterable<Uint8Array>, offset: number): AsyncGenerator<Uint8Array> {
+export async function* skipBytes(
+  source: AsyncIterable<Uint8Array>,
+  offset: number,
+): AsyncGenerator<Uint8Array> {
   let toSkip = offset;
   for await (const chunk of source) {
     if (toSkip >= chunk.length) {
@@ -16,7 +19,11 @@ export async function* skipBytes(source: AsyncIterable<Uint8Array>, offset: numb
 }
 
 /** Feeds every chunk to `hash` on its way through; `done` runs after the last one. */
-export async function* tee(source: AsyncIterable<Uint8Array>, hash: Hash, done?: (bytes: number) => void): AsyncGenerator<Uint8Array> {
+export async function* tee(
+  source: AsyncIterable<Uint8Array>,
+  hash: Hash,
+  done?: (bytes: number) => void,
+): AsyncGenerator<Uint8Array> {
   let bytes = 0;
   for await (const chunk of source) {
     hash.update(chunk);
@@ -31,7 +38,10 @@ export async function* tee(source: AsyncIterable<Uint8Array>, hash: Hash, done?:
  * ("unknown") so the bytes do not depend on the machine that wrote them. The deflate
  * stream itself depends on the zlib build: see the note in the report on Node versions.
  */
-export async function* deterministicGzip(source: AsyncIterable<Uint8Array>, level: number): AsyncGenerator<Uint8Array> {
+export async function* deterministicGzip(
+  source: AsyncIterable<Uint8Array>,
+  level: number,
+): AsyncGenerator<Uint8Array> {
   const gzip = createGzip({ level, chunkSize: 256 * 1024 });
   pipeline(Readable.from(source, { objectMode: false }), gzip, () => undefined);
   let first = true;

@@ -46,14 +46,20 @@ export async function* tarStream(entries: readonly TarEntry[]): AsyncGenerator<B
     if (entry.type === 'file' && size > 0) {
       if (!entry.source) throw new Error(`tar entry ${entry.path} has no source`);
       let read = 0;
-      for await (const chunk of createReadStream(entry.source, { highWaterMark: READ_CHUNK, end: size - 1 }) as AsyncIterable<Buffer>) {
+      for await (const chunk of createReadStream(entry.source, {
+        highWaterMark: READ_CHUNK,
+        end: size - 1,
+      }) as AsyncIterable<Buffer>) {
         read += chunk.length;
         yield chunk;
       }
       if (read !== size) {
-        throw new InfraError(`${entry.source} changed while it was being packed (${read} of ${size} bytes read)`, {
-          hint: 'Do not write the model files while the image is built.',
-        });
+        throw new InfraError(
+          `${entry.source} changed while it was being packed (${read} of ${size} bytes read)`,
+          {
+            hint: 'Do not write the model files while the image is built.',
+          },
+        );
       }
       const rest = padded(size) - size;
       if (rest > 0) yield Buffer.alloc(rest);
@@ -77,7 +83,6 @@ function padBlock(body: Buffer): Buffer {
 }
 
 function needsPax(name: string, size: number): boolean {
-  // eslint-disable-next-line no-control-regex
   return Buffer.byteLength(name) > 100 || !/^[\x20-\x7e]*$/.test(name) || size > MAX_OCTAL_SIZE;
 }
 

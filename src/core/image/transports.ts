@@ -17,12 +17,20 @@ export interface TransportDeps {
 }
 
 /** Where a base image or a promoted image is read from; undefined for `scratch`. */
-export async function openSource(ref: ImageRef, deps: TransportDeps, key: string): Promise<ImageSource | undefined> {
+export async function openSource(
+  ref: ImageRef,
+  deps: TransportDeps,
+  key: string,
+): Promise<ImageSource | undefined> {
   switch (ref.transport) {
     case 'scratch':
       return undefined;
     case 'registry':
-      return new RegistrySource(await deps.access.client(ref.registry), ref.repository, ref.digest ?? ref.tag ?? 'latest');
+      return new RegistrySource(
+        await deps.access.client(ref.registry),
+        ref.repository,
+        ref.digest ?? ref.tag ?? 'latest',
+      );
     case 'oci':
       return new OciLayoutSource(ref.dir, ref.tag);
     default:
@@ -37,7 +45,11 @@ export async function openSource(ref: ImageRef, deps: TransportDeps, key: string
  * Destinations grouped so each repository, layout or archive gets the blobs once and then
  * every tag that points into it.
  */
-export async function openSinks(refs: readonly ImageRef[], deps: TransportDeps, key: string): Promise<SinkTarget[]> {
+export async function openSinks(
+  refs: readonly ImageRef[],
+  deps: TransportDeps,
+  key: string,
+): Promise<SinkTarget[]> {
   const targets = new Map<string, SinkTarget>();
   for (const ref of refs) {
     const id = sinkId(ref);
@@ -72,7 +84,11 @@ function tagOf(ref: ImageRef): string | undefined {
   return undefined;
 }
 
-async function createSink(ref: ImageRef, deps: TransportDeps, key: string): Promise<SinkTarget['sink']> {
+async function createSink(
+  ref: ImageRef,
+  deps: TransportDeps,
+  key: string,
+): Promise<SinkTarget['sink']> {
   switch (ref.transport) {
     case 'registry': {
       const sink = new RegistrySink(await deps.access.client(ref.registry), ref.repository);

@@ -25,7 +25,10 @@ const SKIPPED = new Set(['.git', '.hg', '.svn', '__pycache__', '.sluice-cache'])
 export async function walk(root: string, key: string): Promise<WalkedFile[]> {
   const rootStat = await stat(root).catch(() => undefined);
   if (!rootStat?.isDirectory()) {
-    throw new UsageError(`${root} is not a directory`, { place: { key }, hint: 'Point it at the folder that holds the files to pack.' });
+    throw new UsageError(`${root} is not a directory`, {
+      place: { key },
+      hint: 'Point it at the folder that holds the files to pack.',
+    });
   }
   const out: WalkedFile[] = [];
   async function visit(dir: string, rel: string): Promise<void> {
@@ -37,7 +40,15 @@ export async function walk(root: string, key: string): Promise<WalkedFile[]> {
       const info = await stat(abs).catch(() => undefined);
       if (!info) continue; // a dangling link has nothing to pack
       if (info.isDirectory()) {
-        out.push({ rel: childRel, abs, type: 'dir', size: 0, executable: true, mtimeMs: 0, ino: 0 });
+        out.push({
+          rel: childRel,
+          abs,
+          type: 'dir',
+          size: 0,
+          executable: true,
+          mtimeMs: 0,
+          ino: 0,
+        });
         await visit(abs, childRel);
       } else if (info.isFile()) {
         out.push({

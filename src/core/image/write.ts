@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import { mapLimit } from '../../clients/oci/chunks.js';
 import { MediaType, toOciLayerMediaType } from '../registry/media-types.js';
-import type { BlobSource, Descriptor, ImageManifest, ImageSink, ManifestBytes } from '../registry/model.js';
+import type {
+  BlobSource,
+  Descriptor,
+  ImageManifest,
+  ImageSink,
+  ManifestBytes,
+} from '../registry/model.js';
 import { fromBuffer } from './streams.js';
 
 export interface SinkTarget {
@@ -24,7 +30,12 @@ export interface WriteStats {
  * Writes blobs to every sink, bounded in parallel. The first sink learns the digest of blobs
  * built on the fly; the others then get the same bytes by digest.
  */
-export async function writeBlobs(blobs: readonly BlobToWrite[], targets: readonly SinkTarget[], parallel: number, progress?: (bytes: number) => void): Promise<WriteStats> {
+export async function writeBlobs(
+  blobs: readonly BlobToWrite[],
+  targets: readonly SinkTarget[],
+  parallel: number,
+  progress?: (bytes: number) => void,
+): Promise<WriteStats> {
   const uploaded: Record<string, number> = {};
   for (const [index, target] of targets.entries()) {
     uploaded[target.sink.name] = 0;
@@ -41,7 +52,10 @@ export async function writeBlobs(blobs: readonly BlobToWrite[], targets: readonl
   return { uploaded };
 }
 
-export function jsonBlob(value: unknown, mediaType: string): { bytes: Buffer; descriptor: Descriptor; source: BlobSource } {
+export function jsonBlob(
+  value: unknown,
+  mediaType: string,
+): { bytes: Buffer; descriptor: Descriptor; source: BlobSource } {
   const bytes = Buffer.from(JSON.stringify(value));
   const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
   return {
@@ -53,15 +67,27 @@ export function jsonBlob(value: unknown, mediaType: string): { bytes: Buffer; de
 
 export function manifestBytes(manifest: ImageManifest): ManifestBytes {
   const bytes = Buffer.from(JSON.stringify(manifest));
-  return { mediaType: manifest.mediaType, bytes, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
+  return {
+    mediaType: manifest.mediaType,
+    bytes,
+    digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`,
+  };
 }
 
-export function ociManifest(config: Descriptor, layers: readonly Descriptor[], annotations?: Record<string, string>): ImageManifest {
+export function ociManifest(
+  config: Descriptor,
+  layers: readonly Descriptor[],
+  annotations?: Record<string, string>,
+): ImageManifest {
   const manifest: ImageManifest = {
     schemaVersion: 2,
     mediaType: MediaType.ociManifest,
     config: { mediaType: MediaType.ociConfig, digest: config.digest, size: config.size },
-    layers: layers.map((layer) => ({ mediaType: toOciLayerMediaType(layer.mediaType), digest: layer.digest, size: layer.size })),
+    layers: layers.map((layer) => ({
+      mediaType: toOciLayerMediaType(layer.mediaType),
+      digest: layer.digest,
+      size: layer.size,
+    })),
   };
   if (annotations && Object.keys(annotations).length > 0) manifest.annotations = annotations;
   return manifest;

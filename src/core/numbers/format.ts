@@ -112,15 +112,16 @@ export function formatPercent(
   const signed = options.signed ?? false;
   if (!Number.isFinite(pct)) {
     if (Number.isNaN(pct)) return 'NaN';
-    return `${pct < 0 ? '-' : signed ? '+' : ''}∞ %`;
+    return `${pct < 0 ? '-' : signed ? '+' : ''}∞\u00a0%`;
   }
   const magnitude = Math.abs(pct);
   let body: string;
-  if (magnitude === 0) return '0 %';
+  if (magnitude === 0) return '0\u00a0%';
   if (magnitude >= LARGE) body = trimZeros(magnitude.toExponential(2));
   else if (magnitude < 0.01) body = trimZeros(magnitude.toPrecision(2));
   else body = trimZeros(magnitude.toFixed(2));
   if (body === '0') body = trimZeros(magnitude.toPrecision(2));
   const sign = pct < 0 ? '-' : signed ? '+' : '';
-  return `${sign}${body} %`;
+  // A no-break space keeps the number and its unit on one line in narrow table columns.
+  return `${sign}${body}\u00a0%`;
 }

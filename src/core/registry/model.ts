@@ -70,7 +70,10 @@ export interface ImageSink {
   readonly name: string;
   hasBlob(digest: string): Promise<boolean>;
   /** Stores the blob and returns its digest and size (computed while streaming when unknown). */
-  putBlob(blob: BlobSource, progress?: (bytes: number) => void): Promise<{ digest: string; size: number; uploaded: number }>;
+  putBlob(
+    blob: BlobSource,
+    progress?: (bytes: number) => void,
+  ): Promise<{ digest: string; size: number; uploaded: number }>;
   /** Stores a manifest under its digest and the given tags; returns the digest the store reports. */
   putManifest(manifest: ManifestBytes, tags: readonly string[]): Promise<string>;
   /** Flushes whatever the sink assembles at the end (an archive, a daemon load). */

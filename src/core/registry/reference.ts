@@ -14,7 +14,8 @@ export type ImageRef =
 const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?$/;
+const HOST =
+  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?$/;
 
 const EXAMPLES =
   'use `scratch`, `<registry>/<repo>:<tag>`, `<registry>/<repo>@sha256:…`, `oci:<dir>[:<tag>]`, `docker-archive:<path>` or `docker-daemon:<name>:<tag>`';
@@ -33,7 +34,9 @@ export function parseImageRef(text: string, key = 'image'): ImageRef {
   if (value.startsWith('oci:')) {
     const { path, tag } = splitPathAndTag(value.slice(4));
     if (!path) fail('names no directory');
-    return tag === undefined ? { transport: 'oci', dir: path } : { transport: 'oci', dir: path, tag };
+    return tag === undefined
+      ? { transport: 'oci', dir: path }
+      : { transport: 'oci', dir: path, tag };
   }
   if (value.startsWith('docker-archive:')) {
     // skopeo's form: `docker-archive:<path>[:<name>:<tag>]`, split at the first colon.
@@ -41,11 +44,14 @@ export function parseImageRef(text: string, key = 'image'): ImageRef {
     const colon = rest.indexOf(':');
     const path = colon < 0 ? rest : rest.slice(0, colon);
     if (!path) fail('names no file');
-    return colon < 0 ? { transport: 'docker-archive', path } : { transport: 'docker-archive', path, name: rest.slice(colon + 1) };
+    return colon < 0
+      ? { transport: 'docker-archive', path }
+      : { transport: 'docker-archive', path, name: rest.slice(colon + 1) };
   }
   if (value.startsWith('docker-daemon:')) {
     const name = value.slice('docker-daemon:'.length);
-    if (!/^[^\s]+(?::[\w][\w.-]*|@sha256:[a-f0-9]{64})$/.test(name)) fail('needs a name and a tag, e.g. `docker-daemon:model:1.0`');
+    if (!/^[^\s]+(?::[\w][\w.-]*|@sha256:[a-f0-9]{64})$/.test(name))
+      fail('needs a name and a tag, e.g. `docker-daemon:model:1.0`');
     return { transport: 'docker-daemon', name };
   }
   const bare = value.startsWith('docker://') ? value.slice('docker://'.length) : value;
@@ -71,12 +77,16 @@ function parseRegistryRef(value: string, fail: (why: string) => never): ImageRef
   }
   const slash = rest.indexOf('/');
   const host = slash >= 0 ? rest.slice(0, slash) : '';
-  const looksLikeHost = host.includes('.') || host.includes(':') || host === 'localhost' || host.startsWith('[');
-  if (!looksLikeHost) fail('names no registry host (write it out, e.g. `127.0.0.1:5000/model:1.0`)');
+  const looksLikeHost =
+    host.includes('.') || host.includes(':') || host === 'localhost' || host.startsWith('[');
+  if (!looksLikeHost)
+    fail('names no registry host (write it out, e.g. `127.0.0.1:5000/model:1.0`)');
   if (!HOST.test(host)) fail(`has an invalid registry host "${host}"`);
   const repository = rest.slice(slash + 1);
   if (!repository.split('/').every((part) => COMPONENT.test(part))) {
-    fail(`has an invalid repository "${repository}" (lowercase letters, digits and . _ - between them)`);
+    fail(
+      `has an invalid repository "${repository}" (lowercase letters, digits and . _ - between them)`,
+    );
   }
   const ref: ImageRef = { transport: 'registry', registry: host, repository };
   if (tag !== undefined) ref.tag = tag;

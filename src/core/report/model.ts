@@ -11,15 +11,7 @@ import type { Place } from '../errors.js';
 export type Verdict = 'pass' | 'fail';
 
 /** Row status, shown as an icon plus word in tables. */
-export type Status =
-  | 'pass'
-  | 'fail'
-  | 'warn'
-  | 'new'
-  | 'removed'
-  | 'unchanged'
-  | 'info'
-  | 'skip';
+export type Status = 'pass' | 'fail' | 'warn' | 'new' | 'removed' | 'unchanged' | 'info' | 'skip';
 
 export const STATUS_ICON: Record<Status, string> = {
   pass: '✅',
@@ -46,7 +38,8 @@ export interface Column {
 }
 
 /** Inline text for paragraphs: plain strings are escaped; the others carry a style. */
-export type Inline = string | { code: string } | { strong: string } | { link: string; href: string };
+export type Inline =
+  string | { code: string } | { strong: string } | { link: string; href: string };
 
 export type Block =
   | { type: 'paragraph'; content: Inline[] }

@@ -16,7 +16,9 @@ export async function runAction(name: string): Promise<void> {
   const def = commandByName(name);
   const load = IMPLEMENTATIONS[name];
   if (!def || !load) throw new Error(`no command ${name}`);
-  const platform = githubPlatform(process.env, process.cwd(), (line) => process.stdout.write(`${line}\n`));
+  const platform = githubPlatform(process.env, process.cwd(), (line) =>
+    process.stdout.write(`${line}\n`),
+  );
   const temp = process.env.RUNNER_TEMP || os.tmpdir();
   process.exitCode = await runCommand({
     def,
@@ -25,6 +27,10 @@ export async function runAction(name: string): Promise<void> {
     readInput: actionInput,
     stdout: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     color: false,
-    defaultJsonReport: path.join(temp, 'sluice', `${name}-${process.env.GITHUB_RUN_ATTEMPT ?? '1'}-${process.pid}.json`),
+    defaultJsonReport: path.join(
+      temp,
+      'sluice',
+      `${name}-${process.env.GITHUB_RUN_ATTEMPT ?? '1'}-${process.pid}.json`,
+    ),
   });
 }

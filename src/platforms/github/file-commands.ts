@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
 
 /** One `name<<DELIMITER` block of a GitHub file command (GITHUB_OUTPUT, GITHUB_STATE, GITHUB_ENV). */
-export function fileCommandEntry(name: string, value: string, delimiter = `ghadelimiter_${randomUUID()}`): string {
+export function fileCommandEntry(
+  name: string,
+  value: string,
+  delimiter = `ghadelimiter_${randomUUID()}`,
+): string {
   if (name.includes(delimiter) || value.includes(delimiter)) {
     throw new Error(`output ${name} contains its own delimiter`);
   }

@@ -22,13 +22,15 @@ export function githubPlatform(env: Env, cwd: string, write: (line: string) => v
       if (env.GITHUB_OUTPUT) await appendOutputs(env.GITHUB_OUTPUT, outputs);
     },
     async writeSummary(markdown) {
-      if (env.GITHUB_STEP_SUMMARY) await appendFile(env.GITHUB_STEP_SUMMARY, `${markdown}\n`, 'utf8');
+      if (env.GITHUB_STEP_SUMMARY)
+        await appendFile(env.GITHUB_STEP_SUMMARY, `${markdown}\n`, 'utf8');
     },
     async createForge({ token, pullRequest }) {
       const run = githubRunContext(env, cwd);
       const number = pullRequest ?? run.changeRequest?.number;
       const repository = githubRepository(env);
-      if (!number) return { reason: 'this run is not a pull request and no `pull-request` number was given' };
+      if (!number)
+        return { reason: 'this run is not a pull request and no `pull-request` number was given' };
       if (!token) return { reason: 'no token was given (set `token`, e.g. `${{ github.token }}`)' };
       if (!repository) return { reason: 'GITHUB_REPOSITORY is not set' };
       if (pullRequest === undefined && run.changeRequest?.isFork) {

@@ -24,7 +24,11 @@ export function workflowCommand(
   return `::${command}${props ? ` ${props}` : ''}::${escapeData(message)}`;
 }
 
-export function annotation(level: 'error' | 'warning' | 'notice', message: string, place?: Place): string {
+export function annotation(
+  level: 'error' | 'warning' | 'notice',
+  message: string,
+  place?: Place,
+): string {
   return workflowCommand(level, message, {
     file: place?.file,
     line: place?.line,

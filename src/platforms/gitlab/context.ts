@@ -3,14 +3,18 @@ import type { Env } from '../types.js';
 
 /** The run as GitLab describes it through its predefined CI/CD variables. */
 export function gitlabRunContext(env: Env, cwd: string): RunContext {
-  const context: RunContext = { platform: 'gitlab', cwd: env.CI_PROJECT_DIR || cwd };
+  // The runner starts scripts in the project folder; CI_PROJECT_DIR can name a path that does
+  // not exist here (gitlab-ci-local, custom executors), so the process's folder is the truth.
+  const context: RunContext = { platform: 'gitlab', cwd };
   if (env.CI_JOB_URL) context.runUrl = env.CI_JOB_URL;
   const iid = Number(env.CI_MERGE_REQUEST_IID);
   if (Number.isInteger(iid) && iid > 0 && env.CI_MERGE_REQUEST_TARGET_BRANCH_NAME) {
     context.changeRequest = {
       number: iid,
       baseRef: env.CI_MERGE_REQUEST_TARGET_BRANCH_NAME,
-      ...(env.CI_MERGE_REQUEST_DIFF_BASE_SHA ? { baseSha: env.CI_MERGE_REQUEST_DIFF_BASE_SHA } : {}),
+      ...(env.CI_MERGE_REQUEST_DIFF_BASE_SHA
+        ? { baseSha: env.CI_MERGE_REQUEST_DIFF_BASE_SHA }
+        : {}),
       ...(env.CI_COMMIT_SHA ? { headSha: env.CI_COMMIT_SHA } : {}),
       isFork:
         !!env.CI_MERGE_REQUEST_SOURCE_PROJECT_ID &&

@@ -1,3 +1,4 @@
+import { formatPlace } from '../../core/errors.js';
 import type { Logger, SecretMasker } from '../../core/ports.js';
 
 const YELLOW = '\u001b[33m';
@@ -11,8 +12,8 @@ export function gitlabLogger(write: (line: string) => void, masker: SecretMasker
   return {
     debug: () => undefined,
     info: (message) => out(message),
-    warn: (message) => out(`${YELLOW}warning:${RESET} ${message}`),
-    error: (message) => out(`${RED}error:${RESET} ${message}`),
+    warn: (message, place) => out(`${YELLOW}warning:${RESET} ${where(place)}${message}`),
+    error: (message, place) => out(`${RED}error:${RESET} ${where(place)}${message}`),
     async group(title, run) {
       const name = `sluice_${++sections}`;
       const now = () => Math.floor(Date.now() / 1000);
@@ -24,4 +25,9 @@ export function gitlabLogger(write: (line: string) => void, masker: SecretMasker
       }
     },
   };
+}
+
+function where(place: Parameters<Logger['warn']>[1]): string {
+  const text = formatPlace(place);
+  return text ? `${text}: ` : '';
 }

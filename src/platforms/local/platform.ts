@@ -1,9 +1,14 @@
+import { formatPlace } from '../../core/errors.js';
 import type { Logger, SecretMasker } from '../../core/ports.js';
 import type { Platform } from '../types.js';
 import { createMasker } from '../masker.js';
 
 /** A terminal (laptop, Jenkins, any CI without an adapter): stderr logging, no forge. */
-export function localPlatform(cwd: string, write: (line: string) => void, color: boolean): Platform {
+export function localPlatform(
+  cwd: string,
+  write: (line: string) => void,
+  color: boolean,
+): Platform {
   const masker = createMasker();
   return {
     name: 'local',
@@ -14,19 +19,32 @@ export function localPlatform(cwd: string, write: (line: string) => void, color:
     setOutputs: async () => undefined,
     writeSummary: async () => undefined,
     async createForge() {
-      return { reason: 'no CI platform detected (GITHUB_ACTIONS or GITLAB_CI), so there is no pull request to comment on' };
+      return {
+        reason:
+          'no CI platform detected (GITHUB_ACTIONS or GITLAB_CI), so there is no pull request to comment on',
+      };
     },
   };
 }
 
-function terminalLogger(write: (line: string) => void, masker: SecretMasker, color: boolean): Logger {
+/** `file:line: ` before a message about a place in a file, unless the message already says it. */
+function at(place: Parameters<Logger['warn']>[1]): string {
+  const where = formatPlace(place);
+  return where ? `${where}: ` : '';
+}
+
+function terminalLogger(
+  write: (line: string) => void,
+  masker: SecretMasker,
+  color: boolean,
+): Logger {
   const paint = (code: string, text: string) => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
   const out = (line: string) => write(masker.mask(line));
   return {
     debug: () => undefined,
     info: (message) => out(message),
-    warn: (message) => out(`${paint('33', 'warning:')} ${message}`),
-    error: (message) => out(`${paint('31', 'error:')} ${message}`),
+    warn: (message, place) => out(`${paint('33', 'warning:')} ${at(place)}${message}`),
+    error: (message, place) => out(`${paint('31', 'error:')} ${at(place)}${message}`),
     async group(title, run) {
       out(paint('1', title));
       return run();

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { artifactList, ROOT, runPipeline, type PipelineRun } from './pipeline.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { artifactList, removePipelines, ROOT, runPipeline, type PipelineRun } from './pipeline.js';
 
 const FAKE = join(ROOT, 'test/e2e/gitlab/fixtures/fake-sluice.mjs');
 const CLI = join(ROOT, 'dist/cli/index.js');
@@ -14,6 +14,7 @@ beforeAll(() => {
   });
   expect(install.status, `${install.stdout}${install.stderr}`).toBe(0);
 });
+afterAll(removePipelines);
 
 describe('GitLab components wire inputs to sluice (stand-in CLI)', () => {
   let run: PipelineRun;
@@ -156,6 +157,8 @@ describe('GitLab quality-gate component with the real CLI (dist/cli/index.js)', 
   ])('%s: the job %s and writes every report', (candidate, job, verdict) => {
     const run = runPipeline({ ci: pipeline(candidate), files: project });
     expect(run.jobs['quality-gate'], run.output).toBe(job);
+    // A failed gate is exit 1 (verdict), not 2 (usage) or 3 (infrastructure).
+    if (job === 'FAIL') expect(run.output).toMatch(/quality-gate\s+finished in .*FAIL 1\b/);
     const report = JSON.parse(
       run.artifact('quality-gate', 'sluice-reports/quality-gate.json') ?? 'null',
     );
@@ -168,5 +171,6 @@ describe('GitLab quality-gate component with the real CLI (dist/cli/index.js)', 
     expect(run.artifact('quality-gate', 'sluice-reports/quality-gate.env')).toMatch(/^[A-Z_]+=/m);
     // No merge request and no token here: the comment job says why it did not comment, exit 0.
     expect(run.jobs.comment, run.output).toBe('PASS');
+    expect(run.output).toContain('no PR/MR comment written');
   });
 });

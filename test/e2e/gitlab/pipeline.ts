@@ -6,6 +6,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,13 @@ import { dirname, join } from 'node:path';
 
 export const ROOT = join(import.meta.dirname, '../../..');
 const GITLAB_CI_LOCAL = join(ROOT, 'node_modules/.bin/gitlab-ci-local');
+
+const created: string[] = [];
+
+/** Deletes every throwaway project made by runPipeline (call in afterAll). */
+export function removePipelines(): void {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
 
 export interface PipelineRun {
   dir: string;
@@ -39,6 +47,7 @@ export function runPipeline(options: {
   variables?: Record<string, string>;
 }): PipelineRun {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-gitlab-'));
+  created.push(dir);
   cpSync(join(ROOT, 'gitlab-templates'), join(dir, 'templates'), { recursive: true });
   for (const [path, text] of Object.entries(options.files ?? {})) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });

@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,7 @@ import { startRegistry, type RunningRegistry } from '../services/registry.js';
 import { startTokenService, type TokenService } from '../services/token-service.js';
 import { silentLogger } from '../../unit/image/helpers.js';
 
+const run = promisify(execFile);
 const USER = { username: 'ci', password: 'pa55-word' };
 const noExec: Exec = { run: () => Promise.reject(new Error('no exec in this test')) };
 
@@ -27,8 +29,9 @@ let tokens: TokenService;
 let bearer: RunningRegistry;
 let model: string;
 
-function skopeo(...args: string[]): string {
-  return execFileSync('skopeo', args, { encoding: 'utf8' });
+/** Asynchronous: the token service answering skopeo runs in this very process. */
+async function skopeo(...args: string[]): Promise<string> {
+  return (await run('skopeo', args)).stdout;
 }
 
 function deps(credentials?: Credentials, chunkBytes = 1024 * 1024): TransportDeps {
@@ -40,7 +43,11 @@ function deps(credentials?: Credentials, chunkBytes = 1024 * 1024): TransportDep
   };
 }
 
-async function build(to: string[], transport: TransportDeps, overrides: Partial<BuildOptions> = {}) {
+async function build(
+  to: string[],
+  transport: TransportDeps,
+  overrides: Partial<BuildOptions> = {},
+) {
   const targets = await openSinks(
     to.map((ref) => parseImageRef(ref)),
     transport,
@@ -66,6 +73,7 @@ async function build(to: string[], transport: TransportDeps, overrides: Partial<
 
 beforeAll(async () => {
   requireBinary('skopeo');
+  requireBinary('umoci');
   model = mkdtempSync(join(tmpdir(), 'sluice-push-model-'));
   mkdirSync(join(model, 'tokenizer'));
   // 5 MiB of pseudo-random bytes: its own layer, uploaded in 1 MiB PATCH chunks.
@@ -76,7 +84,14 @@ beforeAll(async () => {
   [plain, basic, bearer] = await Promise.all([
     startRegistry(),
     startRegistry({ htpasswd: USER }),
-    startRegistry({ token: { realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, certificateFile: tokens.certificateFile } }),
+    startRegistry({
+      token: {
+        realm: tokens.realm,
+        service: tokens.service,
+        issuer: tokens.issuer,
+        certificateFile: tokens.certificateFile,
+      },
+    }),
   ]);
 });
 
@@ -86,11 +101,20 @@ afterAll(async () => {
 
 describe('pushing to a real registry', () => {
   it('pushes a built image under several tags; skopeo sees the same digest and copies it whole', async () => {
-    const result = await build([`${plain.address}/team/model:v1`, `${plain.address}/team/model:latest`], deps());
+    const result = await build(
+      [`${plain.address}/team/model:v1`, `${plain.address}/team/model:latest`],
+      deps(),
+    );
     expect(result.layers).toHaveLength(2);
     expect(result.uploaded[`${plain.address}/team/model`]).toBeGreaterThan(5 * 1024 * 1024);
     for (const tag of ['v1', 'latest']) {
-      const inspected = JSON.parse(skopeo('inspect', '--tls-verify=false', `docker://${plain.address}/team/model:${tag}`)) as {
+      const inspected = JSON.parse(
+        await skopeo(
+          'inspect',
+          '--tls-verify=false',
+          `docker://${plain.address}/team/model:${tag}`,
+        ),
+      ) as {
         Digest: string;
         Layers: string[];
         Labels: Record<string, string>;
@@ -100,18 +124,31 @@ describe('pushing to a real registry', () => {
       expect(inspected.Labels['io.sluice.test']).toBe('yes');
     }
     const out = mkdtempSync(join(tmpdir(), 'sluice-skopeo-'));
-    skopeo('copy', '--src-tls-verify=false', `docker://${plain.address}/team/model:v1`, `oci:${out}:v1`);
+    await skopeo(
+      'copy',
+      '--src-tls-verify=false',
+      `docker://${plain.address}/team/model:v1`,
+      `oci:${out}:v1`,
+    );
     const unpacked = join(out, 'bundle');
-    execFileSync('umoci', ['unpack', '--rootless', '--image', `${out}:v1`, unpacked], { stdio: 'ignore' });
-    const listing = execFileSync('find', [join(unpacked, 'rootfs'), '-type', 'f'], { encoding: 'utf8' });
+    execFileSync('umoci', ['unpack', '--rootless', '--image', `${out}:v1`, unpacked], {
+      stdio: 'ignore',
+    });
+    const listing = execFileSync('find', [join(unpacked, 'rootfs'), '-type', 'f'], {
+      encoding: 'utf8',
+    });
     expect(listing).toContain('opt/model/weights.bin');
     expect(listing).toContain('opt/model/tokenizer/vocab.txt');
   });
 
   it('pushes the same image again without sending a blob byte', async () => {
     const cacheDir = mkdtempSync(join(tmpdir(), 'sluice-cache-'));
-    const first = await build([`${plain.address}/team/again:v1`], deps(), { cache: new LayerCache(cacheDir) });
-    const second = await build([`${plain.address}/team/again:v2`], deps(), { cache: new LayerCache(cacheDir) });
+    const first = await build([`${plain.address}/team/again:v1`], deps(), {
+      cache: new LayerCache(cacheDir),
+    });
+    const second = await build([`${plain.address}/team/again:v2`], deps(), {
+      cache: new LayerCache(cacheDir),
+    });
     expect(second.digest).toBe(first.digest);
     expect(second.uploaded[`${plain.address}/team/again`]).toBe(0);
   });
@@ -121,35 +158,66 @@ describe('pushing to a real registry', () => {
     const code = mkdtempSync(join(tmpdir(), 'sluice-code-'));
     writeFileSync(join(code, 'serve'), '#!/bin/sh\necho serving\n');
     const transport = deps();
-    const source = await openSource(parseImageRef(`${plain.address}/base/runtime:1`), transport, 'base');
-    const derived = await build([`${plain.address}/apps/derived:1`], transport, { base: source, codeDir: code });
-    expect(derived.layers.slice(0, 2).map((layer) => layer.digest)).toEqual(base.layers.map((layer) => layer.digest));
-    // base layers are mounted, the model layers already exist in that repository? no: only the code layer is new bytes
+    const source = await openSource(
+      parseImageRef(`${plain.address}/base/runtime:1`),
+      transport,
+      'base',
+    );
+    const smallModel = mkdtempSync(join(tmpdir(), 'sluice-small-model-'));
+    writeFileSync(join(smallModel, 'head.json'), '{"classes": 3}');
+    const derived = await build([`${plain.address}/apps/derived:1`], transport, {
+      base: source,
+      codeDir: code,
+      modelDir: smallModel,
+    });
+    expect(derived.layers.slice(0, 2).map((layer) => layer.digest)).toEqual(
+      base.layers.map((layer) => layer.digest),
+    );
+    // The 5 MiB base layer is mounted from base/runtime, not sent again: only the small new layers travel.
     expect(derived.uploaded[`${plain.address}/apps/derived`]).toBeLessThan(100_000);
-    const inspected = JSON.parse(skopeo('inspect', '--tls-verify=false', `docker://${plain.address}/apps/derived:1`)) as { Layers: string[] };
-    expect(inspected.Layers).toHaveLength(5);
+    const inspected = JSON.parse(
+      await skopeo('inspect', '--tls-verify=false', `docker://${plain.address}/apps/derived:1`),
+    ) as { Layers: string[] };
+    expect(inspected.Layers).toHaveLength(4);
   });
 
   it('authenticates with basic auth (htpasswd, bcrypt) and refuses without credentials', async () => {
     const result = await build([`${basic.address}/secure/model:v1`], deps(USER));
     const inspected = JSON.parse(
-      skopeo('inspect', '--tls-verify=false', `--creds=${USER.username}:${USER.password}`, `docker://${basic.address}/secure/model:v1`),
+      await skopeo(
+        'inspect',
+        '--tls-verify=false',
+        `--creds=${USER.username}:${USER.password}`,
+        `docker://${basic.address}/secure/model:v1`,
+      ),
     ) as { Digest: string };
     expect(inspected.Digest).toBe(result.digest);
     const anonymous = build([`${basic.address}/secure/model:v2`], deps());
     await expect(anonymous).rejects.toThrow(UsageError);
-    await expect(build([`${basic.address}/secure/model:v2`], deps({ username: 'ci', password: 'wrong' }))).rejects.toThrow(/refused/);
+    await expect(
+      build([`${basic.address}/secure/model:v2`], deps({ username: 'ci', password: 'wrong' })),
+    ).rejects.toThrow(/refused/);
   });
 
   it('gets bearer tokens from the token service the registry names in its challenge', async () => {
     tokens.issued.length = 0;
     const result = await build([`${bearer.address}/tok/model:v1`], deps(USER));
-    expect(tokens.issued.some((token) => token.scopes.includes('repository:tok/model:pull,push'))).toBe(true);
+    expect(
+      tokens.issued.some((token) => token.scopes.includes('repository:tok/model:pull,push')),
+    ).toBe(true);
     const inspected = JSON.parse(
-      skopeo('inspect', '--tls-verify=false', `--creds=${USER.username}:${USER.password}`, `docker://${bearer.address}/tok/model:v1`),
+      await skopeo(
+        'inspect',
+        '--tls-verify=false',
+        `--creds=${USER.username}:${USER.password}`,
+        `docker://${bearer.address}/tok/model:v1`,
+      ),
     ) as { Digest: string };
     expect(inspected.Digest).toBe(result.digest);
-    const error = await build([`${bearer.address}/tok/model:v2`], deps({ username: 'ci', password: 'nope' })).catch((caught: unknown) => caught);
+    const error = await build(
+      [`${bearer.address}/tok/model:v2`],
+      deps({ username: 'ci', password: 'nope' }),
+    ).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(UsageError);
     expect(String((error as Error).message)).not.toContain('nope');
   });
@@ -157,16 +225,31 @@ describe('pushing to a real registry', () => {
   it('promotes an image by digest from one registry to two others, streaming', async () => {
     const built = await build([`${plain.address}/staging/model:rc1`], deps());
     const transport = deps(USER);
-    const source = await openSource(parseImageRef(`${plain.address}/staging/model@${built.digest}`), transport, 'from');
+    const source = await openSource(
+      parseImageRef(`${plain.address}/staging/model@${built.digest}`),
+      transport,
+      'from',
+    );
     const targets = await openSinks(
-      [parseImageRef(`${basic.address}/prod/model:1.0`), parseImageRef(`${bearer.address}/prod/model:1.0`), parseImageRef(`${bearer.address}/prod/model:stable`)],
+      [
+        parseImageRef(`${basic.address}/prod/model:1.0`),
+        parseImageRef(`${bearer.address}/prod/model:1.0`),
+        parseImageRef(`${bearer.address}/prod/model:stable`),
+      ],
       transport,
       'to',
     );
     const copied = await copyImage(source!, targets, 3);
     expect(copied.digest).toBe(built.digest);
     for (const ref of [`${basic.address}/prod/model:1.0`, `${bearer.address}/prod/model:stable`]) {
-      const inspected = JSON.parse(skopeo('inspect', '--tls-verify=false', `--creds=${USER.username}:${USER.password}`, `docker://${ref}`)) as { Digest: string };
+      const inspected = JSON.parse(
+        await skopeo(
+          'inspect',
+          '--tls-verify=false',
+          `--creds=${USER.username}:${USER.password}`,
+          `docker://${ref}`,
+        ),
+      ) as { Digest: string };
       expect(inspected.Digest).toBe(built.digest);
     }
   });

@@ -35,7 +35,9 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Runn
   if (options.htpasswd) {
     requireBinary('htpasswd');
     const file = join(dir, 'htpasswd');
-    execFileSync('htpasswd', ['-Bbc', file, options.htpasswd.username, options.htpasswd.password], { stdio: 'ignore' });
+    execFileSync('htpasswd', ['-Bbc', file, options.htpasswd.username, options.htpasswd.password], {
+      stdio: 'ignore',
+    });
     auth = `auth:\n  htpasswd:\n    realm: sluice-test\n    path: ${file}\n`;
   } else if (options.token) {
     const t = options.token;

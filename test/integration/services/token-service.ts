@@ -15,6 +15,7 @@ export interface TokenService {
   issued: { scopes: string[]; user: string | undefined }[];
   /** Lifetime of the next tokens, seconds. */
   lifetimeSeconds: number;
+
   stop(): Promise<void>;
 }
 
@@ -25,14 +26,35 @@ const base64url = (data: Buffer | string): string => Buffer.from(data).toString(
  * → `{token, expires_in}`, a JWT signed RS256 whose x5c header carries the certificate the
  * registry trusts (its `rootcertbundle`).
  */
-export async function startTokenService(user: { username: string; password: string }): Promise<TokenService> {
+export async function startTokenService(user: {
+  username: string;
+  password: string;
+}): Promise<TokenService> {
   requireBinary('openssl');
   const dir = mkdtempSync(join(tmpdir(), 'sluice-token-'));
   const keyFile = join(dir, 'token.key');
   const certificateFile = join(dir, 'token.crt');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certificateFile, '-days', '1', '-subj', '/CN=sluice-token'], {
-    stdio: 'ignore',
-  });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certificateFile,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=sluice-token',
+    ],
+    {
+      stdio: 'ignore',
+    },
+  );
   const key = readFileSync(keyFile, 'utf8');
   const der = execFileSync('openssl', ['x509', '-in', certificateFile, '-outform', 'DER']);
   const port = await freePort();
@@ -50,7 +72,9 @@ export async function startTokenService(user: { username: string; password: stri
     const authorization = request.headers.authorization ?? '';
     const expected = `Basic ${Buffer.from(`${user.username}:${user.password}`).toString('base64')}`;
     if (authorization !== expected) {
-      response.writeHead(401, { 'content-type': 'application/json' }).end('{"details":"bad credentials"}');
+      response
+        .writeHead(401, { 'content-type': 'application/json' })
+        .end('{"details":"bad credentials"}');
       return;
     }
     const scopes = url.searchParams.getAll('scope').flatMap((scope) => scope.split(' '));
@@ -67,7 +91,7 @@ export async function startTokenService(user: { username: string; password: stri
       sub: user.username,
       aud: url.searchParams.get('service'),
       exp: now + service.lifetimeSeconds,
-      nbf: now - 10,
+      nbf: now - 900,
       iat: now,
       jti: randomUUID(),
       access,
@@ -75,7 +99,13 @@ export async function startTokenService(user: { username: string; password: stri
     const unsigned = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}`;
     const signature = createSign('RSA-SHA256').update(unsigned).sign(key);
     const token = `${unsigned}.${base64url(signature)}`;
-    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token, expires_in: service.lifetimeSeconds, issued_at: new Date().toISOString() }));
+    response.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({
+        token,
+        expires_in: service.lifetimeSeconds,
+        issued_at: new Date().toISOString(),
+      }),
+    );
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
   return service;

@@ -5,13 +5,24 @@ import { qualityGate } from '../../../src/inputs/quality-gate.js';
 
 describe('parseCliArgs', () => {
   it('takes every word after a list flag up to the next flag (what a shell glob expands to)', () => {
-    const args = parseCliArgs(qualityGate, ['--metrics', 'a.json', 'b.json', '--baseline', 'git:main']);
+    const args = parseCliArgs(qualityGate, [
+      '--metrics',
+      'a.json',
+      'b.json',
+      '--baseline',
+      'git:main',
+    ]);
     expect(args.values.get('metrics')).toBe('a.json\nb.json');
     expect(args.values.get('baseline')).toBe('git:main');
   });
 
   it('joins a repeated list flag and accepts --name=value', () => {
-    const args = parseCliArgs(qualityGate, ['--output=json=r.json', '--output', 'junit=j.xml', '--metrics=m.json']);
+    const args = parseCliArgs(qualityGate, [
+      '--output=json=r.json',
+      '--output',
+      'junit=j.xml',
+      '--metrics=m.json',
+    ]);
     expect(args.values.get('output')).toBe('json=r.json\njunit=j.xml');
     expect(args.values.get('metrics')).toBe('m.json');
   });
@@ -19,7 +30,9 @@ describe('parseCliArgs', () => {
   it('reads bare, valued and negated booleans', () => {
     expect(parseCliArgs(qualityGate, ['--comment']).values.get('comment')).toBe('true');
     expect(parseCliArgs(qualityGate, ['--comment', 'false']).values.get('comment')).toBe('false');
-    expect(parseCliArgs(qualityGate, ['--no-fail-on-verdict']).values.get('fail-on-verdict')).toBe('false');
+    expect(parseCliArgs(qualityGate, ['--no-fail-on-verdict']).values.get('fail-on-verdict')).toBe(
+      'false',
+    );
   });
 
   it('names an unknown flag and suggests the closest one', () => {

@@ -43,7 +43,7 @@ describe('evaluateGate statuses', () => {
       gated: true,
       direction: 'lower',
     });
-    expect(diffs.loss!.reasons).toEqual(['loss regressed by 0.10 (33.33 %), allowed 0.05']);
+    expect(diffs.loss!.reasons).toEqual(['loss regressed by 0.10 (33.33\u00a0%), allowed 0.05']);
     expect(diffs.f1).toMatchObject({ status: 'unchanged', gated: true, delta: 0 });
     expect(diffs.roc_auc).toMatchObject({ status: 'new', gated: true, delta: null });
     expect(diffs.gone).toMatchObject({ status: 'removed', gated: false, candidate: undefined });
@@ -64,14 +64,14 @@ describe('evaluateGate statuses', () => {
       'metrics:\n  accuracy: { max_regression: 0.05 }\n  recall: { min: 0.79, max_regression_pct: 1.25 }\n  f1: { max_regression: 0.049 }\n  precision: { max_regression_pct: 1.2345679 }\n',
     );
     expect(diffs.accuracy).toMatchObject({ status: 'pass', delta: -0.05, deltaText: '-0.05' });
-    // 0.01 / 0.80 is exactly 1.25 %, though (0.80 - 0.79) / 0.80 * 100 is 1.2500000000000013 in doubles
+    // 0.01 / 0.80 is exactly 1.25\u00a0%, though (0.80 - 0.79) / 0.80 * 100 is 1.2500000000000013 in doubles
     expect(((0.8 - 0.79) / 0.8) * 100).toBeGreaterThan(1.25);
     expect(diffs.recall).toMatchObject({ status: 'pass' });
     // 0.01 / 0.81 = 1.23456790…% is just above 1.2345679 %
     expect(diffs.precision!.reasons).toEqual([
-      'precision regressed by 0.01 (1.23 %), allowed 1.2345679 %',
+      'precision regressed by 0.01 (1.23\u00a0%), allowed 1.2345679\u00a0%',
     ]);
-    expect(diffs.f1!.reasons).toEqual(['f1 regressed by 0.05 (6.25 %), allowed 0.049']);
+    expect(diffs.f1!.reasons).toEqual(['f1 regressed by 0.05 (6.25\u00a0%), allowed 0.049']);
   });
 
   it('min and max are absolute and quote the written numbers', () => {
@@ -90,7 +90,7 @@ describe('evaluateGate statuses', () => {
       '{"r2": -0.50, "loss": 0.1, "error": 0}',
       'metrics:\n  r2: { max_regression_pct: 5 }\n  loss: { max_regression_pct: 0 }\n  error: { max_regression_pct: 50 }\n',
     );
-    expect(diffs.r2!.reasons).toEqual(['r2 regressed by 0.05 (10 %), allowed 5 %']);
+    expect(diffs.r2!.reasons).toEqual(['r2 regressed by 0.05 (10\u00a0%), allowed 5\u00a0%']);
     expect(diffs.r2!.deltaPct).toBeCloseTo(-10, 10);
     expect(diffs.loss!.status).toBe('pass'); // better is never a failure
     expect(diffs.error!.status).toBe('fail'); // any worsening from a zero baseline
@@ -257,7 +257,7 @@ describe('evaluateGate statuses', () => {
     ).toEqual([
       [
         'eval.classes.bird.recall',
-        ['eval.classes.bird.recall regressed by 0.03 (3.7 %), allowed 0.02'],
+        ['eval.classes.bird.recall regressed by 0.03 (3.7\u00a0%), allowed 0.02'],
       ],
     ]);
     const statuses = byName(failing.diffs);

@@ -44,7 +44,7 @@ describe('buildGateReport', () => {
       title: 'Quality gate',
       verdict: 'fail',
     });
-    expect(report.summary).toBe('❌ 1 of 3 gated metrics failed against main@abc1234');
+    expect(report.summary).toBe('1 of 3 gated metrics failed against main@abc1234');
   });
 
   it('one table per file, attention first, unchanged folded', () => {
@@ -76,9 +76,9 @@ describe('buildGateReport', () => {
       '0.75',
       '0.7',
       '-0.05',
-      '-6.67 %',
+      '-6.67\u00a0%',
       { status: 'fail' },
-      'accuracy 0.7 is below min 0.80; accuracy regressed by 0.05 (6.67 %), allowed 0.01',
+      '0.7 is below min 0.80; regressed by 0.05 (6.67\u00a0%), allowed 0.01',
     ]);
     expect(t.rows[1]![6]).toBe('min 0.5');
     expect(t.folded?.summary).toBe('3 unchanged metrics');
@@ -98,7 +98,7 @@ describe('buildGateReport', () => {
         status: 'fail',
         file: 'eval/metrics.json',
         message:
-          'accuracy 0.7 is below min 0.80; accuracy regressed by 0.05 (6.67 %), allowed 0.01',
+          'accuracy 0.7 is below min 0.80; accuracy regressed by 0.05 (6.67\u00a0%), allowed 0.01',
         detail: 'baseline 0.75, candidate 0.7, rule accuracy',
       },
       { suite: 'eval/metrics.json', name: 'auc', status: 'pass', file: 'eval/metrics.json' },
@@ -205,7 +205,7 @@ describe('buildGateReport', () => {
     const good = parseMetrics('{"accuracy": 0.9, "f1": 0.8, "auc": 0.9}', 'json', 'm.json');
     const pass = evaluateGate([good], [good], rules, 'main');
     expect(buildGateReport(pass, { key: 'qg' }).summary).toBe(
-      '✅ all 3 gated metrics passed against main',
+      'all 3 gated metrics passed against main',
     );
     expect(buildGateReport(pass, { key: 'qg' }).outputs).toEqual({
       passed: 'true',
@@ -215,7 +215,7 @@ describe('buildGateReport', () => {
     expect(buildGateReport(none, { key: 'qg', title: 'Model gate' })).toMatchObject({
       title: 'Model gate',
       verdict: 'pass',
-      summary: '✅ 8 metrics reported, none gated, compared with main',
+      summary: '8 metrics reported, none gated, compared with main',
       notes: [{ level: 'info', text: 'No rules file: metrics are reported, not gated.' }],
       tests: [],
     });
@@ -224,7 +224,7 @@ describe('buildGateReport', () => {
       [undefined],
       rules,
     );
-    expect(buildGateReport(single, { key: 'qg' }).summary).toBe('✅ the 1 gated metric passed');
+    expect(buildGateReport(single, { key: 'qg' }).summary).toBe('the 1 gated metric passed');
     expect(buildGateReport(single, { key: 'qg' }).data).toMatchObject({ baseline: null });
   });
 });

@@ -31,7 +31,7 @@ describe('10,000 metrics', () => {
     expect(result.verdict).toBe('fail');
 
     const report = buildGateReport(result, { key: 'quality-gate' });
-    expect(report.summary).toBe('❌ 100 of 10000 gated metrics failed against main');
+    expect(report.summary).toBe('100 of 10000 gated metrics failed against main');
     expect(report.tests).toHaveLength(10_000);
     const block = report.sections[0]!.blocks[0]!;
     expect(block.type === 'table' && block.rows.length).toBe(1_000);

@@ -23,7 +23,10 @@ function options(model: string, overrides: Partial<BuildOptions> = {}): BuildOpt
     modelDir: model,
     modelTarget: '/opt/model',
     codeTarget: '/opt/app',
-    runtime: { labels: { 'org.opencontainers.image.created': '2024-01-01T00:00:00Z' }, cmd: ['serve'] },
+    runtime: {
+      labels: { 'org.opencontainers.image.created': '2024-01-01T00:00:00Z' },
+      cmd: ['serve'],
+    },
     created: '2024-01-01T00:00:00Z',
     compressionLevel: 1,
     largeFileBytes: 1000,
@@ -43,7 +46,10 @@ describe('buildImage', () => {
     const copy = modelDir();
     const second = await buildImage(options(copy));
     expect(second.digest).toBe(first.digest);
-    expect(first.layers.map((layer) => layer.title)).toEqual(['model: weights.bin', 'model: 2 smaller files']);
+    expect(first.layers.map((layer) => layer.title)).toEqual([
+      'model: weights.bin',
+      'model: 2 smaller files',
+    ]);
     expect(first.layers[0]!.mediaType).toBe('application/vnd.oci.image.layer.v1.tar');
     expect(first.layers[1]!.mediaType).toBe('application/vnd.oci.image.layer.v1.tar+gzip');
   });
@@ -69,15 +75,29 @@ describe('buildImage', () => {
     const model = modelDir();
     const cacheDir = mkdtempSync(join(tmpdir(), 'sluice-cache-'));
     const layout = mkdtempSync(join(tmpdir(), 'sluice-layout-'));
-    const built = await buildImage(options(model, { cache: new LayerCache(cacheDir), targets: [{ sink: new OciLayoutSink(layout), tags: ['v1'] }] }));
-    const again = await buildImage(options(model, { cache: new LayerCache(cacheDir), targets: [{ sink: new OciLayoutSink(layout), tags: ['v1'] }] }));
+    const built = await buildImage(
+      options(model, {
+        cache: new LayerCache(cacheDir),
+        targets: [{ sink: new OciLayoutSink(layout), tags: ['v1'] }],
+      }),
+    );
+    const again = await buildImage(
+      options(model, {
+        cache: new LayerCache(cacheDir),
+        targets: [{ sink: new OciLayoutSink(layout), tags: ['v1'] }],
+      }),
+    );
     expect(again.digest).toBe(built.digest);
     expect(again.uploaded[`oci:${layout}`]).toBe(0);
 
     const code = mkdtempSync(join(tmpdir(), 'sluice-code-'));
     writeFileSync(join(code, 'serve.py'), 'print(1)');
     const derived = await buildImage(
-      options(model, { base: new OciLayoutSource(layout, 'v1'), codeDir: code, targets: [{ sink: new OciLayoutSink(layout), tags: ['v2'] }] }),
+      options(model, {
+        base: new OciLayoutSource(layout, 'v1'),
+        codeDir: code,
+        targets: [{ sink: new OciLayoutSink(layout), tags: ['v2'] }],
+      }),
     );
     expect(derived.layers.slice(0, 2).map((layer) => layer.title)).toEqual(['base', 'base']);
     expect(derived.layers.at(-1)!.title).toBe('code: 1 files');

@@ -41,7 +41,9 @@ describe('tarStream', () => {
     expect(bytes.length % 512).toBe(0);
     const archive = join(dir, 'out.tar');
     writeFileSync(archive, bytes);
-    const listing = execFileSync('tar', ['--numeric-owner', '--full-time', '-tvf', archive], { encoding: 'utf8' });
+    const listing = execFileSync('tar', ['--numeric-owner', '--full-time', '-tvf', archive], {
+      encoding: 'utf8',
+    });
     expect(listing).toContain(`opt/model/${'deep/'.repeat(30)}weights.bin`);
     expect(listing).toContain('opt/model/modèle.txt');
     for (const line of listing.trim().split('\n')) {
@@ -52,7 +54,12 @@ describe('tarStream', () => {
     const out = join(dir, 'x');
     mkdirSync(out);
     execFileSync('tar', ['-xf', archive, '-C', out]);
-    expect(readFileSync(join(out, 'opt/model', ...`${'deep/'.repeat(30)}weights.bin`.split('/')), 'utf8')).toBe('long');
+    expect(
+      readFileSync(
+        join(out, 'opt/model', ...`${'deep/'.repeat(30)}weights.bin`.split('/')),
+        'utf8',
+      ),
+    ).toBe('long');
     expect(readFileSync(join(out, 'opt/model/modèle.txt'), 'utf8')).toBe('accents');
   });
 
@@ -65,7 +72,9 @@ describe('tarStream', () => {
 
   it('fails clearly when a file shrinks while it is packed', async () => {
     const { entries } = fixture();
-    const wrong = entries.map((entry) => (entry.path.endsWith('run.sh') ? { ...entry, size: 1000 } : entry));
+    const wrong = entries.map((entry) =>
+      entry.path.endsWith('run.sh') ? { ...entry, size: 1000 } : entry,
+    );
     await expect(collect(tarStream(wrong))).rejects.toThrow(/changed while it was being packed/);
   });
 });

@@ -57,16 +57,16 @@ describe('formatDelta', () => {
 
 describe('formatPercent', () => {
   it('shows about two decimals', () => {
-    expect(formatPercent(-6.666666666666667, { signed: true })).toBe('-6.67 %');
-    expect(formatPercent(3.3333333333333335, { signed: true })).toBe('+3.33 %');
-    expect(formatPercent(6.666666666666667)).toBe('6.67 %');
-    expect(formatPercent(50)).toBe('50 %');
-    expect(formatPercent(0)).toBe('0 %');
+    expect(formatPercent(-6.666666666666667, { signed: true })).toBe('-6.67\u00a0%');
+    expect(formatPercent(3.3333333333333335, { signed: true })).toBe('+3.33\u00a0%');
+    expect(formatPercent(6.666666666666667)).toBe('6.67\u00a0%');
+    expect(formatPercent(50)).toBe('50\u00a0%');
+    expect(formatPercent(0)).toBe('0\u00a0%');
   });
 
   it('keeps tiny and huge changes readable', () => {
-    expect(formatPercent(0.0012345)).toBe('0.0012 %');
-    expect(formatPercent(1.5e16, { signed: true })).toBe('+1.5e+16 %');
+    expect(formatPercent(0.0012345)).toBe('0.0012\u00a0%');
+    expect(formatPercent(1.5e16, { signed: true })).toBe('+1.5e+16\u00a0%');
     expect(formatPercent(null)).toBe('');
   });
 });

@@ -28,17 +28,33 @@ describe('GitHub run context', () => {
   it('reads the pull request from the event payload, head SHA not merge commit', () => {
     const dir = tmp();
     const context = githubRunContext(
-      { GITHUB_EVENT_PATH: prEvent(dir, 'acme/model'), GITHUB_REPOSITORY: 'acme/model', GITHUB_SERVER_URL: 'https://github.com', GITHUB_RUN_ID: '7' },
+      {
+        GITHUB_EVENT_PATH: prEvent(dir, 'acme/model'),
+        GITHUB_REPOSITORY: 'acme/model',
+        GITHUB_SERVER_URL: 'https://github.com',
+        GITHUB_RUN_ID: '7',
+      },
       dir,
     );
-    expect(context.changeRequest).toEqual({ number: 42, baseRef: 'main', baseSha: 'b'.repeat(40), headSha: 'h'.repeat(40), isFork: false });
+    expect(context.changeRequest).toEqual({
+      number: 42,
+      baseRef: 'main',
+      baseSha: 'b'.repeat(40),
+      headSha: 'h'.repeat(40),
+      isFork: false,
+    });
     expect(context.runUrl).toBe('https://github.com/acme/model/actions/runs/7');
   });
 
   it('treats a fork (or a deleted head repository) as read-only', () => {
     const dir = tmp();
-    expect(githubRunContext({ GITHUB_EVENT_PATH: prEvent(dir, 'mallory/model') }, dir).changeRequest?.isFork).toBe(true);
-    expect(githubRunContext({ GITHUB_EVENT_PATH: prEvent(dir, null) }, dir).changeRequest?.isFork).toBe(true);
+    expect(
+      githubRunContext({ GITHUB_EVENT_PATH: prEvent(dir, 'mallory/model') }, dir).changeRequest
+        ?.isFork,
+    ).toBe(true);
+    expect(
+      githubRunContext({ GITHUB_EVENT_PATH: prEvent(dir, null) }, dir).changeRequest?.isFork,
+    ).toBe(true);
   });
 
   it('has no change request on a push', () => {
@@ -64,7 +80,10 @@ describe('GitHub workflow commands', () => {
 describe('GitHub platform', () => {
   it('appends outputs and the job summary to the runner files', async () => {
     const dir = tmp();
-    const env = { GITHUB_OUTPUT: path.join(dir, 'out'), GITHUB_STEP_SUMMARY: path.join(dir, 'summary') };
+    const env = {
+      GITHUB_OUTPUT: path.join(dir, 'out'),
+      GITHUB_STEP_SUMMARY: path.join(dir, 'summary'),
+    };
     writeFileSync(env.GITHUB_OUTPUT, '');
     const platform = githubPlatform(env, dir, () => undefined);
     await platform.setOutputs({ passed: 'false', 'failed-metrics': 'accuracy,f1' });
@@ -86,16 +105,28 @@ describe('GitHub platform', () => {
 
   it('does not comment on a fork pull request, and says why', async () => {
     const dir = tmp();
-    const platform = githubPlatform({ GITHUB_EVENT_PATH: prEvent(dir, 'mallory/model'), GITHUB_REPOSITORY: 'acme/model' }, dir, () => undefined);
+    const platform = githubPlatform(
+      { GITHUB_EVENT_PATH: prEvent(dir, 'mallory/model'), GITHUB_REPOSITORY: 'acme/model' },
+      dir,
+      () => undefined,
+    );
     const result = await platform.createForge({ token: 'ghs_token_value', pullRequest: undefined });
     expect(result).toEqual({ reason: expect.stringContaining('fork') });
   });
 
   it('does not comment without a token or outside a pull request', async () => {
     const dir = tmp();
-    const onPr = githubPlatform({ GITHUB_EVENT_PATH: prEvent(dir, 'acme/model'), GITHUB_REPOSITORY: 'acme/model' }, dir, () => undefined);
-    expect(await onPr.createForge({ token: undefined, pullRequest: undefined })).toEqual({ reason: expect.stringContaining('no token') });
+    const onPr = githubPlatform(
+      { GITHUB_EVENT_PATH: prEvent(dir, 'acme/model'), GITHUB_REPOSITORY: 'acme/model' },
+      dir,
+      () => undefined,
+    );
+    expect(await onPr.createForge({ token: undefined, pullRequest: undefined })).toEqual({
+      reason: expect.stringContaining('no token'),
+    });
     const onPush = githubPlatform({ GITHUB_REPOSITORY: 'acme/model' }, dir, () => undefined);
-    expect(await onPush.createForge({ token: 't0ken', pullRequest: undefined })).toEqual({ reason: expect.stringContaining('not a pull request') });
+    expect(await onPush.createForge({ token: 't0ken', pullRequest: undefined })).toEqual({
+      reason: expect.stringContaining('not a pull request'),
+    });
   });
 });

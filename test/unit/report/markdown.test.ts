@@ -54,9 +54,9 @@ describe('renderMarkdown on a quality-gate report', () => {
 
   it('shows status cells as icon and word, empty cells as a dash, code cells in <code>', () => {
     expect(markdown).toContain(
-      '| <code>accuracy</code> | 0.75 | 0.70 | -0.05 (-6.67%) | ❌ fail | max\\_regression: 0.01 |',
+      '| <code>accuracy</code> | 0.75 | 0.70 | -0.05 (-6.67%) | ❌\u00a0fail | max\\_regression: 0.01 |',
     );
-    expect(markdown).toContain('| <code>f1</code> | — | 0.81 | — | 🆕 new | — |');
+    expect(markdown).toContain('| <code>f1</code> | — | 0.81 | — | 🆕\u00a0new | — |');
   });
 
   it('aligns columns as declared', () => {

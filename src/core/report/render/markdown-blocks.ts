@@ -71,7 +71,7 @@ function renderCell(cell: Cell): string {
   let out = escapeTableCell(text.text);
   if (text.code && out !== '') out = `<code>${out}</code>`;
   if (text.strong && out !== '') out = `**${out}**`;
-  if (text.status !== undefined) out = `${statusIcon(text.status)} ${out}`;
+  if (text.status !== undefined) out = `${statusIcon(text.status)}\u00a0${out}`;
   return out;
 }
 

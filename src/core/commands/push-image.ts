@@ -1,0 +1,84 @@
+import { resolve } from 'node:path';
+import {
+  attachToRegistries,
+  formatBytes,
+  listInput,
+  parallelInput,
+  parseRefs,
+  progressReporter,
+  stringInput,
+  transportDeps,
+} from '../image/command-support.js';
+import { copyImage } from '../image/copy.js';
+import { openSinks, openSource } from '../image/transports.js';
+import { UsageError } from '../errors.js';
+import { formatImageRef } from '../registry/reference.js';
+import type { Report } from '../report/model.js';
+import type { CommandImpl } from './types.js';
+
+/** Promotes an image by digest: every blob streams from the source registry to each destination. */
+export const pushImageCommand: CommandImpl = async (inputs, deps) => {
+  const fromText = stringInput(inputs, 'from');
+  if (!fromText) throw new UsageError('push-image needs --from', { place: { key: 'from' } });
+  const from = parseRefs([fromText], 'from')[0]!;
+  const to = parseRefs(listInput(inputs, 'to'), 'to');
+  if (to.length === 0)
+    throw new UsageError('push-image needs at least one --to', { place: { key: 'to' } });
+  const destinations = new Set(
+    to.flatMap((ref) => (ref.transport === 'registry' ? [ref.registry] : [])),
+  );
+  const transport = transportDeps(inputs, deps, destinations);
+  const source = await openSource(from, transport, 'from');
+  if (!source) throw new UsageError('`scratch` has nothing to push', { place: { key: 'from' } });
+  const targets = await openSinks(to, transport, 'to');
+  const result = await copyImage(
+    source,
+    targets,
+    parallelInput(inputs),
+    progressReporter(deps.logger, deps.clock, 'copied'),
+  );
+  const attached = await attachToRegistries(
+    targets,
+    result.manifest,
+    listInput(inputs, 'attach').map((file) => resolve(deps.run.cwd, file)),
+    undefined,
+  );
+  const sent = Object.values(result.uploaded).reduce((sum, bytes) => sum + bytes, 0);
+  const image = formatImageRef(to[0]!);
+  const report: Report = {
+    command: 'push-image',
+    key: 'push-image',
+    title: 'Image promoted',
+    verdict: 'pass',
+    summary: `Copied ${source.name} (${result.digest}) to ${to.map(formatImageRef).join(', ')}: ${formatBytes(sent)} sent of ${formatBytes(result.size)}.`,
+    notes: [],
+    sections: [
+      {
+        title: 'Destinations',
+        blocks: [
+          {
+            type: 'table',
+            columns: [{ title: 'Destination' }, { title: 'Sent', align: 'right' }],
+            rows: Object.entries(result.uploaded).map(([name, bytes]) => [
+              name,
+              formatBytes(bytes),
+            ]),
+          },
+        ],
+      },
+    ],
+    tests: [],
+    measurements: [
+      { name: 'sluice_image_bytes_written', value: sent, help: 'Bytes sent to the destinations' },
+    ],
+    outputs: { digest: result.digest },
+    data: {
+      digest: result.digest,
+      image,
+      size: result.size,
+      destinations: to.map(formatImageRef),
+      written: result.uploaded,
+    },
+  };
+  return { report, outputs: { digest: result.digest } };
+};

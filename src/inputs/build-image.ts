@@ -1,0 +1,197 @@
+import type { CommandDef, InputDef } from './types.js';
+import { REPORT_FORMATS } from './shared.js';
+
+/** Registry access shared by build-image and push-image. */
+export const registryInputs: InputDef[] = [
+  {
+    name: 'registry-username',
+    type: 'string',
+    description:
+      'Username for the destination registries. Without it, credentials come from the Docker config (`auths`, credential helpers), else access is anonymous.',
+  },
+  {
+    name: 'registry-password',
+    type: 'string',
+    secret: true,
+    description: 'Password or token for the destination registries (with `registry-username`).',
+  },
+  {
+    name: 'docker-config',
+    type: 'string',
+    description:
+      'Folder holding the Docker `config.json` to read credentials from (default: `$DOCKER_CONFIG`, else `~/.docker`).',
+  },
+  {
+    name: 'insecure-registry',
+    type: 'list',
+    description:
+      'Registries (`host:port`) to reach over plain HTTP. Loopback registries always may; every other registry needs HTTPS unless listed here.',
+  },
+  {
+    name: 'parallel',
+    type: 'number',
+    default: 3,
+    description: 'Blobs transferred at the same time.',
+  },
+  {
+    name: 'chunk-size',
+    type: 'number',
+    default: 16,
+    description:
+      'MiB per upload request for large blobs; an interrupted upload resumes from the last chunk the registry kept.',
+  },
+];
+
+export const buildImage: CommandDef = {
+  name: 'build-image',
+  summary:
+    'Build a model image without a daemon (reproducible layers, labels from git and the model) and push it.',
+  inputs: [
+    {
+      name: 'base',
+      type: 'string',
+      default: 'scratch',
+      description:
+        'Base image: `scratch`, `<registry>/<repo>:<tag>` or `@sha256:…`, or `oci:<dir>[:<tag>]`.',
+    },
+    {
+      name: 'model',
+      type: 'string',
+      required: true,
+      description:
+        'Folder with the model files. Files of 64 MiB or more get a layer each, so unchanged weights keep their digest.',
+    },
+    {
+      name: 'code',
+      type: 'string',
+      description: 'Folder with the serving code and config; one layer on top of the model.',
+    },
+    {
+      name: 'tag',
+      type: 'list',
+      description:
+        'Image references to tag, e.g. `127.0.0.1:5000/team/model:1.2`; may repeat. Templates: `{sha}`, `{short-sha}`, `{branch}`, `{model-version}` (on a pull/merge request `{sha}` is the head commit).',
+    },
+    {
+      name: 'push',
+      type: 'boolean',
+      default: false,
+      description: 'Push to the registries named by `tag`.',
+    },
+    {
+      name: 'output',
+      type: 'list',
+      description:
+        'Also write the image to `oci:<dir>[:<tag>]`, `docker-archive:<path>[:<name>:<tag>]` or `docker-daemon:<name>:<tag>` (the local engine, via `docker load`).',
+    },
+    {
+      name: 'platform',
+      type: 'string',
+      default: 'linux/amd64',
+      description: 'Platform of the image, and the one picked from a multi-platform base.',
+    },
+    {
+      name: 'model-path',
+      type: 'string',
+      default: '/opt/model',
+      description: 'Where the model goes inside the image.',
+    },
+    {
+      name: 'code-path',
+      type: 'string',
+      default: '/opt/app',
+      description: 'Where the code goes inside the image.',
+    },
+    {
+      name: 'entrypoint',
+      type: 'string',
+      description:
+        'Entrypoint, as a JSON array (`["python","-m","serve"]`) or words split on spaces.',
+    },
+    {
+      name: 'cmd',
+      type: 'string',
+      description:
+        'Command (arguments to the entrypoint), as a JSON array or words split on spaces.',
+    },
+    { name: 'env', type: 'list', description: 'Environment variables `KEY=value`; may repeat.' },
+    {
+      name: 'port',
+      type: 'string',
+      description: 'Port the model server listens on, e.g. `8080` (exposed in the image config).',
+    },
+    {
+      name: 'workdir',
+      type: 'string',
+      description: 'Working directory (default: `code-path` when `code` is given).',
+    },
+    { name: 'user', type: 'string', description: 'User the container runs as, e.g. `1000:1000`.' },
+    { name: 'labels', type: 'list', description: 'Extra labels `key=value`; may repeat.' },
+    { name: 'model-name', type: 'string', description: 'Model name, written to the image labels.' },
+    {
+      name: 'model-version',
+      type: 'string',
+      description: 'Model version, written to the labels and usable as `{model-version}` in tags.',
+    },
+    {
+      name: 'mlflow-run-id',
+      type: 'string',
+      description: 'MLflow run that produced the model, written to the labels.',
+    },
+    {
+      name: 'metrics-file',
+      type: 'string',
+      description: 'Metrics file the model was gated on; its sha256 becomes a label.',
+    },
+    {
+      name: 'dataset-file',
+      type: 'string',
+      description:
+        'Dataset (or its manifest) the model was trained on; its sha256 becomes a label.',
+    },
+    {
+      name: 'source-date-epoch',
+      type: 'number',
+      description:
+        'Seconds since 1970 written as the image creation time (default: `$SOURCE_DATE_EPOCH`, else the commit time). Never the clock, so rebuilds give the same digest.',
+    },
+    {
+      name: 'cache-dir',
+      type: 'string',
+      description:
+        'Where layer digests are remembered between builds, so unchanged weights are not read again (default: `~/.cache/sluice`; `none` disables it).',
+    },
+    {
+      name: 'compression-level',
+      type: 'number',
+      default: 1,
+      description:
+        'gzip level (1–9) of the small-files and code layers; large files are stored uncompressed.',
+    },
+    {
+      name: 'attach',
+      type: 'list',
+      description:
+        'Files to attach to the pushed image as an OCI artifact (model card, gate and validation reports): through the referrers API where the registry has one, else the `sha256-<digest>` fallback tag.',
+    },
+    ...registryInputs,
+    {
+      name: 'format',
+      type: 'choice',
+      options: REPORT_FORMATS,
+      default: 'terminal',
+      description:
+        'What goes to standard output; `json` prints `{"digest","image","size","layers"}` (plus the report).',
+    },
+  ],
+  outputs: [
+    {
+      name: 'digest',
+      description: 'Manifest digest of the image (`sha256:…`), as the registry reports it.',
+    },
+    {
+      name: 'image',
+      description: 'The first tag, or the image pinned by digest when no tag was given.',
+    },
+  ],
+};

@@ -1,0 +1,41 @@
+import type { CommandDef } from './types.js';
+import { registryInputs } from './build-image.js';
+import { REPORT_FORMATS } from './shared.js';
+
+export const pushImage: CommandDef = {
+  name: 'push-image',
+  summary:
+    'Promote an image by digest between registries, streaming blob by blob (nothing written to disk).',
+  inputs: [
+    {
+      name: 'from',
+      type: 'string',
+      required: true,
+      description:
+        'Image to copy: `<registry>/<repo>:<tag>`, `<registry>/<repo>@sha256:…` or `oci:<dir>[:<tag>]`.',
+    },
+    {
+      name: 'to',
+      type: 'list',
+      required: true,
+      description:
+        'Destinations (`<registry>/<repo>:<tag>`, `oci:<dir>:<tag>`, `docker-archive:…`, `docker-daemon:…`); may repeat.',
+    },
+    {
+      name: 'attach',
+      type: 'list',
+      description:
+        'Files to attach to the pushed image as an OCI artifact (model card, gate and validation reports): through the referrers API where the registry has one, else the `sha256-<digest>` fallback tag.',
+    },
+    ...registryInputs,
+    {
+      name: 'format',
+      type: 'choice',
+      options: REPORT_FORMATS,
+      default: 'terminal',
+      description:
+        'What goes to standard output; `json` prints `{"digest","image","size"}` (plus the report).',
+    },
+  ],
+  outputs: [{ name: 'digest', description: 'Manifest digest of the promoted image (`sha256:…`).' }],
+};

@@ -1,0 +1,89 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { assertGitHubRequest, type RecordedRequest } from '../../unit/clients/openapi.js';
+
+interface StoredComment {
+  id: number;
+  body: string;
+  html_url: string;
+  created_at: string;
+}
+
+/**
+ * A stand-in for GitHub's issue-comments API on loopback, for running the real action
+ * bundle in a subprocess. Every request is checked against GitHub's OpenAPI description.
+ */
+export async function startFakeGitHub(): Promise<{
+  url: string;
+  comments: StoredComment[];
+  requests: RecordedRequest[];
+  /** Requests GitHub's OpenAPI description does not allow. */
+  violations: string[];
+  close: () => Promise<void>;
+}> {
+  const comments: StoredComment[] = [];
+  const requests: RecordedRequest[] = [];
+  const violations: string[] = [];
+  let next = 1000;
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const body = text ? (JSON.parse(text) as { body?: string }) : undefined;
+      const request: RecordedRequest = {
+        method: req.method ?? 'GET',
+        path: req.url ?? '/',
+        body: body ?? undefined,
+      };
+      requests.push(request);
+      try {
+        assertGitHubRequest(request);
+      } catch (error) {
+        violations.push(String(error));
+        res
+          .writeHead(422, { 'content-type': 'application/json' })
+          .end('{"message":"not in the OpenAPI description"}');
+        return;
+      }
+      const url = new URL(req.url ?? '/', 'http://x');
+      const send = (status: number, value: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(value));
+      };
+      const list = url.pathname.match(/^\/repos\/[^/]+\/[^/]+\/issues\/\d+\/comments$/);
+      const one = url.pathname.match(/^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/);
+      if (list && req.method === 'GET') return send(200, comments);
+      if (list && req.method === 'POST') {
+        const comment = {
+          id: next++,
+          body: body?.body ?? '',
+          html_url: `https://github.test/c/${next}`,
+          created_at: new Date().toISOString(),
+        };
+        comments.push(comment);
+        return send(201, comment);
+      }
+      const found = one ? comments.find((c) => c.id === Number(one[1])) : undefined;
+      if (one && req.method === 'PATCH' && found) {
+        found.body = body?.body ?? '';
+        return send(200, found);
+      }
+      if (one && req.method === 'DELETE' && found) {
+        comments.splice(comments.indexOf(found), 1);
+        res.writeHead(204).end();
+        return;
+      }
+      send(404, { message: 'Not Found' });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    comments,
+    requests,
+    violations,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
