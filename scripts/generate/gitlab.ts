@@ -42,7 +42,8 @@ function componentInputs(def: CommandDef, version: string): [string, GitlabInput
       free('sluice'),
       {
         type: 'string',
-        default: `npx --yes sluice@${version}`,
+        // The published package name; a bare `sluice` on the registry is not ours.
+        default: `npx --yes --package=@sluice-ml/sluice@${version} sluice`,
         description:
           'The command that runs sluice, e.g. `node path/to/dist/cli/index.js` for a checkout.',
       },

@@ -11,4 +11,6 @@ export const IMPLEMENTATIONS: Record<string, (platform: Platform) => Promise<Com
   'validate-data': async () =>
     (await import('../core/commands/validate-data.js')).validateDataCommand,
   'infer-schema': async () => (await import('../core/commands/infer-schema.js')).inferSchemaCommand,
+  'build-image': async () => (await import('../core/commands/build-image.js')).buildImageCommand,
+  'push-image': async () => (await import('../core/commands/push-image.js')).pushImageCommand,
 };

@@ -40,8 +40,10 @@ export async function runCommand(options: RunOptions): Promise<number> {
       options.readInput,
       platform.name === 'github' ? 'action' : platform.name === 'gitlab' ? 'gitlab' : 'cli',
     );
-    const token = inputs.token as string | undefined;
-    if (token) platform.masker.add(token);
+    for (const input of options.def.inputs) {
+      const value = inputs[input.name];
+      if (input.secret && typeof value === 'string' && value) platform.masker.add(value);
+    }
     const run = platform.runContext();
     const deps: CommandDeps = {
       logger,
@@ -82,7 +84,8 @@ async function publishReport(
   const format = (inputs.format as ReportFormat | undefined) ?? 'terminal';
   options.stdout(renderReport(report, format, { color: options.color && format === 'terminal' }));
 
-  const targets = parseOutputTargets(inputs.output as string[] | undefined);
+  const hasTargets = options.def.inputs.some((input) => input.role === 'report-targets');
+  const targets = hasTargets ? parseOutputTargets(inputs.output as string[] | undefined) : [];
   if (!targets.some((target) => target.format === 'json') && options.defaultJsonReport) {
     targets.push({ format: 'json', path: options.defaultJsonReport });
   }
@@ -105,6 +108,16 @@ async function publishReport(
       pullRequest: inputs['pull-request'] as number | undefined,
     });
   }
+}
+
+/** An input's well-known variable (`SOURCE_DATE_EPOCH`, `DOCKER_CONFIG`) when the user gave none. */
+export function envFallback(
+  def: CommandDef,
+  name: string,
+  env: Readonly<Record<string, string | undefined>>,
+): string | undefined {
+  const variable = def.inputs.find((input) => input.name === name)?.envFallback;
+  return variable ? env[variable] || undefined : undefined;
 }
 
 export function reportFailure(error: unknown, platform: Platform): number {

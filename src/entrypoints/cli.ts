@@ -3,7 +3,7 @@ import { envName, parseCliArgs } from '../app/cli-args.js';
 import { commandHelp, mainHelp } from '../app/cli-help.js';
 import { IMPLEMENTATIONS } from '../app/commands.js';
 import { detectPlatform } from '../app/detect-platform.js';
-import { runCommand } from '../app/run-command.js';
+import { envFallback, runCommand } from '../app/run-command.js';
 import { ExitCode, UsageError, describeError } from '../core/errors.js';
 import { COMMANDS, commandByName } from '../inputs/index.js';
 import pkg from '../../package.json' with { type: 'json' };
@@ -41,7 +41,8 @@ async function main(argv: string[]): Promise<number> {
     def,
     impl: await load(platform),
     platform,
-    readInput: (input) => args.values.get(input) ?? process.env[envName(input)],
+    readInput: (input) =>
+      args.values.get(input) ?? process.env[envName(input)] ?? envFallback(def, input, process.env),
     stdout: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     color: process.stdout.isTTY === true && !process.env.NO_COLOR,
   });

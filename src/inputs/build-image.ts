@@ -17,6 +17,7 @@ export const registryInputs: InputDef[] = [
   },
   {
     name: 'docker-config',
+    envFallback: 'DOCKER_CONFIG',
     type: 'string',
     description:
       'Folder holding the Docker `config.json` to read credentials from (default: `$DOCKER_CONFIG`, else `~/.docker`).',
@@ -65,6 +66,18 @@ export const buildImage: CommandDef = {
       name: 'code',
       type: 'string',
       description: 'Folder with the serving code and config; one layer on top of the model.',
+    },
+    {
+      name: 'dockerfile',
+      type: 'string',
+      description:
+        'Build with this Dockerfile through the Docker engine (BuildKit where present) instead of assembling the image without a daemon; same tags and labels.',
+    },
+    {
+      name: 'context',
+      type: 'string',
+      default: '.',
+      description: 'Build context folder for `dockerfile`.',
     },
     {
       name: 'tag',
@@ -151,6 +164,7 @@ export const buildImage: CommandDef = {
     },
     {
       name: 'source-date-epoch',
+      envFallback: 'SOURCE_DATE_EPOCH',
       type: 'number',
       description:
         'Seconds since 1970 written as the image creation time (default: `$SOURCE_DATE_EPOCH`, else the commit time). Never the clock, so rebuilds give the same digest.',

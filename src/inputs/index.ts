@@ -1,11 +1,20 @@
+import { buildImage } from './build-image.js';
 import { comment } from './comment.js';
 import { inferSchema } from './infer-schema.js';
 import { qualityGate } from './quality-gate.js';
 import type { CommandDef } from './types.js';
+import { pushImage } from './push-image.js';
 import { validateData } from './validate-data.js';
 
 /** Every command, in the order docs list them. The flagship (root action.yml) comes first. */
-export const COMMANDS: readonly CommandDef[] = [qualityGate, comment, validateData, inferSchema];
+export const COMMANDS: readonly CommandDef[] = [
+  qualityGate,
+  comment,
+  validateData,
+  inferSchema,
+  buildImage,
+  pushImage,
+];
 export const FLAGSHIP = qualityGate.name;
 
 export function commandByName(name: string): CommandDef | undefined {

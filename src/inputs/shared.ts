@@ -24,6 +24,7 @@ export function reportInputs(command: string): InputDef[] {
     {
       name: 'output',
       type: 'list',
+      role: 'report-targets',
       description:
         'Also write the report as `<format>=<path>`; may repeat, e.g. `json=report.json` and `junit=junit.xml`.',
     },

@@ -26,6 +26,10 @@ export interface InputDef {
   regex?: string;
   /** The GitHub Actions default when it differs, e.g. `${{ github.token }}`. */
   actionDefault?: string;
+  /** The well-known environment variable read when the input is not given (e.g. `SOURCE_DATE_EPOCH`). */
+  envFallback?: string;
+  /** `report-targets`: the `<format>=<path>` list every reporting command shares. */
+  role?: 'report-targets';
   /** Former names; using one is a clear error naming the new one. */
   renamedFrom?: readonly string[];
 }

@@ -20,10 +20,13 @@ export interface DockerHistoryEntry {
  * classic builder, so the same command works with old and new Docker clients.
  */
 export async function dockerBuild(exec: Exec, options: DockerBuildOptions): Promise<string> {
-  const buildx = await exec.run('docker', ['buildx', 'version'], { allowFailure: true }).catch(() => undefined);
+  const buildx = await exec
+    .run('docker', ['buildx', 'version'], { allowFailure: true })
+    .catch(() => undefined);
   const args = ['build', '--file', options.dockerfile, '--quiet'];
   for (const tag of options.tags) args.push('--tag', tag);
-  for (const [key, value] of Object.entries(options.labels).sort()) args.push('--label', `${key}=${value}`);
+  for (const [key, value] of Object.entries(options.labels).sort())
+    args.push('--label', `${key}=${value}`);
   for (const arg of options.buildArgs ?? []) args.push('--build-arg', arg);
   if (options.platform) args.push('--platform', options.platform);
   args.push(options.context);
@@ -33,16 +36,30 @@ export async function dockerBuild(exec: Exec, options: DockerBuildOptions): Prom
     const output = `${result.stderr}\n${result.stdout}`.trim();
     const tail = output.split('\n').slice(-15).join('\n');
     // A failing Dockerfile step is the user's to fix; a missing engine is infrastructure.
-    if (/Cannot connect to the Docker daemon|docker daemon is not running|connect: no such file/i.test(output)) {
-      throw new InfraError(`docker build could not reach the Docker engine: ${tail}`, { hint: 'Start the engine or set DOCKER_HOST.' });
+    if (
+      /Cannot connect to the Docker daemon|docker daemon is not running|connect: no such file/i.test(
+        output,
+      )
+    ) {
+      throw new InfraError(`docker build could not reach the Docker engine: ${tail}`, {
+        hint: 'Start the engine or set DOCKER_HOST.',
+      });
     }
-    throw new UsageError(`docker build of ${options.dockerfile} failed:\n${tail}`, { place: { file: options.dockerfile } });
+    throw new UsageError(`docker build of ${options.dockerfile} failed:\n${tail}`, {
+      place: { file: options.dockerfile },
+    });
   }
   return result.stdout.trim().split('\n').at(-1) ?? '';
 }
 
 export async function dockerHistory(exec: Exec, image: string): Promise<DockerHistoryEntry[]> {
-  const result = await exec.run('docker', ['history', '--no-trunc', '--format', '{{json .}}', image]);
+  const result = await exec.run('docker', [
+    'history',
+    '--no-trunc',
+    '--format',
+    '{{json .}}',
+    image,
+  ]);
   return result.stdout
     .trim()
     .split('\n')
@@ -57,7 +74,9 @@ export async function dockerHistory(exec: Exec, image: string): Promise<DockerHi
 export async function dockerPush(exec: Exec, tag: string): Promise<string> {
   const result = await exec.run('docker', ['push', tag], { allowFailure: true });
   if (result.exitCode !== 0) {
-    throw new InfraError(`docker push ${tag} failed: ${result.stderr.trim().split('\n').slice(-5).join('\n')}`);
+    throw new InfraError(
+      `docker push ${tag} failed: ${result.stderr.trim().split('\n').slice(-5).join('\n')}`,
+    );
   }
   const digest = /digest: (sha256:[a-f0-9]{64})/.exec(result.stdout)?.[1];
   if (!digest) throw new InfraError(`docker push ${tag} reported no digest`);

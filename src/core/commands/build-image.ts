@@ -14,13 +14,14 @@ import {
   transportDeps,
 } from '../image/command-support.js';
 import { imageLabels, readGitFacts, type GitFacts } from '../image/labels.js';
+import { buildWithDockerfile } from '../image/dockerfile-build.js';
 import { LayerCache } from '../image/layer-cache.js';
 import { parsePlatform } from '../image/platform.js';
 import { openSinks, openSource } from '../image/transports.js';
 import { UsageError } from '../errors.js';
 import { formatImageRef, type ImageRef } from '../registry/reference.js';
 import type { Report } from '../report/model.js';
-import type { CommandImpl, Inputs, RunContext } from './types.js';
+import type { CommandDeps, CommandImpl, CommandResult, Inputs, RunContext } from './types.js';
 
 export const buildImageCommand: CommandImpl = async (inputs, deps) => {
   const cwd = deps.run.cwd;
@@ -64,6 +65,8 @@ export const buildImageCommand: CommandImpl = async (inputs, deps) => {
       place: { key: 'attach' },
     });
   }
+  const dockerfile = stringInput(inputs, 'dockerfile');
+  if (dockerfile) return dockerfileCommand(inputs, deps, git, tags, outputs, push, tagTexts);
   const destinations = new Set(
     tags.flatMap((ref) => (ref.transport === 'registry' ? [ref.registry] : [])),
   );
@@ -285,4 +288,85 @@ function absolute(cwd: string, path: string | undefined): string | undefined {
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+async function dockerfileCommand(
+  inputs: Inputs,
+  deps: CommandDeps,
+  git: GitFacts,
+  tags: readonly ImageRef[],
+  outputs: readonly ImageRef[],
+  push: boolean,
+  tagTexts: readonly string[],
+): Promise<CommandResult> {
+  const cwd = deps.run.cwd;
+  const created = createdTime(inputs, git, deps.logger);
+  const labels = await imageLabels(
+    created,
+    git,
+    {
+      ...optional('name', stringInput(inputs, 'model-name')),
+      ...optional('version', stringInput(inputs, 'model-version')),
+      ...optional('mlflowRunId', stringInput(inputs, 'mlflow-run-id')),
+      ...optional('metricsFile', absolute(cwd, stringInput(inputs, 'metrics-file'))),
+      ...optional('datasetFile', absolute(cwd, stringInput(inputs, 'dataset-file'))),
+    },
+    listInput(inputs, 'labels'),
+  );
+  const result = await buildWithDockerfile({
+    exec: deps.exec,
+    context: absolute(cwd, stringInput(inputs, 'context') ?? '.')!,
+    dockerfile: absolute(cwd, stringInput(inputs, 'dockerfile'))!,
+    tags,
+    outputs,
+    push,
+    labels,
+    modelDir: absolute(cwd, stringInput(inputs, 'model'))!,
+    ...optional('platform', stringInput(inputs, 'platform')),
+  });
+  const image = tagTexts[0] ?? (outputs[0] ? formatImageRef(outputs[0]) : result.imageId);
+  const layers = result.layers.map((layer) => ({ title: layer.title, size: layer.size }));
+  const report: Report = {
+    command: 'build-image',
+    key: 'build-image',
+    title: 'Model image (Dockerfile)',
+    verdict: 'pass',
+    summary: `Built ${image} ${result.digest} with docker build: ${layers.length} layers, ${formatBytes(result.size)}${
+      result.modelLayer
+        ? `; the model is in the layer made by \`${result.modelLayer.title.slice(0, 120)}\` (${formatBytes(result.modelLayer.size)})`
+        : ''
+    }.`,
+    notes: [],
+    sections: [
+      {
+        title: 'Layers',
+        blocks: [
+          {
+            type: 'table',
+            columns: [{ title: 'Step' }, { title: 'Size', align: 'right' }, { title: 'Model' }],
+            rows: layers.map((layer) => [
+              { text: layer.title.slice(0, 200), code: true },
+              formatBytes(layer.size),
+              result.modelLayer?.title === layer.title ? { status: 'info', label: 'model' } : '',
+            ]),
+          },
+        ],
+      },
+    ],
+    tests: [],
+    measurements: [
+      { name: 'sluice_image_size_bytes', value: result.size, help: 'Bytes of the image layers' },
+    ],
+    outputs: { digest: result.digest, image },
+    data: {
+      digest: result.digest,
+      image,
+      size: result.size,
+      layers,
+      imageId: result.imageId,
+      modelLayer: result.modelLayer,
+      pushed: push,
+    },
+  };
+  return { report, outputs: { digest: result.digest, image } };
 }

@@ -78,6 +78,7 @@ export const pushImageCommand: CommandImpl = async (inputs, deps) => {
       size: result.size,
       destinations: to.map(formatImageRef),
       written: result.uploaded,
+      attached,
     },
   };
   return { report, outputs: { digest: result.digest } };

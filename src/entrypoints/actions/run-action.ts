@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import { IMPLEMENTATIONS } from '../../app/commands.js';
-import { runCommand } from '../../app/run-command.js';
+import { envFallback, runCommand } from '../../app/run-command.js';
 import { commandByName } from '../../inputs/index.js';
 import { githubPlatform } from '../../platforms/github/platform.js';
 
@@ -24,7 +24,7 @@ export async function runAction(name: string): Promise<void> {
     def,
     impl: await load(platform),
     platform,
-    readInput: actionInput,
+    readInput: (input) => actionInput(input) || envFallback(def, input, process.env),
     stdout: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     color: false,
     defaultJsonReport: path.join(

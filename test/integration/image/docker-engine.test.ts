@@ -101,4 +101,51 @@ describe('the Docker engine', () => {
     const { stdout: pulled } = await docker('pull', `${registry.address}/engine/model:1`);
     expect(pulled).toContain(result.outputs!['digest']!);
   });
+
+  it('builds a Dockerfile through docker build with the same labels, pushes it, and names the model layer', async () => {
+    // Builds on the image the first test loaded: no base image comes from a hub.
+    mkdirSync(join(work, 'weights'), { recursive: true });
+    writeFileSync(join(work, 'weights', 'big.bin'), randomBytes(150_000));
+    writeFileSync(
+      join(work, 'Dockerfile'),
+      'FROM sluice-test/model:1\nCOPY weights /opt/weights\nENV MODEL=/opt/weights\n',
+    );
+    const deps = {
+      logger: silentLogger,
+      clock: { now: () => new Date() },
+      exec: execWithEngine,
+      git: {} as GitReader,
+      run: { platform: 'local', cwd: work },
+    } as CommandDeps;
+    const result = await buildImageCommand(
+      {
+        dockerfile: 'Dockerfile',
+        context: '.',
+        model: 'weights',
+        tag: [`${registry.address}/engine/dockerfile:1`],
+        push: true,
+        'model-name': 'tiny',
+        'source-date-epoch': 1_700_000_000,
+        'cache-dir': 'none',
+        parallel: 3,
+        'chunk-size': 16,
+      },
+      deps,
+    );
+    const data = result.report!.data as {
+      digest: string;
+      modelLayer: { title: string; size: number };
+    };
+    expect(data.modelLayer.title).toContain('weights');
+    expect(data.modelLayer.size).toBeGreaterThanOrEqual(140_000); // docker history rounds to kB
+    const { stdout } = await run('skopeo', [
+      'inspect',
+      '--tls-verify=false',
+      `docker://${registry.address}/engine/dockerfile:1`,
+    ]);
+    const inspected = JSON.parse(stdout) as { Digest: string; Labels: Record<string, string> };
+    expect(inspected.Digest).toBe(data.digest);
+    expect(inspected.Labels['io.sluice.model.name']).toBe('tiny');
+    expect(inspected.Labels['org.opencontainers.image.created']).toBe('2023-11-14T22:13:20Z');
+  });
 });

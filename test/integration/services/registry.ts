@@ -79,7 +79,8 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Runn
         child.kill('SIGTERM');
         await exited;
       }
-      if (!options.dataDir) rmSync(dir, { recursive: true, force: true });
+      // The config folder always goes; a storage folder passed in belongs to the caller.
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

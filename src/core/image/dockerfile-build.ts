@@ -1,0 +1,77 @@
+import { basename } from 'node:path';
+import { dockerBuild, dockerHistory, dockerPush } from '../../clients/docker/docker-build.js';
+import { UsageError } from '../errors.js';
+import type { Exec } from '../ports.js';
+import { formatImageRef, type ImageRef } from '../registry/reference.js';
+
+export interface DockerfileBuildOptions {
+  exec: Exec;
+  context: string;
+  dockerfile: string;
+  /** Registry tags (pushed when `push`) and docker-daemon names (kept in the engine). */
+  tags: readonly ImageRef[];
+  outputs: readonly ImageRef[];
+  push: boolean;
+  labels: Record<string, string>;
+  platform?: string;
+  /** The model folder, to find the layer that holds it. */
+  modelDir: string;
+}
+
+export interface DockerfileBuildResult {
+  /** The registry's manifest digest when pushed, else the engine's image ID. */
+  digest: string;
+  imageId: string;
+  size: number;
+  layers: { title: string; size: number }[];
+  /** The history step that copied the model in, and its size. */
+  modelLayer?: { title: string; size: number };
+}
+
+/** The Dockerfile path: `docker build` with sluice's tags and labels, then `docker push`. */
+export async function buildWithDockerfile(
+  options: DockerfileBuildOptions,
+): Promise<DockerfileBuildResult> {
+  const names: string[] = [];
+  for (const ref of options.tags) names.push(formatImageRef(ref));
+  for (const ref of options.outputs) {
+    if (ref.transport !== 'docker-daemon') {
+      throw new UsageError(
+        `With a Dockerfile the image stays in the Docker engine; ${formatImageRef(ref)} is not supported`,
+        {
+          place: { key: 'output' },
+          hint: 'Use docker-daemon:<name>:<tag>, or push with --tag … --push.',
+        },
+      );
+    }
+    names.push(ref.name);
+  }
+  if (names.length === 0) names.push(`sluice-build:${Date.now().toString(36)}`);
+  const imageId = await dockerBuild(options.exec, {
+    context: options.context,
+    dockerfile: options.dockerfile,
+    tags: names,
+    labels: options.labels,
+    ...(options.platform ? { platform: options.platform } : {}),
+  });
+  const history = (await dockerHistory(options.exec, names[0]!)).reverse();
+  const layers = history
+    .filter((entry) => entry.size > 0)
+    .map((entry) => ({ title: entry.createdBy, size: entry.size }));
+  const modelName = basename(options.modelDir);
+  const copies = layers.filter(
+    (layer) => /\b(COPY|ADD)\b|copy|add/.test(layer.title) && layer.title.includes(modelName),
+  );
+  const modelLayer = copies[0] ?? [...layers].sort((a, b) => b.size - a.size)[0];
+  let digest = imageId;
+  if (options.push) {
+    for (const ref of options.tags) digest = await dockerPush(options.exec, formatImageRef(ref));
+  }
+  return {
+    digest,
+    imageId,
+    size: layers.reduce((sum, layer) => sum + layer.size, 0),
+    layers,
+    ...(modelLayer ? { modelLayer } : {}),
+  };
+}
