@@ -17,7 +17,10 @@ if (!input || !output) {
   process.exit(2);
 }
 const width = Number(widthText ?? 900);
-const css = readFileSync(createRequire(import.meta.url).resolve('github-markdown-css/github-markdown-light.css'), 'utf8');
+const css = readFileSync(
+  createRequire(import.meta.url).resolve('github-markdown-css/github-markdown-light.css'),
+  'utf8',
+);
 const body = await marked.parse(readFileSync(input, 'utf8'), { gfm: true });
 const html = `<!doctype html><html><head><meta charset="utf-8"><style>${css}
 body { margin: 0; background: #fff; }
@@ -32,10 +35,24 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-shot-'));
 const page = path.join(dir, 'comment.html');
 writeFileSync(page, html);
 const height = Number(process.env.SHOT_HEIGHT ?? 900);
-execFileSync('chromium', [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  `--user-data-dir=${path.join(dir, 'profile')}`, '--hide-scrollbars', '--force-device-scale-factor=1',
-  `--window-size=${width},${height}`, `--screenshot=${path.resolve(output)}`, `file://${page}`,
-], { stdio: 'ignore' });
+execFileSync(
+  'chromium',
+  [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    `--user-data-dir=${path.join(dir, 'profile')}`,
+    '--hide-scrollbars',
+    '--force-device-scale-factor=1',
+    `--window-size=${width},${height}`,
+    `--screenshot=${path.resolve(output)}`,
+    `file://${page}`,
+  ],
+  { stdio: 'ignore' },
+);
 console.log(`wrote ${output}`);

@@ -69,4 +69,10 @@ export interface GitReader {
   mergeBase(a: string, b: string): Promise<string>;
   /** Path of `file` relative to the repository root. */
   repoRelative(file: string): Promise<string>;
+  /** Up to `limit` commits reachable from `ref` that changed `path`, newest first. */
+  commitsTouching(
+    ref: string,
+    path: string,
+    limit: number,
+  ): Promise<{ sha: string; date: string }[]>;
 }

@@ -43,6 +43,14 @@ export const registryInputs: InputDef[] = [
   },
 ];
 
+/** Shared with push-image: ML attestations on the image digest. */
+export const attachInput: InputDef = {
+  name: 'attach',
+  type: 'list',
+  description:
+    'Files to attach to the pushed image as an OCI artifact (model card, gate and validation reports): through the referrers API where the registry has one, else the `sha256-<digest>` fallback tag.',
+};
+
 export const buildImage: CommandDef = {
   name: 'build-image',
   summary:
@@ -182,12 +190,7 @@ export const buildImage: CommandDef = {
       description:
         'gzip level (1–9) of the small-files and code layers; large files are stored uncompressed.',
     },
-    {
-      name: 'attach',
-      type: 'list',
-      description:
-        'Files to attach to the pushed image as an OCI artifact (model card, gate and validation reports): through the referrers API where the registry has one, else the `sha256-<digest>` fallback tag.',
-    },
+    attachInput,
     ...registryInputs,
     {
       name: 'format',

@@ -1,5 +1,5 @@
 import type { CommandDef } from './types.js';
-import { registryInputs } from './build-image.js';
+import { attachInput, registryInputs } from './build-image.js';
 import { REPORT_FORMATS } from './shared.js';
 
 export const pushImage: CommandDef = {
@@ -21,12 +21,7 @@ export const pushImage: CommandDef = {
       description:
         'Destinations (`<registry>/<repo>:<tag>`, `oci:<dir>:<tag>`, `docker-archive:…`, `docker-daemon:…`); may repeat.',
     },
-    {
-      name: 'attach',
-      type: 'list',
-      description:
-        'Files to attach to the pushed image as an OCI artifact (model card, gate and validation reports): through the referrers API where the registry has one, else the `sha256-<digest>` fallback tag.',
-    },
+    attachInput,
     ...registryInputs,
     {
       name: 'format',

@@ -26,6 +26,13 @@ export const qualityGate: CommandDef = {
       description:
         'Rules file (YAML): per-metric direction, min/max, max_regression(_pct), required; and a default. Without it, metrics are reported, not gated.',
     },
+    {
+      name: 'history',
+      type: 'number',
+      default: 8,
+      description:
+        'With a git baseline, chart the most telling metrics over this many earlier versions of the metrics files (0: no charts).',
+    },
     ...reportInputs('quality-gate'),
     ...forgeInputs,
   ],

@@ -29,6 +29,24 @@ export function createGitReader(exec: Exec, cwd: string): GitReader {
       const result = await exec.run('git', ['merge-base', a, b], { cwd: await root() });
       return result.stdout.trim();
     },
+    async commitsTouching(ref, file, limit) {
+      const result = await exec.run(
+        'git',
+        ['log', `-n${limit}`, '--format=%H %cI', ref, '--', file],
+        {
+          cwd: await root(),
+          allowFailure: true,
+        },
+      );
+      if (result.exitCode !== 0) return [];
+      return result.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+          const [sha = '', date = ''] = line.split(' ');
+          return { sha, date };
+        });
+    },
     async repoRelative(file) {
       return path
         .relative(await root(), path.resolve(cwd, file))

@@ -14,6 +14,8 @@ export interface ResolvedBaseline {
   label: string | undefined;
   sets: (MetricsSet | undefined)[];
   notes: string[];
+  /** The commit-ish the baseline was read at, when it came from git (for the history chart). */
+  gitRef?: string;
 }
 
 /** A registry of models with aliases (MLflow); wired by the MLflow client when it lands. */
@@ -144,7 +146,7 @@ async function resolveGit(
       return withFile(parseMetrics(text, detectFormat(inRepo, text, where), where), candidate);
     }),
   );
-  return { label, sets, notes };
+  return { label, sets, notes, gitRef: ref };
 }
 
 async function resolveModelRegistry(

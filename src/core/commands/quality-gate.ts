@@ -1,8 +1,10 @@
 import path from 'node:path';
 import { parseBaselineSpec } from '../baseline/spec.js';
+import { readGitHistory } from '../baseline/history.js';
 import { resolveBaseline, type ModelRegistryBaseline } from '../baseline/resolve.js';
 import { expandPatterns } from '../files/glob.js';
 import { evaluateGate } from '../gate/evaluate.js';
+import { historyCharts } from '../gate/history-chart.js';
 import { buildGateReport } from '../gate/report.js';
 import { loadRules } from '../gate/rules.js';
 import { loadMetricsFile } from '../metrics/load.js';
@@ -13,7 +15,7 @@ export interface QualityGateInputs {
   baseline?: string;
   rules?: string;
   reportKey: string;
-  title?: string;
+  history: number;
 }
 
 export function qualityGateInputs(inputs: Inputs): QualityGateInputs {
@@ -22,6 +24,7 @@ export function qualityGateInputs(inputs: Inputs): QualityGateInputs {
     baseline: inputs.baseline as string | undefined,
     rules: inputs.rules as string | undefined,
     reportKey: (inputs['report-key'] as string | undefined) ?? 'quality-gate',
+    history: Math.max(0, Math.floor((inputs.history as number | undefined) ?? 0)),
   };
 }
 
@@ -42,7 +45,24 @@ export async function runQualityGate(
   const baseline = await resolveBaseline(spec, files, deps);
   const result = evaluateGate(candidates, baseline.sets, rules, baseline.label);
   result.notes.unshift(...baseline.notes);
-  return {
-    report: buildGateReport(result, { key: options.reportKey, ...(rules ? { rules } : {}) }),
-  };
+  const report = buildGateReport(result, { key: options.reportKey, ...(rules ? { rules } : {}) });
+  if (baseline.gitRef && options.history > 0) {
+    const absolute = files.map((file) => path.resolve(cwd, file));
+    // The trend is a courtesy beside the verdict: failing to read it never fails the gate.
+    const history = await readGitHistory(
+      deps.git,
+      baseline.gitRef,
+      files,
+      absolute,
+      options.history,
+    ).catch(() => []);
+    const charts = historyCharts(result, history, candidates);
+    if (charts.length > 0) {
+      report.sections.push({
+        title: `History (last ${history.length} versions at ${baseline.label})`,
+        blocks: charts,
+      });
+    }
+  }
+  return { report };
 }

@@ -154,7 +154,11 @@ function valueCell(value: MetricValue | undefined): Cell {
 function ruleText(diff: MetricDiff, rules: Map<string, Omit<Rule, 'pattern'>>): string {
   // The row already names the metric: the reasons start after it.
   if (diff.reasons.length > 0) {
-    return diff.reasons.map((reason) => (reason.startsWith(`${diff.name} `) ? reason.slice(diff.name.length + 1) : reason)).join('; ');
+    return diff.reasons
+      .map((reason) =>
+        reason.startsWith(`${diff.name} `) ? reason.slice(diff.name.length + 1) : reason,
+      )
+      .join('; ');
   }
   if (diff.rule === undefined) return '';
   const rule = rules.get(diff.rule);

@@ -17,7 +17,17 @@ let repo: string;
 let mainSha: string;
 
 function git(...args: string[]): string {
-  return execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } }).trim();
+  return execFileSync('git', args, {
+    cwd: repo,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@t',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@t',
+    },
+  }).trim();
 }
 
 function deps(run: Partial<RunContext> = {}): CommandDeps {
@@ -31,13 +41,21 @@ function deps(run: Partial<RunContext> = {}): CommandDeps {
   };
 }
 
-const inputs = (baseline: string) => ({ metrics: ['metrics.json'], baseline, rules: 'rules.yml', 'report-key': 'quality-gate' });
+const inputs = (baseline: string) => ({
+  metrics: ['metrics.json'],
+  baseline,
+  rules: 'rules.yml',
+  'report-key': 'quality-gate',
+});
 
 beforeAll(() => {
   repo = mkdtempSync(path.join(os.tmpdir(), 'sluice-git-'));
   git('init', '-q', '-b', 'main');
   mkdirSync(path.join(repo, 'model'));
-  writeFileSync(path.join(repo, 'model/rules.yml'), 'metrics:\n  accuracy: { max_regression: 0.01 }\n');
+  writeFileSync(
+    path.join(repo, 'model/rules.yml'),
+    'metrics:\n  accuracy: { max_regression: 0.01 }\n',
+  );
   writeFileSync(path.join(repo, 'model/metrics.json'), '{"accuracy": 0.90, "loss": 0.30}');
   git('add', '.');
   git('commit', '-qm', 'main model');
@@ -55,14 +73,28 @@ beforeAll(() => {
 describe('git baselines', () => {
   it('git:<ref> reads the same path at the ref', async () => {
     const { report } = await runQualityGate(inputs('git:main'), deps());
-    const accuracy = (report!.data.metrics as { name: string; baseline: number; delta: number; status: string }[]).find((m) => m.name === 'accuracy');
+    const accuracy = (
+      report!.data.metrics as { name: string; baseline: number; delta: number; status: string }[]
+    ).find((m) => m.name === 'accuracy');
     expect(accuracy).toMatchObject({ baseline: 0.99, delta: -0.14, status: 'fail' });
     expect(report!.data.baseline).toBe('main');
   });
 
   it('auto on a pull request compares with the merge base, not the tip of the target', async () => {
-    const { report } = await runQualityGate(inputs('auto'), deps({ changeRequest: { number: 3, baseRef: 'main', baseSha: git('rev-parse', 'main'), isFork: false } }));
-    const accuracy = (report!.data.metrics as { name: string; baseline: number; delta: number }[]).find((m) => m.name === 'accuracy');
+    const { report } = await runQualityGate(
+      inputs('auto'),
+      deps({
+        changeRequest: {
+          number: 3,
+          baseRef: 'main',
+          baseSha: git('rev-parse', 'main'),
+          isFork: false,
+        },
+      }),
+    );
+    const accuracy = (
+      report!.data.metrics as { name: string; baseline: number; delta: number }[]
+    ).find((m) => m.name === 'accuracy');
     expect(accuracy).toMatchObject({ baseline: 0.9, delta: -0.05 });
     expect(report!.data.baseline).toBe(`main@${mainSha.slice(0, 7)}`);
   });
@@ -77,9 +109,14 @@ describe('git baselines', () => {
     git('checkout', '-q', '-b', 'renamed');
     try {
       execFileSync('git', ['mv', 'metrics.json', 'eval.json'], { cwd: path.join(repo, 'model') });
-      const { report } = await runQualityGate({ ...inputs('git:main'), metrics: ['eval.json'] }, deps());
+      const { report } = await runQualityGate(
+        { ...inputs('git:main'), metrics: ['eval.json'] },
+        deps(),
+      );
       expect(report!.verdict).toBe('pass');
-      expect((report!.data.metrics as { baseline: unknown }[]).every((m) => m.baseline === null)).toBe(true);
+      expect(
+        (report!.data.metrics as { baseline: unknown }[]).every((m) => m.baseline === null),
+      ).toBe(true);
       expect(report!.notes.map((n) => n.text).join(' ')).toMatch(/No baseline/);
     } finally {
       git('checkout', '-q', '-f', 'feature');
@@ -88,6 +125,36 @@ describe('git baselines', () => {
 
   it('an unknown ref is a usage error that names it', async () => {
     await expect(runQualityGate(inputs('git:no-such-branch'), deps())).rejects.toThrow(UsageError);
-    await expect(runQualityGate(inputs('git:no-such-branch'), deps())).rejects.toThrow(/no-such-branch/);
+    await expect(runQualityGate(inputs('git:no-such-branch'), deps())).rejects.toThrow(
+      /no-such-branch/,
+    );
+  });
+});
+
+describe('metric history from git', () => {
+  it('charts the failed metric over the earlier versions of the metrics file, candidate last', async () => {
+    git('checkout', '-q', 'main');
+    for (const accuracy of ['0.991', '0.992', '0.993']) {
+      writeFileSync(
+        path.join(repo, 'model/metrics.json'),
+        `{"accuracy": ${accuracy}, "loss": 0.10}`,
+      );
+      git('commit', '-qam', `main ${accuracy}`);
+    }
+    git('checkout', '-q', 'feature');
+    const { report } = await runQualityGate({ ...inputs('git:main'), history: 3 }, deps());
+    const section = report!.sections.find((s) => s.title.startsWith('History'));
+    expect(section?.title).toBe('History (last 3 versions at main)');
+    const chart = section!.blocks[0];
+    expect(chart?.type).toBe('chart');
+    if (chart?.type !== 'chart') return;
+    expect(chart.chart.title).toBe('accuracy');
+    expect(chart.chart.series[0]!.values).toEqual([0.991, 0.992, 0.993, 0.85]);
+    expect(chart.chart.xLabels.at(-1)).toBe('candidate');
+  });
+
+  it('draws nothing with history 0', async () => {
+    const { report } = await runQualityGate({ ...inputs('git:main'), history: 0 }, deps());
+    expect(report!.sections.some((s) => s.title.startsWith('History'))).toBe(false);
   });
 });

@@ -21,6 +21,7 @@ function deps(): CommandDeps {
       readFileAt: () => Promise.resolve(undefined),
       mergeBase: () => Promise.reject(new Error('no git')),
       repoRelative: (f) => Promise.resolve(f),
+      commitsTouching: () => Promise.resolve([]),
     },
     run: { platform: 'local', cwd: dir },
     sql: () => createDuckDbEngine({ threads: 2 }),

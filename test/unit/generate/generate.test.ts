@@ -134,7 +134,9 @@ describe('GitLab component', () => {
   it('adds the component inputs, pinning the package version', () => {
     expect(inputs.stage).toMatchObject({ default: 'test' });
     expect(inputs.image).toMatchObject({ default: 'node:20-slim' });
-    expect(inputs.sluice).toMatchObject({ default: 'npx --yes --package=@sluice-ml/sluice@9.9.9 sluice' });
+    expect(inputs.sluice).toMatchObject({
+      default: 'npx --yes --package=@sluice-ml/sluice@9.9.9 sluice',
+    });
     expect(inputs['job-name']).toMatchObject({ default: 'quality-gate' });
   });
 

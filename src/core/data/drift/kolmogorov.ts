@@ -1,4 +1,4 @@
-import { ldexp, logGamma } from './special.js';
+import { ldexp, logGamma, STIRLING } from './special.js';
 
 /**
  * P-values of the two-sample Kolmogorov–Smirnov test, computed the way scipy's
@@ -132,17 +132,6 @@ export function kolmogorovSf(n: number, x: number): number {
   const cdf = n <= 100_000 && n * x ** 1.5 <= 1.4 ? durbinCdf(n, x) : pelzGoodCdf(n, x);
   return clip01(1 - cdf);
 }
-
-const STIRLING = [
-  -3617 / 122400,
-  1 / 156,
-  -691 / 360360,
-  1 / 1188,
-  -1 / 1680,
-  1 / 1260,
-  -1 / 360,
-  1 / 12,
-];
 
 /** log(n! / n^n) by Stirling's series. */
 function logFactorialOverPower(n: number): number {

@@ -5,7 +5,7 @@
 
 const LN_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
 // Stirling series terms B_2k / (2k(2k-1)), highest order first.
-const STIRLING = [
+export const STIRLING = [
   -3617 / 122400,
   1 / 156,
   -691 / 360360,
