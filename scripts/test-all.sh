@@ -46,6 +46,8 @@ summary() {
   else
     echo "test-all: FAILED: ${FAILED[*]}"
   fi
+  # The plain count line closes the output, so whoever reads the last line sees the tally.
+  [ -f .tmp/vitest-summary.txt ] && grep '^tests: ' .tmp/vitest-summary.txt | tail -n 1
 }
 
 deps() {

@@ -30,12 +30,15 @@ const failedSuites = (report.testResults ?? []).filter(
     file.status === 'failed' && (file.assertionResults ?? []).every((t) => t.status !== 'failed'),
 ).length;
 
-const line =
-  `tests: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ` +
-  `${report.numPendingTests} skipped, ${report.numTodoTests} todo` +
-  (failedSuites ? `, ${failedSuites} test files failed to run` : '') +
-  ` (${report.numTotalTests} total in ${(report.testResults ?? []).length} files)`;
-console.log(line);
+// Two lines: the details, then the plain closing line CI readers look for
+// ("N passed, N failed, N skipped" alone on a line, one word with a colon before it).
+console.log(
+  `vitest: ${report.numTotalTests} tests in ${(report.testResults ?? []).length} files, ` +
+    `${report.numTodoTests} todo` +
+    (failedSuites ? `, ${failedSuites} test files failed to run` : ''),
+);
+const failedCount = report.numFailedTests + failedSuites;
+console.log(`tests: ${report.numPassedTests} passed, ${failedCount} failed, ${report.numPendingTests} skipped`);
 
 let failed = !report.success || report.numFailedTests > 0 || failedSuites > 0;
 if (process.env.CI === 'true' && skipped.length > 0) {
