@@ -38,7 +38,9 @@ console.log(
     (failedSuites ? `, ${failedSuites} test files failed to run` : ''),
 );
 const failedCount = report.numFailedTests + failedSuites;
-console.log(`tests: ${report.numPassedTests} passed, ${failedCount} failed, ${report.numPendingTests} skipped`);
+console.log(
+  `tests: ${report.numPassedTests} passed, ${failedCount} failed, ${report.numPendingTests} skipped`,
+);
 
 let failed = !report.success || report.numFailedTests > 0 || failedSuites > 0;
 if (process.env.CI === 'true' && skipped.length > 0) {
