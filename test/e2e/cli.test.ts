@@ -209,6 +209,41 @@ describe('sluice CLI', () => {
     expect(JSON.parse(run.stdout).verdict).toBe('fail');
   });
 
+  it('NaN and Infinity fail a rule that touches them, and are flagged when no rule does', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-cli-'));
+    writeFileSync(path.join(dir, 'c.json'), '{"accuracy": NaN, "loss": Infinity}');
+    writeFileSync(path.join(dir, 'rules.yml'), 'metrics:\n  accuracy: { min: 0.5 }\n');
+    const gated = sluice(
+      [
+        'quality-gate',
+        '--metrics',
+        'c.json',
+        '--baseline',
+        'none',
+        '--rules',
+        'rules.yml',
+        '--format',
+        'json',
+      ],
+      { cwd: dir },
+    );
+    expect(gated.code).toBe(1);
+    const rows = JSON.parse(gated.stdout).metrics as {
+      name: string;
+      candidate: unknown;
+      status: string;
+    }[];
+    expect(rows.find((m) => m.name === 'accuracy')).toMatchObject({
+      candidate: 'NaN',
+      status: 'fail',
+    });
+    const ungated = sluice(['quality-gate', '--metrics', 'c.json', '--baseline', 'none'], {
+      cwd: dir,
+    });
+    expect(ungated.code).toBe(0);
+    expect(ungated.stdout).toContain('loss is Infinity in c.json');
+  });
+
   it('prints help and the version', () => {
     const help = sluice(['quality-gate', '--help']);
     expect(help.code).toBe(0);

@@ -46,6 +46,19 @@ export async function runQualityGate(
   const result = evaluateGate(candidates, baseline.sets, rules, baseline.label);
   result.notes.unshift(...baseline.notes);
   const report = buildGateReport(result, { key: options.reportKey, ...(rules ? { rules } : {}) });
+  // A NaN or infinite value that no rule gates still deserves a look: it usually means a broken evaluation.
+  const nonFinite = result.diffs.filter(
+    (diff) =>
+      diff.status !== 'fail' &&
+      diff.candidate?.kind === 'number' &&
+      !Number.isFinite(diff.candidate.value),
+  );
+  for (const diff of nonFinite) {
+    report.notes.push({
+      level: 'warning',
+      text: `${diff.name} is ${diff.candidate?.kind === 'number' ? diff.candidate.text : ''} in ${diff.file}: no rule gates it, but any rule on it would fail.`,
+    });
+  }
   if (baseline.gitRef && options.history > 0) {
     const absolute = files.map((file) => path.resolve(cwd, file));
     // The trend is a courtesy beside the verdict: failing to read it never fails the gate.
