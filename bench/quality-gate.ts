@@ -118,9 +118,15 @@ function gate10k(): BenchRow[] {
   ];
 }
 
+function folderBytes(dir: string): number {
+  return readdirSync(dir, { withFileTypes: true }).reduce((sum, entry) => {
+    const full = path.join(dir, entry.name);
+    return sum + (entry.isDirectory() ? folderBytes(full) : statSync(full).size);
+  }, 0);
+}
+
 function bundleSizes(root: string): BenchRow[] {
-  const dir = path.join(root, 'dist/quality-gate');
-  const size = readdirSync(dir).reduce((sum, file) => sum + statSync(path.join(dir, file)).size, 0);
+  const size = folderBytes(path.join(root, 'dist/quality-gate'));
   return [
     {
       name: 'dist/quality-gate bundle (all chunks)',

@@ -1,4 +1,5 @@
 import type { SqlEngine, SqlRow } from './engine.js';
+import { diagnoseCsv, likelyDelimiter } from './csv-diagnose.js';
 import { translateEngineError } from './engine-errors.js';
 import { planChecks, toNumber } from './checks.js';
 import type { CheckResult, DataColumn, SampleRow } from './checks.js';
@@ -31,6 +32,9 @@ export async function describeSource(engine: SqlEngine, source: DataSource): Pro
   try {
     rows = await engine.query(`DESCRIBE SELECT * FROM ${scanSql(source)}`);
   } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (source.format === 'csv' && /Error when sniffing file/.test(message))
+      throw await diagnoseCsv(engine, source, '');
     translateEngineError(error, source);
   }
   return rows.map((r) => ({
@@ -55,18 +59,16 @@ function forcedTypes(
   return types;
 }
 
-function guardDelimiter(source: DataSource, schema: DataSchema, columns: DataColumn[]): void {
+/** One CSV column whose name holds a delimiter: ragged rows or the wrong delimiter, found with its line. */
+async function guardDelimiter(
+  engine: SqlEngine,
+  source: DataSource,
+  schema: DataSchema,
+  columns: DataColumn[],
+): Promise<void> {
   if (source.format !== 'csv' || columns.length !== 1 || schema.columns.length < 2) return;
   const only = columns[0]?.name ?? '';
-  if (/[,;\t|]/.test(only)) {
-    throw new UsageError(
-      `reads as one column \`${only.slice(0, 60)}\`: the delimiter is wrong or rows have different numbers of fields`,
-      {
-        place: { file: source.label },
-        hint: 'set `csv: { delimiter: ";" }` in the schema (or use .tsv for tabs)',
-      },
-    );
-  }
+  if (likelyDelimiter(only) !== undefined) throw await diagnoseCsv(engine, source, only);
 }
 
 export async function validateData(options: {
@@ -80,7 +82,7 @@ export async function validateData(options: {
   const { engine, schema, data } = options;
   const clockMs = options.clockMs ?? (() => 0);
   const sniffed = await describeSource(engine, data);
-  guardDelimiter(data, schema, sniffed);
+  await guardDelimiter(engine, data, schema, sniffed);
   const types = forcedTypes(data, schema, sniffed);
   const columns = sniffed.map((c) =>
     types[c.name]

@@ -1,0 +1,113 @@
+import { UsageError } from '../errors.js';
+import type { SqlEngine } from './engine.js';
+import { toNumber } from './checks.js';
+import { scanSql } from './source.js';
+import type { DataSource } from './source.js';
+
+const CANDIDATES = [',', ';', '\t', '|'] as const;
+
+function shown(delimiter: string): string {
+  return delimiter === '\t' ? 'a tab' : `\`${delimiter}\``;
+}
+
+/** The candidate delimiter that splits a header line into the most fields. */
+export function likelyDelimiter(header: string): string | undefined {
+  let best: string | undefined;
+  let bestCount = 0;
+  for (const candidate of CANDIDATES) {
+    const count = header.split(candidate).length - 1;
+    if (count > bestCount) {
+      best = candidate;
+      bestCount = count;
+    }
+  }
+  return best;
+}
+
+/**
+ * A CSV that DuckDB reads as one column, or cannot sniff: either the delimiter is wrong, or
+ * some rows have a different number of fields (the sniffer then gives up on splitting). A
+ * second read with the delimiter the header suggests and a rejects table tells which, and
+ * the first bad line. `header` is the one column's name ('' when sniffing failed).
+ */
+export async function diagnoseCsv(
+  engine: SqlEngine,
+  source: DataSource,
+  header: string,
+): Promise<UsageError> {
+  const guess = likelyDelimiter(header) ?? source.delimiter ?? ',';
+  const file = source.label;
+  const first = await firstRejectedLine(engine, { ...source, delimiter: guess });
+  if (first) {
+    const fields = header === '' ? '' : ` (${header.split(guess).length} split on ${shown(guess)})`;
+    return new UsageError(
+      `line ${first.line} has ${first.kind === 'TOO MANY COLUMNS' ? 'more' : 'fewer'} fields than the header${fields}: ${truncate(first.text)}`,
+      {
+        place: { file: first.file ?? file, line: first.line },
+        hint: 'every row needs the same number of fields; quote values that contain the delimiter',
+      },
+    );
+  }
+  if (header !== '' && guess !== source.delimiter) {
+    return new UsageError(
+      source.delimiter === undefined
+        ? `reads as one column \`${truncate(header, 60)}\`; it splits on ${shown(guess)}`
+        : `the delimiter is ${shown(source.delimiter)} but the file splits on ${shown(guess)}`,
+      {
+        place: { file, line: 1 },
+        hint: `set \`csv: { delimiter: ${JSON.stringify(guess)} }\` in the schema`,
+      },
+    );
+  }
+  return new UsageError(
+    'cannot read it as CSV: rows have different numbers of fields, or the delimiter is wrong',
+    {
+      place: { file },
+      hint: 'set `csv: { delimiter: ";" }` in the schema when it is not a comma',
+    },
+  );
+}
+
+interface Rejected {
+  line: number;
+  kind: string;
+  text: string;
+  file: string | null;
+}
+
+async function firstRejectedLine(
+  engine: SqlEngine,
+  source: DataSource,
+): Promise<Rejected | undefined> {
+  const scan = scanSql(source).replace(
+    /\)$/,
+    ", store_rejects=true, rejects_table='sluice_rejects', rejects_scan='sluice_reject_scans')",
+  );
+  try {
+    await engine.query(`SELECT count(*) FROM ${scan}`);
+    const rows = await engine.query(
+      `SELECT e.line, e.error_type, e.csv_line, s.file_path
+       FROM sluice_rejects e LEFT JOIN sluice_reject_scans s USING (scan_id, file_id)
+       WHERE e.error_type IN ('MISSING COLUMNS', 'TOO MANY COLUMNS')
+       ORDER BY s.file_path, e.line LIMIT 1`,
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    return {
+      line: toNumber(row['line']),
+      kind: String(row['error_type']),
+      text: String(row['csv_line']),
+      file: typeof row['file_path'] === 'string' ? row['file_path'] : null,
+    };
+  } catch {
+    // The second read is only a diagnosis: when it fails too, the plain message stands.
+    return undefined;
+  } finally {
+    await engine.query('DROP TABLE IF EXISTS sluice_rejects').catch(() => undefined);
+    await engine.query('DROP TABLE IF EXISTS sluice_reject_scans').catch(() => undefined);
+  }
+}
+
+function truncate(text: string, max = 120): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
