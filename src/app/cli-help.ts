@@ -55,6 +55,7 @@ function flagText(input: InputDef): string {
 }
 
 function firstSentence(text: string): string {
-  const end = text.search(/\.(\s|$)/);
+  // A sentence ends at a full stop that is not part of an abbreviation (e.g., i.e.).
+  const end = text.search(/(?<!\be\.g|\bi\.e)\.(\s|$)/);
   return end < 0 ? text : text.slice(0, end + 1);
 }
