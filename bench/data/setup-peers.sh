@@ -23,5 +23,5 @@ install_peer() {
 }
 install_peer great_expectations great_expectations great_expectations==1.24.1 &
 install_peer pandera pandera 'pandera==0.35.0' pandas==2.2.3 pyarrow==21.0.0 &
-install_peer evidently evidently evidently==0.7.11 pyarrow==21.0.0 &
+install_peer evidently evidently evidently==0.7.11 pandas==2.2.3 pyarrow==21.0.0 &
 wait

@@ -8,10 +8,8 @@ import { parseInputs } from '../inputs/parse.js';
 import type { ReportFormat } from '../inputs/shared.js';
 import type { CommandDef } from '../inputs/types.js';
 import type { Platform } from '../platforms/types.js';
-import { createGitReader } from '../clients/git/git-reader.js';
-import { nodeExec } from '../clients/exec/node-exec.js';
+import { lazyExec, lazyGitReader } from './lazy-clients.js';
 import { parseOutputTargets } from './output-targets.js';
-import { postReportComment } from './post-comment.js';
 
 export interface RunOptions {
   def: CommandDef;
@@ -48,8 +46,8 @@ export async function runCommand(options: RunOptions): Promise<number> {
     const deps: CommandDeps = {
       logger,
       clock: { now: () => new Date() },
-      exec: nodeExec,
-      git: createGitReader(nodeExec, run.cwd),
+      exec: lazyExec,
+      git: lazyGitReader(run.cwd),
       run,
       sql: async () => (await import('../clients/duckdb/engine.js')).createDuckDbEngine(),
     };
@@ -100,6 +98,7 @@ async function publishReport(
     renderReport(report, 'markdown', { maxLength: platform.summaryLimit, lengthUnit: 'utf8' }),
   );
   if (inputs.comment === true) {
+    const { postReportComment } = await import('./post-comment.js');
     await postReportComment({
       platform,
       reports: [report],

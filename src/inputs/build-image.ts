@@ -1,5 +1,5 @@
 import type { CommandDef, InputDef } from './types.js';
-import { REPORT_FORMATS } from './shared.js';
+import { REPORT_FORMATS, REPORT_OUTPUT } from './shared.js';
 
 /** Registry access shared by build-image and push-image. */
 export const registryInputs: InputDef[] = [
@@ -61,7 +61,7 @@ export const buildImage: CommandDef = {
       type: 'string',
       default: 'scratch',
       description:
-        'Base image: `scratch`, `<registry>/<repo>:<tag>` or `@sha256:…`, or `oci:<dir>[:<tag>]`.',
+        'Base image: `scratch`, `<registry>/<repo>:<tag>` or `@sha256:…`, `oci:<dir>[:<tag>]`, or `docker-archive:<path>[:<tag>]`.',
     },
     {
       name: 'model',
@@ -210,5 +210,6 @@ export const buildImage: CommandDef = {
       name: 'image',
       description: 'The first tag, or the image pinned by digest when no tag was given.',
     },
+    REPORT_OUTPUT,
   ],
 };

@@ -1,6 +1,6 @@
 import type { CommandDef } from './types.js';
 import { attachInput, registryInputs } from './build-image.js';
-import { REPORT_FORMATS } from './shared.js';
+import { REPORT_FORMATS, REPORT_OUTPUT } from './shared.js';
 
 export const pushImage: CommandDef = {
   name: 'push-image',
@@ -32,5 +32,8 @@ export const pushImage: CommandDef = {
         'What goes to standard output; `json` prints `{"digest","image","size"}` (plus the report).',
     },
   ],
-  outputs: [{ name: 'digest', description: 'Manifest digest of the promoted image (`sha256:…`).' }],
+  outputs: [
+    { name: 'digest', description: 'Manifest digest of the promoted image (`sha256:…`).' },
+    REPORT_OUTPUT,
+  ],
 };

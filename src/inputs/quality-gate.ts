@@ -1,5 +1,5 @@
 import type { CommandDef } from './types.js';
-import { forgeInputs, reportInputs } from './shared.js';
+import { REPORT_OUTPUT, forgeInputs, reportInputs } from './shared.js';
 
 export const qualityGate: CommandDef = {
   name: 'quality-gate',
@@ -39,6 +39,6 @@ export const qualityGate: CommandDef = {
   outputs: [
     { name: 'passed', description: '`true` when every gated metric passed, else `false`.' },
     { name: 'failed-metrics', description: 'Comma-separated names of the metrics that failed.' },
-    { name: 'report', description: 'Path of the JSON report (input for the `comment` command).' },
+    REPORT_OUTPUT,
   ],
 };

@@ -73,3 +73,9 @@ export const forgeInputs: InputDef[] = [
       'PR/MR number to comment on, when the run is not a pull request itself (e.g. a `workflow_run` job posting an artifact).',
   },
 ];
+
+/** Every action that produces a report also says where its JSON went. */
+export const REPORT_OUTPUT = {
+  name: 'report',
+  description: 'Path of the JSON report (input for the `comment` command).',
+} as const;

@@ -1,5 +1,5 @@
 import type { CommandDef } from './types.js';
-import { forgeInputs, reportInputs } from './shared.js';
+import { REPORT_OUTPUT, forgeInputs, reportInputs } from './shared.js';
 
 export const validateData: CommandDef = {
   name: 'validate-data',
@@ -38,5 +38,6 @@ export const validateData: CommandDef = {
       description: 'Comma-separated names of the failed checks (`column: check`).',
     },
     { name: 'report', description: 'Path of the JSON report (input for the `comment` command).' },
+    REPORT_OUTPUT,
   ],
 };

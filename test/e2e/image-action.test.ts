@@ -125,7 +125,8 @@ describe('build-image and push-image actions', () => {
       'cache-dir': 'none',
     });
     expect(result.code, result.stdout + result.stderr).toBe(0);
-    expect(Object.keys(result.outputs).sort()).toEqual([...result.declared].sort());
+    // Every output action.yml declares is set (the runner also sets `report`, the JSON report path).
+    expect(Object.keys(result.outputs)).toEqual(expect.arrayContaining(result.declared));
     const { digest, image } = result.outputs as { digest: string; image: string };
     expect(digest).toMatch(/^sha256:[a-f0-9]{64}$/);
     expect(image).toMatch(new RegExp(`^${secured.address}/team/churn:[a-f0-9]{7}$`));
@@ -153,15 +154,20 @@ describe('build-image and push-image actions', () => {
     built = { digest, image };
   });
 
-  it('push-image promotes that digest to another registry and sets output digest', async () => {
+  it('push-image promotes that digest to another registry (source credentials from the Docker config)', async () => {
     expect(built, 'the build-image test ran first').toBeDefined();
+    const loggedIn = mkdtempSync(path.join(os.tmpdir(), 'sluice-image-action-login-'));
+    writeFileSync(
+      path.join(loggedIn, 'config.json'),
+      JSON.stringify({
+        auths: { [secured.address]: { auth: Buffer.from(`robot:${PASSWORD}`).toString('base64') } },
+      }),
+    );
     const from = `${built.image.replace(/:[^:/]+$/, '')}@${built.digest}`;
     const result = await runAction('push-image', {
       from,
       to: `${registry.address}/prod/churn:1.0`,
-      'registry-username': 'robot',
-      'registry-password': PASSWORD,
-      'docker-config': emptyDockerConfig,
+      'docker-config': loggedIn,
     });
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.outputs['digest']).toBe(built.digest);

@@ -1,4 +1,10 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type { SqlEngine, SqlRow, SqlValue } from '../../core/data/engine.js';
+
+/** DuckDB's own buffers; the process adds ~150 MB (Node, the binding, results) on top. */
+export const DEFAULT_MEMORY_LIMIT = '512MB';
 
 /**
  * DuckDB in-process behind the core's SqlEngine port. The module is imported lazily so
@@ -8,11 +14,20 @@ export async function createDuckDbEngine(
   options: { threads?: number; memoryLimit?: string } = {},
 ): Promise<SqlEngine> {
   const duckdb = await (await import('./load-module.js')).loadDuckDb();
-  const config: Record<string, string> = {};
+  // A database file in a private temp folder, not :memory:: tables written there are
+  // compressed and evicted to disk under the memory limit, so a 10 GB CSV validates in
+  // bounded memory (peak RSS is the goal, not only speed).
+  const folder = await mkdtemp(path.join(os.tmpdir(), 'sluice-duckdb-'));
+  const config: Record<string, string> = {
+    memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
+    temp_directory: path.join(folder, 'spill'),
+  };
   if (options.threads !== undefined) config['threads'] = String(options.threads);
-  if (options.memoryLimit !== undefined) config['memory_limit'] = options.memoryLimit;
-  const instance = await duckdb.DuckDBInstance.create(':memory:', config);
+  const instance = await duckdb.DuckDBInstance.create(path.join(folder, 'work.duckdb'), config);
   const connection = await instance.connect();
+  // Progress is tracked only when the progress bar is on; it must not print on its own.
+  await connection.runAndReadAll('SET enable_progress_bar = true');
+  await connection.runAndReadAll('SET enable_progress_bar_print = false');
   return {
     async query(sql: string): Promise<SqlRow[]> {
       const reader = await connection.runAndReadAll(sql);
@@ -22,9 +37,14 @@ export async function createDuckDbEngine(
         return out;
       });
     },
+    progress(): number | undefined {
+      const percentage = connection.progress?.percentage;
+      return typeof percentage === 'number' && percentage >= 0 ? percentage : undefined;
+    },
     async close(): Promise<void> {
       connection.closeSync();
       instance.closeSync();
+      await rm(folder, { recursive: true, force: true });
     },
   };
 }

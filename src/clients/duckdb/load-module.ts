@@ -22,6 +22,8 @@ export interface DuckDbInstance {
 }
 export interface DuckDbConnection {
   runAndReadAll(sql: string): Promise<{ getRowObjects(): Record<string, unknown>[] }>;
+  /** The running query's progress; percentage is -1 when unknown. */
+  readonly progress?: { percentage: number };
   closeSync(): void;
 }
 

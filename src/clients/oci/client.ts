@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { InfraError, UsageError } from '../../core/errors.js';
-import { MANIFEST_ACCEPT } from '../../core/registry/media-types.js';
-import type { BlobSource, ManifestBytes } from '../../core/registry/model.js';
+import { MANIFEST_ACCEPT, MediaType } from '../../core/registry/media-types.js';
+import type { BlobSource, ImageIndex, ManifestBytes } from '../../core/registry/model.js';
 import { ChunkReader } from './chunks.js';
 import { networkProblem, type RegistryHttp } from './http.js';
 
@@ -99,6 +99,27 @@ export class RegistryClient {
       throw await this.unexpected('PUT', url, response);
     await response.body?.cancel();
     return { digest: manifest.digest, subjectIndexed: response.headers.has('oci-subject') };
+  }
+
+  /**
+   * The referrers of `digest` from `GET /v2/<repo>/referrers/<digest>`, or undefined when the
+   * registry has no referrers API (distribution 2.8 answers 404).
+   */
+  async referrers(repository: string, digest: string): Promise<ImageIndex | undefined> {
+    const url = `/v2/${repository}/referrers/${digest}`;
+    const response = await this.http.send({
+      method: 'GET',
+      url,
+      scopes: [pullScope(repository)],
+      headers: { accept: MediaType.ociIndex },
+    });
+    // Any other answer means "no usable API": the fallback tag works on every registry.
+    if (response.status !== 200) {
+      await response.body?.cancel();
+      return undefined;
+    }
+    const index = (await response.json().catch(() => undefined)) as ImageIndex | undefined;
+    return Array.isArray(index?.manifests) ? index : undefined;
   }
 
   async putManifest(

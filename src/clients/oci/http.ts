@@ -50,6 +50,7 @@ export class RegistryHttp {
   private readonly credentials: Credentials | undefined;
   private basic = false;
   private readonly tokens = new Map<string, Token>();
+  private readonly pendingAuth = new Map<string, Promise<string | undefined>>();
 
   constructor(options: RegistryHttpOptions) {
     this.registry = options.registry;
@@ -91,13 +92,19 @@ export class RegistryHttp {
   }
 
   private async sendAuthorized(request: RegistryRequest): Promise<Response> {
-    let response = await this.once(request, this.cachedAuth(request.scopes));
+    const sent = this.cachedAuth(request.scopes);
+    let response = await this.once(request, sent);
     if (response.status !== 401) return response;
     const challenge = parseChallenge(response.headers.get('www-authenticate'));
     await response.body?.cancel();
     if (!challenge)
       throw this.denied(request, 'the registry asked for authentication without saying how');
-    const header = await this.authorize(challenge, request.scopes);
+    // Requests in flight together all meet the same refused token: one new token serves them.
+    const renewed = this.cachedAuth(request.scopes);
+    const header =
+      renewed !== undefined && renewed !== sent
+        ? renewed
+        : await this.authorizeOnce(challenge, request.scopes);
     response = await this.once(request, header);
     if (response.status === 401 || response.status === 403) {
       await response.body?.cancel();
@@ -121,6 +128,19 @@ export class RegistryHttp {
     if (this.basic && this.credentials) return basicHeader(this.credentials);
     const token = this.tokens.get(scopeKey(scopes));
     return token && token.expiresAt > Date.now() ? token.header : undefined;
+  }
+
+  private authorizeOnce(
+    challenge: Challenge,
+    scopes: readonly string[],
+  ): Promise<string | undefined> {
+    const key = scopeKey(scopes);
+    let pending = this.pendingAuth.get(key);
+    if (!pending) {
+      pending = this.authorize(challenge, scopes).finally(() => this.pendingAuth.delete(key));
+      this.pendingAuth.set(key, pending);
+    }
+    return pending;
   }
 
   private async authorize(

@@ -6,6 +6,7 @@ import { parseSchema } from '../data/schema.js';
 import { resolveSource } from '../data/source.js';
 import { validateData } from '../data/validate.js';
 import { openEngine } from './data-engine.js';
+import { formatBytes, withProgress } from '../data/progress.js';
 import type { CommandImpl } from './types.js';
 
 export const validateDataCommand: CommandImpl = async (inputs, deps) => {
@@ -36,7 +37,12 @@ export const validateDataCommand: CommandImpl = async (inputs, deps) => {
   if (reference && !schema.drift)
     schema.drift = { columns: 'all', method: 'auto', place: schema.place };
 
-  const engine = await openEngine(deps);
+  const quiet = inputs['format'] === 'json';
+  const opened = await openEngine(deps);
+  const clockMs = (): number => deps.clock.now().getTime();
+  const engine = quiet
+    ? opened
+    : withProgress(opened, { log: (line) => deps.logger.info(line), clockMs });
   try {
     const result = await validateData({
       engine,
@@ -44,12 +50,12 @@ export const validateDataCommand: CommandImpl = async (inputs, deps) => {
       data,
       ...(reference ? { reference } : {}),
       now: deps.clock.now(),
-      clockMs: () => deps.clock.now().getTime(),
+      clockMs,
     });
-    if (inputs['format'] !== 'json') {
+    if (!quiet) {
       const seconds = Math.max(result.scanMs, 1) / 1000;
       deps.logger.info(
-        `scanned ${result.rows} rows × ${result.columns.length} columns in ${seconds.toFixed(2)} s (${Math.round(result.rows / seconds)} rows/s)`,
+        `scanned ${result.rows} rows × ${result.columns.length} columns in ${seconds.toFixed(2)} s (${Math.round(result.rows / seconds)} rows/s${result.bytes !== undefined ? `, ${formatBytes(result.bytes)}` : ''})`,
       );
     }
     for (const check of result.checks) {

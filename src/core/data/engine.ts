@@ -10,6 +10,8 @@ export type SqlRow = Record<string, SqlValue>;
 export interface SqlEngine {
   query(sql: string): Promise<SqlRow[]>;
   close(): Promise<void>;
+  /** How far the running query is, 0–100, when the engine can tell (for progress lines). */
+  progress?(): number | undefined;
 }
 
 /** Builds the engine on first use (a dynamic import in production, a fake or a real one in tests). */

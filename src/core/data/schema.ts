@@ -52,6 +52,11 @@ export interface DriftConfig {
   method: DriftMethodSetting;
   /** undefined: the method's default. */
   threshold?: number;
+  /**
+   * `min_effect`: a p-value test (ks, chisquare) flags drift only when the effect is at least
+   * this large too (KS D; chi-square: total variation distance). undefined: DEFAULT_MIN_EFFECT.
+   */
+  minEffect?: number;
   place: Place;
 }
 
@@ -88,7 +93,7 @@ const COLUMN_KEYS = [
 const ROWS_KEYS = ['min', 'max'] as const;
 const DUPLICATES_KEYS = ['max_fraction'] as const;
 const CHECK_KEYS = ['name', 'sql', 'max_failures'] as const;
-const DRIFT_KEYS = ['reference', 'columns', 'method', 'threshold'] as const;
+const DRIFT_KEYS = ['reference', 'columns', 'method', 'threshold', 'min_effect'] as const;
 const CSV_KEYS = ['delimiter', 'header'] as const;
 
 const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
@@ -239,6 +244,8 @@ export function parseSchema(
     if (threshold && !(isScalar(threshold.value) && threshold.value.value === 'auto')) {
       config.threshold = positive(ctx, threshold, 'drift.threshold');
     }
+    const minEffect = keys.get('min_effect');
+    if (minEffect) config.minEffect = fractionOf(ctx, minEffect, 'drift.min_effect');
     schema.drift = config;
   }
   const csv = top.get('csv');

@@ -153,3 +153,19 @@ export function scanSql(source: DataSource, options: ScanOptions = {}): string {
 }
 
 export { quoteIdent };
+
+/** Total size of the source's files (for progress lines), or undefined when it cannot be told. */
+export async function sourceBytes(
+  engine: { query(sql: string): Promise<Record<string, unknown>[]> },
+  source: DataSource,
+): Promise<number | undefined> {
+  try {
+    const [row] = await engine.query(
+      `SELECT sum(size) AS b FROM read_blob([${source.paths.map(quoteString).join(', ')}])`,
+    );
+    const bytes = Number(row?.['b']);
+    return Number.isFinite(bytes) ? bytes : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -6,10 +6,11 @@ import type { CheckResult, DataColumn, SampleRow } from './checks.js';
 import { profileAggregates, readProfiles } from './profile.js';
 import type { ColumnProfile } from './profile.js';
 import type { DataSchema } from './schema.js';
-import { scanSql } from './source.js';
+import { scanSql, sourceBytes } from './source.js';
+import type { ProgressEngine } from './progress.js';
 import type { DataSource } from './source.js';
 import { DUCKDB_TYPE, quoteIdent, typeFamily } from './sql.js';
-import { runDrift } from './drift/run.js';
+import { CURRENT_PREFIX, driftColumns, runDrift, sideAggregates } from './drift/run.js';
 import type { DriftSummary } from './drift/run.js';
 import { UsageError } from '../errors.js';
 
@@ -20,8 +21,10 @@ export interface ValidationResult {
   checks: CheckResult[];
   profiles: ColumnProfile[];
   drift: DriftSummary | null;
-  /** Wall time of the main scan, for the rows/s line. */
+  /** Wall time of reading the data and the checks' scan, for the rows/s line. */
   scanMs: number;
+  /** Size of the data files, when progress lines asked for it. */
+  bytes?: number;
 }
 
 const SAMPLE_LIMIT = 5;
@@ -89,15 +92,27 @@ export async function validateData(options: {
       ? { name: c.name, type: types[c.name] as string, family: typeFamily(types[c.name] as string) }
       : c,
   );
-  const scan = scanSql(data, { types });
+  // The reference's columns are known before the checks' scan, so that scan also gathers the
+  // current side's drift statistics (one pass less).
+  const reference =
+    schema.drift && options.reference
+      ? await describeTyped(engine, options.reference, schema)
+      : undefined;
+  const started = clockMs();
+  const bytes = await phase(engine, 'reading', data);
+  const scan = await materialize(engine, '__sluice_current', scanSql(data, { types }), data);
 
   const plan = planChecks(schema, columns, options.now.getTime() / 1000);
   const aggregates: Record<string, string> = { ...profileAggregates(columns) };
   for (const check of plan.planned) Object.assign(aggregates, check.aggregates);
+  if (schema.drift && reference) {
+    const chosen = driftColumns({ current: columns, reference: reference.columns }, schema.drift);
+    Object.assign(aggregates, sideAggregates(chosen, CURRENT_PREFIX));
+  }
   const select = Object.entries(aggregates)
     .map(([alias, sql]) => `${sql} AS ${quoteIdent(alias)}`)
     .join(',\n  ');
-  const started = clockMs();
+  await phase(engine, 'checks and profile');
   let row: SqlRow;
   try {
     row = (await engine.query(`SELECT\n  ${select}\nFROM ${scan}`))[0] ?? {};
@@ -117,6 +132,7 @@ export async function validateData(options: {
     throw new UsageError('the dataset is empty (no rows)', { place: { file: data.label } });
 
   const checks: CheckResult[] = [...plan.static, ...plan.planned.map((p) => p.evaluate(row))];
+  await phase(engine, 'duplicate rows');
   if (schema.duplicates) checks.push(await duplicateCheck(engine, scan, columns, rows, schema));
   for (const check of checks) {
     if (check.status === 'fail' && check.failWhere && (check.failingRows ?? 0) > 0) {
@@ -126,24 +142,22 @@ export async function validateData(options: {
 
   let drift: DriftSummary | null = null;
   if (schema.drift && options.reference) {
-    const refColumns = await describeSource(engine, options.reference);
-    const refTypes = forcedTypes(options.reference, schema, refColumns);
-    const refScan = scanSql(options.reference, { types: refTypes });
-    const refTyped = refColumns.map((c) =>
-      refTypes[c.name]
-        ? {
-            name: c.name,
-            type: refTypes[c.name] as string,
-            family: typeFamily(refTypes[c.name] as string),
-          }
-        : c,
+    await phase(engine, 'reading the reference', options.reference);
+    const refScan = await materialize(
+      engine,
+      '__sluice_reference',
+      scanSql(options.reference, { types: reference?.types ?? {} }),
+      options.reference,
     );
+    await phase(engine, 'drift');
     try {
       drift = await runDrift(
         engine,
         { reference: refScan, current: scan },
-        { current: columns, reference: refTyped },
+        { current: columns, reference: reference?.columns ?? [] },
         schema.drift,
+        schema.drift.minEffect,
+        row,
       );
     } catch (error) {
       translateEngineError(error, options.reference);
@@ -158,7 +172,63 @@ export async function validateData(options: {
     profiles: readProfiles(columns, row),
     drift,
     scanMs,
+    ...(bytes !== undefined ? { bytes } : {}),
   };
+}
+
+/** A source's columns with the schema's declared types forced (CSV), and those types. */
+async function describeTyped(
+  engine: SqlEngine,
+  source: DataSource,
+  schema: DataSchema,
+): Promise<{ columns: DataColumn[]; types: Record<string, string> }> {
+  const sniffed = await describeSource(engine, source);
+  const types = forcedTypes(source, schema, sniffed);
+  const columns = sniffed.map((c) =>
+    types[c.name]
+      ? { name: c.name, type: types[c.name] as string, family: typeFamily(types[c.name] as string) }
+      : c,
+  );
+  return { columns, types };
+}
+
+/**
+ * Reads a text source once into a table of the engine's database: CSV and JSON are parsed once,
+ * not once per pass (checks, duplicates, then drift reads each column again), and the later
+ * passes read only the columns they need. Returns the table's name for FROM.
+ */
+async function materialize(
+  engine: SqlEngine,
+  table: string,
+  scan: string,
+  source: DataSource,
+): Promise<string> {
+  // Parquet is columnar already: each pass reads only its columns, so a copy would cost more.
+  if (source.format === 'parquet') return scan;
+  // Row order in the copy does not matter (samples and their lines come from the files), and
+  // keeping it would serialise the parallel CSV reader's output.
+  await engine.query('SET preserve_insertion_order = false');
+  try {
+    await engine.query(`CREATE OR REPLACE TABLE ${table} AS SELECT * FROM ${scan}`);
+  } catch (error) {
+    translateEngineError(error, source);
+  } finally {
+    await engine.query('RESET preserve_insertion_order');
+  }
+  return table;
+}
+
+/** Names the pass for progress lines, when the engine prints them (withProgress). */
+async function phase(
+  engine: SqlEngine,
+  name: string,
+  source?: DataSource,
+): Promise<number | undefined> {
+  const tracked = engine as Partial<ProgressEngine>;
+  if (typeof tracked.phase !== 'function') return undefined;
+  const bytes = source ? await sourceBytes(engine, source) : undefined;
+  tracked.phase(name, bytes);
+  return bytes;
 }
 
 async function duplicateCheck(
@@ -169,10 +239,19 @@ async function duplicateCheck(
   schema: DataSchema,
 ): Promise<CheckResult> {
   const list = columns.map((c) => quoteIdent(c.name)).join(', ');
-  const [row] = await engine.query(
-    `SELECT coalesce(sum(c) - count(*), 0) AS dup FROM (SELECT count(*) AS c FROM ${scan} GROUP BY ${list})`,
+  // Equal rows have equal hashes, so all-distinct hashes prove there is no duplicate with a
+  // table of 8-byte hashes instead of whole rows; only when some hashes repeat (a duplicate,
+  // or rarely a collision) does the exact grouping run.
+  const [hashed] = await engine.query(
+    `SELECT count(*) - count(DISTINCT hash(${list})) AS dup FROM ${scan}`,
   );
-  const duplicates = toNumber(row?.['dup']);
+  let duplicates = toNumber(hashed?.['dup']);
+  if (duplicates > 0) {
+    const [row] = await engine.query(
+      `SELECT coalesce(sum(c) - count(*), 0) AS dup FROM (SELECT count(*) AS c FROM ${scan} GROUP BY ${list})`,
+    );
+    duplicates = toNumber(row?.['dup']);
+  }
   const fraction = duplicates / rows;
   const limit = schema.duplicates?.maxFraction ?? 0;
   return {

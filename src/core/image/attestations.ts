@@ -82,6 +82,11 @@ export async function attachFiles(
   };
   const { subjectIndexed } = await client.putManifestWithSubject(repository, artifact);
   if (subjectIndexed) return { digest: artifact.digest, via: 'referrers' };
+  // Some registries serve the referrers API without the `OCI-Subject` answer (older Harbor, the
+  // go-containerregistry registry): when the API already lists the artifact, no fallback tag.
+  const listed = await client.referrers(repository, subject.digest);
+  if (listed?.manifests.some((entry) => entry.digest === artifact.digest))
+    return { digest: artifact.digest, via: 'referrers' };
 
   const tag = `sha256-${subject.digest.replace(/^sha256:/, '')}`;
   const index = await client.getManifest(repository, tag).then(

@@ -5,6 +5,7 @@ import type { Exec } from '../ports.js';
 import type { ImageSource } from '../registry/model.js';
 import { formatImageRef, type ImageRef } from '../registry/reference.js';
 import { DockerArchiveSink, DockerDaemonSink } from './docker-archive.js';
+import { DockerArchiveSource } from './docker-archive-source.js';
 import { OciLayoutSink, OciLayoutSource } from './oci-layout.js';
 import type { SinkTarget } from './write.js';
 
@@ -33,10 +34,12 @@ export async function openSource(
       );
     case 'oci':
       return new OciLayoutSource(ref.dir, ref.tag);
-    default:
+    case 'docker-archive':
+      return new DockerArchiveSource(ref.path, ref.name);
+    case 'docker-daemon':
       throw new UsageError(`${formatImageRef(ref)} cannot be read from yet`, {
         place: { key },
-        hint: 'Read images from a registry or an OCI layout (`skopeo copy docker-archive:… oci:…` converts one).',
+        hint: 'Save it first: `docker save -o image.tar <name>:<tag>`, then read `docker-archive:image.tar`.',
       });
   }
 }

@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
 
 /** One `name<<DELIMITER` block of a GitHub file command (GITHUB_OUTPUT, GITHUB_STATE, GITHUB_ENV). */
 export function fileCommandEntry(
   name: string,
   value: string,
-  delimiter = `ghadelimiter_${randomUUID()}`,
+  // Unpredictable enough that no value holds it by chance (and a value that does is refused).
+  delimiter = `ghadelimiter_${Date.now().toString(36)}_${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`,
 ): string {
   if (name.includes(delimiter) || value.includes(delimiter)) {
     throw new Error(`output ${name} contains its own delimiter`);

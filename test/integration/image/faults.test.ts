@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -20,6 +20,7 @@ import { startRegistry, type RunningRegistry } from '../services/registry.js';
 import { startTokenService, type TokenService } from '../services/token-service.js';
 
 const run = promisify(execFile);
+const mounted: string[] = [];
 const noExec: Exec = { run: () => Promise.reject(new Error('no exec here')) };
 const MiB = 1024 * 1024;
 let model: string;
@@ -89,6 +90,10 @@ afterEach(async () => {
 
 afterAll(async () => {
   await Promise.all(started.map((item) => item.stop()));
+  for (const dir of mounted.splice(0)) {
+    await run('umount', [dir]);
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 describe('registry faults', () => {
@@ -233,5 +238,86 @@ describe('registry faults', () => {
     } finally {
       await tokens.stop();
     }
+  });
+});
+
+describe('token expiry at the registry itself', () => {
+  it('a token the registry finds expired (401, no proxy) is replaced once and the push completes', async () => {
+    const user = { username: 'ci', password: 'secret-pw' };
+    const tokens = await startTokenService(user);
+    try {
+      const reg = await registry({
+        token: {
+          realm: tokens.realm,
+          service: tokens.service,
+          issuer: tokens.issuer,
+          certificateFile: tokens.certificateFile,
+        },
+      });
+      // distribution accepts a token up to 60 s past its `exp`: this one is good for ~4 s more,
+      // while `expires_in` tells the client it has 300 s.
+      tokens.expOffsetSeconds = -56;
+      const access = new RegistryAccess({ credentials: async () => user, baseDelayMs: 0 });
+      await push([`${reg.address}/expiring/model:v1`], access);
+      const before = tokens.issued.length;
+      tokens.expOffsetSeconds = undefined;
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
+      const result = await push([`${reg.address}/expiring/model:v2`], access);
+      expect(tokens.issued.length).toBe(before + 1);
+      const { stdout } = await run('skopeo', [
+        'inspect',
+        '--tls-verify=false',
+        `--creds=${user.username}:${user.password}`,
+        `docker://${reg.address}/expiring/model:v2`,
+      ]);
+      expect((JSON.parse(stdout) as { Digest: string }).Digest).toBe(result.digest);
+    } finally {
+      await tokens.stop();
+    }
+  });
+});
+
+describe('OCI layout faults', () => {
+  it('a full disk under the layout folder fails with exit 3, says so, and leaves no index or partial blob', async () => {
+    expect(process.getuid?.(), 'mounting a tmpfs needs root').toBe(0);
+    const disk = mkdtempSync(join(tmpdir(), 'sluice-full-disk-'));
+    await run('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', disk]);
+    mounted.push(disk);
+    const layout = join(disk, 'layout');
+    mkdirSync(layout);
+    const targets = await openSinks(
+      [parseImageRef(`oci:${layout}:v1`)],
+      {
+        access: new RegistryAccess({ credentials: async () => undefined }),
+        exec: noExec,
+        tempDir: tmpdir(),
+        chunkBytes: MiB,
+      },
+      'output',
+    );
+    const error = await buildImage({
+      base: undefined,
+      platform: { os: 'linux', architecture: 'amd64' },
+      modelDir: model,
+      modelTarget: '/opt/model',
+      codeTarget: '/opt/app',
+      runtime: { labels: {} },
+      created: '2024-05-01T00:00:00Z',
+      compressionLevel: 1,
+      largeFileBytes: 4 * MiB,
+      cache: new LayerCache(undefined),
+      targets,
+      parallel: 2,
+      logger: silentLogger,
+    }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InfraError);
+    expect(exitCodeOf(error)).toBe(3);
+    expect((error as Error).message).toBe(
+      `Could not write a blob in the OCI layout ${layout}: the disk is full`,
+    );
+    expect((error as InfraError).hint).toMatch(/Free space/);
+    expect(existsSync(join(layout, 'index.json'))).toBe(false);
+    const left = readdirSync(join(layout, 'blobs', 'sha256'));
+    expect(left.filter((name) => name.startsWith('.upload-'))).toEqual([]);
   });
 });

@@ -15,6 +15,11 @@ export interface TokenService {
   issued: { scopes: string[]; user: string | undefined }[];
   /** Lifetime of the next tokens, seconds. */
   lifetimeSeconds: number;
+  /**
+   * When set, the next tokens' `exp` is now + this (may be negative) while `expires_in` still
+   * says `lifetimeSeconds`: a token that expires before the client expects (clock skew).
+   */
+  expOffsetSeconds?: number;
 
   stop(): Promise<void>;
 }
@@ -90,7 +95,7 @@ export async function startTokenService(user: {
       iss: service.issuer,
       sub: user.username,
       aud: url.searchParams.get('service'),
-      exp: now + service.lifetimeSeconds,
+      exp: now + (service.expOffsetSeconds ?? service.lifetimeSeconds),
       nbf: now - 900,
       iat: now,
       jti: randomUUID(),

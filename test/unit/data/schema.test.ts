@@ -7,6 +7,18 @@ import { planChecks } from '../../../src/core/data/checks.js';
 const resolvePath = (dir: string, path: string): string => join('/abs', dir, path);
 
 describe('schema parsing', () => {
+  it('reads the drift effect-size floor, a fraction', () => {
+    const schema = parseSchema(
+      'columns: {}\ndrift:\n  method: ks\n  min_effect: 0.2\n',
+      'schema.yml',
+      resolvePath,
+    );
+    expect(schema.drift?.minEffect).toBe(0.2);
+    expect(() =>
+      parseSchema('columns: {}\ndrift: { min_effect: 2 }\n', 'schema.yml', resolvePath),
+    ).toThrow(/drift.min_effect/);
+  });
+
   it('reads columns, table rules, checks and drift; resolves the reference beside the schema', () => {
     const schema = parseSchema(
       `columns:\n  age: { type: integer, nullable: false, min: 0, max: 120 }\n  signup: { type: timestamp, max_age: 7d }\nstrict: false\nrows: { min: 10 }\nduplicates: { max_fraction: 0.01 }\nchecks:\n  - name: p\n    sql: price >= 0\ndrift:\n  reference: ref/data.parquet\n  method: psi\n  threshold: 0.2\n`,

@@ -89,7 +89,7 @@ describe('GitHub platform', () => {
     await platform.setOutputs({ passed: 'false', 'failed-metrics': 'accuracy,f1' });
     await platform.writeSummary('## report');
     const out = readFileSync(env.GITHUB_OUTPUT, 'utf8');
-    expect(out).toMatch(/^passed<<ghadelimiter_[0-9a-f-]+\nfalse\nghadelimiter_[0-9a-f-]+\n/);
+    expect(out).toMatch(/^passed<<(ghadelimiter_\w+)\nfalse\n\1\n/);
     expect(out).toContain('\naccuracy,f1\n');
     expect(readFileSync(env.GITHUB_STEP_SUMMARY, 'utf8')).toBe('## report\n');
   });

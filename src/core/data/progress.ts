@@ -1,0 +1,64 @@
+import type { SqlEngine } from './engine.js';
+
+export interface ProgressOptions {
+  /** Where lines go (the command routes them to the logger). */
+  log: (line: string) => void;
+  clockMs: () => number;
+  /** How often a running query reports; the first line waits this long too, so short queries stay quiet. */
+  intervalMs?: number;
+}
+
+/** An engine that also says which pass runs now and how many bytes it reads. */
+export interface ProgressEngine extends SqlEngine {
+  phase(name: string, bytes?: number): void;
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(2)} GB`;
+  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
+  if (bytes >= 1e3) return `${(bytes / 1e3).toFixed(1)} kB`;
+  return `${bytes} B`;
+}
+
+/**
+ * Wraps an engine so a long query prints a line every interval: the pass, its percentage and,
+ * when the files' size is known, the bytes read so far and the read rate. Rows per second come
+ * at the end of the scan (the engine only knows the row count then).
+ */
+export function withProgress(engine: SqlEngine, options: ProgressOptions): ProgressEngine {
+  const interval = options.intervalMs ?? 2000;
+  let phase = 'scan';
+  let bytes: number | undefined;
+  return {
+    phase(name: string, size?: number): void {
+      phase = name;
+      bytes = size;
+    },
+    progress: () => engine.progress?.(),
+    close: () => engine.close(),
+    async query(sql: string) {
+      const started = options.clockMs();
+      const timer = setInterval(() => {
+        const percentage = engine.progress?.();
+        const seconds = Math.max(options.clockMs() - started, 1) / 1000;
+        const parts = [`${phase}: ${percentage === undefined ? '…' : `${percentage.toFixed(0)}%`}`];
+        if (percentage !== undefined && bytes !== undefined) {
+          const read = (bytes * percentage) / 100;
+          parts.push(
+            `${formatBytes(read)} of ${formatBytes(bytes)}`,
+            `${formatBytes(read / seconds)}/s`,
+          );
+        }
+        parts.push(`${seconds.toFixed(0)} s`);
+        options.log(parts.join(' · '));
+      }, interval);
+      try {
+        return await engine.query(sql);
+      } finally {
+        clearInterval(timer);
+      }
+    },
+  };
+}
+
+export { formatBytes };

@@ -1,0 +1,118 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDuckDbEngine } from '../../../src/clients/duckdb/engine.js';
+import type { SqlEngine } from '../../../src/core/data/engine.js';
+import { runDrift } from '../../../src/core/data/drift/run.js';
+import type { DriftMethod } from '../../../src/core/data/schema.js';
+import { categorySample, numericSample } from '../../unit/data/drift-samples.js';
+import type { NumericArgs } from '../../unit/data/drift-samples.js';
+
+/**
+ * The statistics as DuckDB computes their inputs (ECDF differences, histograms, value counts)
+ * must equal the scipy / Evidently fixture numbers, as the pure functions do in the unit test.
+ */
+interface NumericCase {
+  name: string;
+  integer: boolean;
+  reference: NumericArgs;
+  current: NumericArgs;
+  ks_statistic: number;
+  ks_pvalue: number;
+  wasserstein_norm: number;
+  psi: number;
+  jensenshannon: number;
+}
+interface CategoryCase {
+  name: string;
+  reference: { seed: number; n: number; weights: number[] };
+  current: { seed: number; n: number; weights: number[] };
+  chisquare_pvalue: number;
+  psi: number;
+  jensenshannon: number;
+}
+const fixture = JSON.parse(
+  readFileSync(new URL('../../fixtures/data/drift/reference.json', import.meta.url), 'utf8'),
+) as { numeric: NumericCase[]; categorical: CategoryCase[] };
+
+let engine: SqlEngine;
+
+async function table(
+  name: string,
+  type: string,
+  values: readonly (number | string)[],
+): Promise<void> {
+  await engine.query(`CREATE OR REPLACE TABLE ${name} (v ${type})`);
+  for (let i = 0; i < values.length; i += 5000) {
+    const chunk = values.slice(i, i + 5000);
+    await engine.query(
+      `INSERT INTO ${name} VALUES ${chunk.map((v) => (typeof v === 'number' ? `(${v === Math.trunc(v) ? v : `${v}::DOUBLE`})` : `('${v}')`)).join(', ')}`,
+    );
+  }
+}
+
+async function drift(
+  method: DriftMethod,
+  family: 'float' | 'integer' | 'string',
+  minEffect?: number,
+) {
+  const type = family === 'float' ? 'DOUBLE' : family === 'integer' ? 'BIGINT' : 'VARCHAR';
+  const column = { name: 'v', type, family };
+  const summary = await runDrift(
+    engine,
+    { reference: 'ref', current: 'cur' },
+    { current: [column], reference: [column] },
+    { columns: 'all', method, place: { file: 'schema.yml' } },
+    minEffect,
+  );
+  return summary.columns[0]!;
+}
+
+function close(actual: number | null, expected: number, tolerance: number): void {
+  expect(actual).not.toBeNull();
+  const scale = Math.max(Math.abs(expected), 1e-300);
+  expect(
+    Math.abs((actual as number) - expected) / scale,
+    `${actual} vs ${expected}`,
+  ).toBeLessThanOrEqual(tolerance);
+}
+
+beforeAll(async () => {
+  engine = await createDuckDbEngine({ threads: 2 });
+});
+afterAll(async () => {
+  await engine.close();
+});
+
+describe('drift through DuckDB equals scipy / Evidently', () => {
+  for (const c of fixture.numeric) {
+    it(`${c.name}: ks, wasserstein, psi, jensenshannon`, async () => {
+      const family = c.integer ? 'integer' : 'float';
+      await table('ref', c.integer ? 'BIGINT' : 'DOUBLE', numericSample(c.reference));
+      await table('cur', c.integer ? 'BIGINT' : 'DOUBLE', numericSample(c.current));
+      const ks = await drift('ks', family);
+      expect(Math.abs((ks.statistic as number) - c.ks_statistic)).toBeLessThanOrEqual(1e-12);
+      close(ks.pValue, c.ks_pvalue, 1e-9);
+      close((await drift('wasserstein', family)).statistic, c.wasserstein_norm, 1e-9);
+      close((await drift('psi', family)).statistic, c.psi, 1e-9);
+      close((await drift('jensenshannon', family)).statistic, c.jensenshannon, 1e-9);
+    });
+  }
+  it('min_effect keeps a significant but small KS shift from counting as drift', async () => {
+    const c = fixture.numeric.find((n) => n.ks_pvalue < 0.05) as NumericCase;
+    await table('ref', 'DOUBLE', numericSample(c.reference));
+    await table('cur', 'DOUBLE', numericSample(c.current));
+    expect((await drift('ks', 'float', 0)).drifted).toBe(true);
+    const floored = await drift('ks', 'float', c.ks_statistic + 0.01);
+    expect(floored).toMatchObject({ drifted: false, effect: c.ks_statistic });
+  });
+
+  for (const c of fixture.categorical) {
+    it(`${c.name}: chisquare, psi, jensenshannon`, async () => {
+      await table('ref', 'VARCHAR', categorySample(c.reference));
+      await table('cur', 'VARCHAR', categorySample(c.current));
+      close((await drift('chisquare', 'string')).pValue, c.chisquare_pvalue, 1e-9);
+      close((await drift('psi', 'string')).statistic, c.psi, 1e-9);
+      close((await drift('jensenshannon', 'string')).statistic, c.jensenshannon, 1e-9);
+    });
+  }
+});

@@ -1,0 +1,215 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDuckDbEngine } from '../../../src/clients/duckdb/engine.js';
+import type { CommandDeps } from '../../../src/core/commands/types.js';
+import { validateDataCommand } from '../../../src/core/commands/validate-data.js';
+import { UsageError } from '../../../src/core/errors.js';
+
+let dir: string;
+
+function deps(info: string[] = []): CommandDeps {
+  const noop = (): void => undefined;
+  return {
+    logger: {
+      debug: noop,
+      info: (line) => info.push(line),
+      warn: noop,
+      error: noop,
+      group: (_t, run) => run(),
+    },
+    clock: { now: () => new Date('2026-01-10T00:00:00Z') },
+    exec: { run: () => Promise.reject(new Error('no exec')) },
+    git: {
+      readFileAt: () => Promise.resolve(undefined),
+      mergeBase: () => Promise.reject(new Error('no git')),
+      repoRelative: (f) => Promise.resolve(f),
+      commitsTouching: () => Promise.resolve([]),
+    },
+    run: { platform: 'local', cwd: dir },
+    sql: () => createDuckDbEngine({ threads: 2 }),
+  };
+}
+
+/** 3,000 rows; row id 1234 has age 999 (out of range), so every format must find exactly it. */
+const ROWS = `SELECT i AS id, CASE WHEN i = 1234 THEN 999 ELSE (i % 90) + 18 END AS age,
+  ['US','DE','FR'][(i % 3) + 1] AS country FROM range(3000) t(i)`;
+
+const SCHEMA = `columns:
+  id:      { type: integer, nullable: false, unique: true }
+  age:     { type: integer, min: 0, max: 120 }
+  country: { type: string, allowed: [US, DE, FR] }
+strict: true
+rows: { min: 3000, max: 3000 }
+`;
+
+async function copy(sql: string, target: string, options = ''): Promise<void> {
+  const engine = await createDuckDbEngine();
+  await engine.query(`COPY (${sql}) TO '${join(dir, target)}'${options ? ` (${options})` : ''}`);
+  await engine.close();
+}
+
+interface Check {
+  name: string;
+  column: string | null;
+  status: string;
+  observed: string;
+  failing_rows: number | null;
+  samples: { line: number | null; file: string | null; values: Record<string, unknown> }[];
+}
+
+async function run(
+  data: string[],
+  schema = 'schema.yml',
+): Promise<{ verdict: string; checks: Check[] }> {
+  const { report } = await validateDataCommand({ data, schema, format: 'json' }, deps());
+  return {
+    verdict: report?.verdict ?? '',
+    checks: report?.data['checks'] as Check[],
+  };
+}
+
+function failures(checks: Check[]): Check[] {
+  return checks.filter((c) => c.status !== 'pass');
+}
+
+async function usageError(data: string[], schema = 'schema.yml'): Promise<UsageError> {
+  const error = await validateDataCommand({ data, schema }, deps()).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(UsageError);
+  return error as UsageError;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sluice-formats-'));
+  await writeFile(join(dir, 'schema.yml'), SCHEMA);
+  await copy(ROWS, 'rows.csv.gz', "FORMAT csv, COMPRESSION 'gzip'");
+  await copy(ROWS, 'rows.csv.zst', "FORMAT csv, COMPRESSION 'zstd'");
+  await copy(ROWS, 'rows.jsonl', 'FORMAT json');
+  await mkdir(join(dir, 'parts'));
+  for (let part = 0; part < 3; part++)
+    await copy(
+      `SELECT * FROM (${ROWS}) WHERE id % 3 = ${part} ORDER BY id`,
+      `parts/part-${part}.csv`,
+    );
+  await copy(
+    `SELECT id, age, country, id % 2 AS half FROM (${ROWS})`,
+    'hive',
+    'FORMAT parquet, PARTITION_BY (half)',
+  );
+  await writeFile(join(dir, 'ragged.csv'), 'id,age,country\n1,20,US\n2,30,DE\n3,40\n4,50,FR\n');
+  await writeFile(join(dir, 'wide.csv'), 'id,age,country\n1,20,US\n2,30,DE,extra\n3,40,FR\n');
+  await writeFile(join(dir, 'semicolon.csv'), 'id;age;country\n1;20;US\n2;30;DE\n');
+  await writeFile(join(dir, 'comma.yml'), `${SCHEMA}csv: { delimiter: "," }\n`);
+  await copy(
+    `SELECT id, CASE WHEN id = 2500 THEN 'n/a' ELSE CAST(age AS VARCHAR) END AS age, country FROM (${ROWS}) ORDER BY id`,
+    'bad-late.csv.gz',
+    "FORMAT csv, COMPRESSION 'gzip'",
+  );
+  await writeFile(join(dir, 'empty.csv'), 'id,age,country\n');
+}, 120_000);
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('validate-data reads every supported layout', () => {
+  it.each([['rows.csv.gz'], ['rows.csv.zst'], ['rows.jsonl']])(
+    '%s: finds the one out-of-range age',
+    async (file) => {
+      const { verdict, checks } = await run([file]);
+      expect(verdict).toBe('fail');
+      const failed = failures(checks);
+      expect(failed.map((c) => `${c.name}:${c.column}`)).toEqual(['range:age']);
+      expect(failed[0]?.failing_rows).toBe(1);
+      expect(failed[0]?.samples[0]?.values).toMatchObject({ id: 1234, age: 999 });
+      // CSV: the header is line 1, so row id 1234 (the 1235th row) sits on line 1236.
+      expect(failed[0]?.samples[0]?.line).toBe(file.endsWith('.jsonl') ? 1235 : 1236);
+    },
+  );
+
+  it('reads a glob of several files as one table, with lines inside the right file', async () => {
+    const { checks } = await run(['parts/*.csv']);
+    expect(checks.find((c) => c.name === 'row_count')?.status).toBe('pass');
+    const failed = failures(checks);
+    expect(failed.map((c) => `${c.name}:${c.column}`)).toEqual(['range:age']);
+    const sample = failed[0]?.samples[0];
+    // id 1234 has id % 3 = 1: part-1.csv holds ids 1, 4, 7, …, so 1234 is its 412th row, line 413.
+    expect(sample?.file).toMatch(/part-1\.csv$/);
+    expect(sample?.line).toBe(413);
+  });
+
+  it('reads several files given one by one', async () => {
+    const { checks } = await run(['parts/part-0.csv', 'parts/part-1.csv', 'parts/part-2.csv']);
+    expect(checks.find((c) => c.name === 'row_count')?.status).toBe('pass');
+    expect(failures(checks).map((c) => c.name)).toEqual(['range']);
+  });
+
+  it('reads a hive-partitioned Parquet folder, the partition key as a column', async () => {
+    const strict = await run(['hive']);
+    // `half` comes from the folder names (half=0/, half=1/); strict mode names it.
+    expect(failures(strict.checks).map((c) => `${c.name}:${c.observed}`)).toContain(
+      'no_extra_columns:half',
+    );
+    expect(strict.checks.find((c) => c.name === 'row_count')?.status).toBe('pass');
+    expect(strict.checks.find((c) => c.name === 'range')?.failing_rows).toBe(1);
+    const glob = await run(['hive/half=*/*.parquet']);
+    expect(glob.checks.find((c) => c.name === 'row_count')?.status).toBe('pass');
+  });
+});
+
+describe('validate-data progress', () => {
+  it('ends a terminal run with rows/s and the bytes read; prints nothing in JSON mode', async () => {
+    const terminal: string[] = [];
+    await validateDataCommand({ data: ['rows.csv.gz'], schema: 'schema.yml' }, deps(terminal));
+    expect(
+      terminal.some((l) => /^scanned 3000 rows × 3 columns in .* rows\/s, [\d.]+ kB\)$/.test(l)),
+    ).toBe(true);
+    const json: string[] = [];
+    await validateDataCommand(
+      { data: ['rows.csv.gz'], schema: 'schema.yml', format: 'json' },
+      deps(json),
+    );
+    expect(json).toEqual([]);
+  });
+});
+
+describe('validate-data names bad input with its place (exit 2)', () => {
+  it('a row with too few fields: its line', async () => {
+    const error = await usageError(['ragged.csv']);
+    expect(error.exitCode).toBe(2);
+    expect(error.place).toMatchObject({ line: 4 });
+    expect(error.place?.file).toMatch(/ragged\.csv$/);
+    expect(error.message).toMatch(/line 4 has fewer fields/);
+  });
+
+  it('a row with too many fields: its line', async () => {
+    const error = await usageError(['wide.csv']);
+    expect(error.place?.line).toBe(3);
+    expect(error.message).toMatch(/more fields/);
+  });
+
+  it('a delimiter that does not match the file: says which one does', async () => {
+    const error = await usageError(['semicolon.csv'], 'comma.yml');
+    expect(error.message).toMatch(/delimiter is `,` but the file splits on `;`/);
+    expect(error.hint).toContain('";"');
+  });
+
+  it('the sniffer finds a semicolon delimiter by itself', async () => {
+    const { checks } = await run(['semicolon.csv']);
+    expect(checks.find((c) => c.name === 'type' && c.column === 'age')?.status).toBe('pass');
+  });
+
+  it('a value that does not parse as its declared type, deep in a gzip file: its first line', async () => {
+    const error = await usageError(['bad-late.csv.gz']);
+    // id 2500 is the 2501st row: line 2502 with the header.
+    expect(error.place?.line).toBe(2502);
+    expect(error.message).toContain('age');
+    expect(error.message).toContain('n/a');
+  });
+
+  it('an empty dataset', async () => {
+    const error = await usageError(['empty.csv']);
+    expect(error.message).toMatch(/empty/);
+  });
+});

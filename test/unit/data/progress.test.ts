@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import type { SqlEngine } from '../../../src/core/data/engine.js';
+import { formatBytes, withProgress } from '../../../src/core/data/progress.js';
+
+/** A query that takes `ms` and reports progress rising by 25 % per poll. */
+function slowEngine(ms: number): SqlEngine & { polls: number } {
+  const engine = {
+    polls: 0,
+    query: () => new Promise<[]>((done) => setTimeout(() => done([]), ms)),
+    close: () => Promise.resolve(),
+    progress: () => Math.min(100, ++engine.polls * 25),
+  };
+  return engine;
+}
+
+describe('withProgress', () => {
+  it('prints the pass, percentage, bytes read and rate while a query runs', async () => {
+    const lines: string[] = [];
+    let now = 0;
+    const engine = withProgress(slowEngine(60), {
+      log: (line) => lines.push(line),
+      clockMs: () => (now += 1000),
+      intervalMs: 10,
+    });
+    engine.phase('checks and profile', 4e9);
+    await engine.query('SELECT 1');
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines[0]).toMatch(
+      /^checks and profile: 25% · 1\.00 GB of 4\.00 GB · [\d.]+ [kMG]?B\/s · \d+ s$/,
+    );
+  });
+
+  it('stays quiet for a query shorter than the interval, and stops after it', async () => {
+    const lines: string[] = [];
+    const engine = withProgress(slowEngine(5), {
+      log: (line) => lines.push(line),
+      clockMs: () => 0,
+      intervalMs: 1000,
+    });
+    await engine.query('SELECT 1');
+    await new Promise((done) => setTimeout(done, 20));
+    expect(lines).toEqual([]);
+  });
+
+  it('says … when the engine cannot tell its progress, and no bytes when their size is unknown', async () => {
+    const lines: string[] = [];
+    const engine = withProgress(
+      {
+        query: () => new Promise((d) => setTimeout(() => d([]), 40)),
+        close: () => Promise.resolve(),
+      },
+      { log: (line) => lines.push(line), clockMs: () => 0, intervalMs: 10 },
+    );
+    engine.phase('drift');
+    await engine.query('SELECT 1');
+    expect(lines[0]).toMatch(/^drift: … · 0 s$/);
+  });
+
+  it('formats bytes', () => {
+    expect([formatBytes(512), formatBytes(2048), formatBytes(3.5e6), formatBytes(1.25e9)]).toEqual([
+      '512 B',
+      '2.0 kB',
+      '3.5 MB',
+      '1.25 GB',
+    ]);
+  });
+});
