@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { evaluateGate } from '../src/core/gate/evaluate.js';
 import { buildGateReport } from '../src/core/gate/report.js';
 import { parseRules } from '../src/core/gate/rules.js';
-import { parseMetrics } from '../src/core/metrics/load.js';
+import { parseMetrics } from '../src/core/metrics/parsers-all.js';
 import { renderMarkdown } from '../src/core/report/render/markdown.js';
 
 export interface BenchRow {

@@ -1,5 +1,5 @@
 import { detectFormat } from '../metrics/detect.js';
-import { parseMetrics } from '../metrics/load.js';
+import { parseMetricsText } from '../metrics/load.js';
 import type { MetricsSet } from '../metrics/model.js';
 import type { GitReader } from '../ports.js';
 
@@ -43,7 +43,11 @@ export async function readGitHistory(
           const bytes = await git.readFileAt(sha, path);
           if (!bytes) return undefined;
           const text = bytes.toString('utf8');
-          const set = parseMetrics(text, detectFormat(path, text), `${path}@${sha.slice(0, 7)}`);
+          const set = await parseMetricsText(
+            text,
+            detectFormat(path, text),
+            `${path}@${sha.slice(0, 7)}`,
+          );
           return { file: candidateFiles[index]!, values: set.values };
         } catch {
           return undefined;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { InfraError, UsageError } from '../errors.js';
 import type { RunContext } from '../commands/types.js';
 import { detectFormat } from '../metrics/detect.js';
-import { loadMetricsFile, parseMetrics } from '../metrics/load.js';
+import { loadMetricsFile, parseMetricsText } from '../metrics/load.js';
 import type { MetricsSet } from '../metrics/model.js';
 import type { GitReader } from '../ports.js';
 import type { BaselineSpec } from './spec.js';
@@ -143,7 +143,10 @@ async function resolveGit(
       if (bytes === undefined) return undefined;
       const text = bytes.toString('utf8');
       const where = `${inRepo}@${label}`;
-      return withFile(parseMetrics(text, detectFormat(inRepo, text, where), where), candidate);
+      return withFile(
+        await parseMetricsText(text, detectFormat(inRepo, text, where), where),
+        candidate,
+      );
     }),
   );
   return { label, sets, notes, gitRef: ref };

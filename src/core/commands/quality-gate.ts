@@ -6,7 +6,6 @@ import { expandPatterns } from '../files/glob.js';
 import { evaluateGate } from '../gate/evaluate.js';
 import { historyCharts } from '../gate/history-chart.js';
 import { buildGateReport } from '../gate/report.js';
-import { loadRules } from '../gate/rules.js';
 import { loadMetricsFile } from '../metrics/load.js';
 import type { CommandDeps, CommandResult, Inputs } from './types.js';
 
@@ -40,7 +39,12 @@ export async function runQualityGate(
     Promise.all(
       files.map((file) => loadMetricsFile(path.resolve(cwd, file), { displayPath: file })),
     ),
-    options.rules ? loadRules(path.resolve(cwd, options.rules), options.rules) : undefined,
+    options.rules
+      ? // The rules parser pulls in the YAML library: load it only when there are rules.
+        import('../gate/rules.js').then(({ loadRules }) =>
+          loadRules(path.resolve(cwd, options.rules!), options.rules),
+        )
+      : undefined,
   ]);
   const baseline = await resolveBaseline(spec, files, deps);
   const result = evaluateGate(candidates, baseline.sets, rules, baseline.label);

@@ -5,8 +5,6 @@ import { flattenTree } from './flatten.js';
 import { parseDelimited } from './formats/csv.js';
 import { parseJsonTree } from './formats/json.js';
 import { parseOpenMetrics } from './formats/openmetrics.js';
-import { parseTomlTree } from './formats/toml.js';
-import { parseYamlTree } from './formats/yaml.js';
 import type { MetricsFormat, MetricsSet, MetricValue } from './model.js';
 
 export interface LoadMetricsOptions {
@@ -51,7 +49,34 @@ export async function loadMetricsFile(
     throw error;
   }
   const format = options.format ?? detectFormat(path, text, file);
+  return parseMetricsText(text, format, file);
+}
+
+/**
+ * parseMetrics, loading the YAML and TOML parsers only for files in those formats: most
+ * metrics files are JSON, and the YAML library is the largest module of a gate's cold start.
+ */
+export async function parseMetricsText(
+  text: string,
+  format: MetricsFormat,
+  file: string,
+): Promise<MetricsSet> {
+  if (format === 'yaml' && !treeParsers.yaml)
+    treeParsers.yaml = (await import('./formats/yaml.js')).parseYamlTree;
+  if (format === 'toml' && !treeParsers.toml)
+    treeParsers.toml = (await import('./formats/toml.js')).parseTomlTree;
   return parseMetrics(text, format, file);
+}
+
+type TreeParser = (text: string, file: string) => ReturnType<typeof parseJsonTree>;
+
+/** YAML and TOML parsers once loaded (by parseMetricsText, or by importing metrics/parsers-all.ts). */
+export const treeParsers: { yaml?: TreeParser; toml?: TreeParser } = {};
+
+function treeParser(format: 'yaml' | 'toml'): TreeParser {
+  const parser = treeParsers[format];
+  if (!parser) throw new Error(`the ${format} parser is not loaded: use parseMetricsText`);
+  return parser;
 }
 
 /** Parse metrics text in a known format. Pure: also used for baselines read from git or a registry. */
@@ -71,9 +96,9 @@ function parseValues(text: string, format: MetricsFormat, file: string): Map<str
     case 'json':
       return flattenTree(parseJsonTree(text, file), file);
     case 'yaml':
-      return flattenTree(parseYamlTree(text, file), file);
+      return flattenTree(treeParser('yaml')(text, file), file);
     case 'toml':
-      return flattenTree(parseTomlTree(text, file), file);
+      return flattenTree(treeParser('toml')(text, file), file);
     case 'csv':
       return parseDelimited(text, ',', file);
     case 'tsv':

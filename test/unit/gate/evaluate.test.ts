@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluateGate } from '../../../src/core/gate/evaluate.js';
 import type { MetricDiff, RuleSet } from '../../../src/core/gate/model.js';
 import { loadRules, parseRules } from '../../../src/core/gate/rules.js';
-import { loadMetricsFile, parseMetrics } from '../../../src/core/metrics/load.js';
+import { loadMetricsFile, parseMetrics } from '../../../src/core/metrics/parsers-all.js';
 import type { MetricsSet } from '../../../src/core/metrics/model.js';
 
 const json = (value: string, file = 'metrics.json'): MetricsSet =>

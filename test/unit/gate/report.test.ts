@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluateGate } from '../../../src/core/gate/evaluate.js';
 import { buildGateReport } from '../../../src/core/gate/report.js';
 import { parseRules } from '../../../src/core/gate/rules.js';
-import { parseMetrics } from '../../../src/core/metrics/load.js';
+import { parseMetrics } from '../../../src/core/metrics/parsers-all.js';
 import type { Block } from '../../../src/core/report/model.js';
 
 const candidate = parseMetrics(

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluateGate } from '../../../src/core/gate/evaluate.js';
 import { buildGateReport } from '../../../src/core/gate/report.js';
 import { parseRules } from '../../../src/core/gate/rules.js';
-import { parseMetrics } from '../../../src/core/metrics/load.js';
+import { parseMetrics } from '../../../src/core/metrics/parsers-all.js';
 
 describe('10,000 metrics', () => {
   it('gates and reports every one, with exact counts', () => {

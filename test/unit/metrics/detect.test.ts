@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/core/errors.js';
 import { detectFormat } from '../../../src/core/metrics/detect.js';
-import { parseMetrics } from '../../../src/core/metrics/load.js';
+import { parseMetrics } from '../../../src/core/metrics/parsers-all.js';
 
 describe('detectFormat', () => {
   it('goes by extension, case-insensitively', () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeError, UsageError } from '../../../src/core/errors.js';
-import { loadMetricsFile, parseMetrics } from '../../../src/core/metrics/load.js';
+import { loadMetricsFile, parseMetrics } from '../../../src/core/metrics/parsers-all.js';
 import type { MetricsFormat } from '../../../src/core/metrics/model.js';
 
 const fixture = (name: string) =>

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadMetricsFile, parseMetrics } from '../../../src/core/metrics/load.js';
+import { loadMetricsFile, parseMetrics } from '../../../src/core/metrics/parsers-all.js';
 import type { MetricValue } from '../../../src/core/metrics/model.js';
 
 const fixture = (name: string) =>
