@@ -61,7 +61,7 @@ export const buildImage: CommandDef = {
       type: 'string',
       default: 'scratch',
       description:
-        'Base image: `scratch`, `<registry>/<repo>:<tag>` or `@sha256:…`, `oci:<dir>[:<tag>]`, or `docker-archive:<path>[:<tag>]`.',
+        'Base image: `scratch`, `<registry>/<repo>:<tag>` or `@sha256:…`, `oci:<dir>[:<tag>]`, `docker-archive:<path>[:<tag>]`, or `docker-daemon:<name>:<tag>` (the local engine, via `docker save`).',
     },
     {
       name: 'model',
@@ -80,6 +80,18 @@ export const buildImage: CommandDef = {
       type: 'string',
       description:
         'Build with this Dockerfile through the Docker engine (BuildKit where present) instead of assembling the image without a daemon; same tags and labels.',
+    },
+    {
+      name: 'compose-file',
+      type: 'string',
+      description:
+        'Build a service of this Compose project through `docker compose` (v2) or `docker-compose` (v1), whichever exists, with the same tags and labels; the project keeps its own build settings.',
+    },
+    {
+      name: 'service',
+      type: 'string',
+      description:
+        'The Compose service to build (with `compose-file`; may be left out when the project has one service).',
     },
     {
       name: 'context',

@@ -12,7 +12,7 @@ export const pushImage: CommandDef = {
       type: 'string',
       required: true,
       description:
-        'Image to copy: `<registry>/<repo>:<tag>`, `<registry>/<repo>@sha256:…` or `oci:<dir>[:<tag>]`.',
+        'Image to copy: `<registry>/<repo>:<tag>`, `<registry>/<repo>@sha256:…`, `oci:<dir>[:<tag>]`, `docker-archive:<path>[:<name>:<tag>]` or `docker-daemon:<name>:<tag>`.',
     },
     {
       name: 'to',

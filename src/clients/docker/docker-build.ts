@@ -20,9 +20,6 @@ export interface DockerHistoryEntry {
  * classic builder, so the same command works with old and new Docker clients.
  */
 export async function dockerBuild(exec: Exec, options: DockerBuildOptions): Promise<string> {
-  const buildx = await exec
-    .run('docker', ['buildx', 'version'], { allowFailure: true })
-    .catch(() => undefined);
   const args = ['build', '--file', options.dockerfile, '--quiet'];
   for (const tag of options.tags) args.push('--tag', tag);
   for (const [key, value] of Object.entries(options.labels).sort())
@@ -30,7 +27,7 @@ export async function dockerBuild(exec: Exec, options: DockerBuildOptions): Prom
   for (const arg of options.buildArgs ?? []) args.push('--build-arg', arg);
   if (options.platform) args.push('--platform', options.platform);
   args.push(options.context);
-  const env = { DOCKER_BUILDKIT: buildx?.exitCode === 0 ? '1' : '0' };
+  const env = { DOCKER_BUILDKIT: (await hasBuildx(exec)) ? '1' : '0' };
   const result = await exec.run('docker', args, { env, allowFailure: true });
   if (result.exitCode !== 0) {
     const output = `${result.stderr}\n${result.stdout}`.trim();
@@ -50,6 +47,14 @@ export async function dockerBuild(exec: Exec, options: DockerBuildOptions): Prom
     });
   }
   return result.stdout.trim().split('\n').at(-1) ?? '';
+}
+
+/** Whether the CLI has the buildx plugin: recent CLIs refuse BuildKit builds without it. */
+export async function hasBuildx(exec: Exec): Promise<boolean> {
+  const buildx = await exec
+    .run('docker', ['buildx', 'version'], { allowFailure: true })
+    .catch(() => undefined);
+  return buildx?.exitCode === 0;
 }
 
 export async function dockerHistory(exec: Exec, image: string): Promise<DockerHistoryEntry[]> {

@@ -12,8 +12,13 @@ export class ChunkReader {
     return this.done && this.leftover === undefined;
   }
 
-  /** The next `size` bytes, fewer at the end, undefined once the stream is exhausted. */
-  async next(size: number): Promise<Buffer | undefined> {
+  /**
+   * The next `size` bytes, fewer at the end, undefined once the stream is exhausted. With `into`
+   * (at least `size` bytes) the bytes are copied there and a view of it is returned: an upload
+   * then reuses the same two buffers for every chunk instead of leaving one behind per chunk
+   * for the garbage collector, which is what made the peak memory grow with the model's size.
+   */
+  async next(size: number, into?: Buffer): Promise<Buffer | undefined> {
     const parts: Uint8Array[] = [];
     let length = 0;
     while (length < size) {
@@ -33,10 +38,12 @@ export class ChunkReader {
         this.leftover = chunk.subarray(room);
         chunk = chunk.subarray(0, room);
       }
-      parts.push(chunk);
+      if (into) into.set(chunk, length);
+      else parts.push(chunk);
       length += chunk.length;
     }
     if (length === 0) return undefined;
+    if (into) return into.subarray(0, length);
     return parts.length === 1
       ? Buffer.from(parts[0]!.buffer, parts[0]!.byteOffset, parts[0]!.length)
       : Buffer.concat(parts, length);

@@ -235,8 +235,17 @@ export class RegistryClient {
     const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK;
     const hash = createHash('sha256');
     const reader = new ChunkReader(blob.open(0));
+    // Two buffers per upload, whatever the blob's size: one on the wire, one being filled.
+    // Fresh ones per attempt, so a failed request still writing one can never see it refilled.
+    const buffers: Buffer[] = [];
+    let turn = 0;
+    const nextChunk = () => {
+      const index = turn++ % 2;
+      buffers[index] ??= Buffer.allocUnsafeSlow(chunkBytes);
+      return reader.next(chunkBytes, buffers[index]);
+    };
     try {
-      const first = (await reader.next(chunkBytes)) ?? Buffer.alloc(0);
+      const first = (await nextChunk()) ?? Buffer.alloc(0);
       hash.update(first);
       if (reader.ended) {
         const digest = checkDigest(blob, `sha256:${hash.digest('hex')}`);
@@ -251,7 +260,7 @@ export class RegistryClient {
       let offset = 0;
       let chunk: Buffer | undefined = first;
       while (chunk) {
-        const pending = reader.next(chunkBytes).then((next) => {
+        const pending = nextChunk().then((next) => {
           if (next) hash.update(next);
           return next;
         });

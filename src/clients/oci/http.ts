@@ -28,6 +28,24 @@ export interface RegistryRequest {
   retry?: boolean;
 }
 
+/** Bodies from this size up are streamed to fetch rather than handed over (and copied) whole. */
+const LARGE_BODY = 1 << 20;
+
+function bufferStream(bytes: Buffer): ReadableStream<Uint8Array> {
+  let offset = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (offset >= bytes.length) {
+        controller.close();
+        return;
+      }
+      const end = Math.min(offset + LARGE_BODY, bytes.length);
+      controller.enqueue(bytes.subarray(offset, end));
+      offset = end;
+    },
+  });
+}
+
 const RETRYABLE = new Set([408, 429, 500, 502, 503, 504]);
 
 interface Token {
@@ -120,7 +138,14 @@ export class RegistryHttp {
     const headers: Record<string, string> = { ...request.headers };
     if (authorization) headers.authorization = authorization;
     const init: RequestInit = { method: request.method, headers, redirect: 'follow' };
-    if (request.body !== undefined) init.body = request.body;
+    if (request.body !== undefined) {
+      if (request.body.length >= LARGE_BODY) {
+        // fetch copies a Buffer body before sending it; a stream over the same bytes is sent as
+        // it is, so a 16 MiB chunk costs 16 MiB, not 32 (made anew for each attempt: replayable).
+        headers['content-length'] = String(request.body.length);
+        Object.assign(init, { body: bufferStream(request.body), duplex: 'half' });
+      } else init.body = request.body;
+    }
     return this.fetchImpl(this.resolve(request.url), init);
   }
 

@@ -17,7 +17,8 @@ import { imageLabels, readGitFacts, type GitFacts } from '../image/labels.js';
 import { buildWithDockerfile } from '../image/dockerfile-build.js';
 import { LayerCache } from '../image/layer-cache.js';
 import { parsePlatform } from '../image/platform.js';
-import { openSinks, openSource } from '../image/transports.js';
+import { openSinks, openSource, type TransportDeps } from '../image/transports.js';
+import type { ImageSource } from '../registry/model.js';
 import { UsageError } from '../errors.js';
 import { formatImageRef, type ImageRef } from '../registry/reference.js';
 import type { Report } from '../report/model.js';
@@ -65,7 +66,7 @@ export const buildImageCommand: CommandImpl = async (inputs, deps) => {
       place: { key: 'attach' },
     });
   }
-  const dockerfile = stringInput(inputs, 'dockerfile');
+  const dockerfile = stringInput(inputs, 'dockerfile') ?? stringInput(inputs, 'compose-file');
   if (dockerfile) return dockerfileCommand(inputs, deps, git, tags, outputs, push, tagTexts);
   const destinations = new Set(
     tags.flatMap((ref) => (ref.transport === 'registry' ? [ref.registry] : [])),
@@ -73,6 +74,35 @@ export const buildImageCommand: CommandImpl = async (inputs, deps) => {
   const transport = transportDeps(inputs, deps, destinations);
   const baseRef = parseRefs([stringInput(inputs, 'base') ?? 'scratch'], 'base')[0]!;
   const base = await openSource(baseRef, transport, 'base');
+  try {
+    return await daemonlessBuild(inputs, deps, git, tags, outputs, push, tagTexts, {
+      transport,
+      base,
+      attachFilesList,
+      modelVersion,
+    });
+  } finally {
+    await base?.close?.();
+  }
+};
+
+async function daemonlessBuild(
+  inputs: Inputs,
+  deps: CommandDeps,
+  git: GitFacts,
+  tags: readonly ImageRef[],
+  outputs: readonly ImageRef[],
+  push: boolean,
+  tagTexts: readonly string[],
+  context: {
+    transport: TransportDeps;
+    base: ImageSource | undefined;
+    attachFilesList: string[];
+    modelVersion: string | undefined;
+  },
+): Promise<CommandResult> {
+  const cwd = deps.run.cwd;
+  const { transport, base, attachFilesList, modelVersion } = context;
   const destinationRefs: ImageRef[] = [...(push ? tags : []), ...outputs];
   const targets = await openSinks(destinationRefs, transport, push ? 'tag' : 'output');
 
@@ -131,7 +161,7 @@ export const buildImageCommand: CommandImpl = async (inputs, deps) => {
   const report = buildReport(result, image, destinationRefs, push);
   if (attached.length > 0) report.data['attached'] = attached;
   return { report, outputs: { digest: result.digest, image } };
-};
+}
 
 function buildReport(
   result: BuildResult,
@@ -316,7 +346,8 @@ async function dockerfileCommand(
   const result = await buildWithDockerfile({
     exec: deps.exec,
     context: absolute(cwd, stringInput(inputs, 'context') ?? '.')!,
-    dockerfile: absolute(cwd, stringInput(inputs, 'dockerfile'))!,
+    dockerfile: absolute(cwd, stringInput(inputs, 'dockerfile') ?? 'Dockerfile')!,
+    ...optional('compose', composeInput(inputs, cwd)),
     tags,
     outputs,
     push,
@@ -325,13 +356,14 @@ async function dockerfileCommand(
     ...optional('platform', stringInput(inputs, 'platform')),
   });
   const image = tagTexts[0] ?? (outputs[0] ? formatImageRef(outputs[0]) : result.imageId);
+  const how = stringInput(inputs, 'compose-file') ? 'docker compose' : 'docker build';
   const layers = result.layers.map((layer) => ({ title: layer.title, size: layer.size }));
   const report: Report = {
     command: 'build-image',
     key: 'build-image',
     title: 'Model image (Dockerfile)',
     verdict: 'pass',
-    summary: `Built ${image} ${result.digest} with docker build: ${layers.length} layers, ${formatBytes(result.size)}${
+    summary: `Built ${image} ${result.digest} with ${how}: ${layers.length} layers, ${formatBytes(result.size)}${
       result.modelLayer
         ? `; the model is in the layer made by \`${result.modelLayer.title.slice(0, 120)}\` (${formatBytes(result.modelLayer.size)})`
         : ''
@@ -369,4 +401,19 @@ async function dockerfileCommand(
     },
   };
   return { report, outputs: { digest: result.digest, image } };
+}
+
+function composeInput(inputs: Inputs, cwd: string): { file: string; service?: string } | undefined {
+  const file = stringInput(inputs, 'compose-file');
+  if (!file) {
+    if (stringInput(inputs, 'service'))
+      throw new UsageError('service needs compose-file', { place: { key: 'service' } });
+    return undefined;
+  }
+  if (stringInput(inputs, 'dockerfile'))
+    throw new UsageError('Give dockerfile or compose-file, not both', {
+      place: { key: 'compose-file' },
+      hint: 'The compose file names its own Dockerfile in `build:`.',
+    });
+  return { file: resolve(cwd, file), ...optional('service', stringInput(inputs, 'service')) };
 }

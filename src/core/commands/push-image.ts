@@ -30,13 +30,19 @@ export const pushImageCommand: CommandImpl = async (inputs, deps) => {
   const transport = transportDeps(inputs, deps, destinations);
   const source = await openSource(from, transport, 'from');
   if (!source) throw new UsageError('`scratch` has nothing to push', { place: { key: 'from' } });
-  const targets = await openSinks(to, transport, 'to');
-  const result = await copyImage(
-    source,
-    targets,
-    parallelInput(inputs),
-    progressReporter(deps.logger, deps.clock, 'copied'),
-  );
+  let result: Awaited<ReturnType<typeof copyImage>>;
+  let targets: Awaited<ReturnType<typeof openSinks>>;
+  try {
+    targets = await openSinks(to, transport, 'to');
+    result = await copyImage(
+      source,
+      targets,
+      parallelInput(inputs),
+      progressReporter(deps.logger, deps.clock, 'copied'),
+    );
+  } finally {
+    await source.close?.();
+  }
   const attached = await attachToRegistries(
     targets,
     result.manifest,

@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import { dockerBuild, dockerHistory, dockerPush } from '../../clients/docker/docker-build.js';
+import { composeBuild } from '../../clients/docker/docker-compose.js';
 import { UsageError } from '../errors.js';
 import type { Exec } from '../ports.js';
 import { formatImageRef, type ImageRef } from '../registry/reference.js';
@@ -8,6 +9,8 @@ export interface DockerfileBuildOptions {
   exec: Exec;
   context: string;
   dockerfile: string;
+  /** Build this compose service instead of `dockerfile` (with `docker compose` or `docker-compose`). */
+  compose?: { file: string; service?: string };
   /** Registry tags (pushed when `push`) and docker-daemon names (kept in the engine). */
   tags: readonly ImageRef[];
   outputs: readonly ImageRef[];
@@ -28,7 +31,10 @@ export interface DockerfileBuildResult {
   modelLayer?: { title: string; size: number };
 }
 
-/** The Dockerfile path: `docker build` with sluice's tags and labels, then `docker push`. */
+/**
+ * The Dockerfile path: `docker build` (or a compose project's build) with sluice's tags and
+ * labels, then `docker push`.
+ */
 export async function buildWithDockerfile(
   options: DockerfileBuildOptions,
 ): Promise<DockerfileBuildResult> {
@@ -47,13 +53,15 @@ export async function buildWithDockerfile(
     names.push(ref.name);
   }
   if (names.length === 0) names.push(`sluice-build:${Date.now().toString(36)}`);
-  const imageId = await dockerBuild(options.exec, {
-    context: options.context,
-    dockerfile: options.dockerfile,
-    tags: names,
-    labels: options.labels,
-    ...(options.platform ? { platform: options.platform } : {}),
-  });
+  const imageId = options.compose
+    ? await composeBuildTagged(options.exec, options.compose, names, options.labels)
+    : await dockerBuild(options.exec, {
+        context: options.context,
+        dockerfile: options.dockerfile,
+        tags: names,
+        labels: options.labels,
+        ...(options.platform ? { platform: options.platform } : {}),
+      });
   const history = (await dockerHistory(options.exec, names[0]!)).reverse();
   const layers = history
     .filter((entry) => entry.size > 0)
@@ -74,4 +82,21 @@ export async function buildWithDockerfile(
     layers,
     ...(modelLayer ? { modelLayer } : {}),
   };
+}
+
+/** Compose names one image per service: the other names are `docker tag`s of it. */
+async function composeBuildTagged(
+  exec: Exec,
+  compose: { file: string; service?: string },
+  names: readonly string[],
+  labels: Record<string, string>,
+): Promise<string> {
+  const imageId = await composeBuild(exec, {
+    file: compose.file,
+    ...(compose.service ? { service: compose.service } : {}),
+    image: names[0]!,
+    labels,
+  });
+  for (const name of names.slice(1)) await exec.run('docker', ['tag', names[0]!, name]);
+  return imageId;
 }

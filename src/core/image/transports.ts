@@ -3,9 +3,10 @@ import { RegistrySink, RegistrySource } from '../../clients/oci/registry-image.j
 import { UsageError } from '../errors.js';
 import type { Exec } from '../ports.js';
 import type { ImageSource } from '../registry/model.js';
-import { formatImageRef, type ImageRef } from '../registry/reference.js';
+import type { ImageRef } from '../registry/reference.js';
 import { DockerArchiveSink, DockerDaemonSink } from './docker-archive.js';
 import { DockerArchiveSource } from './docker-archive-source.js';
+import { DockerDaemonSource } from './docker-daemon-source.js';
 import { OciLayoutSink, OciLayoutSource } from './oci-layout.js';
 import type { SinkTarget } from './write.js';
 
@@ -21,7 +22,7 @@ export interface TransportDeps {
 export async function openSource(
   ref: ImageRef,
   deps: TransportDeps,
-  key: string,
+  _key: string,
 ): Promise<ImageSource | undefined> {
   switch (ref.transport) {
     case 'scratch':
@@ -37,10 +38,7 @@ export async function openSource(
     case 'docker-archive':
       return new DockerArchiveSource(ref.path, ref.name);
     case 'docker-daemon':
-      throw new UsageError(`${formatImageRef(ref)} cannot be read from yet`, {
-        place: { key },
-        hint: 'Save it first: `docker save -o image.tar <name>:<tag>`, then read `docker-archive:image.tar`.',
-      });
+      return new DockerDaemonSource(ref.name, deps.exec, deps.tempDir);
   }
 }
 

@@ -87,4 +87,6 @@ export interface ImageSource {
   getManifest(reference?: string): Promise<ManifestBytes>;
   getBlob(descriptor: Descriptor): BlobSource;
   readBlob(descriptor: Descriptor): Promise<Buffer>;
+  /** Removes whatever the source made to be read (a `docker save` archive). */
+  close?(): Promise<void>;
 }

@@ -1,5 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, copyFileSync, writeFileSync, readFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +14,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeExec } from '../../../src/clients/exec/node-exec.js';
 import { buildImageCommand } from '../../../src/core/commands/build-image.js';
+import { pushImageCommand } from '../../../src/core/commands/push-image.js';
+import { UsageError } from '../../../src/core/errors.js';
 import type { CommandDeps } from '../../../src/core/commands/types.js';
 import type { Exec, GitReader } from '../../../src/core/ports.js';
 import { silentLogger } from '../../unit/image/helpers.js';
@@ -147,5 +156,150 @@ describe('the Docker engine', () => {
     expect(inspected.Digest).toBe(data.digest);
     expect(inspected.Labels['io.sluice.model.name']).toBe('tiny');
     expect(inspected.Labels['org.opencontainers.image.created']).toBe('2023-11-14T22:13:20Z');
+  });
+
+  it('reads docker-daemon:<name>:<tag> as a push-image source and as a base, and removes its temporary archive', async () => {
+    const deps = {
+      logger: silentLogger,
+      clock: { now: () => new Date() },
+      exec: execWithEngine,
+      git: {} as GitReader,
+      run: { platform: 'local', cwd: work },
+    } as CommandDeps;
+    const saves = () => readdirSync(tmpdir()).filter((name) => name.startsWith('sluice-save-'));
+    const before = saves();
+    // The engine stores the image the first test loaded; promote it from there to the registry.
+    const pushed = await pushImageCommand(
+      {
+        from: 'docker-daemon:sluice-test/model:1',
+        to: [`${registry.address}/engine/promoted:1`],
+        parallel: 3,
+        'chunk-size': 16,
+      },
+      deps,
+    );
+    const { stdout: pushedJson } = await run('skopeo', [
+      'inspect',
+      '--tls-verify=false',
+      `docker://${registry.address}/engine/promoted:1`,
+    ]);
+    const promoted = JSON.parse(pushedJson) as { Digest: string; Layers: string[] };
+    expect(promoted.Digest).toBe(pushed.outputs!['digest']);
+    // The engine's own view of the image: same layers (diff IDs of uncompressed layers).
+    const { stdout: engineLayers } = await docker(
+      'image',
+      'inspect',
+      '--format',
+      '{{json .RootFS.Layers}}',
+      'sluice-test/model:1',
+    );
+    const diffIds = JSON.parse(engineLayers) as string[];
+    expect(promoted.Layers.length).toBe(diffIds.length);
+
+    // The same image as the base of a daemonless build: its layers come first, unchanged.
+    mkdirSync(join(work, 'extra'), { recursive: true });
+    writeFileSync(join(work, 'extra', 'head.bin'), randomBytes(50_000));
+    const built = await buildImageCommand(
+      {
+        base: 'docker-daemon:sluice-test/model:1',
+        model: 'extra',
+        'model-path': '/opt/extra',
+        tag: [`${registry.address}/engine/on-daemon-base:1`],
+        push: true,
+        platform: 'linux/amd64',
+        'compression-level': 1,
+        parallel: 3,
+        'chunk-size': 16,
+        'cache-dir': 'none',
+        'source-date-epoch': 1_700_000_000,
+      },
+      deps,
+    );
+    const { stdout: builtJson } = await run('skopeo', [
+      'inspect',
+      '--tls-verify=false',
+      `docker://${registry.address}/engine/on-daemon-base:1`,
+    ]);
+    const onBase = JSON.parse(builtJson) as { Digest: string; Layers: string[] };
+    expect(onBase.Digest).toBe(built.outputs!['digest']);
+    expect(onBase.Layers.slice(0, promoted.Layers.length)).toEqual(promoted.Layers);
+    expect(onBase.Layers.length).toBe(promoted.Layers.length + 1);
+    expect(saves()).toEqual(before);
+
+    // An image the engine does not have is the user's mistake, with a hint, and leaves nothing.
+    await expect(
+      pushImageCommand(
+        { from: 'docker-daemon:sluice-test/absent:1', to: [`${registry.address}/engine/x:1`] },
+        deps,
+      ),
+    ).rejects.toThrow(UsageError);
+    expect(saves()).toEqual(before);
+  });
+
+  it('builds a Compose service through docker compose or docker-compose with the same tags and labels', async () => {
+    const project = join(work, 'project');
+    mkdirSync(join(project, 'served-model'), { recursive: true });
+    writeFileSync(join(project, 'served-model', 'weights.bin'), randomBytes(120_000));
+    writeFileSync(
+      join(project, 'serve.Dockerfile'),
+      'FROM sluice-test/model:1\nCOPY served-model /opt/served-model\n',
+    );
+    // A versioned file with a short `build:`: the override must merge into both.
+    writeFileSync(
+      join(project, 'compose.yml'),
+      [
+        'version: "3.8"',
+        'services:',
+        '  model:',
+        '    build:',
+        '      context: .',
+        '      dockerfile: serve.Dockerfile',
+        '  cache:',
+        '    image: sluice-test/model:1',
+        '',
+      ].join('\n'),
+    );
+    const deps = {
+      logger: silentLogger,
+      clock: { now: () => new Date() },
+      exec: execWithEngine,
+      git: {} as GitReader,
+      run: { platform: 'local', cwd: project },
+    } as CommandDeps;
+    const base = {
+      'compose-file': 'compose.yml',
+      model: 'served-model',
+      tag: [`${registry.address}/engine/compose:1`, `${registry.address}/engine/compose:latest`],
+      push: true,
+      'model-name': 'served',
+      'source-date-epoch': 1_700_000_000,
+      'cache-dir': 'none',
+      parallel: 3,
+      'chunk-size': 16,
+    };
+    // Two services: which one to build must be said.
+    await expect(buildImageCommand(base, deps)).rejects.toThrow(/name the one to build/);
+    const result = await buildImageCommand({ ...base, service: 'model' }, deps);
+    const data = result.report!.data as {
+      digest: string;
+      modelLayer: { title: string; size: number };
+    };
+    expect(result.report!.summary).toContain('docker compose');
+    expect(data.modelLayer.title).toContain('served-model');
+    expect(data.modelLayer.size).toBeGreaterThanOrEqual(110_000);
+    for (const tag of ['1', 'latest']) {
+      const { stdout } = await run('skopeo', [
+        'inspect',
+        '--tls-verify=false',
+        `docker://${registry.address}/engine/compose:${tag}`,
+      ]);
+      const inspected = JSON.parse(stdout) as { Digest: string; Labels: Record<string, string> };
+      expect(inspected.Digest).toBe(data.digest);
+      expect(inspected.Labels['io.sluice.model.name']).toBe('served');
+      expect(inspected.Labels['org.opencontainers.image.created']).toBe('2023-11-14T22:13:20Z');
+    }
+    await expect(
+      buildImageCommand({ ...base, service: 'model', dockerfile: 'serve.Dockerfile' }, deps),
+    ).rejects.toThrow(UsageError);
   });
 });

@@ -1,0 +1,114 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InfraError, UsageError } from '../../core/errors.js';
+import type { Exec } from '../../core/ports.js';
+import { hasBuildx } from './docker-build.js';
+
+export interface ComposeBuildOptions {
+  /** The project's compose file. */
+  file: string;
+  /** The service to build; may be left out when the file builds exactly one. */
+  service?: string;
+  /** The name the built image gets (the first of sluice's tags). */
+  image: string;
+  labels: Record<string, string>;
+}
+
+/** `docker compose` (the v2 plugin) when the CLI has it, else `docker-compose` (v1). */
+export async function findCompose(exec: Exec): Promise<{ command: string; prefix: string[] }> {
+  const plugin = await exec
+    .run('docker', ['compose', 'version'], { allowFailure: true })
+    .catch(() => undefined);
+  if (plugin?.exitCode === 0) return { command: 'docker', prefix: ['compose'] };
+  const standalone = await exec
+    .run('docker-compose', ['version'], { allowFailure: true })
+    .catch(() => undefined);
+  if (standalone?.exitCode === 0) return { command: 'docker-compose', prefix: [] };
+  throw new InfraError('Neither `docker compose` nor `docker-compose` is installed', {
+    hint: 'Install the Docker Compose plugin (v2) or docker-compose (v1).',
+  });
+}
+
+/**
+ * Builds one service of a compose project with sluice's image name and labels: an override file
+ * (`-f file -f override`) gives the service `image` and `build.labels`, so the project's own
+ * build settings (context, Dockerfile, args, target) stay as written. Returns the image ID.
+ */
+export async function composeBuild(exec: Exec, options: ComposeBuildOptions): Promise<string> {
+  const compose = await findCompose(exec);
+  let text: string;
+  try {
+    text = await readFile(options.file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`Cannot read the compose file ${options.file}`, {
+      cause: error,
+      place: { key: 'compose-file' },
+    });
+  }
+  const service = options.service ?? (await onlyBuiltService(exec, compose, options.file));
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-compose-'));
+  try {
+    const override = join(dir, 'sluice-override.yml');
+    // v1 refuses to merge files of different `version`s: the override copies the project's.
+    const version = /^version:\s*['"]?([\d.]+)['"]?\s*$/m.exec(text)?.[1];
+    const document = {
+      ...(version ? { version } : {}),
+      services: { [service]: { image: options.image, build: { labels: options.labels } } },
+    };
+    await writeFile(override, JSON.stringify(document, null, 2));
+    const buildkit = (await hasBuildx(exec)) ? '1' : '0';
+    const args = [...compose.prefix, '-f', options.file, '-f', override, 'build', service];
+    const result = await exec.run(compose.command, args, {
+      env: { DOCKER_BUILDKIT: buildkit, COMPOSE_DOCKER_CLI_BUILD: '1' },
+      allowFailure: true,
+    });
+    if (result.exitCode !== 0) {
+      const tail = `${result.stderr}\n${result.stdout}`.trim().split('\n').slice(-15).join('\n');
+      if (/Cannot connect to the Docker daemon|docker daemon is not running/i.test(tail))
+        throw new InfraError(`${compose.command} build could not reach the Docker engine: ${tail}`);
+      throw new UsageError(
+        `${compose.command} build ${service} of ${options.file} failed:\n${tail}`,
+        {
+          place: { file: options.file },
+          hint: /labels|Unsupported config option|Additional property/i.test(tail)
+            ? 'Build labels need compose file version 2.3+ or 3.3+ (or no version: the Compose Specification).'
+            : 'Run the same build by hand to see the whole log.',
+        },
+      );
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  const inspected = await exec.run('docker', [
+    'image',
+    'inspect',
+    '--format',
+    '{{.Id}}',
+    options.image,
+  ]);
+  return inspected.stdout.trim();
+}
+
+async function onlyBuiltService(
+  exec: Exec,
+  compose: { command: string; prefix: string[] },
+  file: string,
+): Promise<string> {
+  const result = await exec.run(compose.command, [
+    ...compose.prefix,
+    '-f',
+    file,
+    'config',
+    '--services',
+  ]);
+  const services = result.stdout
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+  if (services.length === 1) return services[0]!;
+  throw new UsageError(`${file} has ${services.length} services: name the one to build`, {
+    place: { key: 'service' },
+    hint: `One of: ${services.join(', ') || '(none)'}.`,
+  });
+}
