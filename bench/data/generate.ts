@@ -34,6 +34,8 @@ export interface BenchFiles {
   subsetCsv: string;
   subsetReferenceCsv: string;
   schema: string;
+  /** The same schema without its drift section: exactly the checks the Python validators run. */
+  checksSchema: string;
 }
 
 export async function generate(dir: string, rows: number, subsetRows: number): Promise<BenchFiles> {
@@ -46,6 +48,7 @@ export async function generate(dir: string, rows: number, subsetRows: number): P
     subsetCsv: path.join(dir, `current-${subsetRows}.csv`),
     subsetReferenceCsv: path.join(dir, `reference-${subsetRows}.csv`),
     schema: path.join(dir, 'schema.yml'),
+    checksSchema: path.join(dir, 'schema-checks.yml'),
   };
   const engine = await createDuckDbEngine();
   try {
@@ -66,12 +69,12 @@ export async function generate(dir: string, rows: number, subsetRows: number): P
     );
     await make(
       files.subsetCsv,
-      `SELECT * FROM read_csv('${files.csv}') LIMIT ${subsetRows}`,
+      `SELECT * FROM read_csv('${files.csv}') ORDER BY id LIMIT ${subsetRows}`,
       'csv',
     );
     await make(
       files.subsetReferenceCsv,
-      `SELECT * FROM read_csv('${files.referenceCsv}') LIMIT ${subsetRows}`,
+      `SELECT * FROM read_csv('${files.referenceCsv}') ORDER BY id LIMIT ${subsetRows}`,
       'csv',
     );
   } finally {
@@ -79,6 +82,7 @@ export async function generate(dir: string, rows: number, subsetRows: number): P
   }
   const { writeFile } = await import('node:fs/promises');
   await writeFile(files.schema, SCHEMA);
+  await writeFile(files.checksSchema, SCHEMA.slice(0, SCHEMA.indexOf('drift:')));
   return files;
 }
 

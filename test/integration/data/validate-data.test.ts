@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDuckDbEngine } from '../../../src/clients/duckdb/engine.js';
 import { inferSchemaCommand } from '../../../src/core/commands/infer-schema.js';
 import type { CommandDeps } from '../../../src/core/commands/types.js';
+import type { SqlEngine } from '../../../src/core/data/engine.js';
 import { validateDataCommand } from '../../../src/core/commands/validate-data.js';
 import { UsageError } from '../../../src/core/errors.js';
 
@@ -202,5 +203,29 @@ describe('validate-data on DuckDB', () => {
       deps(),
     );
     expect(report?.verdict).toBe('pass');
+  });
+
+  it('reads a CSV once when there is no drift: checks, profile and duplicates in one pass', async () => {
+    const queries: string[] = [];
+    const recording = async (): Promise<SqlEngine> => {
+      const engine = await createDuckDbEngine({ threads: 2 });
+      return {
+        ...engine,
+        query: (sql: string) => {
+          queries.push(sql);
+          return engine.query(sql);
+        },
+      };
+    };
+    const { report } = await validateDataCommand(
+      { data: ['clean.csv'], schema: 'schema.yml', format: 'json' },
+      { ...deps(), sql: recording },
+    );
+    expect(report?.verdict).toBe('pass');
+    const passes = queries.filter((q) => q.includes('read_csv') && !q.startsWith('DESCRIBE'));
+    expect(passes).toHaveLength(1);
+    // The unique id, all distinct and non-null, proves there are no duplicate rows.
+    expect(passes[0]).toContain('count(DISTINCT "id")');
+    expect(queries.some((q) => q.startsWith('CREATE'))).toBe(false);
   });
 });
