@@ -87,17 +87,7 @@ export class RegistryClient {
     repository: string,
     manifest: ManifestBytes,
   ): Promise<{ digest: string; subjectIndexed: boolean }> {
-    const url = `/v2/${repository}/manifests/${manifest.digest}`;
-    const response = await this.http.send({
-      method: 'PUT',
-      url,
-      scopes: [pushScope(repository)],
-      headers: { 'content-type': manifest.mediaType },
-      body: manifest.bytes,
-    });
-    if (response.status !== 201 && response.status !== 200)
-      throw await this.unexpected('PUT', url, response);
-    await response.body?.cancel();
+    const response = await this.sendManifest(repository, manifest.digest, manifest);
     return { digest: manifest.digest, subjectIndexed: response.headers.has('oci-subject') };
   }
 
@@ -122,11 +112,12 @@ export class RegistryClient {
     return Array.isArray(index?.manifests) ? index : undefined;
   }
 
-  async putManifest(
+  /** PUT of a manifest under a tag or digest; the caller reads the headers it cares about. */
+  private async sendManifest(
     repository: string,
     reference: string,
     manifest: ManifestBytes,
-  ): Promise<string> {
+  ): Promise<Response> {
     const url = `/v2/${repository}/manifests/${reference}`;
     const response = await this.http.send({
       method: 'PUT',
@@ -138,6 +129,15 @@ export class RegistryClient {
     if (response.status !== 201 && response.status !== 200)
       throw await this.unexpected('PUT', url, response);
     await response.body?.cancel();
+    return response;
+  }
+
+  async putManifest(
+    repository: string,
+    reference: string,
+    manifest: ManifestBytes,
+  ): Promise<string> {
+    const response = await this.sendManifest(repository, reference, manifest);
     const reported = response.headers.get('docker-content-digest');
     if (reported && reported !== manifest.digest) {
       throw new InfraError(
