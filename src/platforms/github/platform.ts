@@ -1,4 +1,5 @@
 import { appendFile } from 'node:fs/promises';
+import { decideComment } from '../../core/comment/decide.js';
 import type { Env, Platform } from '../types.js';
 import { createMasker } from '../masker.js';
 import { githubRepository, githubRunContext } from './context.js';
@@ -28,17 +29,17 @@ export function githubPlatform(env: Env, cwd: string, write: (line: string) => v
     async createForge({ token, pullRequest }) {
       const run = githubRunContext(env, cwd);
       const number = pullRequest ?? run.changeRequest?.number;
+      const decision = decideComment({
+        platform: 'github',
+        hasChangeRequest: number !== undefined,
+        hasToken: !!token,
+        // An explicit number is a workflow_run job in the base repository: its token may write.
+        isFork: pullRequest === undefined && (run.changeRequest?.isFork ?? false),
+      });
+      if (!decision.post) return { reason: decision.reason };
       const repository = githubRepository(env);
-      if (!number)
-        return { reason: 'this run is not a pull request and no `pull-request` number was given' };
-      if (!token) return { reason: 'no token was given (set `token`, e.g. `${{ github.token }}`)' };
-      if (!repository) return { reason: 'GITHUB_REPOSITORY is not set' };
-      if (pullRequest === undefined && run.changeRequest?.isFork) {
-        return {
-          reason:
-            'this pull request comes from a fork, whose token cannot write comments; post the report from a `workflow_run` job (see the README)',
-        };
-      }
+      if (!repository || !token || number === undefined)
+        return { reason: 'GITHUB_REPOSITORY is not set' };
       masker.add(token);
       const { createGitHubForge } = await import('../../clients/github/forge.js');
       return {

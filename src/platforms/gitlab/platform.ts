@@ -1,3 +1,4 @@
+import { decideComment } from '../../core/comment/decide.js';
 import type { Env, Platform } from '../types.js';
 import { createMasker } from '../masker.js';
 import { gitlabRunContext } from './context.js';
@@ -25,17 +26,17 @@ export function gitlabPlatform(env: Env, cwd: string, write: (line: string) => v
     async createForge({ token, pullRequest }) {
       const run = gitlabRunContext(env, cwd);
       const iid = pullRequest ?? run.changeRequest?.number;
-      if (!iid)
-        return {
-          reason:
-            'this pipeline is not a merge request pipeline and no `pull-request` number was given',
-        };
-      if (!env.CI_API_V4_URL || !env.CI_PROJECT_ID)
-        return { reason: 'CI_API_V4_URL or CI_PROJECT_ID is not set' };
       const explicit = token || env.SLUICE_GITLAB_TOKEN || env.GITLAB_TOKEN;
       const jobToken = env.CI_JOB_TOKEN;
-      if (!explicit && !jobToken)
-        return { reason: 'no token was given (set a masked CI/CD variable SLUICE_GITLAB_TOKEN)' };
+      const decision = decideComment({
+        platform: 'gitlab',
+        hasChangeRequest: iid !== undefined,
+        hasToken: !!(explicit || jobToken),
+        isFork: pullRequest === undefined && (run.changeRequest?.isFork ?? false),
+      });
+      if (!decision.post) return { reason: decision.reason };
+      if (!env.CI_API_V4_URL || !env.CI_PROJECT_ID || iid === undefined)
+        return { reason: 'CI_API_V4_URL or CI_PROJECT_ID is not set' };
       if (explicit) masker.add(explicit);
       const { createGitLabForge } = await import('../../clients/gitlab/forge.js');
       return {

@@ -1,3 +1,4 @@
+import { decideComment } from '../../core/comment/decide.js';
 import { formatPlace } from '../../core/errors.js';
 import type { Logger, SecretMasker } from '../../core/ports.js';
 import type { Platform } from '../types.js';
@@ -19,10 +20,14 @@ export function localPlatform(
     setOutputs: async () => undefined,
     writeSummary: async () => undefined,
     async createForge() {
-      return {
-        reason:
-          'no CI platform detected (GITHUB_ACTIONS or GITLAB_CI), so there is no pull request to comment on',
-      };
+      // A terminal has no change request: decideComment says so in the words every platform uses.
+      const decision = decideComment({
+        platform: 'local',
+        hasChangeRequest: false,
+        hasToken: false,
+        isFork: false,
+      });
+      return { reason: decision.post ? 'no forge on a terminal' : decision.reason };
     },
   };
 }

@@ -3,14 +3,21 @@ import { decideComment } from '../../../src/core/comment/decide.js';
 
 describe('decideComment', () => {
   it('posts with a token on a pull request from the same repository', () => {
-    expect(decideComment({ hasToken: true, hasChangeRequest: true, isFork: false })).toEqual({
-      post: true,
-    });
+    expect(
+      decideComment({ hasToken: true, hasChangeRequest: true, isFork: false, platform: 'github' }),
+    ).toEqual({ post: true });
   });
 
-  it('does not post outside a pull request', () => {
-    const decision = decideComment({ hasToken: true, hasChangeRequest: false, isFork: false });
-    expect(decision).toEqual({ post: false, reason: expect.stringMatching(/^Not a pull request/) });
+  it('does not post outside a pull request, in each platform’s terms', () => {
+    expect(
+      decideComment({ hasToken: true, hasChangeRequest: false, isFork: false, platform: 'github' }),
+    ).toEqual({ post: false, reason: expect.stringMatching(/^this run is not a pull request/) });
+    expect(
+      decideComment({ hasToken: true, hasChangeRequest: false, isFork: false, platform: 'gitlab' }),
+    ).toEqual({
+      post: false,
+      reason: expect.stringMatching(/^this pipeline is not a merge request pipeline/),
+    });
   });
 
   it('does not post from a fork and points to the workflow_run pattern', () => {
@@ -33,11 +40,15 @@ describe('decideComment', () => {
       isFork: true,
       platform: 'gitlab',
     });
-    expect(!decision.post && decision.reason).toMatch(/^Merge request from a fork/);
+    expect(!decision.post && decision.reason).toMatch(/^merge request from a fork/);
   });
 
-  it('does not post without a token', () => {
-    const decision = decideComment({ hasToken: false, hasChangeRequest: true, isFork: false });
-    expect(decision).toEqual({ post: false, reason: expect.stringMatching(/^No token given/) });
+  it('does not post without a token, and says what to set', () => {
+    expect(
+      decideComment({ hasToken: false, hasChangeRequest: true, isFork: false, platform: 'github' }),
+    ).toEqual({ post: false, reason: expect.stringMatching(/^no token was given \(set `token`/) });
+    expect(
+      decideComment({ hasToken: false, hasChangeRequest: true, isFork: false, platform: 'gitlab' }),
+    ).toEqual({ post: false, reason: expect.stringMatching(/SLUICE_GITLAB_TOKEN/) });
   });
 });
