@@ -71,7 +71,7 @@ async function licenseText(dir) {
   return texts.join('\n\n');
 }
 
-/** One licenses.txt per bundle folder: every npm package whose code the bundle carries. */
+/** dist/licenses.txt: every npm package whose code the bundles carry. */
 async function writeLicenses(folder, inputs) {
   const dirs = [...new Set(inputs.map(packageDir).filter(Boolean))];
   const packages = [];
@@ -101,13 +101,17 @@ async function writeLicenses(folder, inputs) {
   );
 }
 
-async function bundle(outDir, folder, entries) {
-  const target = join(outDir, folder);
-  await rm(target, { recursive: true, force: true });
+/**
+ * One esbuild run for every entry: dist/<folder>/<name>.js each, and the modules they share
+ * in dist/chunks/ once, not copied into every action's folder.
+ */
+async function bundle(outDir, entries) {
   const result = await build({
     absWorkingDir: ROOT,
-    entryPoints: Object.fromEntries(entries.map(([, file, base]) => [base, file])),
-    outdir: target,
+    entryPoints: Object.fromEntries(
+      entries.map(([folder, file, base]) => [`${folder}/${base}`, file]),
+    ),
+    outdir: outDir,
     bundle: true,
     splitting: true,
     format: 'esm',
@@ -123,7 +127,7 @@ async function bundle(outDir, folder, entries) {
     metafile: true,
     logLevel: 'warning',
   });
-  await writeLicenses(target, Object.keys(result.metafile.inputs));
+  await writeLicenses(outDir, Object.keys(result.metafile.inputs));
   return Object.entries(result.metafile.outputs).map(([path, { bytes }]) => [
     relative(ROOT, join(ROOT, path)),
     bytes,
@@ -145,22 +149,12 @@ function parseArgs(argv) {
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   const entries = options.entries ?? (await defaultEntries());
-  const folders = [...new Set(entries.map(([folder]) => folder))];
   // A full build owns dist/: bundles of removed commands and old chunks must not linger.
   if (!options.entries) await rm(options.out, { recursive: true, force: true });
   await mkdir(options.out, { recursive: true });
   // Bundles are ES modules whatever package.json says where dist/ ends up.
   await writeFile(join(options.out, 'package.json'), '{ "type": "module" }\n');
-  const sizes = [];
-  for (const folder of folders) {
-    sizes.push(
-      ...(await bundle(
-        options.out,
-        folder,
-        entries.filter(([f]) => f === folder),
-      )),
-    );
-  }
+  const sizes = await bundle(options.out, entries);
   const cli = join(options.out, 'cli/index.js');
   if (await exists(cli)) {
     const code = await readFile(cli, 'utf8');

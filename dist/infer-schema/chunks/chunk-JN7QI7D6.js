@@ -1,3 +1,0 @@
-import { createRequire as __sluiceCreateRequire } from 'node:module';
-const require = __sluiceCreateRequire(import.meta.url);
-var o={Pass:0,Verdict:1,Usage:2,Infra:3,Bug:70},t=class extends Error{place;hint;constructor(n,i={}){super(n,i.cause===void 0?void 0:{cause:i.cause}),this.place=i.place,this.hint=i.hint}},r=class extends t{name="UsageError";exitCode=o.Usage};var d=class extends t{name="InfraError";exitCode=o.Infra};function s(e){if(!e)return"";let n=e.file??"";return e.line!==void 0&&(n+=`:${e.line}${e.column!==void 0?`:${e.column}`:""}`),e.key!==void 0&&(n+=n?` (key ${e.key})`:`key ${e.key}`),n}function a(e){return e instanceof t?e.exitCode:o.Bug}export{o as a,t as b,r as c,d,s as e,a as f};
