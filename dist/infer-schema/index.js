@@ -1,3 +1,3 @@
 import { createRequire as __sluiceCreateRequire } from 'node:module';
 const require = __sluiceCreateRequire(import.meta.url);
-import{a as i}from"../chunks/chunk-AHODXMAW.js";import"../chunks/chunk-6LE4RMLM.js";import"../chunks/chunk-GRH4YG5B.js";import"../chunks/chunk-S3PIXWCY.js";import"../chunks/chunk-IW6W45MC.js";import"../chunks/chunk-GHZBFFCQ.js";await i("infer-schema");
+import{a as i}from"../chunks/chunk-RVKQPT2N.js";import"../chunks/chunk-SILV7NUL.js";import"../chunks/chunk-75K5NTGV.js";import"../chunks/chunk-5P4HTYV3.js";import"../chunks/chunk-6ZBFKP27.js";import"../chunks/chunk-GHZBFFCQ.js";await i("infer-schema");

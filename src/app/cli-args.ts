@@ -1,5 +1,8 @@
 import { UsageError } from '../core/errors.js';
+import { appliesTo } from '../inputs/parse.js';
 import type { CommandDef, InputDef } from '../inputs/types.js';
+
+const onCliInput = (input: InputDef): boolean => appliesTo(input, 'cli');
 
 export interface ParsedArgs {
   /** Raw text per input name, as the shared input parser expects it (lists newline-joined). */
@@ -13,7 +16,7 @@ export interface ParsedArgs {
  * word up to the next flag (`--metrics a.json b.json`, what a shell glob expands to).
  */
 export function parseCliArgs(def: CommandDef, argv: readonly string[]): ParsedArgs {
-  const inputs = new Map(def.inputs.filter(onCli).map((input) => [input.name, input]));
+  const inputs = new Map(def.inputs.filter(onCliInput).map((input) => [input.name, input]));
   const lists = new Map<string, string[]>();
   const values = new Map<string, string>();
   let help = false;
@@ -77,10 +80,6 @@ export function parseCliArgs(def: CommandDef, argv: readonly string[]): ParsedAr
   return { values, help };
 }
 
-function onCli(input: InputDef): boolean {
-  return !input.platforms || input.platforms.includes('cli');
-}
-
 function missingValue(def: CommandDef, input: InputDef): UsageError {
   return new UsageError(`--${input.name} needs a value`, {
     hint: `see \`sluice ${def.name} --help\``,
@@ -88,7 +87,7 @@ function missingValue(def: CommandDef, input: InputDef): UsageError {
 }
 
 function unknownFlag(def: CommandDef, name: string): UsageError {
-  const known = def.inputs.filter(onCli).map((input) => input.name);
+  const known = def.inputs.filter(onCliInput).map((input) => input.name);
   const guess = closest(name, known);
   return new UsageError(`unknown flag --${name} for \`sluice ${def.name}\``, {
     hint: guess ? `did you mean --${guess}?` : `flags: ${known.map((k) => `--${k}`).join(', ')}`,
@@ -119,9 +118,4 @@ function levenshtein(a: string, b: string): number {
     previous = current;
   }
   return previous[b.length]!;
-}
-
-/** `metrics` → `SLUICE_METRICS`: how GitLab components and shells pass inputs. */
-export function envName(input: string): string {
-  return `SLUICE_${input.replace(/-/g, '_').toUpperCase()}`;
 }

@@ -1,8 +1,8 @@
 import type { CommandDef, InputDef } from '../inputs/types.js';
-import { envName } from './cli-args.js';
+import { appliesTo, envVarName } from '../inputs/parse.js';
 
 export function commandHelp(def: CommandDef): string {
-  const inputs = def.inputs.filter((input) => !input.platforms || input.platforms.includes('cli'));
+  const inputs = def.inputs.filter((input) => appliesTo(input, 'cli'));
   const width = Math.max(...inputs.map((input) => flagText(input).length));
   const lines = [
     `sluice ${def.name}: ${def.summary}`,
@@ -21,7 +21,7 @@ export function commandHelp(def: CommandDef): string {
         ? `default: ${String(input.default)}`
         : undefined,
       input.options ? `one of: ${input.options.join(', ')}` : undefined,
-      envName(input.name),
+      envVarName(input.name),
     ].filter(Boolean);
     lines.push(
       `  ${flagText(input).padEnd(width)}  ${firstSentence(input.description)} (${extra.join('; ')})`,

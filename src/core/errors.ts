@@ -61,10 +61,15 @@ export function formatPlace(place: Place | undefined): string {
   return out;
 }
 
+/** `file:line (key k): ` to put before a message about a place, or nothing without one. */
+export function placePrefix(place: Place | undefined): string {
+  const where = formatPlace(place);
+  return where ? `${where}: ` : '';
+}
+
 /** One line (or two, with the hint) a person can act on. */
 export function describeError(error: SluiceError): string {
-  const where = formatPlace(error.place);
-  const head = where ? `${where}: ${error.message}` : error.message;
+  const head = `${placePrefix(error.place)}${error.message}`;
   return error.hint ? `${head}\n  hint: ${error.hint}` : head;
 }
 

@@ -1,11 +1,12 @@
 import process from 'node:process';
-import { envName, parseCliArgs } from '../app/cli-args.js';
+import { parseCliArgs } from '../app/cli-args.js';
 import { commandHelp, mainHelp } from '../app/cli-help.js';
 import { IMPLEMENTATIONS } from '../app/commands.js';
 import { detectPlatform } from '../app/detect-platform.js';
 import { envFallback, runCommand } from '../app/run-command.js';
 import { ExitCode, UsageError, describeError } from '../core/errors.js';
 import { COMMANDS, commandByName } from '../inputs/index.js';
+import { envVarName } from '../inputs/parse.js';
 import pkg from '../../package.json' with { type: 'json' };
 
 async function main(argv: string[]): Promise<number> {
@@ -42,7 +43,9 @@ async function main(argv: string[]): Promise<number> {
     impl: await load(platform),
     platform,
     readInput: (input) =>
-      args.values.get(input) ?? process.env[envName(input)] ?? envFallback(def, input, process.env),
+      args.values.get(input) ??
+      process.env[envVarName(input)] ??
+      envFallback(def, input, process.env),
     stdout: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     color: process.stdout.isTTY === true && !process.env.NO_COLOR,
   });

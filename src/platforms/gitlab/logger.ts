@@ -1,4 +1,4 @@
-import { formatPlace } from '../../core/errors.js';
+import { placePrefix } from '../../core/errors.js';
 import type { Logger, SecretMasker } from '../../core/ports.js';
 
 const YELLOW = '\u001b[33m';
@@ -12,8 +12,8 @@ export function gitlabLogger(write: (line: string) => void, masker: SecretMasker
   return {
     debug: () => undefined,
     info: (message) => out(message),
-    warn: (message, place) => out(`${YELLOW}warning:${RESET} ${where(place)}${message}`),
-    error: (message, place) => out(`${RED}error:${RESET} ${where(place)}${message}`),
+    warn: (message, place) => out(`${YELLOW}warning:${RESET} ${placePrefix(place)}${message}`),
+    error: (message, place) => out(`${RED}error:${RESET} ${placePrefix(place)}${message}`),
     async group(title, run) {
       const name = `sluice_${++sections}`;
       const now = () => Math.floor(Date.now() / 1000);
@@ -25,9 +25,4 @@ export function gitlabLogger(write: (line: string) => void, masker: SecretMasker
       }
     },
   };
-}
-
-function where(place: Parameters<Logger['warn']>[1]): string {
-  const text = formatPlace(place);
-  return text ? `${text}: ` : '';
 }

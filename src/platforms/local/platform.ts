@@ -1,5 +1,5 @@
 import { decideComment } from '../../core/comment/decide.js';
-import { formatPlace } from '../../core/errors.js';
+import { placePrefix } from '../../core/errors.js';
 import type { Logger, SecretMasker } from '../../core/ports.js';
 import type { Platform } from '../types.js';
 import { createMasker } from '../masker.js';
@@ -32,12 +32,6 @@ export function localPlatform(
   };
 }
 
-/** `file:line: ` before a message about a place in a file, unless the message already says it. */
-function at(place: Parameters<Logger['warn']>[1]): string {
-  const where = formatPlace(place);
-  return where ? `${where}: ` : '';
-}
-
 function terminalLogger(
   write: (line: string) => void,
   masker: SecretMasker,
@@ -48,8 +42,8 @@ function terminalLogger(
   return {
     debug: () => undefined,
     info: (message) => out(message),
-    warn: (message, place) => out(`${paint('33', 'warning:')} ${at(place)}${message}`),
-    error: (message, place) => out(`${paint('31', 'error:')} ${at(place)}${message}`),
+    warn: (message, place) => out(`${paint('33', 'warning:')} ${placePrefix(place)}${message}`),
+    error: (message, place) => out(`${paint('31', 'error:')} ${placePrefix(place)}${message}`),
     async group(title, run) {
       out(paint('1', title));
       return run();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseCliArgs, envName } from '../../../src/app/cli-args.js';
+import { parseCliArgs } from '../../../src/app/cli-args.js';
+import { envVarName } from '../../../src/inputs/parse.js';
 import { UsageError } from '../../../src/core/errors.js';
 import { qualityGate } from '../../../src/inputs/quality-gate.js';
 
@@ -59,6 +60,6 @@ describe('parseCliArgs', () => {
   });
 
   it('maps input names to environment variables', () => {
-    expect(envName('fail-on-verdict')).toBe('SLUICE_FAIL_ON_VERDICT');
+    expect(envVarName('fail-on-verdict')).toBe('SLUICE_FAIL_ON_VERDICT');
   });
 });

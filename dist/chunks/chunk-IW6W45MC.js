@@ -1,4 +1,0 @@
-import { createRequire as __sluiceCreateRequire } from 'node:module';
-const require = __sluiceCreateRequire(import.meta.url);
-var o={Pass:0,Verdict:1,Usage:2,Infra:3,Bug:70},i=class extends Error{place;hint;constructor(n,t={}){super(n,t.cause===void 0?void 0:{cause:t.cause}),this.place=t.place,this.hint=t.hint}},r=class extends i{name="UsageError";exitCode=o.Usage};var d=class extends i{name="InfraError";exitCode=o.Infra};function s(e){if(!e)return"";let n=e.file??"";return e.line!==void 0&&(n+=`:${e.line}${e.column!==void 0?`:${e.column}`:""}`),e.key!==void 0&&(n+=n?` (key ${e.key})`:`key ${e.key}`),n}function a(e){let n=s(e.place),t=n?`${n}: ${e.message}`:e.message;return e.hint?`${t}
-  hint: ${e.hint}`:t}function u(e){return e instanceof i?e.exitCode:o.Bug}export{o as a,i as b,r as c,d,s as e,a as f,u as g};
