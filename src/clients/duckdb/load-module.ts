@@ -24,7 +24,20 @@ export interface DuckDbConnection {
   runAndReadAll(sql: string): Promise<{ getRowObjects(): Record<string, unknown>[] }>;
   /** The running query's progress; percentage is -1 when unknown. */
   readonly progress?: { percentage: number };
+  stream(sql: string): Promise<DuckDbStream>;
   closeSync(): void;
+}
+export interface DuckDbStream {
+  /** A chunk with rowCount 0 (or none) ends the stream. */
+  fetchChunk(): Promise<DuckDbChunk | null | undefined>;
+}
+export interface DuckDbChunk {
+  readonly rowCount: number;
+  readonly columnCount: number;
+  getColumnVector(index: number): DuckDbVector;
+}
+export interface DuckDbVector {
+  getItem(index: number): unknown;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;

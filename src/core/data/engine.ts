@@ -7,8 +7,23 @@
 export type SqlValue = string | number | boolean | null | SqlValue[];
 export type SqlRow = Record<string, SqlValue>;
 
+/**
+ * One chunk of a numeric stream: the query's first column as doubles and, when the query has
+ * a second column, how many rows each value stands for.
+ */
+export interface NumberChunk {
+  values: Float64Array;
+  counts?: Float64Array;
+}
+
 export interface SqlEngine {
   query(sql: string): Promise<SqlRow[]>;
+  /**
+   * Streams a query of one DOUBLE column (and optionally a DOUBLE count column) chunk by chunk,
+   * so a sorted column of any length passes through bounded memory. Several streams may be
+   * open at once (drift merges two sorted sides).
+   */
+  streamNumbers(sql: string): AsyncIterable<NumberChunk>;
   close(): Promise<void>;
   /** How far the running query is, 0–100, when the engine can tell (for progress lines). */
   progress?(): number | undefined;

@@ -36,6 +36,7 @@ export function withProgress(engine: SqlEngine, options: ProgressOptions): Progr
     },
     progress: () => engine.progress?.(),
     close: () => engine.close(),
+    streamNumbers: (sql: string) => engine.streamNumbers(sql),
     async query(sql: string) {
       const started = options.clockMs();
       const timer = setInterval(() => {

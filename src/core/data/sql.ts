@@ -47,6 +47,16 @@ export function isNumericFamily(family: TypeFamily): boolean {
   return family === 'integer' || family === 'float';
 }
 
+export function isTimeFamily(family: TypeFamily): boolean {
+  return family === 'date' || family === 'timestamp';
+}
+
+/** A numeric or time column as DOUBLE: times as seconds since the epoch, so distances are in seconds. */
+export function doubleSql(column: string, family: TypeFamily): string {
+  const q = quoteIdent(column);
+  return isTimeFamily(family) ? `epoch(${q})` : `CAST(${q} AS DOUBLE)`;
+}
+
 /** The DuckDB type a declared schema type reads as (forced on CSV columns). */
 export const DUCKDB_TYPE: Record<string, string> = {
   integer: 'BIGINT',

@@ -200,11 +200,11 @@ async function describeTyped(
 }
 
 /**
- * Reads a text source once into a temporary table: with drift, CSV and JSON are parsed once,
- * not once per pass (checks, then drift reads columns again: value counts, ECDFs), and the
- * later passes read only the columns they need. Returns the table's name for FROM. A TEMP
- * table skips the database file's compression on write (10 M rows: ~6 s instead of ~11 s per
- * file) and still spills to the temp folder under the memory limit.
+ * Reads a text source once into a table of the engine's scratch database: with drift, CSV
+ * and JSON are parsed once, not once per pass (checks, then drift reads columns again: value
+ * counts, sorted streams), and the later passes read only the columns they need. Returns the
+ * table's name for FROM. Not a TEMP table: drift's sorted streams read it from connections
+ * of their own.
  */
 async function materialize(
   engine: SqlEngine,
@@ -217,7 +217,7 @@ async function materialize(
   // Row order in the copy does not matter (samples and their lines come from the files); the
   // engine runs with preserve_insertion_order=false, so the parallel CSV reader is not serialised.
   try {
-    await engine.query(`CREATE OR REPLACE TEMP TABLE ${table} AS SELECT * FROM ${scan}`);
+    await engine.query(`CREATE OR REPLACE TABLE ${table} AS SELECT * FROM ${scan}`);
   } catch (error) {
     translateEngineError(error, source);
   }

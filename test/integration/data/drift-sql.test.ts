@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDuckDbEngine } from '../../../src/clients/duckdb/engine.js';
 import type { SqlEngine } from '../../../src/core/data/engine.js';
+import { ecdfDistances } from '../../../src/core/data/drift/ecdf.js';
 import { runDrift } from '../../../src/core/data/drift/run.js';
 import type { DriftMethod } from '../../../src/core/data/schema.js';
 import { categorySample, numericSample } from '../../unit/data/drift-samples.js';
@@ -18,6 +19,7 @@ interface NumericCase {
   current: NumericArgs;
   ks_statistic: number;
   ks_pvalue: number;
+  wasserstein: number;
   wasserstein_norm: number;
   psi: number;
   jensenshannon: number;
@@ -115,4 +117,97 @@ describe('drift through DuckDB equals scipy / Evidently', () => {
       close((await drift('jensenshannon', 'string')).statistic, c.jensenshannon, 1e-9);
     });
   }
+});
+
+describe('sorted streams from DuckDB', () => {
+  // runDrift streams raw sorted values above 200,000 distinct values and value counts below:
+  // both shapes, through the client's chunked reader, must give the same distances.
+  for (const c of fixture.numeric) {
+    it(`${c.name}: raw and grouped streams give scipy's KS statistic and distance`, async () => {
+      const type = c.integer ? 'BIGINT' : 'DOUBLE';
+      await table('ref', type, numericSample(c.reference));
+      await table('cur', type, numericSample(c.current));
+      const raw = (t: string) =>
+        engine.streamNumbers(`SELECT CAST(v AS DOUBLE) FROM ${t} ORDER BY 1`);
+      const grouped = (t: string) =>
+        engine.streamNumbers(
+          `SELECT CAST(v AS DOUBLE), CAST(count(*) AS DOUBLE) FROM ${t} GROUP BY 1 ORDER BY 1`,
+        );
+      for (const [r, k] of [
+        [raw('ref'), raw('cur')],
+        [grouped('ref'), raw('cur')],
+      ] as const) {
+        const result = await ecdfDistances(r, k, c.reference.n, c.current.n);
+        expect(Math.abs(result.d - c.ks_statistic)).toBeLessThanOrEqual(1e-12);
+        close(result.wasserstein, c.wasserstein, 1e-12);
+      }
+    });
+  }
+
+  it('streams more rows than one chunk holds, in order, and sees tables made on the main connection', async () => {
+    await engine.query(
+      `CREATE OR REPLACE TABLE big AS SELECT (i * 7919) % 100003 AS v FROM range(100003) t(i)`,
+    );
+    let count = 0;
+    let previous = -1;
+    let ordered = true;
+    for await (const chunk of engine.streamNumbers(
+      `SELECT CAST(v AS DOUBLE) FROM big ORDER BY 1`,
+    )) {
+      for (const v of chunk.values) {
+        if (v !== previous + 1) ordered = false;
+        previous = v;
+      }
+      count += chunk.values.length;
+    }
+    expect({ count, ordered }).toEqual({ count: 100003, ordered: true });
+  });
+});
+
+describe('drift of time columns', () => {
+  const stamp = { name: 't', type: 'TIMESTAMP', family: 'timestamp' as const };
+  const seconds = { name: 's', type: 'DOUBLE', family: 'float' as const };
+
+  beforeAll(async () => {
+    // The same instants as timestamps and as seconds since the epoch: a 12-hour shift.
+    for (const [name, offset] of [
+      ['tref', 0],
+      ['tcur', 43_200],
+    ] as const) {
+      await engine.query(
+        `CREATE OR REPLACE TABLE ${name} AS SELECT to_timestamp(s) AS t, s FROM (
+           SELECT CAST(1.7e9 + (i * 7919) % 86400 + ${offset} + (i % 1000) / 1000.0 AS DOUBLE) AS s FROM range(5000) r(i))`,
+      );
+    }
+  });
+
+  async function measure(method: DriftMethod, columns: 'all' | string[]) {
+    return runDrift(
+      engine,
+      { reference: 'tref', current: 'tcur' },
+      { current: [stamp, seconds], reference: [stamp, seconds] },
+      { columns, method, place: { file: 'schema.yml' } },
+    );
+  }
+
+  it('measures a named timestamp column in seconds, as the same values in seconds', async () => {
+    for (const method of ['wasserstein', 'ks', 'psi'] as const) {
+      const [t, s] = (await measure(method, ['t', 's'])).columns;
+      expect(t?.statistic, method).not.toBeNull();
+      close(t?.statistic ?? null, s?.statistic as number, 1e-9);
+      expect(t?.drifted).toBe(s?.drifted);
+    }
+    const [t] = (await measure('wasserstein', ['t'])).columns;
+    expect(t).toMatchObject({ column: 't', method: 'wasserstein', drifted: true });
+  });
+
+  it('leaves time columns out of `columns: all`, saying how to measure one', async () => {
+    const summary = await measure('wasserstein', 'all');
+    expect(summary.columns.find((c) => c.column === 't')).toMatchObject({
+      statistic: null,
+      drifted: false,
+      note: expect.stringContaining('name it in drift.columns') as unknown,
+    });
+    expect(summary.columns.find((c) => c.column === 's')?.statistic).not.toBeNull();
+  });
 });

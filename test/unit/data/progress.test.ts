@@ -2,12 +2,15 @@ import { describe, expect, it } from 'vitest';
 import type { SqlEngine } from '../../../src/core/data/engine.js';
 import { formatBytes, withProgress } from '../../../src/core/data/progress.js';
 
+async function* noNumbers(): AsyncGenerator<never> {}
+
 /** A query that takes `ms` and reports progress rising by 25 % per poll. */
 function slowEngine(ms: number): SqlEngine & { polls: number } {
   const engine = {
     polls: 0,
     query: () => new Promise<[]>((done) => setTimeout(() => done([]), ms)),
     close: () => Promise.resolve(),
+    streamNumbers: noNumbers,
     progress: () => Math.min(100, ++engine.polls * 25),
   };
   return engine;
@@ -48,6 +51,7 @@ describe('withProgress', () => {
       {
         query: () => new Promise((d) => setTimeout(() => d([]), 40)),
         close: () => Promise.resolve(),
+        streamNumbers: noNumbers,
       },
       { log: (line) => lines.push(line), clockMs: () => 0, intervalMs: 10 },
     );

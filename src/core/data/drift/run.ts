@@ -2,7 +2,9 @@ import type { SqlEngine, SqlRow } from '../engine.js';
 import type { DataColumn } from '../checks.js';
 import { toNumber } from '../checks.js';
 import type { DriftConfig, DriftMethod } from '../schema.js';
-import { isNumericFamily, numberLiteral, quoteIdent } from '../sql.js';
+import { doubleSql, isNumericFamily, isTimeFamily, numberLiteral, quoteIdent } from '../sql.js';
+import type { TypeFamily } from '../sql.js';
+import { ecdfDistances } from './ecdf.js';
 import { ksTwoSamplePValue } from './kolmogorov.js';
 import {
   chiSquare,
@@ -87,15 +89,16 @@ export function sideAggregates(
   const out: Record<string, string> = {};
   columns.forEach((c, i) => {
     const q = quoteIdent(c.name);
-    const numeric = isNumericFamily(c.family);
+    const numeric = isNumericFamily(c.family) || isTimeFamily(c.family);
+    const value = doubleSql(c.name, c.family);
     // HyperLogLog first: an exact count of a million distinct ids costs a hash table; only
     // the decisions near small counts (≤ 5 categories, > 20 bins) need exact numbers.
     out[`${prefix}n${i}`] = `count(${q})`;
     out[`${prefix}z${i}`] = `count(*) - count(${q})`;
     out[`${prefix}d${i}`] = `approx_count_distinct(${q})`;
-    out[`${prefix}lo${i}`] = numeric ? `min(CAST(${q} AS DOUBLE))` : 'NULL';
-    out[`${prefix}hi${i}`] = numeric ? `max(CAST(${q} AS DOUBLE))` : 'NULL';
-    out[`${prefix}s${i}`] = numeric ? `stddev_pop(CAST(${q} AS DOUBLE))` : 'NULL';
+    out[`${prefix}lo${i}`] = numeric ? `min(${value})` : 'NULL';
+    out[`${prefix}hi${i}`] = numeric ? `max(${value})` : 'NULL';
+    out[`${prefix}s${i}`] = numeric ? `stddev_pop(${value})` : 'NULL';
   });
   return out;
 }
@@ -147,10 +150,12 @@ async function valueCounts(
   column: string,
 ): Promise<Binned & { categories: number }> {
   const q = quoteIdent(column);
+  // Sorted, so the floating sums over categories come out the same on every run.
   const rows = await engine.query(
     `WITH r AS (SELECT CAST(${q} AS VARCHAR) AS v, count(*) AS c FROM ${refScan} WHERE ${q} IS NOT NULL GROUP BY 1),
           k AS (SELECT CAST(${q} AS VARCHAR) AS v, count(*) AS c FROM ${curScan} WHERE ${q} IS NOT NULL GROUP BY 1)
-     SELECT coalesce(r.c, 0) AS rc, coalesce(k.c, 0) AS kc FROM r FULL OUTER JOIN k ON r.v = k.v LIMIT ${MAX_CATEGORIES + 1}`,
+     SELECT coalesce(r.c, 0) AS rc, coalesce(k.c, 0) AS kc FROM r FULL OUTER JOIN k ON r.v = k.v
+     ORDER BY coalesce(r.v, k.v) LIMIT ${MAX_CATEGORIES + 1}`,
   );
   const reference = rows.map((r) => toNumber(r['rc']));
   const current = rows.map((r) => toNumber(r['kc']));
@@ -163,38 +168,30 @@ async function valueCounts(
   };
 }
 
-/** Max and min of F_ref − F_cur over all values, and the area between the ECDFs (1-Wasserstein). */
-async function ecdf(
-  engine: SqlEngine,
-  refScan: string,
-  curScan: string,
-  column: string,
-  n1: number,
-  n2: number,
-): Promise<{ d: number; wasserstein: number }> {
-  const q = quoteIdent(column);
-  const [row] = await engine.query(
-    // One aggregate over both sides (no join): each distinct value with its count on each side.
-    `WITH u AS (SELECT v, sum(rc) AS rc, sum(kc) AS kc FROM (
-            SELECT CAST(${q} AS DOUBLE) AS v, 1 AS rc, 0 AS kc FROM ${refScan} WHERE ${q} IS NOT NULL
-            UNION ALL SELECT CAST(${q} AS DOUBLE), 0, 1 FROM ${curScan} WHERE ${q} IS NOT NULL) GROUP BY v),
-          e AS (SELECT v, CAST(sum(rc) OVER w AS DOUBLE) / ${numberLiteral(n1)}::DOUBLE - CAST(sum(kc) OVER w AS DOUBLE) / ${numberLiteral(n2)}::DOUBLE AS diff,
-                       lead(v) OVER (ORDER BY v) AS nxt
-                FROM u WINDOW w AS (ORDER BY v ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))
-     SELECT max(diff) AS mx, min(diff) AS mn, fsum(abs(diff) * (nxt - v)) AS area FROM e`,
+/**
+ * Above this many distinct values a side streams its raw values sorted (DuckDB's sort spills);
+ * below, it streams one row per value with its count (a small hash table, then a small sort).
+ */
+const GROUP_VALUES_BELOW = 200_000;
+
+/** One side of a column as an ascending stream for ecdfDistances. */
+function sortedValues(engine: SqlEngine, scan: string, column: DataColumn, side: Side) {
+  const q = quoteIdent(column.name);
+  const value = doubleSql(column.name, column.family);
+  return engine.streamNumbers(
+    side.distinct <= GROUP_VALUES_BELOW
+      ? `SELECT ${value} AS v, CAST(count(*) AS DOUBLE) AS c FROM ${scan} WHERE ${q} IS NOT NULL GROUP BY 1 ORDER BY 1`
+      : `SELECT ${value} AS v FROM ${scan} WHERE ${q} IS NOT NULL ORDER BY 1`,
   );
-  const mx = toNumber(row?.['mx']);
-  const mn = toNumber(row?.['mn']);
-  return { d: Math.max(Math.min(Math.max(-mn, 0), 1), mx), wasserstein: toNumber(row?.['area']) };
 }
 
 async function histogram(
   engine: SqlEngine,
   scan: string,
-  column: string,
+  column: { name: string; family: TypeFamily },
   edges: readonly number[],
 ): Promise<number[]> {
-  const q = `CAST(${quoteIdent(column)} AS DOUBLE)`;
+  const q = doubleSql(column.name, column.family);
   const inner = edges.slice(1, -1);
   const parts = [
     `count(${q}) AS n`,
@@ -215,15 +212,37 @@ async function histogram(
 
 export const CURRENT_PREFIX = 'dc_';
 
+/**
+ * Why a wanted column is not measured, or undefined when it is. Dates and timestamps are
+ * measured only when named: under `columns: all` they would flag drift on every run, since
+ * new data is newer by nature (Evidently leaves them out of drift too).
+ */
+function skipReason(
+  column: DataColumn | undefined,
+  inReference: DataColumn | undefined,
+  config: DriftConfig,
+): string | undefined {
+  if (!column || !inReference) return 'not in both datasets';
+  if (column.family === 'other' || inReference.family === 'other')
+    return `unsupported type ${column.family === 'other' ? column.type : inReference.type}`;
+  if (config.columns === 'all' && isTimeFamily(column.family))
+    return 'a time column: name it in drift.columns to measure it (in seconds)';
+  return undefined;
+}
+
+function wantedNames(columns: readonly DataColumn[], config: DriftConfig): readonly string[] {
+  return config.columns === 'all' ? columns.map((c) => c.name) : config.columns;
+}
+
 /** The columns drift measures: wanted, in both datasets, of a supported type. */
 export function driftColumns(
   columns: { current: readonly DataColumn[]; reference: readonly DataColumn[] },
   config: DriftConfig,
 ): DataColumn[] {
-  const inReference = new Set(columns.reference.map((c) => c.name));
-  const wanted = config.columns === 'all' ? columns.current.map((c) => c.name) : config.columns;
+  const reference = new Map(columns.reference.map((c) => [c.name, c]));
+  const wanted = new Set(wantedNames(columns.current, config));
   return columns.current.filter(
-    (c) => wanted.includes(c.name) && inReference.has(c.name) && c.family !== 'other',
+    (c) => wanted.has(c.name) && skipReason(c, reference.get(c.name), config) === undefined,
   );
 }
 
@@ -238,11 +257,12 @@ export async function runDrift(
   currentRow?: SqlRow,
 ): Promise<DriftSummary> {
   const refByName = new Map(columns.reference.map((c) => [c.name, c]));
-  const wanted = config.columns === 'all' ? columns.current.map((c) => c.name) : config.columns;
+  const curByName = new Map(columns.current.map((c) => [c.name, c]));
   const chosen = driftColumns(columns, config);
   const results: DriftColumnResult[] = [];
-  for (const name of wanted) {
-    if (!chosen.some((c) => c.name === name)) {
+  for (const name of wantedNames(columns.current, config)) {
+    const note = skipReason(curByName.get(name), refByName.get(name), config);
+    if (note !== undefined) {
       results.push({
         column: name,
         method: config.method === 'auto' ? 'jensenshannon' : config.method,
@@ -251,7 +271,7 @@ export async function runDrift(
         threshold: 0,
         drifted: false,
         effect: null,
-        note: 'not in both datasets (or of an unsupported type)',
+        note,
       });
     }
   }
@@ -266,8 +286,8 @@ export async function runDrift(
       const cur = curStats[i] as Side;
       const refType = refByName.get(column.name) as DataColumn;
       const numeric =
-        (column.family === 'integer' || column.family === 'float') &&
-        isNumericFamily(refType.family);
+        (isNumericFamily(column.family) && isNumericFamily(refType.family)) ||
+        (isTimeFamily(column.family) && isTimeFamily(refType.family));
       results.push(
         await driftOne(engine, scans, column, numeric, ref, cur, config, minEffect, refType),
       );
@@ -314,11 +334,9 @@ async function driftOne(
     return { ...base, method, threshold, note: `${method} needs a numeric column` };
 
   if (method === 'ks' || method === 'wasserstein') {
-    const { d, wasserstein } = await ecdf(
-      engine,
-      scans.reference,
-      scans.current,
-      column.name,
+    const { d, wasserstein } = await ecdfDistances(
+      sortedValues(engine, scans.reference, refColumn, ref),
+      sortedValues(engine, scans.current, column, cur),
       ref.n,
       cur.n,
     );
@@ -353,8 +371,8 @@ async function driftOne(
       integerValues,
     );
     binned = {
-      reference: await histogram(engine, scans.reference, column.name, edges),
-      current: await histogram(engine, scans.current, column.name, edges),
+      reference: await histogram(engine, scans.reference, refColumn, edges),
+      current: await histogram(engine, scans.current, column, edges),
       referenceTotal: ref.n,
       currentTotal: cur.n,
     };
