@@ -13,6 +13,8 @@ export interface ComposeBuildOptions {
   /** The name the built image gets (the first of sluice's tags). */
   image: string;
   labels: Record<string, string>;
+  /** The target platform (`linux/arm64`) for a service whose file does not set its own. */
+  platform?: string;
 }
 
 /** `docker compose` (the v2 plugin) when the CLI has it, else `docker-compose` (v1). */
@@ -60,7 +62,13 @@ export async function composeBuild(exec: Exec, options: ComposeBuildOptions): Pr
     const buildkit = (await hasBuildx(exec)) ? '1' : '0';
     const args = [...compose.prefix, '-f', options.file, '-f', override, 'build', service];
     const result = await exec.run(compose.command, args, {
-      env: { DOCKER_BUILDKIT: buildkit, COMPOSE_DOCKER_CLI_BUILD: '1' },
+      // Both compose versions read this default; a service's own `platform:` still wins,
+      // and v1 rejects `platform:` in an override of a version 3 file.
+      env: {
+        DOCKER_BUILDKIT: buildkit,
+        COMPOSE_DOCKER_CLI_BUILD: '1',
+        ...(options.platform ? { DOCKER_DEFAULT_PLATFORM: options.platform } : {}),
+      },
       allowFailure: true,
     });
     if (result.exitCode !== 0) {

@@ -54,7 +54,13 @@ export async function buildWithDockerfile(
   }
   if (names.length === 0) names.push(`sluice-build:${Date.now().toString(36)}`);
   const imageId = options.compose
-    ? await composeBuildTagged(options.exec, options.compose, names, options.labels)
+    ? await composeBuildTagged(
+        options.exec,
+        options.compose,
+        names,
+        options.labels,
+        options.platform,
+      )
     : await dockerBuild(options.exec, {
         context: options.context,
         dockerfile: options.dockerfile,
@@ -90,12 +96,14 @@ async function composeBuildTagged(
   compose: { file: string; service?: string },
   names: readonly string[],
   labels: Record<string, string>,
+  platform: string | undefined,
 ): Promise<string> {
   const imageId = await composeBuild(exec, {
     file: compose.file,
     ...(compose.service ? { service: compose.service } : {}),
     image: names[0]!,
     labels,
+    ...(platform ? { platform } : {}),
   });
   for (const name of names.slice(1)) await exec.run('docker', ['tag', names[0]!, name]);
   return imageId;

@@ -302,4 +302,42 @@ describe('the Docker engine', () => {
       buildImageCommand({ ...base, service: 'model', dockerfile: 'serve.Dockerfile' }, deps),
     ).rejects.toThrow(UsageError);
   });
+
+  it('builds a Compose service for the platform asked for', async () => {
+    const project = join(work, 'project-platform');
+    mkdirSync(join(project, 'served-model'), { recursive: true });
+    writeFileSync(join(project, 'served-model', 'weights.bin'), randomBytes(1000));
+    // No RUN step: an arm64 image builds on this amd64 engine without an emulator.
+    writeFileSync(
+      join(project, 'Dockerfile'),
+      'FROM scratch\nCOPY served-model /opt/served-model\n',
+    );
+    writeFileSync(join(project, 'compose.yml'), 'services:\n  model:\n    build: .\n');
+    const deps = {
+      logger: silentLogger,
+      clock: { now: () => new Date() },
+      exec: execWithEngine,
+      git: {} as GitReader,
+      run: { platform: 'local', cwd: project },
+    } as CommandDeps;
+    await buildImageCommand(
+      {
+        'compose-file': 'compose.yml',
+        model: 'served-model',
+        output: ['docker-daemon:sluice-test/compose-platform:1'],
+        platform: 'linux/arm64',
+        'source-date-epoch': 1_700_000_000,
+        'cache-dir': 'none',
+      },
+      deps,
+    );
+    const { stdout } = await docker(
+      'image',
+      'inspect',
+      '--format',
+      '{{.Os}}/{{.Architecture}}',
+      'sluice-test/compose-platform:1',
+    );
+    expect(stdout.trim()).toBe('linux/arm64');
+  });
 });
