@@ -5,6 +5,7 @@ import {
   ksTwoSamplePValue,
   smirnovSf,
 } from '../../../src/core/data/drift/kolmogorov.js';
+import { autoMethod } from '../../../src/core/data/drift/run.js';
 import { chi2Sf } from '../../../src/core/data/drift/special.js';
 import {
   chiSquare,
@@ -31,6 +32,14 @@ interface NumericCase {
   psi: number;
   jensenshannon: number;
   bin_edges: number[] | null;
+  evidently: {
+    version: string;
+    ks_pvalue: number;
+    wasserstein_norm: number;
+    psi: number;
+    jensenshannon: number;
+    auto: string;
+  };
 }
 interface CategoryCase {
   name: string;
@@ -40,6 +49,20 @@ interface CategoryCase {
   chisquare_pvalue: number;
   psi: number;
   jensenshannon: number;
+  evidently: {
+    version: string;
+    chisquare_pvalue: number;
+    psi: number;
+    jensenshannon: number;
+    auto: string;
+  };
+}
+/** Evidently's automatic test choice for a column (its get_stattest), by scripts/fixtures/drift_evidently.py. */
+interface AutoProbe {
+  numeric: boolean;
+  reference_rows: number;
+  distinct: number;
+  method: string;
 }
 const fixture = JSON.parse(
   readFileSync(new URL('../../fixtures/data/drift/reference.json', import.meta.url), 'utf8'),
@@ -49,7 +72,10 @@ const fixture = JSON.parse(
   kolmogorov_sf: { n: number; x: number; sf: number }[];
   smirnov_sf: { n: number; x: number; sf: number }[];
   chi2_sf: { x: number; k: number; sf: number }[];
+  evidently_versions: { evidently: string };
+  evidently_auto: AutoProbe[];
 };
+const EVIDENTLY = `Evidently ${fixture.evidently_versions.evidently}`;
 
 function expectRelative(actual: number, expected: number, tolerance: number): void {
   if (expected === 0 || actual === 0) {
@@ -121,17 +147,36 @@ describe('drift statistics equal scipy / Evidently on the same samples', () => {
         expectRelative(psi(binned), c.psi, 1e-12);
         expectRelative(jensenShannon(binned), c.jensenshannon, 1e-12);
       });
+      it(`${EVIDENTLY} itself: KS p-value, normed Wasserstein, PSI, Jensen-Shannon`, () => {
+        const ev = c.evidently;
+        expectRelative(
+          ksTwoSamplePValue(d, reference.length, current.length).pValue,
+          ev.ks_pvalue,
+          1e-9,
+        );
+        expectRelative(
+          normedWasserstein(wasserstein, populationStd(reference)),
+          ev.wasserstein_norm,
+          1e-9,
+        );
+        const binned = binnedNumeric(reference, current, c.integer);
+        expectRelative(psi(binned), ev.psi, 1e-9);
+        expectRelative(jensenShannon(binned), ev.jensenshannon, 1e-9);
+      });
+      it(`picks the test ${EVIDENTLY} picks (${c.evidently.auto})`, () => {
+        const distinct = new Set([...reference, ...current]).size;
+        expect(autoMethod(true, reference.length, distinct)).toBe(c.evidently.auto);
+      });
     });
   }
 
   for (const c of fixture.categorical) {
+    const reference = categorySample(c.reference);
+    const current = categorySample(c.current);
+    const counts = valueCounts(reference, current);
+    const binned: Binned = { ...counts, referenceTotal: c.reference.n, currentTotal: c.current.n };
+
     it(`${c.name}: chi-square, PSI, Jensen-Shannon`, () => {
-      const counts = valueCounts(categorySample(c.reference), categorySample(c.current));
-      const binned: Binned = {
-        ...counts,
-        referenceTotal: c.reference.n,
-        currentTotal: c.current.n,
-      };
       const chi = chiSquare(binned);
       if (typeof c.chisquare_statistic === 'number')
         expectRelative(chi.statistic, c.chisquare_statistic, 1e-12);
@@ -140,7 +185,27 @@ describe('drift statistics equal scipy / Evidently on the same samples', () => {
       expectRelative(psi(binned), c.psi, 1e-12);
       expectRelative(jensenShannon(binned), c.jensenshannon, 1e-12);
     });
+    it(`${c.name}: ${EVIDENTLY} itself: chi-square p-value, PSI, Jensen-Shannon`, () => {
+      expectRelative(chiSquare(binned).pValue, c.evidently.chisquare_pvalue, 1e-9);
+      expectRelative(psi(binned), c.evidently.psi, 1e-9);
+      expectRelative(jensenShannon(binned), c.evidently.jensenshannon, 1e-9);
+    });
+    it(`${c.name}: picks the test ${EVIDENTLY} picks (${c.evidently.auto})`, () => {
+      expect(autoMethod(false, reference.length, counts.reference.length)).toBe(c.evidently.auto);
+    });
   }
+
+  it(`automatic choice around ${EVIDENTLY}'s switches (1000 rows; 2 and 5 values)`, () => {
+    for (const probe of fixture.evidently_auto) {
+      const ours = autoMethod(probe.numeric, probe.reference_rows, probe.distinct);
+      const where = `numeric=${probe.numeric} rows=${probe.reference_rows} distinct=${probe.distinct}`;
+      // Known divergence: with ≤ 1000 reference rows and ≤ 2 values Evidently runs its
+      // two-proportion z-test, which sluice does not have; sluice runs chi-square there.
+      const expected = probe.method === 'z' ? 'chisquare' : probe.method;
+      expect(ours, where).toBe(expected);
+    }
+    expect(fixture.evidently_auto.filter((p) => p.method === 'z')).toHaveLength(4);
+  });
 
   it('two-sided Kolmogorov survival function (kstwo.sf) over every algorithm region', () => {
     for (const point of fixture.kolmogorov_sf) {
