@@ -57,6 +57,15 @@ export function doubleSql(column: string, family: TypeFamily): string {
   return isTimeFamily(family) ? `epoch(${q})` : `CAST(${q} AS DOUBLE)`;
 }
 
+/**
+ * Whether a value takes part in drift: not null and, for floats, finite. Evidently drops NaN and
+ * ±inf before any test; DuckDB keeps NaN as a value, which would wreck min/max and the bins.
+ */
+export function measuredSql(column: string, family: TypeFamily): string {
+  const q = quoteIdent(column);
+  return family === 'float' ? `isfinite(CAST(${q} AS DOUBLE))` : `${q} IS NOT NULL`;
+}
+
 /** The DuckDB type a declared schema type reads as (forced on CSV columns). */
 export const DUCKDB_TYPE: Record<string, string> = {
   integer: 'BIGINT',

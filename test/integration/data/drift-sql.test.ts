@@ -211,3 +211,24 @@ describe('drift of time columns', () => {
     expect(summary.columns.find((c) => c.column === 's')?.statistic).not.toBeNull();
   });
 });
+
+describe('drift leaves out NaN and ±inf, as Evidently drops them', () => {
+  it('gives the same numbers with and without non-finite values', async () => {
+    const c = fixture.numeric.find((n) => !n.integer) as NumericCase;
+    const ref = numericSample(c.reference);
+    const cur = numericSample(c.current);
+    for (const method of ['ks', 'wasserstein', 'psi', 'jensenshannon'] as const) {
+      await table('ref', 'DOUBLE', ref);
+      await table('cur', 'DOUBLE', cur);
+      const clean = await drift(method, 'float');
+      await engine.query(
+        `INSERT INTO ref VALUES ('NaN'::DOUBLE), ('Infinity'::DOUBLE), ('-Infinity'::DOUBLE), (NULL)`,
+      );
+      await engine.query(`INSERT INTO cur VALUES ('NaN'::DOUBLE), ('-Infinity'::DOUBLE)`);
+      const dirty = await drift(method, 'float');
+      expect(dirty.statistic, method).not.toBeNull();
+      close(dirty.statistic, clean.statistic as number, 1e-12);
+      if (clean.pValue !== null) close(dirty.pValue, clean.pValue, 1e-12);
+    }
+  });
+});

@@ -2,7 +2,14 @@ import type { SqlEngine, SqlRow } from '../engine.js';
 import type { DataColumn } from '../checks.js';
 import { toNumber } from '../checks.js';
 import type { DriftConfig, DriftMethod } from '../schema.js';
-import { doubleSql, isNumericFamily, isTimeFamily, numberLiteral, quoteIdent } from '../sql.js';
+import {
+  doubleSql,
+  isNumericFamily,
+  isTimeFamily,
+  measuredSql,
+  numberLiteral,
+  quoteIdent,
+} from '../sql.js';
 import type { TypeFamily } from '../sql.js';
 import { ecdfDistances } from './ecdf.js';
 import { ksTwoSamplePValue } from './kolmogorov.js';
@@ -93,12 +100,16 @@ export function sideAggregates(
     const value = doubleSql(c.name, c.family);
     // HyperLogLog first: an exact count of a million distinct ids costs a hash table; only
     // the decisions near small counts (≤ 5 categories, > 20 bins) need exact numbers.
-    out[`${prefix}n${i}`] = `count(${q})`;
+    const measured = measuredSql(c.name, c.family);
+    // n counts the values drift compares; z the nulls (NaN and ±inf are neither).
+    out[`${prefix}n${i}`] =
+      c.family === 'float' ? `count(*) FILTER (WHERE ${measured})` : `count(${q})`;
     out[`${prefix}z${i}`] = `count(*) - count(${q})`;
     out[`${prefix}d${i}`] = `approx_count_distinct(${q})`;
-    out[`${prefix}lo${i}`] = numeric ? `min(${value})` : 'NULL';
-    out[`${prefix}hi${i}`] = numeric ? `max(${value})` : 'NULL';
-    out[`${prefix}s${i}`] = numeric ? `stddev_pop(${value})` : 'NULL';
+    const only = c.family === 'float' ? ` FILTER (WHERE ${measured})` : '';
+    out[`${prefix}lo${i}`] = numeric ? `min(${value})${only}` : 'NULL';
+    out[`${prefix}hi${i}`] = numeric ? `max(${value})${only}` : 'NULL';
+    out[`${prefix}s${i}`] = numeric ? `stddev_pop(${value})${only}` : 'NULL';
   });
   return out;
 }
@@ -147,13 +158,16 @@ async function valueCounts(
   engine: SqlEngine,
   refScan: string,
   curScan: string,
-  column: string,
+  column: DataColumn,
+  refColumn: DataColumn,
 ): Promise<Binned & { categories: number }> {
-  const q = quoteIdent(column);
+  const q = quoteIdent(column.name);
+  const measured = measuredSql(column.name, column.family);
+  const refMeasured = measuredSql(refColumn.name, refColumn.family);
   // Sorted, so the floating sums over categories come out the same on every run.
   const rows = await engine.query(
-    `WITH r AS (SELECT CAST(${q} AS VARCHAR) AS v, count(*) AS c FROM ${refScan} WHERE ${q} IS NOT NULL GROUP BY 1),
-          k AS (SELECT CAST(${q} AS VARCHAR) AS v, count(*) AS c FROM ${curScan} WHERE ${q} IS NOT NULL GROUP BY 1)
+    `WITH r AS (SELECT CAST(${q} AS VARCHAR) AS v, count(*) AS c FROM ${refScan} WHERE ${refMeasured} GROUP BY 1),
+          k AS (SELECT CAST(${q} AS VARCHAR) AS v, count(*) AS c FROM ${curScan} WHERE ${measured} GROUP BY 1)
      SELECT coalesce(r.c, 0) AS rc, coalesce(k.c, 0) AS kc FROM r FULL OUTER JOIN k ON r.v = k.v
      ORDER BY coalesce(r.v, k.v) LIMIT ${MAX_CATEGORIES + 1}`,
   );
@@ -176,12 +190,12 @@ const GROUP_VALUES_BELOW = 200_000;
 
 /** One side of a column as an ascending stream for ecdfDistances. */
 function sortedValues(engine: SqlEngine, scan: string, column: DataColumn, side: Side) {
-  const q = quoteIdent(column.name);
+  const measured = measuredSql(column.name, column.family);
   const value = doubleSql(column.name, column.family);
   return engine.streamNumbers(
     side.distinct <= GROUP_VALUES_BELOW
-      ? `SELECT ${value} AS v, CAST(count(*) AS DOUBLE) AS c FROM ${scan} WHERE ${q} IS NOT NULL GROUP BY 1 ORDER BY 1`
-      : `SELECT ${value} AS v FROM ${scan} WHERE ${q} IS NOT NULL ORDER BY 1`,
+      ? `SELECT ${value} AS v, CAST(count(*) AS DOUBLE) AS c FROM ${scan} WHERE ${measured} GROUP BY 1 ORDER BY 1`
+      : `SELECT ${value} AS v FROM ${scan} WHERE ${measured} ORDER BY 1`,
   );
 }
 
@@ -192,10 +206,13 @@ async function histogram(
   edges: readonly number[],
 ): Promise<number[]> {
   const q = doubleSql(column.name, column.family);
+  const measured = measuredSql(column.name, column.family);
   const inner = edges.slice(1, -1);
   const parts = [
-    `count(${q}) AS n`,
-    ...inner.map((e, i) => `count(*) FILTER (WHERE ${q} < ${numberLiteral(e)}) AS lt${i}`),
+    `count(*) FILTER (WHERE ${measured}) AS n`,
+    ...inner.map(
+      (e, i) => `count(*) FILTER (WHERE ${measured} AND ${q} < ${numberLiteral(e)}) AS lt${i}`,
+    ),
   ];
   const [row] = await engine.query(`SELECT ${parts.join(', ')} FROM ${scan}`);
   const below = inner.map((_, i) => toNumber(row?.[`lt${i}`]));
@@ -276,7 +293,11 @@ export async function runDrift(
     }
   }
   if (chosen.length > 0) {
-    const refStats = await sideStats(engine, scans.reference, chosen);
+    const refStats = await sideStats(
+      engine,
+      scans.reference,
+      chosen.map((c) => refByName.get(c.name) as DataColumn),
+    );
     const curStats = currentRow
       ? await readSides(engine, scans.current, chosen, currentRow, CURRENT_PREFIX)
       : await sideStats(engine, scans.current, chosen);
@@ -320,7 +341,7 @@ async function driftOne(
   if (config.method === 'auto') {
     let distinct = Math.max(ref.distinct, cur.distinct);
     if (numeric && distinct <= 5) {
-      counts = await valueCounts(engine, scans.reference, scans.current, column.name);
+      counts = await valueCounts(engine, scans.reference, scans.current, column, refColumn);
       distinct = counts.categories;
     }
     method = autoMethod(numeric, ref.n, distinct);
@@ -380,7 +401,7 @@ async function driftOne(
     // HyperLogLog errs by a few %: well above the cap, skip the count that would only say so.
     if (Math.max(ref.distinct, cur.distinct) > MAX_CATEGORIES * 1.2)
       return { ...base, method, threshold, note: `more than ${MAX_CATEGORIES} categories` };
-    counts ??= await valueCounts(engine, scans.reference, scans.current, column.name);
+    counts ??= await valueCounts(engine, scans.reference, scans.current, column, refColumn);
     if (counts.categories > MAX_CATEGORIES)
       return { ...base, method, threshold, note: `more than ${MAX_CATEGORIES} categories` };
     binned = counts;
