@@ -5,12 +5,15 @@
 # `apt-get update` once, and only when a package is missing.
 # Then, from the Go module proxy into .tmp/bin (skipped when the pinned version is there):
 # distribution v3 `registry`, `crane` (benchmark), and `referrers-registry`, the
-# go-containerregistry test registry with its referrers API switched on (distribution has none).
+# go-containerregistry test registry with its referrers API switched on (distribution has none),
+# and Compose v2 (`docker-compose-v2`, the `docker compose` CLI plugin; Debian bookworm packages
+# only v1, so build-image's compose path is tested with both).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 DISTRIBUTION_VERSION=v3.0.0
 GGCR_VERSION=v0.22.1
+COMPOSE_VERSION=v2.40.3
 
 packages=(docker.io docker-compose skopeo umoci docker-registry apache2-utils openssl curl busybox-static)
 
@@ -81,4 +84,19 @@ GO
   )
   echo "$GGCR_VERSION" >"$(stamp referrers-registry)"
 fi
-echo "docker.sh: Go tools present in .tmp/bin (registry $DISTRIBUTION_VERSION, crane and referrers-registry $GGCR_VERSION)"
+
+if ! fresh docker-compose-v2 "$COMPOSE_VERSION"; then
+  # Its go.mod has exclude directives, which `go install pkg@version` refuses: build the
+  # module's own source as the main module instead.
+  echo "docker.sh: building Compose $COMPOSE_VERSION (a few minutes, once)"
+  dir="$(go mod download -json "github.com/docker/compose/v2@$COMPOSE_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  src="$root/.tmp/src/compose"
+  rm -rf "$src"
+  mkdir -p "$(dirname "$src")"
+  cp -r "$dir" "$src"
+  chmod -R u+w "$src"
+  (cd "$src" && go build -trimpath -ldflags "-X github.com/docker/compose/v2/internal.Version=$COMPOSE_VERSION" -o "$bin/docker-compose-v2" ./cmd)
+  rm -rf "$src"
+  echo "$COMPOSE_VERSION" >"$(stamp docker-compose-v2)"
+fi
+echo "docker.sh: Go tools present in .tmp/bin (registry $DISTRIBUTION_VERSION, crane and referrers-registry $GGCR_VERSION, compose $COMPOSE_VERSION)"

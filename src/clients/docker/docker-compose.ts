@@ -18,15 +18,19 @@ export interface ComposeBuildOptions {
 }
 
 /** `docker compose` (the v2 plugin) when the CLI has it, else `docker-compose` (v1). */
-export async function findCompose(exec: Exec): Promise<{ command: string; prefix: string[] }> {
+export async function findCompose(
+  exec: Exec,
+): Promise<{ command: string; prefix: string[]; name: string }> {
   const plugin = await exec
     .run('docker', ['compose', 'version'], { allowFailure: true })
     .catch(() => undefined);
-  if (plugin?.exitCode === 0) return { command: 'docker', prefix: ['compose'] };
+  if (plugin?.exitCode === 0)
+    return { command: 'docker', prefix: ['compose'], name: 'docker compose (v2)' };
   const standalone = await exec
     .run('docker-compose', ['version'], { allowFailure: true })
     .catch(() => undefined);
-  if (standalone?.exitCode === 0) return { command: 'docker-compose', prefix: [] };
+  if (standalone?.exitCode === 0)
+    return { command: 'docker-compose', prefix: [], name: 'docker-compose (v1)' };
   throw new InfraError('Neither `docker compose` nor `docker-compose` is installed', {
     hint: 'Install the Docker Compose plugin (v2) or docker-compose (v1).',
   });
@@ -35,9 +39,13 @@ export async function findCompose(exec: Exec): Promise<{ command: string; prefix
 /**
  * Builds one service of a compose project with sluice's image name and labels: an override file
  * (`-f file -f override`) gives the service `image` and `build.labels`, so the project's own
- * build settings (context, Dockerfile, args, target) stay as written. Returns the image ID.
+ * build settings (context, Dockerfile, args, target) stay as written. Returns the image ID and
+ * which compose built it.
  */
-export async function composeBuild(exec: Exec, options: ComposeBuildOptions): Promise<string> {
+export async function composeBuild(
+  exec: Exec,
+  options: ComposeBuildOptions,
+): Promise<{ imageId: string; builder: string }> {
   const compose = await findCompose(exec);
   let text: string;
   try {
@@ -92,10 +100,28 @@ export async function composeBuild(exec: Exec, options: ComposeBuildOptions): Pr
     'image',
     'inspect',
     '--format',
-    '{{.Id}}',
+    '{{.Id}} {{.Os}}/{{.Architecture}}{{with index . "Variant"}}/{{.}}{{end}}',
     options.image,
   ]);
-  return inspected.stdout.trim();
+  const [imageId = '', built = ''] = inspected.stdout.trim().split(' ');
+  if (options.platform && !samePlatform(built, options.platform)) {
+    // Compose v2's classic builder (no buildx) drops the platform without a word.
+    throw new UsageError(
+      `${compose.name} built ${service} for ${built}, not for the platform asked for (${options.platform})`,
+      {
+        place: { key: 'platform' },
+        hint: 'Compose v2 honours the platform only with BuildKit: install the docker buildx plugin, or build with `dockerfile` (docker build --platform), or use docker-compose v1.',
+      },
+    );
+  }
+  return { imageId, builder: compose.name };
+}
+
+/** `linux/arm64` matches `linux/arm64/v8`; a variant asked for must match. */
+function samePlatform(built: string, wanted: string): boolean {
+  const [os, arch, variant] = wanted.split('/');
+  const [builtOs, builtArch, builtVariant] = built.split('/');
+  return os === builtOs && arch === builtArch && (!variant || variant === builtVariant);
 }
 
 async function onlyBuiltService(

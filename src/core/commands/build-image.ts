@@ -356,14 +356,13 @@ async function dockerfileCommand(
     ...optional('platform', stringInput(inputs, 'platform')),
   });
   const image = tagTexts[0] ?? (outputs[0] ? formatImageRef(outputs[0]) : result.imageId);
-  const how = stringInput(inputs, 'compose-file') ? 'docker compose' : 'docker build';
   const layers = result.layers.map((layer) => ({ title: layer.title, size: layer.size }));
   const report: Report = {
     command: 'build-image',
     key: 'build-image',
     title: 'Model image (Dockerfile)',
     verdict: 'pass',
-    summary: `Built ${image} ${result.digest} with ${how}: ${layers.length} layers, ${formatBytes(result.size)}${
+    summary: `Built ${image} ${result.digest} with ${result.builder}: ${layers.length} layers, ${formatBytes(result.size)}${
       result.modelLayer
         ? `; the model is in the layer made by \`${result.modelLayer.title.slice(0, 120)}\` (${formatBytes(result.modelLayer.size)})`
         : ''

@@ -29,6 +29,8 @@ export interface DockerfileBuildResult {
   layers: { title: string; size: number }[];
   /** The history step that copied the model in, and its size. */
   modelLayer?: { title: string; size: number };
+  /** What built it: `docker build`, `docker compose` (v2) or `docker-compose` (v1). */
+  builder: string;
 }
 
 /**
@@ -53,7 +55,7 @@ export async function buildWithDockerfile(
     names.push(ref.name);
   }
   if (names.length === 0) names.push(`sluice-build:${Date.now().toString(36)}`);
-  const imageId = options.compose
+  const { imageId, builder } = options.compose
     ? await composeBuildTagged(
         options.exec,
         options.compose,
@@ -61,13 +63,16 @@ export async function buildWithDockerfile(
         options.labels,
         options.platform,
       )
-    : await dockerBuild(options.exec, {
-        context: options.context,
-        dockerfile: options.dockerfile,
-        tags: names,
-        labels: options.labels,
-        ...(options.platform ? { platform: options.platform } : {}),
-      });
+    : {
+        builder: 'docker build',
+        imageId: await dockerBuild(options.exec, {
+          context: options.context,
+          dockerfile: options.dockerfile,
+          tags: names,
+          labels: options.labels,
+          ...(options.platform ? { platform: options.platform } : {}),
+        }),
+      };
   const history = (await dockerHistory(options.exec, names[0]!)).reverse();
   const layers = history
     .filter((entry) => entry.size > 0)
@@ -86,6 +91,7 @@ export async function buildWithDockerfile(
     imageId,
     size: layers.reduce((sum, layer) => sum + layer.size, 0),
     layers,
+    builder,
     ...(modelLayer ? { modelLayer } : {}),
   };
 }
@@ -97,8 +103,8 @@ async function composeBuildTagged(
   names: readonly string[],
   labels: Record<string, string>,
   platform: string | undefined,
-): Promise<string> {
-  const imageId = await composeBuild(exec, {
+): Promise<{ imageId: string; builder: string }> {
+  const { imageId, builder } = await composeBuild(exec, {
     file: compose.file,
     ...(compose.service ? { service: compose.service } : {}),
     image: names[0]!,
@@ -106,5 +112,5 @@ async function composeBuildTagged(
     ...(platform ? { platform } : {}),
   });
   for (const name of names.slice(1)) await exec.run('docker', ['tag', names[0]!, name]);
-  return imageId;
+  return { imageId, builder };
 }

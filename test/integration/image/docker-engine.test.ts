@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process';
 import {
   copyFileSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -12,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasBuildx } from '../../../src/clients/docker/docker-build.js';
 import { nodeExec } from '../../../src/clients/exec/node-exec.js';
 import { buildImageCommand } from '../../../src/core/commands/build-image.js';
 import { pushImageCommand } from '../../../src/core/commands/push-image.js';
@@ -21,7 +24,7 @@ import type { Exec, GitReader } from '../../../src/core/ports.js';
 import { silentLogger } from '../../unit/image/helpers.js';
 import { freePort, requireBinary, waitFor } from '../services/binaries.js';
 import { startDockerd, type RunningDockerd } from '../services/dockerd.js';
-import { startRegistry, type RunningRegistry } from '../services/registry.js';
+import { requireTool, startRegistry, type RunningRegistry } from '../services/registry.js';
 
 const run = promisify(execFile);
 let dockerd: RunningDockerd;
@@ -37,6 +40,26 @@ const execWithEngine: Exec = {
   run: (command, args, options = {}) =>
     nodeExec.run(command, args, { ...options, env: { ...options.env, DOCKER_HOST: dockerd.host } }),
 };
+
+/** The engine's exec with Compose v2 as a CLI plugin, or with no plugin (v1 is used). */
+function composeExec(version: 'v1' | 'v2'): Exec {
+  const dockerConfig = join(work, `docker-config-${version}`);
+  if (!existsSync(dockerConfig)) {
+    mkdirSync(join(dockerConfig, 'cli-plugins'), { recursive: true });
+    if (version === 'v2')
+      symlinkSync(
+        requireTool('docker-compose-v2'),
+        join(dockerConfig, 'cli-plugins', 'docker-compose'),
+      );
+  }
+  return {
+    run: (command, args, options = {}) =>
+      execWithEngine.run(command, args, {
+        ...options,
+        env: { ...options.env, DOCKER_CONFIG: dockerConfig },
+      }),
+  };
+}
 
 beforeAll(async () => {
   const busybox = requireBinary('busybox');
@@ -236,108 +259,128 @@ describe('the Docker engine', () => {
     expect(saves()).toEqual(before);
   });
 
-  it('builds a Compose service through docker compose or docker-compose with the same tags and labels', async () => {
-    const project = join(work, 'project');
-    mkdirSync(join(project, 'served-model'), { recursive: true });
-    writeFileSync(join(project, 'served-model', 'weights.bin'), randomBytes(120_000));
-    writeFileSync(
-      join(project, 'serve.Dockerfile'),
-      'FROM sluice-test/model:1\nCOPY served-model /opt/served-model\n',
-    );
-    // A versioned file with a short `build:`: the override must merge into both.
-    writeFileSync(
-      join(project, 'compose.yml'),
-      [
-        'version: "3.8"',
-        'services:',
-        '  model:',
-        '    build:',
-        '      context: .',
-        '      dockerfile: serve.Dockerfile',
-        '  cache:',
-        '    image: sluice-test/model:1',
-        '',
-      ].join('\n'),
-    );
-    const deps = {
-      logger: silentLogger,
-      clock: { now: () => new Date() },
-      exec: execWithEngine,
-      git: {} as GitReader,
-      run: { platform: 'local', cwd: project },
-    } as CommandDeps;
-    const base = {
-      'compose-file': 'compose.yml',
-      model: 'served-model',
-      tag: [`${registry.address}/engine/compose:1`, `${registry.address}/engine/compose:latest`],
-      push: true,
-      'model-name': 'served',
-      'source-date-epoch': 1_700_000_000,
-      'cache-dir': 'none',
-      parallel: 3,
-      'chunk-size': 16,
-    };
-    // Two services: which one to build must be said.
-    await expect(buildImageCommand(base, deps)).rejects.toThrow(/name the one to build/);
-    const result = await buildImageCommand({ ...base, service: 'model' }, deps);
-    const data = result.report!.data as {
-      digest: string;
-      modelLayer: { title: string; size: number };
-    };
-    expect(result.report!.summary).toContain('docker compose');
-    expect(data.modelLayer.title).toContain('served-model');
-    expect(data.modelLayer.size).toBeGreaterThanOrEqual(110_000);
-    for (const tag of ['1', 'latest']) {
-      const { stdout } = await run('skopeo', [
-        'inspect',
-        '--tls-verify=false',
-        `docker://${registry.address}/engine/compose:${tag}`,
-      ]);
-      const inspected = JSON.parse(stdout) as { Digest: string; Labels: Record<string, string> };
-      expect(inspected.Digest).toBe(data.digest);
-      expect(inspected.Labels['io.sluice.model.name']).toBe('served');
-      expect(inspected.Labels['org.opencontainers.image.created']).toBe('2023-11-14T22:13:20Z');
-    }
-    await expect(
-      buildImageCommand({ ...base, service: 'model', dockerfile: 'serve.Dockerfile' }, deps),
-    ).rejects.toThrow(UsageError);
-  });
-
-  it('builds a Compose service for the platform asked for', async () => {
-    const project = join(work, 'project-platform');
-    mkdirSync(join(project, 'served-model'), { recursive: true });
-    writeFileSync(join(project, 'served-model', 'weights.bin'), randomBytes(1000));
-    // No RUN step: an arm64 image builds on this amd64 engine without an emulator.
-    writeFileSync(
-      join(project, 'Dockerfile'),
-      'FROM scratch\nCOPY served-model /opt/served-model\n',
-    );
-    writeFileSync(join(project, 'compose.yml'), 'services:\n  model:\n    build: .\n');
-    const deps = {
-      logger: silentLogger,
-      clock: { now: () => new Date() },
-      exec: execWithEngine,
-      git: {} as GitReader,
-      run: { platform: 'local', cwd: project },
-    } as CommandDeps;
-    await buildImageCommand(
-      {
+  // Compose v2 is the `docker compose` plugin (found through DOCKER_CONFIG/cli-plugins); with
+  // no plugin, sluice falls back to Debian's docker-compose v1.
+  for (const [version, builder] of [
+    ['v2', 'docker compose (v2)'],
+    ['v1', 'docker-compose (v1)'],
+  ] as const) {
+    it(`builds a Compose service through ${builder} with the same tags and labels`, async () => {
+      const project = join(work, `project-${version}`);
+      const exec = composeExec(version);
+      mkdirSync(join(project, 'served-model'), { recursive: true });
+      writeFileSync(join(project, 'served-model', 'weights.bin'), randomBytes(120_000));
+      writeFileSync(
+        join(project, 'serve.Dockerfile'),
+        'FROM sluice-test/model:1\nCOPY served-model /opt/served-model\n',
+      );
+      // A versioned file with a short `build:`: the override must merge into both.
+      writeFileSync(
+        join(project, 'compose.yml'),
+        [
+          'version: "3.8"',
+          'services:',
+          '  model:',
+          '    build:',
+          '      context: .',
+          '      dockerfile: serve.Dockerfile',
+          '  cache:',
+          '    image: sluice-test/model:1',
+          '',
+        ].join('\n'),
+      );
+      const deps = {
+        logger: silentLogger,
+        clock: { now: () => new Date() },
+        exec,
+        git: {} as GitReader,
+        run: { platform: 'local', cwd: project },
+      } as CommandDeps;
+      const base = {
         'compose-file': 'compose.yml',
         model: 'served-model',
-        output: ['docker-daemon:sluice-test/compose-platform:1'],
-        platform: 'linux/arm64',
+        tag: [
+          `${registry.address}/engine/compose-${version}:1`,
+          `${registry.address}/engine/compose-${version}:latest`,
+        ],
+        push: true,
+        'model-name': 'served',
         'source-date-epoch': 1_700_000_000,
         'cache-dir': 'none',
-      },
-      deps,
-    );
-    const { stdout } = await docker(
-      'image',
-      'inspect',
-      '--format',
-      '{{.Os}}/{{.Architecture}}',
-      'sluice-test/compose-platform:1',
-    );
-    expect(stdout.trim()).toBe('linux/arm64');
-  });
+        parallel: 3,
+        'chunk-size': 16,
+      };
+      // Two services: which one to build must be said.
+      await expect(buildImageCommand(base, deps)).rejects.toThrow(/name the one to build/);
+      const result = await buildImageCommand({ ...base, service: 'model' }, deps);
+      const data = result.report!.data as {
+        digest: string;
+        modelLayer: { title: string; size: number };
+      };
+      expect(result.report!.summary).toContain(`with ${builder}:`);
+      expect(data.modelLayer.title).toContain('served-model');
+      expect(data.modelLayer.size).toBeGreaterThanOrEqual(110_000);
+      for (const tag of ['1', 'latest']) {
+        const { stdout } = await run('skopeo', [
+          'inspect',
+          '--tls-verify=false',
+          `docker://${registry.address}/engine/compose-${version}:${tag}`,
+        ]);
+        const inspected = JSON.parse(stdout) as { Digest: string; Labels: Record<string, string> };
+        expect(inspected.Digest).toBe(data.digest);
+        expect(inspected.Labels['io.sluice.model.name']).toBe('served');
+        expect(inspected.Labels['org.opencontainers.image.created']).toBe('2023-11-14T22:13:20Z');
+      }
+      await expect(
+        buildImageCommand({ ...base, service: 'model', dockerfile: 'serve.Dockerfile' }, deps),
+      ).rejects.toThrow(UsageError);
+    });
+  }
+
+  it.each(['v2', 'v1'] as const)(
+    'builds a Compose %s service for the platform asked for',
+    async (version) => {
+      const project = join(work, `project-platform-${version}`);
+      mkdirSync(join(project, 'served-model'), { recursive: true });
+      writeFileSync(join(project, 'served-model', 'weights.bin'), randomBytes(1000));
+      // No RUN step: an arm64 image builds on this amd64 engine without an emulator.
+      writeFileSync(
+        join(project, 'Dockerfile'),
+        'FROM scratch\nCOPY served-model /opt/served-model\n',
+      );
+      writeFileSync(join(project, 'compose.yml'), 'services:\n  model:\n    build: .\n');
+      const deps = {
+        logger: silentLogger,
+        clock: { now: () => new Date() },
+        exec: composeExec(version),
+        git: {} as GitReader,
+        run: { platform: 'local', cwd: project },
+      } as CommandDeps;
+      const build = buildImageCommand(
+        {
+          'compose-file': 'compose.yml',
+          model: 'served-model',
+          output: [`docker-daemon:sluice-test/compose-platform-${version}:1`],
+          platform: 'linux/arm64',
+          'source-date-epoch': 1_700_000_000,
+          'cache-dir': 'none',
+        },
+        deps,
+      );
+      if (version === 'v2' && !(await hasBuildx(deps.exec))) {
+        // Compose v2 without BuildKit ignores the platform: sluice must say so, not ship amd64.
+        await expect(build).rejects.toThrow(/built model for linux\/amd64, not for .*linux\/arm64/);
+        return;
+      }
+      await build;
+      const { stdout } = await docker(
+        'image',
+        'inspect',
+        '--format',
+        '{{.Os}}/{{.Architecture}}',
+        `sluice-test/compose-platform-${version}:1`,
+      );
+      expect(stdout.trim()).toBe('linux/arm64');
+    },
+  );
 });
