@@ -20,6 +20,13 @@ export interface GitlabOptions {
 /** Where the component writes its reports (each GitLab job has its own work tree). */
 export const REPORT_DIR = 'sluice-reports';
 
+/**
+ * Kept between pipelines with `cache:` (GitLab caches only paths inside the project): npx's
+ * download of sluice and the DuckDB install validate-data makes on first use. The key carries
+ * sluice's version, which pins DuckDB's.
+ */
+export const CACHE_DIR = '.sluice-cache';
+
 const LIST_NOTE =
   '(A string, one item per line or comma-separated: GitLab cannot put an `array` input into a job variable.)';
 
@@ -190,10 +197,14 @@ export function renderGitlabComponent(def: CommandDef, options: GitlabOptions): 
     else if (spec.type === 'string') variables[env] = `$[[ inputs.${specName} ]]`;
     else exports.push(`export ${env}="$[[ inputs.${specName} ]]"`);
   }
+  variables['SLUICE_CACHE_DIR'] = `$CI_PROJECT_DIR/${CACHE_DIR}/tools`;
+  variables['npm_config_cache'] = `$CI_PROJECT_DIR/${CACHE_DIR}/npm`;
   const job: Record<string, unknown> = {
     stage: `$[[ inputs.${stage} ]]`,
     image: `$[[ inputs.${image} ]]`,
     variables,
+    // `when: always`: a failing verdict must not cost the next pipeline its cache.
+    cache: { key: `sluice-${options.version}`, paths: [`${CACHE_DIR}/`], when: 'always' },
     script: [...exports, `$[[ inputs.${sluice} ]] ${def.name}`],
   };
   if (def.inputs.some((input) => input.name === 'output' && input.type === 'list')) {

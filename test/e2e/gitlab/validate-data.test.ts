@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DUCKDB_NODE_API_VERSION } from '../../../src/clients/duckdb/load-module.js';
 import { removePipelines, ROOT, runPipeline } from './pipeline.js';
 
 /** The validate-data component under gitlab-ci-local with the real CLI and DuckDB from its cache. */
@@ -49,6 +50,9 @@ describe('GitLab validate-data component with the real CLI', () => {
     expect(run.artifact('validate-data', 'sluice-reports/validate-data.junit.xml')).toContain(
       '<testcase',
     );
+    // DuckDB went into the folder the component's `cache:` keeps, not into the runner's home.
+    const tools = join(run.dir, '.gitlab-ci-local/builds/validate-data/.sluice-cache/tools');
+    expect(readdirSync(tools)).toContain(`duckdb-node-api-${DUCKDB_NODE_API_VERSION}`);
   }, 300_000);
 
   it('fails a ragged CSV naming the file (exit 2)', () => {
