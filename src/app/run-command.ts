@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { FolderStore } from '../clients/duckdb/load-module.js';
 import type { CommandDeps, CommandImpl, Inputs } from '../core/commands/types.js';
 import { ExitCode, SluiceError, exitCodeOf } from '../core/errors.js';
 import type { Report } from '../core/report/model.js';
@@ -22,6 +23,8 @@ export interface RunOptions {
   color: boolean;
   /** Where the JSON report goes when the user named no `json=` output (actions: RUNNER_TEMP). */
   defaultJsonReport?: string;
+  /** Keeps DuckDB's install between CI runs (GitHub: the actions cache); none elsewhere. */
+  duckDbStore?: FolderStore;
 }
 
 /**
@@ -49,7 +52,11 @@ export async function runCommand(options: RunOptions): Promise<number> {
       exec: lazyExec,
       git: lazyGitReader(run.cwd),
       run,
-      sql: async () => (await import('../clients/duckdb/engine.js')).createDuckDbEngine(),
+      sql: async () =>
+        (await import('../clients/duckdb/engine.js')).createDuckDbEngine({
+          persist: options.duckDbStore,
+          logger,
+        }),
     };
     const result = await options.impl(inputs, deps);
     if (result.stdout !== undefined) options.stdout(result.stdout);

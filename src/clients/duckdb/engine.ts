@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { NumberChunk, SqlEngine, SqlRow, SqlValue } from '../../core/data/engine.js';
 import type { DuckDbChunk, DuckDbConnection, DuckDbInstance } from './load-module.js';
+import type { LoadDuckDbOptions } from './load-module.js';
 
 /** DuckDB's own buffers; the process adds ~150 MB (Node, the binding, results) on top. */
 export const DEFAULT_MEMORY_LIMIT = '512MB';
@@ -12,9 +13,11 @@ export const DEFAULT_MEMORY_LIMIT = '512MB';
  * that commands which never touch data never load the native binding.
  */
 export async function createDuckDbEngine(
-  options: { threads?: number; memoryLimit?: string } = {},
+  options: { threads?: number; memoryLimit?: string } & LoadDuckDbOptions = {},
 ): Promise<SqlEngine> {
-  const duckdb = await (await import('./load-module.js')).loadDuckDb();
+  const duckdb = await (
+    await import('./load-module.js')
+  ).loadDuckDb(undefined, { persist: options.persist, logger: options.logger });
   // An in-memory database that spills to a private temp folder: its tables are written
   // uncompressed (a CSV copies in about half the time a database file takes), are evicted to
   // disk under the memory limit, so a 10 GB CSV validates in bounded memory, and, unlike

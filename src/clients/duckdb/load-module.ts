@@ -6,6 +6,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { InfraError } from '../../core/errors.js';
+import type { Logger } from '../../core/ports.js';
 
 /** The DuckDB client sluice is tested with; scripts/install/duckdb.sh reads this line. */
 export const DUCKDB_NODE_API_VERSION = '1.5.6-r.1';
@@ -43,19 +44,52 @@ export interface DuckDbVector {
 type Env = Readonly<Record<string, string | undefined>>;
 
 /**
+ * A store that keeps a folder between CI runs (GitHub's actions cache), so a fresh runner
+ * installs DuckDB from npm only once. Both calls may fail quietly: keeping is an optimisation.
+ */
+export interface FolderStore {
+  /** Names the store in the log line, e.g. "the actions cache". */
+  readonly label: string;
+  /** Puts the folder saved under key back in place; false when there is none. */
+  restore(folder: string, key: string): Promise<boolean>;
+  /** Keeps the folder under key; false (or a throw) when it could not be kept. */
+  save(folder: string, key: string): Promise<boolean>;
+}
+
+export interface LoadDuckDbOptions {
+  /** Consulted only when DuckDB is neither importable nor in the cache folder. */
+  persist?: FolderStore;
+  /** Where the one line about the store goes (restored / installed and saved / not saved). */
+  logger?: Pick<Logger, 'info' | 'warn'>;
+}
+
+/**
  * DuckDB is native code for one platform, so neither the committed bundles nor the lock
  * file carry it (the registry has no build for some platforms, which would break `npm ci`
  * everywhere). It resolves when installed next to sluice; else the pinned version is
  * installed once into a cache folder (`SLUICE_CACHE_DIR`, the runner's tool cache, or
- * ~/.cache/sluice) that `actions/cache` can keep between runs.
+ * ~/.cache/sluice), which `options.persist` can keep between runs.
  */
-export async function loadDuckDb(env: Env = process.env): Promise<DuckDbModule> {
+export async function loadDuckDb(
+  env: Env = process.env,
+  options: LoadDuckDbOptions = {},
+): Promise<DuckDbModule> {
   const specifier = '@duckdb/node-api';
   try {
     return (await import(specifier)) as DuckDbModule;
   } catch {
-    return importFromCache(cacheFolder(env));
+    const folder = cacheFolder(env);
+    if (existsSync(entryOf(folder)) || !options.persist) return importFromCache(folder);
+    return importThroughStore(folder, options.persist, options.logger);
   }
+}
+
+/**
+ * The native binding is built for one DuckDB version, OS, CPU and Node ABI: a folder saved
+ * under another of these must never be restored.
+ */
+export function duckDbStoreKey(): string {
+  return `sluice-duckdb-${DUCKDB_NODE_API_VERSION}-${process.platform}-${process.arch}-node${process.versions.modules}`;
 }
 
 export function cacheFolder(env: Env): string {
@@ -74,6 +108,51 @@ function entryOf(folder: string): string {
 async function importFromCache(folder: string): Promise<DuckDbModule> {
   if (!existsSync(entryOf(folder))) await installInto(folder);
   return (await import(pathToFileURL(entryOf(folder)).href)) as DuckDbModule;
+}
+
+async function importThroughStore(
+  folder: string,
+  store: FolderStore,
+  logger: LoadDuckDbOptions['logger'],
+): Promise<DuckDbModule> {
+  const key = duckDbStoreKey();
+  const entry = pathToFileURL(entryOf(folder));
+  if ((await attempt(() => store.restore(folder, key))).ok) {
+    try {
+      const duckdb = (await import(entry.href)) as DuckDbModule;
+      logger?.info(`DuckDB ${DUCKDB_NODE_API_VERSION}: restored from ${store.label} (${key})`);
+      return duckdb;
+    } catch {
+      // A truncated or foreign archive: install afresh rather than fail the step. Node keeps
+      // a module that failed to load under its URL, so the fresh one is imported under another.
+      await rm(folder, { recursive: true, force: true });
+      entry.search = '?reinstalled';
+    }
+  }
+  // What a failed restore left behind would stop the install's rename into place.
+  if (!existsSync(entryOf(folder))) await rm(folder, { recursive: true, force: true });
+  await installInto(folder);
+  // Import before saving, so a folder that does not load is never kept for later runs.
+  const duckdb = (await import(entry.href)) as DuckDbModule;
+  const saved = await attempt(() => store.save(folder, key));
+  if (saved.ok)
+    logger?.info(
+      `DuckDB ${DUCKDB_NODE_API_VERSION}: installed and saved to ${store.label} (${key})`,
+    );
+  else
+    logger?.warn(
+      `DuckDB ${DUCKDB_NODE_API_VERSION}: installed, but not saved to ${store.label} (${key})${saved.reason ? `: ${saved.reason}` : ''}; the next run installs it again unless another job saved it`,
+    );
+  return duckdb;
+}
+
+/** A store call that never throws: keeping the folder is an optimisation, never a failure. */
+async function attempt(call: () => Promise<boolean>): Promise<{ ok: boolean; reason?: string }> {
+  try {
+    return { ok: await call() };
+  } catch (error) {
+    return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+  }
 }
 
 /** Installs beside the cache folder and renames into place, so racing jobs never see half an install. */

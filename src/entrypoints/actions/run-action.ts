@@ -4,6 +4,7 @@ import process from 'node:process';
 import { IMPLEMENTATIONS } from '../../app/commands.js';
 import { envFallback, runCommand } from '../../app/run-command.js';
 import { commandByName } from '../../inputs/index.js';
+import { actionsCacheStore } from '../../platforms/github/actions-cache.js';
 import { githubPlatform } from '../../platforms/github/platform.js';
 
 /** `INPUT_<NAME>` as the runner sets it: upper case, spaces to `_`, hyphens kept. */
@@ -27,6 +28,7 @@ export async function runAction(name: string): Promise<void> {
     readInput: (input) => actionInput(input) || envFallback(def, input, process.env),
     stdout: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     color: false,
+    duckDbStore: actionsCacheStore(process.env),
     defaultJsonReport: path.join(
       temp,
       'sluice',

@@ -1,6 +1,6 @@
 import { createRequire as __sluiceCreateRequire } from 'node:module';
 const require = __sluiceCreateRequire(import.meta.url);
-import{a as k}from"./chunk-5QVZAEWZ.js";import{c as N}from"./chunk-6ZBFKP27.js";import"./chunk-GHZBFFCQ.js";function P(e,i){let r=e.slice(0,i).split(/\r?\n/);return[r.length,r.pop().length+1]}function Z(e,i,r){let t=e.split(/\r?\n/),a="",l=(Math.log10(i+1)|0)+1;for(let n=i-1;n<=i+1;n++){let s=t[n-1];s&&(a+=n.toString().padEnd(l," "),a+=":  ",a+=s,a+=`
+import{a as k}from"./chunk-5QVZAEWZ.js";import{c as N}from"./chunk-6ZBFKP27.js";import"./chunk-M3IBPF6P.js";function P(e,i){let r=e.slice(0,i).split(/\r?\n/);return[r.length,r.pop().length+1]}function Z(e,i,r){let t=e.split(/\r?\n/),a="",l=(Math.log10(i+1)|0)+1;for(let n=i-1;n<=i+1;n++){let s=t[n-1];s&&(a+=n.toString().padEnd(l," "),a+=":  ",a+=s,a+=`
 `,n===i&&(a+=" ".repeat(l+r+2),a+=`^
 `))}return a}var o=class e extends Error{line;column;codeblock;constructor(i,r){let[t,a]=P(r.toml,r.ptr),l=Z(r.toml,t,a);super(`Invalid TOML document: ${i}
 
