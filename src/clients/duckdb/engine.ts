@@ -5,8 +5,12 @@ import type { NumberChunk, SqlEngine, SqlRow, SqlValue } from '../../core/data/e
 import type { DuckDbChunk, DuckDbConnection, DuckDbInstance } from './load-module.js';
 import type { LoadDuckDbOptions } from './load-module.js';
 
-/** DuckDB's own buffers; the process adds ~150 MB (Node, the binding, results) on top. */
-export const DEFAULT_MEMORY_LIMIT = '512MB';
+/**
+ * DuckDB's buffer pool. Sorts and hash tables also allocate beside it, and Node and the binding
+ * add ~150 MB: with 512 MB, drift over 2 × 10 M CSV rows peaked at 930 MB; with 384 MB at
+ * 690–720 MB and no slower, since the passes spill either way (bench/data/RESULTS.md).
+ */
+export const DEFAULT_MEMORY_LIMIT = '384MB';
 
 /**
  * DuckDB in-process behind the core's SqlEngine port. The module is imported lazily so

@@ -104,10 +104,11 @@ export function buildValidationReport(
     const drift = result.drift;
     const rows: Cell[][] = drift.columns.map((d) => [
       { text: d.column, code: true },
-      d.method,
+      // A column left out was measured by no method: a name there would read as a result.
+      d.note ? '—' : d.method,
       fmt(d.statistic),
       fmt(d.pValue),
-      fmt(d.threshold),
+      d.note ? '—' : fmt(d.threshold),
       d.note
         ? { status: 'skip', label: d.note }
         : { status: d.drifted ? 'warn' : 'pass', label: d.drifted ? 'drifted' : 'stable' },

@@ -158,6 +158,31 @@ describe('validate-data on DuckDB', () => {
     expect(report?.sections.some((s) => s.blocks.some((b) => b.type === 'chart'))).toBe(true);
   });
 
+  it('lists a time column left out of `columns: all` with why, measured by no method', async () => {
+    await writeFile(
+      join(dir, 'drift-all.yml'),
+      'columns:\n  id: {type: integer}\nstrict: false\ndrift:\n  reference: clean.csv\n',
+    );
+    const { report } = await validateDataCommand(
+      { data: ['clean.parquet'], schema: 'drift-all.yml' },
+      deps(),
+    );
+    const drift = report?.data['drift'] as { column: string; statistic: number | null }[];
+    expect(drift.find((d) => d.column === 'signup')).toMatchObject({
+      statistic: null,
+      note: expect.stringContaining('name it in drift.columns') as unknown,
+    });
+    expect(drift.find((d) => d.column === 'price')?.statistic).not.toBeNull();
+    const table = report?.sections
+      .flatMap((s) => s.blocks)
+      .find((b) => b.type === 'table' && b.columns.some((c) => c.title === 'Method'));
+    const row =
+      table?.type === 'table'
+        ? table.rows.find((r) => JSON.stringify(r[0]).includes('signup'))
+        : undefined;
+    expect(row?.[1]).toBe('—');
+  });
+
   it('reports a value that does not parse as its declared type with its line (exit 2)', async () => {
     const error = await validateDataCommand(
       { data: ['bad-value.csv'], schema: 'int-schema.yml' },

@@ -280,12 +280,13 @@ export async function runDrift(
   for (const name of wantedNames(columns.current, config)) {
     const note = skipReason(curByName.get(name), refByName.get(name), config);
     if (note !== undefined) {
+      const method = config.method === 'auto' ? 'jensenshannon' : config.method;
       results.push({
         column: name,
-        method: config.method === 'auto' ? 'jensenshannon' : config.method,
+        method,
         statistic: null,
         pValue: null,
-        threshold: 0,
+        threshold: config.threshold ?? DEFAULT_THRESHOLD[method],
         drifted: false,
         effect: null,
         note,
