@@ -166,7 +166,8 @@ export function buildValidationReport(
               'Type',
               'Count',
               'Nulls',
-              'Distinct≈',
+              // ≈ marks DuckDB's estimate, on data too large to count exactly.
+              'Distinct',
               'Min',
               'Max',
               'Mean',
@@ -179,7 +180,7 @@ export function buildValidationReport(
               p.type,
               p.count,
               p.nulls,
-              p.distinct,
+              p.distinctExact ? p.distinct : `≈${p.distinct}`,
               p.min,
               p.max,
               fmt(p.mean),

@@ -3,7 +3,7 @@ import { diagnoseCsv, likelyDelimiter } from './csv-diagnose.js';
 import { translateEngineError } from './engine-errors.js';
 import { planChecks, toNumber } from './checks.js';
 import type { CheckResult, DataColumn, SampleRow } from './checks.js';
-import { profileAggregates, readProfiles } from './profile.js';
+import { exactDistinctUpTo, profileAggregates, readProfiles } from './profile.js';
 import type { ColumnProfile } from './profile.js';
 import type { DataSchema } from './schema.js';
 import { scanSql, sourceBytes } from './source.js';
@@ -108,7 +108,13 @@ export async function validateData(options: {
     : scanSql(data, { types });
 
   const plan = planChecks(schema, columns, options.now.getTime() / 1000);
-  const aggregates: Record<string, string> = { ...profileAggregates(columns) };
+  const size = bytes ?? (await sourceBytes(engine, data));
+  const exactDistinct = new Set(
+    size !== undefined && size <= exactDistinctUpTo(data.format)
+      ? columns.map((c) => c.name)
+      : schema.columns.filter((c) => c.unique).map((c) => c.name),
+  );
+  const aggregates: Record<string, string> = { ...profileAggregates(columns, exactDistinct) };
   for (const check of plan.planned) Object.assign(aggregates, check.aggregates);
   if (schema.duplicates) Object.assign(aggregates, duplicateAggregates(schema, columns));
   if (schema.drift && reference) {
@@ -176,7 +182,7 @@ export async function validateData(options: {
     rows,
     columns,
     checks,
-    profiles: readProfiles(columns, row),
+    profiles: readProfiles(columns, row, exactDistinct),
     drift,
     scanMs,
     ...(bytes !== undefined ? { bytes } : {}),

@@ -11,6 +11,7 @@ import { UsageError } from '../../../src/core/errors.js';
 
 let dir: string;
 const NOW = new Date('2026-01-10T00:00:00Z');
+const LARGE_ROWS = 3_000_000;
 
 function deps(): CommandDeps {
   const noop = (): void => undefined;
@@ -181,6 +182,53 @@ describe('validate-data on DuckDB', () => {
         ? table.rows.find((r) => JSON.stringify(r[0]).includes('signup'))
         : undefined;
     expect(row?.[1]).toBe('—');
+  });
+
+  it('counts distinct values exactly on small files and for unique columns on large ones', async () => {
+    const { report } = await validateDataCommand(
+      { data: ['clean.csv'], schema: 'schema.yml' },
+      deps(),
+    );
+    const profile = report?.data['profile'] as {
+      column: string;
+      distinct: number;
+      distinctExact: boolean;
+    }[];
+    expect(profile.map((p) => [p.column, p.distinct, p.distinctExact])).toEqual([
+      ['id', 20000, true],
+      ['age', 90, true],
+      ['country', 3, true],
+      ['email', 20000, true],
+      ['signup', 100, true],
+      ['price', 1000, true],
+    ]);
+
+    // Above the size limit (32 MB of Parquet) only `unique` columns are exact; the rest are
+    // estimates, marked ≈. Random strings do not compress: 3 M of them make ~50 MB.
+    await generate(
+      `SELECT i AS id, md5(i::VARCHAR) AS key FROM range(${LARGE_ROWS}) t(i)`,
+      'large.parquet',
+    );
+    await writeFile(
+      join(dir, 'large.yml'),
+      'columns:\n  id: {type: integer, unique: true}\n  key: {type: string}\n',
+    );
+    const large = await validateDataCommand(
+      { data: ['large.parquet'], schema: 'large.yml' },
+      deps(),
+    );
+    const [id, key] = large.report?.data['profile'] as {
+      distinct: number;
+      distinctExact: boolean;
+    }[];
+    expect(id).toMatchObject({ distinct: LARGE_ROWS, distinctExact: true });
+    expect(key?.distinctExact).toBe(false);
+    const table = large.report?.sections
+      .flatMap((s) => s.blocks)
+      .flatMap((b) => (b.type === 'details' ? b.blocks : [b]))
+      .find((b) => b.type === 'table' && b.columns.some((c) => c.title === 'Distinct'));
+    const cells = table?.type === 'table' ? table.rows.map((r) => r[4]) : [];
+    expect(cells).toEqual([LARGE_ROWS, `≈${key?.distinct}`]);
   });
 
   it('reports a value that does not parse as its declared type with its line (exit 2)', async () => {

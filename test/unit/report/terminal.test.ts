@@ -53,6 +53,33 @@ describe('renderTerminal', () => {
     expect(text).toContain('    accuracy  ▄█▁  0.7 … 0.75');
   });
 
+  it('draws a one-series bar chart as one labelled bar per value, longest for the largest', () => {
+    const report = qualityGateReport();
+    report.sections = [
+      {
+        title: 'Drift',
+        blocks: [
+          {
+            type: 'chart',
+            chart: {
+              title: 'Most drifted columns',
+              kind: 'bar',
+              xLabels: ['income', 'age', 'score'],
+              series: [{ name: 'statistic', values: [0.4, 0.1, null] }],
+            },
+          },
+        ],
+      },
+    ];
+    const lines = renderTerminal(report).split('\n');
+    const at = lines.findIndex((line) => line.includes('Most drifted columns'));
+    expect(lines.slice(at + 1, at + 4)).toEqual([
+      `    income  ${'█'.repeat(24)}  0.4`,
+      `    age     ${'█'.repeat(6)}${' '.repeat(18)}  0.1`,
+      `    score   ${' '.repeat(24)}  —`,
+    ]);
+  });
+
   it('writes no escape sequence without color', () => {
     expect(text).not.toContain(ESC);
   });

@@ -145,7 +145,28 @@ function sparkline(values: (number | null)[]): string {
     .join('');
 }
 
+const BAR_WIDTH = 24;
+const EIGHTHS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
+
+/** One labelled bar per x value: a ranking (most drifted columns) reads as bars, not a trend. */
+function renderBars(chart: Chart, values: (number | null)[], indent: string): string[] {
+  const finite = values.filter((v): v is number => v !== null && Number.isFinite(v));
+  const max = Math.max(0, ...finite);
+  const labelWidth = Math.max(0, ...chart.xLabels.map((label) => displayWidth(clean(label))));
+  return chart.xLabels.map((label, index) => {
+    const value = values[index];
+    const known = value !== null && value !== undefined && Number.isFinite(value);
+    const eighths = known && max > 0 ? Math.round((Math.max(value, 0) / max) * BAR_WIDTH * 8) : 0;
+    const bar = '█'.repeat(Math.floor(eighths / 8)) + (EIGHTHS[eighths % 8] ?? '');
+    const shown = known ? formatNumber(value) : '—';
+    return `${indent}  ${pad(clean(label), labelWidth, 'left')}  ${pad(bar, BAR_WIDTH, 'left')}  ${shown}`;
+  });
+}
+
 function renderChart(chart: Chart, indent: string): string[] {
+  const [only] = chart.series;
+  if (chart.kind === 'bar' && only && chart.series.length === 1)
+    return [`${indent}${clean(chart.title)}`, ...renderBars(chart, only.values, indent)];
   const lines = [
     `${indent}${clean(chart.title)}${chart.yLabel === undefined ? '' : ` (${clean(chart.yLabel)})`}`,
   ];
