@@ -51,13 +51,16 @@ export function buildValidationReport(
   const warned = result.checks.filter((c) => c.status === 'warn');
   const sections: Report['sections'] = [];
 
-  const checkRows: Cell[][] = result.checks.map((c) => [
+  const checkRow = (c: CheckResult): Cell[] => [
     c.name,
     c.column === null ? '—' : { text: c.column, code: true },
     c.observed,
     c.expected,
     { status: c.status },
-  ]);
+  ];
+  // A reviewer looks for what failed: failures and warnings on top, passing checks folded.
+  const passing = result.checks.filter((c) => c.status === 'pass');
+  const checkRows = result.checks.filter((c) => c.status !== 'pass').map(checkRow);
   const checkBlocks: Block[] = [
     {
       type: 'table',
@@ -69,6 +72,14 @@ export function buildValidationReport(
         { title: 'Status' },
       ],
       rows: checkRows,
+      ...(passing.length > 0
+        ? {
+            folded: {
+              summary: `${passing.length} passing check${passing.length === 1 ? '' : 's'}`,
+              rows: passing.map(checkRow),
+            },
+          }
+        : {}),
     },
   ];
   for (const check of failed) {

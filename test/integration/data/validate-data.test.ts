@@ -138,6 +138,13 @@ describe('validate-data on DuckDB', () => {
     expect(find('max_age', 'signup')?.status).toBe('pass');
     expect(find('type', 'age')?.status).toBe('pass');
     expect(report?.tests.length).toBe(checks.length);
+    // The table leads with what failed; the passing checks are folded under one line.
+    const table = report?.sections.find((s) => s.title === 'Checks')?.blocks[0];
+    const failing = checks.filter((c) => c.status !== 'pass').length;
+    expect(table?.type === 'table' && table.rows.length).toBe(failing);
+    expect(table?.type === 'table' && table.folded).toMatchObject({
+      summary: `${checks.length - failing} passing checks`,
+    });
   });
 
   it('measures drift against a reference and names the method auto chose', async () => {
