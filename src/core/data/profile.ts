@@ -15,19 +15,22 @@ export interface ColumnProfile {
   min: string | null;
   max: string | null;
   mean: number | null;
-  /** Approximate quantiles (t-digest) at 5, 25, 50, 75, 95 %. */
+  /** Quantiles at 5, 25, 50, 75, 95 %: exact on small files, else t-digest estimates. */
   quantiles: { p05: number; p25: number; p50: number; p75: number; p95: number } | null;
+  /** False when the quantiles are estimates (which also vary slightly from run to run). */
+  quantilesExact: boolean;
 }
 
 export const PROFILE_QUANTILES = [0.05, 0.25, 0.5, 0.75, 0.95] as const;
 
 /**
- * Data files up to this size get exact distinct counts for every column, in the same scan
- * (cheap at this size; about a million rows of a dozen columns). DuckDB's HyperLogLog was seen
- * 30 % off (70,528 for 100,000 distinct strings), which a profile next to a `unique` check that
- * passed must not show. Parquet packs more rows per byte.
+ * Data files up to this size get exact distinct counts and quantiles for every column, in the
+ * same scan (cheap at this size; about a million rows of a dozen columns). DuckDB's HyperLogLog
+ * was seen 30 % off (70,528 for 100,000 distinct strings), which a profile next to a `unique`
+ * check that passed must not show, and its t-digest quantiles change slightly from run to run.
+ * Parquet packs more rows per byte.
  */
-export function exactDistinctUpTo(format: 'csv' | 'parquet' | 'json'): number {
+export function exactProfileUpTo(format: 'csv' | 'parquet' | 'json'): number {
   return format === 'parquet' ? 32e6 : 128e6;
 }
 
@@ -39,6 +42,7 @@ export function exactDistinctUpTo(format: 'csv' | 'parquet' | 'json'): number {
 export function profileAggregates(
   columns: readonly DataColumn[],
   exact: ReadonlySet<string> = new Set(),
+  exactQuantiles = false,
 ): Record<string, string> {
   const out: Record<string, string> = {};
   columns.forEach((column, i) => {
@@ -56,7 +60,8 @@ export function profileAggregates(
     }
     if (isNumericFamily(column.family)) {
       out[`p${i}_mean`] = `avg(CAST(${q} AS DOUBLE))`;
-      out[`p${i}_q`] = `approx_quantile(CAST(${q} AS DOUBLE), [${PROFILE_QUANTILES.join(', ')}])`;
+      const quantile = exactQuantiles ? 'quantile_cont' : 'approx_quantile';
+      out[`p${i}_q`] = `${quantile}(CAST(${q} AS DOUBLE), [${PROFILE_QUANTILES.join(', ')}])`;
     }
   });
   return out;
@@ -66,6 +71,7 @@ export function readProfiles(
   columns: readonly DataColumn[],
   row: SqlRow,
   exact: ReadonlySet<string> = new Set(),
+  exactQuantiles = false,
 ): ColumnProfile[] {
   const total = toNumber(row['__rows']);
   return columns.map((column, i) => {
@@ -95,6 +101,7 @@ export function readProfiles(
       max: max === null || max === undefined ? null : String(max),
       mean: mean === null || mean === undefined ? null : toNumber(mean),
       quantiles,
+      quantilesExact: exactQuantiles,
     };
   });
 }

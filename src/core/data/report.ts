@@ -168,7 +168,11 @@ export function buildValidationReport(
     blocks: [
       {
         type: 'details',
-        summary: `Per-column profile (${result.columns.length} columns, ${result.rows} rows)`,
+        summary: `Per-column profile (${result.columns.length} columns, ${result.rows} rows${
+          result.profiles.some((p) => !p.distinctExact || (p.quantiles && !p.quantilesExact))
+            ? '; ≈ marks estimates'
+            : ''
+        })`,
         blocks: [
           {
             type: 'table',
@@ -195,9 +199,9 @@ export function buildValidationReport(
               p.min,
               p.max,
               fmt(p.mean),
-              fmt(p.quantiles?.p25 ?? null),
-              fmt(p.quantiles?.p50 ?? null),
-              fmt(p.quantiles?.p75 ?? null),
+              ...[p.quantiles?.p25, p.quantiles?.p50, p.quantiles?.p75].map((q) =>
+                q === undefined || p.quantilesExact ? fmt(q ?? null) : `≈${fmt(q)}`,
+              ),
             ]),
           },
         ],

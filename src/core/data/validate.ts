@@ -3,7 +3,7 @@ import { diagnoseCsv, likelyDelimiter } from './csv-diagnose.js';
 import { translateEngineError } from './engine-errors.js';
 import { planChecks, toNumber } from './checks.js';
 import type { CheckResult, DataColumn, SampleRow } from './checks.js';
-import { exactDistinctUpTo, profileAggregates, readProfiles } from './profile.js';
+import { exactProfileUpTo, profileAggregates, readProfiles } from './profile.js';
 import type { ColumnProfile } from './profile.js';
 import type { DataSchema } from './schema.js';
 import { scanSql, sourceBytes } from './source.js';
@@ -109,12 +109,13 @@ export async function validateData(options: {
 
   const plan = planChecks(schema, columns, options.now.getTime() / 1000);
   const size = bytes ?? (await sourceBytes(engine, data));
+  const small = size !== undefined && size <= exactProfileUpTo(data.format);
   const exactDistinct = new Set(
-    size !== undefined && size <= exactDistinctUpTo(data.format)
-      ? columns.map((c) => c.name)
-      : schema.columns.filter((c) => c.unique).map((c) => c.name),
+    small ? columns.map((c) => c.name) : schema.columns.filter((c) => c.unique).map((c) => c.name),
   );
-  const aggregates: Record<string, string> = { ...profileAggregates(columns, exactDistinct) };
+  const aggregates: Record<string, string> = {
+    ...profileAggregates(columns, exactDistinct, small),
+  };
   for (const check of plan.planned) Object.assign(aggregates, check.aggregates);
   if (schema.duplicates) Object.assign(aggregates, duplicateAggregates(schema, columns));
   if (schema.drift && reference) {
@@ -182,7 +183,7 @@ export async function validateData(options: {
     rows,
     columns,
     checks,
-    profiles: readProfiles(columns, row, exactDistinct),
+    profiles: readProfiles(columns, row, exactDistinct, small),
     drift,
     scanMs,
     ...(bytes !== undefined ? { bytes } : {}),

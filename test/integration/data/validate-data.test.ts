@@ -201,6 +201,13 @@ describe('validate-data on DuckDB', () => {
       distinct: number;
       distinctExact: boolean;
     }[];
+    // Small files: exact quantiles too (t-digest's vary from run to run).
+    const age = profile.find((p) => p.column === 'age') as unknown as {
+      quantilesExact: boolean;
+      quantiles: { p50: number };
+    };
+    expect(age.quantilesExact).toBe(true);
+    expect(age.quantiles.p50).toBe(62); // 20 ages hold 223 rows, the other 70 hold 222
     expect(profile.map((p) => [p.column, p.distinct, p.distinctExact])).toEqual([
       ['id', 20000, true],
       ['age', 90, true],
@@ -236,6 +243,10 @@ describe('validate-data on DuckDB', () => {
       .find((b) => b.type === 'table' && b.columns.some((c) => c.title === 'Distinct'));
     const cells = table?.type === 'table' ? table.rows.map((r) => r[4]) : [];
     expect(cells).toEqual([LARGE_ROWS, `≈${key?.distinct}`]);
+    const idQuantiles = table?.type === 'table' ? table.rows[0]?.slice(8) : [];
+    expect(idQuantiles?.every((cell) => typeof cell === 'string' && cell.startsWith('≈'))).toBe(
+      true,
+    );
   });
 
   it('reports a value that does not parse as its declared type with its line (exit 2)', async () => {
