@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDuckDbEngine } from '../../../src/clients/duckdb/engine.js';
 import type { SqlEngine } from '../../../src/core/data/engine.js';
 import { ecdfDistances } from '../../../src/core/data/drift/ecdf.js';
 import { runDrift } from '../../../src/core/data/drift/run.js';
 import type { DriftMethod } from '../../../src/core/data/schema.js';
-import { categorySample, numericSample } from '../../unit/data/drift-samples.js';
+import { categorySample, numericSample, readDriftFixture } from '../../unit/data/drift-samples.js';
 import type { NumericArgs } from '../../unit/data/drift-samples.js';
 
 /**
@@ -32,9 +31,7 @@ interface CategoryCase {
   psi: number;
   jensenshannon: number;
 }
-const fixture = JSON.parse(
-  readFileSync(new URL('../../fixtures/data/drift/reference.json', import.meta.url), 'utf8'),
-) as { numeric: NumericCase[]; categorical: CategoryCase[] };
+const fixture = readDriftFixture<{ numeric: NumericCase[]; categorical: CategoryCase[] }>();
 
 let engine: SqlEngine;
 

@@ -1,3 +1,11 @@
+import { readFileSync } from 'node:fs';
+
+/** test/fixtures/data/drift/reference.json, typed by each test as far as it reads it. */
+export function readDriftFixture<T>(): T {
+  const url = new URL('../../fixtures/data/drift/reference.json', import.meta.url);
+  return JSON.parse(readFileSync(url, 'utf8')) as T;
+}
+
 /** The same deterministic samples scripts/fixtures/drift.py draws (exact binary fractions). */
 
 function* lcg(seed: number): Generator<number> {

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   kolmogorovSf,
@@ -16,7 +15,13 @@ import {
   sturgesEdges,
 } from '../../../src/core/data/drift/stats.js';
 import type { Binned } from '../../../src/core/data/drift/stats.js';
-import { categorySample, histogram, numericSample, valueCounts } from './drift-samples.js';
+import {
+  categorySample,
+  histogram,
+  numericSample,
+  valueCounts,
+  readDriftFixture,
+} from './drift-samples.js';
 import type { NumericArgs } from './drift-samples.js';
 
 interface NumericCase {
@@ -64,9 +69,7 @@ interface AutoProbe {
   distinct: number;
   method: string;
 }
-const fixture = JSON.parse(
-  readFileSync(new URL('../../fixtures/data/drift/reference.json', import.meta.url), 'utf8'),
-) as {
+const fixture = readDriftFixture<{
   numeric: NumericCase[];
   categorical: CategoryCase[];
   kolmogorov_sf: { n: number; x: number; sf: number }[];
@@ -74,7 +77,7 @@ const fixture = JSON.parse(
   chi2_sf: { x: number; k: number; sf: number }[];
   evidently_versions: { evidently: string };
   evidently_auto: AutoProbe[];
-};
+}>();
 const EVIDENTLY = `Evidently ${fixture.evidently_versions.evidently}`;
 
 function expectRelative(actual: number, expected: number, tolerance: number): void {

@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { NumberChunk } from '../../../src/core/data/engine.js';
 import { ecdfDistances } from '../../../src/core/data/drift/ecdf.js';
-import { numericSample } from './drift-samples.js';
+import { numericSample, readDriftFixture } from './drift-samples.js';
 import type { NumericArgs } from './drift-samples.js';
 
 interface NumericCase {
@@ -12,9 +11,7 @@ interface NumericCase {
   ks_statistic: number;
   wasserstein: number;
 }
-const fixture = JSON.parse(
-  readFileSync(new URL('../../fixtures/data/drift/reference.json', import.meta.url), 'utf8'),
-) as { numeric: NumericCase[] };
+const fixture = readDriftFixture<{ numeric: NumericCase[] }>();
 
 /** Sorted values in chunks of `size` (ties cross chunk borders), raw or as value + count runs. */
 async function* chunks(
