@@ -121,7 +121,8 @@ export const buildImage: CommandDef = {
       name: 'platform',
       type: 'string',
       default: 'linux/amd64',
-      description: 'Platform of the image, and the one picked from a multi-platform base.',
+      description:
+        'Platform of the image, and the one picked from a multi-platform base. With `compose-file`, the platform of services that set none (Compose v2 honours it only with BuildKit, else the build fails rather than make another platform).',
     },
     {
       name: 'model-path',
