@@ -11,6 +11,11 @@ export interface Logger {
   /** A warning; with a place, platforms that can annotate a file do so. */
   warn(message: string, place?: Place): void;
   error(message: string, place?: Place): void;
+  /**
+   * Marks a line of a file where the forge can show it there (GitHub annotations). Terminals
+   * and job logs leave it out: the report they print already says the same.
+   */
+  annotate?(level: 'error' | 'warning', message: string, place?: Place): void;
   /** Collapsible group on platforms that have them. */
   group<T>(title: string, run: () => Promise<T>): Promise<T>;
 }

@@ -251,4 +251,18 @@ describe('sluice CLI', () => {
     expect(help.stdout).toContain('SLUICE_METRICS');
     expect(sluice(['--version']).stdout).toMatch(/^\d+\.\d+\.\d+/);
   });
+  it('validate-data names a failed check once on the terminal, with its schema line', () => {
+    const env = process.env.SLUICE_CACHE_DIR
+      ? { SLUICE_CACHE_DIR: process.env.SLUICE_CACHE_DIR }
+      : {};
+    const run = sluice(['validate-data', '--data', 'data/current.csv', '--schema', 'schema.yml'], {
+      env,
+    });
+    expect(run.code, run.stderr).toBe(1);
+    const mentions = `${run.stdout}${run.stderr}`.match(
+      /schema\.yml:7:\d+ .*monthly_spend: range/g,
+    );
+    expect(mentions).toHaveLength(1);
+    expect(run.stdout).toContain('23 passing checks');
+  }, 120_000);
 });

@@ -96,6 +96,11 @@ describe('validate-data action from a copy of dist/ outside the repo', () => {
     expect(run.summary).toContain('Data validation');
     // Markdown escapes the underscore; the profile names every column.
     expect(run.summary).toMatch(/customer\\?_id/);
+    // The churn data has two negative spends: an annotation on the schema line of `min: 0`.
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /^::error file=schema\.yml,line=7,col=\d+[^:]*::monthly_spend: range failed: observed 2 failing rows/m,
+    );
   }, 300_000);
 
   it('a missing data file is exit 2 naming the file', () => {

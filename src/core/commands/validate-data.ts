@@ -58,17 +58,17 @@ export const validateDataCommand: CommandImpl = async (inputs, deps) => {
         `scanned ${result.rows} rows × ${result.columns.length} columns in ${seconds.toFixed(2)} s (${Math.round(result.rows / seconds)} rows/s${result.bytes !== undefined ? `, ${formatBytes(result.bytes)}` : ''})`,
       );
     }
+    // Each failed or warned check on its schema line, where the forge shows annotations.
     for (const check of result.checks) {
+      if (check.status === 'pass') continue;
+      const what = `${check.column ?? check.name}: ${check.name}`;
       if (check.status === 'fail')
-        deps.logger.error(
-          `${check.column ?? check.name}: ${check.name} failed: observed ${check.observed}; expected ${check.expected}`,
+        deps.logger.annotate?.(
+          'error',
+          `${what} failed: observed ${check.observed}; expected ${check.expected}`,
           check.place,
         );
-      if (check.status === 'warn')
-        deps.logger.warn(
-          `${check.column ?? check.name}: ${check.name}: observed ${check.observed}`,
-          check.place,
-        );
+      else deps.logger.annotate?.('warning', `${what}: observed ${check.observed}`, check.place);
     }
     const key = typeof inputs['report-key'] === 'string' ? inputs['report-key'] : 'validate-data';
     return {

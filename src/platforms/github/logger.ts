@@ -10,6 +10,7 @@ export function githubLogger(write: (line: string) => void, masker: SecretMasker
     info: (message) => out(message),
     warn: (message, place) => out(annotation('warning', message, place)),
     error: (message, place) => out(annotation('error', message, place)),
+    annotate: (level, message, place) => out(annotation(level, message, place)),
     async group(title, run) {
       out(workflowCommand('group', title));
       try {
