@@ -252,9 +252,8 @@ describe('sluice CLI', () => {
     expect(sluice(['--version']).stdout).toMatch(/^\d+\.\d+\.\d+/);
   });
   it('validate-data names a failed check once on the terminal, with its schema line', () => {
-    const env = process.env.SLUICE_CACHE_DIR
-      ? { SLUICE_CACHE_DIR: process.env.SLUICE_CACHE_DIR }
-      : {};
+    const env: Record<string, string> = {};
+    if (process.env.SLUICE_CACHE_DIR) env.SLUICE_CACHE_DIR = process.env.SLUICE_CACHE_DIR;
     const run = sluice(['validate-data', '--data', 'data/current.csv', '--schema', 'schema.yml'], {
       env,
     });

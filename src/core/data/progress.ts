@@ -36,7 +36,28 @@ export function withProgress(engine: SqlEngine, options: ProgressOptions): Progr
     },
     progress: () => engine.progress?.(),
     close: () => engine.close(),
-    streamNumbers: (sql: string) => engine.streamNumbers(sql),
+    streamNumbers(sql: string) {
+      // A stream runs on a connection of its own, which reports no percentage: count values.
+      const inner = engine.streamNumbers(sql);
+      return (async function* () {
+        const started = options.clockMs();
+        let values = 0;
+        const timer = setInterval(() => {
+          const seconds = Math.max(options.clockMs() - started, 1) / 1000;
+          options.log(
+            `${phase}: ${values.toLocaleString('en-US')} sorted values read · ${seconds.toFixed(0)} s`,
+          );
+        }, interval);
+        try {
+          for await (const chunk of inner) {
+            values += chunk.values.length;
+            yield chunk;
+          }
+        } finally {
+          clearInterval(timer);
+        }
+      })();
+    },
     async query(sql: string) {
       const started = options.clockMs();
       const timer = setInterval(() => {

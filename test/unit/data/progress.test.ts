@@ -60,6 +60,29 @@ describe('withProgress', () => {
     expect(lines[0]).toMatch(/^drift: … · 0 s$/);
   });
 
+  it('counts the values a long sorted stream has read, and stops with it', async () => {
+    const lines: string[] = [];
+    async function* slowValues() {
+      for (let i = 0; i < 4; i++) {
+        await new Promise((done) => setTimeout(done, 15));
+        yield { values: new Float64Array(1000) };
+      }
+    }
+    const engine = withProgress(
+      { ...slowEngine(0), streamNumbers: slowValues },
+      { log: (line) => lines.push(line), clockMs: () => 0, intervalMs: 10 },
+    );
+    engine.phase('drift');
+    let read = 0;
+    for await (const chunk of engine.streamNumbers('SELECT 1')) read += chunk.values.length;
+    expect(read).toBe(4000);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.at(-1)).toMatch(/^drift: [\d,]+ sorted values read · \d+ s$/);
+    const count = lines.length;
+    await new Promise((done) => setTimeout(done, 40));
+    expect(lines.length).toBe(count);
+  });
+
   it('formats bytes', () => {
     expect([formatBytes(512), formatBytes(2048), formatBytes(3.5e6), formatBytes(1.25e9)]).toEqual([
       '512 B',
