@@ -217,7 +217,7 @@ describe('validate-data on DuckDB', () => {
       ['price', 1000, true],
     ]);
 
-    // Above the size limit (32 MB of Parquet) only `unique` columns are exact; the rest are
+    // Above the size limit (16 MB of Parquet) only `unique` columns are exact; the rest are
     // estimates, marked ≈. Random strings do not compress: 3 M of them make ~50 MB.
     await generate(
       `SELECT i AS id, md5(i::VARCHAR) AS key FROM range(${LARGE_ROWS}) t(i)`,
