@@ -10,7 +10,8 @@ import { scanSql, sourceBytes } from './source.js';
 import type { ProgressEngine } from './progress.js';
 import type { DataSource } from './source.js';
 import { DUCKDB_TYPE, quoteIdent, typeFamily } from './sql.js';
-import { CURRENT_PREFIX, driftColumns, runDrift, sideAggregates } from './drift/run.js';
+import { driftColumns, runDrift } from './drift/run.js';
+import { CURRENT_PREFIX, sideAggregates } from './drift/sides.js';
 import type { DriftSummary } from './drift/run.js';
 import { UsageError } from '../errors.js';
 

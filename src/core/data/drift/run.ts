@@ -1,17 +1,11 @@
 import type { SqlEngine, SqlRow } from '../engine.js';
 import type { DataColumn } from '../checks.js';
-import { toNumber } from '../checks.js';
 import type { DriftConfig, DriftMethod } from '../schema.js';
-import {
-  doubleSql,
-  isNumericFamily,
-  isTimeFamily,
-  measuredSql,
-  numberLiteral,
-  quoteIdent,
-} from '../sql.js';
-import type { TypeFamily } from '../sql.js';
+import { isNumericFamily, isTimeFamily } from '../sql.js';
 import { ecdfDistances } from './ecdf.js';
+import { histogram, MAX_CATEGORIES, sortedValues, valueCounts } from './queries.js';
+import { CURRENT_PREFIX, readSides, sideStats } from './sides.js';
+import type { Side } from './sides.js';
 import { ksTwoSamplePValue } from './kolmogorov.js';
 import {
   chiSquare,
@@ -56,15 +50,6 @@ export const DATASET_DRIFT_SHARE = 0.5;
  * shift nobody would act on.
  */
 export const DEFAULT_MIN_EFFECT = 0.05;
-const MAX_CATEGORIES = 10_000;
-/**
- * Numeric columns whose approximate distinct count is at most this are counted exactly: the
- * choices that hang on it (≤ 5 values: categories; > 20: Sturges bins) must not flip on
- * HyperLogLog's error (up to ~25 % seen at 1,000 values, a few % below 100). Categorical
- * columns need no exact count: their value counts give it.
- */
-const EXACT_DISTINCT_BELOW = 40;
-
 export function isPValueMethod(method: DriftMethod): boolean {
   return method === 'ks' || method === 'chisquare';
 }
@@ -79,164 +64,6 @@ export function autoMethod(
   if (referenceRows <= 1000) return treatAsCategory ? 'chisquare' : 'ks';
   return treatAsCategory ? 'jensenshannon' : 'wasserstein';
 }
-
-/** One side's per-column statistics that drift needs before choosing and binning. */
-export interface Side {
-  n: number;
-  min: number;
-  max: number;
-  std: number;
-  distinct: number;
-  nulls: number;
-}
-
-/**
- * The aggregates behind Side, aliased `<prefix>n0`, `<prefix>z0`, …: the current side's go into
- * the checks' scan (validate.ts), so drift reads the current data one time less.
- */
-export function sideAggregates(
-  columns: readonly DataColumn[],
-  prefix: string,
-): Record<string, string> {
-  const out: Record<string, string> = {};
-  columns.forEach((c, i) => {
-    const q = quoteIdent(c.name);
-    const numeric = isNumericFamily(c.family) || isTimeFamily(c.family);
-    const value = doubleSql(c.name, c.family);
-    // HyperLogLog first: an exact count of a million distinct ids costs a hash table; only
-    // the decisions near small counts (≤ 5 categories, > 20 bins) need exact numbers.
-    const measured = measuredSql(c.name, c.family);
-    // n counts the values drift compares; z the nulls (NaN and ±inf are neither).
-    out[`${prefix}n${i}`] =
-      c.family === 'float' ? `count(*) FILTER (WHERE ${measured})` : `count(${q})`;
-    out[`${prefix}z${i}`] = `count(*) - count(${q})`;
-    out[`${prefix}d${i}`] = `approx_count_distinct(${q})`;
-    const only = c.family === 'float' ? ` FILTER (WHERE ${measured})` : '';
-    out[`${prefix}lo${i}`] = numeric ? `min(${value})${only}` : 'NULL';
-    out[`${prefix}hi${i}`] = numeric ? `max(${value})${only}` : 'NULL';
-    out[`${prefix}s${i}`] = numeric ? `stddev_pop(${value})${only}` : 'NULL';
-  });
-  return out;
-}
-
-/** Reads sideAggregates back, then counts exactly where the approximate count is small. */
-export async function readSides(
-  engine: SqlEngine,
-  scan: string,
-  columns: readonly DataColumn[],
-  row: SqlRow | undefined,
-  prefix: string,
-): Promise<Side[]> {
-  const sides = columns.map((_, i) => ({
-    n: toNumber(row?.[`${prefix}n${i}`]),
-    nulls: toNumber(row?.[`${prefix}z${i}`]),
-    distinct: toNumber(row?.[`${prefix}d${i}`]),
-    min: toNumber(row?.[`${prefix}lo${i}`]),
-    max: toNumber(row?.[`${prefix}hi${i}`]),
-    std: toNumber(row?.[`${prefix}s${i}`]),
-  }));
-  const small = columns
-    .map((c, i) => ({ c, i }))
-    .filter(
-      ({ c, i }) =>
-        (isNumericFamily(c.family) || isTimeFamily(c.family)) &&
-        (sides[i]?.distinct ?? 0) <= EXACT_DISTINCT_BELOW,
-    );
-  if (small.length > 0) {
-    const [exact] = await engine.query(
-      `SELECT ${small.map(({ c, i }) => `count(DISTINCT ${quoteIdent(c.name)}) AS d${i}`).join(', ')} FROM ${scan}`,
-    );
-    for (const { i } of small) (sides[i] as Side).distinct = toNumber(exact?.[`d${i}`]);
-  }
-  return sides;
-}
-
-async function sideStats(
-  engine: SqlEngine,
-  scan: string,
-  columns: readonly DataColumn[],
-): Promise<Side[]> {
-  const select = Object.entries(sideAggregates(columns, ''))
-    .map(([alias, sql]) => `${sql} AS ${quoteIdent(alias)}`)
-    .join(', ');
-  const [row] = await engine.query(`SELECT ${select} FROM ${scan}`);
-  return readSides(engine, scan, columns, row, '');
-}
-
-async function valueCounts(
-  engine: SqlEngine,
-  refScan: string,
-  curScan: string,
-  column: DataColumn,
-  refColumn: DataColumn,
-): Promise<Binned & { categories: number }> {
-  const q = quoteIdent(column.name);
-  const measured = measuredSql(column.name, column.family);
-  const refMeasured = measuredSql(refColumn.name, refColumn.family);
-  // Sorted, so the floating sums over categories come out the same on every run.
-  const rows = await engine.query(
-    `WITH r AS (SELECT CAST(${q} AS VARCHAR) AS v, count(*) AS c FROM ${refScan} WHERE ${refMeasured} GROUP BY 1),
-          k AS (SELECT CAST(${q} AS VARCHAR) AS v, count(*) AS c FROM ${curScan} WHERE ${measured} GROUP BY 1)
-     SELECT coalesce(r.c, 0) AS rc, coalesce(k.c, 0) AS kc FROM r FULL OUTER JOIN k ON r.v = k.v
-     ORDER BY coalesce(r.v, k.v) LIMIT ${MAX_CATEGORIES + 1}`,
-  );
-  const reference = rows.map((r) => toNumber(r['rc']));
-  const current = rows.map((r) => toNumber(r['kc']));
-  return {
-    reference,
-    current,
-    referenceTotal: reference.reduce((a, b) => a + b, 0),
-    currentTotal: current.reduce((a, b) => a + b, 0),
-    categories: rows.length,
-  };
-}
-
-/**
- * Above this many distinct values a side streams its raw values sorted (DuckDB's sort spills);
- * below, it streams one row per value with its count (a small hash table, then a small sort).
- */
-const GROUP_VALUES_BELOW = 200_000;
-
-/** One side of a column as an ascending stream for ecdfDistances. */
-function sortedValues(engine: SqlEngine, scan: string, column: DataColumn, side: Side) {
-  const measured = measuredSql(column.name, column.family);
-  const value = doubleSql(column.name, column.family);
-  return engine.streamNumbers(
-    side.distinct <= GROUP_VALUES_BELOW
-      ? `SELECT ${value} AS v, CAST(count(*) AS DOUBLE) AS c FROM ${scan} WHERE ${measured} GROUP BY 1 ORDER BY 1`
-      : `SELECT ${value} AS v FROM ${scan} WHERE ${measured} ORDER BY 1`,
-  );
-}
-
-async function histogram(
-  engine: SqlEngine,
-  scan: string,
-  column: { name: string; family: TypeFamily },
-  edges: readonly number[],
-): Promise<number[]> {
-  const q = doubleSql(column.name, column.family);
-  const measured = measuredSql(column.name, column.family);
-  const inner = edges.slice(1, -1);
-  const parts = [
-    `count(*) FILTER (WHERE ${measured}) AS n`,
-    ...inner.map(
-      (e, i) => `count(*) FILTER (WHERE ${measured} AND ${q} < ${numberLiteral(e)}) AS lt${i}`,
-    ),
-  ];
-  const [row] = await engine.query(`SELECT ${parts.join(', ')} FROM ${scan}`);
-  const below = inner.map((_, i) => toNumber(row?.[`lt${i}`]));
-  const n = toNumber(row?.['n']);
-  const counts: number[] = [];
-  let previous = 0;
-  for (const b of below) {
-    counts.push(b - previous);
-    previous = b;
-  }
-  counts.push(n - previous);
-  return counts;
-}
-
-export const CURRENT_PREFIX = 'dc_';
 
 /**
  * Why a wanted column is not measured, or undefined when it is. Dates and timestamps are

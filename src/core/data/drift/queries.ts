@@ -1,0 +1,90 @@
+import type { DataColumn } from '../checks.js';
+import { toNumber } from '../checks.js';
+import type { NumberChunk, SqlEngine } from '../engine.js';
+import { doubleSql, measuredSql, numberLiteral, quoteIdent } from '../sql.js';
+import type { TypeFamily } from '../sql.js';
+import type { Side } from './sides.js';
+import type { Binned } from './stats.js';
+
+/** Above this many categories a column is not measured (its table would be the report). */
+export const MAX_CATEGORIES = 10_000;
+
+/** Both sides' counts per category (in a fixed order), and how many categories there are. */
+export async function valueCounts(
+  engine: SqlEngine,
+  refScan: string,
+  curScan: string,
+  column: DataColumn,
+  refColumn: DataColumn,
+): Promise<Binned & { categories: number }> {
+  const q = quoteIdent(column.name);
+  const measured = measuredSql(column.name, column.family);
+  const refMeasured = measuredSql(refColumn.name, refColumn.family);
+  // Sorted, so the floating sums over categories come out the same on every run.
+  const rows = await engine.query(
+    `WITH r AS (SELECT CAST(${q} AS VARCHAR) AS v, count(*) AS c FROM ${refScan} WHERE ${refMeasured} GROUP BY 1),
+          k AS (SELECT CAST(${q} AS VARCHAR) AS v, count(*) AS c FROM ${curScan} WHERE ${measured} GROUP BY 1)
+     SELECT coalesce(r.c, 0) AS rc, coalesce(k.c, 0) AS kc FROM r FULL OUTER JOIN k ON r.v = k.v
+     ORDER BY coalesce(r.v, k.v) LIMIT ${MAX_CATEGORIES + 1}`,
+  );
+  const reference = rows.map((r) => toNumber(r['rc']));
+  const current = rows.map((r) => toNumber(r['kc']));
+  return {
+    reference,
+    current,
+    referenceTotal: reference.reduce((a, b) => a + b, 0),
+    currentTotal: current.reduce((a, b) => a + b, 0),
+    categories: rows.length,
+  };
+}
+
+/**
+ * Above this many distinct values a side streams its raw values sorted (DuckDB's sort spills);
+ * below, it streams one row per value with its count (a small hash table, then a small sort).
+ */
+const GROUP_VALUES_BELOW = 200_000;
+
+/** One side of a column as an ascending stream for ecdfDistances. */
+export function sortedValues(
+  engine: SqlEngine,
+  scan: string,
+  column: DataColumn,
+  side: Side,
+): AsyncIterable<NumberChunk> {
+  const measured = measuredSql(column.name, column.family);
+  const value = doubleSql(column.name, column.family);
+  return engine.streamNumbers(
+    side.distinct <= GROUP_VALUES_BELOW
+      ? `SELECT ${value} AS v, CAST(count(*) AS DOUBLE) AS c FROM ${scan} WHERE ${measured} GROUP BY 1 ORDER BY 1`
+      : `SELECT ${value} AS v FROM ${scan} WHERE ${measured} ORDER BY 1`,
+  );
+}
+
+/** One side's counts in the bins between `edges`. */
+export async function histogram(
+  engine: SqlEngine,
+  scan: string,
+  column: { name: string; family: TypeFamily },
+  edges: readonly number[],
+): Promise<number[]> {
+  const q = doubleSql(column.name, column.family);
+  const measured = measuredSql(column.name, column.family);
+  const inner = edges.slice(1, -1);
+  const parts = [
+    `count(*) FILTER (WHERE ${measured}) AS n`,
+    ...inner.map(
+      (e, i) => `count(*) FILTER (WHERE ${measured} AND ${q} < ${numberLiteral(e)}) AS lt${i}`,
+    ),
+  ];
+  const [row] = await engine.query(`SELECT ${parts.join(', ')} FROM ${scan}`);
+  const below = inner.map((_, i) => toNumber(row?.[`lt${i}`]));
+  const n = toNumber(row?.['n']);
+  const counts: number[] = [];
+  let previous = 0;
+  for (const b of below) {
+    counts.push(b - previous);
+    previous = b;
+  }
+  counts.push(n - previous);
+  return counts;
+}
