@@ -67,7 +67,8 @@ export const buildImageCommand: CommandImpl = async (inputs, deps) => {
     });
   }
   const dockerfile = stringInput(inputs, 'dockerfile') ?? stringInput(inputs, 'compose-file');
-  if (dockerfile) return dockerfileCommand(inputs, deps, git, tags, outputs, push, tagTexts);
+  const request: BuildRequest = { inputs, deps, git, tags, outputs, push, tagTexts, modelVersion };
+  if (dockerfile) return dockerfileCommand(request);
   const destinations = new Set(
     tags.flatMap((ref) => (ref.transport === 'registry' ? [ref.registry] : [])),
   );
@@ -75,50 +76,27 @@ export const buildImageCommand: CommandImpl = async (inputs, deps) => {
   const baseRef = parseRefs([stringInput(inputs, 'base') ?? 'scratch'], 'base')[0]!;
   const base = await openSource(baseRef, transport, 'base');
   try {
-    return await daemonlessBuild(inputs, deps, git, tags, outputs, push, tagTexts, {
-      transport,
-      base,
-      attachFilesList,
-      modelVersion,
-    });
+    return await daemonlessBuild(request, { transport, base, attachFilesList });
   } finally {
     await base?.close?.();
   }
 };
 
 async function daemonlessBuild(
-  inputs: Inputs,
-  deps: CommandDeps,
-  git: GitFacts,
-  tags: readonly ImageRef[],
-  outputs: readonly ImageRef[],
-  push: boolean,
-  tagTexts: readonly string[],
+  request: BuildRequest,
   context: {
     transport: TransportDeps;
     base: ImageSource | undefined;
     attachFilesList: string[];
-    modelVersion: string | undefined;
   },
 ): Promise<CommandResult> {
+  const { inputs, deps, tags, outputs, push } = request;
   const cwd = deps.run.cwd;
-  const { transport, base, attachFilesList, modelVersion } = context;
+  const { transport, base, attachFilesList } = context;
   const destinationRefs: ImageRef[] = [...(push ? tags : []), ...outputs];
   const targets = await openSinks(destinationRefs, transport, push ? 'tag' : 'output');
 
-  const created = createdTime(inputs, git, deps.logger);
-  const labels = await imageLabels(
-    created,
-    git,
-    {
-      ...optional('name', stringInput(inputs, 'model-name')),
-      ...optional('version', modelVersion),
-      ...optional('mlflowRunId', stringInput(inputs, 'mlflow-run-id')),
-      ...optional('metricsFile', absolute(cwd, stringInput(inputs, 'metrics-file'))),
-      ...optional('datasetFile', absolute(cwd, stringInput(inputs, 'dataset-file'))),
-    },
-    listInput(inputs, 'labels'),
-  );
+  const { created, labels } = await modelLabels(request);
   const code = absolute(cwd, stringInput(inputs, 'code'));
   const codePath = stringInput(inputs, 'code-path') ?? '/opt/app';
   const level = numberInput(inputs, 'compression-level', 1);
@@ -157,7 +135,7 @@ async function daemonlessBuild(
     progress: progressReporter(deps.logger, deps.clock, 'written'),
   });
   const attached = await attachToRegistries(targets, result.manifest, attachFilesList, created);
-  const image = tagTexts[0] ?? listInput(inputs, 'output')[0] ?? result.digest;
+  const image = imageName(request) ?? result.digest;
   const report = buildReport(result, image, destinationRefs, push);
   if (attached.length > 0) report.data['attached'] = attached;
   return { report, outputs: { digest: result.digest, image } };
@@ -316,19 +294,29 @@ function absolute(cwd: string, path: string | undefined): string | undefined {
   return path === undefined ? undefined : resolve(cwd, path);
 }
 
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+/** What one build was asked for, after the inputs are checked; both build paths take it. */
+interface BuildRequest {
+  inputs: Inputs;
+  deps: CommandDeps;
+  git: GitFacts;
+  tags: readonly ImageRef[];
+  outputs: readonly ImageRef[];
+  push: boolean;
+  tagTexts: readonly string[];
+  modelVersion: string | undefined;
 }
 
-async function dockerfileCommand(
-  inputs: Inputs,
-  deps: CommandDeps,
-  git: GitFacts,
-  tags: readonly ImageRef[],
-  outputs: readonly ImageRef[],
-  push: boolean,
-  tagTexts: readonly string[],
-): Promise<CommandResult> {
+/** The name the report and the `image` output use: the first tag, else the first output. */
+function imageName(request: BuildRequest): string | undefined {
+  const output = request.outputs[0];
+  return request.tagTexts[0] ?? (output ? formatImageRef(output) : undefined);
+}
+
+/** The config's `created` time and the OCI and model labels, the same on both build paths. */
+async function modelLabels(
+  request: BuildRequest,
+): Promise<{ created: string; labels: Record<string, string> }> {
+  const { inputs, deps, git, modelVersion } = request;
   const cwd = deps.run.cwd;
   const created = createdTime(inputs, git, deps.logger);
   const labels = await imageLabels(
@@ -336,13 +324,24 @@ async function dockerfileCommand(
     git,
     {
       ...optional('name', stringInput(inputs, 'model-name')),
-      ...optional('version', stringInput(inputs, 'model-version')),
+      ...optional('version', modelVersion),
       ...optional('mlflowRunId', stringInput(inputs, 'mlflow-run-id')),
       ...optional('metricsFile', absolute(cwd, stringInput(inputs, 'metrics-file'))),
       ...optional('datasetFile', absolute(cwd, stringInput(inputs, 'dataset-file'))),
     },
     listInput(inputs, 'labels'),
   );
+  return { created, labels };
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+async function dockerfileCommand(request: BuildRequest): Promise<CommandResult> {
+  const { inputs, deps, tags, outputs, push } = request;
+  const cwd = deps.run.cwd;
+  const { labels } = await modelLabels(request);
   const result = await buildWithDockerfile({
     exec: deps.exec,
     context: absolute(cwd, stringInput(inputs, 'context') ?? '.')!,
@@ -355,7 +354,7 @@ async function dockerfileCommand(
     modelDir: absolute(cwd, stringInput(inputs, 'model'))!,
     ...optional('platform', stringInput(inputs, 'platform')),
   });
-  const image = tagTexts[0] ?? (outputs[0] ? formatImageRef(outputs[0]) : result.imageId);
+  const image = imageName(request) ?? result.imageId;
   const layers = result.layers.map((layer) => ({ title: layer.title, size: layer.size }));
   const report: Report = {
     command: 'build-image',
