@@ -5,13 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nodeExec } from '../../../src/clients/exec/node-exec.js';
 import { buildImageCommand } from '../../../src/core/commands/build-image.js';
 import { pushImageCommand } from '../../../src/core/commands/push-image.js';
 import type { CommandDeps, Inputs } from '../../../src/core/commands/types.js';
 import { UsageError } from '../../../src/core/errors.js';
-import type { GitReader } from '../../../src/core/ports.js';
-import { silentLogger } from '../../unit/image/helpers.js';
+import { localDeps } from '../../unit/image/helpers.js';
 import { requireBinary } from '../services/binaries.js';
 import { startRegistry, type RunningRegistry } from '../services/registry.js';
 
@@ -23,13 +21,7 @@ let secured: RunningRegistry;
 let dockerConfig: string;
 
 function deps(): CommandDeps {
-  return {
-    logger: silentLogger,
-    clock: { now: () => new Date() },
-    exec: nodeExec,
-    git: {} as GitReader,
-    run: { platform: 'local', cwd: repo },
-  } as CommandDeps;
+  return localDeps(repo);
 }
 
 function buildInputs(extra: Inputs): Inputs {

@@ -19,9 +19,8 @@ import { nodeExec } from '../../../src/clients/exec/node-exec.js';
 import { buildImageCommand } from '../../../src/core/commands/build-image.js';
 import { pushImageCommand } from '../../../src/core/commands/push-image.js';
 import { UsageError } from '../../../src/core/errors.js';
-import type { CommandDeps } from '../../../src/core/commands/types.js';
-import type { Exec, GitReader } from '../../../src/core/ports.js';
-import { silentLogger } from '../../unit/image/helpers.js';
+import type { Exec } from '../../../src/core/ports.js';
+import { localDeps } from '../../unit/image/helpers.js';
 import { freePort, requireBinary, waitFor } from '../services/binaries.js';
 import { startDockerd, type RunningDockerd } from '../services/dockerd.js';
 import { requireTool, startRegistry, type RunningRegistry } from '../services/registry.js';
@@ -80,13 +79,7 @@ afterAll(async () => {
 describe('the Docker engine', () => {
   it('loads a daemonless build with docker-daemon:, runs it, and serves the model over HTTP', async () => {
     const port = await freePort();
-    const deps = {
-      logger: silentLogger,
-      clock: { now: () => new Date() },
-      exec: execWithEngine,
-      git: {} as GitReader,
-      run: { platform: 'local', cwd: work },
-    } as CommandDeps;
+    const deps = localDeps(work, execWithEngine);
     const result = await buildImageCommand(
       {
         base: 'scratch',
@@ -142,13 +135,7 @@ describe('the Docker engine', () => {
       join(work, 'Dockerfile'),
       'FROM sluice-test/model:1\nCOPY weights /opt/weights\nENV MODEL=/opt/weights\n',
     );
-    const deps = {
-      logger: silentLogger,
-      clock: { now: () => new Date() },
-      exec: execWithEngine,
-      git: {} as GitReader,
-      run: { platform: 'local', cwd: work },
-    } as CommandDeps;
+    const deps = localDeps(work, execWithEngine);
     const result = await buildImageCommand(
       {
         dockerfile: 'Dockerfile',
@@ -182,13 +169,7 @@ describe('the Docker engine', () => {
   });
 
   it('reads docker-daemon:<name>:<tag> as a push-image source and as a base, and removes its temporary archive', async () => {
-    const deps = {
-      logger: silentLogger,
-      clock: { now: () => new Date() },
-      exec: execWithEngine,
-      git: {} as GitReader,
-      run: { platform: 'local', cwd: work },
-    } as CommandDeps;
+    const deps = localDeps(work, execWithEngine);
     const saves = () => readdirSync(tmpdir()).filter((name) => name.startsWith('sluice-save-'));
     const before = saves();
     // The engine stores the image the first test loaded; promote it from there to the registry.
@@ -289,13 +270,7 @@ describe('the Docker engine', () => {
           '',
         ].join('\n'),
       );
-      const deps = {
-        logger: silentLogger,
-        clock: { now: () => new Date() },
-        exec,
-        git: {} as GitReader,
-        run: { platform: 'local', cwd: project },
-      } as CommandDeps;
+      const deps = localDeps(project, exec);
       const base = {
         'compose-file': 'compose.yml',
         model: 'served-model',
@@ -349,13 +324,7 @@ describe('the Docker engine', () => {
         'FROM scratch\nCOPY served-model /opt/served-model\n',
       );
       writeFileSync(join(project, 'compose.yml'), 'services:\n  model:\n    build: .\n');
-      const deps = {
-        logger: silentLogger,
-        clock: { now: () => new Date() },
-        exec: composeExec(version),
-        git: {} as GitReader,
-        run: { platform: 'local', cwd: project },
-      } as CommandDeps;
+      const deps = localDeps(project, composeExec(version));
       const build = buildImageCommand(
         {
           'compose-file': 'compose.yml',

@@ -11,12 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nodeExec } from '../../../src/clients/exec/node-exec.js';
 import { buildImageCommand } from '../../../src/core/commands/build-image.js';
 import type { CommandDeps } from '../../../src/core/commands/types.js';
 import { ATTESTATION_ARTIFACT_TYPE } from '../../../src/core/image/attestations.js';
-import type { GitReader } from '../../../src/core/ports.js';
-import { silentLogger } from '../../unit/image/helpers.js';
+import { localDeps } from '../../unit/image/helpers.js';
 import { requireBinary } from '../services/binaries.js';
 import { startRegistry, type RunningRegistry } from '../services/registry.js';
 
@@ -26,13 +24,7 @@ let withApi: RunningRegistry;
 let v3: RunningRegistry;
 
 function deps(): CommandDeps {
-  return {
-    logger: silentLogger,
-    clock: { now: () => new Date() },
-    exec: nodeExec,
-    git: {} as GitReader,
-    run: { platform: 'local', cwd: repo },
-  } as CommandDeps;
+  return localDeps(repo);
 }
 
 async function buildAndAttach(address: string, repository: string) {
