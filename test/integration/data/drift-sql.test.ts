@@ -5,33 +5,13 @@ import { ecdfDistances } from '../../../src/core/data/drift/ecdf.js';
 import { runDrift } from '../../../src/core/data/drift/run.js';
 import type { DriftMethod } from '../../../src/core/data/schema.js';
 import { categorySample, numericSample, readDriftFixture } from '../../unit/data/drift-samples.js';
-import type { NumericArgs } from '../../unit/data/drift-samples.js';
+import type { DriftNumericCase } from '../../unit/data/drift-samples.js';
 
 /**
  * The statistics as DuckDB computes their inputs (ECDF differences, histograms, value counts)
  * must equal the scipy / Evidently fixture numbers, as the pure functions do in the unit test.
  */
-interface NumericCase {
-  name: string;
-  integer: boolean;
-  reference: NumericArgs;
-  current: NumericArgs;
-  ks_statistic: number;
-  ks_pvalue: number;
-  wasserstein: number;
-  wasserstein_norm: number;
-  psi: number;
-  jensenshannon: number;
-}
-interface CategoryCase {
-  name: string;
-  reference: { seed: number; n: number; weights: number[] };
-  current: { seed: number; n: number; weights: number[] };
-  chisquare_pvalue: number;
-  psi: number;
-  jensenshannon: number;
-}
-const fixture = readDriftFixture<{ numeric: NumericCase[]; categorical: CategoryCase[] }>();
+const fixture = readDriftFixture();
 
 let engine: SqlEngine;
 
@@ -97,7 +77,7 @@ describe('drift through DuckDB equals scipy / Evidently', () => {
     });
   }
   it('min_effect keeps a significant but small KS shift from counting as drift', async () => {
-    const c = fixture.numeric.find((n) => n.ks_pvalue < 0.05) as NumericCase;
+    const c = fixture.numeric.find((n) => n.ks_pvalue < 0.05) as DriftNumericCase;
     await table('ref', 'DOUBLE', numericSample(c.reference));
     await table('cur', 'DOUBLE', numericSample(c.current));
     expect((await drift('ks', 'float', 0)).drifted).toBe(true);
@@ -211,7 +191,7 @@ describe('drift of time columns', () => {
 
 describe('drift leaves out NaN and ±inf, as Evidently drops them', () => {
   it('gives the same numbers with and without non-finite values', async () => {
-    const c = fixture.numeric.find((n) => !n.integer) as NumericCase;
+    const c = fixture.numeric.find((n) => !n.integer) as DriftNumericCase;
     const ref = numericSample(c.reference);
     const cur = numericSample(c.current);
     for (const method of ['ks', 'wasserstein', 'psi', 'jensenshannon'] as const) {

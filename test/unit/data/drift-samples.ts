@@ -1,9 +1,64 @@
 import { readFileSync } from 'node:fs';
 
-/** test/fixtures/data/drift/reference.json, typed by each test as far as it reads it. */
-export function readDriftFixture<T>(): T {
+export interface DriftNumericCase {
+  name: string;
+  integer: boolean;
+  reference: NumericArgs;
+  current: NumericArgs;
+  ks_statistic: number;
+  ks_pvalue: number;
+  wasserstein: number;
+  reference_std: number;
+  wasserstein_norm: number;
+  psi: number;
+  jensenshannon: number;
+  bin_edges: number[] | null;
+  evidently: {
+    version: string;
+    ks_pvalue: number;
+    wasserstein_norm: number;
+    psi: number;
+    jensenshannon: number;
+    auto: string;
+  };
+}
+export interface DriftCategoryCase {
+  name: string;
+  reference: { seed: number; n: number; weights: number[] };
+  current: { seed: number; n: number; weights: number[] };
+  chisquare_statistic: number | 'inf';
+  chisquare_pvalue: number;
+  psi: number;
+  jensenshannon: number;
+  evidently: {
+    version: string;
+    chisquare_pvalue: number;
+    psi: number;
+    jensenshannon: number;
+    auto: string;
+  };
+}
+/** Evidently's automatic test choice for a column (its get_stattest), by scripts/fixtures/drift_evidently.py. */
+export interface DriftAutoProbe {
+  numeric: boolean;
+  reference_rows: number;
+  distinct: number;
+  method: string;
+}
+export type DriftFixture = {
+  numeric: DriftNumericCase[];
+  categorical: DriftCategoryCase[];
+  kolmogorov_sf: { n: number; x: number; sf: number }[];
+  smirnov_sf: { n: number; x: number; sf: number }[];
+  chi2_sf: { x: number; k: number; sf: number }[];
+  evidently_versions: { evidently: string };
+  evidently_auto: DriftAutoProbe[];
+};
+
+/** test/fixtures/data/drift/reference.json, made by scripts/fixtures/drift.py and drift_evidently.py. */
+export function readDriftFixture(): DriftFixture {
   const url = new URL('../../fixtures/data/drift/reference.json', import.meta.url);
-  return JSON.parse(readFileSync(url, 'utf8')) as T;
+  return JSON.parse(readFileSync(url, 'utf8')) as DriftFixture;
 }
 
 /** The same deterministic samples scripts/fixtures/drift.py draws (exact binary fractions). */

@@ -22,62 +22,8 @@ import {
   valueCounts,
   readDriftFixture,
 } from './drift-samples.js';
-import type { NumericArgs } from './drift-samples.js';
 
-interface NumericCase {
-  name: string;
-  integer: boolean;
-  reference: NumericArgs;
-  current: NumericArgs;
-  ks_statistic: number;
-  ks_pvalue: number;
-  wasserstein: number;
-  reference_std: number;
-  wasserstein_norm: number;
-  psi: number;
-  jensenshannon: number;
-  bin_edges: number[] | null;
-  evidently: {
-    version: string;
-    ks_pvalue: number;
-    wasserstein_norm: number;
-    psi: number;
-    jensenshannon: number;
-    auto: string;
-  };
-}
-interface CategoryCase {
-  name: string;
-  reference: { seed: number; n: number; weights: number[] };
-  current: { seed: number; n: number; weights: number[] };
-  chisquare_statistic: number | 'inf';
-  chisquare_pvalue: number;
-  psi: number;
-  jensenshannon: number;
-  evidently: {
-    version: string;
-    chisquare_pvalue: number;
-    psi: number;
-    jensenshannon: number;
-    auto: string;
-  };
-}
-/** Evidently's automatic test choice for a column (its get_stattest), by scripts/fixtures/drift_evidently.py. */
-interface AutoProbe {
-  numeric: boolean;
-  reference_rows: number;
-  distinct: number;
-  method: string;
-}
-const fixture = readDriftFixture<{
-  numeric: NumericCase[];
-  categorical: CategoryCase[];
-  kolmogorov_sf: { n: number; x: number; sf: number }[];
-  smirnov_sf: { n: number; x: number; sf: number }[];
-  chi2_sf: { x: number; k: number; sf: number }[];
-  evidently_versions: { evidently: string };
-  evidently_auto: AutoProbe[];
-}>();
+const fixture = readDriftFixture();
 const EVIDENTLY = `Evidently ${fixture.evidently_versions.evidently}`;
 
 function expectRelative(actual: number, expected: number, tolerance: number): void {

@@ -2,16 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { NumberChunk } from '../../../src/core/data/engine.js';
 import { ecdfDistances } from '../../../src/core/data/drift/ecdf.js';
 import { numericSample, readDriftFixture } from './drift-samples.js';
-import type { NumericArgs } from './drift-samples.js';
 
-interface NumericCase {
-  name: string;
-  reference: NumericArgs;
-  current: NumericArgs;
-  ks_statistic: number;
-  wasserstein: number;
-}
-const fixture = readDriftFixture<{ numeric: NumericCase[] }>();
+const fixture = readDriftFixture();
 
 /** Sorted values in chunks of `size` (ties cross chunk borders), raw or as value + count runs. */
 async function* chunks(
