@@ -3,33 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDuckDbEngine } from '../../../src/clients/duckdb/engine.js';
+import { dataDeps } from './deps.js';
 import type { CommandDeps } from '../../../src/core/commands/types.js';
 import { validateDataCommand } from '../../../src/core/commands/validate-data.js';
 import { UsageError } from '../../../src/core/errors.js';
 
 let dir: string;
 
-function deps(info: string[] = []): CommandDeps {
-  const noop = (): void => undefined;
-  return {
-    logger: {
-      debug: noop,
-      info: (line) => info.push(line),
-      warn: noop,
-      error: noop,
-      group: (_t, run) => run(),
-    },
-    clock: { now: () => new Date('2026-01-10T00:00:00Z') },
-    exec: { run: () => Promise.reject(new Error('no exec')) },
-    git: {
-      readFileAt: () => Promise.resolve(undefined),
-      mergeBase: () => Promise.reject(new Error('no git')),
-      repoRelative: (f) => Promise.resolve(f),
-      commitsTouching: () => Promise.resolve([]),
-    },
-    run: { platform: 'local', cwd: dir },
-    sql: () => createDuckDbEngine({ threads: 2 }),
-  };
+function deps(info?: string[]): CommandDeps {
+  return dataDeps(dir, { now: new Date('2026-01-10T00:00:00Z'), ...(info ? { info } : {}) });
 }
 
 /** 3,000 rows; row id 1234 has age 999 (out of range), so every format must find exactly it. */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDuckDbEngine } from '../../../src/clients/duckdb/engine.js';
 import { inferSchemaCommand } from '../../../src/core/commands/infer-schema.js';
+import { dataDeps } from './deps.js';
 import type { CommandDeps } from '../../../src/core/commands/types.js';
 import type { SqlEngine } from '../../../src/core/data/engine.js';
 import { validateDataCommand } from '../../../src/core/commands/validate-data.js';
@@ -14,20 +15,7 @@ const NOW = new Date('2026-01-10T00:00:00Z');
 const LARGE_ROWS = 3_000_000;
 
 function deps(): CommandDeps {
-  const noop = (): void => undefined;
-  return {
-    logger: { debug: noop, info: noop, warn: noop, error: noop, group: (_t, run) => run() },
-    clock: { now: () => NOW },
-    exec: { run: () => Promise.reject(new Error('no exec')) },
-    git: {
-      readFileAt: () => Promise.resolve(undefined),
-      mergeBase: () => Promise.reject(new Error('no git')),
-      repoRelative: (f) => Promise.resolve(f),
-      commitsTouching: () => Promise.resolve([]),
-    },
-    run: { platform: 'local', cwd: dir },
-    sql: () => createDuckDbEngine({ threads: 2 }),
-  };
+  return dataDeps(dir, { now: NOW });
 }
 
 async function generate(sql: string, file: string): Promise<void> {
