@@ -3,14 +3,21 @@ import { diagnoseCsv, likelyDelimiter } from './csv-diagnose.js';
 import { translateEngineError } from './engine-errors.js';
 import { planChecks, toNumber } from './checks.js';
 import type { CheckResult, DataColumn, SampleRow } from './checks.js';
-import { exactProfileUpTo, profileAggregates, readProfiles } from './profile.js';
+import {
+  estimateQuantiles,
+  exactProfileUpTo,
+  profileAggregates,
+  readProfiles,
+  withSeenValues,
+} from './profile.js';
 import type { ColumnProfile } from './profile.js';
 import type { DataSchema } from './schema.js';
 import { scanSql, sourceBytes } from './source.js';
 import type { ProgressEngine } from './progress.js';
 import type { DataSource } from './source.js';
 import { DUCKDB_TYPE, quoteIdent, typeFamily } from './sql.js';
-import { driftColumns, runDrift } from './drift/run.js';
+import { driftColumns, readsInFull, runDrift } from './drift/run.js';
+import type { SeenValues } from './drift/seen.js';
 import { CURRENT_PREFIX, sideAggregates } from './drift/sides.js';
 import type { DriftSummary } from './drift/run.js';
 import { UsageError } from '../errors.js';
@@ -114,15 +121,20 @@ export async function validateData(options: {
   const exactDistinct = new Set(
     small ? columns.map((c) => c.name) : schema.columns.filter((c) => c.unique).map((c) => c.name),
   );
+  const chosen =
+    schema.drift && reference
+      ? driftColumns({ current: columns, reference: reference.columns }, schema.drift)
+      : [];
+  // Drift reads these current columns in full and hands their exact quantiles to the profile,
+  // so the scan spares their t-digests (the costliest aggregates after exact distinct counts).
+  const quantilesFromDrift =
+    schema.drift && !small ? readsInFull(chosen, schema.drift) : new Set<string>();
   const aggregates: Record<string, string> = {
-    ...profileAggregates(columns, exactDistinct, small),
+    ...profileAggregates(columns, exactDistinct, small, quantilesFromDrift),
   };
   for (const check of plan.planned) Object.assign(aggregates, check.aggregates);
   if (schema.duplicates) Object.assign(aggregates, duplicateAggregates(schema, columns));
-  if (schema.drift && reference) {
-    const chosen = driftColumns({ current: columns, reference: reference.columns }, schema.drift);
-    Object.assign(aggregates, sideAggregates(chosen, CURRENT_PREFIX));
-  }
+  Object.assign(aggregates, sideAggregates(chosen, CURRENT_PREFIX));
   const select = Object.entries(aggregates)
     .map(([alias, sql]) => `${sql} AS ${quoteIdent(alias)}`)
     .join(',\n  ');
@@ -156,6 +168,7 @@ export async function validateData(options: {
   }
 
   let drift: DriftSummary | null = null;
+  const seen = new Map<string, SeenValues>();
   if (schema.drift && options.reference) {
     await phase(engine, 'reading the reference', options.reference);
     const refScan = await materialize(
@@ -173,18 +186,22 @@ export async function validateData(options: {
         schema.drift,
         schema.drift.minEffect,
         row,
+        (column, values) => seen.set(column, values),
       );
     } catch (error) {
       translateEngineError(error, options.reference);
     }
   }
+  let profiles = readProfiles(columns, row, exactDistinct, small);
+  if (!small) profiles = withSeenValues(profiles, seen);
+  profiles = await estimateQuantiles(engine, scan, profiles, quantilesFromDrift);
   const failed = checks.some((c) => c.status === 'fail') || (drift?.datasetDrift ?? false);
   return {
     verdict: failed ? 'fail' : 'pass',
     rows,
     columns,
     checks,
-    profiles: readProfiles(columns, row, exactDistinct, small),
+    profiles,
     drift,
     scanMs,
     ...(bytes !== undefined ? { bytes } : {}),

@@ -9,14 +9,17 @@ import type { Binned } from './stats.js';
 /** Above this many categories a column is not measured (its table would be the report). */
 export const MAX_CATEGORIES = 10_000;
 
-/** Both sides' counts per category (in a fixed order), and how many categories there are. */
+/**
+ * Both sides' counts per category (in a fixed order), the categories as DuckDB writes them,
+ * and how many there are.
+ */
 export async function valueCounts(
   engine: SqlEngine,
   refScan: string,
   curScan: string,
   column: DataColumn,
   refColumn: DataColumn,
-): Promise<Binned & { categories: number }> {
+): Promise<Binned & { categories: number; labels: string[] }> {
   const q = quoteIdent(column.name);
   const measured = measuredSql(column.name, column.family);
   const refMeasured = measuredSql(refColumn.name, refColumn.family);
@@ -24,7 +27,7 @@ export async function valueCounts(
   const rows = await engine.query(
     `WITH r AS (SELECT CAST(${q} AS VARCHAR) AS v, count(*) AS c FROM ${refScan} WHERE ${refMeasured} GROUP BY 1),
           k AS (SELECT CAST(${q} AS VARCHAR) AS v, count(*) AS c FROM ${curScan} WHERE ${measured} GROUP BY 1)
-     SELECT coalesce(r.c, 0) AS rc, coalesce(k.c, 0) AS kc FROM r FULL OUTER JOIN k ON r.v = k.v
+     SELECT coalesce(r.v, k.v) AS v, coalesce(r.c, 0) AS rc, coalesce(k.c, 0) AS kc FROM r FULL OUTER JOIN k ON r.v = k.v
      ORDER BY coalesce(r.v, k.v) LIMIT ${MAX_CATEGORIES + 1}`,
   );
   const reference = rows.map((r) => toNumber(r['rc']));
@@ -35,6 +38,7 @@ export async function valueCounts(
     referenceTotal: reference.reduce((a, b) => a + b, 0),
     currentTotal: current.reduce((a, b) => a + b, 0),
     categories: rows.length,
+    labels: rows.map((r) => String(r['v'])),
   };
 }
 

@@ -16,6 +16,12 @@ import {
   totalVariation,
 } from './stats.js';
 import type { Binned } from './stats.js';
+import { observeCategories, observeSorted } from './seen.js';
+import type { SeenValues } from './seen.js';
+import { PROFILE_QUANTILES } from '../profile.js';
+
+/** Receives what drift read of a current column, for the profile (seen.ts). */
+export type SeenReport = (column: string, seen: SeenValues) => void;
 
 export interface DriftColumnResult {
   column: string;
@@ -99,6 +105,16 @@ export function driftColumns(
   );
 }
 
+/**
+ * The numeric columns whose current values drift reads in full, as a sorted stream (KS,
+ * Wasserstein) or as counts per value (chi-square; `auto` on five values or fewer), and so
+ * reports to the profile. Not PSI and Jensen–Shannon: they bin numbers into a histogram.
+ */
+export function readsInFull(columns: readonly DataColumn[], config: DriftConfig): Set<string> {
+  if (config.method === 'psi' || config.method === 'jensenshannon') return new Set();
+  return new Set(columns.filter((c) => isNumericFamily(c.family)).map((c) => c.name));
+}
+
 /** Drift of each chosen column between reference and current data; statistics from DuckDB counts. */
 export async function runDrift(
   engine: SqlEngine,
@@ -108,6 +124,7 @@ export async function runDrift(
   minEffect = DEFAULT_MIN_EFFECT,
   /** The checks' scan row holding sideAggregates(driftColumns(…), 'dc_') for the current side. */
   currentRow?: SqlRow,
+  report: SeenReport = () => undefined,
 ): Promise<DriftSummary> {
   const refByName = new Map(columns.reference.map((c) => [c.name, c]));
   const curByName = new Map(columns.current.map((c) => [c.name, c]));
@@ -147,7 +164,18 @@ export async function runDrift(
         (isNumericFamily(column.family) && isNumericFamily(refType.family)) ||
         (isTimeFamily(column.family) && isTimeFamily(refType.family));
       results.push(
-        await driftOne(engine, scans, column, numeric, ref, cur, config, minEffect, refType),
+        await driftOne(
+          engine,
+          scans,
+          column,
+          numeric,
+          ref,
+          cur,
+          config,
+          minEffect,
+          refType,
+          report,
+        ),
       );
     }
   }
@@ -171,14 +199,28 @@ async function driftOne(
   config: DriftConfig,
   minEffect: number,
   refColumn: DataColumn,
+  report: SeenReport,
 ): Promise<DriftColumnResult> {
   const base = { column: column.name, statistic: null, pValue: null, drifted: false, effect: null };
+  const countCategories = async (): Promise<Binned & { categories: number }> => {
+    const counted = await valueCounts(engine, scans.reference, scans.current, column, refColumn);
+    if (counted.categories <= MAX_CATEGORIES) {
+      const seen = observeCategories(
+        counted.labels,
+        counted.current,
+        PROFILE_QUANTILES,
+        isNumericFamily(column.family),
+      );
+      if (seen) report(column.name, seen);
+    }
+    return counted;
+  };
   let counts: (Binned & { categories: number }) | undefined;
   let method: DriftMethod;
   if (config.method === 'auto') {
     let distinct = Math.max(ref.distinct, cur.distinct);
     if (numeric && distinct <= 5) {
-      counts = await valueCounts(engine, scans.reference, scans.current, column, refColumn);
+      counts = await countCategories();
       distinct = counts.categories;
     }
     method = autoMethod(numeric, ref.n, distinct);
@@ -194,7 +236,14 @@ async function driftOne(
   if (method === 'ks' || method === 'wasserstein') {
     const { d, wasserstein } = await ecdfDistances(
       sortedValues(engine, scans.reference, refColumn, ref),
-      sortedValues(engine, scans.current, column, cur),
+      isNumericFamily(column.family)
+        ? observeSorted(
+            sortedValues(engine, scans.current, column, cur),
+            cur.n,
+            PROFILE_QUANTILES,
+            (seen) => report(column.name, seen),
+          )
+        : sortedValues(engine, scans.current, column, cur),
       ref.n,
       cur.n,
     );
@@ -238,7 +287,7 @@ async function driftOne(
     // DuckDB's HyperLogLog errs by up to ~30 %: only at twice the cap is the count surely over it.
     if (Math.max(ref.distinct, cur.distinct) > MAX_CATEGORIES * 2)
       return { ...base, method, threshold, note: `more than ${MAX_CATEGORIES} categories` };
-    counts ??= await valueCounts(engine, scans.reference, scans.current, column, refColumn);
+    counts ??= await countCategories();
     if (counts.categories > MAX_CATEGORIES)
       return { ...base, method, threshold, note: `more than ${MAX_CATEGORIES} categories` };
     binned = counts;
