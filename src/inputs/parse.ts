@@ -74,10 +74,31 @@ export function parseInput(
 }
 
 /**
+ * Positions of commas inside a closed `{…}` on their line: a brace glob's alternatives
+ * (`data/{a,b}.csv`), which are one item. A `{` never closed on its line protects nothing.
+ */
+function bracedCommas(text: string): Set<number> {
+  const inside = new Set<number>();
+  const open: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (char === '\n' || char === '\r') open.length = 0;
+    else if (char === '{') open.push(i);
+    else if (char === '}' && open.length > 0) {
+      const start = open.pop() as number;
+      if (open.length === 0) for (let j = start + 1; j < i; j++) if (text[j] === ',') inside.add(j);
+    }
+  }
+  return inside;
+}
+
+/**
  * A list in the style of docker/actions-toolkit's getList: items split on newlines and commas,
- * trimmed, empty ones dropped; an item in double quotes may hold commas (`""` is a literal quote).
+ * trimmed, empty ones dropped; an item in double quotes may hold commas (`""` is a literal quote),
+ * and so may a closed brace group (`data/{a,b}.csv` is one glob).
  */
 export function parseList(text: string, name = 'list'): string[] {
+  const braced = bracedCommas(text);
   const items: string[] = [];
   let current = '';
   let quoted = false;
@@ -103,7 +124,7 @@ export function parseList(text: string, name = 'list'): string[] {
       quoted = true;
       wasQuoted = true;
       current = '';
-    } else if (char === ',' || char === '\n' || char === '\r') {
+    } else if ((char === ',' && !braced.has(i)) || char === '\n' || char === '\r') {
       flush();
     } else if (wasQuoted) {
       if (char !== undefined && char.trim() !== '') {

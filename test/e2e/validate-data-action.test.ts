@@ -99,7 +99,7 @@ describe('validate-data action from a copy of dist/ outside the repo', () => {
     // The churn data has two negative spends: an annotation on the schema line of `min: 0`.
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(
-      /^::error file=schema\.yml,line=7,col=\d+[^:]*::monthly_spend: range failed: observed 2 failing rows/m,
+      /^::error file=schema\.yml,line=7,col=\d+[^:]*::column `monthly_spend` range failed: observed 2 failing rows/m,
     );
   }, 300_000);
 

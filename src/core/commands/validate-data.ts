@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import { buildValidationReport } from '../data/report.js';
+import { expandBraces } from '../data/brace-globs.js';
+import { buildValidationReport, checkAnnotation } from '../data/report.js';
 import { parseSchema } from '../data/schema.js';
 import { resolveSource } from '../data/source.js';
 import { validateData } from '../data/validate.js';
@@ -27,12 +28,17 @@ export const validateDataCommand: CommandImpl = async (inputs, deps) => {
     : typeof inputs['data'] === 'string'
       ? [inputs['data']]
       : [];
-  const data = await resolveSource(dataInputs, cwd, schema.csv);
+  const data = await resolveSource(dataInputs.flatMap(expandBraces), cwd, schema.csv);
   const referenceInput = typeof inputs['reference'] === 'string' ? inputs['reference'] : undefined;
   const reference = referenceInput
-    ? await resolveSource([referenceInput], cwd, schema.csv, '--reference')
+    ? await resolveSource(expandBraces(referenceInput), cwd, schema.csv, '--reference')
     : schema.drift?.reference
-      ? await resolveSource([schema.drift.reference], cwd, schema.csv, 'drift.reference')
+      ? await resolveSource(
+          expandBraces(schema.drift.reference),
+          cwd,
+          schema.csv,
+          'drift.reference',
+        )
       : undefined;
   if (reference && !schema.drift)
     schema.drift = { columns: 'all', method: 'auto', place: schema.place };
@@ -61,14 +67,11 @@ export const validateDataCommand: CommandImpl = async (inputs, deps) => {
     // Each failed or warned check on its schema line, where the forge shows annotations.
     for (const check of result.checks) {
       if (check.status === 'pass') continue;
-      const what = `${check.column ?? check.name}: ${check.name}`;
-      if (check.status === 'fail')
-        deps.logger.annotate?.(
-          'error',
-          `${what} failed: observed ${check.observed}; expected ${check.expected}`,
-          check.place,
-        );
-      else deps.logger.annotate?.('warning', `${what}: observed ${check.observed}`, check.place);
+      deps.logger.annotate?.(
+        check.status === 'fail' ? 'error' : 'warning',
+        checkAnnotation(check),
+        check.place,
+      );
     }
     const key = typeof inputs['report-key'] === 'string' ? inputs['report-key'] : 'validate-data';
     return {
@@ -76,6 +79,7 @@ export const validateDataCommand: CommandImpl = async (inputs, deps) => {
         key,
         schemaFile: schemaInput,
         dataLabel: data.label,
+        ...(schema.drift?.minEffect !== undefined ? { minEffect: schema.drift.minEffect } : {}),
       }),
     };
   } finally {

@@ -10,6 +10,7 @@ import {
   typeSatisfies,
 } from './sql.js';
 import type { TypeFamily } from './sql.js';
+import { plural } from './report-text.js';
 
 export type CheckStatus = 'pass' | 'fail' | 'warn';
 
@@ -51,6 +52,11 @@ export interface DataColumn {
 export interface PlannedCheck {
   aggregates: Record<string, string>;
   evaluate(row: SqlRow): CheckResult;
+  /**
+   * Where the schema wrote the SQL or the values this check compiles (a SQL check, a pattern,
+   * a bound): when the scan fails, the culprit is named by this place, not blamed on the data.
+   */
+  written?: { place: Place; what: string; hint?: string };
 }
 
 export interface CheckPlan {
@@ -66,8 +72,12 @@ export function toNumber(value: SqlValue | undefined): number {
   return Number.NaN;
 }
 
-function formatFraction(value: number): string {
-  return `${(value * 100).toPrecision(3).replace(/\.?0+$/, '')}%`;
+export function formatFraction(value: number): string {
+  // Trailing zeros go only after a decimal point: 100 stays 100.
+  return `${(value * 100)
+    .toPrecision(3)
+    .replace(/(\.\d*?)0+$/, '$1')
+    .replace(/\.$/, '')}%`;
 }
 
 function literalText(value: Literal): string {
@@ -173,6 +183,7 @@ export function planChecks(
     const a = alias();
     const failWhere = `(${check.sql}) IS FALSE`;
     planned.push({
+      written: { place: check.place, what: `check \`${check.name}\`` },
       aggregates: { [a]: `count(*) FILTER (WHERE ${failWhere})` },
       evaluate: (row) => {
         const failing = toNumber(row[a]);
@@ -180,8 +191,8 @@ export function planChecks(
           name: check.name,
           column: null,
           status: failing <= check.maxFailures ? 'pass' : 'fail',
-          observed: `${failing} failing rows`,
-          expected: `≤ ${check.maxFailures} failing rows where \`${check.sql}\``,
+          observed: plural(failing, 'failing row'),
+          expected: `≤ ${plural(check.maxFailures, 'failing row')} where \`${check.sql}\``,
           failingRows: failing,
           samples: [],
           place: check.place,
@@ -202,9 +213,16 @@ function planColumn(
 ): void {
   const q = quoteIdent(column.name);
   const placeOf = (key: string): Place => rule.keyPlaces[key] ?? rule.place;
-  const rowCheck = (name: string, key: string, failWhere: string, expected: string): void => {
+  const rowCheck = (
+    name: string,
+    key: string,
+    failWhere: string,
+    expected: string,
+    written?: { what: string; hint?: string },
+  ): void => {
     const a = alias();
     planned.push({
+      ...(written ? { written: { place: placeOf(key), ...written } } : {}),
       aggregates: { [a]: `count(*) FILTER (WHERE ${failWhere})` },
       evaluate: (row) => {
         const failing = toNumber(row[a]);
@@ -212,7 +230,7 @@ function planColumn(
           name,
           column: column.name,
           status: failing === 0 ? 'pass' : 'fail',
-          observed: `${failing} failing rows`,
+          observed: plural(failing, 'failing row'),
           expected,
           failingRows: failing,
           samples: [],
@@ -258,12 +276,11 @@ function planColumn(
       parts.push(`${q} > ${compareLiteral(rule.max, column.family)}`);
       expected.push(`≤ ${literalText(rule.max)}`);
     }
-    rowCheck(
-      'range',
-      rule.min !== undefined ? 'min' : 'max',
-      `(${parts.join(' OR ')})`,
-      expected.join(' and '),
-    );
+    const key = rule.min !== undefined ? 'min' : 'max';
+    rowCheck('range', key, `(${parts.join(' OR ')})`, expected.join(' and '), {
+      what: `\`${key}\` of column \`${column.name}\``,
+      hint: `write a value of the column's type (${column.type})`,
+    });
   }
   if (rule.allowed !== undefined) {
     const numeric =
@@ -278,6 +295,7 @@ function planColumn(
       'allowed',
       `(${q} IS NOT NULL AND ${target} NOT IN (${list}))`,
       `one of ${rule.allowed.map(literalText).join(', ')}`,
+      { what: `\`allowed\` of column \`${column.name}\`` },
     );
   }
   if (rule.pattern !== undefined) {
@@ -286,6 +304,10 @@ function planColumn(
       'pattern',
       `(${q} IS NOT NULL AND NOT regexp_matches(CAST(${q} AS VARCHAR), ${quoteString(rule.pattern)}))`,
       `matches /${rule.pattern}/`,
+      {
+        what: `\`pattern\` of column \`${column.name}\``,
+        hint: 'patterns run as RE2 in DuckDB: no lookarounds such as (?=…) and no backreferences such as \\1',
+      },
     );
   }
   if (rule.unique) {
@@ -299,7 +321,7 @@ function planColumn(
           name: 'unique',
           column: column.name,
           status: repeats === 0 ? 'pass' : 'fail',
-          observed: `${repeats} repeated values`,
+          observed: plural(repeats, 'repeated value'),
           expected: 'all values distinct',
           failingRows: repeats,
           samples: [],

@@ -3,8 +3,13 @@ import type { SqlEngine } from './engine.js';
 import { toNumber } from './checks.js';
 import { scanSql } from './source.js';
 import type { DataSource } from './source.js';
+import type { DataColumn } from './checks.js';
 
 const CANDIDATES = [',', ';', '\t', '|'] as const;
+
+function singleFile(source: DataSource): boolean {
+  return source.paths.length === 1 && !/[*?[{]/.test(source.paths[0] ?? '');
+}
 
 function shown(delimiter: string): string {
   return delimiter === '\t' ? 'a tab' : `\`${delimiter}\``;
@@ -43,7 +48,8 @@ export async function diagnoseCsv(
     return new UsageError(
       `line ${first.line} has ${first.kind === 'TOO MANY COLUMNS' ? 'more' : 'fewer'} fields than the header${fields}: ${truncate(first.text)}`,
       {
-        place: { file: first.file ?? file, line: first.line },
+        // One plain file keeps the name the user gave; a glob or a list names the file at fault.
+        place: { file: singleFile(source) ? file : (first.file ?? file), line: first.line },
         hint: 'every row needs the same number of fields; quote values that contain the delimiter',
       },
     );
@@ -110,4 +116,21 @@ async function firstRejectedLine(
 
 function truncate(text: string, max = 120): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/**
+ * A CSV read as one column whose name holds a delimiter: ragged rows made the sniffer give up
+ * splitting, or the delimiter is wrong; found with its line. A schema that declares that very
+ * name (`declared`), delimiter and all, means it.
+ */
+export async function guardOneColumn(
+  engine: SqlEngine,
+  source: DataSource,
+  columns: readonly DataColumn[],
+  declared: readonly string[] = [],
+): Promise<void> {
+  if (source.format !== 'csv' || columns.length !== 1) return;
+  const only = columns[0]?.name ?? '';
+  if (declared.includes(only)) return;
+  if (likelyDelimiter(only) !== undefined) throw await diagnoseCsv(engine, source, only);
 }

@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { InfraError, UsageError } from '../errors.js';
 import type { Place } from '../errors.js';
 import type { DataSource } from './source.js';
 
@@ -14,13 +14,18 @@ export function translateEngineError(
   const message = error instanceof Error ? error.message : String(error);
   const csvLine = /CSV Error on Line: (\d+)/.exec(message);
   const fileMatch = /^\s*file = (.+)$/m.exec(message);
-  const file = fileMatch?.[1]?.trim() ?? source.label;
+  // One plain file keeps the name the user gave; a glob or a list names the file at fault.
+  const plain = source.paths.length === 1 && !/[*?[{]/.test(source.paths[0] ?? '');
+  const file = plain ? source.label : (fileMatch?.[1]?.trim() ?? source.label);
   if (csvLine) {
     const conversion = /Error when converting column "([^"]+)"\. (.+)/.exec(message);
     const original = /Original Line: (.*)/.exec(message)?.[1];
+    const fields = /Expected Number of Columns: (\d+) Found: (\d+)/.exec(message);
     const detail = conversion
       ? `column \`${conversion[1]}\`: ${conversion[2]}`
-      : firstLine(message.slice(message.indexOf('\n') + 1));
+      : fields
+        ? `${fields[2]} fields where the header has ${fields[1]}`
+        : firstLine(message.slice(message.indexOf('\n') + 1).replace(/^Original Line:.*$/m, ''));
     throw new UsageError(
       `${detail}${original !== undefined ? ` (line: ${truncate(original)})` : ''}`,
       {
@@ -28,6 +33,14 @@ export function translateEngineError(
         hint: conversion
           ? 'fix the value, or declare the column with the type its values have'
           : 'check the delimiter and that every row has the same number of fields',
+      },
+    );
+  }
+  if (/Out of Memory Error/.test(message)) {
+    throw new InfraError(
+      `DuckDB ran out of memory reading ${source.label}: ${firstLine(message)}`,
+      {
+        hint: 'a bug report with the number of columns and rows helps: sluice keeps DuckDB within 384 MB',
       },
     );
   }

@@ -102,7 +102,8 @@ export function readProfiles(
       type: column.type,
       count: nn,
       nulls: total - nn,
-      distinct: toNumber(row[`p${i}_distinct`]),
+      // HyperLogLog can overshoot the count itself.
+      distinct: Math.min(toNumber(row[`p${i}_distinct`]), nn),
       distinctExact: exact.has(column.name),
       min: min === null || min === undefined ? null : String(min),
       max: max === null || max === undefined ? null : String(max),

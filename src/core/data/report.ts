@@ -1,16 +1,45 @@
 import type { Block, Cell, Report, TestCase } from '../report/model.js';
-import type { CheckResult } from './checks.js';
+import type { CheckResult, DataColumn, SampleRow } from './checks.js';
+import type { ColumnProfile } from './profile.js';
 import type { ValidationResult } from './validate.js';
-
-function fmt(value: number | null, digits = 4): string {
-  if (value === null || Number.isNaN(value)) return '—';
-  if (value !== 0 && (Math.abs(value) < 1e-3 || Math.abs(value) >= 1e6))
-    return value.toExponential(2);
-  return String(Number(value.toPrecision(digits)));
-}
+import { DEFAULT_MIN_EFFECT } from './drift/run.js';
+import { driftBlocks, driftJson, driftTests } from './report-drift.js';
+import { plural, profileNumber, shortFileNames } from './report-text.js';
 
 function checkLabel(check: CheckResult): string {
   return check.column === null ? check.name : `${check.column}: ${check.name}`;
+}
+
+/**
+ * A profile in the JSON contract's snake_case, with numeric min/max as numbers. Integers beyond
+ * 2^53 and non-finite floats (inf, nan) stay strings: a JSON number would change them.
+ */
+function profileJson(
+  profile: ColumnProfile,
+  column: DataColumn | undefined,
+): Record<string, unknown> {
+  const numeric = column?.family === 'integer' || column?.family === 'float';
+  const bound = (value: string | null): string | number | null => {
+    if (value === null || !numeric) return value;
+    const number = Number(value);
+    if (!Number.isFinite(number)) return value;
+    if (column?.family === 'integer' && !Number.isSafeInteger(number)) return value;
+    return number;
+  };
+  return {
+    column: profile.column,
+    type: profile.type,
+    count: profile.count,
+    nulls: profile.nulls,
+    // An estimate can overshoot: never more distinct values than non-null ones.
+    distinct: Math.min(profile.distinct, profile.count),
+    distinct_exact: profile.distinctExact,
+    min: bound(profile.min),
+    max: bound(profile.max),
+    mean: profile.mean,
+    quantiles: profile.quantiles,
+    quantiles_exact: profile.quantilesExact,
+  };
 }
 
 /** The machine-readable contract of issue 3, merged at the top of `--format json`. */
@@ -27,29 +56,84 @@ export function validationData(result: ValidationResult): Record<string, unknown
       failing_rows: c.failingRows,
       samples: c.samples,
     })),
-    drift: (result.drift?.columns ?? []).map((d) => ({
-      column: d.column,
-      method: d.method,
-      statistic: d.statistic,
-      p_value: d.pValue,
-      threshold: d.threshold,
-      drifted: d.drifted,
-      ...(d.note ? { note: d.note } : {}),
-    })),
+    drift: driftJson(result.drift),
     dataset_drift: result.drift
       ? { drifted_share: result.drift.driftedShare, detected: result.drift.datasetDrift }
       : null,
-    profile: result.profiles,
+    profile: result.profiles.map((p) =>
+      profileJson(
+        p,
+        result.columns.find((c) => c.name === p.column),
+      ),
+    ),
   };
+}
+
+/** One sample value as a table cell. */
+function sampleCell(value: unknown): Cell {
+  if (value === null || value === undefined) return null;
+  if (Array.isArray(value)) return JSON.stringify(value);
+  return typeof value === 'string' || typeof value === 'number' ? value : String(value);
+}
+
+/** Where a sample row sits: `Line` in files that have lines (CSV, JSON lines), else `Row`. */
+function positionTitle(samples: readonly SampleRow[]): 'Line' | 'Row' {
+  return samples.some((s) => s.line !== null) ? 'Line' : 'Row';
+}
+
+function samplesBlock(check: CheckResult, files: Map<string, string> | undefined): Block {
+  const keys = Object.keys(check.samples[0]?.values ?? {});
+  return {
+    type: 'details',
+    summary: `Failing rows of ${checkLabel(check)} (first ${check.samples.length})`,
+    blocks: [
+      {
+        type: 'table',
+        columns: [
+          ...(files ? [{ title: 'File' }] : []),
+          { title: positionTitle(check.samples), align: 'right' as const },
+          ...keys.map((k) => ({ title: k })),
+        ],
+        rows: check.samples.map((s) => [
+          ...(files ? [s.file === null ? null : (files.get(s.file) ?? s.file)] : []),
+          s.line ?? s.row,
+          ...keys.map((k) => sampleCell(s.values[k])),
+        ]),
+      },
+    ],
+  };
+}
+
+/** `file a.csv line 3`, `row 12`: a sample row's place in words (JUnit bodies). */
+function samplePlace(s: SampleRow, files: Map<string, string> | undefined): string {
+  const where = s.line !== null ? `line ${s.line}` : `row ${s.row ?? '?'}`;
+  return files && s.file !== null ? `${files.get(s.file) ?? s.file} ${where}` : where;
+}
+
+/** Annotation text: says what failed once (`column \`age\` range failed: …`). */
+export function checkAnnotation(check: CheckResult): string {
+  const what = check.column === null ? check.name : `column \`${check.column}\` ${check.name}`;
+  const verb = check.status === 'fail' ? ' failed' : '';
+  return `${what}${verb}: observed ${check.observed}; expected ${check.expected}`;
 }
 
 export function buildValidationReport(
   result: ValidationResult,
-  options: { key: string; schemaFile: string; dataLabel: string },
+  options: { key: string; schemaFile: string; dataLabel: string; minEffect?: number },
 ): Report {
   const failed = result.checks.filter((c) => c.status === 'fail');
   const warned = result.checks.filter((c) => c.status === 'warn');
+  const passing = result.checks.filter((c) => c.status === 'pass');
+  const minEffect = options.minEffect ?? DEFAULT_MIN_EFFECT;
   const sections: Report['sections'] = [];
+
+  // Samples from more than one file name their file; one file needs no column for it.
+  const sampleFiles = [
+    ...new Set(
+      result.checks.flatMap((c) => c.samples.map((s) => s.file)).filter((f) => f !== null),
+    ),
+  ];
+  const files = sampleFiles.length > 1 ? shortFileNames(sampleFiles) : undefined;
 
   const checkRow = (c: CheckResult): Cell[] => [
     c.name,
@@ -59,8 +143,6 @@ export function buildValidationReport(
     { status: c.status },
   ];
   // A reviewer looks for what failed: failures and warnings on top, passing checks folded.
-  const passing = result.checks.filter((c) => c.status === 'pass');
-  const checkRows = result.checks.filter((c) => c.status !== 'pass').map(checkRow);
   const checkBlocks: Block[] = [
     {
       type: 'table',
@@ -71,107 +153,33 @@ export function buildValidationReport(
         { title: 'Expected' },
         { title: 'Status' },
       ],
-      rows: checkRows,
+      rows: result.checks.filter((c) => c.status !== 'pass').map(checkRow),
       ...(passing.length > 0
         ? {
             folded: {
-              summary: `${passing.length} passing check${passing.length === 1 ? '' : 's'}`,
+              summary: plural(passing.length, 'passing check'),
               rows: passing.map(checkRow),
             },
           }
         : {}),
     },
   ];
-  for (const check of failed) {
-    if (check.samples.length === 0) continue;
-    const keys = Object.keys(check.samples[0]?.values ?? {});
-    checkBlocks.push({
-      type: 'details',
-      summary: `Failing rows of ${checkLabel(check)} (first ${check.samples.length})`,
-      blocks: [
-        {
-          type: 'table',
-          columns: [{ title: 'Line', align: 'right' }, ...keys.map((k) => ({ title: k }))],
-          rows: check.samples.map((s) => [
-            s.line ?? s.row,
-            ...keys.map((k) => {
-              const v = s.values[k];
-              return v === null || v === undefined
-                ? null
-                : Array.isArray(v)
-                  ? JSON.stringify(v)
-                  : typeof v === 'string' || typeof v === 'number'
-                    ? v
-                    : String(v);
-            }),
-          ]),
-        },
-      ],
-    });
-  }
+  for (const check of failed)
+    if (check.samples.length > 0) checkBlocks.push(samplesBlock(check, files));
   sections.push({ title: 'Checks', blocks: checkBlocks });
 
-  if (result.drift) {
-    const drift = result.drift;
-    const rows: Cell[][] = drift.columns.map((d) => [
-      { text: d.column, code: true },
-      // A column left out was measured by no method: a name there would read as a result.
-      d.note ? '—' : d.method,
-      fmt(d.statistic),
-      fmt(d.pValue),
-      d.note ? '—' : fmt(d.threshold),
-      d.note
-        ? { status: 'skip', label: d.note }
-        : { status: d.drifted ? 'warn' : 'pass', label: d.drifted ? 'drifted' : 'stable' },
-    ]);
-    const top = drift.columns
-      .filter((d) => d.statistic !== null && !isPValue(d.method))
-      .sort((a, b) => (b.statistic ?? 0) - (a.statistic ?? 0))
-      .slice(0, 10);
-    const blocks: Block[] = [
-      {
-        type: 'paragraph',
-        content: [
-          `${(drift.driftedShare * 100).toFixed(0)}% of columns drifted; dataset drift ${drift.datasetDrift ? 'detected' : 'not detected'} (threshold 50%).`,
-        ],
-      },
-      {
-        type: 'table',
-        columns: [
-          { title: 'Column' },
-          { title: 'Method' },
-          { title: 'Statistic', align: 'right' },
-          { title: 'p-value', align: 'right' },
-          { title: 'Threshold', align: 'right' },
-          { title: 'Status' },
-        ],
-        rows,
-      },
-    ];
-    if (top.length > 0) {
-      blocks.push({
-        type: 'chart',
-        chart: {
-          title: 'Most drifted columns (distance)',
-          kind: 'bar',
-          xLabels: top.map((d) => d.column),
-          yLabel: 'statistic',
-          series: [{ name: 'statistic', values: top.map((d) => d.statistic) }],
-        },
-      });
-    }
-    sections.push({ title: 'Drift', blocks });
-  }
+  if (result.drift) sections.push({ title: 'Drift', blocks: driftBlocks(result.drift, minEffect) });
 
+  const estimated = result.profiles.some(
+    (p) => !p.distinctExact || (p.quantiles && !p.quantilesExact),
+  );
   sections.push({
     title: 'Profile',
     blocks: [
       {
         type: 'details',
-        summary: `Per-column profile (${result.columns.length} columns, ${result.rows} rows${
-          result.profiles.some((p) => !p.distinctExact || (p.quantiles && !p.quantilesExact))
-            ? '; ≈ marks estimates'
-            : ''
+        summary: `Per-column profile (${plural(result.columns.length, 'column')}, ${plural(result.rows, 'row')}${
+          estimated ? '; ≈ marks estimates' : ''
         })`,
         blocks: [
           {
@@ -190,19 +198,25 @@ export function buildValidationReport(
               'p50',
               'p75',
             ].map((title) => ({ title })),
-            rows: result.profiles.map((p) => [
-              { text: p.column, code: true },
-              p.type,
-              p.count,
-              p.nulls,
-              p.distinctExact ? p.distinct : `≈${p.distinct}`,
-              p.min,
-              p.max,
-              fmt(p.mean),
-              ...[p.quantiles?.p25, p.quantiles?.p50, p.quantiles?.p75].map((q) =>
-                q === undefined || p.quantilesExact ? fmt(q ?? null) : `≈${fmt(q)}`,
-              ),
-            ]),
+            rows: result.profiles.map((p) => {
+              // An estimate can overshoot: never more distinct values than non-null ones.
+              const distinct = Math.min(p.distinct, p.count);
+              return [
+                { text: p.column, code: true },
+                p.type,
+                p.count,
+                p.nulls,
+                p.distinctExact ? distinct : `≈${distinct}`,
+                p.min,
+                p.max,
+                profileNumber(p.mean),
+                ...[p.quantiles?.p25, p.quantiles?.p50, p.quantiles?.p75].map((q) =>
+                  q === undefined || p.quantilesExact
+                    ? profileNumber(q ?? null)
+                    : `≈${profileNumber(q)}`,
+                ),
+              ];
+            }),
           },
         ],
       },
@@ -212,52 +226,42 @@ export function buildValidationReport(
   const tests: TestCase[] = result.checks.map((c) => ({
     suite: 'validate-data',
     name: checkLabel(c),
+    // A warning does not fail the run: it passes, with its text in the case's output.
     status: c.status === 'fail' ? 'fail' : 'pass',
-    ...(c.status !== 'pass' ? { message: `observed ${c.observed}; expected ${c.expected}` } : {}),
+    ...(c.status !== 'pass'
+      ? {
+          message: `${c.status === 'warn' ? 'warning: ' : ''}observed ${c.observed}; expected ${c.expected}`,
+        }
+      : {}),
     ...(c.samples.length > 0
       ? {
           detail: c.samples
-            .map((s) => `line ${s.line ?? s.row}: ${JSON.stringify(s.values)}`)
+            .map((s) => `${samplePlace(s, files)}: ${JSON.stringify(s.values)}`)
             .join('\n'),
         }
       : {}),
     ...(c.place?.file ? { file: c.place.file } : {}),
   }));
-  for (const d of result.drift?.columns ?? []) {
-    tests.push({
-      suite: 'validate-data.drift',
-      name: `${d.column}: ${d.method}`,
-      status: d.note ? 'skip' : 'pass',
-      ...(d.drifted
-        ? { message: `drifted: ${fmt(d.statistic)} (threshold ${fmt(d.threshold)})` }
-        : {}),
-    });
-  }
-  if (result.drift)
-    tests.push({
-      suite: 'validate-data.drift',
-      name: 'dataset drift',
-      status: result.drift.datasetDrift ? 'fail' : 'pass',
-      ...(result.drift.datasetDrift
-        ? { message: `${(result.drift.driftedShare * 100).toFixed(0)}% of columns drifted` }
-        : {}),
-    });
+  if (result.drift) tests.push(...driftTests(result.drift, minEffect));
 
+  // `2 checks passed on 3 rows`; with warnings `2 checks passed, 1 warning, on 3 rows`.
+  const onRows =
+    warned.length > 0
+      ? `, ${plural(warned.length, 'warning')}, on ${plural(result.rows, 'row')}`
+      : ` on ${plural(result.rows, 'row')}`;
   const summary =
     result.verdict === 'pass'
-      ? `${result.checks.length} checks passed on ${result.rows} rows${warned.length ? ` (${warned.length} warnings)` : ''}.`
-      : `${failed.length} of ${result.checks.length} checks failed on ${result.rows} rows${result.drift?.datasetDrift ? '; dataset drift detected' : ''}.`;
+      ? `${plural(passing.length, 'check')} passed${onRows}.`
+      : `${failed.length} of ${plural(result.checks.length, 'check')} failed${onRows}${result.drift?.datasetDrift ? '; dataset drift detected' : ''}.`;
   return {
     command: 'validate-data',
     key: options.key,
     title: `Data validation: ${options.dataLabel}`,
     verdict: result.verdict,
     summary,
-    notes: [...failed, ...warned].map((c) => ({
-      level: c.status === 'fail' ? ('error' as const) : ('warning' as const),
-      text: `${checkLabel(c)}: observed ${c.observed}; expected ${c.expected}`,
-      ...(c.place ? { place: c.place } : {}),
-    })),
+    // Each failed or warned check is a row of the checks table (and an annotation on the
+    // forge): a note per check would show every failure twice.
+    notes: [],
     sections,
     tests,
     measurements: [
@@ -279,8 +283,4 @@ export function buildValidationReport(
     },
     data: validationData(result),
   };
-}
-
-function isPValue(method: string): boolean {
-  return method === 'ks' || method === 'chisquare';
 }

@@ -49,6 +49,8 @@ export interface DriftConfig {
   /** Resolved against the schema file's folder. */
   reference?: string;
   columns: 'all' | string[];
+  /** Where each name of a `columns` list is written, in the same order. */
+  columnPlaces?: Place[];
   method: DriftMethodSetting;
   /** undefined: the method's default. */
   threshold?: number;
@@ -229,11 +231,14 @@ export function parseSchema(
     const cols = keys.get('columns');
     if (cols) {
       if (isScalar(cols.value) && cols.value.value === 'all') config.columns = 'all';
-      else if (isSeq(cols.value))
+      else if (isSeq(cols.value)) {
         config.columns = cols.value.items.map((item) =>
           scalarText(ctx, item as Node, 'drift.columns'),
         );
-      else
+        config.columnPlaces = cols.value.items.map((item) =>
+          placeOf(item as Node, 'drift.columns'),
+        );
+      } else
         throw new UsageError('`drift.columns` is `all` or a list of column names', {
           place: placeOf(cols.value as Node, 'drift.columns'),
         });
@@ -449,6 +454,10 @@ function literal(ctx: Ctx, pair: Pair, key: string): Literal {
 function literalNode(ctx: Ctx, node: Node, key: string): Literal {
   if (isScalar(node)) {
     const value: unknown = node.value;
+    if (typeof value === 'number' && !Number.isFinite(value))
+      throw new UsageError(`\`${key}\` must be a finite number; got ${String(value)}`, {
+        place: ctx.placeOf(node, key),
+      });
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
       return value;
     if (value instanceof Date) return value.toISOString();

@@ -121,8 +121,8 @@ async function firstDataFile(dir: string): Promise<string | undefined> {
 export interface ScanOptions {
   /** CSV only: force these column types (declared in the schema). */
   types?: Record<string, string>;
-  /** Add a `filename` column. */
-  filename?: boolean;
+  /** Add a column of this name holding each row's file. */
+  filename?: string;
 }
 
 /** The table function call that reads a source, e.g. `read_parquet([...], hive_partitioning=true)`. */
@@ -132,7 +132,7 @@ export function scanSql(source: DataSource, options: ScanOptions = {}): string {
   if (source.hive) args.push('hive_partitioning=true');
   if (source.paths.length > 1 || source.paths.some((p) => GLOB.test(p)))
     args.push('union_by_name=true');
-  if (options.filename) args.push('filename=true');
+  if (options.filename) args.push(`filename=${quoteString(options.filename)}`);
   switch (source.format) {
     case 'csv': {
       args.push(`header=${source.header ? 'true' : 'false'}`);

@@ -1,8 +1,11 @@
 import type { SqlEngine, SqlRow } from './engine.js';
-import { diagnoseCsv, likelyDelimiter } from './csv-diagnose.js';
+import { diagnoseCsv, guardOneColumn } from './csv-diagnose.js';
 import { translateEngineError } from './engine-errors.js';
+import { scanCulprit } from './culprit.js';
+import { duplicateAggregates, duplicateCheck, repeatedRows } from './repeats.js';
+import { sampleRows } from './samples.js';
 import { planChecks, toNumber } from './checks.js';
-import type { CheckResult, DataColumn, SampleRow } from './checks.js';
+import type { CheckResult, DataColumn } from './checks.js';
 import {
   estimateQuantiles,
   exactProfileUpTo,
@@ -11,7 +14,7 @@ import {
   withSeenValues,
 } from './profile.js';
 import type { ColumnProfile } from './profile.js';
-import type { DataSchema } from './schema.js';
+import type { DataSchema, DriftConfig } from './schema.js';
 import { scanSql, sourceBytes } from './source.js';
 import type { ProgressEngine } from './progress.js';
 import type { DataSource } from './source.js';
@@ -34,8 +37,6 @@ export interface ValidationResult {
   /** Size of the data files, when progress lines asked for it. */
   bytes?: number;
 }
-
-const SAMPLE_LIMIT = 5;
 
 /** Columns and their types as DuckDB reads the source (CSV: before forcing declared types). */
 export async function describeSource(engine: SqlEngine, source: DataSource): Promise<DataColumn[]> {
@@ -70,18 +71,6 @@ function forcedTypes(
   return types;
 }
 
-/** One CSV column whose name holds a delimiter: ragged rows or the wrong delimiter, found with its line. */
-async function guardDelimiter(
-  engine: SqlEngine,
-  source: DataSource,
-  schema: DataSchema,
-  columns: DataColumn[],
-): Promise<void> {
-  if (source.format !== 'csv' || columns.length !== 1 || schema.columns.length < 2) return;
-  const only = columns[0]?.name ?? '';
-  if (likelyDelimiter(only) !== undefined) throw await diagnoseCsv(engine, source, only);
-}
-
 export async function validateData(options: {
   engine: SqlEngine;
   schema: DataSchema;
@@ -92,20 +81,16 @@ export async function validateData(options: {
 }): Promise<ValidationResult> {
   const { engine, schema, data } = options;
   const clockMs = options.clockMs ?? (() => 0);
-  const sniffed = await describeSource(engine, data);
-  await guardDelimiter(engine, data, schema, sniffed);
-  const types = forcedTypes(data, schema, sniffed);
-  const columns = sniffed.map((c) =>
-    types[c.name]
-      ? { name: c.name, type: types[c.name] as string, family: typeFamily(types[c.name] as string) }
-      : c,
-  );
+  const { columns, types } = await describeTyped(engine, data, schema);
+  if (schema.drift) namedDriftColumnsExist(schema.drift, columns, data);
   // The reference's columns are known before the checks' scan, so that scan also gathers the
   // current side's drift statistics (one pass less).
   const reference =
     schema.drift && options.reference
       ? await describeTyped(engine, options.reference, schema)
       : undefined;
+  if (reference && options.reference)
+    await sharesColumns(engine, reference, columns, options.reference, data);
   const started = clockMs();
   const bytes = await phase(engine, 'reading', data);
   // Without drift the checks, profile and duplicate hashes all come from one pass, so the file
@@ -135,22 +120,19 @@ export async function validateData(options: {
   for (const check of plan.planned) Object.assign(aggregates, check.aggregates);
   if (schema.duplicates) Object.assign(aggregates, duplicateAggregates(schema, columns));
   Object.assign(aggregates, sideAggregates(chosen, CURRENT_PREFIX));
-  const select = Object.entries(aggregates)
-    .map(([alias, sql]) => `${sql} AS ${quoteIdent(alias)}`)
-    .join(',\n  ');
-  await phase(engine, 'checks and profile');
-  let row: SqlRow;
+  await phase(engine, 'checks and profile', drifting ? undefined : data);
+  const row: SqlRow = {};
   try {
-    row = (await engine.query(`SELECT\n  ${select}\nFROM ${scan}`))[0] ?? {};
+    for (const batch of distinctBatches(aggregates)) {
+      const select = Object.entries(batch)
+        .map(([alias, sql]) => `${sql} AS ${quoteIdent(alias)}`)
+        .join(',\n  ');
+      Object.assign(row, (await engine.query(`SELECT\n  ${select}\nFROM ${scan}`))[0]);
+    }
   } catch (error) {
-    const custom = schema.checks.find((c) =>
-      (error instanceof Error ? error.message : '').includes(c.sql),
-    );
-    translateEngineError(
-      error,
-      data,
-      custom ? { place: custom.place, what: `check \`${custom.name}\`` } : undefined,
-    );
+    const culprit = await scanCulprit(engine, scan, plan.planned, error);
+    if (culprit) throw culprit;
+    translateEngineError(error, data);
   }
   const scanMs = clockMs() - started;
   const rows = toNumber(row['__rows']);
@@ -158,6 +140,10 @@ export async function validateData(options: {
     throw new UsageError('the dataset is empty (no rows)', { place: { file: data.label } });
 
   const checks: CheckResult[] = [...plan.static, ...plan.planned.map((p) => p.evaluate(row))];
+  for (const check of checks) {
+    if (check.name === 'unique' && check.status === 'fail' && check.column !== null)
+      Object.assign(check, await repeatedRows(engine, scan, check.column));
+  }
   await phase(engine, 'duplicate rows');
   if (schema.duplicates)
     checks.push(await duplicateCheck(engine, scan, columns, rows, schema, row));
@@ -177,6 +163,7 @@ export async function validateData(options: {
       scanSql(options.reference, { types: reference?.types ?? {} }),
       options.reference,
     );
+    await notEmpty(engine, refScan, options.reference);
     await phase(engine, 'drift');
     try {
       drift = await runDrift(
@@ -208,16 +195,26 @@ export async function validateData(options: {
   };
 }
 
-/** A source's columns with the schema's declared types forced (CSV), and those types. */
+/**
+ * A source's columns with the schema's declared types forced (CSV), and those types; a CSV
+ * read as one column whose name holds a delimiter is diagnosed (ragged rows, wrong delimiter).
+ */
 async function describeTyped(
   engine: SqlEngine,
   source: DataSource,
   schema: DataSchema,
 ): Promise<{ columns: DataColumn[]; types: Record<string, string> }> {
   const sniffed = await describeSource(engine, source);
+  await guardOneColumn(
+    engine,
+    source,
+    sniffed,
+    schema.columns.map((c) => c.name),
+  );
   const types = forcedTypes(source, schema, sniffed);
+  // Own keys only: a column may be called `constructor`.
   const columns = sniffed.map((c) =>
-    types[c.name]
+    Object.hasOwn(types, c.name)
       ? { name: c.name, type: types[c.name] as string, family: typeFamily(types[c.name] as string) }
       : c,
   );
@@ -249,6 +246,81 @@ async function materialize(
   return table;
 }
 
+/**
+ * Each exact count(DISTINCT) holds a hash table of its own, ~2.5 MB even for a few rows: 150
+ * of them in one query outran DuckDB's 384 MB. Past DISTINCT_PER_SCAN they go to further
+ * scans (a wide table, on small data where every column is counted exactly).
+ */
+const DISTINCT_PER_SCAN = 64;
+
+function distinctBatches(aggregates: Record<string, string>): Record<string, string>[] {
+  const main: Record<string, string> = {};
+  const extra: Record<string, string>[] = [];
+  let distinct = 0;
+  for (const [alias, sql] of Object.entries(aggregates)) {
+    if (!sql.startsWith('count(DISTINCT ') || distinct++ < DISTINCT_PER_SCAN) {
+      main[alias] = sql;
+      continue;
+    }
+    const last = extra[extra.length - 1];
+    if (last && Object.keys(last).length < DISTINCT_PER_SCAN) last[alias] = sql;
+    else extra.push({ [alias]: sql });
+  }
+  return [main, ...extra];
+}
+
+/** A name in `drift.columns` the data does not have is a typo until shown otherwise. */
+function namedDriftColumnsExist(
+  config: DriftConfig,
+  columns: readonly DataColumn[],
+  data: DataSource,
+): void {
+  if (config.columns === 'all') return;
+  const present = new Set(columns.map((c) => c.name));
+  const index = config.columns.findIndex((name) => !present.has(name));
+  if (index < 0) return;
+  throw new UsageError(
+    `\`drift.columns\` names \`${config.columns[index]}\`, which ${data.label} does not have`,
+    {
+      place: config.columnPlaces?.[index] ?? config.place,
+      hint: `its columns: ${listed(columns.map((c) => c.name))}`,
+    },
+  );
+}
+
+/** A reference with none of the data's columns is empty, was read wrongly, or is the wrong file. */
+async function sharesColumns(
+  engine: SqlEngine,
+  reference: { columns: readonly DataColumn[]; types: Record<string, string> },
+  columns: readonly DataColumn[],
+  source: DataSource,
+  data: DataSource,
+): Promise<void> {
+  const names = new Set(columns.map((c) => c.name));
+  if (reference.columns.some((c) => names.has(c.name))) return;
+  await notEmpty(engine, scanSql(source, { types: reference.types }), source);
+  throw new UsageError(`the reference has none of the columns of ${data.label}`, {
+    place: { file: source.label },
+    hint: `the reference's columns: ${listed(reference.columns.map((c) => c.name))}; the data's: ${listed([...names])}`,
+  });
+}
+
+async function notEmpty(engine: SqlEngine, scan: string, source: DataSource): Promise<void> {
+  let rows: SqlRow[];
+  try {
+    rows = await engine.query(`SELECT count(*) AS n FROM ${scan}`);
+  } catch (error) {
+    translateEngineError(error, source);
+  }
+  if (toNumber(rows[0]?.['n']) === 0)
+    throw new UsageError('the reference is empty (no rows)', { place: { file: source.label } });
+}
+
+function listed(names: readonly string[]): string {
+  const shown = names.slice(0, 12).map((n) => `\`${n}\``);
+  return names.length > 12 ? `${shown.join(', ')} and ${names.length - 12} more` : shown.join(', ');
+}
+
 /** Names the pass for progress lines, when the engine prints them (withProgress). */
 async function phase(
   engine: SqlEngine,
@@ -260,110 +332,4 @@ async function phase(
   const bytes = source ? await sourceBytes(engine, source) : undefined;
   tracked.phase(name, bytes);
   return bytes;
-}
-
-/**
- * Aggregates for the duplicate-rows check in the checks' scan (no pass of its own). A column
- * declared unique that turns out non-null and all distinct proves every row distinct, and its
- * exact count is already in the scan (the unique check); otherwise equal rows have equal
- * hashes, so all-distinct hashes prove there is no duplicate with 8-byte keys, not whole rows.
- */
-function duplicateAggregates(
-  schema: DataSchema,
-  columns: readonly DataColumn[],
-): Record<string, string> {
-  const present = new Set(columns.map((c) => c.name));
-  const key = schema.columns.find((c) => c.unique && present.has(c.name));
-  if (key) {
-    const q = quoteIdent(key.name);
-    return { __dup_key_nn: `count(${q})`, __dup_key_distinct: `count(DISTINCT ${q})` };
-  }
-  const list = columns.map((c) => quoteIdent(c.name)).join(', ');
-  return { __dup_hashes: `count(DISTINCT hash(${list}))` };
-}
-
-async function duplicateCheck(
-  engine: SqlEngine,
-  scan: string,
-  columns: DataColumn[],
-  rows: number,
-  schema: DataSchema,
-  row: SqlRow,
-): Promise<CheckResult> {
-  const list = columns.map((c) => quoteIdent(c.name)).join(', ');
-  const keyProves =
-    toNumber(row['__dup_key_nn']) === rows && toNumber(row['__dup_key_distinct']) === rows;
-  let duplicates = 0;
-  if (!keyProves) {
-    duplicates =
-      '__dup_hashes' in row
-        ? rows - toNumber(row['__dup_hashes'])
-        : toNumber(
-            (
-              await engine.query(
-                `SELECT count(*) - count(DISTINCT hash(${list})) AS dup FROM ${scan}`,
-              )
-            )[0]?.['dup'],
-          );
-  }
-  // Only when some hashes repeat (a duplicate, or rarely a collision) does the exact grouping run.
-  if (duplicates > 0) {
-    const [exact] = await engine.query(
-      `SELECT coalesce(sum(c) - count(*), 0) AS dup FROM (SELECT count(*) AS c FROM ${scan} GROUP BY ${list})`,
-    );
-    duplicates = toNumber(exact?.['dup']);
-  }
-  const fraction = duplicates / rows;
-  const limit = schema.duplicates?.maxFraction ?? 0;
-  return {
-    name: 'duplicate_rows',
-    column: null,
-    status: fraction <= limit ? 'pass' : 'fail',
-    observed: `${duplicates} duplicate rows (${(fraction * 100).toPrecision(3)}%)`,
-    expected: `≤ ${limit * 100}%`,
-    failingRows: duplicates,
-    samples: [],
-    ...(schema.duplicates ? { place: schema.duplicates.place } : {}),
-    failWhere: `(${list}) IN (SELECT (${list}) FROM __source GROUP BY ${list} HAVING count(*) > 1)`,
-  };
-}
-
-/**
- * Up to five failing rows. Line numbers come from WITH ORDINALITY (row order within the scan):
- * for CSV with a header, line = row + 1, which holds when no quoted value spans lines.
- */
-async function sampleRows(
-  engine: SqlEngine,
-  source: DataSource,
-  types: Record<string, string>,
-  failWhere: string,
-): Promise<SampleRow[]> {
-  const scan = scanSql(source, { types, filename: true });
-  const rows = await engine.query(
-    `WITH __source AS (SELECT * FROM ${scan} WITH ORDINALITY)
-     SELECT * FROM __source WHERE ${failWhere} ORDER BY ordinality LIMIT ${SAMPLE_LIMIT}`,
-  );
-  const offsets = new Map<string, number>();
-  const files = [...new Set(rows.map((r) => String(r['filename'])))];
-  if (rows.length > 0 && (source.paths.length > 1 || source.paths.some((p) => /[*?[]/.test(p)))) {
-    // The ordinality runs across files: subtract the rows of the files read before.
-    const perFile = await engine.query(
-      `SELECT filename, min(ordinality) AS first FROM ${scan} WITH ORDINALITY WHERE filename IN (${files.map((f) => `'${f.replaceAll("'", "''")}'`).join(', ')}) GROUP BY filename`,
-    );
-    for (const f of perFile) offsets.set(String(f['filename']), toNumber(f['first']) - 1);
-  }
-  return rows.map((r) => {
-    const file = String(r['filename']);
-    const rowNumber = toNumber(r['ordinality']) - (offsets.get(file) ?? 0);
-    const values: Record<string, SqlRow[string]> = {};
-    for (const [key, value] of Object.entries(r))
-      if (key !== 'ordinality' && key !== 'filename') values[key] = value;
-    const line =
-      source.format === 'csv'
-        ? rowNumber + (source.header ? 1 : 0)
-        : source.format === 'json'
-          ? rowNumber
-          : null;
-    return { line, row: rowNumber, file, values };
-  });
 }

@@ -121,7 +121,12 @@ describe('validate-data on DuckDB', () => {
     expect(find('pattern', 'email')).toMatchObject({ status: 'fail', failing_rows: 1 });
     expect(find('not_null', 'age')).toMatchObject({ status: 'fail', failing_rows: 1 });
     expect(find('positive_price', null)).toMatchObject({ status: 'fail', failing_rows: 1 });
-    expect(find('unique', 'id')).toMatchObject({ status: 'fail', failing_rows: 1 });
+    // Both rows that share the repeated id fail `unique`, and both are sampled.
+    expect(find('unique', 'id')).toMatchObject({
+      status: 'fail',
+      failing_rows: 2,
+      observed: '1 value repeated, on 2 rows',
+    });
     expect(find('duplicate_rows', null)).toMatchObject({ status: 'fail', failing_rows: 1 });
     expect(find('max_age', 'signup')?.status).toBe('pass');
     expect(find('type', 'age')?.status).toBe('pass');
@@ -164,8 +169,11 @@ describe('validate-data on DuckDB', () => {
       deps(),
     );
     const drift = report?.data['drift'] as { column: string; statistic: number | null }[];
+    // `auto` chose no method for it: the JSON says so rather than naming one never applied.
     expect(drift.find((d) => d.column === 'signup')).toMatchObject({
+      method: null,
       statistic: null,
+      threshold: null,
       note: expect.stringContaining('name it in drift.columns') as unknown,
     });
     expect(drift.find((d) => d.column === 'price')?.statistic).not.toBeNull();
@@ -187,16 +195,16 @@ describe('validate-data on DuckDB', () => {
     const profile = report?.data['profile'] as {
       column: string;
       distinct: number;
-      distinctExact: boolean;
+      distinct_exact: boolean;
     }[];
     // Small files: exact quantiles too (t-digest's vary from run to run).
     const age = profile.find((p) => p.column === 'age') as unknown as {
-      quantilesExact: boolean;
+      quantiles_exact: boolean;
       quantiles: { p50: number };
     };
-    expect(age.quantilesExact).toBe(true);
+    expect(age.quantiles_exact).toBe(true);
     expect(age.quantiles.p50).toBe(62); // 20 ages hold 223 rows, the other 70 hold 222
-    expect(profile.map((p) => [p.column, p.distinct, p.distinctExact])).toEqual([
+    expect(profile.map((p) => [p.column, p.distinct, p.distinct_exact])).toEqual([
       ['id', 20000, true],
       ['age', 90, true],
       ['country', 3, true],
@@ -221,10 +229,10 @@ describe('validate-data on DuckDB', () => {
     );
     const [id, key] = large.report?.data['profile'] as {
       distinct: number;
-      distinctExact: boolean;
+      distinct_exact: boolean;
     }[];
-    expect(id).toMatchObject({ distinct: LARGE_ROWS, distinctExact: true });
-    expect(key?.distinctExact).toBe(false);
+    expect(id).toMatchObject({ distinct: LARGE_ROWS, distinct_exact: true });
+    expect(key?.distinct_exact).toBe(false);
     const table = large.report?.sections
       .flatMap((s) => s.blocks)
       .flatMap((b) => (b.type === 'details' ? b.blocks : [b]))

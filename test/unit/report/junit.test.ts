@@ -1,13 +1,10 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { XMLValidator } from 'fast-xml-parser';
+import { junitParser } from './junit-xml.js';
 import { describe, expect, it } from 'vitest';
 import { renderJunit } from '../../../src/core/report/render/junit.js';
 import { PAYLOADS, qualityGateReport } from './fixtures.js';
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '',
-  isArray: (name) => ['testsuite', 'testcase'].includes(name),
-});
+const parser = junitParser;
 
 interface Case {
   name: string;

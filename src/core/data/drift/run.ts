@@ -25,7 +25,8 @@ export type SeenReport = (column: string, seen: SeenValues) => void;
 
 export interface DriftColumnResult {
   column: string;
-  method: DriftMethod;
+  /** null for a column left out before any method was chosen (`auto`, not in both datasets, …). */
+  method: DriftMethod | null;
   statistic: number | null;
   pValue: number | null;
   threshold: number;
@@ -133,13 +134,13 @@ export async function runDrift(
   for (const name of wantedNames(columns.current, config)) {
     const note = skipReason(curByName.get(name), refByName.get(name), config);
     if (note !== undefined) {
-      const method = config.method === 'auto' ? 'jensenshannon' : config.method;
+      const method = config.method === 'auto' ? null : config.method;
       results.push({
         column: name,
         method,
         statistic: null,
         pValue: null,
-        threshold: config.threshold ?? DEFAULT_THRESHOLD[method],
+        threshold: config.threshold ?? (method ? DEFAULT_THRESHOLD[method] : 0),
         drifted: false,
         effect: null,
         note,

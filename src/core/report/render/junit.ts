@@ -20,7 +20,13 @@ function renderCase(test: TestCase): string {
     ['file', test.file],
     ['time', seconds(test.time)],
   ])}`;
-  if (test.status === 'pass') return `${open}/>`;
+  if (test.status === 'pass') {
+    if (test.message === undefined) return `${open}/>`;
+    // A pass with something to say (a warning, a drifted column that did not fail the run):
+    // readers show a testcase's system-out, so it is not a silent pass.
+    const text = test.detail === undefined ? test.message : `${test.message}\n\n${test.detail}`;
+    return `${open}>\n      <system-out>${escapeXml(text)}</system-out>\n    </testcase>`;
+  }
   const message = test.message ?? (test.status === 'fail' ? 'failed' : 'skipped');
   if (test.status === 'skip') {
     return `${open}>\n      <skipped${attributes([['message', message]])}/>\n    </testcase>`;
@@ -52,7 +58,8 @@ function counts(tests: TestCase[]): [string, string][] {
 /**
  * JUnit XML for GitLab's `artifacts:reports:junit` (and any JUnit reader): one `testsuite`
  * per TestCase.suite, one `testcase` per test. GitLab shows `classname` as the suite and
- * `name` as the test, so both are set; a failure's text holds the message and its detail.
+ * `name` as the test, so both are set; a failure's text holds the message and its detail, and
+ * a passing test with a message carries it (and its detail) in `<system-out>`.
  */
 export function renderJunit(report: Report): string {
   const suites = new Map<string, TestCase[]>();

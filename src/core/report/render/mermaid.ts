@@ -3,22 +3,29 @@ import type { Chart } from '../model.js';
 import { plainDecimal } from './cells.js';
 
 const MAX_LABEL = 40;
+/** Titles carry what a chart measures and its threshold: they get more room than axis labels. */
+const MAX_TITLE = 80;
+/** What an empty label shows: `""` on an axis stops Mermaid's parser. */
+export const EMPTY_LABEL = '(empty)';
 
 /**
  * Text for a double-quoted Mermaid string. Mermaid has no escape for `"` inside a string,
  * decodes `#name;` entity codes anywhere in a diagram, and may read `<…>` and backticks as
- * markup in labels; those characters get look-alikes so the label shows as written and can
- * never end the string or the diagram.
+ * markup in labels, and reads `%%` as a comment (`%%{` as a directive) even inside a string;
+ * those characters get look-alikes so the label shows as written and can never end the
+ * string or the diagram. An empty label shows as `(empty)`.
  */
-export function mermaidLabel(text: string): string {
+export function mermaidLabel(text: string, maxLength = MAX_LABEL): string {
   let label = stripControlChars(text, ' ')
     .trim()
     .replace(/["`]/g, "'")
     .replace(/</g, '‹')
     .replace(/>/g, '›')
+    .replace(/%/g, '％')
     .replace(/#(?=[A-Za-z0-9]+;)/g, '＃');
+  if (label === '') label = EMPTY_LABEL;
   const chars = Array.from(label);
-  if (chars.length > MAX_LABEL) label = chars.slice(0, MAX_LABEL - 1).join('') + '…';
+  if (chars.length > maxLength) label = chars.slice(0, maxLength - 1).join('') + '…';
   return `"${label}"`;
 }
 
@@ -48,7 +55,7 @@ export function mermaidXyChart(chart: Chart): MermaidChart | undefined {
   if (keep.length === 0 || chart.series.length === 0) return undefined;
 
   const lines = ['xychart-beta'];
-  if (chart.title.trim() !== '') lines.push(`    title ${mermaidLabel(chart.title)}`);
+  if (chart.title.trim() !== '') lines.push(`    title ${mermaidLabel(chart.title, MAX_TITLE)}`);
   lines.push(
     `    x-axis [${keep.map((index) => mermaidLabel(chart.xLabels[index] ?? '')).join(', ')}]`,
   );

@@ -1,6 +1,6 @@
 import { createRequire as __sluiceCreateRequire } from 'node:module';
 const require = __sluiceCreateRequire(import.meta.url);
-import{g as S}from"./chunk-5P4HTYV3.js";import{c as d}from"./chunk-6ZBFKP27.js";import{writeFile as Z}from"node:fs/promises";import{createHash as I}from"node:crypto";function w(t,e="comment-key"){let r=t.trim().replace(/[^A-Za-z0-9_.-]+/g,"_").replace(/-{2,}/g,"-");if(r===""||/^[_.-]+$/.test(r))throw new d(`the ${e} "${t}" is empty once reduced to letters, digits, '_', '.' and '-'`,{place:{key:e},hint:`give a ${e} such as "sluice" or "quality-gate"`});return r}function b(t){return`<!-- sluice:comment:${w(t)} -->`}function C(t){return t.replace(/\r\n?/g,`
+import{g as S}from"./chunk-PE5BTAWH.js";import{c as d}from"./chunk-6ZBFKP27.js";import{writeFile as Z}from"node:fs/promises";import{createHash as I}from"node:crypto";function w(t,e="comment-key"){let r=t.trim().replace(/[^A-Za-z0-9_.-]+/g,"_").replace(/-{2,}/g,"-");if(r===""||/^[_.-]+$/.test(r))throw new d(`the ${e} "${t}" is empty once reduced to letters, digits, '_', '.' and '-'`,{place:{key:e},hint:`give a ${e} such as "sluice" or "quality-gate"`});return r}function b(t){return`<!-- sluice:comment:${w(t)} -->`}function C(t){return t.replace(/\r\n?/g,`
 `).split(`
 `).map(e=>e.trimEnd()).join(`
 `).trimEnd()}function g(t,e,r){if(t.length<=e)return t;let i=`
