@@ -36,6 +36,13 @@ export function translateEngineError(
       },
     );
   }
+  const json = /JSON transform error in file "([^"]+)", in line (\d+): (.+)/.exec(message);
+  if (json) {
+    throw new UsageError(`a value does not fit its column’s type: ${json[3]}`, {
+      place: { file: plain ? source.label : (json[1] as string), line: Number(json[2]) },
+      hint: 'fix the value, or declare the column with the type its values have',
+    });
+  }
   if (/Out of Memory Error/.test(message)) {
     throw new InfraError(
       `DuckDB ran out of memory reading ${source.label}: ${firstLine(message)}`,

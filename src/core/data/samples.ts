@@ -2,7 +2,7 @@ import type { SqlEngine, SqlRow } from './engine.js';
 import type { SampleRow } from './checks.js';
 import { toNumber } from './checks.js';
 import { recordLines } from './record-lines.js';
-import { scanSql } from './source.js';
+import { jsonLines, scanSql } from './source.js';
 import { quoteIdent, quoteString } from './sql.js';
 import type { DataSource } from './source.js';
 
@@ -63,7 +63,7 @@ async function linesOf(
   located: readonly { path: string; row: number }[],
 ): Promise<Map<string, Map<number, number>>> {
   const out = new Map<string, Map<number, number>>();
-  if (source.format === 'parquet') return out;
+  if (source.format === 'parquet' || (source.format === 'json' && !jsonLines(source))) return out;
   const byFile = new Map<string, number[]>();
   for (const { path, row } of located) byFile.set(path, [...(byFile.get(path) ?? []), row]);
   for (const [path, rows] of byFile) {
@@ -79,5 +79,5 @@ async function linesOf(
 
 function fallbackLine(source: DataSource, row: number): number | null {
   if (source.format === 'csv') return row + (source.header ? 1 : 0);
-  return source.format === 'json' ? row : null;
+  return jsonLines(source) ? row : null;
 }

@@ -118,8 +118,19 @@ async function firstDataFile(dir: string): Promise<string | undefined> {
   return undefined;
 }
 
+/**
+ * JSON lines (`.jsonl`, `.ndjson`): one record per line, so failing rows have line numbers.
+ * A `.json` file may also be one array of records, which DuckDB tells apart by itself.
+ */
+export function jsonLines(source: DataSource): boolean {
+  return (
+    source.format === 'json' &&
+    source.paths.every((p) => /\.(jsonl|ndjson)$/i.test(p.replace(COMPRESSION, '')))
+  );
+}
+
 export interface ScanOptions {
-  /** CSV only: force these column types (declared in the schema). */
+  /** Force these column types: CSV, the columns the schema declares; JSON, every column. */
   types?: Record<string, string>;
   /** Add a column of this name holding each row's file. */
   filename?: string;
@@ -146,9 +157,16 @@ export function scanSql(source: DataSource, options: ScanOptions = {}): string {
     }
     case 'parquet':
       return `read_parquet(${args.join(', ')})`;
-    case 'json':
-      args.push("format='newline_delimited'");
+    case 'json': {
+      args.push(`format=${jsonLines(source) ? "'newline_delimited'" : "'auto'"}`);
+      // JSON takes the full list of columns; validate-data gives every column, typed.
+      const columns = Object.entries(options.types ?? {});
+      if (columns.length > 0)
+        args.push(
+          `columns={${columns.map(([k, v]) => `${quoteString(k)}: ${quoteString(v)}`).join(', ')}}`,
+        );
       return `read_json(${args.join(', ')})`;
+    }
   }
 }
 

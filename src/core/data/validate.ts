@@ -56,15 +56,20 @@ export async function describeSource(engine: SqlEngine, source: DataSource): Pro
   }));
 }
 
-/** CSV columns the schema declares get the declared type, so a bad value fails with its line. */
+/**
+ * Columns the schema declares get the declared type, so a bad value fails with its line: CSV
+ * takes just those; JSON takes every column (the others as DuckDB sniffed them). Parquet
+ * stores its types: a mismatch there is the type check's to report.
+ */
 function forcedTypes(
   source: DataSource,
   schema: DataSchema,
   columns: DataColumn[],
 ): Record<string, string> {
-  if (source.format !== 'csv') return {};
+  if (source.format === 'parquet') return {};
   const present = new Set(columns.map((c) => c.name));
   const types: Record<string, string> = {};
+  if (source.format === 'json') for (const c of columns) types[c.name] = c.type;
   for (const rule of schema.columns) {
     if (rule.type && present.has(rule.name)) types[rule.name] = DUCKDB_TYPE[rule.type] as string;
   }

@@ -52,6 +52,21 @@ async function run(
   };
 }
 
+describe('a .json file holding one array of records', () => {
+  it('is read as records, its failing rows numbered by row, not line', async () => {
+    const records = Array.from({ length: 3000 }, (_, i) => ({
+      id: i,
+      age: i === 1234 ? 999 : (i % 90) + 18,
+      country: ['US', 'DE', 'FR'][i % 3],
+    }));
+    await writeFile(join(dir, 'array.json'), JSON.stringify(records));
+    const { checks } = await run(['array.json']);
+    const failed = failures(checks);
+    expect(failed.map((c) => [c.name, c.column])).toEqual([['range', 'age']]);
+    expect(failed[0]?.samples.map((s) => [s.line, s.values['id']])).toEqual([[null, 1234]]);
+  });
+});
+
 function failures(checks: Check[]): Check[] {
   return checks.filter((c) => c.status !== 'pass');
 }
@@ -188,6 +203,16 @@ describe('validate-data names bad input with its place (exit 2)', () => {
     expect(error.place?.line).toBe(2502);
     expect(error.message).toContain('age');
     expect(error.message).toContain('n/a');
+  });
+
+  it('a JSON lines value that does not parse as its declared type: its line', async () => {
+    await writeFile(
+      join(dir, 'bad-type.jsonl'),
+      '{"id": 0, "age": 20, "country": "US"}\n{"id": 1, "age": "abc", "country": "DE"}\n',
+    );
+    const error = await usageError(['bad-type.jsonl']);
+    expect(error.place).toMatchObject({ file: 'bad-type.jsonl', line: 2 });
+    expect(error.message).toMatch(/does not fit its column’s type: .*"abc"/);
   });
 
   it('an empty dataset', async () => {
