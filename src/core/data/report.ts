@@ -141,6 +141,10 @@ export function buildValidationReport(
     c.observed,
     c.expected,
     { status: c.status },
+    // Where the rule is written: the terminal has no annotations to point there.
+    c.place?.file !== undefined && c.place.line !== undefined
+      ? `${c.place.file}:${c.place.line}`
+      : '—',
   ];
   // A reviewer looks for what failed: failures and warnings on top, passing checks folded.
   const checkBlocks: Block[] = [
@@ -152,6 +156,7 @@ export function buildValidationReport(
         { title: 'Observed', align: 'right' },
         { title: 'Expected' },
         { title: 'Status' },
+        { title: 'Rule' },
       ],
       rows: result.checks.filter((c) => c.status !== 'pass').map(checkRow),
       ...(passing.length > 0
