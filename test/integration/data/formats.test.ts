@@ -1,12 +1,15 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDuckDbEngine } from '../../../src/clients/duckdb/engine.js';
 import { dataDeps } from './deps.js';
 import type { CommandDeps } from '../../../src/core/commands/types.js';
 import { validateDataCommand } from '../../../src/core/commands/validate-data.js';
 import { UsageError } from '../../../src/core/errors.js';
+import { parseSchema } from '../../../src/core/data/schema.js';
+import { resolveSource } from '../../../src/core/data/source.js';
+import { validateData } from '../../../src/core/data/validate.js';
 
 let dir: string;
 
@@ -168,6 +171,27 @@ describe('validate-data progress', () => {
       deps(json),
     );
     expect(json).toEqual([]);
+  });
+});
+
+describe('progress', () => {
+  it('the checks scan of a file read where it lies reports its bytes, for the read rate', async () => {
+    const phases: [string, number | undefined][] = [];
+    const engine = await createDuckDbEngine({ threads: 2 });
+    const tracked = Object.assign(Object.create(engine) as typeof engine, {
+      phase: (name: string, bytes?: number) => phases.push([name, bytes]),
+    });
+    const schemaFile = join(dir, 'schema.yml');
+    const schema = parseSchema(SCHEMA, schemaFile, (d, p) => resolve(d, p));
+    await validateData({
+      engine: tracked,
+      schema,
+      data: await resolveSource([join(dir, 'rows.csv.gz')], dir, schema.csv),
+      now: new Date('2026-01-10T00:00:00Z'),
+    });
+    await engine.close();
+    const size = (await stat(join(dir, 'rows.csv.gz'))).size;
+    expect(phases).toContainEqual(['checks and profile', size]);
   });
 });
 
