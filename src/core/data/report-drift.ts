@@ -61,6 +61,11 @@ export function driftCharts(drift: DriftSummary, minEffect: number): Chart[] {
       xLabels: top.map((d) => d.column),
       yLabel: MEASURE[method].axis,
       series: [{ name: MEASURE[method].axis, values: top.map(chartValue) }],
+      // The level a bar must reach to count: the distance threshold, or for a p-value test
+      // the effect floor (its p-value has no place on a distance axis).
+      ...(thresholds.size === 1
+        ? { threshold: isPValueMethod(method) ? minEffect : (columns[0]?.threshold ?? 0) }
+        : {}),
     });
   }
   return charts;

@@ -62,6 +62,11 @@ export interface Chart {
   xLabels: string[];
   yLabel?: string;
   series: { name: string; values: (number | null)[] }[];
+  /**
+   * A level drawn across a bar chart (drift's threshold), so each bar reads against it: bars
+   * are scaled to at least this level, never stretched full width by a tiny maximum.
+   */
+  threshold?: number;
 }
 
 export interface Section {

@@ -35,3 +35,21 @@ describe('mermaidLabel', () => {
     ).toContain(`title "${title}"`);
   });
 });
+
+describe('a bar chart with a threshold', () => {
+  it('runs its y-axis from 0 past the threshold and draws the threshold as a line', () => {
+    const chart = mermaidXyChart({
+      title: 'Jensen–Shannon',
+      kind: 'bar',
+      xLabels: ['country', 'segment'],
+      yLabel: 'distance',
+      series: [{ name: 'distance', values: [0.05, 0.01] }],
+      threshold: 0.1,
+    });
+    expect(chart?.source.split('\n').slice(3)).toEqual([
+      '    y-axis "distance" 0 --> 0.11',
+      '    bar [0.05, 0.01]',
+      '    line [0.1, 0.1]',
+    ]);
+  });
+});

@@ -80,6 +80,33 @@ describe('renderTerminal', () => {
     ]);
   });
 
+  it('scales bars to a threshold above them and marks it, so a tiny distance looks tiny', () => {
+    const report = qualityGateReport();
+    report.sections = [
+      {
+        title: 'Drift',
+        blocks: [
+          {
+            type: 'chart',
+            chart: {
+              title: 'Jensen–Shannon',
+              kind: 'bar',
+              xLabels: ['country', 'segment'],
+              series: [{ name: 'distance', values: [0.05, 0.01] }],
+              threshold: 0.1,
+            },
+          },
+        ],
+      },
+    ];
+    const lines = renderTerminal(report).split('\n');
+    const at = lines.findIndex((line) => line.includes('Jensen–Shannon'));
+    expect(lines.slice(at + 1, at + 3)).toEqual([
+      `    country  ${'█'.repeat(12)}${' '.repeat(11)}┆  0.05`,
+      `    segment  ██▍${' '.repeat(20)}┆  0.01`,
+    ]);
+  });
+
   it('writes no escape sequence without color', () => {
     expect(text).not.toContain(ESC);
   });

@@ -60,12 +60,28 @@ export function mermaidXyChart(chart: Chart): MermaidChart | undefined {
     `    x-axis [${keep.map((index) => mermaidLabel(chart.xLabels[index] ?? '')).join(', ')}]`,
   );
   const yTitle = chart.yLabel ?? (chart.series.length === 1 ? chart.series[0]?.name : undefined);
+  const threshold =
+    chart.threshold !== undefined && Number.isFinite(chart.threshold) && chart.threshold > 0
+      ? chart.threshold
+      : undefined;
+  let range = '';
+  if (threshold !== undefined) {
+    // From 0, and up to the threshold at least, so a small distance looks small.
+    const top = Math.max(
+      threshold,
+      ...chart.series.flatMap((s) => keep.map((i) => s.values[i] as number)),
+    );
+    range = ` 0 --> ${plainDecimal(Number((top * 1.1).toPrecision(3)))}`;
+  }
   if (yTitle !== undefined && yTitle.trim() !== '')
-    lines.push(`    y-axis ${mermaidLabel(yTitle)}`);
+    lines.push(`    y-axis ${mermaidLabel(yTitle)}${range}`);
+  else if (range !== '') lines.push(`    y-axis${range}`);
   for (const series of chart.series) {
     const values = keep.map((index) => plainDecimal(series.values[index] as number));
     lines.push(`    ${chart.kind} [${values.join(', ')}]`);
   }
+  if (threshold !== undefined)
+    lines.push(`    line [${keep.map(() => plainDecimal(threshold)).join(', ')}]`);
   return {
     source: lines.join('\n'),
     droppedPoints: chart.xLabels.length - keep.length,

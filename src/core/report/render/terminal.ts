@@ -151,13 +151,23 @@ const EIGHTHS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
 /** One labelled bar per x value: a ranking (most drifted columns) reads as bars, not a trend. */
 function renderBars(chart: Chart, values: (number | null)[], indent: string): string[] {
   const finite = values.filter((v): v is number => v !== null && Number.isFinite(v));
-  const max = Math.max(0, ...finite);
+  const threshold =
+    chart.threshold !== undefined && Number.isFinite(chart.threshold) && chart.threshold > 0
+      ? chart.threshold
+      : undefined;
+  const max = Math.max(0, ...finite, threshold ?? 0);
+  // The threshold's column, marked where a bar stops short of it.
+  const mark =
+    threshold === undefined
+      ? -1
+      : Math.min(BAR_WIDTH - 1, Math.round((threshold / max) * BAR_WIDTH) - 1);
   const labelWidth = Math.max(0, ...chart.xLabels.map((label) => displayWidth(clean(label))));
   return chart.xLabels.map((label, index) => {
     const value = values[index];
     const known = value !== null && value !== undefined && Number.isFinite(value);
     const eighths = known && max > 0 ? Math.round((Math.max(value, 0) / max) * BAR_WIDTH * 8) : 0;
-    const bar = '█'.repeat(Math.floor(eighths / 8)) + (EIGHTHS[eighths % 8] ?? '');
+    let bar = '█'.repeat(Math.floor(eighths / 8)) + (EIGHTHS[eighths % 8] ?? '');
+    if (mark >= 0 && Array.from(bar).length <= mark) bar = `${bar.padEnd(mark, ' ')}┆`;
     const shown = known ? formatNumber(value) : '—';
     return `${indent}  ${pad(clean(label), labelWidth, 'left')}  ${pad(bar, BAR_WIDTH, 'left')}  ${shown}`;
   });
