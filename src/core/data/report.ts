@@ -143,7 +143,7 @@ export function buildValidationReport(
     { status: c.status },
     // Where the rule is written: the terminal has no annotations to point there.
     c.place?.file !== undefined && c.place.line !== undefined
-      ? `${c.place.file}:${c.place.line}`
+      ? { text: `${c.place.file}:${c.place.line}`, code: true }
       : '—',
   ];
   // A reviewer looks for what failed: failures and warnings on top, passing checks folded.
