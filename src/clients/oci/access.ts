@@ -11,6 +11,8 @@ export interface RegistryAccessOptions {
   sleep?: (ms: number) => Promise<void>;
   maxAttempts?: number;
   baseDelayMs?: number;
+  /** The hint of an access-denied error for a registry (see RegistryHttpOptions.deniedHint). */
+  deniedHint?: (registry: string) => string;
 }
 
 /** One client per registry host, created on first use and shared (tokens are cached per client). */
@@ -30,7 +32,7 @@ export class RegistryAccess {
 
   private async create(registry: string): Promise<RegistryClient> {
     const credentials = await this.options.credentials(registry);
-    const { fetch, sleep, maxAttempts, baseDelayMs } = this.options;
+    const { fetch, sleep, maxAttempts, baseDelayMs, deniedHint } = this.options;
     const http = new RegistryHttp({
       registry,
       insecure: this.options.insecureRegistries?.includes(registry) ?? false,
@@ -39,6 +41,7 @@ export class RegistryAccess {
       ...(sleep ? { sleep } : {}),
       ...(maxAttempts ? { maxAttempts } : {}),
       ...(baseDelayMs !== undefined ? { baseDelayMs } : {}),
+      ...(deniedHint ? { deniedHint: deniedHint(registry) } : {}),
     });
     return new RegistryClient(http, sleep, maxAttempts, baseDelayMs);
   }

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { UsageError } from '../../core/errors.js';
 import type { Exec } from '../../core/ports.js';
 import type { Credentials } from './auth.js';
 
@@ -15,21 +16,20 @@ interface DockerConfigFile {
 /**
  * Credentials for a registry from a Docker config folder (`$DOCKER_CONFIG`, else `~/.docker`):
  * a credential helper named for the host, then the `auths` entry, then the default store.
- * Returns undefined when nothing is configured (anonymous access).
+ * Returns undefined when nothing is configured (anonymous access). A missing config.json is
+ * "nothing configured"; one that cannot be read or parsed is a UsageError, never a silent
+ * anonymous pull or push.
  */
 export async function credentialsFromDockerConfig(
   configDir: string,
   registry: string,
   exec: Exec,
 ): Promise<Credentials | undefined> {
-  let config: DockerConfigFile;
-  try {
-    config = JSON.parse(await readFile(join(configDir, 'config.json'), 'utf8')) as DockerConfigFile;
-  } catch {
-    return undefined;
-  }
+  const file = join(configDir, 'config.json');
+  const config = await readConfig(file);
+  if (!config) return undefined;
   const helper = config.credHelpers?.[registry];
-  if (helper) return fromHelper(helper, registry, exec);
+  if (helper) return fromHelper(helper, registry, exec, file);
   const entry = findAuth(config.auths ?? {}, registry);
   if (entry) {
     if (entry.identitytoken) return { identityToken: entry.identitytoken };
@@ -42,8 +42,55 @@ export async function credentialsFromDockerConfig(
     if (entry.username !== undefined && entry.password !== undefined)
       return { username: entry.username, password: entry.password };
   }
-  if (config.credsStore) return fromHelper(config.credsStore, registry, exec);
+  if (config.credsStore) return fromHelper(config.credsStore, registry, exec, file);
   return undefined;
+}
+
+async function readConfig(file: string): Promise<DockerConfigFile | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    throw new UsageError(`Cannot read the Docker config ${file}: ${code ?? String(error)}`, {
+      place: { file, key: 'docker-config' },
+      hint: 'Make it readable, or point docker-config (DOCKER_CONFIG) at another folder.',
+      cause: error,
+    });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`The Docker config ${file} is not valid JSON${jsonPlace(text, error)}`, {
+      place: { file, key: 'docker-config' },
+      hint: 'Fix the file (`docker login` rewrites it), or point docker-config (DOCKER_CONFIG) at another folder.',
+    });
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new UsageError(`The Docker config ${file} is not a JSON object`, {
+      place: { file, key: 'docker-config' },
+      hint: 'It holds `{"auths": {…}}`; `docker login` writes it.',
+    });
+  }
+  return parsed as DockerConfigFile;
+}
+
+/**
+ * What JSON.parse found and where, e.g. `: Unexpected token '}' (line 3, column 5)`. The text
+ * engines quote around the error is left out: this file holds credentials.
+ */
+function jsonPlace(text: string, error: unknown): string {
+  const message = error instanceof Error ? error.message : '';
+  const what = (message.split(/, "|"/)[0] ?? '').replace(/ in JSON at position \d+.*$/, '').trim();
+  const position = /position (\d+)/.exec(message);
+  let where = '';
+  if (position) {
+    const before = text.slice(0, Number(position[1]));
+    where = ` (line ${before.split('\n').length}, column ${before.length - before.lastIndexOf('\n')})`;
+  }
+  return `${what ? `: ${what.slice(0, 80)}` : ''}${where}`;
 }
 
 /** `auths` keys are written as `host`, `host:port`, or a URL with scheme and path. */
@@ -59,11 +106,23 @@ async function fromHelper(
   helper: string,
   registry: string,
   exec: Exec,
+  file: string,
 ): Promise<Credentials | undefined> {
-  const result = await exec.run(`docker-credential-${helper}`, ['get'], {
-    input: registry,
-    allowFailure: true,
-  });
+  const program = `docker-credential-${helper}`;
+  let result: Awaited<ReturnType<Exec['run']>>;
+  try {
+    result = await exec.run(program, ['get'], { input: registry, allowFailure: true });
+  } catch (error) {
+    // Not installed or not executable: a setup mistake, not a registry outage.
+    throw new UsageError(
+      `The Docker config ${file} names the credential helper "${helper}" for ${registry}, but ${program} cannot run`,
+      {
+        place: { file, key: 'docker-config' },
+        hint: `Install ${program} on the PATH, or remove the helper from the config (credHelpers / credsStore).`,
+        cause: error,
+      },
+    );
+  }
   if (result.exitCode !== 0) return undefined; // "credentials not found in native keychain"
   try {
     const parsed = JSON.parse(result.stdout) as { Username?: string; Secret?: string };

@@ -14,6 +14,8 @@ export interface RegistryHttpOptions {
   /** Attempts per request for network errors, 5xx, 408 and 429. */
   maxAttempts?: number;
   baseDelayMs?: number;
+  /** What to tell the user when access is denied: it depends on where credentials come from. */
+  deniedHint?: string;
 }
 
 export interface RegistryRequest {
@@ -66,6 +68,7 @@ export class RegistryHttp {
   private readonly maxAttempts: number;
   private readonly baseDelayMs: number;
   private readonly credentials: Credentials | undefined;
+  private readonly deniedHint: string | undefined;
   private basic = false;
   private readonly tokens = new Map<string, Token>();
   private readonly pendingAuth = new Map<string, Promise<string | undefined>>();
@@ -79,6 +82,7 @@ export class RegistryHttp {
     this.maxAttempts = options.maxAttempts ?? 5;
     this.baseDelayMs = options.baseDelayMs ?? 500;
     this.credentials = options.credentials;
+    this.deniedHint = options.deniedHint;
   }
 
   resolve(url: string): string {
@@ -247,7 +251,9 @@ export class RegistryHttp {
       ? `${request.method} ${this.describe(request.url)}`
       : `Access to ${this.registry}`;
     return new UsageError(`${what} was denied: ${why}`, {
-      hint: 'Give registry-username/registry-password, or log in with `docker login` so the Docker config holds the credentials.',
+      hint:
+        this.deniedHint ??
+        'Give registry-username/registry-password, or log in with `docker login` so the Docker config holds the credentials.',
     });
   }
 

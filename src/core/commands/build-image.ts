@@ -3,7 +3,10 @@ import { join, resolve } from 'node:path';
 import { buildImage, type BuildResult } from '../image/build.js';
 import {
   attachToRegistries,
+  checkAttachFiles,
   formatBytes,
+  imageRefsBlocks,
+  plural,
   listInput,
   numberInput,
   parallelInput,
@@ -17,25 +20,30 @@ import { imageLabels, readGitFacts, type GitFacts } from '../image/labels.js';
 import { buildWithDockerfile } from '../image/dockerfile-build.js';
 import { LayerCache } from '../image/layer-cache.js';
 import { parsePlatform } from '../image/platform.js';
+import { checkEnv, checkImagePath, checkPort } from '../image/runtime-inputs.js';
+import { currentBranch, expandTagTemplates } from '../image/tag-templates.js';
 import { openSinks, openSource, type TransportDeps } from '../image/transports.js';
 import type { ImageSource } from '../registry/model.js';
 import { UsageError } from '../errors.js';
 import { formatImageRef, type ImageRef } from '../registry/reference.js';
 import type { Report } from '../report/model.js';
-import type { CommandDeps, CommandImpl, CommandResult, Inputs, RunContext } from './types.js';
+import type { CommandDeps, CommandImpl, CommandResult, Inputs } from './types.js';
 
 export const buildImageCommand: CommandImpl = async (inputs, deps) => {
   const cwd = deps.run.cwd;
   const git = await readGitFacts(deps.exec, cwd);
   const modelVersion = stringInput(inputs, 'model-version');
-  const tagTexts = await expandTags(
-    listInput(inputs, 'tag'),
-    git,
-    deps.run,
-    modelVersion,
-    deps.exec,
-    cwd,
-  );
+  const tagTemplates = listInput(inputs, 'tag');
+  const tagTexts = tagTemplates.some((tag) => tag.includes('{'))
+    ? expandTagTemplates(tagTemplates, {
+        // On a pull/merge request the checkout is a merge commit: tag what the author pushed.
+        sha: deps.run.changeRequest?.headSha ?? git.revision,
+        branch: tagTemplates.some((tag) => tag.includes('{branch}'))
+          ? await currentBranch(deps.run, deps.exec, cwd)
+          : undefined,
+        modelVersion,
+      })
+    : tagTemplates;
   const tags = parseRefs(tagTexts, 'tag');
   const outputs = parseRefs(listInput(inputs, 'output'), 'output');
   for (const ref of tags) {
@@ -66,8 +74,21 @@ export const buildImageCommand: CommandImpl = async (inputs, deps) => {
       place: { key: 'attach' },
     });
   }
+  // Checked before anything is built or pushed: a missing file must not leave a pushed tag behind.
+  await checkAttachFiles(attachFilesList);
+  const runtime = runtimeInputs(inputs);
   const dockerfile = stringInput(inputs, 'dockerfile') ?? stringInput(inputs, 'compose-file');
-  const request: BuildRequest = { inputs, deps, git, tags, outputs, push, tagTexts, modelVersion };
+  const request: BuildRequest = {
+    inputs,
+    deps,
+    git,
+    tags,
+    outputs,
+    push,
+    tagTexts,
+    modelVersion,
+    runtime,
+  };
   if (dockerfile) return dockerfileCommand(request);
   const destinations = new Set(
     tags.flatMap((ref) => (ref.transport === 'registry' ? [ref.registry] : [])),
@@ -98,7 +119,7 @@ async function daemonlessBuild(
 
   const { created, labels } = await modelLabels(request);
   const code = absolute(cwd, stringInput(inputs, 'code'));
-  const codePath = stringInput(inputs, 'code-path') ?? '/opt/app';
+  const { modelPath, codePath, env, port } = request.runtime;
   const level = numberInput(inputs, 'compression-level', 1);
   if (!Number.isInteger(level) || level < 1 || level > 9)
     throw new UsageError('compression-level must be 1 to 9', {
@@ -114,14 +135,14 @@ async function daemonlessBuild(
     base,
     platform: parsePlatform(stringInput(inputs, 'platform') ?? 'linux/amd64'),
     modelDir: absolute(cwd, stringInput(inputs, 'model'))!,
-    modelTarget: stringInput(inputs, 'model-path') ?? '/opt/model',
+    modelTarget: modelPath,
     ...optional('codeDir', code),
     codeTarget: codePath,
     runtime: {
       ...optional('entrypoint', words(stringInput(inputs, 'entrypoint'), 'entrypoint')),
       ...optional('cmd', words(stringInput(inputs, 'cmd'), 'cmd')),
-      env: listInput(inputs, 'env'),
-      ...optional('port', stringInput(inputs, 'port')),
+      env,
+      ...optional('port', port),
       ...optional('workdir', stringInput(inputs, 'workdir') ?? (code ? codePath : undefined)),
       ...optional('user', stringInput(inputs, 'user')),
       labels,
@@ -135,8 +156,15 @@ async function daemonlessBuild(
     progress: progressReporter(deps.logger, deps.clock, 'written'),
   });
   const attached = await attachToRegistries(targets, result.manifest, attachFilesList, created);
-  const image = imageName(request) ?? result.digest;
-  const report = buildReport(result, image, destinationRefs, push);
+  // Only a destination the image reached names it: a tag given without --push was not pushed.
+  const written = destinationRefs[0];
+  const image = written ? formatImageRef(written) : result.digest;
+  const unpushed = push ? [] : request.tagTexts;
+  if (unpushed.length > 0)
+    deps.logger.warn(
+      `${plural(unpushed.length, 'tag')} given without --push: not pushed (${unpushed.join(', ')}).`,
+    );
+  const report = buildReport(result, image, destinationRefs, unpushed);
   if (attached.length > 0) report.data['attached'] = attached;
   return { report, outputs: { digest: result.digest, image } };
 }
@@ -145,13 +173,18 @@ function buildReport(
   result: BuildResult,
   image: string,
   destinations: readonly ImageRef[],
-  pushed: boolean,
+  unpushed: readonly string[],
 ): Report {
   const sent = Object.values(result.uploaded).reduce((sum, bytes) => sum + bytes, 0);
+  const pushed = destinations.filter((ref) => ref.transport === 'registry');
+  // References stay out of the summary: escaped prose breaks them when copied; the code
+  // blocks below hold them as they are.
   const where =
     destinations.length > 0
-      ? `; wrote ${formatBytes(sent)} to ${destinations.map(formatImageRef).join(', ')}`
-      : ' (not written anywhere: give --push or --output)';
+      ? `; wrote ${formatBytes(sent)} to ${plural(destinations.length, 'destination')}`
+      : '; not written anywhere (give --push or --output)';
+  const notPushed =
+    unpushed.length > 0 ? `; ${plural(unpushed.length, 'tag')} not pushed (no --push)` : '';
   const layers = result.layers.map((layer) => ({
     digest: layer.digest,
     size: layer.size,
@@ -163,9 +196,21 @@ function buildReport(
     key: 'build-image',
     title: 'Model image',
     verdict: 'pass',
-    summary: `Built ${image} ${result.digest}: ${result.layers.length} layers, ${formatBytes(result.size)}${where}.`,
-    notes: [],
+    summary: `Built the image: ${plural(result.layers.length, 'layer')}, ${formatBytes(result.size)}${where}${notPushed}.`,
+    notes:
+      unpushed.length > 0
+        ? [
+            {
+              level: 'warning',
+              text: 'The tags were not pushed: --tag names registry tags, which are pushed only with --push.',
+            },
+          ]
+        : [],
     sections: [
+      {
+        title: 'Image',
+        blocks: imageRefsBlocks(result.digest, destinations, unpushed),
+      },
       {
         title: 'Layers',
         blocks: [
@@ -200,8 +245,9 @@ function buildReport(
       image,
       size: result.size,
       layers,
-      pushed,
+      pushed: pushed.length > 0,
       destinations: destinations.map(formatImageRef),
+      ...(unpushed.length > 0 ? { unpushedTags: [...unpushed] } : {}),
       written: result.uploaded,
     },
   };
@@ -227,50 +273,6 @@ function createdTime(
     'No SOURCE_DATE_EPOCH and no git commit: the image says it was created in 1970, so rebuilds still match.',
   );
   return '1970-01-01T00:00:00Z';
-}
-
-async function expandTags(
-  tags: readonly string[],
-  git: GitFacts,
-  run: RunContext,
-  modelVersion: string | undefined,
-  exec: {
-    run: (
-      c: string,
-      a: readonly string[],
-      o?: { cwd?: string; allowFailure?: boolean },
-    ) => Promise<{ exitCode: number; stdout: string }>;
-  },
-  cwd: string,
-): Promise<string[]> {
-  if (!tags.some((tag) => tag.includes('{'))) return [...tags];
-  const sha = run.changeRequest?.headSha ?? git.revision;
-  const branchResult = await exec
-    .run('git', ['rev-parse', '--abbrev-ref', 'HEAD'], { cwd, allowFailure: true })
-    .catch(() => undefined);
-  const branch = branchResult?.exitCode === 0 ? branchResult.stdout.trim() : undefined;
-  const values: Record<string, string | undefined> = {
-    sha,
-    'short-sha': sha?.slice(0, 7),
-    branch:
-      branch && branch !== 'HEAD' ? branch.replace(/[^\w.-]+/g, '-').slice(0, 128) : undefined,
-    'model-version': modelVersion,
-  };
-  return tags.map((tag) =>
-    tag.replace(/\{([\w-]+)\}/g, (_match, name: string) => {
-      const value = values[name];
-      if (value === undefined) {
-        throw new UsageError(`tag ${tag} uses {${name}}, which is not known here`, {
-          place: { key: 'tag' },
-          hint:
-            name in values
-              ? 'It needs a git checkout (or --model-version).'
-              : 'Known: {sha}, {short-sha}, {branch}, {model-version}.',
-        });
-      }
-      return value;
-    }),
-  );
 }
 
 function words(text: string | undefined, key: string): string[] | undefined {
@@ -304,6 +306,25 @@ interface BuildRequest {
   push: boolean;
   tagTexts: readonly string[];
   modelVersion: string | undefined;
+  runtime: RuntimeInputs;
+}
+
+/** The image settings given by hand, checked before anything is read or pushed. */
+interface RuntimeInputs {
+  modelPath: string;
+  codePath: string;
+  env: string[];
+  port: string | undefined;
+}
+
+function runtimeInputs(inputs: Inputs): RuntimeInputs {
+  const port = stringInput(inputs, 'port');
+  return {
+    modelPath: checkImagePath(stringInput(inputs, 'model-path') ?? '/opt/model', 'model-path'),
+    codePath: checkImagePath(stringInput(inputs, 'code-path') ?? '/opt/app', 'code-path'),
+    env: checkEnv(listInput(inputs, 'env')),
+    port: port === undefined ? undefined : checkPort(port),
+  };
 }
 
 /** The name the report and the `image` output use: the first tag, else the first output. */
@@ -361,13 +382,17 @@ async function dockerfileCommand(request: BuildRequest): Promise<CommandResult> 
     key: 'build-image',
     title: 'Model image (Dockerfile)',
     verdict: 'pass',
-    summary: `Built ${image} ${result.digest} with ${result.builder}: ${layers.length} layers, ${formatBytes(result.size)}${
+    summary: `Built the image with ${result.builder}: ${plural(layers.length, 'layer')}, ${formatBytes(result.size)}${
       result.modelLayer
         ? `; the model is in the layer made by \`${result.modelLayer.title.slice(0, 120)}\` (${formatBytes(result.modelLayer.size)})`
         : ''
     }.`,
     notes: [],
     sections: [
+      {
+        title: 'Image',
+        blocks: imageRefsBlocks(result.digest, [], [], [image]),
+      },
       {
         title: 'Layers',
         blocks: [

@@ -1,7 +1,10 @@
 import { resolve } from 'node:path';
 import {
   attachToRegistries,
+  checkAttachFiles,
   formatBytes,
+  imageRefsBlocks,
+  plural,
   listInput,
   parallelInput,
   parseRefs,
@@ -27,6 +30,14 @@ export const pushImageCommand: CommandImpl = async (inputs, deps) => {
   const destinations = new Set(
     to.flatMap((ref) => (ref.transport === 'registry' ? [ref.registry] : [])),
   );
+  const attachFiles = listInput(inputs, 'attach').map((file) => resolve(deps.run.cwd, file));
+  if (attachFiles.length > 0 && destinations.size === 0)
+    throw new UsageError('attach needs a registry in --to: artifacts are attached in a registry', {
+      place: { key: 'attach' },
+      hint: 'OCI layouts, archives and the Docker engine have no referrers; push to a registry too.',
+    });
+  // Before anything is copied: a missing file found later would leave the tags moved.
+  await checkAttachFiles(attachFiles);
   const transport = transportDeps(inputs, deps, destinations);
   const source = await openSource(from, transport, 'from');
   if (!source) throw new UsageError('`scratch` has nothing to push', { place: { key: 'from' } });
@@ -43,12 +54,7 @@ export const pushImageCommand: CommandImpl = async (inputs, deps) => {
   } finally {
     await source.close?.();
   }
-  const attached = await attachToRegistries(
-    targets,
-    result.manifest,
-    listInput(inputs, 'attach').map((file) => resolve(deps.run.cwd, file)),
-    undefined,
-  );
+  const attached = await attachToRegistries(targets, result.manifest, attachFiles, undefined);
   const sent = Object.values(result.uploaded).reduce((sum, bytes) => sum + bytes, 0);
   const image = formatImageRef(to[0]!);
   const report: Report = {
@@ -56,9 +62,19 @@ export const pushImageCommand: CommandImpl = async (inputs, deps) => {
     key: 'push-image',
     title: 'Image promoted',
     verdict: 'pass',
-    summary: `Copied ${source.name} (${result.digest}) to ${to.map(formatImageRef).join(', ')}: ${formatBytes(sent)} sent of ${formatBytes(result.size)}.`,
+    // References stay out of the summary (escaped prose breaks them when copied): the code
+    // blocks of the Image section hold them as they are.
+    summary: `Copied the image to ${plural(to.length, 'destination')}: ${formatBytes(sent)} sent of ${formatBytes(result.size)}.`,
     notes: [],
     sections: [
+      {
+        title: 'Image',
+        blocks: [
+          { type: 'paragraph', content: ['Copied from:'] },
+          { type: 'code', text: source.name },
+          ...imageRefsBlocks(result.digest, to, []),
+        ],
+      },
       {
         title: 'Destinations',
         blocks: [

@@ -21,6 +21,11 @@ export interface RunContext {
   };
   /** Link to this run's page (for "full report" pointers). */
   runUrl?: string;
+  /**
+   * Branch the run builds, as the CI names it (the source branch on a pull/merge request);
+   * CI checkouts are detached, so git alone cannot tell. Unset for tag builds.
+   */
+  branch?: string;
 }
 
 export interface CommandDeps {

@@ -1,3 +1,5 @@
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RegistryAccess } from '../../clients/oci/access.js';
@@ -6,7 +8,8 @@ import { credentialsFromDockerConfig } from '../../clients/oci/docker-config.js'
 import type { CommandDeps, Inputs } from '../commands/types.js';
 import { UsageError } from '../errors.js';
 import type { Clock, Logger } from '../ports.js';
-import { parseImageRef, type ImageRef } from '../registry/reference.js';
+import { formatImageRef, parseImageRef, type ImageRef } from '../registry/reference.js';
+import type { Block } from '../report/model.js';
 import { RegistrySink } from '../../clients/oci/registry-image.js';
 import type { ManifestBytes } from '../registry/model.js';
 import { attachFiles } from './attestations.js';
@@ -51,6 +54,7 @@ export function transportDeps(
     });
   }
   const configDir = stringInput(inputs, 'docker-config') ?? join(homedir(), '.docker');
+  const configFile = join(configDir, 'config.json');
   const credentials = async (registry: string): Promise<Credentials | undefined> => {
     if (username !== undefined && password !== undefined && destinations.has(registry))
       return { username, password };
@@ -63,6 +67,12 @@ export function transportDeps(
     access: new RegistryAccess({
       credentials,
       insecureRegistries: listInput(inputs, 'insecure-registry'),
+      deniedHint: (registry) =>
+        destinations.has(registry)
+          ? username !== undefined
+            ? `Check registry-username/registry-password: they are sent to ${registry}.`
+            : `Give registry-username/registry-password, or run \`docker login ${registry}\` so ${configFile} holds the credentials.`
+          : `${registry} is read from here (a source or base image): its credentials come from ${configFile} (DOCKER_CONFIG, else ~/.docker; \`docker login ${registry}\` writes them). registry-username/registry-password apply to the push destinations only.`,
     }),
     exec: deps.exec,
     tempDir: tmpdir(),
@@ -134,4 +144,78 @@ export async function attachToRegistries(
     attached.push({ repository: sink.name, ...result });
   }
   return attached;
+}
+
+/** `1 layer`, `3 layers`. */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/**
+ * Every `attach` file must be a readable file before the first blob moves: found missing
+ * after the copy, it would leave a tag moved to an image without its attestations.
+ */
+export async function checkAttachFiles(files: readonly string[]): Promise<void> {
+  for (const file of files) {
+    try {
+      if (!(await stat(file)).isFile()) throw new Error('not a file');
+      await access(file, constants.R_OK);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new UsageError(
+        `Cannot attach ${file}: ${code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'it is not readable' : 'it is not a file'}`,
+        {
+          place: { file, key: 'attach' },
+          hint: 'Nothing was built or pushed. Check the path (relative paths start in the working directory).',
+          cause: error,
+        },
+      );
+    }
+  }
+}
+
+/**
+ * The digest and the references of an image, each in a code block: prose in a job summary or
+ * comment gets an invisible character after every `:` (so nothing turns into a link), which
+ * would break a reference copied from it into `docker pull`. Code blocks are copied as shown.
+ */
+export function imageRefsBlocks(
+  digest: string,
+  destinations: readonly ImageRef[],
+  unpushed: readonly string[],
+  names: readonly string[] = [],
+): Block[] {
+  const blocks: Block[] = [
+    { type: 'paragraph', content: ['Digest:'] },
+    { type: 'code', text: digest },
+  ];
+  if (destinations.length > 0) {
+    const lines = destinations.flatMap((ref) =>
+      ref.transport === 'registry'
+        ? [formatImageRef(ref), `${ref.registry}/${ref.repository}@${digest}`]
+        : [formatImageRef(ref)],
+    );
+    blocks.push(
+      {
+        type: 'paragraph',
+        content: [
+          destinations.some((ref) => ref.transport === 'registry')
+            ? 'Written to (registry images by tag, then by digest):'
+            : 'Written to:',
+        ],
+      },
+      { type: 'code', text: [...new Set(lines)].join('\n') },
+    );
+  }
+  if (names.length > 0)
+    blocks.push(
+      { type: 'paragraph', content: ['Image:'] },
+      { type: 'code', text: names.join('\n') },
+    );
+  if (unpushed.length > 0)
+    blocks.push(
+      { type: 'paragraph', content: ['Tags not pushed (give --push to push them):'] },
+      { type: 'code', text: unpushed.join('\n') },
+    );
+  return blocks;
 }

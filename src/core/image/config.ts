@@ -49,8 +49,10 @@ export function buildConfig(
 
   const image: ImageConfig = {
     created,
-    architecture: base?.architecture ?? platform.architecture,
-    os: base?.os ?? platform.os,
+    // resolveImage has checked that a base naming a platform names this one; an empty base
+    // (no os or architecture in its config) takes the platform asked for.
+    architecture: base?.architecture || platform.architecture,
+    os: base?.os || platform.os,
     config: sortKeys(config),
     rootfs: {
       type: 'layers',
@@ -65,7 +67,8 @@ export function buildConfig(
       })),
     ],
   };
-  if (base?.variant ?? platform.variant) image.variant = base?.variant ?? platform.variant;
+  const variant = base?.variant || platform.variant;
+  if (variant) image.variant = variant;
   return image;
 }
 

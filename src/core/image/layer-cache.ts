@@ -8,8 +8,9 @@ export interface CachedLayer {
 }
 
 /**
- * Remembers the digest of each layer by its fingerprint (paths, sizes, mtimes, inodes),
- * so an unchanged 1 GB weights file is not read again to learn that it is unchanged.
+ * Remembers the digest of each layer by its fingerprint (paths, sizes, mtimes, ctimes, inodes),
+ * so an unchanged 1 GB weights file is not read again to learn that it is unchanged. The ctime
+ * is what catches a file rewritten in place whose size and mtime were put back (`touch -r`).
  * A missing or broken cache only costs a re-hash.
  */
 export class LayerCache {

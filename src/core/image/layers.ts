@@ -18,7 +18,7 @@ export interface LayerPlan {
   compressed: boolean;
   /** gzip level (1 fast … 9 small); part of the fingerprint because it changes the bytes. */
   compressionLevel: number;
-  /** Identifies the inputs (paths, sizes, mtimes, inodes, modes): same fingerprint, same bytes. */
+  /** Identifies the inputs (paths, sizes, mtimes, ctimes, inodes, modes): same fingerprint, same bytes. */
   fingerprint: string;
   files: number;
   /** Uncompressed bytes of the files. */
@@ -71,10 +71,8 @@ export function planLayers(options: PlanOptions): LayerPlan[] {
       entries.push(file.type === 'dir' ? dirEntry(path) : fileEntry(path, file));
     }
     const files = rest.filter((file) => file.type === 'file');
-    const title =
-      large.length > 0
-        ? `${options.label}: ${files.length} smaller files`
-        : `${options.label}: ${files.length} files`;
+    const count = `${files.length} ${large.length > 0 ? 'smaller ' : ''}file${files.length === 1 ? '' : 's'}`;
+    const title = `${options.label}: ${count}`;
     plans.push(makePlan(title, sortEntries(entries), true, rest, options.compressionLevel));
   }
   return plans;
@@ -113,7 +111,7 @@ function makePlan(
         entries: entries.map((entry) => [entry.path, entry.type, entry.mode, entry.size ?? 0]),
         sources: files
           .filter((file) => file.type === 'file')
-          .map((file) => [file.abs, file.size, file.mtimeMs, file.ino]),
+          .map((file) => [file.abs, file.size, file.mtimeMs, file.ctimeNs, file.ino]),
       }),
     )
     .digest('hex');

@@ -73,7 +73,41 @@ export async function resolveImage(
     await source.readBlob(manifest.config),
     `${source.name} config`,
   );
+  checkPlatform(source.name, config, platform);
   return { manifest, manifestBytes, config };
+}
+
+export function formatPlatform(platform: Partial<Platform>): string {
+  return [platform.os, platform.architecture, platform.variant].filter(Boolean).join('/');
+}
+
+/**
+ * A single-platform base must be the platform asked for: the new layers would otherwise be
+ * labelled with one platform and run on another. A base whose config names no platform
+ * (an empty image) takes the one asked.
+ */
+function checkPlatform(name: string, config: ImageConfig, platform: Platform): void {
+  const named = (value: unknown): string | undefined =>
+    typeof value === 'string' && value !== '' ? value : undefined;
+  const has = {
+    os: named(config.os),
+    architecture: named(config.architecture),
+    variant: named(config.variant),
+  };
+  if (!has.os && !has.architecture) return;
+  const differs =
+    (has.os !== undefined && has.os !== platform.os) ||
+    (has.architecture !== undefined && has.architecture !== platform.architecture) ||
+    (platform.variant !== undefined &&
+      has.variant !== undefined &&
+      has.variant !== platform.variant);
+  if (!differs) return;
+  const base = formatPlatform(has);
+  const asked = formatPlatform(platform);
+  throw new UsageError(`${name} is a ${base} image, but platform is ${asked}`, {
+    place: { key: 'platform' },
+    hint: `Give --platform ${base} to build on it, or a base that has ${asked} (or a multi-platform one).`,
+  });
 }
 
 function parseJson<T>(bytes: Buffer, what: string): T {

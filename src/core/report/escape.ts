@@ -69,7 +69,12 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => HTML_ENTITIES[c] ?? c);
 }
 
-type Context = 'markdown' | 'html';
+/**
+ * `code`: Markdown text inside `<code>`, where neither forge looks for mentions, issue
+ * references or emoji shortcodes, so a `:` needs no break unless a URL could start
+ * (`https://`, which Markdown itself autolinks): a digest or `file:line` stays copyable.
+ */
+type Context = 'markdown' | 'html' | 'code';
 
 /** Every character escapeText may change; all others pass through untouched. */
 const SPECIAL = /[&<>"'$\\`*_[\]~|@#!%:.-]/g;
@@ -97,11 +102,15 @@ function escapeText(raw: string, context: Context): string {
     let out: string;
     if (c === '$')
       out = '&#36;'; // `$…$` is inline math on both forges; a backslash does not stop GitHub's
-    else if (c === "'" && context === 'markdown') out = c;
+    else if (c === "'" && context !== 'html') out = c;
     else if (c in HTML_ENTITIES) out = HTML_ENTITIES[c] as string;
-    else if (context === 'markdown' && MARKDOWN_PUNCTUATION.has(c)) out = '\\' + c;
+    else if (context !== 'html' && MARKDOWN_PUNCTUATION.has(c)) out = '\\' + c;
     else out = c;
-    if (SIGILS.has(c) && next !== undefined && REFERENCE_START.test(next)) out += ZWSP;
+    const breaks =
+      context === 'code' && c === ':'
+        ? next === '/'
+        : SIGILS.has(c) && next !== undefined && REFERENCE_START.test(next);
+    if (breaks) out += ZWSP;
     return out;
   });
 }
@@ -143,10 +152,11 @@ export function startBlock(escaped: string): string {
  * line break becomes `<br>` (a raw newline would end the table). A cell never starts a
  * block, so `-0.05` and `1.5` need no backslash.
  */
-export function escapeTableCell(text: string): string {
-  if (!ANY_CONTROL.test(text)) return escapeText(text.trim(), 'markdown');
+export function escapeTableCell(text: string, code = false): string {
+  const context = code ? 'code' : 'markdown';
+  if (!ANY_CONTROL.test(text)) return escapeText(text.trim(), context);
   const lines = stripControlChars(text, '\n').split('\n');
-  return lines.map((line) => escapeText(line.trim(), 'markdown')).join('<br>');
+  return lines.map((line) => escapeText(line.trim(), context)).join('<br>');
 }
 
 /**

@@ -16,6 +16,10 @@ export function githubRunContext(env: Env, cwd: string): RunContext {
   if (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID) {
     context.runUrl = `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`;
   }
+  // GITHUB_REF_NAME is `123/merge` on a pull request: the head branch is GITHUB_HEAD_REF there.
+  const branch =
+    env.GITHUB_HEAD_REF || (env.GITHUB_REF_TYPE === 'tag' ? undefined : env.GITHUB_REF_NAME);
+  if (branch) context.branch = branch;
   const event = readEvent(env.GITHUB_EVENT_PATH);
   const pr = event?.pull_request;
   if (pr) {

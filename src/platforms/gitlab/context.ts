@@ -7,6 +7,8 @@ export function gitlabRunContext(env: Env, cwd: string): RunContext {
   // not exist here (gitlab-ci-local, custom executors), so the process's folder is the truth.
   const context: RunContext = { platform: 'gitlab', cwd };
   if (env.CI_JOB_URL) context.runUrl = env.CI_JOB_URL;
+  // The ref of a tag pipeline is the tag, not a branch.
+  if (env.CI_COMMIT_REF_NAME && !env.CI_COMMIT_TAG) context.branch = env.CI_COMMIT_REF_NAME;
   const iid = Number(env.CI_MERGE_REQUEST_IID);
   if (Number.isInteger(iid) && iid > 0 && env.CI_MERGE_REQUEST_TARGET_BRANCH_NAME) {
     context.changeRequest = {

@@ -100,6 +100,6 @@ describe('buildImage', () => {
       }),
     );
     expect(derived.layers.slice(0, 2).map((layer) => layer.title)).toEqual(['base', 'base']);
-    expect(derived.layers.at(-1)!.title).toBe('code: 1 files');
+    expect(derived.layers.at(-1)!.title).toBe('code: 1 file');
   });
 });

@@ -105,6 +105,16 @@ describe('escapeMarkdownText', () => {
 });
 
 describe('escapeTableCell', () => {
+  it('keeps a digest and a file:line copyable in a code cell, where forges link nothing', () => {
+    expect(escapeTableCell('sha256:5fdf0a', true)).toBe('sha256:5fdf0a');
+    expect(escapeTableCell('schema.yml:7', true)).toBe('schema.yml:7');
+    // Markdown itself still autolinks a URL, and still reads its punctuation.
+    expect(escapeTableCell('https://x.io', true)).toBe('https:&#8203;//x.io');
+    expect(escapeTableCell('a|b_c', true)).toBe('a\\|b\\_c');
+    // Outside code, `:` before a name still gets its break (emoji shortcodes, references).
+    expect(escapeTableCell('sha256:5fdf0a')).toBe('sha256:&#8203;5fdf0a');
+  });
+
   it('escapes the pipe so it cannot split a row', () => {
     expect(escapeTableCell('a|b')).toBe('a\\|b');
   });

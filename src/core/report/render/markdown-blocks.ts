@@ -68,7 +68,7 @@ function alignment(column: Column): string {
 
 function renderCell(cell: Cell): string {
   const text = cellText(cell);
-  let out = escapeTableCell(text.text);
+  let out = escapeTableCell(text.text, text.code);
   if (text.code && out !== '') out = `<code>${out}</code>`;
   if (text.strong && out !== '') out = `**${out}**`;
   if (text.status !== undefined) out = `${statusIcon(text.status)}\u00a0${out}`;

@@ -1,0 +1,149 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildImageCommand } from '../../../src/core/commands/build-image.js';
+import { pushImageCommand } from '../../../src/core/commands/push-image.js';
+import type { Inputs } from '../../../src/core/commands/types.js';
+import { UsageError } from '../../../src/core/errors.js';
+import { localDeps } from '../../unit/image/helpers.js';
+import { startRegistry, type RunningRegistry } from '../services/registry.js';
+
+const ROBOT = { username: 'robot', password: 'r0b0t-pw' };
+let work: string;
+let open: RunningRegistry;
+let secured: RunningRegistry;
+/** A Docker config folder with no config.json: no credentials for any registry. */
+let noDockerConfig: string;
+
+function buildInputs(extra: Inputs): Inputs {
+  return {
+    base: 'scratch',
+    model: 'model',
+    push: false,
+    platform: 'linux/amd64',
+    'compression-level': 1,
+    parallel: 3,
+    'chunk-size': 16,
+    'cache-dir': 'none',
+    'source-date-epoch': 1_700_000_000,
+    'docker-config': noDockerConfig,
+    ...extra,
+  };
+}
+
+async function usageError(promise: Promise<unknown>): Promise<UsageError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(UsageError);
+  return error as UsageError;
+}
+
+async function manifestStatus(registry: RunningRegistry, repository: string, ref: string) {
+  const response = await fetch(`http://${registry.address}/v2/${repository}/manifests/${ref}`, {
+    method: 'HEAD',
+    headers: { accept: 'application/vnd.oci.image.manifest.v1+json' },
+  });
+  return response.status;
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'sluice-image-fixes-'));
+  mkdirSync(join(work, 'model'));
+  writeFileSync(join(work, 'model', 'weights.bin'), 'weights');
+  writeFileSync(join(work, 'card.md'), '# card');
+  noDockerConfig = mkdtempSync(join(tmpdir(), 'sluice-no-docker-config-'));
+  [open, secured] = await Promise.all([startRegistry(), startRegistry({ htpasswd: ROBOT })]);
+});
+
+afterAll(async () => {
+  await Promise.all([open?.stop(), secured?.stop()]);
+});
+
+describe('credentials by role', () => {
+  it('tells a user whose base registry refused them that bases read the Docker config, not registry-username', async () => {
+    await buildImageCommand(
+      buildInputs({
+        tag: [`${secured.address}/base/runtime:1`],
+        push: true,
+        'registry-username': ROBOT.username,
+        'registry-password': ROBOT.password,
+      }),
+      localDeps(work),
+    );
+    const error = await usageError(
+      buildImageCommand(
+        buildInputs({
+          base: `${secured.address}/base/runtime:1`,
+          tag: [`${open.address}/team/model:1`],
+          push: true,
+          'registry-username': ROBOT.username,
+          'registry-password': ROBOT.password,
+        }),
+        localDeps(work),
+      ),
+    );
+    expect(error.message).toContain(secured.address);
+    expect(error.hint).toContain(join(noDockerConfig, 'config.json'));
+    expect(error.hint).toContain(`docker login ${secured.address}`);
+    expect(error.hint).toMatch(
+      /registry-username\/registry-password apply to the push destinations only/,
+    );
+    expect(error.hint).not.toMatch(/^Give registry-username/);
+    expect(`${error.message} ${error.hint}`).not.toContain(ROBOT.password);
+  });
+
+  it('still tells a user refused by a destination to give registry-username/registry-password', async () => {
+    const error = await usageError(
+      buildImageCommand(
+        buildInputs({ tag: [`${secured.address}/team/model:1`], push: true }),
+        localDeps(work),
+      ),
+    );
+    expect(error.hint).toMatch(/^Give registry-username\/registry-password/);
+  });
+});
+
+describe('attach files are checked before anything moves', () => {
+  it('push-image: a missing attach file fails before the image is copied or the tag moved', async () => {
+    const built = await buildImageCommand(
+      buildInputs({ tag: [`${open.address}/staging/model:rc`], push: true }),
+      localDeps(work),
+    );
+    const digest = built.outputs!['digest']!;
+    const error = await usageError(
+      pushImageCommand(
+        {
+          from: `${open.address}/staging/model@${digest}`,
+          to: [`${open.address}/prod/model:1.0`],
+          attach: ['card.md', 'missing-report.json'],
+          parallel: 3,
+          'chunk-size': 16,
+          'docker-config': noDockerConfig,
+        },
+        localDeps(work),
+      ),
+    );
+    expect(error.message).toContain(join(work, 'missing-report.json'));
+    expect(error.place?.key).toBe('attach');
+    expect(await manifestStatus(open, 'prod/model', '1.0')).toBe(404);
+    expect(await manifestStatus(open, 'prod/model', digest)).toBe(404);
+  });
+
+  it('build-image --push: a missing attach file fails before the tag is pushed', async () => {
+    const error = await usageError(
+      buildImageCommand(
+        buildInputs({
+          tag: [`${open.address}/team/attest:1`],
+          push: true,
+          attach: ['nope.md'],
+        }),
+        localDeps(work),
+      ),
+    );
+    expect(error.place?.key).toBe('attach');
+    expect(await manifestStatus(open, 'team/attest', '1')).toBe(404);
+  });
+});

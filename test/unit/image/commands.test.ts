@@ -1,0 +1,144 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildImageCommand } from '../../../src/core/commands/build-image.js';
+import { pushImageCommand } from '../../../src/core/commands/push-image.js';
+import type { Inputs } from '../../../src/core/commands/types.js';
+import { UsageError } from '../../../src/core/errors.js';
+import { OciLayoutSource } from '../../../src/core/image/oci-layout.js';
+import { resolveImage } from '../../../src/core/image/platform.js';
+import { renderMarkdown } from '../../../src/core/report/render/markdown.js';
+import { localDeps } from './helpers.js';
+
+function workdir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-cmd-'));
+  mkdirSync(join(dir, 'model'));
+  writeFileSync(join(dir, 'model', 'config.json'), '{"layers": 2}');
+  return dir;
+}
+
+function inputs(extra: Inputs): Inputs {
+  return {
+    base: 'scratch',
+    model: 'model',
+    push: false,
+    platform: 'linux/amd64',
+    'compression-level': 1,
+    parallel: 2,
+    'chunk-size': 16,
+    'cache-dir': 'none',
+    'source-date-epoch': 1_700_000_000,
+    ...extra,
+  };
+}
+
+async function usageError(promise: Promise<unknown>): Promise<UsageError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(UsageError);
+  return error as UsageError;
+}
+
+describe('build-image runtime inputs', () => {
+  it.each([
+    ['model-path', '/opt/../../etc'],
+    ['model-path', 'opt/model'],
+    ['model-path', '/opt//model'],
+    ['code-path', '/opt/app/..'],
+    ['port', 'abc'],
+    ['port', '0'],
+    ['port', '70000'],
+    ['port', '8080/sctp'],
+  ])('refuses %s %s as a usage error naming the key', async (key, value) => {
+    const dir = workdir();
+    const error = await usageError(buildImageCommand(inputs({ [key]: value }), localDeps(dir)));
+    expect(error.place?.key).toBe(key);
+    expect(error.exitCode).toBe(2);
+  });
+
+  it.each(['FOO', '1X=a', 'A-B=c', '=value'])('refuses env %s', async (pair) => {
+    const dir = workdir();
+    const error = await usageError(
+      buildImageCommand(inputs({ env: ['OK=1', pair] }), localDeps(dir)),
+    );
+    expect(error.place?.key).toBe('env');
+  });
+
+  it('writes good values as given: port with /tcp added, env kept, trailing / of a path dropped', async () => {
+    const dir = workdir();
+    await buildImageCommand(
+      inputs({
+        'model-path': '/srv/model/',
+        port: '8080',
+        env: ['MODEL_DIR=/srv/model', 'EMPTY='],
+        output: [`oci:${join(dir, 'layout')}:v1`],
+      }),
+      localDeps(dir),
+    );
+    const { config } = await resolveImage(new OciLayoutSource(join(dir, 'layout'), 'v1'), {
+      os: 'linux',
+      architecture: 'amd64',
+    });
+    expect(config.config?.ExposedPorts).toEqual({ '8080/tcp': {} });
+    expect(config.config?.Env).toEqual(['MODEL_DIR=/srv/model', 'EMPTY=']);
+  });
+});
+
+describe('build-image report', () => {
+  it('puts the digest and references in code blocks, so the Markdown holds them exactly', async () => {
+    const dir = workdir();
+    const layout = join(dir, 'layout');
+    const result = await buildImageCommand(
+      inputs({ output: [`oci:${layout}:v1`] }),
+      localDeps(dir),
+    );
+    const digest = result.outputs!['digest']!;
+    expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(result.outputs!['image']).toBe(`oci:${layout}:v1`);
+    const markdown = renderMarkdown(result.report!);
+    expect(markdown).toContain(`\n${digest}\n`);
+    expect(markdown).toContain(`\noci:${layout}:v1\n`);
+    expect(result.report!.summary).toMatch(
+      /^Built the image: 1 layer, \d+ B; wrote \d+ B to 1 destination\.$/,
+    );
+  });
+
+  it('says the tags were not pushed without --push, and names the image by its digest once', async () => {
+    const dir = workdir();
+    const result = await buildImageCommand(inputs({ tag: ['127.0.0.1:1/x:1'] }), localDeps(dir));
+    const report = result.report!;
+    const digest = result.outputs!['digest']!;
+    expect(result.outputs!['image']).toBe(digest);
+    expect(report.summary).not.toContain('Built 127.0.0.1:1/x:1');
+    expect(report.summary).toContain('1 tag not pushed (no --push)');
+    expect(report.summary.split(digest)).toHaveLength(1);
+    expect(report.notes.map((note) => note.level)).toEqual(['warning']);
+    expect(report.data['pushed']).toBe(false);
+    expect(report.data['unpushedTags']).toEqual(['127.0.0.1:1/x:1']);
+    expect(renderMarkdown(report)).toContain('\n127.0.0.1:1/x:1\n');
+  });
+});
+
+describe('push-image --attach', () => {
+  it('refuses attach when no destination is a registry, even for a file that exists', async () => {
+    const dir = workdir();
+    writeFileSync(join(dir, 'card.md'), '# card');
+    await buildImageCommand(inputs({ output: [`oci:${join(dir, 'src')}:v1`] }), localDeps(dir));
+    const error = await usageError(
+      pushImageCommand(
+        {
+          from: `oci:${join(dir, 'src')}:v1`,
+          to: [`oci:${join(dir, 'dst')}:v1`],
+          attach: ['card.md'],
+          parallel: 2,
+          'chunk-size': 16,
+        },
+        localDeps(dir),
+      ),
+    );
+    expect(error.place?.key).toBe('attach');
+  });
+});

@@ -1,0 +1,127 @@
+import { mkdirSync, mkdtempSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { buildImage, type BuildOptions } from '../../../src/core/image/build.js';
+import { LayerCache } from '../../../src/core/image/layer-cache.js';
+import { walk } from '../../../src/core/image/walk.js';
+import { UsageError } from '../../../src/core/errors.js';
+import { silentLogger } from './helpers.js';
+
+const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
+
+function options(model: string, cacheDir: string): BuildOptions {
+  return {
+    base: undefined,
+    platform: { os: 'linux', architecture: 'amd64' },
+    modelDir: model,
+    modelTarget: '/opt/model',
+    codeTarget: '/opt/app',
+    runtime: { labels: {} },
+    created: '2024-01-01T00:00:00Z',
+    compressionLevel: 1,
+    largeFileBytes: 1000,
+    cache: new LayerCache(cacheDir),
+    targets: [],
+    parallel: 2,
+    logger: silentLogger,
+  };
+}
+
+async function usageError(promise: Promise<unknown>): Promise<UsageError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(UsageError);
+  return error as UsageError;
+}
+
+describe('layer cache', () => {
+  it('reads a file rewritten in place with the same size and its old mtime put back (touch -r)', async () => {
+    const model = tmp('sluice-model-');
+    const cache = tmp('sluice-cache-');
+    const weights = join(model, 'weights.bin');
+    writeFileSync(weights, Buffer.alloc(4000, 1));
+    utimesSync(weights, 1_600_000_000, 1_600_000_000);
+    const before = statSync(weights);
+    const first = await buildImage(options(model, cache));
+    // ctime has the kernel's clock-tick resolution: let it move on before the rewrite.
+    await sleep(30);
+    writeFileSync(weights, Buffer.alloc(4000, 2));
+    utimesSync(weights, 1_600_000_000, 1_600_000_000);
+    const after = statSync(weights);
+    expect([after.size, after.mtimeMs, after.ino]).toEqual([
+      before.size,
+      before.mtimeMs,
+      before.ino,
+    ]);
+    const second = await buildImage(options(model, cache));
+    expect(second.layers[0]!.title).toBe('model: weights.bin');
+    expect(second.layers[0]!.digest).not.toBe(first.layers[0]!.digest);
+    const uncached = await buildImage(options(model, tmp('sluice-cache-')));
+    expect(second.layers[0]!.digest).toBe(uncached.layers[0]!.digest);
+  });
+
+  it('still reuses the cache for files left alone', async () => {
+    const model = tmp('sluice-model-');
+    const cache = tmp('sluice-cache-');
+    writeFileSync(join(model, 'weights.bin'), Buffer.alloc(4000, 1));
+    await buildImage(options(model, cache));
+    const logged: string[] = [];
+    await buildImage({
+      ...options(model, cache),
+      logger: { ...silentLogger, info: (line: string) => logged.push(line) },
+    });
+    expect(logged.join('\n')).toContain('(1 known from the cache)');
+  });
+
+  it('titles a layer of one file in the singular', async () => {
+    const model = tmp('sluice-model-');
+    writeFileSync(join(model, 'config.json'), '{}');
+    const built = await buildImage(options(model, tmp('sluice-cache-')));
+    expect(built.layers.map((layer) => layer.title)).toEqual(['model: 1 file']);
+  });
+});
+
+describe('model walk', () => {
+  it('refuses a dangling symlink, naming the link and its target', async () => {
+    const model = tmp('sluice-model-');
+    writeFileSync(join(model, 'config.json'), '{}');
+    symlinkSync('../blobs/0123abcd', join(model, 'weights.bin'));
+    const error = await usageError(walk(model, 'model'));
+    expect(error.message).toContain(join(model, 'weights.bin'));
+    expect(error.message).toContain('../blobs/0123abcd');
+    expect(error.place?.key).toBe('model');
+  });
+
+  it('refuses a directory symlink cycle instead of packing the folder again and again', async () => {
+    const model = tmp('sluice-model-');
+    mkdirSync(join(model, 'loop', 'a'), { recursive: true });
+    writeFileSync(join(model, 'loop', 'a', 'w.bin'), 'w');
+    symlinkSync('..', join(model, 'loop', 'a', 'up'));
+    const error = await usageError(walk(model, 'model'));
+    expect(error.message).toContain(join(model, 'loop', 'a', 'up'));
+    expect(error.place?.key).toBe('model');
+  });
+
+  it('still follows links to files and to folders outside the path walked (snapshots of blobs)', async () => {
+    const store = tmp('sluice-store-');
+    mkdirSync(join(store, 'tokenizer'));
+    writeFileSync(join(store, 'blob'), 'weights');
+    writeFileSync(join(store, 'tokenizer', 'vocab.txt'), 'a');
+    const model = tmp('sluice-model-');
+    symlinkSync(join(store, 'blob'), join(model, 'weights.bin'));
+    symlinkSync(join(store, 'tokenizer'), join(model, 'tokenizer'));
+    symlinkSync(join(store, 'tokenizer'), join(model, 'tokenizer-again'));
+    const files = await walk(model, 'model');
+    expect(files.map((file) => [file.rel, file.type])).toEqual([
+      ['tokenizer', 'dir'],
+      ['tokenizer-again', 'dir'],
+      ['tokenizer-again/vocab.txt', 'file'],
+      ['tokenizer/vocab.txt', 'file'],
+      ['weights.bin', 'file'],
+    ]);
+  });
+});
