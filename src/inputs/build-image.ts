@@ -7,7 +7,7 @@ export const registryInputs: InputDef[] = [
     name: 'registry-username',
     type: 'string',
     description:
-      'Username for the destination registries. Without it, credentials come from the Docker config (`auths`, credential helpers), else access is anonymous.',
+      'Username for the destination registries. Without it, credentials come from the Docker config (`auths`, credential helpers), else access is anonymous. Source and base registries always take theirs from the Docker config.',
   },
   {
     name: 'registry-password',
@@ -48,7 +48,7 @@ export const attachInput: InputDef = {
   name: 'attach',
   type: 'list',
   description:
-    'Files to attach to the pushed image as an OCI artifact (model card, gate and validation reports): through the referrers API where the registry has one, else the `sha256-<digest>` fallback tag.',
+    'Files to attach to the pushed image as an OCI artifact (model card, gate and validation reports): through the referrers API where the registry has one, else the `sha256-<digest>` fallback tag. Needs a registry destination; every file is checked before anything is pushed.',
 };
 
 export const buildImage: CommandDef = {
@@ -103,7 +103,7 @@ export const buildImage: CommandDef = {
       name: 'tag',
       type: 'list',
       description:
-        'Image references to tag, e.g. `127.0.0.1:5000/team/model:1.2`; may repeat. Templates: `{sha}`, `{short-sha}`, `{branch}`, `{model-version}` (on a pull/merge request `{sha}` is the head commit).',
+        'Image references to tag, e.g. `127.0.0.1:5000/team/model:1.2`; may repeat. Templates: `{sha}`, `{short-sha}`, `{branch}`, `{model-version}` (on a pull/merge request `{sha}` is the head commit; `{branch}` is the branch the CI names, the source branch of a pull/merge request, made a valid tag; a tag pipeline has none).',
     },
     {
       name: 'push',
@@ -122,13 +122,13 @@ export const buildImage: CommandDef = {
       type: 'string',
       default: 'linux/amd64',
       description:
-        'Platform of the image, and the one picked from a multi-platform base. With `compose-file`, the platform of services that set none (Compose v2 honours it only with BuildKit, else the build fails rather than make another platform).',
+        'Platform of the image: the one picked from a multi-platform base, and the one a single-platform base must have. With `compose-file`, the platform of services that set none (Compose v2 honours it only with BuildKit, else the build fails rather than make another platform).',
     },
     {
       name: 'model-path',
       type: 'string',
       default: '/opt/model',
-      description: 'Where the model goes inside the image.',
+      description: 'Where the model goes inside the image: an absolute path without `..`.',
     },
     {
       name: 'code-path',
@@ -148,11 +148,17 @@ export const buildImage: CommandDef = {
       description:
         'Command (arguments to the entrypoint), as a JSON array or words split on spaces.',
     },
-    { name: 'env', type: 'list', description: 'Environment variables `KEY=value`; may repeat.' },
+    {
+      name: 'env',
+      type: 'list',
+      description:
+        'Environment variables `NAME=value` (a valid variable name; the value may be empty); may repeat.',
+    },
     {
       name: 'port',
       type: 'string',
-      description: 'Port the model server listens on, e.g. `8080` (exposed in the image config).',
+      description:
+        'Port the model server listens on, `N` or `N/tcp|udp` (1–65535), e.g. `8080` (exposed in the image config).',
     },
     {
       name: 'workdir',
@@ -221,7 +227,8 @@ export const buildImage: CommandDef = {
     },
     {
       name: 'image',
-      description: 'The first tag, or the image pinned by digest when no tag was given.',
+      description:
+        'Where the image went: the first pushed tag, else the first `output`, else the manifest digest alone (written nowhere). Tags given without `push` are not pushed; the summary says so.',
     },
     REPORT_OUTPUT,
   ],
