@@ -1,6 +1,7 @@
 import { UsageError } from '../core/errors.js';
 import { appliesTo } from '../inputs/parse.js';
 import type { CommandDef, InputDef } from '../inputs/types.js';
+import { editDistance } from '../core/text/edit-distance.js';
 
 const onCliInput = (input: InputDef): boolean => appliesTo(input, 'cli');
 
@@ -98,24 +99,8 @@ function closest(word: string, candidates: readonly string[]): string | undefine
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
   for (const candidate of candidates) {
-    const distance = levenshtein(word, candidate);
+    const distance = editDistance(word, candidate);
     if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
   }
   return best;
-}
-
-function levenshtein(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(
-        previous[j]! + 1,
-        current[j - 1]! + 1,
-        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }

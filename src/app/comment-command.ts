@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CommandImpl } from '../core/commands/types.js';
+import { fairShares } from '../core/comment/compose.js';
 import { UsageError } from '../core/errors.js';
 import { expandPatterns } from '../core/files/glob.js';
 import type { Report } from '../core/report/model.js';
@@ -23,9 +24,7 @@ export function commentCommand(platform: Platform): CommandImpl {
     );
     const reports = await Promise.all(files.map((file) => readReport(cwd, file)));
     const reportUrl = (inputs['report-url'] as string | undefined) ?? deps.run.runUrl;
-    await platform.writeSummary(
-      reports.map((report) => renderMarkdown(report, { fullReportUrl: reportUrl })).join('\n\n'),
-    );
+    await platform.writeSummary(summaryMarkdown(reports, platform.summaryLimit, reportUrl));
     const result = await postReportComment({
       platform,
       reports,
@@ -34,9 +33,42 @@ export function commentCommand(platform: Platform): CommandImpl {
       pullRequest: inputs['pull-request'] as number | undefined,
       ...(reportUrl ? { reportUrl } : {}),
       ...(inputs.preview ? { preview: path.resolve(cwd, inputs.preview as string) } : {}),
+      // This command prints no report to the log: only the summary (where there is one) and
+      // the report files it was given hold it.
+      reportIsIn: `${platform.summaryLimit ? 'the job summary and ' : ''}${files.length === 1 ? 'the report file' : 'the report files'} ${files.join(', ')}`,
     });
     return { outputs: { 'comment-url': result.url ?? '', 'comment-id': result.id ?? '' } };
   };
+}
+
+const SEPARATOR = '\n\n';
+
+/**
+ * The reports for the job summary, within the platform's limit in bytes (GitHub drops a
+ * step's summary over 1 MiB). Small reports keep their size; the large ones share the rest
+ * and fold, then cut, to fit it, as quality-gate's own summary does.
+ */
+export function summaryMarkdown(
+  reports: readonly Report[],
+  limitBytes: number | undefined,
+  reportUrl: string | undefined,
+): string {
+  const render = (report: Report, maxLength?: number): string =>
+    renderMarkdown(report, {
+      fullReportUrl: reportUrl,
+      ...(maxLength === undefined ? {} : { maxLength, lengthUnit: 'utf8' as const }),
+    });
+  const full = reports.map((report) => render(report));
+  const whole = full.join(SEPARATOR);
+  if (limitBytes === undefined) return whole;
+  // The platform appends one newline to what it is given.
+  const available = limitBytes - 1 - SEPARATOR.length * Math.max(0, reports.length - 1);
+  const sizes = full.map((text) => Buffer.byteLength(text, 'utf8'));
+  if (sizes.reduce((sum, size) => sum + size, 0) <= available) return whole;
+  const shares = fairShares(sizes, Math.max(0, available));
+  return reports
+    .map((report, i) => (sizes[i]! <= shares[i]! ? full[i]! : render(report, shares[i]!)))
+    .join(SEPARATOR);
 }
 
 async function readReport(cwd: string, file: string): Promise<Report> {

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import type { ReportPart } from '../core/comment/compose.js';
 import { composeComment } from '../core/comment/compose.js';
 import { postStickyReports } from '../core/comment/post.js';
+import { stickyBodyBudget, stickyCommentText } from '../core/comment/sticky.js';
 import type { Report } from '../core/report/model.js';
 import { renderMarkdown } from '../core/report/render/markdown.js';
 import type { Platform } from '../platforms/types.js';
@@ -18,6 +19,11 @@ export interface PostCommentRequest {
   reportUrl?: string;
   /** Also write the body here. */
   preview?: string;
+  /**
+   * Where the report can be read when no comment is written, said in the log line. Default:
+   * the job log, and the job summary where the platform has one (what quality-gate writes).
+   */
+  reportIsIn?: string;
 }
 
 export interface PostCommentResult {
@@ -38,7 +44,14 @@ export async function postReportComment(request: PostCommentRequest): Promise<Po
     render: (maxLength) => renderMarkdown(report, { maxLength, fullReportUrl: request.reportUrl }),
   }));
   if (request.preview) {
-    const body = composeComment(parts, { maxLength: PREVIEW_LIMIT, reportUrl: request.reportUrl });
+    // The body exactly as a new sticky comment would be posted: marker line and budget alike.
+    const body = stickyCommentText(
+      request.commentKey,
+      composeComment(parts, {
+        maxLength: stickyBodyBudget(PREVIEW_LIMIT, request.commentKey),
+        reportUrl: request.reportUrl,
+      }),
+    );
     await writeFile(request.preview, body, 'utf8');
     platform.logger.info(`comment body written to ${request.preview}`);
   }
@@ -47,9 +60,9 @@ export async function postReportComment(request: PostCommentRequest): Promise<Po
     pullRequest: request.pullRequest,
   });
   if ('reason' in target) {
-    platform.logger.info(
-      `no PR/MR comment written: ${target.reason}. The report is in the job log${platform.summaryLimit ? ' and summary' : ''}.`,
-    );
+    const where =
+      request.reportIsIn ?? `the job log${platform.summaryLimit ? ' and the job summary' : ''}`;
+    platform.logger.info(`no PR/MR comment written: ${target.reason}. The report is in ${where}.`);
     return { skipped: target.reason };
   }
   const result = await postStickyReports(target.forge, request.commentKey, parts, {

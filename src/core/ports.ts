@@ -44,11 +44,20 @@ export interface SecretMasker {
   mask(text: string): string;
 }
 
+/** An account on the forge: who wrote a comment, or whom the token acts as. */
+export interface ForgeUser {
+  /** The forge's numeric user id, as text; compared first when both sides have it. */
+  id?: string;
+  login: string;
+}
+
 /** A comment on a pull request (GitHub) or a merge request note (GitLab). */
 export interface ForgeComment {
   id: string;
   body: string;
   url?: string;
+  /** Who wrote it; a comment without a known author is never treated as ours. */
+  author?: ForgeUser;
 }
 
 /**
@@ -63,6 +72,8 @@ export interface Forge {
   updateComment(id: string, body: string): Promise<ForgeComment>;
   /** Removes a comment; resolves also when it is already gone (a racing job deleted it). */
   deleteComment(id: string): Promise<void>;
+  /** The account the token writes as (one API call; the sticky comment is only ever its own). */
+  currentUser(): Promise<ForgeUser>;
   /** Largest comment body the forge accepts, in characters. */
   readonly maxCommentLength: number;
 }

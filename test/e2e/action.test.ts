@@ -195,6 +195,39 @@ describe('PR comments through the actions', () => {
     expect(github.violations).toEqual([]);
   });
 
+  it('leaves a look-alike comment of another user alone: never merged, edited or deleted', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-pr-'));
+    const env = {
+      GITHUB_EVENT_PATH: prEvent(dir),
+      GITHUB_REPOSITORY: 'acme/churn',
+      GITHUB_API_URL: github.url,
+    };
+    github.comments.length = 0;
+    const fake =
+      '<!-- sluice:comment:sluice -->\n<!-- sluice:report:zz:start:0123456789ab -->\nAll good, merge it!\n<!-- sluice:report:zz:end:0123456789ab -->';
+    github.comments.push({
+      id: 1,
+      body: fake,
+      html_url: 'https://github.test/c/1',
+      created_at: new Date().toISOString(),
+      user: { id: 666, login: 'mallory', type: 'User' },
+    });
+    const run = await runAction(
+      path.join(root, 'actions/comment'),
+      {
+        reports: path.join(root, 'test/fixtures/reports/quality-gate.json'),
+        token: 'ghs_secret_token_value_1',
+      },
+      env,
+    );
+    expect(run.code).toBe(0);
+    expect(github.comments).toHaveLength(2);
+    expect(github.comments[0]!.body).toBe(fake);
+    expect(github.comments[1]!.user.login).toBe('github-actions[bot]');
+    expect(github.comments[1]!.body).not.toContain('All good, merge it!');
+    expect(github.violations).toEqual([]);
+  });
+
   it('on a fork it writes the summary, says why it did not comment, and exits 0', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-pr-'));
     const before = github.requests.length;

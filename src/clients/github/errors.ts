@@ -42,7 +42,10 @@ export function toGitHubError(error: unknown, call: GitHubCallContext): SluiceEr
   }
 
   const headers = error.response.headers ?? {};
-  const said = scrub(serverMessage(error.response.data) ?? error.message);
+  const details = validationDetails(error.response.data);
+  const said = scrub(
+    `${serverMessage(error.response.data) ?? error.message}${details ? ` (${details})` : ''}`,
+  );
   const status = error.status;
 
   if (status === 401) {
@@ -66,6 +69,14 @@ export function toGitHubError(error: unknown, call: GitHubCallContext): SluiceEr
         },
       );
     }
+    if (/\blocked\b/i.test(said)) {
+      return new UsageError(
+        `GitHub refused to ${call.action} on ${where}: the conversation is locked (403: ${said})`,
+        {
+          hint: 'a locked conversation takes comments only from collaborators with write access; unlock it on GitHub, or drop the comment (the report is in the job summary)',
+        },
+      );
+    }
     if (call.isFork) {
       return new UsageError(
         `GitHub refused to ${call.action} on ${where} (403): this pull request comes from a fork, and its token is read-only`,
@@ -85,6 +96,13 @@ export function toGitHubError(error: unknown, call: GitHubCallContext): SluiceEr
       hint: 'check the repository and pull-request number; a token without access to a private repository also gets 404',
     });
   }
+  if (status === 422) {
+    // The request itself was refused (a body GitHub will not take, a field it does not
+    // accept): sending it again cannot help, so it is bad input, not an outage.
+    return new UsageError(`GitHub refused to ${call.action} on ${where} (422: ${said})`, {
+      hint: 'GitHub validated the request and refused it; the details in parentheses say what it objected to',
+    });
+  }
   if (status >= 500) {
     return new InfraError(
       `GitHub API failed with ${status} when trying to ${call.action} on ${where}, after ${call.attempts} attempts: ${said}`,
@@ -94,6 +112,22 @@ export function toGitHubError(error: unknown, call: GitHubCallContext): SluiceEr
   return new InfraError(
     `GitHub API answered ${status} when trying to ${call.action} on ${where}: ${said}`,
   );
+}
+
+/** GitHub's 422 answers say what was wrong in `errors[]`: `{resource, field, code, message}`. */
+function validationDetails(data: unknown): string | undefined {
+  const errors = (data as { errors?: unknown } | null | undefined)?.errors;
+  if (!Array.isArray(errors)) return undefined;
+  const parts = errors.slice(0, 5).map((entry: unknown) => {
+    if (typeof entry === 'string') return entry;
+    const e = (entry ?? {}) as Record<string, unknown>;
+    const text = (key: string) => (typeof e[key] === 'string' ? e[key] : undefined);
+    const where = [text('resource'), text('field')].filter(Boolean).join('.');
+    const what = text('message') ?? text('code') ?? 'invalid';
+    const code = text('message') && text('code') ? ` [${text('code')}]` : '';
+    return `${where ? `${where}: ` : ''}${what}${code}`;
+  });
+  return parts.length > 0 ? parts.join('; ').slice(0, 500) : undefined;
 }
 
 function serverMessage(data: unknown): string | undefined {

@@ -1,5 +1,5 @@
 import type { Octokit } from '@octokit/rest';
-import type { Forge, ForgeComment, Logger } from '../../core/ports.js';
+import type { Forge, ForgeComment, ForgeUser, Logger } from '../../core/ports.js';
 import { toGitHubError } from './errors.js';
 
 /** GitHub refuses comment bodies longer than this many characters. */
@@ -53,10 +53,11 @@ export async function createGitHubForge(options: GitHubForgeOptions): Promise<Fo
       });
     }
   };
-  const toComment = (c: { id: number; body?: string | null; html_url: string }): ForgeComment => ({
+  const toComment = (c: ApiComment): ForgeComment => ({
     id: String(c.id),
     body: c.body ?? '',
     url: c.html_url,
+    ...(c.user ? { author: { id: String(c.user.id), login: c.user.login } } : {}),
   });
 
   return {
@@ -93,6 +94,8 @@ export async function createGitHubForge(options: GitHubForgeOptions): Promise<Fo
         });
         return toComment(data);
       }),
+    currentUser: () =>
+      call('find whom the token acts as', () => currentUser(octokit, options.logger)),
     deleteComment: (id) =>
       call(`delete comment ${id}`, async () => {
         try {
@@ -103,6 +106,57 @@ export async function createGitHubForge(options: GitHubForgeOptions): Promise<Fo
         }
       }),
   };
+}
+
+interface ApiComment {
+  id: number;
+  body?: string | null;
+  html_url: string;
+  user?: { id: number; login: string } | null;
+}
+
+/** The account comments by the Actions GITHUB_TOKEN are written as. */
+export const ACTIONS_BOT_LOGIN = 'github-actions[bot]';
+
+/**
+ * Whom the token acts as, in one call: GraphQL's `viewer` answers for personal access tokens
+ * and for installation tokens alike (the Actions GITHUB_TOKEN, GitHub App tokens), where REST
+ * `GET /user` refuses installation tokens with 403. Should GraphQL be unavailable (a 403 or 404,
+ * e.g. a proxy that only passes REST), REST `GET /user` is asked, and when that refuses too the
+ * token is an installation token: the Actions bot, whose name the first comment created confirms.
+ */
+async function currentUser(octokit: Octokit, logger: Logger | undefined): Promise<ForgeUser> {
+  try {
+    const { viewer } = await octokit.graphql<{
+      viewer: { login: string; databaseId?: number | null };
+    }>('query { viewer { login databaseId } }');
+    return {
+      login: viewer.login,
+      ...(typeof viewer.databaseId === 'number' ? { id: String(viewer.databaseId) } : {}),
+    };
+  } catch (error) {
+    if (!refusedOrMissing(error)) throw error;
+    logger?.debug(`GraphQL viewer unavailable (${describe(error)}); asking GET /user`);
+  }
+  try {
+    const { data } = await octokit.rest.users.getAuthenticated();
+    return { id: String(data.id), login: data.login };
+  } catch (error) {
+    if ((error as { status?: unknown }).status !== 403) throw error;
+    logger?.debug(`GET /user refused an installation token; assuming ${ACTIONS_BOT_LOGIN}`);
+    return { login: ACTIONS_BOT_LOGIN };
+  }
+}
+
+function refusedOrMissing(error: unknown): boolean {
+  const status = (error as { status?: unknown }).status;
+  // A GraphQL error inside a 200 answer has no status: the query itself was refused.
+  return status === undefined ? error instanceof Error : status === 403 || status === 404;
+}
+
+function describe(error: unknown): string {
+  const status = (error as { status?: unknown }).status;
+  return typeof status === 'number' ? String(status) : 'GraphQL error';
 }
 
 async function createOctokit(options: GitHubForgeOptions): Promise<Octokit> {

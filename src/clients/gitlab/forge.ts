@@ -1,6 +1,6 @@
 import { InfraError, UsageError } from '../../core/errors.js';
 import type { SluiceError } from '../../core/errors.js';
-import type { Forge, ForgeComment, Logger } from '../../core/ports.js';
+import type { Forge, ForgeComment, ForgeUser, Logger } from '../../core/ports.js';
 import { defaultSleep, fetchWithRetry } from './http.js';
 import type { RetryPolicy } from './http.js';
 
@@ -27,6 +27,16 @@ interface ApiNote {
   id: number;
   body: string;
   system?: boolean;
+  author?: ApiUser | null;
+}
+
+interface ApiUser {
+  id?: number;
+  username: string;
+}
+
+function toUser(user: ApiUser): ForgeUser {
+  return { ...(typeof user.id === 'number' ? { id: String(user.id) } : {}), login: user.username };
 }
 
 const MAX_PAGES = 1000;
@@ -83,6 +93,7 @@ export function createGitLabForge(options: GitLabForgeOptions): Forge {
   const toComment = (note: ApiNote): ForgeComment => ({
     id: String(note.id),
     body: note.body,
+    ...(note.author ? { author: toUser(note.author) } : {}),
     ...(options.projectUrl
       ? { url: `${options.projectUrl.replace(/\/+$/, '')}/-/merge_requests/${iid}#note_${note.id}` }
       : {}),
@@ -106,6 +117,12 @@ export function createGitLabForge(options: GitLabForgeOptions): Forge {
         url = nextPage(response, url, api);
       }
       return found;
+    },
+    async currentUser() {
+      // Personal, project and group access tokens each act as a user (a bot user for the
+      // latter two): the notes they write carry that user as author.
+      const response = await send('find whom the token acts as', 'GET', `${api}/user`);
+      return toUser((await response.json()) as ApiUser);
     },
     async createComment(body) {
       const response = await send('create a merge request note', 'POST', notes, body);

@@ -92,19 +92,31 @@ async function resolveFile(
     });
   }
   if (info.isDirectory()) {
-    const notes: string[] = [];
     const sets = await Promise.all(
-      candidateFiles.map(async (candidate) => {
-        const file = path.join(baselinePath, path.basename(candidate));
-        const exists = await stat(path.resolve(cwd, file)).catch(() => undefined);
-        if (!exists) return undefined;
+      folderMatches(baselinePath, candidateFiles, cwd).map(async ({ candidate, paths }) => {
+        const exists = async (file: string) =>
+          (await stat(path.resolve(cwd, file)).catch(() => undefined)) !== undefined;
+        const [exact, byName] = paths;
+        let file: string | undefined;
+        if (await exists(exact!)) file = exact;
+        else if (byName !== undefined && (await exists(byName))) file = byName;
+        if (file === undefined) return undefined;
+        if (file === byName && paths.ambiguous) {
+          throw new UsageError(
+            `baseline folder ${baselinePath} has no ${exact}, and ${byName} would be the baseline of ${paths.ambiguous.join(' and ')} alike`,
+            {
+              place: { file: baselinePath, key: 'baseline' },
+              hint: `lay the baseline folder out like the candidates (${exact}), or compare them one at a time`,
+            },
+          );
+        }
         return withFile(
           await loadMetricsFile(path.resolve(cwd, file), { displayPath: file }),
           candidate,
         );
       }),
     );
-    return { label: baselinePath, sets, notes };
+    return { label: baselinePath, sets, notes: [] };
   }
   if (candidateFiles.length !== 1) {
     throw new UsageError(
@@ -176,6 +188,47 @@ async function resolveModelRegistry(
     if (error instanceof UsageError || error instanceof InfraError) throw error;
     throw new InfraError(`cannot read ${model}@${alias} from MLflow`, { cause: error });
   }
+}
+
+type FolderPaths = string[] & { ambiguous?: string[] };
+
+/**
+ * Where each candidate's baseline may be in a baseline folder: first its path relative to the
+ * candidates' common folder (`a/metrics.json`, `b/metrics.json` → `<folder>/a/metrics.json`, …;
+ * one candidate or candidates side by side → `<folder>/<name>`), then its bare name. The bare
+ * name is a fallback only when no other candidate shares it; when one does, finding only that
+ * file is an error that names them, never a silent comparison of both with one baseline.
+ */
+function folderMatches(
+  folder: string,
+  candidates: readonly string[],
+  cwd: string,
+): { candidate: string; paths: FolderPaths }[] {
+  const absolute = candidates.map((candidate) => path.resolve(cwd, candidate));
+  const root = commonFolder(absolute.map((file) => path.dirname(file)));
+  return candidates.map((candidate, index) => {
+    const relative = path.relative(root, absolute[index]!);
+    const paths: FolderPaths = [path.join(folder, relative)];
+    const name = path.basename(candidate);
+    if (relative !== name) {
+      paths.push(path.join(folder, name));
+      const sharing = candidates.filter((other) => path.basename(other) === name);
+      if (sharing.length > 1) paths.ambiguous = sharing;
+    }
+    return { candidate, paths };
+  });
+}
+
+function commonFolder(folders: readonly string[]): string {
+  const split = folders.map((folder) => folder.split(path.sep));
+  const first = split[0] ?? [];
+  let length = first.length;
+  for (const parts of split) {
+    let i = 0;
+    while (i < length && i < parts.length && parts[i] === first[i]) i += 1;
+    length = i;
+  }
+  return first.slice(0, length).join(path.sep) || path.sep;
 }
 
 /** A baseline row is matched to its candidate by file; keep the candidate's name. */

@@ -26,3 +26,11 @@ export function inferDirection(key: string): Direction | undefined {
   }
   return undefined;
 }
+
+/**
+ * The direction a rule pattern tells: its words without the wildcards (`*_loss`, `val_*_auc`),
+ * else with each `*` standing for a word, so that a unit suffix is one (`*_ms`, `*_seconds`).
+ */
+export function inferPatternDirection(pattern: string): Direction | undefined {
+  return inferDirection(pattern.replace(/\*/g, '')) ?? inferDirection(pattern.replace(/\*/g, 'x'));
+}

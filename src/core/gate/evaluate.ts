@@ -1,3 +1,4 @@
+import { UsageError } from '../errors.js';
 import type { MetricsSet, MetricValue } from '../metrics/model.js';
 import {
   abs,
@@ -13,7 +14,7 @@ import {
   type Decimal,
 } from '../numbers/decimal.js';
 import { formatDelta, formatMetricValue, formatPercent } from '../numbers/format.js';
-import { inferDirection } from './direction.js';
+import { inferDirection, inferPatternDirection } from './direction.js';
 import type {
   Direction,
   GateResult,
@@ -24,6 +25,7 @@ import type {
   RuleThreshold,
 } from './model.js';
 import { compilePattern, compileRules, type RuleMatcher } from './pattern.js';
+import { editDistance } from '../text/edit-distance.js';
 
 /**
  * The gate: each candidate metric against its baseline and its rule.
@@ -58,6 +60,7 @@ export function evaluateGate(
   rules: RuleSet | undefined,
   baselineLabel?: string,
 ): GateResult {
+  if (rules) refuseUnmatchedRules(candidates, baselines, rules);
   const matcher = compileRules(rules?.rules ?? []);
   const diffs: MetricDiff[] = [];
   const notes: string[] = [];
@@ -111,18 +114,43 @@ export function evaluateGate(
 interface Match {
   rule: Omit<Rule, 'pattern'>;
   label: string;
+  /** The thresholds are `default`'s: a value that is not a number is shown, not failed. */
   isDefault: boolean;
 }
 
+const THRESHOLDS: readonly RuleThreshold[] = ['min', 'max', 'maxRegression', 'maxRegressionPct'];
+
+/**
+ * The rule for `name`. A rule that sets no threshold (only `direction` and/or `required`)
+ * says something about the metric, not that it should go ungated: it takes `default`'s
+ * thresholds. A rule with any threshold of its own stands alone, as the spec has it.
+ */
 function findRule(
   name: string,
   matcher: RuleMatcher,
   rules: RuleSet | undefined,
 ): Match | undefined {
   const rule = matcher.match(name);
-  if (rule) return { rule, label: rule.pattern, isDefault: false };
-  if (rules?.default) return { rule: rules.default, label: 'default', isDefault: true };
+  const fallback = rules?.default;
+  if (rule) {
+    const inherits =
+      fallback !== undefined &&
+      THRESHOLDS.every((key) => rule[key] === undefined) &&
+      THRESHOLDS.some((key) => fallback[key] !== undefined);
+    if (!inherits) return { rule, label: rule.pattern, isDefault: false };
+    const merged: Omit<Rule, 'pattern'> = { ...fallback, ...definedOnly(rule) };
+    if (fallback.written) merged.written = fallback.written;
+    return { rule: merged, label: `${rule.pattern} + default`, isDefault: true };
+  }
+  if (fallback) return { rule: fallback, label: 'default', isDefault: true };
   return undefined;
+}
+
+function definedOnly(rule: Rule): Omit<Rule, 'pattern'> {
+  const { pattern: _pattern, written: _written, ...rest } = rule;
+  return Object.fromEntries(
+    Object.entries(rest).filter(([, value]) => value !== undefined),
+  ) as Omit<Rule, 'pattern'>;
 }
 
 function evaluateMetric(
@@ -139,7 +167,7 @@ function evaluateMetric(
   const direction =
     match?.rule.direction ??
     inferDirection(name) ??
-    (match && !match.isDefault ? inferDirection(match.label.replace(/\*/g, '')) : undefined);
+    (match && match.label !== 'default' ? inferPatternDirection(match.label) : undefined);
   const change = numericChange(candidate, baseline);
   const diff: MetricDiff = {
     file,
@@ -203,9 +231,21 @@ function evaluateMetric(
         `not gated for regression: which way is better cannot be inferred from the name ${name}; add a rule with direction: higher or lower`,
       );
     }
+    // Regression limits need a numeric baseline: without one they check nothing, and the
+    // table must not show a check that passed.
+    const comparable = baseline?.kind === 'number';
+    const unchecked: RuleThreshold[] = comparable
+      ? []
+      : thresholds.filter((key) => key === 'maxRegression' || key === 'maxRegressionPct');
+    if (unchecked.length > 0) {
+      thresholds = thresholds.filter((key) => !unchecked.includes(key));
+      diff.reasons.push(
+        `${unchecked.map((key) => THRESHOLD_NAME[key]).join(' and ')} not checked: ${hasBaseline ? `no baseline value for ${name}` : 'no baseline'}`,
+      );
+    }
     diff.gated = thresholds.length > 0 || rule.required === true;
     if (!diff.gated) {
-      if (plainStatus !== 'unchanged') diff.status = 'info';
+      if (plainStatus !== 'unchanged') diff.status = unchecked.length > 0 ? plainStatus : 'info';
       return diff;
     }
     if (thresholds.length > 0)
@@ -385,4 +425,56 @@ function missingRequired(
     });
   }
   return missing;
+}
+
+/**
+ * A rule that matches no metric in any candidate or baseline is almost always a typo
+ * (`acuracy`), and a typo must not pass the gate silently: bad input, exit 2. A rule meant
+ * for metrics that only some runs report says so with `required: false`; a rule with
+ * `required: true` that matches nothing is a failed verdict instead (see missingRequired).
+ */
+function refuseUnmatchedRules(
+  candidates: MetricsSet[],
+  baselines: (MetricsSet | undefined)[],
+  rules: RuleSet,
+): void {
+  const names = new Set<string>();
+  for (const set of [...candidates, ...baselines]) {
+    if (set) for (const name of set.values.keys()) names.add(name);
+  }
+  const unmatched = rules.rules.filter((rule) => {
+    if (rule.required !== undefined) return false;
+    const matches = compilePattern(rule.pattern);
+    for (const name of names) if (matches(name)) return false;
+    return true;
+  });
+  const [first] = unmatched;
+  if (!first) return;
+  const describe = (rule: Rule): string => {
+    const near = rule.pattern.includes('*') ? undefined : nearestName(rule.pattern, names);
+    const line = rule.place?.line !== undefined ? `line ${rule.place.line}: ` : '';
+    return `${line}${JSON.stringify(rule.pattern)}${near ? ` (did you mean ${JSON.stringify(near)}?)` : ''}`;
+  };
+  const file = first.place?.file ?? rules.file;
+  throw new UsageError(
+    `${unmatched.length === 1 ? 'a rule matches' : `${unmatched.length} rules match`} no metric: ${unmatched.map(describe).join('; ')}`,
+    {
+      place: { ...(file ? { file } : {}), ...first.place, key: `metrics.${first.pattern}` },
+      hint: `fix the name (metrics: ${[...names].slice(0, 8).join(', ')}${names.size > 8 ? ', …' : ''}), or add \`required: false\` to a rule for a metric that only some runs report`,
+    },
+  );
+}
+
+function nearestName(pattern: string, names: ReadonlySet<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(pattern.length / 4)) + 1;
+  for (const name of names) {
+    if (Math.abs(name.length - pattern.length) >= bestDistance) continue;
+    const distance = editDistance(pattern.toLowerCase(), name.toLowerCase());
+    if (distance < bestDistance) {
+      best = name;
+      bestDistance = distance;
+    }
+  }
+  return best;
 }

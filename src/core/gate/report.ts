@@ -198,28 +198,34 @@ function testCase(diff: MetricDiff): TestCase {
   return test;
 }
 
-/** Candidate values (and deltas) for the OpenMetrics report; only finite numbers, which every reader accepts. */
+/**
+ * Candidate values (and deltas) for the OpenMetrics report; only finite numbers, which every
+ * reader accepts. A delta is a sample of its metric's own family with the label
+ * `kind="delta"`: a suffix on the name (`loss_delta`) could be the name of another metric.
+ */
 function measurements(diff: MetricDiff): Measurement[] {
   const candidate = diff.candidate;
   if (candidate?.kind !== 'number' || !Number.isFinite(candidate.value)) return [];
   const out: Measurement[] = [
-    { name: diff.name, value: candidate.value, labels: { file: diff.file } },
+    {
+      name: diff.name,
+      value: candidate.value,
+      labels: { file: diff.file },
+      help: MEASUREMENT_HELP,
+    },
   ];
   if (diff.delta !== null && Number.isFinite(diff.delta)) {
-    const brace = diff.name.indexOf('{');
-    const name =
-      brace >= 0
-        ? `${diff.name.slice(0, brace)}_delta${diff.name.slice(brace)}`
-        : `${diff.name}_delta`;
     out.push({
-      name,
+      name: diff.name,
       value: diff.delta,
-      labels: { file: diff.file },
-      help: 'candidate minus baseline',
+      labels: { file: diff.file, kind: 'delta' },
+      help: MEASUREMENT_HELP,
     });
   }
   return out;
 }
+
+const MEASUREMENT_HELP = 'candidate value; with kind="delta": candidate minus baseline';
 
 /** JSON has no NaN or Infinity: they become the strings "NaN", "Infinity", "-Infinity". */
 function jsonValue(value: MetricValue | undefined): number | string | boolean | null {

@@ -9,9 +9,10 @@ import {
   type YAMLMap,
 } from 'yaml';
 import { UsageError } from '../errors.js';
-import { inferDirection } from './direction.js';
+import { inferPatternDirection } from './direction.js';
 import { splitKey } from './keys.js';
 import type { Direction, Rule, RuleSet, RuleThreshold } from './model.js';
+import { editDistance } from '../text/edit-distance.js';
 
 /**
  * The rules file (YAML):
@@ -163,7 +164,7 @@ class RulesReader {
       if (
         needsDirection &&
         rule.direction === undefined &&
-        inferDirection(pattern.replace(/\*/g, '')) === undefined
+        inferPatternDirection(pattern) === undefined
       ) {
         throw this.error(
           `rule ${JSON.stringify(pattern)} limits regression but its direction cannot be inferred from the name`,
@@ -322,18 +323,4 @@ class RulesReader {
       hint,
     });
   }
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length]!;
 }

@@ -7,7 +7,11 @@ interface StoredComment {
   body: string;
   html_url: string;
   created_at: string;
+  user: { id: number; login: string; type: string };
 }
+
+/** Whom every token acts as here: the Actions bot, as for a workflow's GITHUB_TOKEN. */
+export const ACTIONS_BOT = { id: 41898282, login: 'github-actions[bot]', type: 'Bot' };
 
 /**
  * A stand-in for GitHub's issue-comments API on loopback, for running the real action
@@ -37,6 +41,19 @@ export async function startFakeGitHub(): Promise<{
         body: body ?? undefined,
       };
       requests.push(request);
+      const send = (status: number, value: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(value));
+      };
+      // GraphQL is not in the REST description: only the identity query is answered.
+      if (req.url === '/graphql' && req.method === 'POST') {
+        const query = (body as { query?: string } | undefined)?.query ?? '';
+        if (/viewer\s*\{\s*login\s+databaseId\s*\}/.test(query))
+          return send(200, {
+            data: { viewer: { login: ACTIONS_BOT.login, databaseId: ACTIONS_BOT.id } },
+          });
+        return send(400, { message: `unexpected GraphQL query: ${query}` });
+      }
       try {
         assertGitHubRequest(request);
       } catch (error) {
@@ -47,10 +64,6 @@ export async function startFakeGitHub(): Promise<{
         return;
       }
       const url = new URL(req.url ?? '/', 'http://x');
-      const send = (status: number, value: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(value));
-      };
       const list = url.pathname.match(/^\/repos\/[^/]+\/[^/]+\/issues\/\d+\/comments$/);
       const one = url.pathname.match(/^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/);
       if (list && req.method === 'GET') return send(200, comments);
@@ -60,6 +73,7 @@ export async function startFakeGitHub(): Promise<{
           body: body?.body ?? '',
           html_url: `https://github.test/c/${next}`,
           created_at: new Date().toISOString(),
+          user: ACTIONS_BOT,
         };
         comments.push(comment);
         return send(201, comment);

@@ -6,7 +6,11 @@ interface Note {
   body: string;
   system: boolean;
   created_at: string;
+  author: { id: number; username: string };
 }
+
+/** Whom an access token acts as here: a project access token's bot user. */
+export const PROJECT_BOT = { id: 4242, username: 'project_7_bot_0123' };
 
 /**
  * A stand-in for GitLab's merge request notes API (v4) on loopback. Like GitLab, it
@@ -39,6 +43,9 @@ export async function startFakeGitLab() {
       );
       if (auth === 'none') return send(401, { message: '401 Unauthorized' });
       if (req.method !== 'GET' && auth === 'job') return send(403, { message: '403 Forbidden' });
+      if (url.pathname === '/api/v4/user' && req.method === 'GET') {
+        return auth === 'job' ? send(403, { message: '403 Forbidden' }) : send(200, PROJECT_BOT);
+      }
       if (list && req.method === 'GET') return send(200, notes);
       if (list && req.method === 'POST') {
         const note = {
@@ -46,6 +53,7 @@ export async function startFakeGitLab() {
           body: body.body ?? '',
           system: false,
           created_at: new Date().toISOString(),
+          author: PROJECT_BOT,
         };
         notes.push(note);
         return send(201, note);

@@ -186,30 +186,43 @@ describe('GitHub forge', () => {
 
   it('posts a sticky report end to end: duplicates folded, only documented requests', async () => {
     const marker = '<!-- sluice:comment:sluice -->';
+    const bot = { id: 41898282, login: 'github-actions[bot]' };
+    const mine = (id: number, body: string) => ({ ...apiComment(id, body), user: bot });
+    const graphql = nock(origin)
+      .post('/api/graphql', (body: { query: string }) => body.query.includes('viewer'))
+      .reply(200, { data: { viewer: { login: bot.login, databaseId: bot.id } } });
     const scope = nock(origin)
       .get(comments)
       .query(true)
-      .reply(200, [
-        apiComment(1, 'human'),
-        apiComment(2, `${marker}\nold`),
-        apiComment(3, `${marker}\ndup`),
-      ])
+      .reply(200, [apiComment(1, 'human'), mine(2, `${marker}\nold`), mine(3, `${marker}\ndup`)])
       .patch(`${base}/repos/acme/models/issues/comments/2`, (body: { body: string }) =>
         body.body.includes('gate report'),
       )
-      .reply(200, apiComment(2, 'new'))
+      .reply(200, mine(2, 'new'))
       .delete(`${base}/repos/acme/models/issues/comments/3`)
-      .reply(204);
+      .reply(204)
+      .get(comments)
+      .query(true)
+      .reply(200, () => [apiComment(1, 'human'), mine(2, written)]);
+    let written = '';
+    scope.on('request', (_req: unknown, _interceptor: unknown, body: string) => {
+      if (body) written = (JSON.parse(body) as { body?: string }).body ?? written;
+    });
     const seen = recordRequests(scope);
-    const result = await postStickyReports(await forge(), 'sluice', [
-      fixedPart('quality-gate', 'gate report'),
-    ]);
+    const result = await postStickyReports(
+      await forge(),
+      'sluice',
+      [fixedPart('quality-gate', 'gate report')],
+      { sleep: () => Promise.resolve() },
+    );
     expect(result).toMatchObject({ action: 'updated', removed: ['3'], comment: { id: '2' } });
+    expect(graphql.isDone()).toBe(true);
     expect(scope.isDone()).toBe(true);
     expectDocumented(seen, [
       'issues/list-comments',
       'issues/update-comment',
       'issues/delete-comment',
+      'issues/list-comments',
     ]);
   });
 

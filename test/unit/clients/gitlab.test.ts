@@ -56,8 +56,18 @@ describe('GitLab forge', () => {
     const listed = await setup().forge.listComments();
 
     expect(listed).toEqual([
-      { id: '1', body: 'one', url: 'https://gitlab.test/group/models/-/merge_requests/5#note_1' },
-      { id: '3', body: 'three', url: 'https://gitlab.test/group/models/-/merge_requests/5#note_3' },
+      {
+        id: '1',
+        body: 'one',
+        url: 'https://gitlab.test/group/models/-/merge_requests/5#note_1',
+        author: { login: 'bot' },
+      },
+      {
+        id: '3',
+        body: 'three',
+        url: 'https://gitlab.test/group/models/-/merge_requests/5#note_3',
+        author: { login: 'bot' },
+      },
     ]);
     expect(scope.isDone()).toBe(true);
   });

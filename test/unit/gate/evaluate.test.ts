@@ -194,7 +194,13 @@ describe('evaluateGate statuses', () => {
       'metrics:\n  accuracy: { min: 0.8, max_regression: 0 }\n  loss: { max_regression: 0 }\n',
     );
     expect(diffs.accuracy).toMatchObject({ status: 'pass', gated: true, baseline: undefined });
-    expect(diffs.loss).toMatchObject({ status: 'pass', gated: true });
+    // Nothing was compared for loss: the table must not claim a check passed.
+    expect(diffs.loss).toMatchObject({
+      status: 'info',
+      gated: false,
+      reasons: ['max_regression not checked: no baseline'],
+    });
+    expect(diffs.accuracy!.reasons).toEqual(['max_regression not checked: no baseline']);
     expect(result.verdict).toBe('pass');
     expect(result.notes).toEqual([
       'No baseline: only absolute rules (min, max, required) were checked; regression rules need a baseline.',

@@ -111,12 +111,14 @@ describe('buildGateReport', () => {
       name: 'accuracy',
       value: 0.7,
       labels: { file: 'eval/metrics.json' },
+      help: 'candidate value; with kind="delta": candidate minus baseline',
     });
+    // The delta is a sample of the metric's own family: a name suffix could collide.
     expect(report.measurements).toContainEqual({
-      name: 'accuracy_delta',
+      name: 'accuracy',
       value: -0.05,
-      labels: { file: 'eval/metrics.json' },
-      help: 'candidate minus baseline',
+      labels: { file: 'eval/metrics.json', kind: 'delta' },
+      help: 'candidate value; with kind="delta": candidate minus baseline',
     });
     expect(report.measurements.some((m) => m.name === 'drift')).toBe(false);
     expect(report.outputs).toEqual({ passed: 'false', 'failed-metrics': 'accuracy' });
@@ -219,11 +221,11 @@ describe('buildGateReport', () => {
       notes: [{ level: 'info', text: 'No rules file: metrics are reported, not gated.' }],
       tests: [],
     });
-    const single = evaluateGate(
-      [parseMetrics('{"auc": 0.9}', 'json', 'm.json')],
-      [undefined],
-      rules,
-    );
+    // Only the rule for auc: a rule that matches no metric is bad input now.
+    const single = evaluateGate([parseMetrics('{"auc": 0.9}', 'json', 'm.json')], [undefined], {
+      ...rules,
+      rules: rules.rules.filter((rule) => rule.pattern === 'auc'),
+    });
     expect(buildGateReport(single, { key: 'qg' }).summary).toBe('the 1 gated metric passed');
     expect(buildGateReport(single, { key: 'qg' }).data).toMatchObject({ baseline: null });
   });

@@ -105,3 +105,27 @@ describe('renderOpenMetrics', () => {
     expect(lines.at(-1)).toBe('# EOF');
   });
 });
+
+describe('deltas in OpenMetrics', () => {
+  it('keep a metric literally named loss_delta apart from the delta of loss', async () => {
+    const { evaluateGate } = await import('../../../src/core/gate/evaluate.js');
+    const { buildGateReport } = await import('../../../src/core/gate/report.js');
+    const { parseMetrics } = await import('../../../src/core/metrics/parsers-all.js');
+    const candidate = parseMetrics('{"loss": 0.5, "loss_delta": 7}', 'json', 'm.json');
+    const baseline = parseMetrics('{"loss": 0.4, "loss_delta": 7}', 'json', 'm.json');
+    const text = renderOpenMetrics(
+      buildGateReport(evaluateGate([candidate], [baseline], undefined, 'main'), { key: 'qg' }),
+    );
+    const samples = text.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+    expect(samples).toEqual([
+      'sluice_loss{file="m.json"} 0.5',
+      'sluice_loss{file="m.json",kind="delta"} 0.1',
+      'sluice_loss_delta{file="m.json"} 7',
+      'sluice_loss_delta{file="m.json",kind="delta"} 0',
+    ]);
+    // Valid OpenMetrics: one TYPE per family, each family's samples together, a final # EOF.
+    const types = text.match(/^# TYPE (\S+) gauge$/gm) ?? [];
+    expect(new Set(types).size).toBe(types.length);
+    expect(text.endsWith('# EOF\n')).toBe(true);
+  });
+});

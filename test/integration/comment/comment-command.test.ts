@@ -1,0 +1,130 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { commentCommand, summaryMarkdown } from '../../../src/app/comment-command.js';
+import { postReportComment } from '../../../src/app/post-comment.js';
+import { commentMarker } from '../../../src/core/comment/markers.js';
+import type { CommandDeps } from '../../../src/core/commands/types.js';
+import { evaluateGate } from '../../../src/core/gate/evaluate.js';
+import { buildGateReport } from '../../../src/core/gate/report.js';
+import { parseMetrics } from '../../../src/core/metrics/parsers-all.js';
+import type { Forge } from '../../../src/core/ports.js';
+import { renderReport } from '../../../src/core/report/render/index.js';
+import type { Report } from '../../../src/core/report/model.js';
+import type { Platform } from '../../../src/platforms/types.js';
+import { FakeForge } from '../../unit/comment/fake-forge.js';
+
+/** A quality-gate report of `count` metrics with long names, so its Markdown is large. */
+function bigReport(key: string, count: number): Report {
+  const values = Object.fromEntries(
+    Array.from({ length: count }, (_, i) => [`${key}_metric_${'x'.repeat(200)}_${i}`, i / 7]),
+  );
+  const candidate = parseMetrics(JSON.stringify(values), 'json', `${key}.json`);
+  const baseline = parseMetrics(
+    JSON.stringify(Object.fromEntries(Object.keys(values).map((k) => [k, 0.5]))),
+    'json',
+    `${key}.json`,
+  );
+  return buildGateReport(evaluateGate([candidate], [baseline], undefined, 'main'), { key });
+}
+
+function fakePlatform(options: { summaryLimit?: number; forge?: Forge; reason?: string }) {
+  const logs: string[] = [];
+  const summaries: string[] = [];
+  const platform: Platform = {
+    name: 'github',
+    logger: {
+      debug: () => undefined,
+      info: (m) => logs.push(m),
+      warn: (m) => logs.push(m),
+      error: (m) => logs.push(m),
+      group: (_t, run) => run(),
+    },
+    masker: { add: () => undefined, mask: (t) => t },
+    runContext: () => ({ platform: 'github', cwd: '/' }),
+    setOutputs: () => Promise.resolve(),
+    writeSummary: (markdown) => {
+      summaries.push(`${markdown}\n`);
+      return Promise.resolve();
+    },
+    summaryLimit: options.summaryLimit,
+    createForge: () =>
+      Promise.resolve(
+        options.forge ? { forge: options.forge } : { reason: options.reason ?? 'no token' },
+      ),
+  };
+  return { platform, logs, summaries };
+}
+
+const deps = (cwd: string) => ({ run: { platform: 'github', cwd } }) as unknown as CommandDeps;
+
+describe('comment: the job summary', () => {
+  it('stays within the platform limit in bytes for several long reports', () => {
+    const reports = ['a', 'b', 'c'].map((key) => bigReport(key, 1500));
+    const limit = 1024 * 1024;
+    expect(
+      reports.reduce((n, r) => n + Buffer.byteLength(renderReport(r, 'markdown'), 'utf8'), 0),
+    ).toBeGreaterThan(limit);
+    const text = summaryMarkdown(reports, limit, undefined);
+    expect(Buffer.byteLength(`${text}\n`, 'utf8')).toBeLessThanOrEqual(limit);
+    // Each report keeps its heading and verdict: shortened, not dropped.
+    expect(text.match(/^## ✅ Quality gate$/gm)).toHaveLength(3);
+  });
+
+  it('is written capped by the command, and says where the report is when not commenting', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-comment-'));
+    const files = ['a', 'b', 'c'].map((key) => {
+      const file = path.join(dir, `${key}.json`);
+      writeFileSync(file, renderReport(bigReport(key, 1500), 'json'));
+      return `${key}.json`;
+    });
+    const { platform, logs, summaries } = fakePlatform({
+      summaryLimit: 1024 * 1024,
+      reason: 'pull request from a fork',
+    });
+    await commentCommand(platform)({ reports: files }, deps(dir));
+    expect(Buffer.byteLength(summaries.join(''), 'utf8')).toBeLessThanOrEqual(1024 * 1024);
+    const line = logs.find((l) => l.startsWith('no PR/MR comment written'));
+    expect(line).toBe(
+      'no PR/MR comment written: pull request from a fork. The report is in the job summary and the report files a.json, b.json, c.json.',
+    );
+    expect(line).not.toContain('job log');
+  });
+
+  it('keeps the default wording for quality-gate, which prints its report to the log', async () => {
+    const { platform, logs } = fakePlatform({ summaryLimit: 100, reason: 'no token' });
+    await postReportComment({
+      platform,
+      reports: [bigReport('q', 1)],
+      commentKey: 'sluice',
+      token: undefined,
+      pullRequest: undefined,
+    });
+    expect(logs).toContain(
+      'no PR/MR comment written: no token. The report is in the job log and the job summary.',
+    );
+  });
+});
+
+describe('comment --preview', () => {
+  it('writes exactly the body a new sticky comment gets: same marker line, same budget', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-preview-'));
+    const reports = [bigReport('a', 600)];
+    const forge = new FakeForge({ maxCommentLength: 65_536 });
+    const { platform } = fakePlatform({ forge });
+    const preview = path.join(dir, 'preview.md');
+    await postReportComment({
+      platform,
+      reports,
+      commentKey: 'sluice',
+      token: 'x',
+      pullRequest: 1,
+      preview,
+    });
+    const written = readFileSync(preview, 'utf8');
+    expect(written.startsWith(`${commentMarker('sluice')}\n`)).toBe(true);
+    expect(written.length).toBeLessThanOrEqual(65_536);
+    expect(written).toBe(forge.all[0]!.body);
+  });
+});
