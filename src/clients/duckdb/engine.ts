@@ -40,6 +40,9 @@ export async function createDuckDbEngine(
   // Progress is tracked only when the progress bar is on; it must not print on its own.
   await connection.runAndReadAll('SET enable_progress_bar = true');
   await connection.runAndReadAll('SET enable_progress_bar_print = false');
+  // Timestamps without an offset are UTC, and times show in UTC, whatever the machine's zone.
+  // Without the ICU extension DuckDB knows no other zone, and the setting is refused.
+  await connection.runAndReadAll("SET TimeZone = 'UTC'").catch(() => undefined);
   const streams = new Set<DuckDbConnection>();
   return {
     async query(sql: string): Promise<SqlRow[]> {

@@ -56,7 +56,15 @@ export interface PlannedCheck {
    * Where the schema wrote the SQL or the values this check compiles (a SQL check, a pattern,
    * a bound): when the scan fails, the culprit is named by this place, not blamed on the data.
    */
-  written?: { place: Place; what: string; hint?: string };
+  written?: Written[];
+}
+
+/** One piece of a check the schema wrote; `aggregates` narrows it to the SQL that piece made. */
+export interface Written {
+  place: Place;
+  what: string;
+  hint?: string;
+  aggregates?: Record<string, string>;
 }
 
 export interface CheckPlan {
@@ -183,7 +191,7 @@ export function planChecks(
     const a = alias();
     const failWhere = `(${check.sql}) IS FALSE`;
     planned.push({
-      written: { place: check.place, what: `check \`${check.name}\`` },
+      written: [{ place: check.place, what: `check \`${check.name}\`` }],
       aggregates: { [a]: `count(*) FILTER (WHERE ${failWhere})` },
       evaluate: (row) => {
         const failing = toNumber(row[a]);
@@ -222,7 +230,7 @@ function planColumn(
   ): void => {
     const a = alias();
     planned.push({
-      ...(written ? { written: { place: placeOf(key), ...written } } : {}),
+      ...(written ? { written: [{ place: placeOf(key), ...written }] } : {}),
       aggregates: { [a]: `count(*) FILTER (WHERE ${failWhere})` },
       evaluate: (row) => {
         const failing = toNumber(row[a]);
@@ -266,20 +274,49 @@ function planColumn(
     });
   }
   if (rule.min !== undefined || rule.max !== undefined) {
-    const parts: string[] = [];
-    const expected: string[] = [];
-    if (rule.min !== undefined) {
-      parts.push(`${q} < ${compareLiteral(rule.min, column.family)}`);
-      expected.push(`≥ ${literalText(rule.min)}`);
-    }
-    if (rule.max !== undefined) {
-      parts.push(`${q} > ${compareLiteral(rule.max, column.family)}`);
-      expected.push(`≤ ${literalText(rule.max)}`);
-    }
-    const key = rule.min !== undefined ? 'min' : 'max';
-    rowCheck('range', key, `(${parts.join(' OR ')})`, expected.join(' and '), {
-      what: `\`${key}\` of column \`${column.name}\``,
-      hint: `write a value of the column's type (${column.type})`,
+    // Each bound counted on its own, so a failure points at the bound that was crossed.
+    const bounds = (['min', 'max'] as const).flatMap((key) => {
+      const value = rule[key];
+      if (value === undefined) return [];
+      const where = `${q} ${key === 'min' ? '<' : '>'} ${compareLiteral(value, column.family)}`;
+      const text = `${key === 'min' ? '≥' : '≤'} ${literalText(value)}`;
+      return [{ key, alias: alias(), where, text }];
+    });
+    const failWhere = `(${bounds.map((b) => b.where).join(' OR ')})`;
+    planned.push({
+      written: bounds.map((b) => ({
+        place: placeOf(b.key),
+        what: `\`${b.key}\` of column \`${column.name}\``,
+        hint: `write a value of the column's type (${column.type})`,
+        aggregates: { [b.alias]: `count(*) FILTER (WHERE ${b.where})` },
+      })),
+      aggregates: Object.fromEntries(
+        bounds.map((b) => [b.alias, `count(*) FILTER (WHERE ${b.where})`]),
+      ),
+      evaluate: (row) => {
+        const crossed = bounds.filter((b) => toNumber(row[b.alias]) > 0);
+        const failing = bounds.reduce((sum, b) => sum + toNumber(row[b.alias]), 0);
+        return {
+          name: 'range',
+          column: column.name,
+          status: failing === 0 ? 'pass' : 'fail',
+          // `2 failing rows (2 above max)`: which bound was crossed, and how often.
+          observed:
+            crossed.length === 0
+              ? plural(0, 'failing row')
+              : `${plural(failing, 'failing row')} (${crossed
+                  .map(
+                    (b) =>
+                      `${toNumber(row[b.alias])} ${b.key === 'min' ? 'below min' : 'above max'}`,
+                  )
+                  .join(', ')})`,
+          expected: bounds.map((b) => b.text).join(' and '),
+          failingRows: failing,
+          samples: [],
+          place: placeOf((crossed[0] ?? bounds[0])?.key ?? 'min'),
+          failWhere,
+        };
+      },
     });
   }
   if (rule.allowed !== undefined) {
@@ -352,11 +389,15 @@ function planColumn(
           };
         }
         const age = now - toNumber(newest);
+        // A row dated in the future (past clock skew) would hide stale data behind it: warn.
+        const future = age < -FUTURE_TOLERANCE_S;
         return {
           name: 'max_age',
           column: column.name,
-          status: age <= maxAge.seconds ? 'pass' : 'fail',
-          observed: `newest is ${formatAge(age)} old`,
+          status: future ? 'warn' : age <= maxAge.seconds ? 'pass' : 'fail',
+          observed: future
+            ? `newest is ${formatAge(-age)} in the future`
+            : `newest is ${formatAge(Math.max(age, 0))} old`,
           expected: `≤ ${maxAge.text}`,
           failingRows: null,
           samples: [],
@@ -367,8 +408,10 @@ function planColumn(
   }
 }
 
+/** Clock skew between the data's writer and this run that max_age lets pass. */
+const FUTURE_TOLERANCE_S = 300;
+
 function formatAge(seconds: number): string {
-  if (seconds < 0) return 'in the future, 0s';
   if (seconds < 120) return `${Math.round(seconds)}s`;
   if (seconds < 7200) return `${Math.round(seconds / 60)}m`;
   if (seconds < 172_800) return `${(seconds / 3600).toFixed(1)}h`;

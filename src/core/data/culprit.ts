@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import type { SqlEngine } from './engine.js';
-import type { PlannedCheck } from './checks.js';
+import type { PlannedCheck, Written } from './checks.js';
 import { quoteIdent } from './sql.js';
 
 /** What DuckDB says when an expression, not a file, is wrong. */
@@ -25,22 +25,24 @@ export async function scanCulprit(
 ): Promise<UsageError | undefined> {
   const message = error instanceof Error ? error.message : String(error);
   if (!EXPRESSION_ERROR.test(message) || DATA_ERROR.test(message)) return undefined;
-  const written = planned.filter((p) => p.written);
-  for (const check of written) {
-    const failure = await failureOf(engine, `DESCRIBE SELECT ${select(check)} FROM ${scan}`);
-    if (failure !== undefined) return culpritError(check, failure);
+  const written = planned.flatMap((p) =>
+    (p.written ?? []).map((w) => ({ ...w, aggregates: w.aggregates ?? p.aggregates })),
+  );
+  for (const piece of written) {
+    const failure = await failureOf(engine, `DESCRIBE SELECT ${select(piece)} FROM ${scan}`);
+    if (failure !== undefined) return culpritError(piece, failure);
   }
   if (!RUNTIME_ERROR.test(message)) return undefined;
-  for (const check of written) {
-    const failure = await failureOf(engine, `SELECT ${select(check)} FROM ${scan}`);
+  for (const piece of written) {
+    const failure = await failureOf(engine, `SELECT ${select(piece)} FROM ${scan}`);
     if (failure !== undefined && RUNTIME_ERROR.test(failure) && !DATA_ERROR.test(failure))
-      return culpritError(check, failure);
+      return culpritError(piece, failure);
   }
   return undefined;
 }
 
-function select(check: PlannedCheck): string {
-  return Object.entries(check.aggregates)
+function select(piece: { aggregates: Record<string, string> }): string {
+  return Object.entries(piece.aggregates)
     .map(([alias, sql]) => `${sql} AS ${quoteIdent(alias)}`)
     .join(', ');
 }
@@ -54,8 +56,7 @@ async function failureOf(engine: SqlEngine, sql: string): Promise<string | undef
   }
 }
 
-function culpritError(check: PlannedCheck, message: string): UsageError {
-  const written = check.written as NonNullable<PlannedCheck['written']>;
+function culpritError(written: Written, message: string): UsageError {
   const first = message.split('\n').find((line) => line.trim() !== '') ?? message;
   const reason = first.replace(/^Error: /, '');
   return new UsageError(

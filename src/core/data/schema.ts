@@ -248,6 +248,12 @@ export function parseSchema(
     const threshold = keys.get('threshold');
     if (threshold && !(isScalar(threshold.value) && threshold.value.value === 'auto')) {
       config.threshold = positive(ctx, threshold, 'drift.threshold');
+      // A p-value of 1 or more would flag every column.
+      if ((config.method === 'ks' || config.method === 'chisquare') && config.threshold >= 1)
+        throw new UsageError(
+          `\`drift.threshold\` is a p-value for \`${config.method}\`: below 1 (e.g. 0.05); got ${config.threshold}`,
+          { place: placeOf(threshold.value as Node, 'drift.threshold') },
+        );
     }
     const minEffect = keys.get('min_effect');
     if (minEffect) config.minEffect = fractionOf(ctx, minEffect, 'drift.min_effect');

@@ -17,6 +17,8 @@ export interface DataSource {
   header: boolean;
   /** Read hive partition folders (`key=value/`) as columns. */
   hive: boolean;
+  /** CSV without a header: the columns' names, in order (the schema's). */
+  names?: string[];
 }
 
 const COMPRESSION = /\.(gz|gzip|zst|zstd)$/i;
@@ -146,7 +148,11 @@ export function scanSql(source: DataSource, options: ScanOptions = {}): string {
   if (options.filename) args.push(`filename=${quoteString(options.filename)}`);
   switch (source.format) {
     case 'csv': {
-      args.push(`header=${source.header ? 'true' : 'false'}`);
+      // skip=0: a file whose later rows have more fields must fail on that line, not have
+      // its first rows dropped by the sniffer as a preamble.
+      args.push(`header=${source.header ? 'true' : 'false'}`, 'skip=0');
+      if (source.names && source.names.length > 0)
+        args.push(`names=[${source.names.map(quoteString).join(', ')}]`);
       if (source.delimiter !== undefined) args.push(`delim=${quoteString(source.delimiter)}`);
       const types = Object.entries(options.types ?? {});
       if (types.length > 0)

@@ -73,7 +73,9 @@ export const DUCKDB_TYPE: Record<string, string> = {
   string: 'VARCHAR',
   boolean: 'BOOLEAN',
   date: 'DATE',
-  timestamp: 'TIMESTAMP',
+  // With time zone: an offset in the data is kept (a plain TIMESTAMP drops it), and a value
+  // without one is read as UTC (the engine's time zone).
+  timestamp: 'TIMESTAMPTZ',
 };
 
 /** Whether data of this DuckDB type satisfies a declared type. */

@@ -84,18 +84,22 @@ export async function validateData(options: {
   now: Date;
   clockMs?: () => number;
 }): Promise<ValidationResult> {
-  const { engine, schema, data } = options;
+  const { engine, schema } = options;
   const clockMs = options.clockMs ?? (() => 0);
+  const data = await withSchemaNames(engine, options.data, schema);
+  const referenceSource = options.reference
+    ? await withSchemaNames(engine, options.reference, schema)
+    : undefined;
   const { columns, types } = await describeTyped(engine, data, schema);
   if (schema.drift) namedDriftColumnsExist(schema.drift, columns, data);
   // The reference's columns are known before the checks' scan, so that scan also gathers the
   // current side's drift statistics (one pass less).
   const reference =
-    schema.drift && options.reference
-      ? await describeTyped(engine, options.reference, schema)
+    schema.drift && referenceSource
+      ? await describeTyped(engine, referenceSource, schema)
       : undefined;
-  if (reference && options.reference)
-    await sharesColumns(engine, reference, columns, options.reference, data);
+  if (reference && referenceSource)
+    await sharesColumns(engine, reference, columns, referenceSource, data);
   const started = clockMs();
   const bytes = await phase(engine, 'reading', data);
   // Without drift the checks, profile and duplicate hashes all come from one pass, so the file
@@ -160,15 +164,15 @@ export async function validateData(options: {
 
   let drift: DriftSummary | null = null;
   const seen = new Map<string, SeenValues>();
-  if (schema.drift && options.reference) {
-    await phase(engine, 'reading the reference', options.reference);
+  if (schema.drift && referenceSource) {
+    await phase(engine, 'reading the reference', referenceSource);
     const refScan = await materialize(
       engine,
       '__sluice_reference',
-      scanSql(options.reference, { types: reference?.types ?? {} }),
-      options.reference,
+      scanSql(referenceSource, { types: reference?.types ?? {} }),
+      referenceSource,
     );
-    await notEmpty(engine, refScan, options.reference);
+    await notEmpty(engine, refScan, referenceSource);
     await phase(engine, 'drift');
     try {
       drift = await runDrift(
@@ -181,7 +185,7 @@ export async function validateData(options: {
         (column, values) => seen.set(column, values),
       );
     } catch (error) {
-      translateEngineError(error, options.reference);
+      translateEngineError(error, referenceSource);
     }
   }
   let profiles = readProfiles(columns, row, exactDistinct, small);
@@ -272,6 +276,20 @@ function distinctBatches(aggregates: Record<string, string>): Record<string, str
     else extra.push({ [alias]: sql });
   }
   return [main, ...extra];
+}
+
+/**
+ * A CSV without a header (`csv: { header: false }`): the schema's columns name the file's, in
+ * order, as far as the file has columns (a schema column beyond them is missing, and says so).
+ */
+async function withSchemaNames(
+  engine: SqlEngine,
+  source: DataSource,
+  schema: DataSchema,
+): Promise<DataSource> {
+  if (source.format !== 'csv' || source.header || schema.columns.length === 0) return source;
+  const sniffed = await describeSource(engine, source);
+  return { ...source, names: schema.columns.slice(0, sniffed.length).map((c) => c.name) };
 }
 
 /** A name in `drift.columns` the data does not have is a typo until shown otherwise. */

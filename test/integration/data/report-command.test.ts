@@ -42,6 +42,9 @@ beforeAll(async () => {
   await writeFile(join(dir, 'multi/a.csv'), 'id,age\n1,2\n2,-3\n');
   await writeFile(join(dir, 'multi/b.csv'), 'id,age\n4,5\n5,-1\n');
   await writeFile(join(dir, 'multi/c.csv'), 'id,age\n6,-9\n');
+  await mkdir(join(dir, 'clean'));
+  await writeFile(join(dir, 'clean/x.csv'), 'id,age\n1,2\n');
+  await writeFile(join(dir, 'clean/y.csv'), 'id,age\n2,-3\n');
   await writeFile(
     join(dir, 'schema.yml'),
     'columns:\n  id: { type: integer }\n  age: { type: integer, min: 0 }\nstrict: true\nrows: { min: 10 }\n',
@@ -90,7 +93,7 @@ describe('validate-data report, end to end', () => {
         level: 'error',
         // (The observed text is the check's own: its plural is checks.ts's business.)
         message: expect.stringMatching(
-          /^column `age` range failed: observed 1 failing rows?; expected ≥ 0$/,
+          /^column `age` range failed: observed 1 failing rows? \(1 below min\); expected ≥ 0$/,
         ),
         line: 3,
       },
@@ -106,7 +109,25 @@ describe('validate-data report, end to end', () => {
     );
     const samples = tables(report).find((t) => t.columns.some((c) => c.title === 'Row'));
     expect(samples?.columns.map((c) => c.title)).toEqual(['Row', 'id', 'age']);
-    expect(samples?.rows[0]?.slice(0, 3)).toEqual([8, 7, -1]);
+    // Sample values are text as the data holds them, never rounded like a raw number cell.
+    expect(samples?.rows[0]?.slice(0, 3)).toEqual([
+      8,
+      { text: '7', align: 'right' },
+      { text: '-1', align: 'right' },
+    ]);
+  });
+
+  it('names the file of a sample row whenever the dataset is several files', async () => {
+    // Only y.csv fails, but the folder holds two files: the reader must know which to open.
+    const { report } = await validateDataCommand({ data: ['clean'], schema: 'schema.yml' }, deps());
+    const samples = tables(report).find((t) => t.columns[0]?.title === 'File');
+    expect(samples?.columns.map((c) => c.title)).toEqual(['File', 'Line', 'id', 'age']);
+    expect(samples?.rows.map((r) => [r[0], r[1]])).toEqual([['y.csv', 2]]);
+    const single = await validateDataCommand(
+      { data: ['clean/y.csv'], schema: 'schema.yml' },
+      deps(),
+    );
+    expect(tables(single.report).some((t) => t.columns[0]?.title === 'File')).toBe(false);
   });
 
   it('writes an infinite chi-square as null with a note, and charts its distance', async () => {

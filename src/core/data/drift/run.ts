@@ -85,9 +85,19 @@ function skipReason(
   if (!column || !inReference) return 'not in both datasets';
   if (column.family === 'other' || inReference.family === 'other')
     return `unsupported type ${column.family === 'other' ? column.type : inReference.type}`;
+  // Comparing `yes`/`no` text with booleans, or codes with numbers, would measure the spelling.
+  if (kindOf(column.family) !== kindOf(inReference.family))
+    return `types differ: ${column.type} here, ${inReference.type} in the reference`;
   if (config.columns === 'all' && isTimeFamily(column.family))
     return 'a time column: name it in drift.columns to measure it (in seconds)';
   return undefined;
+}
+
+/** What values of a type family can be compared with: numbers with numbers, times with times. */
+function kindOf(family: DataColumn['family']): string {
+  if (isNumericFamily(family)) return 'number';
+  if (isTimeFamily(family)) return 'time';
+  return family;
 }
 
 function wantedNames(columns: readonly DataColumn[], config: DriftConfig): readonly string[] {
