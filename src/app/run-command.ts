@@ -87,7 +87,18 @@ async function publishReport(
 ): Promise<void> {
   const { platform } = options;
   const format = (inputs.format as ReportFormat | undefined) ?? 'terminal';
-  options.stdout(renderReport(report, format, { color: options.color && format === 'terminal' }));
+  options.stdout(
+    renderReport(
+      report,
+      format,
+      format === 'terminal'
+        ? {
+            color: options.color,
+            ...(platform.terminalWidth !== undefined ? { width: platform.terminalWidth } : {}),
+          }
+        : {},
+    ),
+  );
 
   const hasTargets = options.def.inputs.some((input) => input.role === 'report-targets');
   const targets = hasTargets ? parseOutputTargets(inputs.output as string[] | undefined) : [];

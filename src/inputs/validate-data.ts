@@ -37,7 +37,6 @@ export const validateData: CommandDef = {
       name: 'failed-checks',
       description: 'Comma-separated names of the failed checks (`column: check`).',
     },
-    { name: 'report', description: 'Path of the JSON report (input for the `comment` command).' },
     REPORT_OUTPUT,
   ],
 };

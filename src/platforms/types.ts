@@ -20,6 +20,8 @@ export interface Platform {
   writeSummary(markdown: string): Promise<void>;
   /** Byte limit of the job summary, when there is one. */
   readonly summaryLimit: number | undefined;
+  /** Columns of the terminal the report is printed on; none for a CI log. */
+  readonly terminalWidth?: number;
   /** A forge client for the run's change request, or the plain reason there is none. */
   createForge(request: ForgeRequest): Promise<{ forge: Forge } | { reason: string }>;
 }

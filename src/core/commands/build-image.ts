@@ -229,12 +229,12 @@ function buildReport(
     tests: [],
     measurements: [
       {
-        name: 'sluice_image_size_bytes',
+        name: 'image_size_bytes',
         value: result.size,
         help: 'Bytes of the image config and layers',
       },
       {
-        name: 'sluice_image_bytes_written',
+        name: 'image_bytes_written',
         value: sent,
         help: 'Bytes written to the destinations (0 when they had every blob)',
       },
@@ -410,7 +410,7 @@ async function dockerfileCommand(request: BuildRequest): Promise<CommandResult> 
     ],
     tests: [],
     measurements: [
-      { name: 'sluice_image_size_bytes', value: result.size, help: 'Bytes of the image layers' },
+      { name: 'image_size_bytes', value: result.size, help: 'Bytes of the image layers' },
     ],
     outputs: { digest: result.digest, image },
     data: {

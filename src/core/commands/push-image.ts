@@ -91,7 +91,7 @@ export const pushImageCommand: CommandImpl = async (inputs, deps) => {
     ],
     tests: [],
     measurements: [
-      { name: 'sluice_image_bytes_written', value: sent, help: 'Bytes sent to the destinations' },
+      { name: 'image_bytes_written', value: sent, help: 'Bytes sent to the destinations' },
     ],
     outputs: { digest: result.digest },
     data: {

@@ -79,6 +79,7 @@ export const validateDataCommand: CommandImpl = async (inputs, deps) => {
         key,
         schemaFile: schemaInput,
         dataLabel: data.label,
+        dataPaths: data.paths,
         ...(schema.drift?.minEffect !== undefined ? { minEffect: schema.drift.minEffect } : {}),
       }),
     };

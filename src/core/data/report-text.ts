@@ -29,19 +29,41 @@ export function profileNumber(value: number | null): string {
   return String(Number(value.toPrecision(Math.min(15, Math.max(6, integerDigits)))));
 }
 
+/** Glob characters, as source.ts reads a path: a glob or a folder may stand for many files. */
+const GLOB = /[*?[\]{}]/;
+
+/** A dataset of more than one file: several paths, or a glob (a folder is read as one). */
+export function isMultiFile(paths: readonly string[]): boolean {
+  return paths.length > 1 || paths.some((path) => GLOB.test(path));
+}
+
+/** The folder a data path names files under: a file's folder, a glob's part before the glob. */
+export function dataFolder(path: string): string {
+  const glob = path.search(GLOB);
+  const head = (glob < 0 ? path : path.slice(0, glob)).split(sep).join(posix.sep);
+  return head.slice(0, Math.max(0, head.lastIndexOf(posix.sep)));
+}
+
 /**
  * Short names for the files sample rows came from: the folder they all share is left out, so
  * `data/multi/a.csv` and `data/multi/b.csv` read `a.csv` and `b.csv`, and hive partitions keep
- * the folders that tell them apart.
+ * the folders that tell them apart. `folders` (the dataset's own, see dataFolder) bound what is
+ * left out, so samples that all sit in `year=2024/` still say so.
  */
-export function shortFileNames(files: readonly string[]): Map<string, string> {
+export function shortFileNames(
+  files: readonly string[],
+  folders: readonly string[] = [],
+): Map<string, string> {
   const split = files.map((file) => file.split(sep).join(posix.sep).split(posix.sep));
-  const folders = split.map((parts) => parts.slice(0, -1));
+  const all = [
+    ...split.map((parts) => parts.slice(0, -1)),
+    ...folders.map((folder) => folder.split(sep).join(posix.sep).split(posix.sep)),
+  ];
   let common = 0;
-  const first = folders[0] ?? [];
+  const first = all[0] ?? [];
   while (
     common < first.length &&
-    folders.every((parts) => parts.length > common && parts[common] === first[common])
+    all.every((parts) => parts.length > common && parts[common] === first[common])
   )
     common++;
   return new Map(files.map((file, index) => [file, (split[index] ?? []).slice(common).join('/')]));

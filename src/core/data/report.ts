@@ -4,28 +4,49 @@ import type { ColumnProfile } from './profile.js';
 import type { ValidationResult } from './validate.js';
 import { DEFAULT_MIN_EFFECT } from './drift/run.js';
 import { driftBlocks, driftJson, driftTests } from './report-drift.js';
-import { plural, profileNumber, shortFileNames } from './report-text.js';
+import { dataFolder, isMultiFile, plural, profileNumber, shortFileNames } from './report-text.js';
+
+const OPTIONAL_PROFILE = new Set(['Type', 'Mean', 'p25', 'p50', 'p75']);
 
 function checkLabel(check: CheckResult): string {
   return check.column === null ? check.name : `${check.column}: ${check.name}`;
 }
 
 /**
- * A profile in the JSON contract's snake_case, with numeric min/max as numbers. Integers beyond
- * 2^53 and non-finite floats (inf, nan) stay strings: a JSON number would change them.
+ * A profile in the JSON contract's snake_case: numeric min/max, mean and quantiles as numbers or
+ * null, never the strings "nan", "NaN" or "Infinity" (like the drift rows). A value that is not a
+ * finite number (the column holds NaN or ±inf) is null, and `non_finite` says so, so it does not
+ * read as an empty column. Integers beyond 2^53 stay strings: a JSON number would change them.
  */
 function profileJson(
   profile: ColumnProfile,
   column: DataColumn | undefined,
 ): Record<string, unknown> {
   const numeric = column?.family === 'integer' || column?.family === 'float';
+  let nonFinite = false;
+  const finite = (value: number | null): number | null => {
+    if (value === null) return null;
+    if (Number.isFinite(value)) return value;
+    nonFinite = true;
+    return null;
+  };
   const bound = (value: string | null): string | number | null => {
     if (value === null || !numeric) return value;
     const number = Number(value);
-    if (!Number.isFinite(number)) return value;
-    if (column?.family === 'integer' && !Number.isSafeInteger(number)) return value;
-    return number;
+    if (Number.isNaN(number) && !/^[+-]?(nan|inf|infinity)$/i.test(value.trim())) return value;
+    if (column?.family === 'integer' && Number.isFinite(number) && !Number.isSafeInteger(number))
+      return value;
+    return finite(number);
   };
+  const quantiles = profile.quantiles
+    ? {
+        p05: finite(profile.quantiles.p05),
+        p25: finite(profile.quantiles.p25),
+        p50: finite(profile.quantiles.p50),
+        p75: finite(profile.quantiles.p75),
+        p95: finite(profile.quantiles.p95),
+      }
+    : null;
   return {
     column: profile.column,
     type: profile.type,
@@ -36,9 +57,10 @@ function profileJson(
     distinct_exact: profile.distinctExact,
     min: bound(profile.min),
     max: bound(profile.max),
-    mean: profile.mean,
-    quantiles: profile.quantiles,
+    mean: finite(profile.mean),
+    quantiles,
     quantiles_exact: profile.quantilesExact,
+    non_finite: nonFinite,
   };
 }
 
@@ -69,11 +91,17 @@ export function validationData(result: ValidationResult): Record<string, unknown
   };
 }
 
-/** One sample value as a table cell. */
+/**
+ * One sample value as a table cell, exactly as the data holds it: a number in its shortest
+ * round-trip form (a raw number cell would be rounded to 6 digits, so 1234567.25 would read
+ * 1234570, a value not in the data), big integers as the engine's text.
+ */
 function sampleCell(value: unknown): Cell {
   if (value === null || value === undefined) return null;
   if (Array.isArray(value)) return JSON.stringify(value);
-  return typeof value === 'string' || typeof value === 'number' ? value : String(value);
+  if (typeof value === 'number' || typeof value === 'bigint')
+    return { text: String(value), align: 'right' };
+  return typeof value === 'string' ? value : String(value);
 }
 
 /** Where a sample row sits: `Line` in files that have lines (CSV, JSON lines), else `Row`. */
@@ -92,7 +120,11 @@ function samplesBlock(check: CheckResult, files: Map<string, string> | undefined
         columns: [
           ...(files ? [{ title: 'File' }] : []),
           { title: positionTitle(check.samples), align: 'right' as const },
-          ...keys.map((k) => ({ title: k })),
+          // A narrow terminal keeps the checked column and leaves out the others first.
+          ...keys.map((k) => ({
+            title: k,
+            ...(check.column !== null && k !== check.column ? { optional: true } : {}),
+          })),
         ],
         rows: check.samples.map((s) => [
           ...(files ? [s.file === null ? null : (files.get(s.file) ?? s.file)] : []),
@@ -119,7 +151,14 @@ export function checkAnnotation(check: CheckResult): string {
 
 export function buildValidationReport(
   result: ValidationResult,
-  options: { key: string; schemaFile: string; dataLabel: string; minEffect?: number },
+  options: {
+    key: string;
+    schemaFile: string;
+    dataLabel: string;
+    minEffect?: number;
+    /** The dataset's paths or globs (DataSource.paths): several files name each sample's file. */
+    dataPaths?: readonly string[];
+  },
 ): Report {
   const failed = result.checks.filter((c) => c.status === 'fail');
   const warned = result.checks.filter((c) => c.status === 'warn');
@@ -127,13 +166,18 @@ export function buildValidationReport(
   const minEffect = options.minEffect ?? DEFAULT_MIN_EFFECT;
   const sections: Report['sections'] = [];
 
-  // Samples from more than one file name their file; one file needs no column for it.
+  // Samples of a dataset of several files name their file, even when the few failing rows
+  // all sit in one of them: the reader must know which one to open.
   const sampleFiles = [
     ...new Set(
       result.checks.flatMap((c) => c.samples.map((s) => s.file)).filter((f) => f !== null),
     ),
   ];
-  const files = sampleFiles.length > 1 ? shortFileNames(sampleFiles) : undefined;
+  const multiFile = options.dataPaths ? isMultiFile(options.dataPaths) : sampleFiles.length > 1;
+  const files =
+    multiFile && sampleFiles.length > 0
+      ? shortFileNames(sampleFiles, (options.dataPaths ?? []).map(dataFolder))
+      : undefined;
 
   const checkRow = (c: CheckResult): Cell[] => [
     c.name,
@@ -156,7 +200,8 @@ export function buildValidationReport(
         { title: 'Observed', align: 'right' },
         { title: 'Expected' },
         { title: 'Status' },
-        { title: 'Rule' },
+        // The check's name and column say which rule; where it is written is a detail.
+        { title: 'Rule', optional: true },
       ],
       rows: result.checks.filter((c) => c.status !== 'pass').map(checkRow),
       ...(passing.length > 0
@@ -202,7 +247,12 @@ export function buildValidationReport(
               'p25',
               'p50',
               'p75',
-            ].map((title) => ({ title })),
+              // A narrow terminal leaves these out (quantiles first, type last) before it cuts
+              // a min or max, which a reader compares against the schema's limits.
+            ].map((title) => ({
+              title,
+              ...(OPTIONAL_PROFILE.has(title) ? { optional: true } : {}),
+            })),
             rows: result.profiles.map((p) => {
               // An estimate can overshoot: never more distinct values than non-null ones.
               const distinct = Math.min(p.distinct, p.count);
@@ -269,13 +319,14 @@ export function buildValidationReport(
     notes: [],
     sections,
     tests,
+    // The OpenMetrics renderer puts `sluice_` in front of every name.
     measurements: [
-      { name: 'sluice_data_rows', value: result.rows, help: 'Rows in the validated dataset' },
-      { name: 'sluice_data_checks_failed', value: failed.length, help: 'Failed data checks' },
+      { name: 'data_rows', value: result.rows, help: 'Rows in the validated dataset' },
+      { name: 'data_checks_failed', value: failed.length, help: 'Failed data checks' },
       ...(result.drift
         ? [
             {
-              name: 'sluice_data_drift_share',
+              name: 'data_drift_share',
               value: result.drift.driftedShare,
               help: 'Share of drifted columns',
             },

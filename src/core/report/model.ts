@@ -35,6 +35,8 @@ export type Cell =
 export interface Column {
   title: string;
   align?: 'left' | 'right' | 'center';
+  /** Of less value than the others: a terminal too narrow for the table leaves it out first. */
+  optional?: boolean;
 }
 
 /** Inline text for paragraphs: plain strings are escaped; the others carry a style. */

@@ -1,18 +1,22 @@
+import process from 'node:process';
 import { decideComment } from '../../core/comment/decide.js';
 import { placePrefix } from '../../core/errors.js';
 import type { Logger, SecretMasker } from '../../core/ports.js';
 import type { Platform } from '../types.js';
 import { createMasker } from '../masker.js';
+import { terminalWidth } from '../terminal-width.js';
 
 /** A terminal (laptop, Jenkins, any CI without an adapter): stderr logging, no forge. */
 export function localPlatform(
   cwd: string,
   write: (line: string) => void,
   color: boolean,
+  width: number | undefined = terminalWidth(process.stdout, process.env),
 ): Platform {
   const masker = createMasker();
   return {
     name: 'local',
+    ...(width !== undefined ? { terminalWidth: width } : {}),
     logger: terminalLogger(write, masker, color),
     masker,
     summaryLimit: undefined,

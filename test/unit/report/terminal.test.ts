@@ -5,6 +5,11 @@ import { displayWidth } from '../../../src/core/report/text-width.js';
 import { COLUMNS, metricRow, qualityGateReport } from './fixtures.js';
 
 const ESC = '\u001b';
+/** The lines under the section titled `s`. */
+const sectionLines = (text: string): string[] => {
+  const lines = text.split('\n');
+  return lines.slice(lines.indexOf('s') + 1);
+};
 const stripAnsi = (text: string): string => text.replace(/\u001b\[[0-9;]*m/g, '');
 
 describe('renderTerminal', () => {
@@ -184,6 +189,59 @@ describe('renderTerminal', () => {
     const tableLines = out.split('\n').filter((line) => line.startsWith('  '));
     for (const line of tableLines) expect(displayWidth(line)).toBeLessThanOrEqual(80);
     expect(out).toContain('x…');
+  });
+
+  it('leaves optional columns out, rightmost first, only as far as the width needs', () => {
+    const report = qualityGateReport();
+    report.sections = [
+      {
+        title: 's',
+        blocks: [
+          {
+            type: 'table',
+            columns: [
+              { title: 'Name' },
+              { title: 'Extra', optional: true },
+              { title: 'Value' },
+              { title: 'More', optional: true },
+            ],
+            rows: [['n'.repeat(20), 'e'.repeat(20), 'v'.repeat(20), 'm'.repeat(20)]],
+          },
+        ],
+      },
+    ];
+    const at = (width: number): string[] => sectionLines(renderTerminal(report, { width }));
+    // Everything fits: nothing left out.
+    expect(at(90)[0]).toMatch(/Name +Extra +Value +More$/);
+    // One optional column too many: only the rightmost goes, and no cell is cut.
+    expect(at(70)[0]).toMatch(/^ {2}Name +Extra +Value$/);
+    expect(at(70)[2]).not.toContain('…');
+    expect(at(70)[3]).toBe('  … not shown at 70 columns: More (see --format markdown)');
+    // Narrower still: both go before the others are cut.
+    expect(at(50)[0]).toMatch(/^ {2}Name +Value$/);
+    // (The note itself is cut to the width too.)
+    expect(at(50)[3]).toBe('  … not shown at 50 columns: Extra, More (see --f…');
+    // No width: no limit.
+    expect(renderTerminal(report)).toContain('m'.repeat(20));
+  });
+
+  it('cuts values before it cuts a column title', () => {
+    const report = qualityGateReport();
+    report.sections = [
+      {
+        title: 's',
+        blocks: [
+          {
+            type: 'table',
+            columns: [{ title: 'Distinct' }, { title: 'Min' }],
+            rows: [['12345678', 'x'.repeat(40)]],
+          },
+        ],
+      },
+    ];
+    const lines = sectionLines(renderTerminal(report, { width: 30 }));
+    expect(lines[0]).toMatch(/^ {2}Distinct {2}Min/);
+    for (const line of lines) expect(displayWidth(line)).toBeLessThanOrEqual(30);
   });
 
   it('expands details blocks, indented under their summary', () => {

@@ -163,6 +163,8 @@ function column(r: Reader, value: Json, path: string): Column {
   const out: Column = { title: r.string(object.title, `${path}.title`) };
   if (object.align !== undefined)
     out.align = r.oneOf(object.align, ['left', 'right', 'center'] as const, `${path}.align`);
+  const optional = r.boolean(object.optional, `${path}.optional`);
+  if (optional !== undefined) out.optional = optional;
   return out;
 }
 

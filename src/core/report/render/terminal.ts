@@ -54,24 +54,45 @@ function cellString(cell: CellText): string {
   return cell.status === undefined ? text : `${STATUS_ICON[cell.status]} ${text}`;
 }
 
-/** Column widths shrunk (widest first) until the table fits `available` columns. */
-function fitWidths(natural: number[], available: number): number[] {
+/**
+ * Column widths shrunk (widest first) until the table fits `available` columns: first no column
+ * below its title (`Disti…` reads worse than a cut value), then none below MIN_COLUMN.
+ */
+function fitWidths(natural: number[], titles: number[], available: number): number[] {
   const widths = [...natural];
   const total = (): number =>
     widths.reduce((sum, width) => sum + width, 0) + GAP.length * (widths.length - 1);
-  let over = total() - available;
-  while (over > 0) {
-    const order = widths
-      .map((width, index) => ({ width, index }))
-      .sort((a, b) => b.width - a.width);
-    const widest = order[0];
-    if (widest === undefined || widest.width <= MIN_COLUMN) break;
-    const floor = Math.max(order[1]?.width ?? MIN_COLUMN, MIN_COLUMN, widest.width - over);
-    const target = floor === widest.width ? widest.width - 1 : floor;
-    widths[widest.index] = target;
-    over = total() - available;
-  }
+  const shrink = (floors: number[]): void => {
+    let over = total() - available;
+    while (over > 0) {
+      const order = widths
+        .map((width, index) => ({ width, index, floor: floors[index] ?? MIN_COLUMN }))
+        .filter((column) => column.width > column.floor)
+        .sort((a, b) => b.width - a.width);
+      const widest = order[0];
+      if (widest === undefined) break;
+      const next = Math.max(order[1]?.width ?? widest.floor, widest.floor, widest.width - over);
+      widths[widest.index] = next === widest.width ? widest.width - 1 : next;
+      over = total() - available;
+    }
+  };
+  shrink(natural.map((width, index) => Math.min(width, Math.max(MIN_COLUMN, titles[index] ?? 0))));
+  shrink(natural.map((width) => Math.min(width, MIN_COLUMN)));
   return widths;
+}
+
+/**
+ * The columns a table keeps in `available` columns: optional ones (Column.optional) are left out,
+ * rightmost first, while the table's natural width does not fit, so low-value columns go before
+ * any cell of the others is cut.
+ */
+function keptColumns(columns: Column[], natural: number[], available: number): number[] {
+  const kept = columns.map((_column, index) => index);
+  const width = (): number =>
+    kept.reduce((sum, index) => sum + (natural[index] ?? 0), 0) + GAP.length * (kept.length - 1);
+  for (let index = columns.length - 1; index >= 0 && width() > available; index--)
+    if (columns[index]?.optional === true && kept.length > 1) kept.splice(kept.indexOf(index), 1);
+  return kept;
 }
 
 function pad(text: string, width: number, align: 'left' | 'right' | 'center'): string {
@@ -88,18 +109,26 @@ function renderTable(
   out: Renderer,
   indent: string,
 ): string[] {
-  const columns: Column[] = block.columns;
-  const rows = block.rows.map((row) =>
-    columns.map((_column, index) => cellText(index < row.length ? (row[index] as Cell) : '')),
+  const allRows = block.rows.map((row) =>
+    block.columns.map((_column, index) => cellText(index < row.length ? (row[index] as Cell) : '')),
   );
-  const heads = columns.map((column) => clean(column.title));
-  const natural = heads.map((head, index) =>
+  const allHeads = block.columns.map((column) => clean(column.title));
+  const allNatural = allHeads.map((head, index) =>
     Math.max(
       displayWidth(head),
-      ...rows.map((row) => displayWidth(cellString(row[index] as CellText))),
+      ...allRows.map((row) => displayWidth(cellString(row[index] as CellText))),
     ),
   );
-  const widths = fitWidths(natural, out.width - indent.length);
+  const available = out.width - indent.length;
+  const kept = keptColumns(block.columns, allNatural, available);
+  const columns = kept.map((index) => block.columns[index] as Column);
+  const heads = kept.map((index) => allHeads[index] as string);
+  const rows = allRows.map((row) => kept.map((index) => row[index] as CellText));
+  const widths = fitWidths(
+    kept.map((index) => allNatural[index] ?? 0),
+    heads.map((head) => displayWidth(head)),
+    available,
+  );
   const line = (cells: string[]): string => (indent + cells.join(GAP)).trimEnd();
   const lines: string[] = [];
   if (rows.length > 0) {
@@ -117,6 +146,11 @@ function renderTable(
         return cell.strong ? out.paint(text, 1) : text;
       });
       lines.push(line(cells));
+    }
+    const left = allHeads.filter((_head, index) => !kept.includes(index));
+    if (left.length > 0) {
+      const text = `${indent}… not shown at ${out.width} columns: ${left.join(', ')} (see --format markdown)`;
+      lines.push(out.paint(truncateToWidth(text, out.width), 2));
     }
   }
   if (block.folded !== undefined && block.folded.rows.length > 0) {

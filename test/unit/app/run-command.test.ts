@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { runCommand } from '../../../src/app/run-command.js';
+import type { CommandImpl } from '../../../src/core/commands/types.js';
+import type { Report } from '../../../src/core/report/model.js';
+import { displayWidth } from '../../../src/core/report/text-width.js';
+import { reportInputs } from '../../../src/inputs/shared.js';
+import type { CommandDef } from '../../../src/inputs/types.js';
+import { localPlatform } from '../../../src/platforms/local/platform.js';
+
+const DEF: CommandDef = {
+  name: 'wide',
+  summary: 'a wide table',
+  inputs: reportInputs('wide'),
+  outputs: [],
+};
+
+const WIDE: Report = {
+  command: 'wide',
+  key: 'wide',
+  title: 'Wide',
+  verdict: 'pass',
+  summary: 'ok',
+  notes: [],
+  sections: [
+    {
+      title: 'Table',
+      blocks: [
+        {
+          type: 'table',
+          columns: [{ title: 'Name' }, { title: 'Detail', optional: true }, { title: 'Value' }],
+          rows: [['n'.repeat(30), 'd'.repeat(60), 'v'.repeat(30)]],
+        },
+      ],
+    },
+  ],
+  tests: [],
+  measurements: [],
+  outputs: {},
+  data: {},
+};
+
+async function printed(width: number | undefined, format?: string): Promise<string> {
+  let out = '';
+  const impl: CommandImpl = () => Promise.resolve({ report: structuredClone(WIDE) });
+  await runCommand({
+    def: DEF,
+    impl,
+    platform: localPlatform('/', () => undefined, false, width),
+    readInput: (name) => (name === 'format' ? format : undefined),
+    stdout: (text) => {
+      out += text;
+    },
+    color: false,
+  });
+  return out;
+}
+
+describe('runCommand', () => {
+  it('fits the terminal report to the platform’s terminal width', async () => {
+    const text = await printed(80);
+    for (const line of text.split('\n')) expect(displayWidth(line)).toBeLessThanOrEqual(80);
+    expect(text).toContain('not shown at 80 columns: Detail');
+  });
+
+  it('sets no limit without a width, nor on other formats', async () => {
+    expect(await printed(undefined)).toContain('d'.repeat(60));
+    expect(await printed(80, 'markdown')).toContain('d'.repeat(60));
+  });
+});
