@@ -31,7 +31,7 @@ export function renderAction(def: CommandDef, options: ActionOptions): string {
     def.outputs.map((output) => [output.name, { description: output.description }]),
   );
   const dist = `${options.root === '.' ? '' : `${options.root}/`}dist/${def.name}`;
-  const runs: Record<string, string> = { using: 'node20', main: `${dist}/index.js` };
+  const runs: Record<string, string> = { using: 'node24', main: `${dist}/index.js` };
   if (def.post) runs.post = `${dist}/post.js`;
   return yamlDocument(
     {

@@ -30,6 +30,20 @@ export const CACHE_DIR = '.sluice-cache';
 const LIST_NOTE =
   '(A string, one item per line or comma-separated: GitLab cannot put an `array` input into a job variable.)';
 
+/**
+ * The default job image. A full Debian Node.js image, not `-slim`: it has git, which
+ * `baseline: auto`, `git:` baselines and build-image's labels and `{sha}` tags read.
+ */
+export const DEFAULT_IMAGE = 'node:24';
+
+/**
+ * The comment command exists to report failures of earlier jobs, so it runs when they fail;
+ * every other command runs only after earlier stages pass, as a plain job would.
+ */
+function defaultWhen(def: CommandDef): string {
+  return def.name === 'comment' ? 'always' : 'on_success';
+}
+
 /** Extra inputs of every component; renamed with `job-` when a command has an input of that name. */
 function componentInputs(def: CommandDef, version: string): [string, GitlabInput][] {
   const taken = new Set(def.inputs.map((input) => input.name));
@@ -41,8 +55,9 @@ function componentInputs(def: CommandDef, version: string): [string, GitlabInput
       free('image'),
       {
         type: 'string',
-        default: 'node:20-slim',
-        description: 'Image the job runs in; it needs Node.js 20 or later.',
+        default: DEFAULT_IMAGE,
+        description:
+          'Image the job runs in; it needs Node.js 20 or later, and git for `baseline: auto`, `git:` baselines and image labels and tags from the commit.',
       },
     ],
     [
@@ -53,6 +68,15 @@ function componentInputs(def: CommandDef, version: string): [string, GitlabInput
         default: `npx --yes --package=@sluice-ml/sluice@${version} sluice`,
         description:
           'The command that runs sluice, e.g. `node path/to/dist/cli/index.js` for a checkout.',
+      },
+    ],
+    [
+      free('when'),
+      {
+        type: 'string',
+        default: defaultWhen(def),
+        options: ['on_success', 'on_failure', 'always', 'manual'],
+        description: `When the job runs (GitLab \`when:\`); \`${defaultWhen(def)}\` by default.`,
       },
     ],
   ];
@@ -68,12 +92,43 @@ export function secretVariableDefault(input: InputDef): string {
   return envVarName(`gitlab-${input.name}`);
 }
 
-/** GitLab-only defaults: a reporting command writes every report GitLab can show. */
+/** The `<format>=<path>` report list of a command, whatever its name; undefined when it has none. */
+export function reportTargetsInput(def: CommandDef): InputDef | undefined {
+  return def.inputs.find((input) => input.role === 'report-targets' && input.type === 'list');
+}
+
+/**
+ * Files a command writes that are not reports but are its result (infer-schema's schema): the
+ * input naming the file, and where the component writes it by default. The job keeps the file
+ * as an artifact.
+ */
+const RESULT_FILES: Record<string, { input: string; file: string }> = {
+  'infer-schema': { input: 'output', file: 'schema.yml' },
+};
+
+/** The input naming the result file of a command (see RESULT_FILES), when it has one. */
+export function resultFileInput(def: CommandDef): InputDef | undefined {
+  const entry = RESULT_FILES[def.name];
+  if (!entry) return undefined;
+  return def.inputs.find((input) => input.name === entry.input && input.type === 'string');
+}
+
+/** A cache-dir input (build-image's layer cache) takes the component's cached folder. */
+const CACHE_DIR_INPUT = 'cache-dir';
+const TOOLS_CACHE = `$CI_PROJECT_DIR/${CACHE_DIR}/tools`;
+
+/**
+ * GitLab-only defaults: a reporting command writes every report GitLab can show, a command with a
+ * result file writes it where the artifact is kept, and a layer cache lives in the cached folder.
+ */
 export function gitlabDefault(def: CommandDef, input: InputDef): InputDef['default'] {
-  if (input.name === 'output' && input.type === 'list' && input.default === undefined) {
+  if (input.default !== undefined) return input.default;
+  if (input === reportTargetsInput(def)) {
     return reportOutputs(def.name).map(([format, path]) => `${format}=${path}`);
   }
-  return input.default;
+  if (input === resultFileInput(def)) return `${REPORT_DIR}/${RESULT_FILES[def.name]!.file}`;
+  if (input.name === CACHE_DIR_INPUT && input.type === 'string') return TOOLS_CACHE;
+  return undefined;
 }
 
 function reportOutputs(name: string): [format: string, path: string][] {
@@ -176,7 +231,8 @@ function withDefault(spec: GitlabInput, fallback: InputDef['default']): GitlabIn
  */
 export function renderGitlabComponent(def: CommandDef, options: GitlabOptions): string {
   const extra = componentInputs(def, options.version);
-  const [stage, jobName, image, sluice] = extra.map(([name]) => name) as [
+  const [stage, jobName, image, sluice, when] = extra.map(([name]) => name) as [
+    string,
     string,
     string,
     string,
@@ -197,27 +253,42 @@ export function renderGitlabComponent(def: CommandDef, options: GitlabOptions): 
     else if (spec.type === 'string') variables[env] = `$[[ inputs.${specName} ]]`;
     else exports.push(`export ${env}="$[[ inputs.${specName} ]]"`);
   }
-  variables['SLUICE_CACHE_DIR'] = `$CI_PROJECT_DIR/${CACHE_DIR}/tools`;
+  // An input of the same variable (build-image's `cache-dir`) wins: it defaults to this folder.
+  variables['SLUICE_CACHE_DIR'] ??= TOOLS_CACHE;
   variables['npm_config_cache'] = `$CI_PROJECT_DIR/${CACHE_DIR}/npm`;
   const job: Record<string, unknown> = {
     stage: `$[[ inputs.${stage} ]]`,
     image: `$[[ inputs.${image} ]]`,
+    when: `$[[ inputs.${when} ]]`,
     variables,
     // `when: always`: a failing verdict must not cost the next pipeline its cache.
     cache: { key: `sluice-${options.version}`, paths: [`${CACHE_DIR}/`], when: 'always' },
     script: [...exports, `$[[ inputs.${sluice} ]] ${def.name}`],
   };
-  if (def.inputs.some((input) => input.name === 'output' && input.type === 'list')) {
-    const paths = Object.fromEntries(reportOutputs(def.name));
-    job.artifacts = {
-      when: 'always',
-      paths: [`${REPORT_DIR}/`],
-      reports: { junit: paths.junit, metrics: paths.openmetrics, dotenv: paths.dotenv },
-    };
-  }
+  const artifacts = artifactsOf(def);
+  if (artifacts) job.artifacts = artifacts;
   const spec = yamlDocument(
     { spec: { inputs } },
     `${GENERATED_NOTE}\n GitLab CI/CD component \`${def.name}\`: ${def.summary}\n Secrets are read from masked CI/CD variables named by the \`*-variable\` inputs.`,
   );
   return `${spec}---\n${yamlDocument({ [`$[[ inputs.${jobName} ]]`]: job })}`;
+}
+
+/**
+ * Only files the command really writes: the report list's defaults (kept also when the verdict
+ * fails, which is when they matter) and a result file (at the path its input names).
+ */
+function artifactsOf(def: CommandDef): Record<string, unknown> | undefined {
+  const reports = reportTargetsInput(def);
+  if (reports) {
+    const paths = Object.fromEntries(reportOutputs(def.name));
+    return {
+      when: 'always',
+      paths: [`${REPORT_DIR}/`],
+      reports: { junit: paths.junit, metrics: paths.openmetrics, dotenv: paths.dotenv },
+    };
+  }
+  const result = resultFileInput(def);
+  if (result) return { paths: [`$[[ inputs.${result.name} ]]`] };
+  return undefined;
 }

@@ -13,6 +13,7 @@ export function commandHelp(def: CommandDef): string {
       .join(' ')} [flags]`,
     '',
     'Flags (each also read from the environment variable shown):',
+    ...flagSyntax(inputs),
   ];
   for (const input of inputs) {
     const extra = [
@@ -24,14 +25,39 @@ export function commandHelp(def: CommandDef): string {
       envVarName(input.name),
     ].filter(Boolean);
     lines.push(
-      `  ${flagText(input).padEnd(width)}  ${firstSentence(input.description)} (${extra.join('; ')})`,
+      `  ${flagText(input).padEnd(width)}  ${firstSentence(cliDescription(input))} (${extra.join('; ')})`,
     );
   }
+  // Only a command with a verdict to fail on (it has fail-on-verdict) ever exits 1.
+  const hasVerdict = def.inputs.some((input) => input.name === 'fail-on-verdict');
   lines.push(
     '',
-    'Exit codes: 0 pass, 1 verdict failed, 2 usage or bad input, 3 infrastructure (network, server).',
+    hasVerdict
+      ? 'Exit codes: 0 pass, 1 verdict failed, 2 usage or bad input, 3 infrastructure (network, server).'
+      : 'Exit codes: 0 done, 2 usage or bad input, 3 infrastructure (network, server).',
   );
   return `${lines.join('\n')}\n`;
+}
+
+/** How the CLI takes several values and booleans (src/app/cli-args.ts), said once above the flags. */
+function flagSyntax(inputs: readonly InputDef[]): string[] {
+  const list = inputs.find((input) => input.type === 'list');
+  const flag = inputs.find((input) => input.type === 'boolean');
+  return [
+    list
+      ? `  A flag with <…>... takes several values: the words after it (--${list.name} a b, as a shell glob expands), the flag repeated, or commas; its variable: one per line or comma-separated.`
+      : undefined,
+    flag
+      ? `  --[no-]<flag> is a switch: --${flag.name} (or --${flag.name} true) turns it on, --no-${flag.name} (or --${flag.name} false) off.`
+      : undefined,
+  ].filter((line): line is string => line !== undefined);
+}
+
+/** The input's description as the CLI takes it: lists are words after the flag, not lines. */
+function cliDescription(input: InputDef): string {
+  return input.type === 'list'
+    ? input.description.replace(/,? one per line or comma-separated/, '')
+    : input.description;
 }
 
 export function mainHelp(commands: readonly CommandDef[], version: string): string {
@@ -50,7 +76,7 @@ export function mainHelp(commands: readonly CommandDef[], version: string): stri
 }
 
 function flagText(input: InputDef): string {
-  if (input.type === 'boolean') return `--${input.name}`;
+  if (input.type === 'boolean') return `--[no-]${input.name}`;
   return `--${input.name} <${input.type === 'list' ? `${input.name}>...` : input.type === 'number' ? 'n>' : 'value>'}`;
 }
 

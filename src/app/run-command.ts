@@ -52,6 +52,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
       exec: lazyExec,
       git: lazyGitReader(run.cwd),
       run,
+      ...(platform.ciRegistry ? { ciRegistry: platform.ciRegistry } : {}),
       sql: async () =>
         (await import('../clients/duckdb/engine.js')).createDuckDbEngine({
           persist: options.duckDbStore,
@@ -100,8 +101,10 @@ async function publishReport(
     ),
   );
 
-  const hasTargets = options.def.inputs.some((input) => input.role === 'report-targets');
-  const targets = hasTargets ? parseOutputTargets(inputs.output as string[] | undefined) : [];
+  const targetsInput = options.def.inputs.find((input) => input.role === 'report-targets');
+  const targets = targetsInput
+    ? parseOutputTargets(inputs[targetsInput.name] as string[] | undefined, targetsInput.name)
+    : [];
   if (!targets.some((target) => target.format === 'json') && options.defaultJsonReport) {
     targets.push({ format: 'json', path: options.defaultJsonReport });
   }

@@ -1,5 +1,5 @@
 import type { CommandDef, InputDef } from './types.js';
-import { REPORT_FORMATS, REPORT_OUTPUT } from './shared.js';
+import { REPORT_FILES_INPUT, REPORT_FORMATS, REPORT_OUTPUT } from './shared.js';
 
 /** Registry access shared by build-image and push-image. */
 export const registryInputs: InputDef[] = [
@@ -219,6 +219,7 @@ export const buildImage: CommandDef = {
       description:
         'What goes to standard output; `json` prints `{"digest","image","size","layers"}` (plus the report).',
     },
+    REPORT_FILES_INPUT,
   ],
   outputs: [
     {

@@ -10,6 +10,17 @@ export const inferSchema: CommandDef = {
       required: true,
       description: 'Data files, globs or folders to infer the schema from.',
     },
+    {
+      name: 'output',
+      type: 'string',
+      description:
+        'Also write the schema to this file (folders are created); it is printed to standard output either way.',
+    },
   ],
-  outputs: [],
+  outputs: [
+    {
+      name: 'schema',
+      description: 'Path of the schema file written (`output`); empty when none was given.',
+    },
+  ],
 };

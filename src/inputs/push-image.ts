@@ -1,6 +1,6 @@
 import type { CommandDef } from './types.js';
 import { attachInput, registryInputs } from './build-image.js';
-import { REPORT_FORMATS, REPORT_OUTPUT } from './shared.js';
+import { REPORT_FILES_INPUT, REPORT_FORMATS, REPORT_OUTPUT } from './shared.js';
 
 export const pushImage: CommandDef = {
   name: 'push-image',
@@ -31,6 +31,7 @@ export const pushImage: CommandDef = {
       description:
         'What goes to standard output; `json` prints `{"digest","image","size"}` (plus the report).',
     },
+    REPORT_FILES_INPUT,
   ],
   outputs: [
     { name: 'digest', description: 'Manifest digest of the promoted image (`sha256:…`).' },

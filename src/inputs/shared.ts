@@ -75,6 +75,18 @@ export const forgeInputs: InputDef[] = [
 ];
 
 /** Every action that produces a report also says where its JSON went. */
+/**
+ * Report files for the image commands, whose `output` names image destinations: the same
+ * `<format>=<path>` list, under a name no job variable or step output shares.
+ */
+export const REPORT_FILES_INPUT: InputDef = {
+  name: 'report-output',
+  type: 'list',
+  role: 'report-targets',
+  description:
+    'Also write the report as `<format>=<path>`; may repeat, e.g. `json=report.json` and `dotenv=build.env`.',
+};
+
 export const REPORT_OUTPUT = {
   name: 'report',
   description: 'Path of the JSON report (input for the `comment` command).',

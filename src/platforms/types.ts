@@ -1,4 +1,4 @@
-import type { RunContext } from '../core/commands/types.js';
+import type { CiRegistryLogin, RunContext } from '../core/commands/types.js';
 import type { Forge, Logger, SecretMasker } from '../core/ports.js';
 
 /** Where the forge coordinates come from when posting a comment. */
@@ -22,6 +22,8 @@ export interface Platform {
   readonly summaryLimit: number | undefined;
   /** Columns of the terminal the report is printed on; none for a CI log. */
   readonly terminalWidth?: number;
+  /** The CI's credentials for its own registry (GitLab's CI_REGISTRY); already masked. */
+  readonly ciRegistry?: CiRegistryLogin;
   /** A forge client for the run's change request, or the plain reason there is none. */
   createForge(request: ForgeRequest): Promise<{ forge: Forge } | { reason: string }>;
 }

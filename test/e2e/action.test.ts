@@ -5,13 +5,13 @@
  * stand-in of GitHub's API whose every request is checked against GitHub's OpenAPI description.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { startFakeGitHub } from './support/fake-github.js';
+import { tempDir } from '../unit/support/temp-dirs.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const churn = path.join(root, 'examples/churn');
@@ -28,8 +28,8 @@ async function runAction(
   extraEnv: Record<string, string> = {},
 ) {
   const action = parse(readFileSync(path.join(actionDir, 'action.yml'), 'utf8')) as ActionYml;
-  expect(action.runs.using).toBe('node20');
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-action-'));
+  expect(action.runs.using).toBe('node24');
+  const dir = tempDir('sluice-action-');
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     GITHUB_ACTIONS: 'true',
@@ -141,7 +141,7 @@ describe('PR comments through the actions', () => {
   });
 
   it('quality-gate with comment: true posts one sticky comment and updates it on the next run', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-pr-'));
+    const dir = tempDir('sluice-pr-');
     const env = {
       GITHUB_EVENT_PATH: prEvent(dir),
       GITHUB_REPOSITORY: 'acme/churn',
@@ -175,7 +175,7 @@ describe('PR comments through the actions', () => {
   });
 
   it('comment joins report files into the same sticky comment and sets its outputs', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-pr-'));
+    const dir = tempDir('sluice-pr-');
     const env = {
       GITHUB_EVENT_PATH: prEvent(dir),
       GITHUB_REPOSITORY: 'acme/churn',
@@ -196,7 +196,7 @@ describe('PR comments through the actions', () => {
   });
 
   it('leaves a look-alike comment of another user alone: never merged, edited or deleted', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-pr-'));
+    const dir = tempDir('sluice-pr-');
     const env = {
       GITHUB_EVENT_PATH: prEvent(dir),
       GITHUB_REPOSITORY: 'acme/churn',
@@ -229,7 +229,7 @@ describe('PR comments through the actions', () => {
   });
 
   it('on a fork it writes the summary, says why it did not comment, and exits 0', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-pr-'));
+    const dir = tempDir('sluice-pr-');
     const before = github.requests.length;
     const env = {
       GITHUB_EVENT_PATH: prEvent(dir, 'mallory/churn'),

@@ -3,11 +3,11 @@
  * the JSON contract on stdout, and bad input that names the file and place.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../unit/support/temp-dirs.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = path.join(root, 'dist/cli/index.js');
@@ -96,7 +96,7 @@ describe('sluice CLI', () => {
   });
 
   it('writes several formats with repeated --output', () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-cli-'));
+    const dir = tempDir('sluice-cli-');
     const run = sluice([
       ...gate,
       '--output',
@@ -115,12 +115,12 @@ describe('sluice CLI', () => {
     expect(JSON.parse(read('r.json')).schema).toBe('sluice.report/v1');
     expect(read('j.xml')).toContain('<testsuites');
     expect(read('m.txt')).toMatch(/# EOF\n?$/);
-    expect(read('o.env')).toContain('SLUICE_PASSED=false');
+    expect(read('o.env')).toContain('SLUICE_QUALITY_GATE_PASSED=false');
     expect(read('c.md')).toContain('<details>');
   });
 
   it('exit 2: a typo in the rules file names the file, the line and the allowed keys', () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-cli-'));
+    const dir = tempDir('sluice-cli-');
     writeFileSync(
       path.join(dir, 'rules.yml'),
       'metrics:\n  accuracy:\n    min: 0.8\n    max_regresion: 0.01\n',
@@ -138,7 +138,7 @@ describe('sluice CLI', () => {
   });
 
   it('exit 2: malformed metrics, a folder instead of a file, an unknown flag, an unknown command', () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-cli-'));
+    const dir = tempDir('sluice-cli-');
     writeFileSync(path.join(dir, 'bad.json'), '{"accuracy": 0.9,\n "f1": }');
     mkdirSync(path.join(dir, 'folder.json'));
     const bad = sluice(['quality-gate', '--metrics', 'bad.json', '--baseline', 'none'], {
@@ -158,7 +158,7 @@ describe('sluice CLI', () => {
   });
 
   it('exit 3: the forge API cannot be reached', () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-cli-'));
+    const dir = tempDir('sluice-cli-');
     const event = path.join(dir, 'event.json');
     writeFileSync(
       event,
@@ -210,7 +210,7 @@ describe('sluice CLI', () => {
   });
 
   it('NaN and Infinity fail a rule that touches them, and are flagged when no rule does', () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-cli-'));
+    const dir = tempDir('sluice-cli-');
     writeFileSync(path.join(dir, 'c.json'), '{"accuracy": NaN, "loss": Infinity}');
     writeFileSync(path.join(dir, 'rules.yml'), 'metrics:\n  accuracy: { min: 0.5 }\n');
     const gated = sluice(
@@ -264,4 +264,32 @@ describe('sluice CLI', () => {
     expect(mentions).toHaveLength(1);
     expect(run.stdout).toContain('23 passing checks');
   }, 120_000);
+
+  it('build-image writes its report files where `--report-output` says, apart from image outputs', () => {
+    const dir = tempDir('sluice-cli-');
+    mkdirSync(path.join(dir, 'model'));
+    writeFileSync(path.join(dir, 'model', 'weights.bin'), 'w');
+    const run = sluice(
+      [
+        'build-image',
+        '--model',
+        'model',
+        '--output',
+        'oci:out:v1',
+        '--report-output',
+        'json=reports/build.json',
+        '--report-output',
+        'dotenv=reports/build.env',
+      ],
+      { cwd: dir },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const env = readFileSync(path.join(dir, 'reports', 'build.env'), 'utf8');
+    expect(env).toMatch(/^SLUICE_BUILD_IMAGE_DIGEST=sha256:[0-9a-f]{64}$/m);
+    expect(env).toContain('SLUICE_BUILD_IMAGE_IMAGE=oci:out:v1');
+    const json = JSON.parse(readFileSync(path.join(dir, 'reports', 'build.json'), 'utf8')) as {
+      verdict: string;
+    };
+    expect(json.verdict).toBe('pass');
+  });
 });

@@ -86,3 +86,28 @@ describe('post-comment.yml checks the PR number from the artifact', () => {
     expect(empty.stdout).toContain('no pull request number');
   });
 });
+
+describe('model-ci.yml keeps the PR number when the gate failed', () => {
+  const modelCi = parse(
+    readFileSync(path.join(root, 'examples/churn/.github/workflows/model-ci.yml'), 'utf8'),
+  ) as {
+    jobs: {
+      'quality-gate': { steps: { name?: string; if?: string; run?: string; uses?: string }[] };
+    };
+  };
+  const steps = modelCi.jobs['quality-gate'].steps;
+  const keep = steps.find((s) => s.run?.includes('pr-number'))!;
+
+  it('writes reports/pr-number even when the gate wrote no report (exit 2: no reports/)', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-model-ci-'));
+    const script = keep.run!.replace('${{ github.event.pull_request.number }}', '42');
+    const result = spawnSync('bash', ['-e', '-c', script], { cwd: dir, encoding: 'utf8' });
+    expect(result.status, result.stderr).toBe(0);
+    expect(readFileSync(path.join(dir, 'reports/pr-number'), 'utf8')).toBe('42\n');
+  });
+
+  it('runs that step and the upload after a failing gate', () => {
+    expect(keep.if).toBe('always()');
+    expect(steps.find((s) => s.uses?.startsWith('actions/upload-artifact'))?.if).toBe('always()');
+  });
+});

@@ -33,7 +33,7 @@ interface ActionYml {
 async function runAction(action: 'build-image' | 'push-image', inputs: Record<string, string>) {
   const actionDir = path.join(root, 'actions', action);
   const yml = parse(readFileSync(path.join(actionDir, 'action.yml'), 'utf8')) as ActionYml;
-  expect(yml.runs.using).toBe('node20');
+  expect(yml.runs.using).toBe('node24');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-image-action-'));
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InfraError, UsageError } from '../errors.js';
 import type { RunContext } from '../commands/types.js';
+import { gitMissingError, isProgramMissing } from '../exec/missing-program.js';
 import { detectFormat } from '../metrics/detect.js';
 import { loadMetricsFile, parseMetricsText } from '../metrics/load.js';
 import type { MetricsSet } from '../metrics/model.js';
@@ -28,6 +29,8 @@ export interface BaselineDeps {
   run: RunContext;
   modelRegistry?: ModelRegistryBaseline;
 }
+
+const NO_GIT = 'set `baseline` to `file:<path>` or `none`';
 
 const NONE = (count: number, notes: string[]): ResolvedBaseline => ({
   label: undefined,
@@ -69,6 +72,8 @@ async function resolveAuto(
   try {
     base = await deps.git.mergeBase('HEAD', target);
   } catch (error) {
+    if (isProgramMissing(error))
+      throw gitMissingError('`baseline: auto`', 'baseline', NO_GIT, error);
     throw new UsageError(`cannot find the merge base of HEAD and ${change.baseRef} (${target})`, {
       place: { key: 'baseline' },
       hint: 'fetch the target branch history (GitHub: `actions/checkout` with `fetch-depth: 0`; GitLab: `GIT_DEPTH: 0`), or set `baseline` explicitly',
@@ -141,11 +146,20 @@ async function resolveGit(
   const sets = await Promise.all(
     candidateFiles.map(async (candidate) => {
       const absolute = path.resolve(deps.run.cwd, candidate);
-      const inRepo = await deps.git.repoRelative(absolute);
+      let inRepo: string;
+      try {
+        inRepo = await deps.git.repoRelative(absolute);
+      } catch (error) {
+        if (isProgramMissing(error))
+          throw gitMissingError(`baseline \`git:${ref}\``, 'baseline', NO_GIT, error);
+        throw error;
+      }
       let bytes: Buffer | undefined;
       try {
         bytes = await deps.git.readFileAt(ref, inRepo);
       } catch (error) {
+        if (isProgramMissing(error))
+          throw gitMissingError(`baseline \`git:${ref}\``, 'baseline', NO_GIT, error);
         throw new UsageError(`cannot read ${inRepo} at git ref \`${ref}\``, {
           place: { key: 'baseline' },
           hint: 'check that the ref exists in this clone (fetch it, or use `fetch-depth: 0`)',

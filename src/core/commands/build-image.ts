@@ -16,7 +16,7 @@ import {
   stringInput,
   transportDeps,
 } from '../image/command-support.js';
-import { imageLabels, readGitFacts, type GitFacts } from '../image/labels.js';
+import { imageLabels, readGitFacts, withCiFacts, type GitFacts } from '../image/labels.js';
 import { buildWithDockerfile } from '../image/dockerfile-build.js';
 import { LayerCache } from '../image/layer-cache.js';
 import { parsePlatform } from '../image/platform.js';
@@ -31,7 +31,7 @@ import type { CommandDeps, CommandImpl, CommandResult, Inputs } from './types.js
 
 export const buildImageCommand: CommandImpl = async (inputs, deps) => {
   const cwd = deps.run.cwd;
-  const git = await readGitFacts(deps.exec, cwd);
+  const git = withCiFacts(await readGitFacts(deps.exec, cwd), deps.run);
   const modelVersion = stringInput(inputs, 'model-version');
   const tagTemplates = listInput(inputs, 'tag');
   const tagTexts = tagTemplates.some((tag) => tag.includes('{'))
@@ -270,7 +270,7 @@ function createdTime(
   if (git.commitTime !== undefined)
     return new Date(git.commitTime * 1000).toISOString().replace('.000Z', 'Z');
   logger.warn(
-    'No SOURCE_DATE_EPOCH and no git commit: the image says it was created in 1970, so rebuilds still match.',
+    'No SOURCE_DATE_EPOCH and no commit time (from git, or the CI): the image says it was created in 1970, so rebuilds still match.',
   );
   return '1970-01-01T00:00:00Z';
 }

@@ -49,6 +49,17 @@ export async function runQualityGate(
   const baseline = await resolveBaseline(spec, files, deps);
   const result = evaluateGate(candidates, baseline.sets, rules, baseline.label);
   result.notes.unshift(...baseline.notes);
+  // Each failed metric on the line of the rule it broke, where the forge shows annotations.
+  for (const diff of result.diffs) {
+    if (diff.status !== 'fail') continue;
+    const rule = diff.rule ? ` (rule ${diff.rule})` : '';
+    const why = diff.reasons.length > 0 ? `: ${diff.reasons.join('; ')}` : '';
+    deps.logger.annotate?.(
+      'error',
+      `${diff.name} in ${diff.file} failed${rule}${why}`,
+      diff.rulePlace,
+    );
+  }
   const report = buildGateReport(result, { key: options.reportKey, ...(rules ? { rules } : {}) });
   // A NaN or infinite value that no rule gates still deserves a look: it usually means a broken evaluation.
   const nonFinite = result.diffs.filter(

@@ -26,6 +26,30 @@ export interface RunContext {
    * CI checkouts are detached, so git alone cannot tell. Unset for tag builds.
    */
   branch?: string;
+  /**
+   * The commit the run builds, as the CI names it (GitLab `CI_COMMIT_SHA`, GitHub `GITHUB_SHA`):
+   * what stands in for git where the job image has none (GitLab's slim images).
+   */
+  commit?: {
+    sha: string;
+    /** ISO 8601 commit time, when the CI gives it (GitLab `CI_COMMIT_TIMESTAMP`). */
+    timestamp?: string;
+  };
+  /** Web address of the repository, as the CI names it (for the image's source label). */
+  repositoryUrl?: string;
+}
+
+/**
+ * Registry credentials the CI hands every job for its own registry (GitLab: `CI_REGISTRY_USER`
+ * and `CI_REGISTRY_PASSWORD`, the job token, for `CI_REGISTRY`). The adapter masks the password.
+ */
+export interface CiRegistryLogin {
+  /** Host (with port) as image references name it, e.g. `registry.gitlab.com`. */
+  registry: string;
+  username: string;
+  password: string;
+  /** How a hint names where they come from, e.g. `CI_REGISTRY_USER/CI_REGISTRY_PASSWORD`. */
+  source: string;
 }
 
 export interface CommandDeps {
@@ -36,6 +60,8 @@ export interface CommandDeps {
   run: RunContext;
   /** Opens the SQL engine for data commands (validate-data, infer-schema); loaded lazily by adapters. */
   sql?: SqlEngineFactory;
+  /** The CI's credentials for its own registry, used when neither the inputs nor the Docker config name any. */
+  ciRegistry?: CiRegistryLogin;
 }
 
 /** Parsed inputs of one command, keyed by the kebab-case names in src/inputs. */

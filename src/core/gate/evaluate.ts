@@ -183,6 +183,7 @@ function evaluateMetric(
   if (change?.text !== undefined) diff.deltaText = change.text;
   if (direction) diff.direction = direction;
   if (match) diff.rule = match.label;
+  if (match?.rule.place) diff.rulePlace = match.rule.place;
 
   const plainStatus: MetricStatus =
     candidate === undefined

@@ -41,6 +41,8 @@ export interface MetricDiff {
   status: MetricStatus;
   /** The rule (pattern, or `default`) that decided the status, if any. */
   rule?: string;
+  /** Where that rule is written in the rules file: a failed metric is annotated there. */
+  rulePlace?: Place;
   direction?: Direction;
   /** Why it failed (or why it is only informational): plain sentences. */
   reasons: string[];

@@ -38,7 +38,8 @@ export function parseRefs(texts: readonly string[], key: string): ImageRef[] {
 
 /**
  * Registry access for a run: the inputs' credentials go only to the destination registries
- * (never to a base image's registry); every other registry gets its Docker config entry.
+ * (never to a base image's registry); every other registry gets its Docker config entry; the
+ * CI's own registry (GitLab's CI_REGISTRY) without either gets the job's credentials for it.
  */
 export function transportDeps(
   inputs: Inputs,
@@ -55,11 +56,23 @@ export function transportDeps(
   }
   const configDir = stringInput(inputs, 'docker-config') ?? join(homedir(), '.docker');
   const configFile = join(configDir, 'config.json');
+  const ci = deps.ciRegistry;
+  const explicitFor = (registry: string) => username !== undefined && destinations.has(registry);
+  const fromCi = (registry: string) =>
+    ci !== undefined &&
+    ci.registry.toLowerCase() === registry.toLowerCase() &&
+    !explicitFor(registry);
   const credentials = async (registry: string): Promise<Credentials | undefined> => {
-    if (username !== undefined && password !== undefined && destinations.has(registry))
-      return { username, password };
-    return credentialsFromDockerConfig(configDir, registry, deps.exec);
+    if (explicitFor(registry)) return { username: username!, password: password! };
+    const configured = await credentialsFromDockerConfig(configDir, registry, deps.exec);
+    if (configured !== undefined || !fromCi(registry)) return configured;
+    // The CI's own registry (GitLab's CI_REGISTRY), with the job's credentials for it.
+    return { username: ci!.username, password: ci!.password };
   };
+  const ciHint = (registry: string) =>
+    fromCi(registry)
+      ? ` Without a Docker config entry for ${registry}, ${ci!.source} are sent to it: the job token reaches another project's registry only when that project allows this one (CI/CD job token allowlist).`
+      : '';
   const chunkMiB = numberInput(inputs, 'chunk-size', 16);
   if (chunkMiB < 1)
     throw new UsageError('chunk-size must be at least 1 (MiB)', { place: { key: 'chunk-size' } });
@@ -68,11 +81,12 @@ export function transportDeps(
       credentials,
       insecureRegistries: listInput(inputs, 'insecure-registry'),
       deniedHint: (registry) =>
-        destinations.has(registry)
+        (destinations.has(registry)
           ? username !== undefined
             ? `Check registry-username/registry-password: they are sent to ${registry}.`
             : `Give registry-username/registry-password, or run \`docker login ${registry}\` so ${configFile} holds the credentials.`
-          : `${registry} is read from here (a source or base image): its credentials come from ${configFile} (DOCKER_CONFIG, else ~/.docker; \`docker login ${registry}\` writes them). registry-username/registry-password apply to the push destinations only.`,
+          : `${registry} is read from here (a source or base image): its credentials come from ${configFile} (DOCKER_CONFIG, else ~/.docker; \`docker login ${registry}\` writes them). registry-username/registry-password apply to the push destinations only.`) +
+        ciHint(registry),
     }),
     exec: deps.exec,
     tempDir: tmpdir(),

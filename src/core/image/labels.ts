@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import type { RunContext } from '../commands/types.js';
 import { UsageError } from '../errors.js';
 import type { Exec } from '../ports.js';
 
@@ -26,6 +27,22 @@ export async function readGitFacts(exec: Exec, cwd: string): Promise<GitFacts> {
   if (time && /^\d+$/.test(time)) facts.commitTime = Number(time);
   if (remote) facts.source = publicUrl(remote);
   return facts;
+}
+
+/**
+ * Fills the facts git could not give (no git binary in the job image, a tarball checkout) from
+ * what the CI says about the run; what git says wins, since it describes the files built.
+ */
+export function withCiFacts(facts: GitFacts, run: RunContext): GitFacts {
+  const filled: GitFacts = { ...facts };
+  if (filled.revision === undefined && run.commit) filled.revision = run.commit.sha;
+  if (filled.commitTime === undefined && run.commit?.timestamp !== undefined) {
+    const millis = Date.parse(run.commit.timestamp);
+    if (Number.isFinite(millis)) filled.commitTime = Math.floor(millis / 1000);
+  }
+  if (filled.source === undefined && run.repositoryUrl)
+    filled.source = publicUrl(run.repositoryUrl);
+  return filled;
 }
 
 /** A remote URL without the user and token some CI systems put in it; scp-style becomes https. */

@@ -50,8 +50,8 @@ export function expandTagTemplates(tags: readonly string[], facts: TagFacts): st
     'model-version': facts.modelVersion,
   };
   const needs: Record<string, string> = {
-    sha: 'It needs a git checkout.',
-    'short-sha': 'It needs a git checkout.',
+    sha: 'It needs a git checkout (with git installed) or a CI that names the commit.',
+    'short-sha': 'It needs a git checkout (with git installed) or a CI that names the commit.',
     branch:
       'It needs a branch: the CI names none here (a tag pipeline?) and the checkout is detached.',
     'model-version': 'Give --model-version.',

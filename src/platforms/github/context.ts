@@ -16,6 +16,10 @@ export function githubRunContext(env: Env, cwd: string): RunContext {
   if (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID) {
     context.runUrl = `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`;
   }
+  // On a pull request this is the merge commit the checkout holds, as `git rev-parse HEAD` says.
+  if (env.GITHUB_SHA) context.commit = { sha: env.GITHUB_SHA };
+  if (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY)
+    context.repositoryUrl = `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}`;
   // GITHUB_REF_NAME is `123/merge` on a pull request: the head branch is GITHUB_HEAD_REF there.
   const branch =
     env.GITHUB_HEAD_REF || (env.GITHUB_REF_TYPE === 'tag' ? undefined : env.GITHUB_REF_NAME);

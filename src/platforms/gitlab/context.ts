@@ -9,6 +9,13 @@ export function gitlabRunContext(env: Env, cwd: string): RunContext {
   if (env.CI_JOB_URL) context.runUrl = env.CI_JOB_URL;
   // The ref of a tag pipeline is the tag, not a branch.
   if (env.CI_COMMIT_REF_NAME && !env.CI_COMMIT_TAG) context.branch = env.CI_COMMIT_REF_NAME;
+  if (env.CI_COMMIT_SHA) {
+    context.commit = {
+      sha: env.CI_COMMIT_SHA,
+      ...(env.CI_COMMIT_TIMESTAMP ? { timestamp: env.CI_COMMIT_TIMESTAMP } : {}),
+    };
+  }
+  if (env.CI_PROJECT_URL) context.repositoryUrl = env.CI_PROJECT_URL;
   const iid = Number(env.CI_MERGE_REQUEST_IID);
   if (Number.isInteger(iid) && iid > 0 && env.CI_MERGE_REQUEST_TARGET_BRANCH_NAME) {
     context.changeRequest = {

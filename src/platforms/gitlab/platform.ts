@@ -1,4 +1,5 @@
 import { decideComment } from '../../core/comment/decide.js';
+import type { CiRegistryLogin } from '../../core/commands/types.js';
 import type { Env, Platform } from '../types.js';
 import { createMasker } from '../masker.js';
 import { gitlabRunContext } from './context.js';
@@ -10,15 +11,22 @@ import { gitlabLogger } from './logger.js';
  */
 export function gitlabPlatform(env: Env, cwd: string, write: (line: string) => void): Platform {
   const masker = createMasker();
-  for (const name of ['CI_JOB_TOKEN', 'SLUICE_GITLAB_TOKEN', 'GITLAB_TOKEN']) {
+  for (const name of [
+    'CI_JOB_TOKEN',
+    'CI_REGISTRY_PASSWORD',
+    'SLUICE_GITLAB_TOKEN',
+    'GITLAB_TOKEN',
+  ]) {
     const value = env[name];
     if (value) masker.add(value);
   }
   const logger = gitlabLogger(write, masker);
+  const ciRegistry = gitlabRegistryLogin(env);
   return {
     name: 'gitlab',
     logger,
     masker,
+    ...(ciRegistry ? { ciRegistry } : {}),
     summaryLimit: undefined,
     runContext: () => gitlabRunContext(env, cwd),
     setOutputs: async () => undefined,
@@ -51,4 +59,11 @@ export function gitlabPlatform(env: Env, cwd: string, write: (line: string) => v
       };
     },
   };
+}
+
+/** The project's registry and the job's credentials for it, which every GitLab job is given. */
+export function gitlabRegistryLogin(env: Env): CiRegistryLogin | undefined {
+  const { CI_REGISTRY: registry, CI_REGISTRY_USER: username, CI_REGISTRY_PASSWORD: password } = env;
+  if (!registry || !username || !password) return undefined;
+  return { registry, username, password, source: 'CI_REGISTRY_USER/CI_REGISTRY_PASSWORD' };
 }

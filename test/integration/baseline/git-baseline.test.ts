@@ -3,8 +3,7 @@
  * and `auto` on a pull request uses the merge base with the target branch.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nodeExec } from '../../../src/clients/exec/node-exec.js';
@@ -12,6 +11,8 @@ import { createGitReader } from '../../../src/clients/git/git-reader.js';
 import { runQualityGate } from '../../../src/core/commands/quality-gate.js';
 import type { CommandDeps, RunContext } from '../../../src/core/commands/types.js';
 import { UsageError } from '../../../src/core/errors.js';
+import type { Exec } from '../../../src/core/ports.js';
+import { tempDir } from '../../unit/support/temp-dirs.js';
 
 let repo: string;
 let mainSha: string;
@@ -49,7 +50,7 @@ const inputs = (baseline: string) => ({
 });
 
 beforeAll(() => {
-  repo = mkdtempSync(path.join(os.tmpdir(), 'sluice-git-'));
+  repo = tempDir('sluice-git-');
   git('init', '-q', '-b', 'main');
   mkdirSync(path.join(repo, 'model'));
   writeFileSync(
@@ -129,6 +130,36 @@ describe('git baselines', () => {
       /no-such-branch/,
     );
   });
+});
+
+describe('a job image without git (GitLab slim images)', () => {
+  /** Spawning git fails with ENOENT, as where the binary is not installed. */
+  const noGit: Exec = {
+    run: (command, args, options) =>
+      nodeExec.run(command === 'git' ? 'sluice-test-no-such-git' : command, args, options),
+  };
+  const withoutGit = (run: Partial<RunContext>): CommandDeps => {
+    const base = deps(run);
+    return { ...base, exec: noGit, git: createGitReader(noGit, base.run.cwd) };
+  };
+
+  it.each([
+    ['auto', /`baseline: auto` needs git, but git is not installed or not on PATH/],
+    ['git:main', /`git:main` needs git, but git is not installed or not on PATH/],
+  ])(
+    'baseline %s says git is missing, not that the history is shallow',
+    async (baseline, message) => {
+      const error = await runQualityGate(
+        inputs(baseline),
+        withoutGit({ changeRequest: { number: 3, baseRef: 'main', isFork: false } }),
+      ).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(UsageError);
+      expect((error as UsageError).message).toMatch(message);
+      expect((error as UsageError).hint).toMatch(/image with git/);
+      expect((error as UsageError).hint).not.toMatch(/GIT_DEPTH|fetch-depth/);
+      expect((error as UsageError).place?.key).toBe('baseline');
+    },
+  );
 });
 
 describe('metric history from git', () => {

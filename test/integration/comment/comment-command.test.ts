@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commentCommand, summaryMarkdown } from '../../../src/app/comment-command.js';
@@ -14,6 +13,7 @@ import { renderReport } from '../../../src/core/report/render/index.js';
 import type { Report } from '../../../src/core/report/model.js';
 import type { Platform } from '../../../src/platforms/types.js';
 import { FakeForge } from '../../unit/comment/fake-forge.js';
+import { tempDir } from '../../unit/support/temp-dirs.js';
 
 /** A quality-gate report of `count` metrics with long names, so its Markdown is large. */
 function bigReport(key: string, count: number): Report {
@@ -73,7 +73,7 @@ describe('comment: the job summary', () => {
   });
 
   it('is written capped by the command, and says where the report is when not commenting', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-comment-'));
+    const dir = tempDir('sluice-comment-');
     const files = ['a', 'b', 'c'].map((key) => {
       const file = path.join(dir, `${key}.json`);
       writeFileSync(file, renderReport(bigReport(key, 1500), 'json'));
@@ -109,7 +109,7 @@ describe('comment: the job summary', () => {
 
 describe('comment --preview', () => {
   it('writes exactly the body a new sticky comment gets: same marker line, same budget', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-preview-'));
+    const dir = tempDir('sluice-preview-');
     const reports = [bigReport('a', 600)];
     const forge = new FakeForge({ maxCommentLength: 65_536 });
     const { platform } = fakePlatform({ forge });

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -272,5 +272,34 @@ describe('infer-schema on bad input: UsageError (exit 2) naming the file and pla
     const error = await usageError('corrupt.parquet');
     expect(error.message).toMatch(/cannot read the data/);
     expect(error.place?.file).toMatch(/corrupt\.parquet$/);
+  });
+});
+
+describe('infer-schema output', () => {
+  it('writes the schema to `output` (folders created), prints it too, and names the file', async () => {
+    const result = await inferSchemaCommand(
+      { data: ['typed.parquet'], output: 'schemas/typed.yml' },
+      deps(),
+    );
+    const file = join(dir, 'schemas/typed.yml');
+    expect(result.outputs).toEqual({ schema: file });
+    expect(await readFile(file, 'utf8')).toBe(result.stdout);
+    expect(result.stdout).toContain('columns:');
+  });
+
+  it('without `output` prints the schema only, and the `schema` output is empty', async () => {
+    const result = await inferSchemaCommand({ data: ['typed.parquet'] }, deps());
+    expect(result.outputs).toEqual({ schema: '' });
+    expect(result.stdout).toContain('columns:');
+  });
+
+  it('a file it cannot write is a usage error naming `output`', async () => {
+    await writeFile(join(dir, 'a-file'), '');
+    const error: unknown = await inferSchemaCommand(
+      { data: ['typed.parquet'], output: 'a-file/schema.yml' },
+      deps(),
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).place).toEqual({ file: 'a-file/schema.yml', key: 'output' });
   });
 });

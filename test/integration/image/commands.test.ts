@@ -1,7 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +11,7 @@ import { UsageError } from '../../../src/core/errors.js';
 import { localDeps } from '../../unit/image/helpers.js';
 import { requireBinary } from '../services/binaries.js';
 import { startRegistry, type RunningRegistry } from '../services/registry.js';
+import { tempDir } from '../../unit/support/temp-dirs.js';
 
 const run = promisify(execFile);
 const COMMIT_TIME = 1_700_000_000;
@@ -59,7 +59,7 @@ async function skopeoInspect(
 beforeAll(async () => {
   requireBinary('skopeo');
   requireBinary('git');
-  repo = mkdtempSync(join(tmpdir(), 'sluice-image-repo-'));
+  repo = tempDir('sluice-image-repo-');
   mkdirSync(join(repo, 'model'));
   mkdirSync(join(repo, 'app'));
   writeFileSync(join(repo, 'model', 'model.onnx'), randomBytes(300_000));
@@ -83,7 +83,7 @@ beforeAll(async () => {
     startRegistry(),
     startRegistry({ htpasswd: { username: 'robot', password: 'r0b0t-pw' } }),
   ]);
-  dockerConfig = mkdtempSync(join(tmpdir(), 'sluice-docker-config-'));
+  dockerConfig = tempDir('sluice-docker-config-');
   writeFileSync(
     join(dockerConfig, 'config.json'),
     JSON.stringify({
@@ -151,7 +151,7 @@ describe('build-image', () => {
     );
     const b = await buildImageCommand(buildInputs({ 'source-date-epoch': 1_600_000_000 }), deps());
     expect(b.outputs!['digest']).toBe(a.outputs!['digest']);
-    const layout = mkdtempSync(join(tmpdir(), 'sluice-out-'));
+    const layout = tempDir('sluice-out-');
     const archive = join(layout, 'image.tar');
     const c = await buildImageCommand(
       buildInputs({

@@ -1,13 +1,14 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImageCommand } from '../../../src/core/commands/build-image.js';
 import { pushImageCommand } from '../../../src/core/commands/push-image.js';
 import type { Inputs } from '../../../src/core/commands/types.js';
 import { UsageError } from '../../../src/core/errors.js';
+import { gitlabPlatform, gitlabRegistryLogin } from '../../../src/platforms/gitlab/platform.js';
 import { localDeps } from '../../unit/image/helpers.js';
 import { startRegistry, type RunningRegistry } from '../services/registry.js';
+import { tempDir } from '../../unit/support/temp-dirs.js';
 
 const ROBOT = { username: 'robot', password: 'r0b0t-pw' };
 let work: string;
@@ -50,11 +51,11 @@ async function manifestStatus(registry: RunningRegistry, repository: string, ref
 }
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'sluice-image-fixes-'));
+  work = tempDir('sluice-image-fixes-');
   mkdirSync(join(work, 'model'));
   writeFileSync(join(work, 'model', 'weights.bin'), 'weights');
   writeFileSync(join(work, 'card.md'), '# card');
-  noDockerConfig = mkdtempSync(join(tmpdir(), 'sluice-no-docker-config-'));
+  noDockerConfig = tempDir('sluice-no-docker-config-');
   [open, secured] = await Promise.all([startRegistry(), startRegistry({ htpasswd: ROBOT })]);
 });
 
@@ -103,6 +104,99 @@ describe('credentials by role', () => {
       ),
     );
     expect(error.hint).toMatch(/^Give registry-username\/registry-password/);
+  });
+});
+
+describe("GitLab's registry credentials (CI_REGISTRY, CI_REGISTRY_USER, CI_REGISTRY_PASSWORD)", () => {
+  /** What the GitLab platform hands the commands, built from the job's variables. */
+  const gitlabDeps = (registry: string, password = ROBOT.password) => {
+    const login = gitlabRegistryLogin({
+      CI_REGISTRY: registry,
+      CI_REGISTRY_USER: ROBOT.username,
+      CI_REGISTRY_PASSWORD: password,
+    });
+    expect(login).toBeDefined();
+    return { ...localDeps(work), ciRegistry: login! };
+  };
+
+  it('pushes to CI_REGISTRY and pulls from it (source and base) with no other credentials', async () => {
+    const built = await buildImageCommand(
+      buildInputs({ tag: [`${secured.address}/group/base:1`], push: true }),
+      gitlabDeps(secured.address),
+    );
+    const digest = built.outputs!['digest']!;
+    await buildImageCommand(
+      buildInputs({ base: `${secured.address}/group/base:1`, output: [`oci:${work}/from-ci:1`] }),
+      gitlabDeps(secured.address),
+    );
+    const promoted = await pushImageCommand(
+      {
+        from: `${secured.address}/group/base@${digest}`,
+        to: [`${secured.address}/group/prod:1`],
+        parallel: 3,
+        'chunk-size': 16,
+        'docker-config': noDockerConfig,
+      },
+      gitlabDeps(secured.address),
+    );
+    expect(promoted.outputs!['digest']).toBe(digest);
+  });
+
+  it('gives them to CI_REGISTRY only: another registry gets no credentials', async () => {
+    const error = await usageError(
+      buildImageCommand(
+        buildInputs({ tag: [`${secured.address}/group/other:1`], push: true }),
+        gitlabDeps('registry.gitlab.invalid'),
+      ),
+    );
+    expect(error.message).toContain(secured.address);
+  });
+
+  it('lets a Docker config entry for the host win, and says in the hint what was sent', async () => {
+    const config = tempDir('sluice-ci-registry-config-');
+    const auth = Buffer.from(`${ROBOT.username}:wrong-password`).toString('base64');
+    writeFileSync(
+      join(config, 'config.json'),
+      JSON.stringify({ auths: { [secured.address]: { auth } } }),
+    );
+    const error = await usageError(
+      buildImageCommand(
+        buildInputs({
+          tag: [`${secured.address}/group/model:1`],
+          push: true,
+          'docker-config': config,
+        }),
+        gitlabDeps(secured.address),
+      ),
+    );
+    expect(error.hint).toContain('CI_REGISTRY_USER/CI_REGISTRY_PASSWORD');
+    const masker = gitlabPlatform(
+      {
+        CI_REGISTRY: secured.address,
+        CI_REGISTRY_USER: 'robot',
+        CI_REGISTRY_PASSWORD: ROBOT.password,
+      },
+      work,
+      () => undefined,
+    ).masker;
+    expect(masker.mask(`${error.message} ${error.hint} ${ROBOT.password}`)).not.toContain(
+      ROBOT.password,
+    );
+  });
+
+  it('lets registry-username/registry-password win for a destination', async () => {
+    const error = await usageError(
+      buildImageCommand(
+        buildInputs({
+          tag: [`${secured.address}/group/model:2`],
+          push: true,
+          'registry-username': ROBOT.username,
+          'registry-password': 'not-the-password',
+        }),
+        gitlabDeps(secured.address),
+      ),
+    );
+    expect(error.hint).toMatch(/^Check registry-username\/registry-password/);
   });
 });
 

@@ -4,8 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +15,7 @@ import { UsageError } from '../../../src/core/errors.js';
 import { localDeps } from '../../unit/image/helpers.js';
 import { requireBinary } from '../services/binaries.js';
 import { startRegistry, type RunningRegistry } from '../services/registry.js';
+import { tempDir } from '../../unit/support/temp-dirs.js';
 
 const run = promisify(execFile);
 let work: string;
@@ -56,7 +56,7 @@ async function rawConfig(ref: string) {
 
 beforeAll(async () => {
   requireBinary('skopeo');
-  work = mkdtempSync(join(tmpdir(), 'sluice-archive-base-'));
+  work = tempDir('sluice-archive-base-');
   for (const name of ['runtime', 'model']) mkdirSync(join(work, name));
   writeFileSync(join(work, 'runtime', 'server.bin'), randomBytes(150_000));
   writeFileSync(join(work, 'model', 'weights.bin'), randomBytes(120_000));

@@ -3,7 +3,6 @@ import {
   copyFileSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   symlinkSync,
@@ -24,6 +23,7 @@ import { localDeps } from '../../unit/image/helpers.js';
 import { freePort, requireBinary, waitFor } from '../services/binaries.js';
 import { startDockerd, type RunningDockerd } from '../services/dockerd.js';
 import { requireTool, startRegistry, type RunningRegistry } from '../services/registry.js';
+import { tempDir } from '../../unit/support/temp-dirs.js';
 
 const run = promisify(execFile);
 let dockerd: RunningDockerd;
@@ -63,7 +63,7 @@ function composeExec(version: 'v1' | 'v2'): Exec {
 beforeAll(async () => {
   const busybox = requireBinary('busybox');
   [dockerd, registry] = await Promise.all([startDockerd(), startRegistry()]);
-  work = mkdtempSync(join(tmpdir(), 'sluice-engine-'));
+  work = tempDir('sluice-engine-');
   mkdirSync(join(work, 'model'));
   mkdirSync(join(work, 'bin'));
   writeFileSync(join(work, 'model', 'model.bin'), randomBytes(200_000));

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -18,6 +18,7 @@ import { requireBinary } from '../services/binaries.js';
 import { startFaultProxy } from '../services/fault-proxy.js';
 import { startRegistry, type RunningRegistry } from '../services/registry.js';
 import { startTokenService, type TokenService } from '../services/token-service.js';
+import { tempDir } from '../../unit/support/temp-dirs.js';
 
 const run = promisify(execFile);
 const mounted: string[] = [];
@@ -79,7 +80,7 @@ function patchSpy(onPatch: (count: number) => void | Promise<void>): Fetch {
 
 beforeAll(() => {
   requireBinary('skopeo');
-  model = mkdtempSync(join(tmpdir(), 'sluice-fault-model-'));
+  model = tempDir('sluice-fault-model-');
   writeFileSync(join(model, 'weights.bin'), randomBytes(12 * MiB));
   writeFileSync(join(model, 'config.json'), '{"a": 1}');
 });
@@ -126,7 +127,7 @@ describe('registry faults', () => {
   });
 
   it('resumes an interrupted upload where the restarted registry left it', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'sluice-resume-data-'));
+    const dataDir = tempDir('sluice-resume-data-');
     let reg = await registry({ dataDir });
     let restarted = false;
     const access = new RegistryAccess({
@@ -280,7 +281,7 @@ describe('token expiry at the registry itself', () => {
 describe('OCI layout faults', () => {
   it('a full disk under the layout folder fails with exit 3, says so, and leaves no index or partial blob', async () => {
     expect(process.getuid?.(), 'mounting a tmpfs needs root').toBe(0);
-    const disk = mkdtempSync(join(tmpdir(), 'sluice-full-disk-'));
+    const disk = tempDir('sluice-full-disk-');
     await run('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', disk]);
     mounted.push(disk);
     const layout = join(disk, 'layout');

@@ -6,8 +6,7 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +16,7 @@ import { ATTESTATION_ARTIFACT_TYPE } from '../../../src/core/image/attestations.
 import { localDeps } from '../../unit/image/helpers.js';
 import { requireBinary } from '../services/binaries.js';
 import { startRegistry, type RunningRegistry } from '../services/registry.js';
+import { tempDir } from '../../unit/support/temp-dirs.js';
 
 const run = promisify(execFile);
 let repo: string;
@@ -42,7 +42,7 @@ async function buildAndAttach(address: string, repository: string) {
       parallel: 3,
       'chunk-size': 16,
       'cache-dir': 'none',
-      'docker-config': mkdtempSync(join(tmpdir(), 'sluice-referrers-dc-')),
+      'docker-config': tempDir('sluice-referrers-dc-'),
       'source-date-epoch': 1_700_000_000,
       format: 'json',
     },
@@ -84,7 +84,7 @@ async function artifactSubject(address: string, repository: string, digest: stri
 beforeAll(async () => {
   requireBinary('skopeo');
   requireBinary('curl');
-  repo = mkdtempSync(join(tmpdir(), 'sluice-referrers-repo-'));
+  repo = tempDir('sluice-referrers-repo-');
   mkdirSync(join(repo, 'model'));
   writeFileSync(join(repo, 'model', 'model.onnx'), randomBytes(100_000));
   writeFileSync(join(repo, 'MODEL_CARD.md'), '# churn\n');

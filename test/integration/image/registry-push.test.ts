@@ -1,7 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,7 @@ import { requireBinary } from '../services/binaries.js';
 import { startRegistry, type RunningRegistry } from '../services/registry.js';
 import { startTokenService, type TokenService } from '../services/token-service.js';
 import { silentLogger } from '../../unit/image/helpers.js';
+import { tempDir } from '../../unit/support/temp-dirs.js';
 
 const run = promisify(execFile);
 const USER = { username: 'ci', password: 'pa55-word' };
@@ -74,7 +75,7 @@ async function build(
 beforeAll(async () => {
   requireBinary('skopeo');
   requireBinary('umoci');
-  model = mkdtempSync(join(tmpdir(), 'sluice-push-model-'));
+  model = tempDir('sluice-push-model-');
   mkdirSync(join(model, 'tokenizer'));
   // 5 MiB of pseudo-random bytes: its own layer, uploaded in 1 MiB PATCH chunks.
   writeFileSync(join(model, 'weights.bin'), randomBytes(5 * 1024 * 1024 + 123));
@@ -123,7 +124,7 @@ describe('pushing to a real registry', () => {
       expect(inspected.Layers).toEqual(result.layers.map((layer) => layer.digest));
       expect(inspected.Labels['io.sluice.test']).toBe('yes');
     }
-    const out = mkdtempSync(join(tmpdir(), 'sluice-skopeo-'));
+    const out = tempDir('sluice-skopeo-');
     await skopeo(
       'copy',
       '--src-tls-verify=false',
@@ -142,7 +143,7 @@ describe('pushing to a real registry', () => {
   });
 
   it('pushes the same image again without sending a blob byte', async () => {
-    const cacheDir = mkdtempSync(join(tmpdir(), 'sluice-cache-'));
+    const cacheDir = tempDir('sluice-cache-');
     const first = await build([`${plain.address}/team/again:v1`], deps(), {
       cache: new LayerCache(cacheDir),
     });
@@ -155,7 +156,7 @@ describe('pushing to a real registry', () => {
 
   it('builds on a base image from the registry, mounting its layers into the new repository', async () => {
     const base = await build([`${plain.address}/base/runtime:1`], deps());
-    const code = mkdtempSync(join(tmpdir(), 'sluice-code-'));
+    const code = tempDir('sluice-code-');
     writeFileSync(join(code, 'serve'), '#!/bin/sh\necho serving\n');
     const transport = deps();
     const source = await openSource(
@@ -163,7 +164,7 @@ describe('pushing to a real registry', () => {
       transport,
       'base',
     );
-    const smallModel = mkdtempSync(join(tmpdir(), 'sluice-small-model-'));
+    const smallModel = tempDir('sluice-small-model-');
     writeFileSync(join(smallModel, 'head.json'), '{"classes": 3}');
     const derived = await build([`${plain.address}/apps/derived:1`], transport, {
       base: source,

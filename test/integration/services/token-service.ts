@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createSign, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,7 +70,14 @@ export async function startTokenService(user: {
     certificateFile,
     issued: [],
     lifetimeSeconds: 300,
-    stop: () => new Promise((resolve) => server.close(() => resolve())),
+    // The registry reads the certificate while it runs: the folder goes when the service stops.
+    stop: () =>
+      new Promise((resolve) =>
+        server.close(() => {
+          rmSync(dir, { recursive: true, force: true });
+          resolve();
+        }),
+      ),
   };
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', service.realm);

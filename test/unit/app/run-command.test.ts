@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { runCommand } from '../../../src/app/run-command.js';
-import type { CommandImpl } from '../../../src/core/commands/types.js';
+import type { CommandDeps, CommandImpl } from '../../../src/core/commands/types.js';
 import type { Report } from '../../../src/core/report/model.js';
 import { displayWidth } from '../../../src/core/report/text-width.js';
 import { reportInputs } from '../../../src/inputs/shared.js';
 import type { CommandDef } from '../../../src/inputs/types.js';
+import { gitlabPlatform } from '../../../src/platforms/gitlab/platform.js';
 import { localPlatform } from '../../../src/platforms/local/platform.js';
 
 const DEF: CommandDef = {
@@ -65,5 +66,42 @@ describe('runCommand', () => {
   it('sets no limit without a width, nor on other formats', async () => {
     expect(await printed(undefined)).toContain('d'.repeat(60));
     expect(await printed(80, 'markdown')).toContain('d'.repeat(60));
+  });
+});
+
+describe('runCommand on GitLab', () => {
+  it('hands the job’s CI_REGISTRY credentials to the command, masked in every log line', async () => {
+    const lines: string[] = [];
+    const platform = gitlabPlatform(
+      {
+        GITLAB_CI: 'true',
+        CI_REGISTRY: 'registry.gitlab.example:5050',
+        CI_REGISTRY_USER: 'gitlab-ci-token',
+        CI_REGISTRY_PASSWORD: 'job-token-secret-123',
+      },
+      '/',
+      (line) => lines.push(line),
+    );
+    let seen: CommandDeps['ciRegistry'];
+    const impl: CommandImpl = (_inputs, deps) => {
+      seen = deps.ciRegistry;
+      deps.logger.info(`sent ${deps.ciRegistry?.password ?? ''}`);
+      return Promise.resolve({ report: structuredClone(WIDE) });
+    };
+    await runCommand({
+      def: DEF,
+      impl,
+      platform,
+      readInput: () => undefined,
+      stdout: () => undefined,
+      color: false,
+    });
+    expect(seen).toMatchObject({
+      registry: 'registry.gitlab.example:5050',
+      username: 'gitlab-ci-token',
+      password: 'job-token-secret-123',
+    });
+    expect(lines.join('\n')).toContain('sent ***');
+    expect(lines.join('\n')).not.toContain('job-token-secret-123');
   });
 });

@@ -1,15 +1,15 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveBaseline } from '../../../src/core/baseline/resolve.js';
 import { UsageError } from '../../../src/core/errors.js';
 import type { GitReader } from '../../../src/core/ports.js';
+import { tempDir } from '../support/temp-dirs.js';
 
 const git = {} as GitReader;
 
 function tree(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-folder-baseline-'));
+  const dir = tempDir('sluice-folder-baseline-');
   for (const [file, text] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
     writeFileSync(path.join(dir, file), text);

@@ -45,9 +45,16 @@ describe('action.yml', () => {
     }
   });
 
-  it('declares the outputs and runs the bundle on node20', () => {
+  it('declares the outputs and runs the bundle on node24', () => {
     expect(Object.keys(action.outputs)).toEqual(['passed', 'failed-metrics', 'report']);
-    expect(action.runs).toEqual({ using: 'node20', main: '../../dist/quality-gate/index.js' });
+    expect(action.runs).toEqual({ using: 'node24', main: '../../dist/quality-gate/index.js' });
+  });
+
+  it('runs every action on the same Node.js', () => {
+    for (const command of COMMANDS) {
+      const yml = parse(renderAction(command, { root: '../..' })) as ActionYml;
+      expect(yml.runs.using, command.name).toBe('node24');
+    }
   });
 
   it('points the root action at dist/ and adds post: when the command has one', () => {
@@ -133,7 +140,9 @@ describe('GitLab component', () => {
 
   it('adds the component inputs, pinning the package version', () => {
     expect(inputs.stage).toMatchObject({ default: 'test' });
-    expect(inputs.image).toMatchObject({ default: 'node:20-slim' });
+    // A full image, not -slim: baseline `auto`/`git:` and image labels need git.
+    expect(inputs.image).toMatchObject({ default: 'node:24' });
+    expect(inputs.image!.description).toContain('git');
     expect(inputs.sluice).toMatchObject({
       default: 'npx --yes --package=@sluice-ml/sluice@9.9.9 sluice',
     });
@@ -150,7 +159,7 @@ describe('GitLab component', () => {
     const spec = (
       parseAllDocuments(yml)[0]!.toJS() as { spec: { inputs: Record<string, unknown> } }
     ).spec.inputs;
-    expect(spec['job-image']).toMatchObject({ default: 'node:20-slim' });
+    expect(spec['job-image']).toMatchObject({ default: 'node:24' });
     expect(spec.image).toMatchObject({ description: 'the image' });
   });
 
@@ -185,6 +194,85 @@ describe('GitLab component', () => {
     expect(inputs.output!.default).toBe(
       'json=sluice-reports/quality-gate.json\njunit=sluice-reports/quality-gate.junit.xml\nopenmetrics=sluice-reports/quality-gate.metrics.txt\ndotenv=sluice-reports/quality-gate.env',
     );
+  });
+});
+
+/** The spec inputs and the one job of a rendered component. */
+function component(command: CommandDef): {
+  inputs: Record<string, Record<string, unknown>>;
+  job: Record<string, unknown>;
+} {
+  const [specDoc, jobDoc] = parseAllDocuments(renderGitlabComponent(command, { version: '1' })).map(
+    (doc) => doc.toJS() as Record<string, unknown>,
+  );
+  const inputs = (specDoc as { spec: { inputs: Record<string, Record<string, unknown>> } }).spec
+    .inputs;
+  const job = Object.values(jobDoc as Record<string, Record<string, unknown>>)[0]!;
+  return { inputs, job };
+}
+
+describe('GitLab components of the other commands', () => {
+  it('runs the comment job also when earlier jobs failed (it reports failures)', () => {
+    const { inputs, job } = component(commandByName('comment')!);
+    expect(inputs.when).toMatchObject({ default: 'always' });
+    expect(job.when).toBe('$[[ inputs.when ]]');
+    expect(component(qualityGate).inputs.when).toMatchObject({ default: 'on_success' });
+  });
+
+  it('gives build-image no report defaults: its `output` names image destinations', () => {
+    const { inputs, job } = component(commandByName('build-image')!);
+    expect(inputs.output).toMatchObject({ type: 'string', default: '' });
+    expect(job.artifacts).toBeUndefined();
+    const push = component(commandByName('push-image')!);
+    expect(push.job.artifacts).toBeUndefined();
+  });
+
+  it('keeps the reports of a report list of any name (e.g. a future `report-output`)', () => {
+    const reportList: InputDef = {
+      name: 'report-output',
+      type: 'list',
+      role: 'report-targets',
+      description: 'd',
+    };
+    const images: InputDef = { name: 'output', type: 'list', description: 'image destinations' };
+    const { inputs, job } = component(def([images, reportList], { name: 'build-image' }));
+    expect(inputs.output).toMatchObject({ default: '' });
+    expect(inputs['report-output']!.default).toBe(
+      'json=sluice-reports/build-image.json\njunit=sluice-reports/build-image.junit.xml\nopenmetrics=sluice-reports/build-image.metrics.txt\ndotenv=sluice-reports/build-image.env',
+    );
+    expect(job.artifacts).toMatchObject({
+      when: 'always',
+      reports: { dotenv: 'sluice-reports/build-image.env' },
+    });
+    expect((job.variables as Record<string, string>).SLUICE_REPORT_OUTPUT).toBe(
+      '$[[ inputs.report-output ]]',
+    );
+  });
+
+  it("lets build-image's cache-dir input set SLUICE_CACHE_DIR, defaulting to the cached folder", () => {
+    const { inputs, job } = component(commandByName('build-image')!);
+    expect((job.variables as Record<string, string>).SLUICE_CACHE_DIR).toBe(
+      '$[[ inputs.cache-dir ]]',
+    );
+    expect(inputs['cache-dir']).toMatchObject({ default: '$CI_PROJECT_DIR/.sluice-cache/tools' });
+    // Commands without the input still cache their tools there.
+    expect((component(qualityGate).job.variables as Record<string, string>).SLUICE_CACHE_DIR).toBe(
+      '$CI_PROJECT_DIR/.sluice-cache/tools',
+    );
+  });
+
+  it('keeps the schema infer-schema writes to its `output` file as an artifact', () => {
+    const inferSchema = commandByName('infer-schema')!;
+    const withOutput: CommandDef = {
+      ...inferSchema,
+      inputs: [
+        ...inferSchema.inputs.filter((input) => input.name !== 'output'),
+        { name: 'output', type: 'string', description: 'Write the schema to this file.' },
+      ],
+    };
+    const { inputs, job } = component(withOutput);
+    expect(inputs.output).toMatchObject({ type: 'string', default: 'sluice-reports/schema.yml' });
+    expect(job.artifacts).toEqual({ paths: ['$[[ inputs.output ]]'] });
   });
 });
 

@@ -1,14 +1,14 @@
-import { mkdtempSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildImage, type BuildOptions } from '../../../src/core/image/build.js';
 import { LayerCache } from '../../../src/core/image/layer-cache.js';
 import { OciLayoutSink, OciLayoutSource } from '../../../src/core/image/oci-layout.js';
 import { silentLogger } from './helpers.js';
+import { tempDir } from '../support/temp-dirs.js';
 
 function modelDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-model-'));
+  const dir = tempDir('sluice-model-');
   mkdirSync(join(dir, 'tokenizer'));
   writeFileSync(join(dir, 'weights.bin'), Buffer.alloc(3000, 7));
   writeFileSync(join(dir, 'config.json'), '{"layers": 2}');
@@ -73,8 +73,8 @@ describe('buildImage', () => {
 
   it('writes an OCI layout that reads back as a base image, and reuses cached layer digests', async () => {
     const model = modelDir();
-    const cacheDir = mkdtempSync(join(tmpdir(), 'sluice-cache-'));
-    const layout = mkdtempSync(join(tmpdir(), 'sluice-layout-'));
+    const cacheDir = tempDir('sluice-cache-');
+    const layout = tempDir('sluice-layout-');
     const built = await buildImage(
       options(model, {
         cache: new LayerCache(cacheDir),
@@ -90,7 +90,7 @@ describe('buildImage', () => {
     expect(again.digest).toBe(built.digest);
     expect(again.uploaded[`oci:${layout}`]).toBe(0);
 
-    const code = mkdtempSync(join(tmpdir(), 'sluice-code-'));
+    const code = tempDir('sluice-code-');
     writeFileSync(join(code, 'serve.py'), 'print(1)');
     const derived = await buildImage(
       options(model, {

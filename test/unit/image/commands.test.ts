@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildImageCommand } from '../../../src/core/commands/build-image.js';
@@ -9,10 +8,15 @@ import { UsageError } from '../../../src/core/errors.js';
 import { OciLayoutSource } from '../../../src/core/image/oci-layout.js';
 import { resolveImage } from '../../../src/core/image/platform.js';
 import { renderMarkdown } from '../../../src/core/report/render/markdown.js';
+import { nodeExec } from '../../../src/clients/exec/node-exec.js';
+import type { Exec } from '../../../src/core/ports.js';
+import { githubRunContext } from '../../../src/platforms/github/context.js';
+import { gitlabRunContext } from '../../../src/platforms/gitlab/context.js';
 import { localDeps } from './helpers.js';
+import { tempDir } from '../support/temp-dirs.js';
 
 function workdir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-cmd-'));
+  const dir = tempDir('sluice-cmd-');
   mkdirSync(join(dir, 'model'));
   writeFileSync(join(dir, 'model', 'config.json'), '{"layers": 2}');
   return dir;
@@ -140,5 +144,53 @@ describe('push-image --attach', () => {
       ),
     );
     expect(error.place?.key).toBe('attach');
+  });
+});
+
+describe('build-image without a git binary (GitLab slim images)', () => {
+  /** An exec whose git is not installed: spawning it fails with ENOENT, as on a slim image. */
+  const noGit: Exec = {
+    run: (command, args, options) =>
+      nodeExec.run(command === 'git' ? 'sluice-test-no-such-git' : command, args, options),
+  };
+
+  it('takes {short-sha}, the revision and source labels and `created` from the CI', async () => {
+    const dir = workdir();
+    const layout = join(dir, 'layout');
+    const sha = '0123456789abcdef0123456789abcdef01234567';
+    const deps = localDeps(dir, noGit);
+    deps.run = gitlabRunContext(
+      {
+        CI_COMMIT_SHA: sha,
+        CI_COMMIT_TIMESTAMP: '2024-05-06T07:08:09+02:00',
+        CI_PROJECT_URL: 'https://gitlab.example/group/model',
+      },
+      dir,
+    );
+    const { 'source-date-epoch': _epoch, ...rest } = inputs({});
+    const result = await buildImageCommand(
+      { ...rest, tag: ['127.0.0.1:1/m:{short-sha}'], output: [`oci:${layout}:v1`] },
+      deps,
+    );
+    expect(result.report!.data['unpushedTags']).toEqual(['127.0.0.1:1/m:0123456']);
+    const { config } = await resolveImage(new OciLayoutSource(layout, 'v1'), {
+      os: 'linux',
+      architecture: 'amd64',
+    });
+    expect(config.created).toBe('2024-05-06T05:08:09Z');
+    expect(config.config?.Labels).toMatchObject({
+      'org.opencontainers.image.revision': sha,
+      'org.opencontainers.image.created': '2024-05-06T05:08:09Z',
+      'org.opencontainers.image.source': 'https://gitlab.example/group/model',
+    });
+  });
+
+  it('takes GitHub’s GITHUB_SHA for {sha}', async () => {
+    const dir = workdir();
+    const sha = 'fedcba9876543210fedcba9876543210fedcba98';
+    const deps = localDeps(dir, noGit);
+    deps.run = githubRunContext({ GITHUB_SHA: sha }, dir);
+    const result = await buildImageCommand(inputs({ tag: ['127.0.0.1:1/m:{sha}'] }), deps);
+    expect(result.report!.data['unpushedTags']).toEqual([`127.0.0.1:1/m:${sha}`]);
   });
 });

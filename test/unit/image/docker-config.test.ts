@@ -1,13 +1,13 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nodeExec } from '../../../src/clients/exec/node-exec.js';
 import { credentialsFromDockerConfig } from '../../../src/clients/oci/docker-config.js';
 import { UsageError } from '../../../src/core/errors.js';
+import { tempDir } from '../support/temp-dirs.js';
 
 const configDir = (text?: string): string => {
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-docker-config-'));
+  const dir = tempDir('sluice-docker-config-');
   if (text !== undefined) writeFileSync(join(dir, 'config.json'), text);
   return dir;
 };

@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
@@ -8,8 +7,9 @@ import { LayerCache } from '../../../src/core/image/layer-cache.js';
 import { walk } from '../../../src/core/image/walk.js';
 import { UsageError } from '../../../src/core/errors.js';
 import { silentLogger } from './helpers.js';
+import { tempDir } from '../support/temp-dirs.js';
 
-const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
+const tmp = (prefix: string) => tempDir(prefix);
 
 function options(model: string, cacheDir: string): BuildOptions {
   return {

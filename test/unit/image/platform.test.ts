@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildImage, type BuildOptions } from '../../../src/core/image/build.js';
@@ -8,8 +7,9 @@ import { OciLayoutSink, OciLayoutSource } from '../../../src/core/image/oci-layo
 import { resolveImage, type Platform } from '../../../src/core/image/platform.js';
 import { UsageError } from '../../../src/core/errors.js';
 import { silentLogger } from './helpers.js';
+import { tempDir } from '../support/temp-dirs.js';
 
-const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
+const tmp = (prefix: string) => tempDir(prefix);
 
 function options(platform: Platform, overrides: Partial<BuildOptions> = {}): BuildOptions {
   const model = tmp('sluice-model-');

@@ -1,13 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { collect } from '../../../src/core/image/streams.js';
 import { tarSize, tarStream, type TarEntry } from '../../../src/core/image/tar.js';
+import { tempDir } from '../support/temp-dirs.js';
 
 function fixture(): { dir: string; entries: TarEntry[] } {
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-tar-'));
+  const dir = tempDir('sluice-tar-');
   const longName = `${'deep/'.repeat(30)}weights.bin`;
   mkdirSync(join(dir, 'src', ...longName.split('/').slice(0, -1)), { recursive: true });
   writeFileSync(join(dir, 'src', longName), 'long');

@@ -1,13 +1,13 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { githubRunContext } from '../../../src/platforms/github/context.js';
 import { fileCommandEntry } from '../../../src/platforms/github/file-commands.js';
 import { githubPlatform } from '../../../src/platforms/github/platform.js';
 import { annotation, escapeData } from '../../../src/platforms/github/workflow-commands.js';
+import { tempDir } from '../support/temp-dirs.js';
 
-const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'sluice-gh-'));
+const tmp = () => tempDir('sluice-gh-');
 
 function prEvent(dir: string, headRepo: string | null): string {
   const file = path.join(dir, 'event.json');

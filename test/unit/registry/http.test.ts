@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseChallenge } from '../../../src/clients/oci/auth.js';
@@ -7,6 +6,7 @@ import { credentialsFromDockerConfig } from '../../../src/clients/oci/docker-con
 import { RegistryHttp, type Fetch } from '../../../src/clients/oci/http.js';
 import { InfraError, UsageError } from '../../../src/core/errors.js';
 import type { Exec } from '../../../src/core/ports.js';
+import { tempDir } from '../support/temp-dirs.js';
 
 interface Seen {
   url: string;
@@ -156,7 +156,7 @@ describe('credentialsFromDockerConfig', () => {
   });
 
   it('reads auths (base64 user:password, URL keys), then credential helpers, then the store', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sluice-docker-config-'));
+    const dir = tempDir('sluice-docker-config-');
     writeFileSync(
       join(dir, 'config.json'),
       JSON.stringify({

@@ -11,18 +11,26 @@ import type { Report } from '../model.js';
 export interface DotenvOptions {
   /** Largest file in bytes, newline included (default 5,119: GitLab needs it under 5 KiB). */
   maxBytes?: number;
-  /** Most variables (default 20, GitLab's default), SLUICE_VERDICT and SLUICE_OMITTED included. */
+  /** Most variables (default 20, GitLab's default), the verdict and the omitted list included. */
   maxVariables?: number;
 }
 
-/** `failed-metrics` → `SLUICE_FAILED_METRICS`. */
-export function dotenvName(key: string): string {
-  const snake = key
+/** `failed-metrics` → `FAILED_METRICS`. */
+function upperSnake(text: string): string {
+  return text
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .toUpperCase()
     .replace(/[^A-Z0-9]+/g, '_')
     .replace(/^_+|_+$/g, '');
-  return snake === '' ? 'SLUICE' : `SLUICE_${snake}`;
+}
+
+/**
+ * `quality-gate`, `failed-metrics` → `SLUICE_QUALITY_GATE_FAILED_METRICS`. Names carry the
+ * command: a later GitLab job that takes the dotenv artifacts of several sluice jobs
+ * (quality-gate and validate-data both report `passed`) gets every value, not the last one.
+ */
+export function dotenvName(command: string, key: string): string {
+  return ['SLUICE', upperSnake(command), upperSnake(key)].filter(Boolean).join('_');
 }
 
 /** One line per value: line breaks, tabs and control characters become spaces, ends trimmed. */
@@ -33,18 +41,22 @@ export function dotenvValue(value: string): string {
 const bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
 
 /**
- * `SLUICE_VERDICT` first, then every output as `SLUICE_<UPPER_SNAKE>=value`, in the report's
- * order. A value that would push the file past maxBytes or maxVariables is left out as a
- * whole (a cut list would read as a shorter list), and `SLUICE_OMITTED` names what was left
- * out, so a later job can tell "empty" from "did not fit".
+ * `SLUICE_<COMMAND>_VERDICT` first, then every output as `SLUICE_<COMMAND>_<OUTPUT>=value`
+ * (upper snake case), in the report's order. A value that would push the file past maxBytes or
+ * maxVariables is left out as a whole (a cut list would read as a shorter list), and
+ * `SLUICE_<COMMAND>_OMITTED` names what was left out, so a later job can tell "empty" from
+ * "did not fit".
  */
 export function renderDotenv(report: Report, options: DotenvOptions = {}): string {
   const maxBytes = options.maxBytes ?? 5 * 1024 - 1;
   const maxVariables = options.maxVariables ?? 20;
-  const entries = new Map<string, string>([['SLUICE_VERDICT', report.verdict]]);
+  const omittedName = dotenvName(report.command, 'omitted');
+  const entries = new Map<string, string>([
+    [dotenvName(report.command, 'verdict'), report.verdict],
+  ]);
   for (const [key, value] of Object.entries(report.outputs)) {
-    const name = dotenvName(key);
-    if (!entries.has(name)) entries.set(name, dotenvValue(value));
+    const name = dotenvName(report.command, key);
+    if (!entries.has(name) && name !== omittedName) entries.set(name, dotenvValue(value));
   }
 
   const lineOf = (name: string, value: string): string => `${name}=${value}\n`;
@@ -52,14 +64,14 @@ export function renderDotenv(report: Report, options: DotenvOptions = {}): strin
   if (bytes(all) <= maxBytes && entries.size <= maxVariables) return all;
 
   const omittedLine = (names: string[]): string =>
-    names.length === 0 ? '' : lineOf('SLUICE_OMITTED', names.join(','));
+    names.length === 0 ? '' : lineOf(omittedName, names.join(','));
   const names = [...entries.keys()];
   const kept: string[] = [];
   const omitted: string[] = [];
   let used = 0;
   names.forEach((name, index) => {
     const line = lineOf(name, entries.get(name) ?? '');
-    // Room must stay for SLUICE_OMITTED naming what is already out and every later name.
+    // Room must stay for the omitted list naming what is already out and every later name.
     const rest = names.slice(index + 1);
     const reserve = bytes(omittedLine([...omitted, ...rest]));
     const reserveCount = omitted.length + rest.length > 0 ? 1 : 0;
@@ -70,11 +82,12 @@ export function renderDotenv(report: Report, options: DotenvOptions = {}): strin
       used += bytes(line);
     } else omitted.push(name);
   });
-  return kept.join('') + fitOmitted(omitted, maxBytes - used, lineOf);
+  return kept.join('') + fitOmitted(omittedName, omitted, maxBytes - used, lineOf);
 }
 
-/** SLUICE_OMITTED naming all it can; only under a limit too small for the names does the list end in `…`. */
+/** The omitted list naming all it can; only under a limit too small for the names does it end in `…`. */
 function fitOmitted(
+  omittedName: string,
   names: string[],
   room: number,
   lineOf: (name: string, value: string) => string,
@@ -82,7 +95,7 @@ function fitOmitted(
   if (names.length === 0) return '';
   for (let count = names.length; count > 0; count--) {
     const value = names.slice(0, count).join(',') + (count < names.length ? ',…' : '');
-    const line = lineOf('SLUICE_OMITTED', value);
+    const line = lineOf(omittedName, value);
     if (bytes(line) <= room) return line;
   }
   return '';
