@@ -57,7 +57,12 @@ describe('GitLab build-image component', () => {
     expect(seen('build-no-cache').env.SLUICE_CACHE_DIR).toBe('none');
   });
 
-  it('declares no report artifacts the command does not write', () => {
-    expect(artifactList(run, 'build-image').filter((path) => path.includes('dotenv'))).toEqual([]);
+  it('publishes the report files it asks the command for: dotenv for later jobs', () => {
+    expect(seen('build-image').env.SLUICE_REPORT_OUTPUT).toContain(
+      'dotenv=sluice-reports/build-image.env',
+    );
+    expect(artifactList(run, 'build-image')).toContain(
+      '.gitlab-ci-reports/dotenv/sluice-reports/build-image.env',
+    );
   });
 });

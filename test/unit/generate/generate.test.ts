@@ -219,12 +219,16 @@ describe('GitLab components of the other commands', () => {
     expect(component(qualityGate).inputs.when).toMatchObject({ default: 'on_success' });
   });
 
-  it('gives build-image no report defaults: its `output` names image destinations', () => {
-    const { inputs, job } = component(commandByName('build-image')!);
-    expect(inputs.output).toMatchObject({ type: 'string', default: '' });
-    expect(job.artifacts).toBeUndefined();
-    const push = component(commandByName('push-image')!);
-    expect(push.job.artifacts).toBeUndefined();
+  it('gives the image commands report files under `report-output`: their `output` names image destinations', () => {
+    for (const name of ['build-image', 'push-image']) {
+      const { inputs, job } = component(commandByName(name)!);
+      expect(inputs.output ?? { default: '' }, name).toMatchObject({ default: '' });
+      expect(inputs['report-output']!.default, name).toContain(`dotenv=sluice-reports/${name}.env`);
+      expect(job.artifacts, name).toMatchObject({
+        when: 'always',
+        reports: { dotenv: `sluice-reports/${name}.env` },
+      });
+    }
   });
 
   it('keeps the reports of a report list of any name (e.g. a future `report-output`)', () => {
