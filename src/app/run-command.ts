@@ -69,12 +69,16 @@ export async function runCommand(options: RunOptions): Promise<number> {
     if (run.runUrl && !report.fullReportUrl) report.fullReportUrl = run.runUrl;
     await publishReport(report, inputs, options, run.cwd);
     await platform.setOutputs({ ...report.outputs, ...result.outputs });
+    // The comment goes last and on its own: a forge that refuses it must not cost the job its
+    // outputs, report files or verdict, only add its own failure when the verdict passed.
+    const commentExit =
+      inputs.comment === true ? await postComment(report, inputs, platform) : ExitCode.Pass;
     const failOnVerdict = inputs['fail-on-verdict'] !== false;
     if (report.verdict === 'fail') {
       if (failOnVerdict) return ExitCode.Verdict;
       logger.warn(`${report.title}: verdict is fail, but fail-on-verdict is false`);
     }
-    return ExitCode.Pass;
+    return commentExit;
   } catch (error) {
     return reportFailure(error, platform);
   }
@@ -118,7 +122,11 @@ async function publishReport(
   await platform.writeSummary(
     renderReport(report, 'markdown', { maxLength: platform.summaryLimit, lengthUnit: 'utf8' }),
   );
-  if (inputs.comment === true) {
+}
+
+/** Posts the sticky comment; a failure is logged (message and hint) and becomes its exit code. */
+async function postComment(report: Report, inputs: Inputs, platform: Platform): Promise<number> {
+  try {
     const { postReportComment } = await import('./post-comment.js');
     await postReportComment({
       platform,
@@ -127,6 +135,9 @@ async function publishReport(
       token: inputs.token as string | undefined,
       pullRequest: inputs['pull-request'] as number | undefined,
     });
+    return ExitCode.Pass;
+  } catch (error) {
+    return reportFailure(error, platform);
   }
 }
 

@@ -7,6 +7,11 @@ export interface GitHubCallContext {
   owner: string;
   repo: string;
   issueNumber: number;
+  /**
+   * The endpoint asked, when the call is not about the pull request (finding whom the token
+   * acts as): messages then name it instead of the pull request.
+   */
+  endpoint?: string;
   isFork: boolean;
   attempts: number;
   /** Removed from anything that could end up in a message. */
@@ -31,10 +36,11 @@ function isHttpFailure(error: unknown): error is HttpFailure {
 export function toGitHubError(error: unknown, call: GitHubCallContext): SluiceError {
   const scrub = (text: string): string => (call.token ? text.split(call.token).join('***') : text);
   const where = `${call.owner}/${call.repo}#${call.issueNumber}`;
+  const on = call.endpoint ? `via ${call.endpoint}` : `on ${where}`;
   if (!isHttpFailure(error) || !error.response) {
     const reason = error instanceof Error ? error.message : String(error);
     return new InfraError(
-      scrub(`could not reach the GitHub API to ${call.action} on ${where}: ${reason}`),
+      scrub(`could not reach the GitHub API to ${call.action} ${on}: ${reason}`),
       {
         hint: 'check the network and the API URL (GitHub Enterprise: the /api/v3 URL of your server)',
       },
@@ -50,7 +56,7 @@ export function toGitHubError(error: unknown, call: GitHubCallContext): SluiceEr
 
   if (status === 401) {
     return new UsageError(
-      `GitHub rejected the token (401) when trying to ${call.action} on ${where}: ${said}`,
+      `GitHub rejected the token (401) when trying to ${call.action} ${on}: ${said}`,
       {
         hint: 'the token is missing, expired or revoked; pass a valid one in the `token` input (default: github.token)',
       },
@@ -62,16 +68,13 @@ export function toGitHubError(error: unknown, call: GitHubCallContext): SluiceEr
       String(headers['x-ratelimit-remaining']) === '0' ||
       /rate limit/i.test(said);
     if (rateLimited) {
-      return new InfraError(
-        `GitHub rate limit hit when trying to ${call.action} on ${where}: ${said}`,
-        {
-          hint: 'wait for the limit to reset or run fewer jobs that comment at once',
-        },
-      );
+      return new InfraError(`GitHub rate limit hit when trying to ${call.action} ${on}: ${said}`, {
+        hint: 'wait for the limit to reset or run fewer jobs that comment at once',
+      });
     }
     if (/\blocked\b/i.test(said)) {
       return new UsageError(
-        `GitHub refused to ${call.action} on ${where}: the conversation is locked (403: ${said})`,
+        `GitHub refused to ${call.action} ${on}: the conversation is locked (403: ${said})`,
         {
           hint: 'a locked conversation takes comments only from collaborators with write access; unlock it on GitHub, or drop the comment (the report is in the job summary)',
         },
@@ -79,7 +82,7 @@ export function toGitHubError(error: unknown, call: GitHubCallContext): SluiceEr
     }
     if (call.isFork) {
       return new UsageError(
-        `GitHub refused to ${call.action} on ${where} (403): this pull request comes from a fork, and its token is read-only`,
+        `GitHub refused to ${call.action} ${on} (403): this pull request comes from a fork, and its token is read-only`,
         {
           hint: 'use the workflow_run pattern: the pull_request job uploads the report artifact, a workflow_run job (which gets a write token) posts it',
         },
@@ -87,9 +90,17 @@ export function toGitHubError(error: unknown, call: GitHubCallContext): SluiceEr
     }
     const accepted = headers['x-accepted-github-permissions'];
     const needs = accepted ? ` (GitHub accepts: ${String(accepted)})` : '';
-    return new UsageError(`the token may not ${call.action} on ${where} (403: ${said})${needs}`, {
+    return new UsageError(`the token may not ${call.action} ${on} (403: ${said})${needs}`, {
       hint: 'give the job `permissions: pull-requests: write` (or `issues: write`) in the workflow, or pass a token that has it',
     });
+  }
+  if (status === 404 && call.endpoint) {
+    return new UsageError(
+      `GitHub answered 404 to ${call.endpoint} when trying to ${call.action}: ${said}`,
+      {
+        hint: 'the API URL may be wrong (GitHub Enterprise: the /api/v3 URL of your server), or a proxy does not pass this endpoint',
+      },
+    );
   }
   if (status === 404) {
     return new UsageError(`GitHub found no ${where} when trying to ${call.action} (404)`, {
@@ -99,18 +110,18 @@ export function toGitHubError(error: unknown, call: GitHubCallContext): SluiceEr
   if (status === 422) {
     // The request itself was refused (a body GitHub will not take, a field it does not
     // accept): sending it again cannot help, so it is bad input, not an outage.
-    return new UsageError(`GitHub refused to ${call.action} on ${where} (422: ${said})`, {
+    return new UsageError(`GitHub refused to ${call.action} ${on} (422: ${said})`, {
       hint: 'GitHub validated the request and refused it; the details in parentheses say what it objected to',
     });
   }
   if (status >= 500) {
     return new InfraError(
-      `GitHub API failed with ${status} when trying to ${call.action} on ${where}, after ${call.attempts} attempts: ${said}`,
+      `GitHub API failed with ${status} when trying to ${call.action} ${on}, after ${call.attempts} attempts: ${said}`,
       { hint: 'GitHub may be degraded; re-run the job later' },
     );
   }
   return new InfraError(
-    `GitHub API answered ${status} when trying to ${call.action} on ${where}: ${said}`,
+    `GitHub API answered ${status} when trying to ${call.action} ${on}: ${said}`,
   );
 }
 

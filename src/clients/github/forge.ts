@@ -38,7 +38,7 @@ export async function createGitHubForge(options: GitHubForgeOptions): Promise<Fo
   const { owner, repo, issueNumber: issue_number } = options;
   const retries = options.retries ?? 3;
 
-  const call = async <T>(action: string, run: () => Promise<T>): Promise<T> => {
+  const call = async <T>(action: string, run: () => Promise<T>, endpoint?: string): Promise<T> => {
     try {
       return await run();
     } catch (error) {
@@ -47,6 +47,7 @@ export async function createGitHubForge(options: GitHubForgeOptions): Promise<Fo
         owner,
         repo,
         issueNumber: issue_number,
+        ...(endpoint ? { endpoint } : {}),
         isFork: options.isFork ?? false,
         attempts: retries + 1,
         token: options.token,
@@ -95,7 +96,9 @@ export async function createGitHubForge(options: GitHubForgeOptions): Promise<Fo
         return toComment(data);
       }),
     currentUser: () =>
-      call('find whom the token acts as', () => currentUser(octokit, options.logger)),
+      currentUser(octokit, options.logger, (endpoint, run) =>
+        call('find whom the token acts as', run, endpoint),
+      ),
     deleteComment: (id) =>
       call(`delete comment ${id}`, async () => {
         try {
@@ -122,30 +125,46 @@ export const ACTIONS_BOT_LOGIN = 'github-actions[bot]';
  * Whom the token acts as, in one call: GraphQL's `viewer` answers for personal access tokens
  * and for installation tokens alike (the Actions GITHUB_TOKEN, GitHub App tokens), where REST
  * `GET /user` refuses installation tokens with 403. Should GraphQL be unavailable (a 403 or 404,
- * e.g. a proxy that only passes REST), REST `GET /user` is asked, and when that refuses too the
- * token is an installation token: the Actions bot, whose name the first comment created confirms.
+ * e.g. a proxy that only passes REST), REST `GET /user` is asked, and when that refuses or is
+ * missing too the token is taken for an installation token: the Actions bot, whose name the
+ * first comment created confirms (or corrects).
  */
-async function currentUser(octokit: Octokit, logger: Logger | undefined): Promise<ForgeUser> {
-  try {
-    const { viewer } = await octokit.graphql<{
-      viewer: { login: string; databaseId?: number | null };
-    }>('query { viewer { login databaseId } }');
+async function currentUser(
+  octokit: Octokit,
+  logger: Logger | undefined,
+  call: <T>(endpoint: string, run: () => Promise<T>) => Promise<T>,
+): Promise<ForgeUser> {
+  const viewer = await call('the GraphQL API (query viewer)', async () => {
+    try {
+      const data = await octokit.graphql<{
+        viewer: { login: string; databaseId?: number | null };
+      }>('query { viewer { login databaseId } }');
+      return data.viewer;
+    } catch (error) {
+      if (!refusedOrMissing(error)) throw error;
+      logger?.debug(`GraphQL viewer unavailable (${describe(error)}); asking GET /user`);
+      return undefined;
+    }
+  });
+  if (viewer) {
     return {
       login: viewer.login,
       ...(typeof viewer.databaseId === 'number' ? { id: String(viewer.databaseId) } : {}),
     };
-  } catch (error) {
-    if (!refusedOrMissing(error)) throw error;
-    logger?.debug(`GraphQL viewer unavailable (${describe(error)}); asking GET /user`);
   }
-  try {
-    const { data } = await octokit.rest.users.getAuthenticated();
-    return { id: String(data.id), login: data.login };
-  } catch (error) {
-    if ((error as { status?: unknown }).status !== 403) throw error;
-    logger?.debug(`GET /user refused an installation token; assuming ${ACTIONS_BOT_LOGIN}`);
-    return { login: ACTIONS_BOT_LOGIN };
-  }
+  return call('GET /user', async () => {
+    try {
+      const { data } = await octokit.rest.users.getAuthenticated();
+      return { id: String(data.id), login: data.login };
+    } catch (error) {
+      const status = (error as { status?: unknown }).status;
+      if (status !== 403 && status !== 404) throw error;
+      logger?.debug(
+        `GET /user answered ${status}; assuming ${ACTIONS_BOT_LOGIN} until a comment says`,
+      );
+      return { login: ACTIONS_BOT_LOGIN };
+    }
+  });
 }
 
 function refusedOrMissing(error: unknown): boolean {

@@ -41,6 +41,9 @@ function toUser(user: ApiUser): ForgeUser {
 
 const MAX_PAGES = 1000;
 
+/** Stands for a token whose user GitLab would not name: no GitLab username has parentheses. */
+const UNKNOWN_USER: ForgeUser = { login: '(unknown: GET /user refused)' };
+
 /** A Forge over GitLab's merge request notes API (REST v4). */
 export function createGitLabForge(options: GitLabForgeOptions): Forge {
   const api = options.apiUrl.replace(/\/+$/, '');
@@ -62,32 +65,29 @@ export function createGitLabForge(options: GitLabForgeOptions): Forge {
   };
   const fetchImpl = options.fetch ?? fetch;
 
+  const request = (action: string, method: string, url: string, body?: string) => {
+    const init: RequestInit = {
+      method,
+      headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify({ body }) }),
+    };
+    return fetchWithRetry(fetchImpl, url, init, policy, action, options.logger);
+  };
+  const fail = (response: Response, action: string, attempts: number, on?: string) =>
+    toGitLabError(response, action, {
+      on: on ?? `on merge request !${iid}`,
+      jobToken,
+      token: options.token,
+      attempts,
+    });
   const send = async (
     action: string,
     method: string,
     url: string,
     body?: string,
   ): Promise<Response> => {
-    const init: RequestInit = {
-      method,
-      headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify({ body }) }),
-    };
-    const { response, attempts } = await fetchWithRetry(
-      fetchImpl,
-      url,
-      init,
-      policy,
-      action,
-      options.logger,
-    );
-    if (!response.ok)
-      throw await toGitLabError(response, action, {
-        iid,
-        jobToken,
-        token: options.token,
-        attempts,
-      });
+    const { response, attempts } = await request(action, method, url, body);
+    if (!response.ok) throw await fail(response, action, attempts);
     return response;
   };
   const toComment = (note: ApiNote): ForgeComment => ({
@@ -121,8 +121,20 @@ export function createGitLabForge(options: GitLabForgeOptions): Forge {
     async currentUser() {
       // Personal, project and group access tokens each act as a user (a bot user for the
       // latter two): the notes they write carry that user as author.
-      const response = await send('find whom the token acts as', 'GET', `${api}/user`);
-      return toUser((await response.json()) as ApiUser);
+      const action = 'find whom the token acts as';
+      const { response, attempts } = await request(action, 'GET', `${api}/user`);
+      if (response.ok) return toUser((await response.json()) as ApiUser);
+      // A token (or a proxy) that may write notes but not read /user: the note this run
+      // creates names its author, and the sticky comment learns the identity from it.
+      // A job token cannot write notes at all: that is said at once.
+      if ((response.status === 403 || response.status === 404) && !jobToken) {
+        await response.body?.cancel();
+        options.logger?.warn(
+          `GitLab answered ${response.status} to GET /user: whom the token acts as is learnt from the note this run writes (an earlier sticky note of this token is then folded into)`,
+        );
+        return UNKNOWN_USER;
+      }
+      throw await fail(response, action, attempts, 'via GET /user');
     },
     async createComment(body) {
       const response = await send('create a merge request note', 'POST', notes, body);
@@ -172,17 +184,23 @@ class GitLabNotFound extends UsageError {}
 async function toGitLabError(
   response: Response,
   action: string,
-  context: { iid: number; jobToken: boolean; token: string; attempts: number },
+  context: {
+    /** What the call was about, as said after the action: `on merge request !3`, `via GET /user`. */
+    on: string;
+    jobToken: boolean;
+    token: string;
+    attempts: number;
+  },
 ): Promise<SluiceError> {
   const scrub = (text: string): string =>
     context.token ? text.split(context.token).join('***') : text;
   const said = scrub(await serverMessage(response));
   const { status } = response;
-  const where = `merge request !${context.iid}`;
+  const where = context.on;
 
   if ((status === 401 || status === 403) && context.jobToken) {
     return new UsageError(
-      `CI_JOB_TOKEN cannot write merge request notes (GitLab answered ${status} to: ${action} on ${where})`,
+      `CI_JOB_TOKEN cannot write merge request notes (GitLab answered ${status} to: ${action} ${where})`,
       {
         hint: 'create a project access token with the `api` scope (role Reporter or higher), store it in a masked CI/CD variable such as SLUICE_GITLAB_TOKEN, and pass it as the `token` input',
       },
@@ -190,20 +208,20 @@ async function toGitLabError(
   }
   if (status === 401) {
     return new UsageError(
-      `GitLab rejected the token (401) when trying to ${action} on ${where}: ${said}`,
+      `GitLab rejected the token (401) when trying to ${action} ${where}: ${said}`,
       {
         hint: 'the token is missing, expired or revoked; use a project or personal access token with the `api` scope',
       },
     );
   }
   if (status === 403) {
-    return new UsageError(`the token may not ${action} on ${where} (403: ${said})`, {
+    return new UsageError(`the token may not ${action} ${where} (403: ${said})`, {
       hint: 'the token needs the `api` scope and a role that may comment on merge requests (Reporter or higher)',
     });
   }
   if (status === 404) {
     return new GitLabNotFound(
-      `GitLab found nothing when trying to ${action} on ${where} (404: ${said})`,
+      `GitLab found nothing when trying to ${action} ${where} (404: ${said})`,
       {
         hint: 'check the project id and merge request iid; a token without access to a private project also gets 404',
       },
@@ -211,7 +229,7 @@ async function toGitLabError(
   }
   if (status === 429 || status >= 500) {
     return new InfraError(
-      `GitLab answered ${status} when trying to ${action} on ${where}, after ${context.attempts} attempt${context.attempts === 1 ? '' : 's'}: ${said}`,
+      `GitLab answered ${status} when trying to ${action} ${where}, after ${context.attempts} attempt${context.attempts === 1 ? '' : 's'}: ${said}`,
       {
         hint:
           status === 429
@@ -220,7 +238,7 @@ async function toGitLabError(
       },
     );
   }
-  return new InfraError(`GitLab answered ${status} when trying to ${action} on ${where}: ${said}`);
+  return new InfraError(`GitLab answered ${status} when trying to ${action} ${where}: ${said}`);
 }
 
 async function serverMessage(response: Response): Promise<string> {

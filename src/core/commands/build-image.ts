@@ -36,8 +36,9 @@ export const buildImageCommand: CommandImpl = async (inputs, deps) => {
   const tagTemplates = listInput(inputs, 'tag');
   const tagTexts = tagTemplates.some((tag) => tag.includes('{'))
     ? expandTagTemplates(tagTemplates, {
-        // On a pull/merge request the checkout is a merge commit: tag what the author pushed.
-        sha: deps.run.changeRequest?.headSha ?? git.revision,
+        // On a pull/merge request this is the head commit the author pushed (see withCiFacts),
+        // the same commit the revision label names.
+        sha: git.revision,
         branch: tagTemplates.some((tag) => tag.includes('{branch}'))
           ? await currentBranch(deps.run, deps.exec, cwd)
           : undefined,

@@ -80,6 +80,9 @@ export function toNumber(value: SqlValue | undefined): number {
   return Number.NaN;
 }
 
+/** A number written as text: `2`, `-0.5`, `1e3`. */
+const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
 export function formatFraction(value: number): string {
   // Trailing zeros go only after a decimal point: 100 stays 100.
   return `${(value * 100)
@@ -320,11 +323,14 @@ function planColumn(
     });
   }
   if (rule.allowed !== undefined) {
+    // On a numeric column, `"2.5"` means the number: compared as text, 1 would be `1.0`.
+    const asNumber = (v: Literal): number | undefined =>
+      typeof v === 'number' ? v : typeof v === 'string' && NUMBER.test(v) ? Number(v) : undefined;
     const numeric =
-      isNumericFamily(column.family) && rule.allowed.every((v) => typeof v === 'number');
+      isNumericFamily(column.family) && rule.allowed.every((v) => asNumber(v) !== undefined);
     const target = numeric ? q : `CAST(${q} AS VARCHAR)`;
     const values = rule.allowed.map((v) =>
-      numeric ? numberLiteral(v as number) : quoteString(literalText(v)),
+      numeric ? numberLiteral(asNumber(v) as number) : quoteString(literalText(v)),
     );
     const list = values.length > 0 ? values.join(', ') : 'NULL';
     rowCheck(

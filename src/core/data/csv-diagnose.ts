@@ -4,6 +4,7 @@ import { toNumber } from './checks.js';
 import { scanSql } from './source.js';
 import type { DataSource } from './source.js';
 import type { DataColumn } from './checks.js';
+import { quoteIdent } from './sql.js';
 
 const CANDIDATES = [',', ';', '\t', '|'] as const;
 
@@ -102,7 +103,8 @@ async function firstRejectedLine(
     return {
       line: toNumber(row['line']),
       kind: String(row['error_type']),
-      text: String(row['csv_line']),
+      // DuckDB's copy of the line may keep the line break before or after it (CRLF files).
+      text: String(row['csv_line']).replace(/^[\r\n]+|[\r\n]+$/g, ''),
       file: typeof row['file_path'] === 'string' ? row['file_path'] : null,
     };
   } catch {
@@ -133,4 +135,32 @@ export async function guardOneColumn(
   const only = columns[0]?.name ?? '';
   if (declared.includes(only)) return;
   if (likelyDelimiter(only) !== undefined) throw await diagnoseCsv(engine, source, only);
+}
+
+/**
+ * Several CSV files read as one table (a glob, a folder): DuckDB sniffs each file alone, so a
+ * ragged file becomes one column named like the others' header joined by the delimiter
+ * (`id,v,cat`) instead of failing. Such a column sends the diagnosis to its file and line.
+ */
+export async function guardMixedFiles(
+  engine: SqlEngine,
+  source: DataSource,
+  columns: readonly DataColumn[],
+): Promise<void> {
+  if (source.format !== 'csv' || columns.length < 2) return;
+  const names = new Set(columns.map((c) => c.name));
+  const joined = columns.find((c) => {
+    const delimiter = likelyDelimiter(c.name);
+    if (delimiter === undefined) return false;
+    const parts = c.name.split(delimiter);
+    return parts.length > 1 && parts.every((part) => names.has(part.trim()));
+  });
+  if (!joined) return;
+  const rows = await engine.query(
+    `SELECT __sluice_file AS f FROM ${scanSql(source, { filename: '__sluice_file' })}
+     WHERE ${quoteIdent(joined.name)} IS NOT NULL LIMIT 1`,
+  );
+  const file = rows[0]?.['f'];
+  if (typeof file !== 'string') return;
+  throw await diagnoseCsv(engine, { ...source, paths: [file], label: file }, joined.name);
 }

@@ -19,7 +19,8 @@ export function translateEngineError(
   const file = plain ? source.label : (fileMatch?.[1]?.trim() ?? source.label);
   if (csvLine) {
     const conversion = /Error when converting column "([^"]+)"\. (.+)/.exec(message);
-    const original = /Original Line: (.*)/.exec(message)?.[1];
+    // `.` stops at a CR too: a CRLF file's line would end there, or show as empty.
+    const original = /Original Line: \r?\n?([^\r\n]*)/.exec(message)?.[1];
     const fields = /Expected Number of Columns: (\d+) Found: (\d+)/.exec(message);
     const detail = conversion
       ? `column \`${conversion[1]}\`: ${conversion[2]}`

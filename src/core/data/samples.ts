@@ -45,7 +45,7 @@ export async function sampleRows(
     const path = String(r[FILE_COLUMN]);
     const values: Record<string, SqlRow[string]> = {};
     for (const [key, value] of Object.entries(r))
-      if (key !== ordinality && key !== FILE_COLUMN) values[key] = value;
+      if (key !== ordinality && key !== FILE_COLUMN) values[key] = capped(value);
     return { path, row: toNumber(r[ordinality]) - (offsets.get(path) ?? 0), values };
   });
   const lines = await linesOf(source, located);
@@ -80,4 +80,12 @@ async function linesOf(
 function fallbackLine(source: DataSource, row: number): number | null {
   if (source.format === 'csv') return row + (source.header ? 1 : 0);
   return jsonLines(source) ? row : null;
+}
+
+/** Longest text a sample cell keeps: a 200 KB blob would be the whole report otherwise. */
+const MAX_SAMPLE_TEXT = 200;
+
+function capped(value: SqlRow[string]): SqlRow[string] {
+  if (typeof value !== 'string' || value.length <= MAX_SAMPLE_TEXT) return value;
+  return `${value.slice(0, MAX_SAMPLE_TEXT)}… (${value.length.toLocaleString('en-US')} characters)`;
 }

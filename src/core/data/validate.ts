@@ -1,5 +1,5 @@
 import type { SqlEngine, SqlRow } from './engine.js';
-import { diagnoseCsv, guardOneColumn } from './csv-diagnose.js';
+import { diagnoseCsv, guardMixedFiles, guardOneColumn } from './csv-diagnose.js';
 import { translateEngineError } from './engine-errors.js';
 import { scanCulprit } from './culprit.js';
 import { duplicateAggregates, duplicateCheck, repeatedRows } from './repeats.js';
@@ -21,7 +21,7 @@ import type { DataSource } from './source.js';
 import { DUCKDB_TYPE, quoteIdent, typeFamily } from './sql.js';
 import { driftColumns, readsInFull, runDrift } from './drift/run.js';
 import type { SeenValues } from './drift/seen.js';
-import { CURRENT_PREFIX, sideAggregates } from './drift/sides.js';
+import { CURRENT_PREFIX, sideAggregates, withStdRetry } from './drift/sides.js';
 import type { DriftSummary } from './drift/run.js';
 import { UsageError } from '../errors.js';
 
@@ -132,12 +132,15 @@ export async function validateData(options: {
   await phase(engine, 'checks and profile', drifting ? undefined : data);
   const row: SqlRow = {};
   try {
-    for (const batch of distinctBatches(aggregates)) {
-      const select = Object.entries(batch)
-        .map(([alias, sql]) => `${sql} AS ${quoteIdent(alias)}`)
-        .join(',\n  ');
-      Object.assign(row, (await engine.query(`SELECT\n  ${select}\nFROM ${scan}`))[0]);
-    }
+    await withStdRetry(async (scaled) => {
+      if (scaled) Object.assign(aggregates, sideAggregates(chosen, CURRENT_PREFIX, true));
+      for (const batch of distinctBatches(aggregates)) {
+        const select = Object.entries(batch)
+          .map(([alias, sql]) => `${sql} AS ${quoteIdent(alias)}`)
+          .join(',\n  ');
+        Object.assign(row, (await engine.query(`SELECT\n  ${select}\nFROM ${scan}`))[0]);
+      }
+    });
   } catch (error) {
     const culprit = await scanCulprit(engine, scan, plan.planned, error);
     if (culprit) throw culprit;
@@ -220,6 +223,7 @@ async function describeTyped(
     sniffed,
     schema.columns.map((c) => c.name),
   );
+  await guardMixedFiles(engine, source, sniffed);
   const types = forcedTypes(source, schema, sniffed);
   // Own keys only: a column may be called `constructor`.
   const columns = sniffed.map((c) =>

@@ -32,10 +32,14 @@ export async function readGitFacts(exec: Exec, cwd: string): Promise<GitFacts> {
 /**
  * Fills the facts git could not give (no git binary in the job image, a tarball checkout) from
  * what the CI says about the run; what git says wins, since it describes the files built.
+ * Except the revision of a pull/merge request: the checkout is a merge commit the forge does not
+ * keep, so the revision is the head commit the author pushed (the one `{sha}` tags name too).
  */
 export function withCiFacts(facts: GitFacts, run: RunContext): GitFacts {
   const filled: GitFacts = { ...facts };
-  if (filled.revision === undefined && run.commit) filled.revision = run.commit.sha;
+  const head = run.changeRequest?.headSha;
+  if (head) filled.revision = head;
+  else if (filled.revision === undefined && run.commit) filled.revision = run.commit.sha;
   if (filled.commitTime === undefined && run.commit?.timestamp !== undefined) {
     const millis = Date.parse(run.commit.timestamp);
     if (Number.isFinite(millis)) filled.commitTime = Math.floor(millis / 1000);

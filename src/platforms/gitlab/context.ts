@@ -18,13 +18,16 @@ export function gitlabRunContext(env: Env, cwd: string): RunContext {
   if (env.CI_PROJECT_URL) context.repositoryUrl = env.CI_PROJECT_URL;
   const iid = Number(env.CI_MERGE_REQUEST_IID);
   if (Number.isInteger(iid) && iid > 0 && env.CI_MERGE_REQUEST_TARGET_BRANCH_NAME) {
+    // In a merged-results pipeline CI_COMMIT_SHA is a temporary merge commit GitLab does not
+    // keep; the source branch's commit is what the author pushed (empty in other MR pipelines).
+    const headSha = env.CI_MERGE_REQUEST_SOURCE_BRANCH_SHA || env.CI_COMMIT_SHA;
     context.changeRequest = {
       number: iid,
       baseRef: env.CI_MERGE_REQUEST_TARGET_BRANCH_NAME,
       ...(env.CI_MERGE_REQUEST_DIFF_BASE_SHA
         ? { baseSha: env.CI_MERGE_REQUEST_DIFF_BASE_SHA }
         : {}),
-      ...(env.CI_COMMIT_SHA ? { headSha: env.CI_COMMIT_SHA } : {}),
+      ...(headSha ? { headSha } : {}),
       isFork:
         !!env.CI_MERGE_REQUEST_SOURCE_PROJECT_ID &&
         !!env.CI_MERGE_REQUEST_PROJECT_ID &&

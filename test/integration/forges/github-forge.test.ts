@@ -65,6 +65,36 @@ describe('whom the GitHub token acts as', () => {
     expect(await (await forge()).currentUser()).toEqual({ login: 'github-actions[bot]' });
   });
 
+  it('takes the Actions bot when GraphQL and GET /user both answer 404 (a proxy passing neither)', async () => {
+    const scope = nock(origin)
+      .post('/api/graphql')
+      .reply(404, { message: 'Not Found' })
+      .get(`${base}/user`)
+      .reply(404, { message: 'Not Found' });
+    expect(await (await forge()).currentUser()).toEqual({ login: 'github-actions[bot]' });
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('names the identity endpoint, not the pull request, when finding the identity fails', async () => {
+    nock(origin).post('/api/graphql').times(4).reply(502, { message: 'bad gateway' });
+    const viaGraphql = (await (await forge()).currentUser().catch((e: unknown) => e)) as InfraError;
+    expect(viaGraphql).toBeInstanceOf(InfraError);
+    expect(viaGraphql.message).toBe(
+      'GitHub API failed with 502 when trying to find whom the token acts as via the GraphQL API (query viewer), after 4 attempts: bad gateway',
+    );
+
+    nock(origin)
+      .post('/api/graphql')
+      .reply(403, { message: 'Forbidden' })
+      .get(`${base}/user`)
+      .reply(401, { message: 'Bad credentials' });
+    const viaRest = (await (await forge()).currentUser().catch((e: unknown) => e)) as UsageError;
+    expect(viaRest.message).toBe(
+      'GitHub rejected the token (401) when trying to find whom the token acts as via GET /user: Bad credentials',
+    );
+    expect(viaRest.message).not.toContain('#7');
+  });
+
   it('reports a rejected token while finding the identity as a usage error', async () => {
     nock(origin).post('/api/graphql').reply(401, { message: 'Bad credentials' });
     const error = await (await forge()).currentUser().catch((e: unknown) => e);

@@ -185,6 +185,60 @@ describe('build-image without a git binary (GitLab slim images)', () => {
     });
   });
 
+  it('names the pull request’s head commit in {short-sha} and the revision label alike', async () => {
+    const head = '89abcdef0123456789abcdef0123456789abcdef';
+    const merge = '1111111111111111111111111111111111111111';
+    const dir = workdir();
+    // git describes the checkout: the merge commit the forge made and does not keep.
+    const gitAtMerge: Exec = {
+      run: (command, args, options) =>
+        command === 'git' && args.join(' ') === 'rev-parse HEAD'
+          ? Promise.resolve({ exitCode: 0, stdout: `${merge}\n`, stderr: '' })
+          : noGit.run(command, args, options),
+    };
+    const event = join(dir, 'event.json');
+    writeFileSync(
+      event,
+      JSON.stringify({
+        pull_request: {
+          number: 7,
+          base: { ref: 'main', sha: 'b'.repeat(40), repo: { full_name: 'o/r' } },
+          head: { sha: head, repo: { full_name: 'o/r' } },
+        },
+      }),
+    );
+    const runs = {
+      github: githubRunContext(
+        { GITHUB_SHA: merge, GITHUB_REPOSITORY: 'o/r', GITHUB_EVENT_PATH: event },
+        dir,
+      ),
+      gitlab: gitlabRunContext(
+        {
+          CI_COMMIT_SHA: merge,
+          CI_MERGE_REQUEST_IID: '3',
+          CI_MERGE_REQUEST_TARGET_BRANCH_NAME: 'main',
+          CI_MERGE_REQUEST_SOURCE_BRANCH_SHA: head,
+        },
+        dir,
+      ),
+    };
+    for (const [forge, run] of Object.entries(runs)) {
+      const layout = join(dir, `layout-${forge}`);
+      const deps = localDeps(dir, gitAtMerge);
+      deps.run = run;
+      const result = await buildImageCommand(
+        inputs({ tag: ['127.0.0.1:1/m:{short-sha}'], output: [`oci:${layout}:v1`] }),
+        deps,
+      );
+      expect(result.report!.data['unpushedTags']).toEqual(['127.0.0.1:1/m:89abcde']);
+      const { config } = await resolveImage(new OciLayoutSource(layout, 'v1'), {
+        os: 'linux',
+        architecture: 'amd64',
+      });
+      expect(config.config?.Labels?.['org.opencontainers.image.revision']).toBe(head);
+    }
+  });
+
   it('takes GitHub’s GITHUB_SHA for {sha}', async () => {
     const dir = workdir();
     const sha = 'fedcba9876543210fedcba9876543210fedcba98';

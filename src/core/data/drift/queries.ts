@@ -1,7 +1,7 @@
 import type { DataColumn } from '../checks.js';
 import { toNumber } from '../checks.js';
 import type { NumberChunk, SqlEngine } from '../engine.js';
-import { doubleSql, measuredSql, numberLiteral, quoteIdent } from '../sql.js';
+import { doubleSql, isNumericFamily, measuredSql, numberLiteral, quoteIdent } from '../sql.js';
 import type { TypeFamily } from '../sql.js';
 import type { Side } from './sides.js';
 import type { Binned } from './stats.js';
@@ -23,11 +23,16 @@ export async function valueCounts(
   const q = quoteIdent(column.name);
   const measured = measuredSql(column.name, column.family);
   const refMeasured = measuredSql(refColumn.name, refColumn.family);
+  // Numbers are categories by value, not by spelling: 1 (an integer side) is 1.0 (a float
+  // side), and -0.0 is 0.0 (`+ 0.0` turns the one into the other).
+  const numbers = isNumericFamily(column.family) && isNumericFamily(refColumn.family);
+  const key = numbers ? `CAST(${q} AS DOUBLE) + 0.0` : `CAST(${q} AS VARCHAR)`;
   // Sorted, so the floating sums over categories come out the same on every run.
   const rows = await engine.query(
-    `WITH r AS (SELECT CAST(${q} AS VARCHAR) AS v, count(*) AS c FROM ${refScan} WHERE ${refMeasured} GROUP BY 1),
-          k AS (SELECT CAST(${q} AS VARCHAR) AS v, count(*) AS c FROM ${curScan} WHERE ${measured} GROUP BY 1)
-     SELECT coalesce(r.v, k.v) AS v, coalesce(r.c, 0) AS rc, coalesce(k.c, 0) AS kc FROM r FULL OUTER JOIN k ON r.v = k.v
+    `WITH r AS (SELECT ${key} AS v, count(*) AS c FROM ${refScan} WHERE ${refMeasured} GROUP BY 1),
+          k AS (SELECT ${key} AS v, count(*) AS c FROM ${curScan} WHERE ${measured} GROUP BY 1)
+     SELECT CAST(coalesce(r.v, k.v) AS VARCHAR) AS v, coalesce(r.c, 0) AS rc, coalesce(k.c, 0) AS kc
+     FROM r FULL OUTER JOIN k ON r.v = k.v
      ORDER BY coalesce(r.v, k.v) LIMIT ${MAX_CATEGORIES + 1}`,
   );
   const reference = rows.map((r) => toNumber(r['rc']));

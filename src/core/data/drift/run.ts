@@ -51,6 +51,8 @@ export const DEFAULT_THRESHOLD: Record<DriftMethod, number> = {
   psi: 0.1,
 };
 export const DATASET_DRIFT_SHARE = 0.5;
+/** A numeric column with more distinct values than this is continuous, not categories (Evidently's line too). */
+const CHISQUARE_MAX_VALUES = 20;
 /**
  * A p-value test flags drift only when the effect is at least this large too (KS: D ≥ 0.05;
  * chi-square: total variation distance ≥ 0.05), so a huge current sample does not flag a
@@ -243,6 +245,15 @@ async function driftOne(
     return { ...base, method, threshold, note: 'no values on one side' };
   if ((method === 'ks' || method === 'wasserstein') && !numeric)
     return { ...base, method, threshold, note: `${method} needs a numeric column` };
+  // Chi-square compares category counts: on a continuous column every value is its own category.
+  const distinctValues = Math.max(ref.distinct, cur.distinct);
+  if (method === 'chisquare' && numeric && distinctValues > CHISQUARE_MAX_VALUES)
+    return {
+      ...base,
+      method,
+      threshold,
+      note: `chisquare needs categories: more than ${CHISQUARE_MAX_VALUES} distinct values here (use ks or wasserstein)`,
+    };
 
   if (method === 'ks' || method === 'wasserstein') {
     const { d, wasserstein } = await ecdfDistances(

@@ -31,8 +31,10 @@ export interface Side {
 export function sideAggregates(
   columns: readonly DataColumn[],
   prefix: string,
+  scaled = false,
 ): Record<string, string> {
   const out: Record<string, string> = {};
+  if (scaled) out[`${prefix}scaled`] = 'true';
   columns.forEach((c, i) => {
     const q = quoteIdent(c.name);
     const numeric = isNumericFamily(c.family) || isTimeFamily(c.family);
@@ -48,7 +50,9 @@ export function sideAggregates(
     const only = c.family === 'float' ? ` FILTER (WHERE ${measured})` : '';
     out[`${prefix}lo${i}`] = numeric ? `min(${value})${only}` : 'NULL';
     out[`${prefix}hi${i}`] = numeric ? `max(${value})${only}` : 'NULL';
-    out[`${prefix}s${i}`] = numeric ? `stddev_pop(${value})${only}` : 'NULL';
+    // Scaled by 2^-512 where squares of the values would pass 1e308 (STDDEV_POP fails there).
+    const std = scaled ? `stddev_pop(${value} * ${STD_SCALE})` : `stddev_pop(${value})`;
+    out[`${prefix}s${i}`] = numeric ? `${std}${only}` : 'NULL';
   });
   return out;
 }
@@ -61,13 +65,14 @@ export async function readSides(
   row: SqlRow | undefined,
   prefix: string,
 ): Promise<Side[]> {
+  const unscale = row?.[`${prefix}scaled`] === true ? 1 / STD_SCALE : 1;
   const sides = columns.map((_, i) => ({
     n: toNumber(row?.[`${prefix}n${i}`]),
     nulls: toNumber(row?.[`${prefix}z${i}`]),
     distinct: toNumber(row?.[`${prefix}d${i}`]),
     min: toNumber(row?.[`${prefix}lo${i}`]),
     max: toNumber(row?.[`${prefix}hi${i}`]),
-    std: toNumber(row?.[`${prefix}s${i}`]),
+    std: toNumber(row?.[`${prefix}s${i}`]) * unscale,
   }));
   const small = columns
     .map((c, i) => ({ c, i }))
@@ -91,9 +96,29 @@ export async function sideStats(
   scan: string,
   columns: readonly DataColumn[],
 ): Promise<Side[]> {
-  const select = Object.entries(sideAggregates(columns, ''))
-    .map(([alias, sql]) => `${sql} AS ${quoteIdent(alias)}`)
-    .join(', ');
-  const [row] = await engine.query(`SELECT ${select} FROM ${scan}`);
+  const row = await withStdRetry((scaled) => {
+    const select = Object.entries(sideAggregates(columns, '', scaled))
+      .map(([alias, sql]) => `${sql} AS ${quoteIdent(alias)}`)
+      .join(', ');
+    return engine.query(`SELECT ${select} FROM ${scan}`).then((rows) => rows[0]);
+  });
   return readSides(engine, scan, columns, row, '');
+}
+
+/** 2^-512, exact in binary: scaling by it and back loses no digits of the large values. */
+const STD_SCALE = 7.458340731200207e-155;
+
+/**
+ * Runs a scan holding side aggregates; when DuckDB's STDDEV_POP overflows (values beyond
+ * ~1e154), runs it again with the standard deviations scaled down. Values that small lose
+ * their last digits then, which a column spanning 1e154 does not notice.
+ */
+export async function withStdRetry<T>(scan: (scaled: boolean) => Promise<T>): Promise<T> {
+  try {
+    return await scan(false);
+  } catch (error) {
+    if (!/STDDEV_POP is out of range/i.test(error instanceof Error ? error.message : ''))
+      throw error;
+    return scan(true);
+  }
 }
