@@ -71,11 +71,20 @@ describe('sticky merge request notes on GitLab', () => {
   });
 
   it('with only CI_JOB_TOKEN, says it cannot write notes and what to set', async () => {
-    const run = await sluice(gate, { ...mr, CI_JOB_TOKEN: 'job-token-value-456' });
-    expect(run.code).toBe(2);
-    expect(run.stderr).toContain('CI_JOB_TOKEN');
-    expect(run.stderr).toContain('SLUICE_GITLAB_TOKEN');
-    expect(run.stderr).not.toContain('job-token-value-456');
+    // The gate fails here: its verdict keeps exit 1, and the comment's error is still told.
+    const failing = await sluice(gate, { ...mr, CI_JOB_TOKEN: 'job-token-value-456' });
+    expect(failing.code).toBe(1);
+    // A passing gate whose comment cannot be written exits with the comment's error.
+    const passing = await sluice([...gate.slice(0, 2), 'metrics/baseline.json', ...gate.slice(3)], {
+      ...mr,
+      CI_JOB_TOKEN: 'job-token-value-456',
+    });
+    expect(passing.code).toBe(2);
+    for (const run of [failing, passing]) {
+      expect(run.stderr).toContain('CI_JOB_TOKEN');
+      expect(run.stderr).toContain('SLUICE_GITLAB_TOKEN');
+      expect(run.stderr).not.toContain('job-token-value-456');
+    }
   });
 
   it('outside a merge request pipeline it reports without commenting, exit as the verdict says', async () => {
