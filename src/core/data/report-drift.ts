@@ -25,6 +25,11 @@ function measured(d: DriftColumnResult): boolean {
   return d.note === undefined && d.statistic !== null;
 }
 
+/** Columns the drifted share counts: measured ones, and those drifted past measuring. */
+function counted(d: DriftColumnResult): boolean {
+  return measured(d) || d.drifted;
+}
+
 /** The distance a column is charted and ranked by. */
 export function chartValue(d: DriftColumnResult): number | null {
   const value = d.method === 'chisquare' ? d.effect : d.statistic;
@@ -72,12 +77,12 @@ export function driftCharts(drift: DriftSummary, minEffect: number): Chart[] {
 }
 
 function driftedNames(drift: DriftSummary): string[] {
-  return drift.columns.filter((d) => measured(d) && d.drifted).map((d) => d.column);
+  return drift.columns.filter((d) => counted(d) && d.drifted).map((d) => d.column);
 }
 
 /** `3 of 7 columns drifted (43%)`: the count the dataset verdict is taken on. */
 function driftedCount(drift: DriftSummary): string {
-  const total = drift.columns.filter(measured).length;
+  const total = drift.columns.filter(counted).length;
   const drifted = driftedNames(drift).length;
   return `${drifted} of ${plural(total, 'column')} drifted (${(drift.driftedShare * 100).toFixed(0)}%)`;
 }
@@ -98,7 +103,9 @@ export function driftBlocks(drift: DriftSummary, minEffect: number): Block[] {
       : []),
     d.note ? '—' : fmt(d.threshold),
     d.note
-      ? { status: 'skip' as const, label: d.note }
+      ? d.drifted
+        ? { status: 'warn' as const, label: `drifted: ${d.note}` }
+        : { status: 'skip' as const, label: d.note }
       : {
           status: d.drifted ? ('warn' as const) : ('pass' as const),
           label: d.drifted ? 'drifted' : 'stable',
@@ -147,7 +154,14 @@ export function driftTests(drift: DriftSummary, minEffect: number): TestCase[] {
   const suite = 'validate-data.drift';
   const tests: TestCase[] = drift.columns.map((d) => {
     const name = `${d.column}: ${d.note ? 'not measured' : d.method}`;
-    if (!measured(d)) return { suite, name, status: 'skip', message: d.note ?? 'not measured' };
+    if (!counted(d)) return { suite, name, status: 'skip', message: d.note ?? 'not measured' };
+    if (!measured(d))
+      return {
+        suite,
+        name,
+        status: drift.datasetDrift ? 'fail' : 'pass',
+        message: `drifted: ${d.note ?? ''}`,
+      };
     return {
       suite,
       name,

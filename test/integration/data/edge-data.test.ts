@@ -96,6 +96,33 @@ describe('drift on numbers counted as categories', () => {
   });
 });
 
+describe('a column without values on one side', () => {
+  it('has drifted, and counts toward dataset drift; empty on both sides it has not', async () => {
+    const rows = (filled: boolean): string =>
+      `id,score,gone\n${Array.from({ length: 40 }, (_, i) => `${i},${filled ? i % 7 : ''},`).join('\n')}\n`;
+    await writeFile(join(dir, 'n-ref.csv'), rows(true));
+    await writeFile(join(dir, 'n-cur.csv'), rows(false));
+    await writeFile(
+      join(dir, 'schema.yml'),
+      'columns:\n  id: {type: integer}\n  score: {type: float}\n  gone: {type: float}\ndrift:\n  columns: [score, gone]\n',
+    );
+    const { report } = await validateDataCommand(
+      { data: ['n-cur.csv'], schema: 'schema.yml', reference: 'n-ref.csv', format: 'json' },
+      dataDeps(dir, { now: new Date('2026-11-23T00:00:00Z') }),
+    );
+    const drift = (report?.data as unknown as Json).drift;
+    expect(drift).toEqual([
+      expect.objectContaining({
+        column: 'score',
+        drifted: true,
+        note: 'no values here (all null)',
+      }),
+      expect.objectContaining({ column: 'gone', drifted: false, note: 'no values on either side' }),
+    ]);
+    expect(report?.verdict).toBe('fail'); // 1 of 1 counted column drifted
+  });
+});
+
 describe('values beyond 1e154', () => {
   it('drift still measures them (the standard deviation is scaled, not overflowed)', async () => {
     const rows = (sign: number): string =>

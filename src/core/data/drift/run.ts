@@ -192,7 +192,8 @@ export async function runDrift(
       );
     }
   }
-  const measured = results.filter((r) => r.statistic !== null);
+  // Measured columns, and those drifted past measuring (a side without values).
+  const measured = results.filter((r) => r.statistic !== null || r.drifted);
   const driftedCount = measured.filter((r) => r.drifted).length;
   const driftedShare = measured.length === 0 ? 0 : driftedCount / measured.length;
   return {
@@ -241,8 +242,18 @@ async function driftOne(
     method = config.method;
   }
   const threshold = config.threshold ?? DEFAULT_THRESHOLD[method];
+  if (ref.n === 0 && cur.n === 0)
+    return { ...base, method, threshold, note: 'no values on either side' };
+  // A column that emptied (or filled) entirely has drifted as far as a column can; no
+  // statistic measures it, so it is flagged as it is (Evidently stops with an error here).
   if (ref.n === 0 || cur.n === 0)
-    return { ...base, method, threshold, note: 'no values on one side' };
+    return {
+      ...base,
+      method,
+      threshold,
+      drifted: true,
+      note: ref.n === 0 ? 'no values in the reference' : 'no values here (all null)',
+    };
   if ((method === 'ks' || method === 'wasserstein') && !numeric)
     return { ...base, method, threshold, note: `${method} needs a numeric column` };
   // Chi-square compares category counts: on a continuous column every value is its own category.
