@@ -94,8 +94,9 @@ export function driftBlocks(drift: DriftSummary, minEffect: number): Block[] {
   );
   const rows: Cell[][] = drift.columns.map((d) => [
     { text: d.column, code: true },
-    // A column left out was measured by no method: a name there would read as a result.
-    d.note ? '—' : d.method,
+    // A column left out before any method was chosen shows none; one a chosen method could not
+    // measure names it (the note says why), as the JSON does.
+    d.method ?? '—',
     fmt(d.statistic),
     fmt(d.pValue),
     ...(withEffect

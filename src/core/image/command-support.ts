@@ -204,11 +204,13 @@ export function imageRefsBlocks(
     { type: 'code', text: digest },
   ];
   if (destinations.length > 0) {
-    const lines = destinations.flatMap((ref) =>
-      ref.transport === 'registry'
-        ? [formatImageRef(ref), `${ref.registry}/${ref.repository}@${digest}`]
-        : [formatImageRef(ref)],
+    // Every tag first, then each repository once by digest (two tags of one repository would
+    // otherwise interleave tag, digest, tag).
+    const byTag = destinations.map(formatImageRef);
+    const byDigest = destinations.flatMap((ref) =>
+      ref.transport === 'registry' ? [`${ref.registry}/${ref.repository}@${digest}`] : [],
     );
+    const lines = [...byTag, ...byDigest];
     blocks.push(
       {
         type: 'paragraph',

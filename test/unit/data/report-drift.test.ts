@@ -9,6 +9,7 @@ import { renderMarkdown } from '../../../src/core/report/render/markdown.js';
 import { renderTerminal } from '../../../src/core/report/render/terminal.js';
 import { inspectMarkdown } from '../report/markdown-check.js';
 import { check, drift, driftColumn, result } from './report-fixtures.js';
+import { driftBlocks } from '../../../src/core/data/report-drift.js';
 import type { ValidationResult } from '../../../src/core/data/validate.js';
 
 const OPTIONS = { key: 'validate-data', schemaFile: 'schema.yml', dataLabel: 'data.csv' };
@@ -217,5 +218,35 @@ describe('drift in the JSON contract', () => {
   it('keeps finite statistics as numbers and carries the effect', () => {
     const row = document.drift.find((d) => d['column'] === 'cat');
     expect([row?.['statistic'], row?.['effect'], row?.['note']]).toEqual([159.2, 0.31, undefined]);
+  });
+});
+
+describe('the drift table', () => {
+  it('names the method a column was meant for when it could not measure it, and none when none was chosen', () => {
+    const summary = drift([
+      driftColumn({
+        column: 'x',
+        method: 'chisquare',
+        statistic: null,
+        pValue: null,
+        effect: null,
+        drifted: false,
+        threshold: 0.05,
+        note: 'chisquare needs categories',
+      }),
+      driftColumn({
+        column: 'when',
+        method: null,
+        statistic: null,
+        pValue: null,
+        effect: null,
+        drifted: false,
+        threshold: 0,
+        note: 'a time column',
+      }),
+    ]);
+    const [, table] = driftBlocks(summary, 0.05);
+    const rows = table?.type === 'table' ? table.rows.map((r) => r[1]) : [];
+    expect(rows).toEqual(['chisquare', '—']);
   });
 });
