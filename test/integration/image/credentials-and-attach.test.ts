@@ -4,9 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImageCommand } from '../../../src/core/commands/build-image.js';
 import { pushImageCommand } from '../../../src/core/commands/push-image.js';
 import type { Inputs } from '../../../src/core/commands/types.js';
-import { UsageError } from '../../../src/core/errors.js';
 import { gitlabPlatform, gitlabRegistryLogin } from '../../../src/platforms/gitlab/platform.js';
-import { localDeps } from '../../unit/image/helpers.js';
+import { daemonlessBuildInputs, localDeps, usageError } from '../../unit/image/helpers.js';
 import { startRegistry, type RunningRegistry } from '../services/registry.js';
 import { tempDir } from '../../unit/support/temp-dirs.js';
 
@@ -18,28 +17,7 @@ let secured: RunningRegistry;
 let noDockerConfig: string;
 
 function buildInputs(extra: Inputs): Inputs {
-  return {
-    base: 'scratch',
-    model: 'model',
-    push: false,
-    platform: 'linux/amd64',
-    'compression-level': 1,
-    parallel: 3,
-    'chunk-size': 16,
-    'cache-dir': 'none',
-    'source-date-epoch': 1_700_000_000,
-    'docker-config': noDockerConfig,
-    ...extra,
-  };
-}
-
-async function usageError(promise: Promise<unknown>): Promise<UsageError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(UsageError);
-  return error as UsageError;
+  return daemonlessBuildInputs({ parallel: 3, 'docker-config': noDockerConfig, ...extra });
 }
 
 async function manifestStatus(registry: RunningRegistry, repository: string, ref: string) {

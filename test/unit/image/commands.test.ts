@@ -3,8 +3,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildImageCommand } from '../../../src/core/commands/build-image.js';
 import { pushImageCommand } from '../../../src/core/commands/push-image.js';
-import type { Inputs } from '../../../src/core/commands/types.js';
-import { UsageError } from '../../../src/core/errors.js';
 import { OciLayoutSource } from '../../../src/core/image/oci-layout.js';
 import { resolveImage } from '../../../src/core/image/platform.js';
 import { renderMarkdown } from '../../../src/core/report/render/markdown.js';
@@ -12,7 +10,7 @@ import { nodeExec } from '../../../src/clients/exec/node-exec.js';
 import type { Exec } from '../../../src/core/ports.js';
 import { githubRunContext } from '../../../src/platforms/github/context.js';
 import { gitlabRunContext } from '../../../src/platforms/gitlab/context.js';
-import { localDeps } from './helpers.js';
+import { daemonlessBuildInputs, localDeps, usageError } from './helpers.js';
 import { tempDir } from '../support/temp-dirs.js';
 
 function workdir(): string {
@@ -22,29 +20,7 @@ function workdir(): string {
   return dir;
 }
 
-function inputs(extra: Inputs): Inputs {
-  return {
-    base: 'scratch',
-    model: 'model',
-    push: false,
-    platform: 'linux/amd64',
-    'compression-level': 1,
-    parallel: 2,
-    'chunk-size': 16,
-    'cache-dir': 'none',
-    'source-date-epoch': 1_700_000_000,
-    ...extra,
-  };
-}
-
-async function usageError(promise: Promise<unknown>): Promise<UsageError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(UsageError);
-  return error as UsageError;
-}
+const inputs = daemonlessBuildInputs;
 
 describe('build-image runtime inputs', () => {
   it.each([

@@ -3,23 +3,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nodeExec } from '../../../src/clients/exec/node-exec.js';
 import { credentialsFromDockerConfig } from '../../../src/clients/oci/docker-config.js';
-import { UsageError } from '../../../src/core/errors.js';
 import { tempDir } from '../support/temp-dirs.js';
+import { usageError } from './helpers.js';
 
 const configDir = (text?: string): string => {
   const dir = tempDir('sluice-docker-config-');
   if (text !== undefined) writeFileSync(join(dir, 'config.json'), text);
   return dir;
 };
-
-async function usageError(promise: Promise<unknown>): Promise<UsageError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(UsageError);
-  return error as UsageError;
-}
 
 describe('Docker config', () => {
   it('means no credentials when config.json is missing', async () => {

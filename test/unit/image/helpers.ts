@@ -1,5 +1,7 @@
 import { nodeExec } from '../../../src/clients/exec/node-exec.js';
-import type { CommandDeps } from '../../../src/core/commands/types.js';
+import { expect } from 'vitest';
+import type { CommandDeps, Inputs } from '../../../src/core/commands/types.js';
+import { UsageError } from '../../../src/core/errors.js';
 import type { Exec, GitReader, Logger } from '../../../src/core/ports.js';
 
 export const silentLogger: Logger = {
@@ -19,4 +21,30 @@ export function localDeps(cwd: string, exec: Exec = nodeExec): CommandDeps {
     git: {} as GitReader,
     run: { platform: 'local', cwd },
   } as CommandDeps;
+}
+
+/** The UsageError a command's promise rejects with (the test fails if it resolves or throws another). */
+export async function usageError(promise: Promise<unknown>): Promise<UsageError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(UsageError);
+  return error as UsageError;
+}
+
+/** Inputs of a daemonless build from `scratch` of the folder `model`, reproducible and unpushed. */
+export function daemonlessBuildInputs(extra: Inputs): Inputs {
+  return {
+    base: 'scratch',
+    model: 'model',
+    push: false,
+    platform: 'linux/amd64',
+    'compression-level': 1,
+    parallel: 2,
+    'chunk-size': 16,
+    'cache-dir': 'none',
+    'source-date-epoch': 1_700_000_000,
+    ...extra,
+  };
 }

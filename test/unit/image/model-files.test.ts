@@ -5,8 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { buildImage, type BuildOptions } from '../../../src/core/image/build.js';
 import { LayerCache } from '../../../src/core/image/layer-cache.js';
 import { walk } from '../../../src/core/image/walk.js';
-import { UsageError } from '../../../src/core/errors.js';
-import { silentLogger } from './helpers.js';
+import { silentLogger, usageError } from './helpers.js';
 import { tempDir } from '../support/temp-dirs.js';
 
 const tmp = (prefix: string) => tempDir(prefix);
@@ -27,15 +26,6 @@ function options(model: string, cacheDir: string): BuildOptions {
     parallel: 2,
     logger: silentLogger,
   };
-}
-
-async function usageError(promise: Promise<unknown>): Promise<UsageError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(UsageError);
-  return error as UsageError;
 }
 
 describe('layer cache', () => {
