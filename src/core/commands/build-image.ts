@@ -6,7 +6,6 @@ import {
   checkAttachFiles,
   formatBytes,
   imageRefsBlocks,
-  plural,
   listInput,
   numberInput,
   parallelInput,
@@ -28,6 +27,7 @@ import { UsageError } from '../errors.js';
 import { formatImageRef, type ImageRef } from '../registry/reference.js';
 import type { Report } from '../report/model.js';
 import type { CommandDeps, CommandImpl, CommandResult, Inputs } from './types.js';
+import { plural } from '../text/plural.js';
 
 export const buildImageCommand: CommandImpl = async (inputs, deps) => {
   const cwd = deps.run.cwd;

@@ -4,7 +4,6 @@ import {
   checkAttachFiles,
   formatBytes,
   imageRefsBlocks,
-  plural,
   listInput,
   parallelInput,
   parseRefs,
@@ -18,6 +17,7 @@ import { UsageError } from '../errors.js';
 import { formatImageRef } from '../registry/reference.js';
 import type { Report } from '../report/model.js';
 import type { CommandImpl } from './types.js';
+import { plural } from '../text/plural.js';
 
 /** Promotes an image by digest: every blob streams from the source registry to each destination. */
 export const pushImageCommand: CommandImpl = async (inputs, deps) => {

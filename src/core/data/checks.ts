@@ -10,7 +10,7 @@ import {
   typeSatisfies,
 } from './sql.js';
 import type { TypeFamily } from './sql.js';
-import { plural } from './report-text.js';
+import { plural } from '../text/plural.js';
 
 export type CheckStatus = 'pass' | 'fail' | 'warn';
 

@@ -2,7 +2,7 @@ import type { SqlEngine, SqlRow } from './engine.js';
 import type { CheckResult, DataColumn } from './checks.js';
 import { formatFraction, toNumber } from './checks.js';
 import type { DataSchema } from './schema.js';
-import { plural } from './report-text.js';
+import { plural } from '../text/plural.js';
 import { quoteIdent } from './sql.js';
 
 /**

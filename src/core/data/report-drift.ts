@@ -2,7 +2,8 @@ import type { Block, Cell, Chart, TestCase } from '../report/model.js';
 import type { DriftMethod } from './schema.js';
 import type { DriftColumnResult, DriftSummary } from './drift/run.js';
 import { DATASET_DRIFT_SHARE, isPValueMethod } from './drift/run.js';
-import { fmt, plural } from './report-text.js';
+import { fmt } from './report-text.js';
+import { plural } from '../text/plural.js';
 
 /** Bars per chart: the most drifted columns, so the chart reads at a glance. */
 export const CHART_BARS = 10;

@@ -1,10 +1,5 @@
 import { posix, sep } from 'node:path';
 
-/** `1 warning`, `2 warnings`; irregular plurals are passed in. */
-export function plural(count: number, word: string, many = `${word}s`): string {
-  return `${count} ${count === 1 ? word : many}`;
-}
-
 /** A drift statistic or p-value: 4 significant digits, exponent form for the tiny and huge. */
 export function fmt(value: number | null, digits = 4): string {
   if (value === null || Number.isNaN(value)) return '—';

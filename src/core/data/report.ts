@@ -4,7 +4,8 @@ import type { ColumnProfile } from './profile.js';
 import type { ValidationResult } from './validate.js';
 import { DEFAULT_MIN_EFFECT } from './drift/run.js';
 import { driftBlocks, driftJson, driftTests } from './report-drift.js';
-import { dataFolder, isMultiFile, plural, profileNumber, shortFileNames } from './report-text.js';
+import { dataFolder, isMultiFile, profileNumber, shortFileNames } from './report-text.js';
+import { plural } from '../text/plural.js';
 
 const OPTIONAL_PROFILE = new Set(['Type', 'Mean', 'p25', 'p50', 'p75']);
 

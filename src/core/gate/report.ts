@@ -3,6 +3,7 @@ import { parseDecimal } from '../numbers/decimal.js';
 import { formatDelta, formatMetricValue, formatPercent } from '../numbers/format.js';
 import type { Cell, Column, Measurement, Report, Section, TestCase } from '../report/model.js';
 import type { GateResult, MetricDiff, MetricStatus, Rule, RuleSet } from './model.js';
+import { plural } from '../text/plural.js';
 
 export interface GateReportOptions {
   /** Identifies the report inside a sticky comment. */
@@ -80,10 +81,6 @@ export function buildGateReport(result: GateResult, options: GateReportOptions):
       })),
     },
   };
-}
-
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
 function headline(result: GateResult, gated: number, failed: number): string {

@@ -160,11 +160,6 @@ export async function attachToRegistries(
   return attached;
 }
 
-/** `1 layer`, `3 layers`. */
-export function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
-
 /**
  * Every `attach` file must be a readable file before the first blob moves: found missing
  * after the copy, it would leave a tag moved to an image without its attestations.

@@ -9,6 +9,7 @@ import {
 import type { Block, Cell, Chart, Column, Inline } from '../model.js';
 import { cellText, statusIcon } from './cells.js';
 import { mermaidXyChart } from './mermaid.js';
+import { plural } from '../../text/plural.js';
 
 /** How much of the report a rendering keeps; markdown.ts tightens it until the text fits. */
 export interface MarkdownPlan {
@@ -96,10 +97,6 @@ function rowsOf(rows: Cell[][], width: number, context: MarkdownContext): string
     context.rowCache.set(rows, rendered);
   }
   return rendered;
-}
-
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
 /**
