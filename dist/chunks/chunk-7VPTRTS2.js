@@ -1,6 +1,6 @@
 import { createRequire as __sluiceCreateRequire } from 'node:module';
 const require = __sluiceCreateRequire(import.meta.url);
-import{g as E}from"./chunk-NF5E7ZK6.js";import{c as b,d as j}from"./chunk-6ZBFKP27.js";import{writeFile as J}from"node:fs/promises";import{createHash as A}from"node:crypto";function x(t,e="comment-key"){let r=t.trim().replace(/[^A-Za-z0-9_.-]+/g,"_").replace(/-{2,}/g,"-");if(r===""||/^[_.-]+$/.test(r))throw new b(`the ${e} "${t}" is empty once reduced to letters, digits, '_', '.' and '-'`,{place:{key:e},hint:`give a ${e} such as "sluice" or "quality-gate"`});return r}function C(t){return`<!-- sluice:comment:${x(t)} -->`}function k(t){return t.replace(/\r\n?/g,`
+import{g as E}from"./chunk-CFSQLR55.js";import{c as b,d as j}from"./chunk-6ZBFKP27.js";import{writeFile as J}from"node:fs/promises";import{createHash as A}from"node:crypto";function x(t,e="comment-key"){let r=t.trim().replace(/[^A-Za-z0-9_.-]+/g,"_").replace(/-{2,}/g,"-");if(r===""||/^[_.-]+$/.test(r))throw new b(`the ${e} "${t}" is empty once reduced to letters, digits, '_', '.' and '-'`,{place:{key:e},hint:`give a ${e} such as "sluice" or "quality-gate"`});return r}function C(t){return`<!-- sluice:comment:${x(t)} -->`}function k(t){return t.replace(/\r\n?/g,`
 `).split(`
 `).map(e=>e.trimEnd()).join(`
 `).trimEnd()}function w(t,e,r){if(t.length<=e)return t;let i=`
