@@ -24,6 +24,12 @@ export interface SqlEngine {
    * open at once (drift merges two sorted sides).
    */
   streamNumbers(sql: string): AsyncIterable<NumberChunk>;
+  /**
+   * Stores a query's rows under `name` in the engine's scratch space, for passes that read
+   * them again (text data parsed once, then read column by column). Every connection, streams
+   * included, sees it; `close` removes it.
+   */
+  keep(name: string, select: string): Promise<void>;
   close(): Promise<void>;
   /** How far the running query is, 0–100, when the engine can tell (for progress lines). */
   progress?(): number | undefined;

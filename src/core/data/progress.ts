@@ -58,29 +58,32 @@ export function withProgress(engine: SqlEngine, options: ProgressOptions): Progr
         }
       })();
     },
-    async query(sql: string) {
-      const started = options.clockMs();
-      const timer = setInterval(() => {
-        const percentage = engine.progress?.();
-        const seconds = Math.max(options.clockMs() - started, 1) / 1000;
-        const parts = [`${phase}: ${percentage === undefined ? '…' : `${percentage.toFixed(0)}%`}`];
-        if (percentage !== undefined && bytes !== undefined) {
-          const read = (bytes * percentage) / 100;
-          parts.push(
-            `${formatBytes(read)} of ${formatBytes(bytes)}`,
-            `${formatBytes(read / seconds)}/s`,
-          );
-        }
-        parts.push(`${seconds.toFixed(0)} s`);
-        options.log(parts.join(' · '));
-      }, interval);
-      try {
-        return await engine.query(sql);
-      } finally {
-        clearInterval(timer);
-      }
-    },
+    query: (sql: string) => ticking(() => engine.query(sql)),
+    keep: (name: string, select: string) => ticking(() => engine.keep(name, select)),
   };
+
+  async function ticking<T>(run: () => Promise<T>): Promise<T> {
+    const started = options.clockMs();
+    const timer = setInterval(() => {
+      const percentage = engine.progress?.();
+      const seconds = Math.max(options.clockMs() - started, 1) / 1000;
+      const parts = [`${phase}: ${percentage === undefined ? '…' : `${percentage.toFixed(0)}%`}`];
+      if (percentage !== undefined && bytes !== undefined) {
+        const read = (bytes * percentage) / 100;
+        parts.push(
+          `${formatBytes(read)} of ${formatBytes(bytes)}`,
+          `${formatBytes(read / seconds)}/s`,
+        );
+      }
+      parts.push(`${seconds.toFixed(0)} s`);
+      options.log(parts.join(' · '));
+    }, interval);
+    try {
+      return await run();
+    } finally {
+      clearInterval(timer);
+    }
+  }
 }
 
 export { formatBytes };

@@ -235,15 +235,14 @@ async function describeTyped(
 }
 
 /**
- * Reads a text source once into a table of the engine's scratch database: with drift, CSV
- * and JSON are parsed once, not once per pass (checks, then drift reads columns again: value
- * counts, sorted streams), and the later passes read only the columns they need. Returns the
- * table's name for FROM. Not a TEMP table: drift's sorted streams read it from connections
- * of their own.
+ * Reads a text source once into the engine's scratch space: with drift, CSV and JSON are
+ * parsed once, not once per pass (checks, then drift reads columns again: value counts,
+ * sorted streams), and the later passes read only the columns they need. Returns the name
+ * for FROM, which drift's sorted streams read from connections of their own.
  */
 async function materialize(
   engine: SqlEngine,
-  table: string,
+  name: string,
   scan: string,
   source: DataSource,
 ): Promise<string> {
@@ -252,11 +251,11 @@ async function materialize(
   // Row order in the copy does not matter (samples and their lines come from the files); the
   // engine runs with preserve_insertion_order=false, so the parallel CSV reader is not serialised.
   try {
-    await engine.query(`CREATE OR REPLACE TABLE ${table} AS SELECT * FROM ${scan}`);
+    await engine.keep(name, `SELECT * FROM ${scan}`);
   } catch (error) {
     translateEngineError(error, source);
   }
-  return table;
+  return name;
 }
 
 /**

@@ -10,6 +10,7 @@ function slowEngine(ms: number): SqlEngine & { polls: number } {
     polls: 0,
     query: () => new Promise<[]>((done) => setTimeout(() => done([]), ms)),
     close: () => Promise.resolve(),
+    keep: () => new Promise<void>((done) => setTimeout(done, ms)),
     streamNumbers: noNumbers,
     progress: () => Math.min(100, ++engine.polls * 25),
   };
@@ -33,6 +34,18 @@ describe('withProgress', () => {
     );
   });
 
+  it('ticks while data is kept for later passes (a CSV parsed once before drift)', async () => {
+    const lines: string[] = [];
+    const engine = withProgress(slowEngine(60), {
+      log: (line) => lines.push(line),
+      clockMs: () => 0,
+      intervalMs: 10,
+    });
+    engine.phase('reading the reference', 2e9);
+    await engine.keep('ref', 'SELECT 1');
+    expect(lines[0]).toMatch(/^reading the reference: 25% · 500\.0 MB of 2\.00 GB · /);
+  });
+
   it('stays quiet for a query shorter than the interval, and stops after it', async () => {
     const lines: string[] = [];
     const engine = withProgress(slowEngine(5), {
@@ -51,6 +64,7 @@ describe('withProgress', () => {
       {
         query: () => new Promise((d) => setTimeout(() => d([]), 40)),
         close: () => Promise.resolve(),
+        keep: () => Promise.resolve(),
         streamNumbers: noNumbers,
       },
       { log: (line) => lines.push(line), clockMs: () => 0, intervalMs: 10 },
