@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDuckDbEngine } from '../../../src/clients/duckdb/engine.js';
 import type { SqlEngine } from '../../../src/core/data/engine.js';
 import { ecdfDistances } from '../../../src/core/data/drift/ecdf.js';
+import { valueCounts } from '../../../src/core/data/drift/queries.js';
 import { runDrift } from '../../../src/core/data/drift/run.js';
 import type { DriftMethod } from '../../../src/core/data/schema.js';
 import { categorySample, numericSample, readDriftFixture } from '../../unit/data/drift-samples.js';
@@ -94,6 +95,32 @@ describe('drift through DuckDB equals scipy / Evidently', () => {
       close((await drift('jensenshannon', 'string')).statistic, c.jensenshannon, 1e-9);
     });
   }
+});
+
+describe('value counts from DuckDB', () => {
+  it('counts booleans and timestamps by value and names each category as DuckDB writes it', async () => {
+    await engine.query(
+      `CREATE OR REPLACE TABLE ref AS SELECT (i % 3 = 0) AS b,
+         TIMESTAMP '2024-01-01' + INTERVAL (i % 2) DAY AS t FROM range(30) r(i)`,
+    );
+    await engine.query(
+      `CREATE OR REPLACE TABLE cur AS SELECT (i % 2 = 0) AS b,
+         TIMESTAMP '2024-01-02' + INTERVAL (i % 2) DAY AS t FROM range(20) r(i)`,
+    );
+    const b = { name: 'b', type: 'BOOLEAN', family: 'boolean' } as const;
+    expect(await valueCounts(engine, 'ref', 'cur', b, b)).toMatchObject({
+      labels: ['false', 'true'],
+      reference: [20, 10],
+      current: [10, 10],
+      categories: 2,
+    });
+    const t = { name: 't', type: 'TIMESTAMP', family: 'timestamp' } as const;
+    expect(await valueCounts(engine, 'ref', 'cur', t, t)).toMatchObject({
+      labels: ['2024-01-01 00:00:00', '2024-01-02 00:00:00', '2024-01-03 00:00:00'],
+      reference: [15, 15, 0],
+      current: [0, 10, 10],
+    });
+  });
 });
 
 describe('sorted streams from DuckDB', () => {

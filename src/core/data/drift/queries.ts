@@ -26,11 +26,17 @@ export async function valueCounts(
   // Numbers are categories by value, not by spelling: 1 (an integer side) is 1.0 (a float
   // side), and -0.0 is 0.0 (`+ 0.0` turns the one into the other).
   const numbers = isNumericFamily(column.family) && isNumericFamily(refColumn.family);
-  const key = numbers ? `CAST(${q} AS DOUBLE) + 0.0` : `CAST(${q} AS VARCHAR)`;
+  // Other values are grouped as they are and spelt afterwards: casting every row to text
+  // first cost 4× as much for booleans and 2× for timestamps (10 M rows).
+  const counts = (scan: string, where: string): string =>
+    numbers
+      ? `SELECT CAST(${q} AS DOUBLE) + 0.0 AS v, count(*) AS c FROM ${scan} WHERE ${where} GROUP BY 1`
+      : `SELECT CAST(v AS VARCHAR) AS v, CAST(sum(c) AS BIGINT) AS c
+         FROM (SELECT ${q} AS v, count(*) AS c FROM ${scan} WHERE ${where} GROUP BY 1) GROUP BY 1`;
   // Sorted, so the floating sums over categories come out the same on every run.
   const rows = await engine.query(
-    `WITH r AS (SELECT ${key} AS v, count(*) AS c FROM ${refScan} WHERE ${refMeasured} GROUP BY 1),
-          k AS (SELECT ${key} AS v, count(*) AS c FROM ${curScan} WHERE ${measured} GROUP BY 1)
+    `WITH r AS (${counts(refScan, refMeasured)}),
+          k AS (${counts(curScan, measured)})
      SELECT CAST(coalesce(r.v, k.v) AS VARCHAR) AS v, coalesce(r.c, 0) AS rc, coalesce(k.c, 0) AS kc
      FROM r FULL OUTER JOIN k ON r.v = k.v
      ORDER BY coalesce(r.v, k.v) LIMIT ${MAX_CATEGORIES + 1}`,
