@@ -186,7 +186,7 @@ export function planChecks(
       expected: schema.strict ? 'only schema columns (strict)' : 'only schema columns',
       failingRows: null,
       samples: [],
-      place: schema.place,
+      place: schema.strictPlace,
     });
   }
 

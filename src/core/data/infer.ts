@@ -27,7 +27,9 @@ const CATEGORY_CANDIDATE = MAX_ALLOWED * 2;
  * unique keys. validate-data accepts what it writes and the same data passes it.
  */
 export async function inferSchema(engine: SqlEngine, source: DataSource): Promise<string> {
-  const sniffed = await describeSource(engine, source);
+  // JSON: every record's keys and types (the reader's sample would drop late keys and fail on
+  // late types); the scans then read those columns as typed, with no sampling of their own.
+  const sniffed = await describeSource(engine, source, { wholeSample: true });
   await guardOneColumn(engine, source, sniffed);
   const { columns, types, row } = await firstPass(engine, source, sniffed);
   const rows = toNumber(row['__rows']);
@@ -82,6 +84,7 @@ async function firstPass(
 ): Promise<FirstPass> {
   // No prototype: a column may be called `constructor` or `__proto__`.
   const types = Object.create(null) as Record<string, string>;
+  if (source.format === 'json') for (const c of sniffed) types[c.name] = c.type;
   for (;;) {
     const columns = sniffed.map((c) => {
       const forced = types[c.name];

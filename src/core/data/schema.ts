@@ -72,6 +72,8 @@ export interface DataSchema {
   columns: ColumnRule[];
   /** Columns in the data but not in the schema: fail (true) or warn (false). */
   strict: boolean;
+  /** Where `strict` is written, else the `columns` key (strict is the default). */
+  strictPlace: Place;
   rows?: { min?: number; max?: number; place: Place };
   duplicates?: { maxFraction: number; place: Place };
   checks: RowCheck[];
@@ -163,12 +165,16 @@ export function parseSchema(
     file,
     columns,
     strict: true,
+    strictPlace: placeOf(columnsNode.key as Node, 'columns'),
     checks: [],
     csv: { header: true },
     place: placeOf(root),
   };
   const strict = top.get('strict');
-  if (strict) schema.strict = bool(ctx, strict, 'strict');
+  if (strict) {
+    schema.strict = bool(ctx, strict, 'strict');
+    schema.strictPlace = placeOf(strict.key as Node, 'strict');
+  }
 
   const rows = top.get('rows');
   if (rows) {

@@ -136,6 +136,11 @@ export interface ScanOptions {
   types?: Record<string, string>;
   /** Add a column of this name holding each row's file. */
   filename?: string;
+  /**
+   * JSON: infer the columns from every record, not DuckDB's sample of the first ones (whose
+   * later keys are dropped and later types fail). A whole extra read: infer-schema only.
+   */
+  wholeSample?: boolean;
 }
 
 /** The table function call that reads a source, e.g. `read_parquet([...], hive_partitioning=true)`. */
@@ -165,6 +170,7 @@ export function scanSql(source: DataSource, options: ScanOptions = {}): string {
       return `read_parquet(${args.join(', ')})`;
     case 'json': {
       args.push(`format=${jsonLines(source) ? "'newline_delimited'" : "'auto'"}`);
+      if (options.wholeSample) args.push('sample_size=-1');
       // JSON takes the full list of columns; validate-data gives every column, typed.
       const columns = Object.entries(options.types ?? {});
       if (columns.length > 0)
@@ -174,6 +180,16 @@ export function scanSql(source: DataSource, options: ScanOptions = {}): string {
       return `read_json(${args.join(', ')})`;
     }
   }
+}
+
+/**
+ * The top-level keys of every JSON record. DuckDB's reader knows only the keys of the records
+ * it sampled: given its columns, it drops any other key without a word.
+ */
+export function jsonKeysSql(source: DataSource): string {
+  const list = `[${source.paths.map(quoteString).join(', ')}]`;
+  const format = jsonLines(source) ? 'newline_delimited' : 'auto';
+  return `SELECT DISTINCT unnest(k) AS k FROM (SELECT DISTINCT json_keys(json) AS k FROM read_json_objects(${list}, format='${format}'))`;
 }
 
 export { quoteIdent };

@@ -15,7 +15,8 @@ import {
 } from './profile.js';
 import type { ColumnProfile } from './profile.js';
 import type { DataSchema, DriftConfig } from './schema.js';
-import { scanSql, sourceBytes } from './source.js';
+import { jsonKeysSql, scanSql, sourceBytes } from './source.js';
+import type { ScanOptions } from './source.js';
 import type { ProgressEngine } from './progress.js';
 import type { DataSource } from './source.js';
 import { DUCKDB_TYPE, quoteIdent, typeFamily } from './sql.js';
@@ -39,10 +40,14 @@ export interface ValidationResult {
 }
 
 /** Columns and their types as DuckDB reads the source (CSV: before forcing declared types). */
-export async function describeSource(engine: SqlEngine, source: DataSource): Promise<DataColumn[]> {
+export async function describeSource(
+  engine: SqlEngine,
+  source: DataSource,
+  options: ScanOptions = {},
+): Promise<DataColumn[]> {
   let rows: SqlRow[];
   try {
-    rows = await engine.query(`DESCRIBE SELECT * FROM ${scanSql(source)}`);
+    rows = await engine.query(`DESCRIBE SELECT * FROM ${scanSql(source, options)}`);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (source.format === 'csv' && /Error when sniffing file/.test(message))
@@ -216,7 +221,7 @@ async function describeTyped(
   source: DataSource,
   schema: DataSchema,
 ): Promise<{ columns: DataColumn[]; types: Record<string, string> }> {
-  const sniffed = await describeSource(engine, source);
+  const sniffed = await withLateJsonKeys(engine, source, await describeSource(engine, source));
   await guardOneColumn(
     engine,
     source,
@@ -232,6 +237,31 @@ async function describeTyped(
       : c,
   );
   return { columns, types };
+}
+
+/**
+ * JSON keys that first appear after DuckDB's sample, added as JSON columns (a declared type
+ * replaces that in forcedTypes): left out, a declared column would be reported missing and an
+ * undeclared one would pass `strict` unseen.
+ */
+async function withLateJsonKeys(
+  engine: SqlEngine,
+  source: DataSource,
+  sniffed: DataColumn[],
+): Promise<DataColumn[]> {
+  if (source.format !== 'json') return sniffed;
+  let rows: SqlRow[];
+  try {
+    rows = await engine.query(jsonKeysSql(source));
+  } catch (error) {
+    translateEngineError(error, source);
+  }
+  const known = new Set(sniffed.map((c) => c.name));
+  const late = rows
+    .map((r) => String(r['k']))
+    .filter((name) => !known.has(name))
+    .sort();
+  return [...sniffed, ...late.map((name) => ({ name, type: 'JSON', family: typeFamily('JSON') }))];
 }
 
 /**

@@ -55,6 +55,29 @@ async function run(
   };
 }
 
+describe("JSON lines with keys that first appear after the reader's sample", () => {
+  // DuckDB types the keys of the records it sampled and, given the columns, drops the others.
+  beforeAll(async () => {
+    const lines = Array.from({ length: 30_000 }, (_, i) => JSON.stringify({ id: i }));
+    lines.push(JSON.stringify({ id: 30_000, level: 7, note: 'late' }));
+    await writeFile(join(dir, 'late-keys.jsonl'), `${lines.join('\n')}\n`);
+    await writeFile(
+      join(dir, 'late-keys.yml'),
+      'columns:\n  id: { type: integer }\n  level: { type: integer, max: 5 }\nstrict: true\n',
+    );
+  });
+
+  it('checks a declared column found only late, and fails strict on an undeclared one', async () => {
+    const { checks } = await run(['late-keys.jsonl'], 'late-keys.yml');
+    const failed = checks.filter((c) => c.status === 'fail');
+    expect(failed.map((c) => [c.name, c.column, c.observed])).toEqual([
+      ['no_extra_columns', null, 'note'],
+      ['range', 'level', '1 failing row (1 above max)'],
+    ]);
+    expect(failed[1]?.samples[0]?.line).toBe(30_001);
+  });
+});
+
 describe('a .json file holding one array of records', () => {
   it('is read as records, its failing rows numbered by row, not line', async () => {
     const records = Array.from({ length: 3000 }, (_, i) => ({

@@ -229,6 +229,22 @@ describe('infer-schema round trip: validate-data accepts the schema and the data
   });
 });
 
+describe('infer-schema on JSON lines whose later records differ from the first ones', () => {
+  // DuckDB's JSON reader samples the first records only: past them, keys were dropped and
+  // values of another type failed the run.
+  it("sees keys and types that first appear after the reader's sample", async () => {
+    const lines = Array.from({ length: 30_000 }, (_, i) => JSON.stringify({ n: i, flag: true }));
+    lines.push(JSON.stringify({ n: 1.5, flag: true, late: 'x' }));
+    await writeFile(join(dir, 'late.jsonl'), `${lines.join('\n')}\n`);
+    const { yaml, failed } = await roundTrip('late.jsonl');
+    expect(failed).toEqual([]);
+    const columns = columnsOf(yaml);
+    expect(Object.keys(columns)).toEqual(['n', 'flag', 'late']);
+    expect(columns['n']).toMatchObject({ type: 'float', min: 0, max: 29_999 });
+    expect(columns['late']).toMatchObject({ type: 'string' });
+  });
+});
+
 describe('infer-schema on column names that are object keys in JavaScript', () => {
   it('infers `__proto__`, `constructor` and `toString` like any other name', async () => {
     const columns = columnsOf(await infer('proto.csv'));

@@ -99,4 +99,28 @@ describe('check compilation', () => {
     });
     expect(plan.static.find((c) => c.column === 'age' && c.name === 'type')?.status).toBe('pass');
   });
+
+  it('points the strict check at the `strict` line, or at `columns` when strict is the default', () => {
+    const columns = [
+      { name: 'a', type: 'BIGINT', family: 'integer' as const },
+      { name: 'extra', type: 'BIGINT', family: 'integer' as const },
+    ];
+    const strictCheck = (yaml: string) =>
+      planChecks(parseSchema(yaml, 's.yml', resolvePath), columns, 0).static.find(
+        (c) => c.name === 'no_extra_columns',
+      );
+    expect(
+      strictCheck('columns:\n  a: {type: integer}\nrows: {min: 1}\nstrict: true\n'),
+    ).toMatchObject({
+      status: 'fail',
+      place: { file: 's.yml', line: 4 },
+    });
+    expect(strictCheck('rows: {min: 1}\ncolumns:\n  a: {type: integer}\n')?.place).toMatchObject({
+      line: 2,
+    });
+    expect(strictCheck('columns:\n  a: {type: integer}\nstrict: false\n')).toMatchObject({
+      status: 'warn',
+      place: { line: 3 },
+    });
+  });
 });
