@@ -31,6 +31,8 @@ export interface PostCommentResult {
   id?: string;
   /** Why no comment was written, when none was. */
   skipped?: string;
+  /** Report keys a later run's part stands in for in the comment. */
+  superseded?: string[];
 }
 
 /**
@@ -39,6 +41,7 @@ export interface PostCommentResult {
  */
 export async function postReportComment(request: PostCommentRequest): Promise<PostCommentResult> {
   const { platform } = request;
+  const rank = platform.runContext().runRank;
   const parts: ReportPart[] = request.reports.map((report) => ({
     key: report.key,
     render: (maxLength) => renderMarkdown(report, { maxLength, fullReportUrl: request.reportUrl }),
@@ -50,6 +53,7 @@ export async function postReportComment(request: PostCommentRequest): Promise<Po
       composeComment(parts, {
         maxLength: stickyBodyBudget(PREVIEW_LIMIT, request.commentKey),
         reportUrl: request.reportUrl,
+        ...(rank ? { rank } : {}),
       }),
     );
     await writeFile(request.preview, body, 'utf8');
@@ -67,9 +71,19 @@ export async function postReportComment(request: PostCommentRequest): Promise<Po
   }
   const result = await postStickyReports(target.forge, request.commentKey, parts, {
     reportUrl: request.reportUrl,
+    ...(rank ? { rank } : {}),
   });
-  platform.logger.info(
-    `${result.action} the sticky comment${result.comment.url ? `: ${result.comment.url}` : ''}`,
-  );
-  return { id: result.comment.id, ...(result.comment.url ? { url: result.comment.url } : {}) };
+  const where = result.comment.url ? `: ${result.comment.url}` : '';
+  if (result.superseded.length > 0) {
+    platform.logger.info(
+      `the sticky comment already holds a later run's ${result.superseded.map((k) => `"${k}"`).join(', ')} report, left in place of this run's${where}`,
+    );
+  }
+  if (result.superseded.length < parts.length || result.action !== 'unchanged')
+    platform.logger.info(`${result.action} the sticky comment${where}`);
+  return {
+    id: result.comment.id,
+    ...(result.comment.url ? { url: result.comment.url } : {}),
+    ...(result.superseded.length > 0 ? { superseded: result.superseded } : {}),
+  };
 }

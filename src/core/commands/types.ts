@@ -1,4 +1,5 @@
 import type { InputValue } from '../../inputs/types.js';
+import type { RunRank } from '../comment/run-rank.js';
 import type { Clock, Exec, GitReader, Logger } from '../ports.js';
 import type { Report } from '../report/model.js';
 import type { SqlEngineFactory } from '../data/engine.js';
@@ -37,6 +38,11 @@ export interface RunContext {
   };
   /** Web address of the repository, as the CI names it (for the image's source label). */
   repositoryUrl?: string;
+  /**
+   * Orders this run among the pipeline's runs (GitHub: run id, attempt; GitLab: pipeline id,
+   * job id), so a sticky comment keeps the latest run's report when an earlier run ends last.
+   */
+  runRank?: RunRank;
 }
 
 /**

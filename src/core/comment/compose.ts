@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { UsageError } from '../errors.js';
 import { sanitiseKey } from './markers.js';
 import { truncateMarkdown } from './truncate.js';
+import { formatRunRank, outranks, parseRunRank } from './run-rank.js';
+import type { RunRank } from './run-rank.js';
 
 /**
  * One comment holds many reports (a quality-gate job and a validate-data job each own
@@ -23,6 +25,11 @@ export interface ComposeOptions {
   previous?: readonly string[];
   /** Where the full reports are, named when a part has to be cut. */
   reportUrl?: string;
+  /**
+   * This run's rank, written into its parts' markers. A previous part of the same key from a
+   * later run stays in place of this run's.
+   */
+  rank?: RunRank;
 }
 
 /** A part whose Markdown does not change with the budget (it is cut when too long). */
@@ -33,7 +40,7 @@ export function fixedPart(key: string, markdown: string): ReportPart {
 export function composeComment(parts: readonly ReportPart[], options: ComposeOptions): string {
   const { maxLength } = options;
   const notice = truncationNotice(options.reportUrl);
-  const entries = collectEntries(parts, options.previous ?? []);
+  const entries = collectEntries(parts, options.previous ?? [], options.rank);
 
   const full = entries.map((entry) => entry.render(maxLength));
   const whole = assemble(entries, full);
@@ -74,15 +81,23 @@ export function composeComment(parts: readonly ReportPart[], options: ComposeOpt
 
 /** The report parts found in a comment body, by key; text outside any part is ignored. */
 export function parseReportParts(body: string): Map<string, string> {
-  const parts = new Map<string, string>();
-  const start = /<!-- sluice:report:([A-Za-z0-9_.-]+):start:([0-9a-f]{12}) -->\n?/g;
+  return new Map([...readReportParts(body)].map(([key, part]) => [key, part.text]));
+}
+
+/** The report parts of a comment body with the rank of the run that wrote each, if known. */
+export function readReportParts(body: string): Map<string, { text: string; rank?: RunRank }> {
+  const parts = new Map<string, { text: string; rank?: RunRank }>();
+  const start =
+    /<!-- sluice:report:([A-Za-z0-9_.-]+):start:([0-9a-f]{12})(?::run:([0-9.]+))? -->\n?/g;
   let match: RegExpExecArray | null;
   while ((match = start.exec(body)) !== null) {
-    const [, key, nonce] = match;
+    const [, key, nonce, rankText] = match;
     const endMarker = `<!-- sluice:report:${key}:end:${nonce} -->`;
     const end = body.indexOf(endMarker, start.lastIndex);
     if (end < 0) continue; // a stray or cut start marker: skip it, keep scanning
-    parts.set(key!, body.slice(start.lastIndex, end).replace(/\n$/, ''));
+    const rank = parseRunRank(rankText);
+    const text = body.slice(start.lastIndex, end).replace(/\n$/, '');
+    parts.set(key!, rank ? { text, rank } : { text });
     start.lastIndex = end + endMarker.length;
   }
   return parts;
@@ -91,14 +106,19 @@ export function parseReportParts(body: string): Map<string, string> {
 interface Entry {
   key: string;
   render: (maxLength: number) => string;
+  rank?: RunRank;
 }
 
-function collectEntries(parts: readonly ReportPart[], previous: readonly string[]): Entry[] {
+function collectEntries(
+  parts: readonly ReportPart[],
+  previous: readonly string[],
+  rank: RunRank | undefined,
+): Entry[] {
   const byKey = new Map<string, Entry>();
   // Newer comments win: after a race the newest copy of a part is the latest run's.
   for (const body of previous) {
-    for (const [key, markdown] of parseReportParts(body))
-      byKey.set(key, { key, render: () => markdown });
+    for (const [key, part] of readReportParts(body))
+      byKey.set(key, { key, render: () => part.text, ...(part.rank ? { rank: part.rank } : {}) });
   }
   const own = new Set<string>();
   for (const part of parts) {
@@ -110,7 +130,8 @@ function collectEntries(parts: readonly ReportPart[], previous: readonly string[
       });
     }
     own.add(key);
-    byKey.set(key, { key, render: part.render });
+    if (outranks(byKey.get(key)?.rank, rank)) continue;
+    byKey.set(key, { key, render: part.render, ...(rank ? { rank } : {}) });
   }
   // Code-unit order: the same on every machine, whatever its locale.
   return [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -122,7 +143,8 @@ function assemble(entries: readonly Entry[], texts: readonly string[]): string {
       const text = texts[i]!;
       // The nonce is a digest of the text, so a report cannot contain its own end marker.
       const nonce = createHash('sha256').update(`${entry.key}\n${text}`).digest('hex').slice(0, 12);
-      return `<!-- sluice:report:${entry.key}:start:${nonce} -->\n${text}\n<!-- sluice:report:${entry.key}:end:${nonce} -->`;
+      const run = entry.rank ? `:run:${formatRunRank(entry.rank)}` : '';
+      return `<!-- sluice:report:${entry.key}:start:${nonce}${run} -->\n${text}\n<!-- sluice:report:${entry.key}:end:${nonce} -->`;
     })
     .join('\n\n');
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { RunContext } from '../../core/commands/types.js';
+import { runRankOf } from '../../core/comment/run-rank.js';
 import type { Env } from '../types.js';
 
 interface PullRequestEvent {
@@ -16,6 +17,8 @@ export function githubRunContext(env: Env, cwd: string): RunContext {
   if (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID) {
     context.runUrl = `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`;
   }
+  const rank = runRankOf(env.GITHUB_RUN_ID, env.GITHUB_RUN_ATTEMPT || '1');
+  if (rank) context.runRank = rank;
   // On a pull request this is the merge commit the checkout holds, as `git rev-parse HEAD` says.
   if (env.GITHUB_SHA) context.commit = { sha: env.GITHUB_SHA };
   if (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY)

@@ -1,4 +1,5 @@
 import type { RunContext } from '../../core/commands/types.js';
+import { runRankOf } from '../../core/comment/run-rank.js';
 import type { Env } from '../types.js';
 
 /** The run as GitLab describes it through its predefined CI/CD variables. */
@@ -7,6 +8,8 @@ export function gitlabRunContext(env: Env, cwd: string): RunContext {
   // not exist here (gitlab-ci-local, custom executors), so the process's folder is the truth.
   const context: RunContext = { platform: 'gitlab', cwd };
   if (env.CI_JOB_URL) context.runUrl = env.CI_JOB_URL;
+  const rank = runRankOf(env.CI_PIPELINE_ID, env.CI_JOB_ID);
+  if (rank) context.runRank = rank;
   // The ref of a tag pipeline is the tag, not a branch.
   if (env.CI_COMMIT_REF_NAME && !env.CI_COMMIT_TAG) context.branch = env.CI_COMMIT_REF_NAME;
   if (env.CI_COMMIT_SHA) {

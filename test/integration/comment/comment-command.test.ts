@@ -29,7 +29,12 @@ function bigReport(key: string, count: number): Report {
   return buildGateReport(evaluateGate([candidate], [baseline], undefined, 'main'), { key });
 }
 
-function fakePlatform(options: { summaryLimit?: number; forge?: Forge; reason?: string }) {
+function fakePlatform(options: {
+  summaryLimit?: number;
+  forge?: Forge;
+  reason?: string;
+  runRank?: number[];
+}) {
   const logs: string[] = [];
   const summaries: string[] = [];
   const platform: Platform = {
@@ -42,7 +47,11 @@ function fakePlatform(options: { summaryLimit?: number; forge?: Forge; reason?: 
       group: (_t, run) => run(),
     },
     masker: { add: () => undefined, mask: (t) => t },
-    runContext: () => ({ platform: 'github', cwd: '/' }),
+    runContext: () => ({
+      platform: 'github',
+      cwd: '/',
+      ...(options.runRank ? { runRank: options.runRank } : {}),
+    }),
     setOutputs: () => Promise.resolve(),
     writeSummary: (markdown) => {
       summaries.push(`${markdown}\n`);
@@ -126,5 +135,50 @@ describe('comment --preview', () => {
     expect(written.startsWith(`${commentMarker('sluice')}\n`)).toBe(true);
     expect(written.length).toBeLessThanOrEqual(65_536);
     expect(written).toBe(forge.all[0]!.body);
+  });
+});
+
+describe('a sticky comment that a later run already wrote', () => {
+  it("leaves the later run's report in place and says so", async () => {
+    const forge = new FakeForge({ maxCommentLength: 65_536 });
+    const later = fakePlatform({ forge, runRank: [101, 1] });
+    await postReportComment({
+      platform: later.platform,
+      reports: [bigReport('gate', 2)],
+      commentKey: 'sluice',
+      token: 'x',
+      pullRequest: 1,
+    });
+    const body = forge.all[0]!.body;
+    expect(body).toContain(':run:101.1 -->');
+    const earlier = fakePlatform({ forge, runRank: [100, 4] });
+    const result = await postReportComment({
+      platform: earlier.platform,
+      reports: [bigReport('gate', 3)],
+      commentKey: 'sluice',
+      token: 'x',
+      pullRequest: 1,
+    });
+    expect(forge.all.map((c) => c.body)).toEqual([body]);
+    expect(result.superseded).toEqual(['gate']);
+    expect(earlier.logs).toEqual([
+      `the sticky comment already holds a later run's "gate" report, left in place of this run's`,
+    ]);
+  });
+
+  it('writes the same run markers into the preview as into the comment', async () => {
+    const dir = tempDir('sluice-preview-');
+    const forge = new FakeForge({ maxCommentLength: 65_536 });
+    const { platform } = fakePlatform({ forge, runRank: [7, 2] });
+    const preview = path.join(dir, 'preview.md');
+    await postReportComment({
+      platform,
+      reports: [bigReport('gate', 2)],
+      commentKey: 'sluice',
+      token: 'x',
+      pullRequest: 1,
+      preview,
+    });
+    expect(readFileSync(preview, 'utf8')).toBe(forge.all[0]!.body);
   });
 });

@@ -57,6 +57,14 @@ describe('GitHub run context', () => {
     ).toBe(true);
   });
 
+  it('ranks the run by run id, then attempt (1 when GitHub leaves it out)', () => {
+    expect(githubRunContext({ GITHUB_RUN_ID: '7', GITHUB_RUN_ATTEMPT: '3' }, '/w').runRank).toEqual(
+      [7, 3],
+    );
+    expect(githubRunContext({ GITHUB_RUN_ID: '7' }, '/w').runRank).toEqual([7, 1]);
+    expect(githubRunContext({}, '/w').runRank).toBeUndefined();
+  });
+
   it('has no change request on a push', () => {
     expect(githubRunContext({}, '/w').changeRequest).toBeUndefined();
   });

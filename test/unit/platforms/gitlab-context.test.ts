@@ -29,4 +29,11 @@ describe('GitLab run context', () => {
       expect(context.changeRequest?.headSha).toBe(MERGE);
     }
   });
+
+  it('ranks the run by pipeline, then job, so a retried job outranks its first try', () => {
+    expect(gitlabRunContext({ CI_PIPELINE_ID: '900', CI_JOB_ID: '5012' }, '/w').runRank).toEqual([
+      900, 5012,
+    ]);
+    expect(gitlabRunContext({ CI_PIPELINE_ID: '900' }, '/w').runRank).toBeUndefined();
+  });
 });

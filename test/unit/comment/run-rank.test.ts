@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { composeComment, fixedPart, readReportParts } from '../../../src/core/comment/compose.js';
+import { postStickyReports } from '../../../src/core/comment/post.js';
+import { compareRunRanks, runRankOf } from '../../../src/core/comment/run-rank.js';
+import { FakeForge, seededRandom, yieldTimes } from './fake-forge.js';
+
+const fast = { sleep: () => yieldTimes(3) };
+const marker = '<!-- sluice:comment:sluice -->';
+const LIMIT = 65_536;
+
+describe('run ranks', () => {
+  it('orders runs by their ids, then attempt or job', () => {
+    expect(compareRunRanks([101, 1], [100, 3])).toBeGreaterThan(0);
+    expect(compareRunRanks([100, 2], [100, 3])).toBeLessThan(0);
+    expect(compareRunRanks([100, 2], [100, 2])).toBe(0);
+    expect(runRankOf('7100200300', '2')).toEqual([7100200300, 2]);
+    expect(runRankOf('12', undefined)).toBeUndefined();
+    expect(runRankOf('12', 'x')).toBeUndefined();
+  });
+
+  it('writes the rank into the part marker and reads it back; old markers have none', () => {
+    const body = composeComment([fixedPart('gate', 'G')], { maxLength: LIMIT, rank: [42, 1] });
+    expect(body).toMatch(/^<!-- sluice:report:gate:start:[0-9a-f]{12}:run:42\.1 -->\nG\n/);
+    expect(readReportParts(body).get('gate')).toEqual({ text: 'G', rank: [42, 1] });
+    const old = composeComment([fixedPart('gate', 'G')], { maxLength: LIMIT });
+    expect(readReportParts(old).get('gate')).toEqual({ text: 'G' });
+  });
+
+  it("keeps a later run's part over this run's, and replaces an earlier or unranked one", () => {
+    const later = composeComment([fixedPart('gate', 'later'), fixedPart('data', 'D')], {
+      maxLength: LIMIT,
+      rank: [101, 1],
+    });
+    const mine = composeComment([fixedPart('gate', 'earlier')], {
+      maxLength: LIMIT,
+      previous: [later],
+      rank: [100, 1],
+    });
+    expect(readReportParts(mine).get('gate')).toEqual({ text: 'later', rank: [101, 1] });
+    expect(readReportParts(mine).get('data')?.text).toBe('D');
+    const newer = composeComment([fixedPart('gate', 'newest')], {
+      maxLength: LIMIT,
+      previous: [later],
+      rank: [101, 2],
+    });
+    expect(readReportParts(newer).get('gate')).toEqual({ text: 'newest', rank: [101, 2] });
+    const unranked = composeComment([fixedPart('gate', 'old')], { maxLength: LIMIT });
+    const over = composeComment([fixedPart('gate', 'ranked')], {
+      maxLength: LIMIT,
+      previous: [unranked],
+      rank: [1, 1],
+    });
+    expect(readReportParts(over).get('gate')?.text).toBe('ranked');
+  });
+});
+
+describe('two runs posting the same report key', () => {
+  it('leaves the later run its report under any interleaving; neither fails', async () => {
+    let supersededSeen = 0;
+    for (let seed = 1; seed <= 40; seed += 1) {
+      const random = seededRandom(seed * 17);
+      const forge = new FakeForge({ pause: () => yieldTimes(Math.floor(random() * 4)) });
+      forge.seed(`${marker}\nolder content`);
+      const [earlier, later] = await Promise.all([
+        postStickyReports(forge, 'sluice', [fixedPart('gate', 'run 100')], {
+          ...fast,
+          rank: [100, 1],
+        }),
+        postStickyReports(forge, 'sluice', [fixedPart('gate', 'run 101')], {
+          ...fast,
+          rank: [101, 1],
+        }),
+      ]);
+      expect(forge.all, `seed ${seed}`).toHaveLength(1);
+      expect(readReportParts(forge.all[0]!.body).get('gate')?.text, `seed ${seed}`).toBe('run 101');
+      expect(later.superseded, `seed ${seed}`).toEqual([]);
+      // The earlier run learns it was replaced when the later part is there as it finishes;
+      // otherwise its part held when it read back, and the later run wrote after that.
+      if (earlier.superseded.length > 0) supersededSeen += 1;
+    }
+    expect(supersededSeen).toBeGreaterThan(0);
+  });
+
+  it('an earlier run that ends last writes nothing over the later report', async () => {
+    const forge = new FakeForge();
+    forge.seed(
+      `${marker}\n${composeComment([fixedPart('gate', 'run 101')], { maxLength: LIMIT, rank: [101, 1] })}`,
+    );
+    const before = forge.all[0]!.body;
+    const result = await postStickyReports(forge, 'sluice', [fixedPart('gate', 'run 100')], {
+      ...fast,
+      rank: [100, 1],
+    });
+    expect(result).toMatchObject({ action: 'unchanged', superseded: ['gate'] });
+    expect(forge.all[0]!.body).toBe(before);
+    expect(forge.calls.filter((c) => c.startsWith('update'))).toEqual([]);
+  });
+});
