@@ -75,12 +75,16 @@ export async function dockerHistory(exec: Exec, image: string): Promise<DockerHi
     });
 }
 
-/** Pushes one tag with `docker push` and returns the manifest digest the registry reported. */
-export async function dockerPush(exec: Exec, tag: string): Promise<string> {
+/**
+ * Pushes one tag with `docker push` and returns the manifest digest the registry reported.
+ * `hint` (which credentials went to the registry, never the secret) comes with a failure.
+ */
+export async function dockerPush(exec: Exec, tag: string, hint?: string): Promise<string> {
   const result = await exec.run('docker', ['push', tag], { allowFailure: true });
   if (result.exitCode !== 0) {
     throw new InfraError(
       `docker push ${tag} failed: ${result.stderr.trim().split('\n').slice(-5).join('\n')}`,
+      hint === undefined ? {} : { hint },
     );
   }
   const digest = /digest: (sha256:[a-f0-9]{64})/.exec(result.stdout)?.[1];

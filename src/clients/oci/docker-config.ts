@@ -46,7 +46,11 @@ export async function credentialsFromDockerConfig(
   return undefined;
 }
 
-async function readConfig(file: string): Promise<DockerConfigFile | undefined> {
+/**
+ * A Docker config.json as a JSON object, or undefined when there is none; unreadable or not an
+ * object is a UsageError naming the file (never its text: it holds secrets).
+ */
+export async function readDockerConfig(file: string): Promise<Record<string, unknown> | undefined> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -74,7 +78,11 @@ async function readConfig(file: string): Promise<DockerConfigFile | undefined> {
       hint: 'It holds `{"auths": {…}}`; `docker login` writes it.',
     });
   }
-  return parsed as DockerConfigFile;
+  return parsed as Record<string, unknown>;
+}
+
+async function readConfig(file: string): Promise<DockerConfigFile | undefined> {
+  return (await readDockerConfig(file)) as DockerConfigFile | undefined;
 }
 
 /**

@@ -17,6 +17,9 @@ import {
 } from '../image/command-support.js';
 import { imageLabels, readGitFacts, withCiFacts, type GitFacts } from '../image/labels.js';
 import { buildWithDockerfile } from '../image/dockerfile-build.js';
+import { refuseDaemonlessInputs } from '../image/dockerfile-inputs.js';
+import { planDockerLogins } from '../image/dockerfile-logins.js';
+import { withDockerLogins } from '../../clients/docker/docker-login-config.js';
 import { LayerCache } from '../image/layer-cache.js';
 import { parsePlatform } from '../image/platform.js';
 import { checkEnv, checkImagePath, checkPort } from '../image/runtime-inputs.js';
@@ -31,6 +34,13 @@ import { plural } from '../text/plural.js';
 
 export const buildImageCommand: CommandImpl = async (inputs, deps) => {
   const cwd = deps.run.cwd;
+  const dockerfile = stringInput(inputs, 'dockerfile') ?? stringInput(inputs, 'compose-file');
+  // First, before any other check: the answer to an ignored input is to leave it out.
+  if (dockerfile)
+    refuseDaemonlessInputs(
+      inputs,
+      stringInput(inputs, 'dockerfile') ? 'dockerfile' : 'compose-file',
+    );
   const git = withCiFacts(await readGitFacts(deps.exec, cwd), deps.run);
   const modelVersion = stringInput(inputs, 'model-version');
   const tagTemplates = listInput(inputs, 'tag');
@@ -78,7 +88,6 @@ export const buildImageCommand: CommandImpl = async (inputs, deps) => {
   // Checked before anything is built or pushed: a missing file must not leave a pushed tag behind.
   await checkAttachFiles(attachFilesList);
   const runtime = runtimeInputs(inputs);
-  const dockerfile = stringInput(inputs, 'dockerfile') ?? stringInput(inputs, 'compose-file');
   const request: BuildRequest = {
     inputs,
     deps,
@@ -364,18 +373,29 @@ async function dockerfileCommand(request: BuildRequest): Promise<CommandResult> 
   const { inputs, deps, tags, outputs, push } = request;
   const cwd = deps.run.cwd;
   const { labels } = await modelLabels(request);
-  const result = await buildWithDockerfile({
-    exec: deps.exec,
-    context: absolute(cwd, stringInput(inputs, 'context') ?? '.')!,
-    dockerfile: absolute(cwd, stringInput(inputs, 'dockerfile') ?? 'Dockerfile')!,
-    ...optional('compose', composeInput(inputs, cwd)),
-    tags,
-    outputs,
-    push,
-    labels,
-    modelDir: absolute(cwd, stringInput(inputs, 'model'))!,
-    ...optional('platform', stringInput(inputs, 'platform')),
-  });
+  const compose = composeInput(inputs, cwd);
+  const logins = await planDockerLogins(inputs, deps, pushedRegistries(request));
+  const added = [...new Set([...logins.build, ...logins.push])];
+  if (added.length > 0)
+    deps.logger.info(
+      `Docker logins added for this build: ${added.map((login) => `${login.registry} (${login.source})`).join(', ')}.`,
+    );
+  const result = await withDockerLogins(deps.exec, logins, (execs) =>
+    buildWithDockerfile({
+      exec: execs.build,
+      pushExec: execs.push,
+      credentialsHint: (registry) => logins.describe(registry),
+      context: absolute(cwd, stringInput(inputs, 'context') ?? '.')!,
+      dockerfile: absolute(cwd, stringInput(inputs, 'dockerfile') ?? 'Dockerfile')!,
+      ...optional('compose', compose),
+      tags,
+      outputs,
+      push,
+      labels,
+      modelDir: absolute(cwd, stringInput(inputs, 'model'))!,
+      ...optional('platform', stringInput(inputs, 'platform')),
+    }),
+  );
   const image = imageName(request) ?? result.imageId;
   const layers = result.layers.map((layer) => ({ title: layer.title, size: layer.size }));
   const report: Report = {
@@ -425,6 +445,14 @@ async function dockerfileCommand(request: BuildRequest): Promise<CommandResult> 
     },
   };
   return { report, outputs: { digest: result.digest, image } };
+}
+
+/** The registries `docker push` writes to: none without --push. */
+function pushedRegistries(request: BuildRequest): Set<string> {
+  if (!request.push) return new Set();
+  return new Set(
+    request.tags.flatMap((ref) => (ref.transport === 'registry' ? [ref.registry] : [])),
+  );
 }
 
 function composeInput(inputs: Inputs, cwd: string): { file: string; service?: string } | undefined {

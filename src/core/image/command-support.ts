@@ -36,6 +36,22 @@ export function parseRefs(texts: readonly string[], key: string): ImageRef[] {
   return texts.map((text) => parseImageRef(text, key));
 }
 
+/** registry-username and registry-password, which only come together. */
+export function registryLoginInputs(inputs: Inputs): { username?: string; password?: string } {
+  const username = stringInput(inputs, 'registry-username');
+  const password = stringInput(inputs, 'registry-password');
+  if ((username === undefined) !== (password === undefined)) {
+    throw new UsageError('registry-username and registry-password go together', {
+      place: { key: username === undefined ? 'registry-username' : 'registry-password' },
+      hint: 'Give both, or neither to use the Docker config.',
+    });
+  }
+  return {
+    ...(username !== undefined ? { username } : {}),
+    ...(password !== undefined ? { password } : {}),
+  };
+}
+
 /**
  * Registry access for a run: the inputs' credentials go only to the destination registries
  * (never to a base image's registry); every other registry gets its Docker config entry; the
@@ -46,14 +62,7 @@ export function transportDeps(
   deps: CommandDeps,
   destinations: ReadonlySet<string>,
 ): TransportDeps {
-  const username = stringInput(inputs, 'registry-username');
-  const password = stringInput(inputs, 'registry-password');
-  if ((username === undefined) !== (password === undefined)) {
-    throw new UsageError('registry-username and registry-password go together', {
-      place: { key: username === undefined ? 'registry-username' : 'registry-password' },
-      hint: 'Give both, or neither to use the Docker config.',
-    });
-  }
+  const { username, password } = registryLoginInputs(inputs);
   const configDir = stringInput(inputs, 'docker-config') ?? join(homedir(), '.docker');
   const configFile = join(configDir, 'config.json');
   const ci = deps.ciRegistry;

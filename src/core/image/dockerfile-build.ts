@@ -6,7 +6,12 @@ import type { Exec } from '../ports.js';
 import { formatImageRef, type ImageRef } from '../registry/reference.js';
 
 export interface DockerfileBuildOptions {
+  /** Runs the build and every other docker command but the push. */
   exec: Exec;
+  /** Runs `docker push` (default: `exec`): the push may need credentials the build must not use. */
+  pushExec?: Exec;
+  /** Which credentials a push to `registry` uses, added to the hint of a failed push. */
+  credentialsHint?: (registry: string) => string;
   context: string;
   dockerfile: string;
   /** Build this compose service instead of `dockerfile` (with `docker compose` or `docker-compose`). */
@@ -84,7 +89,11 @@ export async function buildWithDockerfile(
   const modelLayer = copies[0] ?? [...layers].sort((a, b) => b.size - a.size)[0];
   let digest = imageId;
   if (options.push) {
-    for (const ref of options.tags) digest = await dockerPush(options.exec, formatImageRef(ref));
+    for (const ref of options.tags) {
+      const hint =
+        ref.transport === 'registry' ? options.credentialsHint?.(ref.registry) : undefined;
+      digest = await dockerPush(options.pushExec ?? options.exec, formatImageRef(ref), hint);
+    }
   }
   return {
     digest,

@@ -145,7 +145,7 @@ describe('the Docker engine', () => {
         push: true,
         'model-name': 'tiny',
         'source-date-epoch': 1_700_000_000,
-        'cache-dir': 'none',
+        // The action's explicit defaults are accepted with a Dockerfile.
         parallel: 3,
         'chunk-size': 16,
       },
@@ -166,6 +166,87 @@ describe('the Docker engine', () => {
     expect(inspected.Digest).toBe(data.digest);
     expect(inspected.Labels['io.sluice.model.name']).toBe('tiny');
     expect(inspected.Labels['org.opencontainers.image.created']).toBe('2023-11-14T22:13:20Z');
+  });
+
+  it('pushes a Dockerfile build to a basic-auth registry with registry-username/registry-password or the CI login, without docker login', async () => {
+    const username = 'robot';
+    const password = `pw-${randomBytes(12).toString('hex')}`;
+    const secured = await startRegistry({ htpasswd: { username, password } });
+    const logins = () =>
+      readdirSync(tmpdir()).filter((name) => name.startsWith('sluice-docker-login-'));
+    const before = logins();
+    try {
+      writeFileSync(
+        join(work, 'auth.Dockerfile'),
+        'FROM sluice-test/model:1\nCOPY weights /opt/weights\n',
+      );
+      const logged: string[] = [];
+      const log = (line: string) => void logged.push(line);
+      const deps = localDeps(work, execWithEngine);
+      deps.logger = { ...deps.logger, info: log, warn: log, debug: log, error: log };
+      const inputs = {
+        dockerfile: 'auth.Dockerfile',
+        model: 'weights',
+        tag: [`${secured.address}/private/model:1`],
+        push: true,
+        'source-date-epoch': 1_700_000_000,
+      };
+      // No credentials: the registry refuses, and the hint says where they would come from.
+      const refused = await buildImageCommand(inputs, deps).then(
+        () => undefined,
+        (caught: unknown) => caught as Error & { hint?: string },
+      );
+      expect(refused?.message).toMatch(/docker push .* failed/);
+      expect(refused?.hint).toContain(`Credentials sent to ${secured.address}: those`);
+
+      const result = await buildImageCommand(
+        { ...inputs, 'registry-username': username, 'registry-password': password },
+        deps,
+      );
+      const { stdout } = await run('skopeo', [
+        'inspect',
+        '--tls-verify=false',
+        '--creds',
+        `${username}:${password}`,
+        `docker://${secured.address}/private/model:1`,
+      ]);
+      expect((JSON.parse(stdout) as { Digest: string }).Digest).toBe(result.outputs!['digest']);
+
+      // GitLab's CI login: the FROM image is pulled from the secured registry with it, and the
+      // result pushed there, with no credentials in the inputs or the Docker config.
+      writeFileSync(
+        join(work, 'ci.Dockerfile'),
+        `FROM ${secured.address}/private/model:1\nENV STAGE=ci\n`,
+      );
+      await docker('rmi', `${secured.address}/private/model:1`);
+      deps.ciRegistry = {
+        registry: secured.address,
+        username,
+        password,
+        source: 'CI_REGISTRY_USER/CI_REGISTRY_PASSWORD',
+      };
+      const viaCi = await buildImageCommand(
+        { ...inputs, dockerfile: 'ci.Dockerfile', tag: [`${secured.address}/private/ci:1`] },
+        deps,
+      );
+      const { stdout: ciJson } = await run('skopeo', [
+        'inspect',
+        '--tls-verify=false',
+        '--creds',
+        `${username}:${password}`,
+        `docker://${secured.address}/private/ci:1`,
+      ]);
+      expect((JSON.parse(ciJson) as { Digest: string }).Digest).toBe(viaCi.outputs!['digest']);
+      expect(logged.join('\n')).toContain(
+        `${secured.address} (CI_REGISTRY_USER/CI_REGISTRY_PASSWORD)`,
+      );
+      expect(JSON.stringify([logged, result.report, viaCi.report, refused?.message])).not.toContain(
+        password,
+      );
+      expect(logins()).toEqual(before);
+    } finally {
+      await secured.stop();
+    }
   });
 
   it('reads docker-daemon:<name>:<tag> as a push-image source and as a base, and removes its temporary archive', async () => {
@@ -281,7 +362,6 @@ describe('the Docker engine', () => {
         push: true,
         'model-name': 'served',
         'source-date-epoch': 1_700_000_000,
-        'cache-dir': 'none',
         parallel: 3,
         'chunk-size': 16,
       };
@@ -332,7 +412,6 @@ describe('the Docker engine', () => {
           output: [`docker-daemon:sluice-test/compose-platform-${version}:1`],
           platform: 'linux/arm64',
           'source-date-epoch': 1_700_000_000,
-          'cache-dir': 'none',
         },
         deps,
       );
