@@ -16,6 +16,8 @@ import { InfraError } from '../../../src/core/errors.js';
 import type { Exec } from '../../../src/core/ports.js';
 import { buildImage } from '../../../src/inputs/build-image.js';
 import { parseInputs } from '../../../src/inputs/parse.js';
+import { refuseDaemonlessInputs } from '../../../src/core/image/dockerfile-inputs.js';
+import { parse } from 'yaml';
 import { localDeps, silentLogger, usageError } from './helpers.js';
 import { tempDir } from '../support/temp-dirs.js';
 
@@ -200,6 +202,31 @@ describe('build-image with a Dockerfile refuses the daemonless-only inputs', () 
       deps,
     );
     expect(docker.docker().some((call) => call.args[0] === 'build')).toBe(true);
+  });
+
+  it('passes with every default the action and the GitLab component set (they pass all of them)', () => {
+    const action = parse(readFileSync('actions/build-image/action.yml', 'utf8')) as {
+      inputs: Record<string, { default?: string }>;
+    };
+    const component = parse(
+      readFileSync('gitlab-templates/build-image.yml', 'utf8').split(/^---$/m)[0]!,
+    ) as { spec: { inputs: Record<string, { default?: unknown }> } };
+    const defaults = [
+      ['action', Object.fromEntries(Object.entries(action.inputs).map(([k, v]) => [k, v.default]))],
+      [
+        'gitlab',
+        Object.fromEntries(
+          Object.entries(component.spec.inputs).map(([k, v]) => [k, String(v.default ?? '')]),
+        ),
+      ],
+    ] as const;
+    for (const [platform, given] of defaults) {
+      const withModel: Record<string, string | undefined> = { ...given, model: 'model' };
+      const inputs = parseInputs(buildImage, (name) => withModel[name], platform);
+      expect(() =>
+        refuseDaemonlessInputs({ ...inputs, dockerfile: 'Dockerfile' }, 'dockerfile'),
+      ).not.toThrow();
+    }
   });
 
   it('names every ignored input in one error, placed at the first', async () => {
