@@ -4,6 +4,8 @@ import { runRankOf } from '../../core/comment/run-rank.js';
 import type { Env } from '../types.js';
 
 interface PullRequestEvent {
+  /** A `workflow_run` event: the run that triggered this one (the fork-safe comment pattern). */
+  workflow_run?: { id?: unknown; run_attempt?: unknown };
   pull_request?: {
     number: number;
     base: { ref: string; sha: string; repo?: { full_name?: string } };
@@ -17,8 +19,6 @@ export function githubRunContext(env: Env, cwd: string): RunContext {
   if (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID) {
     context.runUrl = `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`;
   }
-  const rank = runRankOf(env.GITHUB_RUN_ID, env.GITHUB_RUN_ATTEMPT || '1');
-  if (rank) context.runRank = rank;
   // On a pull request this is the merge commit the checkout holds, as `git rev-parse HEAD` says.
   if (env.GITHUB_SHA) context.commit = { sha: env.GITHUB_SHA };
   if (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY)
@@ -28,6 +28,14 @@ export function githubRunContext(env: Env, cwd: string): RunContext {
     env.GITHUB_HEAD_REF || (env.GITHUB_REF_TYPE === 'tag' ? undefined : env.GITHUB_REF_NAME);
   if (branch) context.branch = branch;
   const event = readEvent(env.GITHUB_EVENT_PATH);
+  // A workflow_run job posts the reports of the run that triggered it: that run's order counts,
+  // since triggered runs start in the order the CI runs ended, not the order of the pushes.
+  const trigger = event?.workflow_run;
+  const rank =
+    trigger !== undefined
+      ? runRankOf(String(trigger.id), String(trigger.run_attempt ?? 1))
+      : runRankOf(env.GITHUB_RUN_ID, env.GITHUB_RUN_ATTEMPT || '1');
+  if (rank) context.runRank = rank;
   const pr = event?.pull_request;
   if (pr) {
     const baseRepo = pr.base.repo?.full_name ?? env.GITHUB_REPOSITORY;

@@ -65,6 +65,16 @@ describe('GitHub run context', () => {
     expect(githubRunContext({}, '/w').runRank).toBeUndefined();
   });
 
+  it('ranks a workflow_run job by the run that triggered it, whose reports it posts', () => {
+    const event = path.join(tmp(), 'event.json');
+    writeFileSync(event, JSON.stringify({ workflow_run: { id: 5001, run_attempt: 2 } }));
+    const context = githubRunContext(
+      { GITHUB_EVENT_PATH: event, GITHUB_RUN_ID: '9000', GITHUB_RUN_ATTEMPT: '1' },
+      '/w',
+    );
+    expect(context.runRank).toEqual([5001, 2]);
+  });
+
   it('has no change request on a push', () => {
     expect(githubRunContext({}, '/w').changeRequest).toBeUndefined();
   });
