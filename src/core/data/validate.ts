@@ -240,9 +240,11 @@ async function describeTyped(
 }
 
 /**
- * JSON keys that first appear after DuckDB's sample, added as JSON columns (a declared type
- * replaces that in forcedTypes): left out, a declared column would be reported missing and an
- * undeclared one would pass `strict` unseen.
+ * JSON keys that first appear after DuckDB's sample: DuckDB's reader, given the columns it
+ * sampled, drops the others without a word, so a declared column would be reported missing and
+ * an undeclared one would pass `strict` unseen. One light pass lists every record's keys; only
+ * when some are new is the source described again from every record (DuckDB then names and
+ * types all keys itself, as it would have with a larger sample).
  */
 async function withLateJsonKeys(
   engine: SqlEngine,
@@ -250,18 +252,22 @@ async function withLateJsonKeys(
   sniffed: DataColumn[],
 ): Promise<DataColumn[]> {
   if (source.format !== 'json') return sniffed;
+  // Records read as one MAP (over 200 keys, or keys each rare) hold every key as a map entry.
+  const [only] = sniffed;
+  if (sniffed.length === 1 && only?.name === 'json' && only.type.startsWith('MAP(')) return sniffed;
   let rows: SqlRow[];
   try {
     rows = await engine.query(jsonKeysSql(source));
   } catch (error) {
     translateEngineError(error, source);
   }
-  const known = new Set(sniffed.map((c) => c.name));
+  // DuckDB renames a key that differs from another only in case (`name` beside `Name` is read
+  // as `name_1`) and names an empty key itself: neither is a key the sample missed.
+  const known = new Set(sniffed.map((c) => c.name.toLowerCase()));
   const late = rows
     .map((r) => String(r['k']))
-    .filter((name) => !known.has(name))
-    .sort();
-  return [...sniffed, ...late.map((name) => ({ name, type: 'JSON', family: typeFamily('JSON') }))];
+    .some((name) => name !== '' && !known.has(name.toLowerCase()));
+  return late ? describeSource(engine, source, { wholeSample: true }) : sniffed;
 }
 
 /**

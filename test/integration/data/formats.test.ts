@@ -78,6 +78,44 @@ describe("JSON lines with keys that first appear after the reader's sample", () 
   });
 });
 
+describe('JSON keys DuckDB names or reads its own way', () => {
+  it('types a late key from its values when the schema states no type', async () => {
+    const lines = Array.from({ length: 30_000 }, (_, i) =>
+      JSON.stringify(
+        i < 25_000 ? { id: i } : { id: i, color: i % 2 ? 'red' : 'blue', score: i / 100 },
+      ),
+    );
+    await writeFile(join(dir, 'late-untyped.jsonl'), `${lines.join('\n')}\n`);
+    await writeFile(
+      join(dir, 'late-untyped.yml'),
+      'columns:\n  id: {type: integer}\n  color: {allowed: [red, blue]}\n  score: {min: 0, max: 1000}\n',
+    );
+    const { verdict, checks } = await run(['late-untyped.jsonl'], 'late-untyped.yml');
+    expect(checks.filter((c) => c.status !== 'pass')).toEqual([]);
+    expect(verdict).toBe('pass');
+  });
+
+  it('keys that differ only in case, and an empty key, are read as DuckDB names them', async () => {
+    await writeFile(join(dir, 'case.jsonl'), '{"id":1,"Name":"a"}\n{"id":2,"name":"b","":5}\n');
+    await writeFile(join(dir, 'case.yml'), 'columns:\n  id: {type: integer}\nstrict: false\n');
+    const { verdict, checks } = await run(['case.jsonl'], 'case.yml');
+    expect(verdict).toBe('pass');
+    expect(checks.find((c) => c.name === 'no_extra_columns')?.status).toBe('warn');
+  });
+
+  it('records DuckDB reads as one map (hundreds of keys) get no phantom columns', async () => {
+    const record = (i: number) =>
+      JSON.stringify(Object.fromEntries(Array.from({ length: 300 }, (_, k) => [`k${k}`, i + k])));
+    await writeFile(
+      join(dir, 'wide.jsonl'),
+      `${Array.from({ length: 50 }, (_, i) => record(i)).join('\n')}\n`,
+    );
+    await writeFile(join(dir, 'wide.yml'), 'columns:\n  json: {}\nstrict: true\n');
+    const { verdict } = await run(['wide.jsonl'], 'wide.yml');
+    expect(verdict).toBe('pass');
+  });
+});
+
 describe('a .json file holding one array of records', () => {
   it('is read as records, its failing rows numbered by row, not line', async () => {
     const records = Array.from({ length: 3000 }, (_, i) => ({
