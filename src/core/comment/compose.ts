@@ -115,10 +115,13 @@ function collectEntries(
   rank: RunRank | undefined,
 ): Entry[] {
   const byKey = new Map<string, Entry>();
-  // Newer comments win: after a race the newest copy of a part is the latest run's.
+  // Newer comments win (after a race the newest copy of a part is usually the latest run's),
+  // unless the copy already kept carries a later run's rank.
   for (const body of previous) {
-    for (const [key, part] of readReportParts(body))
+    for (const [key, part] of readReportParts(body)) {
+      if (outranks(byKey.get(key)?.rank, part.rank)) continue;
       byKey.set(key, { key, render: () => part.text, ...(part.rank ? { rank: part.rank } : {}) });
+    }
   }
   const own = new Set<string>();
   for (const part of parts) {

@@ -54,6 +54,19 @@ describe('run ranks', () => {
   });
 });
 
+describe('duplicate sticky comments left by a race', () => {
+  it("keep the later run's part whichever comment holds it", () => {
+    const ranked = (text: string, rank: number[]) =>
+      composeComment([fixedPart('gate', text)], { maxLength: LIMIT, rank });
+    const merged = composeComment([fixedPart('gate', 'run 150')], {
+      maxLength: LIMIT,
+      previous: [ranked('run 200', [200, 1]), ranked('run 100', [100, 1])],
+      rank: [150, 1],
+    });
+    expect(readReportParts(merged).get('gate')).toEqual({ text: 'run 200', rank: [200, 1] });
+  });
+});
+
 describe('two runs posting the same report key', () => {
   it('leaves the later run its report under any interleaving; neither fails', async () => {
     let supersededSeen = 0;
