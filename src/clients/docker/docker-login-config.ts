@@ -1,8 +1,9 @@
-import { chmod, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Exec } from '../../core/ports.js';
 import { readDockerConfig } from '../oci/docker-config.js';
+import { removeScratchFolder, trackScratchFolder } from '../scratch/scratch-folders.js';
 
 /** Credentials to add for one registry (see core/image/dockerfile-logins.ts). */
 export interface AddedLogin {
@@ -56,7 +57,7 @@ export async function withDockerLogins<T>(
       push: withDockerConfig(exec, pushDir),
     });
   } finally {
-    await Promise.all(made.map((dir) => rm(dir, { recursive: true, force: true })));
+    await Promise.all(made.map((dir) => removeScratchFolder(dir)));
   }
 }
 
@@ -83,6 +84,7 @@ export async function privateDockerConfig(
     credHelpers[key] = '';
   }
   const dir = await mkdtemp(join(tmpdir(), 'sluice-docker-login-'));
+  trackScratchFolder(dir);
   try {
     await chmod(dir, 0o700);
     await writeFile(
@@ -94,7 +96,7 @@ export async function privateDockerConfig(
       if (name !== 'config.json') await symlink(join(source, name), join(dir, name));
     }
   } catch (error) {
-    await rm(dir, { recursive: true, force: true });
+    await removeScratchFolder(dir);
     throw error;
   }
   return dir;

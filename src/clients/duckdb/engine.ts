@@ -1,9 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { NumberChunk, SqlEngine, SqlRow, SqlValue } from '../../core/data/engine.js';
 import type { DuckDbChunk, DuckDbConnection, DuckDbInstance } from './load-module.js';
 import type { LoadDuckDbOptions } from './load-module.js';
+import { removeScratchFolder, trackScratchFolder } from '../scratch/scratch-folders.js';
 
 /**
  * DuckDB's buffer pool. Sorts and hash tables also allocate beside it, and Node and the binding
@@ -27,6 +28,7 @@ export async function createDuckDbEngine(
   // disk under the memory limit, so a 10 GB CSV validates in bounded memory, and, unlike
   // TEMP tables, are visible to the extra connections that stream sorted columns.
   const folder = await mkdtemp(path.join(os.tmpdir(), 'sluice-duckdb-'));
+  trackScratchFolder(folder);
   const config: Record<string, string> = {
     memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
     temp_directory: path.join(folder, 'spill'),
@@ -67,7 +69,7 @@ export async function createDuckDbEngine(
       for (const open of streams) open.closeSync();
       connection.closeSync();
       instance.closeSync();
-      await rm(folder, { recursive: true, force: true });
+      await removeScratchFolder(folder);
     },
   };
 }
