@@ -24,9 +24,26 @@ export async function removeScratchFolder(dir: string): Promise<void> {
 }
 
 function endBy(signal: (typeof SIGNALS)[number]): void {
-  for (const dir of folders) rmSync(dir, { recursive: true, force: true });
-  folders.clear();
+  removeTrackedNow();
   // Then end as the signal would have without us: its default action, by the same signal.
   for (const other of SIGNALS) process.removeAllListeners(other);
   process.kill(process.pid, signal);
+}
+
+/**
+ * Removes every tracked folder at once. DuckDB's threads may still be writing spill files:
+ * each removal retries, and one that fails never keeps the others from going.
+ */
+export function removeTrackedNow(
+  remove: (dir: string) => void = (dir) =>
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 }),
+): void {
+  for (const dir of folders) {
+    try {
+      remove(dir);
+      folders.delete(dir);
+    } catch {
+      // Left behind: nothing better can be done while the process ends.
+    }
+  }
 }

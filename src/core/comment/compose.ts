@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { UsageError } from '../errors.js';
 import { sanitiseKey } from './markers.js';
 import { truncateMarkdown } from './truncate.js';
-import { formatRunRank, outranks, parseRunRank } from './run-rank.js';
+import { compareRunRanks, formatRunRank, outranks, parseRunRank } from './run-rank.js';
 import type { RunRank } from './run-rank.js';
 
 /**
@@ -116,10 +116,11 @@ function collectEntries(
 ): Entry[] {
   const byKey = new Map<string, Entry>();
   // Newer comments win (after a race the newest copy of a part is usually the latest run's),
-  // unless the copy already kept carries a later run's rank.
+  // unless the copy already kept carries a later run's rank, or a rank where the newer has none.
   for (const body of previous) {
     for (const [key, part] of readReportParts(body)) {
-      if (outranks(byKey.get(key)?.rank, part.rank)) continue;
+      const kept = byKey.get(key)?.rank;
+      if (kept && (!part.rank || compareRunRanks(kept, part.rank) > 0)) continue;
       byKey.set(key, { key, render: () => part.text, ...(part.rank ? { rank: part.rank } : {}) });
     }
   }

@@ -182,7 +182,7 @@ export function planChecks(
       name: 'no_extra_columns',
       column: null,
       status: extra.length === 0 ? 'pass' : schema.strict ? 'fail' : 'warn',
-      observed: extra.length === 0 ? 'none' : extra.join(', '),
+      observed: extra.length === 0 ? 'none' : nameList(extra),
       expected: schema.strict ? 'only schema columns (strict)' : 'only schema columns',
       failingRows: null,
       samples: [],
@@ -422,4 +422,13 @@ function formatAge(seconds: number): string {
   if (seconds < 7200) return `${Math.round(seconds / 60)}m`;
   if (seconds < 172_800) return `${(seconds / 3600).toFixed(1)}h`;
   return `${(seconds / 86_400).toFixed(1)}d`;
+}
+
+/** Beyond this many extra columns the check names the first ones and counts the rest. */
+const LISTED_EXTRA_COLUMNS = 20;
+
+function nameList(names: readonly string[]): string {
+  if (names.length <= LISTED_EXTRA_COLUMNS) return names.join(', ');
+  const rest = names.length - LISTED_EXTRA_COLUMNS;
+  return `${names.slice(0, LISTED_EXTRA_COLUMNS).join(', ')} and ${rest} more`;
 }

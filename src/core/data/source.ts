@@ -177,6 +177,9 @@ export function scanSql(source: DataSource, options: ScanOptions = {}): string {
         args.push(
           `columns={${columns.map(([k, v]) => `${quoteString(k)}: ${quoteString(v)}`).join(', ')}}`,
         );
+      // A record's keys are its columns, however many or rare: DuckDB would otherwise read
+      // records of over 200 keys, or of keys each in few records, as one MAP column `json`.
+      else args.push('map_inference_threshold=-1');
       return `read_json(${args.join(', ')})`;
     }
   }

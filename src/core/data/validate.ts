@@ -242,9 +242,10 @@ async function describeTyped(
 /**
  * JSON keys that first appear after DuckDB's sample: DuckDB's reader, given the columns it
  * sampled, drops the others without a word, so a declared column would be reported missing and
- * an undeclared one would pass `strict` unseen. One light pass lists every record's keys; only
- * when some are new is the source described again from every record (DuckDB then names and
- * types all keys itself, as it would have with a larger sample).
+ * an undeclared one would pass `strict` unseen. One light pass lists every record's keys; when
+ * one is not a sampled column, the source is described again from every record, a second full
+ * read in which DuckDB names and types every key itself. Keys it renames (`name` beside `Name`
+ * becomes `name_1`, an empty key `C1`) take that path too, since only it names them alike.
  */
 async function withLateJsonKeys(
   engine: SqlEngine,
@@ -252,21 +253,14 @@ async function withLateJsonKeys(
   sniffed: DataColumn[],
 ): Promise<DataColumn[]> {
   if (source.format !== 'json') return sniffed;
-  // Records read as one MAP (over 200 keys, or keys each rare) hold every key as a map entry.
-  const [only] = sniffed;
-  if (sniffed.length === 1 && only?.name === 'json' && only.type.startsWith('MAP(')) return sniffed;
   let rows: SqlRow[];
   try {
     rows = await engine.query(jsonKeysSql(source));
   } catch (error) {
     translateEngineError(error, source);
   }
-  // DuckDB renames a key that differs from another only in case (`name` beside `Name` is read
-  // as `name_1`) and names an empty key itself: neither is a key the sample missed.
-  const known = new Set(sniffed.map((c) => c.name.toLowerCase()));
-  const late = rows
-    .map((r) => String(r['k']))
-    .some((name) => name !== '' && !known.has(name.toLowerCase()));
+  const known = new Set(sniffed.map((c) => c.name));
+  const late = rows.some((r) => !known.has(String(r['k'])));
   return late ? describeSource(engine, source, { wholeSample: true }) : sniffed;
 }
 

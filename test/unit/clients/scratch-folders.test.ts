@@ -4,6 +4,10 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../support/temp-dirs.js';
+import {
+  removeTrackedNow,
+  trackScratchFolder,
+} from '../../../src/clients/scratch/scratch-folders.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const tsx = pathToFileURL(path.join(root, 'node_modules/tsx/dist/loader.mjs')).href;
@@ -47,4 +51,17 @@ describe('scratch folders', () => {
     },
     20_000,
   );
+
+  it('are each removed even when removing one of them fails', () => {
+    const removed: string[] = [];
+    trackScratchFolder('/nonexistent/sluice-a');
+    trackScratchFolder('/nonexistent/sluice-b');
+    removeTrackedNow((dir) => {
+      if (dir.endsWith('-a')) throw new Error('ENOTEMPTY: spill file written meanwhile');
+      removed.push(dir);
+    });
+    expect(removed).toEqual(['/nonexistent/sluice-b']);
+    removeTrackedNow((dir) => removed.push(dir));
+    expect(removed).toEqual(['/nonexistent/sluice-b', '/nonexistent/sluice-a']);
+  });
 });

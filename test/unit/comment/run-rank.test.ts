@@ -65,6 +65,23 @@ describe('duplicate sticky comments left by a race', () => {
     });
     expect(readReportParts(merged).get('gate')).toEqual({ text: 'run 200', rank: [200, 1] });
   });
+
+  it('keep a ranked part over an unranked copy (written by an older version) in a newer comment', () => {
+    const older = composeComment([fixedPart('gate', 'run 200'), fixedPart('data', 'D 200')], {
+      maxLength: LIMIT,
+      rank: [200, 1],
+    });
+    const newer = composeComment([fixedPart('gate', 'old'), fixedPart('data', 'D old')], {
+      maxLength: LIMIT,
+    });
+    const merged = composeComment([fixedPart('gate', 'run 150')], {
+      maxLength: LIMIT,
+      previous: [older, newer],
+      rank: [150, 1],
+    });
+    expect(readReportParts(merged).get('gate')?.text).toBe('run 200');
+    expect(readReportParts(merged).get('data')?.text).toBe('D 200');
+  });
 });
 
 describe('two runs posting the same report key', () => {

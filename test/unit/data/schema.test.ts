@@ -123,4 +123,17 @@ describe('check compilation', () => {
       place: { line: 3 },
     });
   });
+
+  it('names at most 20 extra columns and counts the rest', () => {
+    const columns = Array.from({ length: 65 }, (_, i) => ({
+      name: `c${i}`,
+      type: 'BIGINT',
+      family: 'integer' as const,
+    }));
+    const schema = parseSchema('columns:\n  c0: {type: integer}\n', 's.yml', resolvePath);
+    const extra = planChecks(schema, columns, 0).static.find((c) => c.name === 'no_extra_columns');
+    expect(extra?.observed).toBe(
+      `${Array.from({ length: 20 }, (_, i) => `c${i + 1}`).join(', ')} and 44 more`,
+    );
+  });
 });

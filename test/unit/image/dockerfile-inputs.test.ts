@@ -226,6 +226,9 @@ describe('build-image with a Dockerfile refuses the daemonless-only inputs', () 
       expect(() =>
         refuseDaemonlessInputs({ ...inputs, dockerfile: 'Dockerfile' }, 'dockerfile'),
       ).not.toThrow();
+      expect(() =>
+        refuseDaemonlessInputs({ ...inputs, 'compose-file': 'compose.yml' }, 'compose-file'),
+      ).not.toThrow();
     }
   });
 
