@@ -141,6 +141,11 @@ export interface ScanOptions {
    * later keys are dropped and later types fail). A whole extra read: infer-schema only.
    */
   wholeSample?: boolean;
+  /**
+   * JSON: no object is read as a MAP, so every top-level key is a column (also nested objects
+   * become STRUCTs: only asked for when DuckDB read whole records as one map).
+   */
+  keysAsColumns?: boolean;
 }
 
 /** The table function call that reads a source, e.g. `read_parquet([...], hive_partitioning=true)`. */
@@ -177,9 +182,7 @@ export function scanSql(source: DataSource, options: ScanOptions = {}): string {
         args.push(
           `columns={${columns.map(([k, v]) => `${quoteString(k)}: ${quoteString(v)}`).join(', ')}}`,
         );
-      // A record's keys are its columns, however many or rare: DuckDB would otherwise read
-      // records of over 200 keys, or of keys each in few records, as one MAP column `json`.
-      else args.push('map_inference_threshold=-1');
+      else if (options.keysAsColumns) args.push('map_inference_threshold=-1');
       return `read_json(${args.join(', ')})`;
     }
   }

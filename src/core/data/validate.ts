@@ -54,11 +54,23 @@ export async function describeSource(
       throw await diagnoseCsv(engine, source, '');
     translateEngineError(error, source);
   }
-  return rows.map((r) => ({
+  const columns = rows.map((r) => ({
     name: String(r['column_name']),
     type: String(r['column_type']),
     family: typeFamily(String(r['column_type'])),
   }));
+  // DuckDB reads records of over 200 keys, or of keys each in few records, as one MAP column
+  // `json`: a record's keys are its columns here, however many or rare.
+  const [only] = columns;
+  if (
+    source.format === 'json' &&
+    !options.keysAsColumns &&
+    columns.length === 1 &&
+    only?.name === 'json' &&
+    only.type.startsWith('MAP(')
+  )
+    return describeSource(engine, source, { ...options, keysAsColumns: true });
+  return columns;
 }
 
 /**

@@ -104,6 +104,21 @@ describe('JSON keys DuckDB names or reads its own way', () => {
     expect(checks.find((c) => c.name === 'no_extra_columns')?.status).toBe('warn');
   });
 
+  it('a nested object with many keys stays one MAP column', async () => {
+    const lines = Array.from({ length: 400 }, (_, i) =>
+      JSON.stringify({ id: i, props: { [`user${i}`]: i, [`user${i + 1}`]: 1 } }),
+    );
+    await writeFile(join(dir, 'props.jsonl'), `${lines.join('\n')}\n`);
+    await writeFile(join(dir, 'props.yml'), 'columns:\n  id: {type: integer}\n  props: {}\n');
+    const { report } = await validateDataCommand(
+      { data: ['props.jsonl'], schema: 'props.yml', format: 'json' },
+      deps(),
+    );
+    const profile = report?.data['profile'] as { column: string; type: string }[];
+    expect(profile.map((p) => p.column)).toEqual(['id', 'props']);
+    expect(profile[1]?.type).toMatch(/^MAP\(/);
+  });
+
   it('a key that differs from an early one only in case is seen late, as DuckDB names it', async () => {
     const lines = Array.from({ length: 30_000 }, (_, i) =>
       JSON.stringify(i < 25_000 ? { id: i, Score: i } : { id: i, score: 'bad' }),
