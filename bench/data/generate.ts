@@ -108,6 +108,8 @@ checks:
     sql: price >= 0
     max_failures: 0
 drift:
-  columns: all
+  # What \`all\` measured before unique keys were left out of it (every column but the time
+  # column signup): the same work as the earlier runs, and as Evidently's, which measures id too.
+  columns: [id, age, income, score, country, segment, email, active, clicks, price, category]
   method: auto
 `;

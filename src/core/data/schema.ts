@@ -59,6 +59,8 @@ export interface DriftConfig {
    * this large too (KS D; chi-square: total variation distance). undefined: DEFAULT_MIN_EFFECT.
    */
   minEffect?: number;
+  /** Columns the schema declares `unique`: keys, left out of `columns: all`. */
+  keys?: string[];
   place: Place;
 }
 
@@ -271,6 +273,8 @@ export function parseSchema(
     }
     const minEffect = keys.get('min_effect');
     if (minEffect) config.minEffect = fractionOf(ctx, minEffect, 'drift.min_effect');
+    const keyColumns = columns.filter((c) => c.unique).map((c) => c.name);
+    if (keyColumns.length > 0) config.keys = keyColumns;
     schema.drift = config;
   }
   const csv = top.get('csv');

@@ -187,6 +187,35 @@ describe('validate-data on DuckDB', () => {
     expect(row?.[1]).toBe('—');
   });
 
+  it('leaves a unique key out of `columns: all`, and measures it when named', async () => {
+    await writeFile(
+      join(dir, 'drift-keys.yml'),
+      'columns:\n  id: {type: integer, unique: true}\nstrict: false\ndrift:\n  reference: clean.csv\n',
+    );
+    const { report } = await validateDataCommand(
+      { data: ['clean.parquet'], schema: 'drift-keys.yml' },
+      deps(),
+    );
+    const drift = report?.data['drift'] as { column: string; statistic: number | null }[];
+    expect(drift.find((d) => d.column === 'id')).toMatchObject({
+      method: null,
+      statistic: null,
+      note: 'a unique key: name it in drift.columns to measure it',
+    });
+    expect(drift.find((d) => d.column === 'price')?.statistic).not.toBeNull();
+    await writeFile(
+      join(dir, 'drift-named.yml'),
+      'columns:\n  id: {type: integer, unique: true}\nstrict: false\ndrift:\n  reference: clean.csv\n  columns: [id]\n',
+    );
+    const named = await validateDataCommand(
+      { data: ['clean.parquet'], schema: 'drift-named.yml' },
+      deps(),
+    );
+    const measured = named.report?.data['drift'] as { column: string; statistic: number | null }[];
+    expect(measured.map((d) => d.column)).toEqual(['id']);
+    expect(measured[0]?.statistic).not.toBeNull();
+  });
+
   it('counts distinct values exactly on small files and for unique columns on large ones', async () => {
     const { report } = await validateDataCommand(
       { data: ['clean.csv'], schema: 'schema.yml' },

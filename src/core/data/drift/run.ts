@@ -92,6 +92,9 @@ function skipReason(
     return `types differ: ${column.type} here, ${inReference.type} in the reference`;
   if (config.columns === 'all' && isTimeFamily(column.family))
     return 'a time column: name it in drift.columns to measure it (in seconds)';
+  // Like times, keys are new in new data by nature: measured, they would drift on every run.
+  if (config.columns === 'all' && config.keys?.includes(column.name))
+    return 'a unique key: name it in drift.columns to measure it';
   return undefined;
 }
 
