@@ -97,7 +97,7 @@ async function resolveFile(
     });
   }
   if (info.isDirectory()) {
-    const sets = await Promise.all(
+    const settled = await Promise.allSettled(
       folderMatches(baselinePath, candidateFiles, cwd).map(async ({ candidate, paths }) => {
         const exists = async (file: string) =>
           (await stat(path.resolve(cwd, file)).catch(() => undefined)) !== undefined;
@@ -121,6 +121,10 @@ async function resolveFile(
         );
       }),
     );
+    // The first failure in the candidates' order, not whichever file system answer came first.
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const sets = settled.map((r) => (r as PromiseFulfilledResult<MetricsSet | undefined>).value);
     return { label: baselinePath, sets, notes: [] };
   }
   if (candidateFiles.length !== 1) {
