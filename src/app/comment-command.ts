@@ -9,6 +9,7 @@ import { parseReportJson } from '../core/report/render/parse-json.js';
 import { renderMarkdown } from '../core/report/render/markdown.js';
 import type { Platform } from '../platforms/types.js';
 import { postReportComment } from './post-comment.js';
+import { allInOrder } from '../core/async/in-order.js';
 
 /**
  * `comment`: joins report JSON files (this job's, or downloaded artifacts) into the one
@@ -22,7 +23,7 @@ export function commentCommand(platform: Platform): CommandImpl {
       cwd,
       'reports',
     );
-    const reports = await Promise.all(files.map((file) => readReport(cwd, file)));
+    const reports = await allInOrder(files.map((file) => readReport(cwd, file)));
     const reportUrl = (inputs['report-url'] as string | undefined) ?? deps.run.runUrl;
     await platform.writeSummary(summaryMarkdown(reports, platform.summaryLimit, reportUrl));
     const result = await postReportComment({

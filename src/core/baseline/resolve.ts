@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { allInOrder } from '../async/in-order.js';
 import { InfraError, UsageError } from '../errors.js';
 import type { RunContext } from '../commands/types.js';
 import { gitMissingError, isProgramMissing } from '../exec/missing-program.js';
@@ -97,7 +98,7 @@ async function resolveFile(
     });
   }
   if (info.isDirectory()) {
-    const settled = await Promise.allSettled(
+    const sets = await allInOrder(
       folderMatches(baselinePath, candidateFiles, cwd).map(async ({ candidate, paths }) => {
         const exists = async (file: string) =>
           (await stat(path.resolve(cwd, file)).catch(() => undefined)) !== undefined;
@@ -121,10 +122,6 @@ async function resolveFile(
         );
       }),
     );
-    // The first failure in the candidates' order, not whichever file system answer came first.
-    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    const sets = settled.map((r) => (r as PromiseFulfilledResult<MetricsSet | undefined>).value);
     return { label: baselinePath, sets, notes: [] };
   }
   if (candidateFiles.length !== 1) {
@@ -147,7 +144,7 @@ async function resolveGit(
   deps: BaselineDeps,
 ): Promise<ResolvedBaseline> {
   const notes: string[] = [];
-  const sets = await Promise.all(
+  const sets = await allInOrder(
     candidateFiles.map(async (candidate) => {
       const absolute = path.resolve(deps.run.cwd, candidate);
       let inRepo: string;

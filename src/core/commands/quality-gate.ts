@@ -8,6 +8,7 @@ import { historyCharts } from '../gate/history-chart.js';
 import { buildGateReport } from '../gate/report.js';
 import { loadMetricsFile } from '../metrics/load.js';
 import type { CommandDeps, CommandResult, Inputs } from './types.js';
+import { allInOrder } from '../async/in-order.js';
 
 export interface QualityGateInputs {
   metrics: string[];
@@ -36,7 +37,7 @@ export async function runQualityGate(
   const files = await expandPatterns(options.metrics, cwd, 'metrics');
   const spec = parseBaselineSpec(options.baseline);
   const [candidates, rules] = await Promise.all([
-    Promise.all(
+    allInOrder(
       files.map((file) => loadMetricsFile(path.resolve(cwd, file), { displayPath: file })),
     ),
     options.rules
