@@ -53,10 +53,10 @@ export function refuseDaemonlessInputs(
   if (!first) return;
   const names = given.map((input) => input.name);
   throw new UsageError(
-    `With ${builder}, the Docker engine builds the image and does not use ${names.length === 1 ? 'the input' : 'the inputs'} ${names.join(', ')}`,
+    `with ${builder}, the Docker engine builds the image and does not use ${names.length === 1 ? 'the input' : 'the inputs'} ${names.join(', ')}`,
     {
       place: { key: first.name },
-      hint: `${given.map((input) => `${input.name}: ${owned[input.name]}`).join('; ')}. Or leave out ${builder} to build without a daemon.`,
+      hint: `${given.map((input) => `${input.name}: ${owned[input.name]}`).join('; ')}; or leave out ${builder} to build without a daemon.`,
     },
   );
 }

@@ -265,7 +265,7 @@ describe('build-image with a Dockerfile refuses the daemonless-only inputs', () 
         deps,
       ),
     );
-    expect(error.message).toContain('With compose-file');
+    expect(error.message).toContain('with compose-file');
     expect(error.message).toContain('context, user');
     expect(error.hint).toContain('build: context:');
   });
