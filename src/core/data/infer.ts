@@ -27,8 +27,9 @@ const CATEGORY_CANDIDATE = MAX_ALLOWED * 2;
  * unique keys. validate-data accepts what it writes and the same data passes it.
  */
 export async function inferSchema(engine: SqlEngine, source: DataSource): Promise<string> {
-  // JSON: every record's keys and types (the reader's sample would drop late keys and fail on
-  // late types); the scans then read those columns as typed, with no sampling of their own.
+  // JSON: every record's keys and types. The reader's sample would drop late keys, and a late
+  // value of another type would not even fail: read as the sampled BIGINT, 2.5 becomes 2. The
+  // scans then read those columns as typed, with no sampling of their own.
   const sniffed = await describeSource(engine, source, { wholeSample: true });
   await guardOneColumn(engine, source, sniffed);
   const { columns, types, row } = await firstPass(engine, source, sniffed);

@@ -245,6 +245,17 @@ describe('infer-schema on JSON lines whose later records differ from the first o
   });
 });
 
+describe('infer-schema on JSON lines whose only change is a later value', () => {
+  it("widens a column whose value past the reader's sample does not fit (no new key)", async () => {
+    const lines = Array.from({ length: 30_000 }, (_, i) => JSON.stringify({ n: i, s: 'x' }));
+    lines.push(JSON.stringify({ n: 2.5, s: 'y' }));
+    await writeFile(join(dir, 'late-type.jsonl'), `${lines.join('\n')}\n`);
+    const { yaml, failed } = await roundTrip('late-type.jsonl');
+    expect(failed).toEqual([]);
+    expect(columnsOf(yaml)['n']).toMatchObject({ type: 'float', min: 0, max: 29_999 });
+  });
+});
+
 describe('infer-schema on column names that are object keys in JavaScript', () => {
   it('infers `__proto__`, `constructor` and `toString` like any other name', async () => {
     const columns = columnsOf(await infer('proto.csv'));
