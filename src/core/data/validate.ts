@@ -1,6 +1,7 @@
 import type { SqlEngine, SqlRow } from './engine.js';
 import { diagnoseCsv, guardMixedFiles, guardOneColumn } from './csv-diagnose.js';
 import { translateEngineError } from './engine-errors.js';
+import { checkJsonKinds } from './json-kinds.js';
 import { scanCulprit } from './culprit.js';
 import { duplicateAggregates, duplicateCheck, repeatedRows } from './repeats.js';
 import { sampleRows } from './samples.js';
@@ -241,6 +242,7 @@ async function describeTyped(
     schema.columns.map((c) => c.name),
   );
   await guardMixedFiles(engine, source, sniffed);
+  await checkJsonKinds(engine, source, schema);
   const types = forcedTypes(source, schema, sniffed);
   // Own keys only: a column may be called `constructor`.
   const columns = sniffed.map((c) =>

@@ -341,7 +341,40 @@ describe('validate-data names bad input with its place (exit 2)', () => {
     );
     const error = await usageError(['bad-type.jsonl']);
     expect(error.place).toMatchObject({ file: 'bad-type.jsonl', line: 2 });
-    expect(error.message).toMatch(/does not fit its column’s type: .*"abc"/);
+    expect(error.message).toBe(
+      'column `age` is declared integer but holds "abc", not a whole number',
+    );
+  });
+
+  it('a JSON value DuckDB would convert silently (2.5 or "7" in integers, 1 in booleans): its line', async () => {
+    await writeFile(
+      join(dir, 'lenient.jsonl'),
+      [
+        '{"id": 0, "age": 20.0, "ok": true}',
+        '',
+        '{"id": 1, "age": 1e2, "ok": false}',
+        '{"id": 2, "age": 2.5, "ok": true}',
+        '{"id": 3, "age": "7", "ok": 1}',
+      ].join('\n'),
+    );
+    await writeFile(
+      join(dir, 'lenient.yml'),
+      'columns:\n  id: {type: integer}\n  age: {type: integer}\n  ok: {type: boolean}\n',
+    );
+    const error = await usageError(['lenient.jsonl'], 'lenient.yml');
+    expect(error.place).toMatchObject({ file: 'lenient.jsonl', line: 4 });
+    expect(error.message).toBe(
+      'column `age` is declared integer but holds 2.5, not a whole number (2 such values)',
+    );
+    await writeFile(
+      join(dir, 'lenient-ok.jsonl'),
+      '{"id": 0, "age": 3.0, "ok": null}\n{"id": 1}\n',
+    );
+    const fine = await validateDataCommand(
+      { data: ['lenient-ok.jsonl'], schema: 'lenient.yml', format: 'json' },
+      deps(),
+    );
+    expect(fine.report?.verdict).toBe('pass');
   });
 
   it('an empty dataset', async () => {

@@ -1,0 +1,110 @@
+import type { SqlEngine } from './engine.js';
+import { toNumber } from './checks.js';
+import { translateEngineError } from './engine-errors.js';
+import { recordLines } from './record-lines.js';
+import type { ColumnType, DataSchema } from './schema.js';
+import { jsonLines } from './source.js';
+import type { DataSource } from './source.js';
+import { quoteString } from './sql.js';
+import { UsageError } from '../errors.js';
+
+/**
+ * What a JSON value must be for a declared type. DuckDB's reader converts leniently: read as
+ * BIGINT, 2.5 becomes 2 and "7" becomes 7, so a wrong value would pass the checks unseen.
+ */
+const FITS: Partial<Record<ColumnType, { kinds: readonly string[]; what: string }>> = {
+  integer: { kinds: ['BIGINT', 'UBIGINT'], what: 'a whole number' },
+  float: { kinds: ['BIGINT', 'UBIGINT', 'DOUBLE'], what: 'a number' },
+  boolean: { kinds: ['BOOLEAN'], what: 'true or false' },
+};
+
+/** Columns checked per scan (each adds two filtered aggregates). */
+const KINDS_PER_SCAN = 32;
+
+/** Longest value quoted in the error. */
+const SHOWN = 60;
+
+/**
+ * Fails, at the first such record's file and line, when a JSON column declared integer,
+ * float or boolean holds a value of another kind: a string, a fraction in integers (a whole
+ * number written as 3.0 is fine), an object. One light pass over the records as JSON.
+ */
+export async function checkJsonKinds(
+  engine: SqlEngine,
+  source: DataSource,
+  schema: DataSchema,
+): Promise<void> {
+  if (source.format !== 'json') return;
+  const typed = schema.columns.flatMap((c) => {
+    const fits = c.type ? FITS[c.type] : undefined;
+    return fits && c.type ? [{ name: c.name, type: c.type, ...fits }] : [];
+  });
+  if (typed.length === 0) return;
+  const list = `[${source.paths.map(quoteString).join(', ')}]`;
+  const format = jsonLines(source) ? 'newline_delimited' : 'auto';
+  const from = `read_json_objects(${list}, format='${format}', filename=true) WITH ORDINALITY`;
+  const checked = typed.map((c) => {
+    // A JSON pointer: any key, whatever characters it holds (`~` and `/` escaped).
+    const path = quoteString(`/${c.name.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+    const kind = `json_type(json, ${path})`;
+    const number = `TRY_CAST(json_extract(json, ${path}) AS DOUBLE)`;
+    const whole =
+      c.type === 'integer' ? ` OR (${kind} = 'DOUBLE' AND ${number} = trunc(${number}))` : '';
+    const bad = `NOT (${kind} IS NULL OR ${kind} IN ('NULL', ${c.kinds.map(quoteString).join(', ')})${whole})`;
+    return { ...c, path, bad };
+  });
+  let firstBad: ((typeof checked)[number] & { record: number; count: number }) | undefined;
+  try {
+    // In batches: a few hundred filtered aggregates in one query outgrow DuckDB's memory.
+    for (let at = 0; at < checked.length; at += KINDS_PER_SCAN) {
+      const batch = checked.slice(at, at + KINDS_PER_SCAN);
+      const [row] = await engine.query(
+        `SELECT ${batch
+          .map(
+            (c, i) =>
+              `min(ordinality) FILTER (WHERE ${c.bad}) AS r${i}, count(*) FILTER (WHERE ${c.bad}) AS n${i}`,
+          )
+          .join(', ')} FROM ${from}`,
+      );
+      batch.forEach((c, i) => {
+        const record = row?.[`r${i}`];
+        if (record === null || record === undefined) return;
+        if (!firstBad || toNumber(record) < firstBad.record)
+          firstBad = { ...c, record: toNumber(record), count: toNumber(row?.[`n${i}`]) };
+      });
+    }
+  } catch (error) {
+    translateEngineError(error, source);
+  }
+  if (!firstBad) return;
+  const [found] = await engine.query(
+    `SELECT filename AS f, json_extract(json, ${firstBad.path})::VARCHAR AS v FROM ${from} WHERE ordinality = ${firstBad.record}`,
+  );
+  const file = String(found?.['f']);
+  const value = String(found?.['v']);
+  const [start] = await engine.query(
+    `SELECT min(ordinality) AS first FROM ${from} WHERE filename = ${quoteString(file)}`,
+  );
+  const record = firstBad.record - toNumber(start?.['first']) + 1;
+  const line = jsonLines(source)
+    ? ((await recordLines(file, [record], { header: false }).catch(() => undefined))?.get(record) ??
+      record)
+    : undefined;
+  // One plain file keeps the name the user gave; a glob or a list names the file at fault.
+  const plain = source.paths.length === 1 && !/[*?[{]/.test(source.paths[0] ?? '');
+  const more = firstBad.count > 1 ? ` (${firstBad.count} such values)` : '';
+  throw new UsageError(
+    `column \`${firstBad.name}\` is declared ${firstBad.type} but holds ${shorten(value)}, not ${firstBad.what}${more}`,
+    {
+      place: {
+        file: plain ? source.label : file,
+        ...(line !== undefined ? { line } : {}),
+      },
+      hint: 'fix the value, or declare the column with the type its values have',
+    },
+  );
+}
+
+function shorten(text: string): string {
+  return text.length <= SHOWN ? text : `${text.slice(0, SHOWN)}…`;
+}
