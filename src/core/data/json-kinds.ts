@@ -5,7 +5,7 @@ import { recordLines } from './record-lines.js';
 import type { ColumnType, DataSchema } from './schema.js';
 import { jsonLines } from './source.js';
 import type { DataSource } from './source.js';
-import { quoteString } from './sql.js';
+import { quoteIdent, quoteString } from './sql.js';
 import { UsageError } from '../errors.js';
 
 /**
@@ -20,6 +20,9 @@ const FITS: Partial<Record<ColumnType, { kinds: readonly string[]; what: string 
 
 /** Columns checked per scan (each adds two filtered aggregates). */
 const KINDS_PER_SCAN = 32;
+
+/** Not `filename`: the data may have a column of that name. */
+const FILE_COLUMN = '__sluice_file';
 
 /** Longest value quoted in the error. */
 const SHOWN = 60;
@@ -42,16 +45,17 @@ export async function checkJsonKinds(
   if (typed.length === 0) return;
   const list = `[${source.paths.map(quoteString).join(', ')}]`;
   const format = jsonLines(source) ? 'newline_delimited' : 'auto';
-  const from = `read_json_objects(${list}, format='${format}', filename=true) WITH ORDINALITY`;
+  // Read as JSON values, so each record is parsed once and each kind is asked of a small value.
+  const asJson = typed.map((c) => `${quoteString(c.name)}: 'JSON'`).join(', ');
+  const from = `read_json(${list}, format='${format}', columns={${asJson}}, filename=${quoteString(FILE_COLUMN)}) WITH ORDINALITY`;
   const checked = typed.map((c) => {
-    // A JSON pointer: any key, whatever characters it holds (`~` and `/` escaped).
-    const path = quoteString(`/${c.name.replace(/~/g, '~0').replace(/\//g, '~1')}`);
-    const kind = `json_type(json, ${path})`;
-    const number = `TRY_CAST(json_extract(json, ${path}) AS DOUBLE)`;
+    const value = quoteIdent(c.name);
+    const kind = `json_type(${value})`;
+    const number = `TRY_CAST(${value} AS DOUBLE)`;
     const whole =
       c.type === 'integer' ? ` OR (${kind} = 'DOUBLE' AND ${number} = trunc(${number}))` : '';
-    const bad = `NOT (${kind} IS NULL OR ${kind} IN ('NULL', ${c.kinds.map(quoteString).join(', ')})${whole})`;
-    return { ...c, path, bad };
+    const bad = `NOT (${value} IS NULL OR ${kind} IN ('NULL', ${c.kinds.map(quoteString).join(', ')})${whole})`;
+    return { ...c, value, bad };
   });
   let firstBad: ((typeof checked)[number] & { record: number; count: number }) | undefined;
   try {
@@ -78,12 +82,12 @@ export async function checkJsonKinds(
   }
   if (!firstBad) return;
   const [found] = await engine.query(
-    `SELECT filename AS f, json_extract(json, ${firstBad.path})::VARCHAR AS v FROM ${from} WHERE ordinality = ${firstBad.record}`,
+    `SELECT ${quoteIdent(FILE_COLUMN)} AS f, CAST(${firstBad.value} AS VARCHAR) AS v FROM ${from} WHERE ordinality = ${firstBad.record}`,
   );
   const file = String(found?.['f']);
   const value = String(found?.['v']);
   const [start] = await engine.query(
-    `SELECT min(ordinality) AS first FROM ${from} WHERE filename = ${quoteString(file)}`,
+    `SELECT min(ordinality) AS first FROM ${from} WHERE ${quoteIdent(FILE_COLUMN)} = ${quoteString(file)}`,
   );
   const record = firstBad.record - toNumber(start?.['first']) + 1;
   const line = jsonLines(source)
