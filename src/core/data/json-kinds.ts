@@ -18,6 +18,15 @@ const FITS: Partial<Record<ColumnType, { kinds: readonly string[]; what: string 
   boolean: { kinds: ['BOOLEAN'], what: 'true or false' },
 };
 
+/**
+ * Numbers written as strings that are still exactly that number: protobuf's JSON and BigQuery's
+ * exports write 64-bit integers as `"123"`, and protobuf writes `"NaN"` and `"Infinity"`.
+ */
+const AS_TEXT: Partial<Record<ColumnType, (text: string) => string>> = {
+  integer: (text) => `regexp_full_match(${text}, '-?[0-9]+')`,
+  float: (text) => `TRY_CAST(${text} AS DOUBLE) IS NOT NULL`,
+};
+
 /** Columns checked per scan (each adds two filtered aggregates). */
 const KINDS_PER_SCAN = 32;
 
@@ -29,8 +38,8 @@ const SHOWN = 60;
 
 /**
  * Fails, at the first such record's file and line, when a JSON column declared integer,
- * float or boolean holds a value of another kind: a string, a fraction in integers (a whole
- * number written as 3.0 is fine), an object. One light pass over the records as JSON.
+ * float or boolean holds a value of another kind: text that is not that number, a fraction in
+ * integers (a whole number written as 3.0 is fine), an object. One light pass over the records.
  */
 export async function checkJsonKinds(
   engine: SqlEngine,
@@ -47,14 +56,17 @@ export async function checkJsonKinds(
   const format = jsonLines(source) ? 'newline_delimited' : 'auto';
   // Read as JSON values, so each record is parsed once and each kind is asked of a small value.
   const asJson = typed.map((c) => `${quoteString(c.name)}: 'JSON'`).join(', ');
-  const from = `read_json(${list}, format='${format}', columns={${asJson}}, filename=${quoteString(FILE_COLUMN)}) WITH ORDINALITY`;
+  // Hive partition keys come from folder names, not records: left out, they read as null.
+  const from = `read_json(${list}, format='${format}', columns={${asJson}}, filename=${quoteString(FILE_COLUMN)}, hive_partitioning=false) WITH ORDINALITY`;
   const checked = typed.map((c) => {
     const value = quoteIdent(c.name);
     const kind = `json_type(${value})`;
     const number = `TRY_CAST(${value} AS DOUBLE)`;
     const whole =
       c.type === 'integer' ? ` OR (${kind} = 'DOUBLE' AND ${number} = trunc(${number}))` : '';
-    const bad = `NOT (${value} IS NULL OR ${kind} IN ('NULL', ${c.kinds.map(quoteString).join(', ')})${whole})`;
+    const asText = AS_TEXT[c.type];
+    const text = asText ? ` OR (${kind} = 'VARCHAR' AND ${asText(`${value} ->> '$'`)})` : '';
+    const bad = `NOT (${value} IS NULL OR ${kind} IN ('NULL', ${c.kinds.map(quoteString).join(', ')})${whole}${text})`;
     return { ...c, value, bad };
   });
   let firstBad: ((typeof checked)[number] & { record: number; count: number }) | undefined;

@@ -346,7 +346,7 @@ describe('validate-data names bad input with its place (exit 2)', () => {
     );
   });
 
-  it('a JSON value DuckDB would convert silently (2.5 or "7" in integers, 1 in booleans): its line', async () => {
+  it('a JSON value DuckDB would convert silently (2.5 or "7.5" in integers, 1 in booleans): its line', async () => {
     await writeFile(
       join(dir, 'lenient.jsonl'),
       [
@@ -354,7 +354,7 @@ describe('validate-data names bad input with its place (exit 2)', () => {
         '',
         '{"id": 1, "age": 1e2, "ok": false}',
         '{"id": 2, "age": 2.5, "ok": true}',
-        '{"id": 3, "age": "7", "ok": 1}',
+        '{"id": 3, "age": "7.5", "ok": 1}',
       ].join('\n'),
     );
     await writeFile(
@@ -375,6 +375,44 @@ describe('validate-data names bad input with its place (exit 2)', () => {
       deps(),
     );
     expect(fine.report?.verdict).toBe('pass');
+    // Numbers as text, as protobuf and BigQuery write 64-bit values, stay accepted when exact.
+    await writeFile(
+      join(dir, 'as-text.jsonl'),
+      '{"id": "123", "age": "-5", "ok": true}\n{"id": "7", "age": 3, "ok": false}\n',
+    );
+    const asText = await validateDataCommand(
+      { data: ['as-text.jsonl'], schema: 'lenient.yml', format: 'json' },
+      deps(),
+    );
+    expect(asText.report?.verdict).toBe('pass');
+    // In a glob, the file at fault and the line within it.
+    await mkdir(join(dir, 'kinds'), { recursive: true });
+    await writeFile(join(dir, 'kinds', 'a.jsonl'), '{"id": 1, "age": 2, "ok": true}\n');
+    await writeFile(
+      join(dir, 'kinds', 'b.jsonl'),
+      '{"id": 2, "age": 2, "ok": true}\n\n{"id": 3, "age": 4, "ok": "yes"}\n',
+    );
+    const inGlob = await usageError(['kinds/*.jsonl'], 'lenient.yml');
+    expect(inGlob.place).toMatchObject({ line: 3 });
+    expect(String(inGlob.place?.file)).toMatch(/kinds[/\\]b\.jsonl$/);
+    expect(inGlob.message).toBe(
+      'column `ok` is declared boolean but holds "yes", not true or false',
+    );
+    // A hive partition key comes from its folder's name, not from the records.
+    await mkdir(join(dir, 'hivej', 'month=01'), { recursive: true });
+    await writeFile(
+      join(dir, 'hivej', 'month=01', 'part.jsonl'),
+      '{"id": 1, "age": 2, "ok": true}\n',
+    );
+    await writeFile(
+      join(dir, 'hivej.yml'),
+      'columns:\n  id: {type: integer}\n  age: {type: integer}\n  ok: {type: boolean}\n  month: {type: integer}\n',
+    );
+    const hive = await validateDataCommand(
+      { data: ['hivej'], schema: 'hivej.yml', format: 'json' },
+      deps(),
+    );
+    expect(hive.report?.verdict).toBe('pass');
   });
 
   it('an empty dataset', async () => {
