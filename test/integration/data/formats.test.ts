@@ -136,14 +136,14 @@ describe('JSON keys DuckDB names or reads its own way', () => {
 
   it('records of hundreds of keys, or of keys each rare, are read with a column per key', async () => {
     const wide = (i: number) =>
-      JSON.stringify(Object.fromEntries(Array.from({ length: 300 }, (_, k) => [`k${k}`, i + k])));
+      JSON.stringify(Object.fromEntries(Array.from({ length: 210 }, (_, k) => [`k${k}`, i + k])));
     await writeFile(
       join(dir, 'wide.jsonl'),
-      `${Array.from({ length: 50 }, (_, i) => wide(i)).join('\n')}\n`,
+      `${Array.from({ length: 20 }, (_, i) => wide(i)).join('\n')}\n`,
     );
     const { stdout } = await inferSchemaCommand({ data: ['wide.jsonl'] }, deps());
     await writeFile(join(dir, 'wide.yml'), stdout ?? '');
-    expect(stdout).toContain('k299:');
+    expect(stdout).toContain('k209:');
     expect((await run(['wide.jsonl'], 'wide.yml')).verdict).toBe('pass');
     // 60 rare keys, each in one of the last records: past the sample, and rare anywhere.
     const sparse = Array.from({ length: 30_000 }, (_, i) =>
