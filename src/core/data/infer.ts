@@ -210,25 +210,14 @@ async function safeBounds(
   const candidates: Bound[] = [];
   columns.forEach((c, i) => {
     if (!isNumericFamily(c.family)) return;
-    const lo = row[`lo${i}`];
-    const hi = row[`hi${i}`];
     // NaN sorts above +inf: a column holding NaN has a NaN max, which rules out any max.
-    if (typeof lo === 'number' && Number.isFinite(lo))
-      candidates.push({
-        index: i,
-        side: 'min',
-        value: lo,
-        exact: String(row[`lot${i}`]),
-        type: c.type,
-      });
-    if (typeof hi === 'number' && Number.isFinite(hi))
-      candidates.push({
-        index: i,
-        side: 'max',
-        value: hi,
-        exact: String(row[`hit${i}`]),
-        type: c.type,
-      });
+    for (const [side, value, exact] of [
+      ['min', row[`lo${i}`], row[`lot${i}`]],
+      ['max', row[`hi${i}`], row[`hit${i}`]],
+    ] as const) {
+      if (typeof value === 'number' && Number.isFinite(value))
+        candidates.push({ index: i, side, value, exact: String(exact), type: c.type });
+    }
   });
   const outside = (b: Bound): string =>
     `CAST(${quoteString(b.exact)} AS ${b.type}) ${b.side === 'min' ? '<' : '>'} ${numberLiteral(b.value)}`;
