@@ -1,16 +1,12 @@
 import { UsageError } from '../errors.js';
 import type { SqlEngine } from './engine.js';
 import { toNumber } from './checks.js';
-import { scanSql } from './source.js';
+import { scanSql, singleFile } from './source.js';
 import type { DataSource } from './source.js';
 import type { DataColumn } from './checks.js';
 import { quoteIdent } from './sql.js';
 
 const CANDIDATES = [',', ';', '\t', '|'] as const;
-
-function singleFile(source: DataSource): boolean {
-  return source.paths.length === 1 && !/[*?[{]/.test(source.paths[0] ?? '');
-}
 
 function shown(delimiter: string): string {
   return delimiter === '\t' ? 'a tab' : `\`${delimiter}\``;

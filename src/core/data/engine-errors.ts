@@ -1,5 +1,6 @@
 import { InfraError, UsageError } from '../errors.js';
 import type { Place } from '../errors.js';
+import { singleFile } from './source.js';
 import type { DataSource } from './source.js';
 
 /**
@@ -15,7 +16,7 @@ export function translateEngineError(
   const csvLine = /CSV Error on Line: (\d+)/.exec(message);
   const fileMatch = /^\s*file = (.+)$/m.exec(message);
   // One plain file keeps the name the user gave; a glob or a list names the file at fault.
-  const plain = source.paths.length === 1 && !/[*?[{]/.test(source.paths[0] ?? '');
+  const plain = singleFile(source);
   const file = plain ? source.label : (fileMatch?.[1]?.trim() ?? source.label);
   if (csvLine) {
     const conversion = /Error when converting column "([^"]+)"\. (.+)/.exec(message);

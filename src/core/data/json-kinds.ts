@@ -3,7 +3,7 @@ import { toNumber } from './checks.js';
 import { translateEngineError } from './engine-errors.js';
 import { recordLines } from './record-lines.js';
 import type { ColumnType, DataSchema } from './schema.js';
-import { jsonLines } from './source.js';
+import { jsonFormat, jsonLines, pathListSql, singleFile } from './source.js';
 import type { DataSource } from './source.js';
 import { quoteIdent, quoteString } from './sql.js';
 import { UsageError } from '../errors.js';
@@ -52,12 +52,10 @@ export async function checkJsonKinds(
     return fits && c.type ? [{ name: c.name, type: c.type, ...fits }] : [];
   });
   if (typed.length === 0) return;
-  const list = `[${source.paths.map(quoteString).join(', ')}]`;
-  const format = jsonLines(source) ? 'newline_delimited' : 'auto';
   // Read as JSON values, so each record is parsed once and each kind is asked of a small value.
   const asJson = typed.map((c) => `${quoteString(c.name)}: 'JSON'`).join(', ');
   // Hive partition keys come from folder names, not records: left out, they read as null.
-  const from = `read_json(${list}, format='${format}', columns={${asJson}}, filename=${quoteString(FILE_COLUMN)}, hive_partitioning=false) WITH ORDINALITY`;
+  const from = `read_json(${pathListSql(source)}, format=${jsonFormat(source)}, columns={${asJson}}, filename=${quoteString(FILE_COLUMN)}, hive_partitioning=false) WITH ORDINALITY`;
   const checked = typed.map((c) => {
     const value = quoteIdent(c.name);
     const kind = `json_type(${value})`;
@@ -106,14 +104,12 @@ export async function checkJsonKinds(
     ? ((await recordLines(file, [record], { header: false }).catch(() => undefined))?.get(record) ??
       record)
     : undefined;
-  // One plain file keeps the name the user gave; a glob or a list names the file at fault.
-  const plain = source.paths.length === 1 && !/[*?[{]/.test(source.paths[0] ?? '');
   const more = firstBad.count > 1 ? ` (${firstBad.count} such values)` : '';
   throw new UsageError(
     `column \`${firstBad.name}\` is declared ${firstBad.type} but holds ${shorten(value)}, not ${firstBad.what}${more}`,
     {
       place: {
-        file: plain ? source.label : file,
+        file: singleFile(source) ? source.label : file,
         ...(line !== undefined ? { line } : {}),
       },
       hint: 'fix the value, or declare the column with the type its values have',

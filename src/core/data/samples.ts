@@ -2,7 +2,7 @@ import type { SqlEngine, SqlRow } from './engine.js';
 import type { SampleRow } from './checks.js';
 import { toNumber } from './checks.js';
 import { recordLines } from './record-lines.js';
-import { jsonLines, scanSql } from './source.js';
+import { jsonLines, scanSql, singleFile } from './source.js';
 import { quoteIdent, quoteString } from './sql.js';
 import type { DataSource } from './source.js';
 
@@ -34,7 +34,7 @@ export async function sampleRows(
   );
   const files = [...new Set(rows.map((r) => String(r[FILE_COLUMN])))];
   const offsets = new Map<string, number>();
-  if (rows.length > 0 && (source.paths.length > 1 || source.paths.some((p) => /[*?[{]/.test(p)))) {
+  if (rows.length > 0 && !singleFile(source)) {
     const perFile = await engine.query(
       `SELECT ${file} AS f, min(${order}) AS first FROM ${scan} WITH ORDINALITY
        WHERE ${file} IN (${files.map(quoteString).join(', ')}) GROUP BY ${file}`,

@@ -148,13 +148,26 @@ export interface ScanOptions {
   keysAsColumns?: boolean;
 }
 
+/** One plain file: errors keep the name the user gave; a glob or a list names the file at fault. */
+export function singleFile(source: DataSource): boolean {
+  return source.paths.length === 1 && !GLOB.test(source.paths[0] ?? '');
+}
+
+/** The source's paths as a DuckDB list literal. */
+export function pathListSql(source: DataSource): string {
+  return `[${source.paths.map(quoteString).join(', ')}]`;
+}
+
+/** DuckDB's JSON `format`: one record per line for .jsonl/.ndjson, else told apart by DuckDB. */
+export function jsonFormat(source: DataSource): string {
+  return jsonLines(source) ? "'newline_delimited'" : "'auto'";
+}
+
 /** The table function call that reads a source, e.g. `read_parquet([...], hive_partitioning=true)`. */
 export function scanSql(source: DataSource, options: ScanOptions = {}): string {
-  const list = `[${source.paths.map(quoteString).join(', ')}]`;
-  const args: string[] = [list];
+  const args: string[] = [pathListSql(source)];
   if (source.hive) args.push('hive_partitioning=true');
-  if (source.paths.length > 1 || source.paths.some((p) => GLOB.test(p)))
-    args.push('union_by_name=true');
+  if (!singleFile(source)) args.push('union_by_name=true');
   if (options.filename) args.push(`filename=${quoteString(options.filename)}`);
   switch (source.format) {
     case 'csv': {
@@ -174,7 +187,7 @@ export function scanSql(source: DataSource, options: ScanOptions = {}): string {
     case 'parquet':
       return `read_parquet(${args.join(', ')})`;
     case 'json': {
-      args.push(`format=${jsonLines(source) ? "'newline_delimited'" : "'auto'"}`);
+      args.push(`format=${jsonFormat(source)}`);
       if (options.wholeSample) args.push('sample_size=-1');
       // JSON takes the full list of columns; validate-data gives every column, typed.
       const columns = Object.entries(options.types ?? {});
@@ -193,9 +206,7 @@ export function scanSql(source: DataSource, options: ScanOptions = {}): string {
  * it sampled: given its columns, it drops any other key without a word.
  */
 export function jsonKeysSql(source: DataSource): string {
-  const list = `[${source.paths.map(quoteString).join(', ')}]`;
-  const format = jsonLines(source) ? 'newline_delimited' : 'auto';
-  return `SELECT DISTINCT unnest(k) AS k FROM (SELECT DISTINCT json_keys(json) AS k FROM read_json_objects(${list}, format='${format}'))`;
+  return `SELECT DISTINCT unnest(k) AS k FROM (SELECT DISTINCT json_keys(json) AS k FROM read_json_objects(${pathListSql(source)}, format=${jsonFormat(source)}))`;
 }
 
 export { quoteIdent };
@@ -207,7 +218,7 @@ export async function sourceBytes(
 ): Promise<number | undefined> {
   try {
     const [row] = await engine.query(
-      `SELECT sum(size) AS b FROM read_blob([${source.paths.map(quoteString).join(', ')}])`,
+      `SELECT sum(size) AS b FROM read_blob(${pathListSql(source)})`,
     );
     const bytes = Number(row?.['b']);
     return Number.isFinite(bytes) ? bytes : undefined;
