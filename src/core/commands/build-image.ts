@@ -21,6 +21,7 @@ import { refuseDaemonlessInputs } from '../image/dockerfile-inputs.js';
 import { planDockerLogins } from '../image/dockerfile-logins.js';
 import { withDockerLogins } from '../../clients/docker/docker-login-config.js';
 import { LayerCache } from '../image/layer-cache.js';
+import { FOLLOW_OUTSIDE_INPUT } from '../image/local-files.js';
 import { parsePlatform } from '../image/platform.js';
 import { checkEnv, checkImagePath, checkPort } from '../image/runtime-inputs.js';
 import { currentBranch, expandTagTemplates } from '../image/tag-templates.js';
@@ -148,6 +149,7 @@ async function daemonlessBuild(
     modelTarget: modelPath,
     ...optional('codeDir', code),
     codeTarget: codePath,
+    followLinksOutside: inputs[FOLLOW_OUTSIDE_INPUT] === true,
     runtime: {
       ...optional('entrypoint', words(stringInput(inputs, 'entrypoint'), 'entrypoint')),
       ...optional('cmd', words(stringInput(inputs, 'cmd'), 'cmd')),
