@@ -57,14 +57,25 @@ export function fsReason(error: unknown): string {
  * A path for a message: printable as it is, with control characters (a newline that would forge
  * a log line) and bytes that are not UTF-8 escaped.
  */
+/** C0 control characters and DEL: a newline, a carriage return, an escape sequence's start. */
+export function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
 export function shownPath(path: string | Buffer): string {
   const bytes = typeof path === 'string' ? Buffer.from(path, 'utf8') : path;
   const text = bytes.toString('utf8');
-  if (Buffer.from(text, 'utf8').equals(bytes) && !/[\u0000-\u001f\u007f]/.test(text)) return text;
+  if (Buffer.from(text, 'utf8').equals(bytes) && !hasControlCharacter(text)) return text;
   let out = '';
   for (const byte of bytes)
     out +=
-      byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`;
+      byte >= 0x20 && byte < 0x7f
+        ? String.fromCharCode(byte)
+        : `\\x${byte.toString(16).padStart(2, '0')}`;
   return out;
 }
 

@@ -2,7 +2,14 @@ import { lstat, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
-import { FOLLOW_OUTSIDE_INPUT, fsReason, isInside, shownPath, specialKind } from './local-files.js';
+import {
+  FOLLOW_OUTSIDE_INPUT,
+  fsReason,
+  hasControlCharacter,
+  isInside,
+  shownPath,
+  specialKind,
+} from './local-files.js';
 
 export interface WalkedFile {
   /** Path relative to the walked directory, `/`-separated. */
@@ -185,7 +192,10 @@ async function resolveEntry(
 }
 
 function refuseSpecial(abs: string, stats: BigIntStats, key: string, prefix = ''): void {
-  const kind = stats.isFile() || stats.isDirectory() ? undefined : (specialKind(stats) ?? 'not a regular file');
+  const kind =
+    stats.isFile() || stats.isDirectory()
+      ? undefined
+      : (specialKind(stats) ?? 'not a regular file');
   if (!kind) return;
   throw new UsageError(
     `${shownPath(abs)} is ${prefix ? `${prefix} ` : ''}${kind}: only regular files, folders and links to them can go in an image`,
@@ -222,7 +232,7 @@ function checkedName(dir: string, name: Buffer, key: string): string {
       },
     );
   }
-  if (/[\u0000-\u001f\u007f]/.test(text)) {
+  if (hasControlCharacter(text)) {
     throw new UsageError(
       `${shownPath(join(dir, text))} has a control character (a newline, tab or escape) in its name`,
       {
