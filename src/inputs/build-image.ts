@@ -80,7 +80,7 @@ export const buildImage: CommandDef = {
       type: 'boolean',
       default: false,
       description:
-        'Pack what symbolic links in `model` and `code` point at when they lead outside their folder (a Hugging Face cache snapshot links to `../../blobs`). Off, such a link is refused (exit 2), so a link to a file on the runner (`/etc/shadow`, `~/.docker/config.json`) never ends up in an image. Links that stay inside the folder are always followed.',
+        'Pack what symbolic links in `model` and `code` point at when they lead outside their folder, and attach `attach` files that are links out of the working directory (a Hugging Face cache snapshot links to `../../blobs`). Off, such a link is refused (exit 2), so a link to a file on the runner (`/etc/shadow`, `~/.docker/config.json`) never ends up in an image. Links that stay inside the folder are always followed.',
     },
     {
       name: 'dockerfile',

@@ -410,4 +410,32 @@ describe('attach files', () => {
       expect(error.place?.key).toBe('attach');
     },
   );
+
+  it('refuses an attach file that is a link out of the working directory, unless told to follow', async () => {
+    const dir = work();
+    const outside = tempDir('sluice-hostile-card-');
+    writeFileSync(join(outside, 'card.md'), SECRET);
+    mkdirSync(join(dir, 'reports'));
+    symlinkSync(join(outside, 'card.md'), join(dir, 'reports', 'card.md'));
+    const attempt = (extra: Record<string, unknown>) =>
+      buildImageCommand(
+        daemonlessBuildInputs({
+          tag: ['127.0.0.1:9/m:1'],
+          push: true,
+          attach: ['reports/card.md'],
+          ...extra,
+        }),
+        localDeps(dir),
+      );
+    const error = await usageError(attempt({}));
+    expect(error.place?.key).toBe('attach');
+    expect(error.message).toContain('outside the working directory');
+    expect(error.hint).toContain('follow-links-outside');
+    // Told to follow, the check passes and the build goes on to the (absent) registry.
+    const later = await attempt({ 'follow-links-outside': true }).then(
+      () => undefined,
+      (caught: unknown) => caught as Error,
+    );
+    expect(later?.message ?? '').not.toContain('outside the working directory');
+  });
 });

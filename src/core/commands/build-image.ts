@@ -87,7 +87,10 @@ export const buildImageCommand: CommandImpl = async (inputs, deps) => {
     });
   }
   // Checked before anything is built or pushed: a missing file must not leave a pushed tag behind.
-  await checkAttachFiles(attachFilesList);
+  await checkAttachFiles(attachFilesList, {
+    root: cwd,
+    followOutside: inputs[FOLLOW_OUTSIDE_INPUT] === true,
+  });
   const runtime = runtimeInputs(inputs);
   const request: BuildRequest = {
     inputs,
