@@ -76,6 +76,13 @@ export const buildImage: CommandDef = {
       description: 'Folder with the serving code and config; one layer on top of the model.',
     },
     {
+      name: 'follow-links-outside',
+      type: 'boolean',
+      default: false,
+      description:
+        'Pack what symbolic links in `model` and `code` point at when they lead outside their folder, and attach `attach` files that are links out of the working directory (a Hugging Face cache snapshot links to `../../blobs`). Off, such a link is refused (exit 2), so a link to a file on the runner (`/etc/shadow`, `~/.docker/config.json`) never ends up in an image. Links that stay inside the folder are always followed.',
+    },
+    {
       name: 'dockerfile',
       type: 'string',
       description:

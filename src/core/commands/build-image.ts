@@ -21,6 +21,7 @@ import { refuseDaemonlessInputs } from '../image/dockerfile-inputs.js';
 import { planDockerLogins } from '../image/dockerfile-logins.js';
 import { withDockerLogins } from '../../clients/docker/docker-login-config.js';
 import { LayerCache } from '../image/layer-cache.js';
+import { FOLLOW_OUTSIDE_INPUT } from '../image/local-files.js';
 import { parsePlatform } from '../image/platform.js';
 import { checkEnv, checkImagePath, checkPort } from '../image/runtime-inputs.js';
 import { currentBranch, expandTagTemplates } from '../image/tag-templates.js';
@@ -86,7 +87,10 @@ export const buildImageCommand: CommandImpl = async (inputs, deps) => {
     });
   }
   // Checked before anything is built or pushed: a missing file must not leave a pushed tag behind.
-  await checkAttachFiles(attachFilesList);
+  await checkAttachFiles(attachFilesList, {
+    root: cwd,
+    followOutside: inputs[FOLLOW_OUTSIDE_INPUT] === true,
+  });
   const runtime = runtimeInputs(inputs);
   const request: BuildRequest = {
     inputs,
@@ -148,6 +152,7 @@ async function daemonlessBuild(
     modelTarget: modelPath,
     ...optional('codeDir', code),
     codeTarget: codePath,
+    followLinksOutside: inputs[FOLLOW_OUTSIDE_INPUT] === true,
     runtime: {
       ...optional('entrypoint', words(stringInput(inputs, 'entrypoint'), 'entrypoint')),
       ...optional('cmd', words(stringInput(inputs, 'cmd'), 'cmd')),

@@ -26,6 +26,8 @@ export interface BuildOptions {
   modelTarget: string;
   codeDir?: string;
   codeTarget: string;
+  /** Pack what links pointing out of the model and code folders point at (else they are refused). */
+  followLinksOutside?: boolean;
   runtime: RuntimeSettings;
   /** RFC 3339 time written as `created`: from SOURCE_DATE_EPOCH or the commit, never the clock. */
   created: string;
@@ -59,7 +61,9 @@ export interface BuildResult {
 
 export async function buildImage(options: BuildOptions): Promise<BuildResult> {
   const base = options.base ? await resolveImage(options.base, options.platform) : undefined;
-  const modelFiles = await walk(options.modelDir, 'model');
+  const modelFiles = await walk(options.modelDir, 'model', {
+    followOutside: options.followLinksOutside === true,
+  });
   const plans = planLayers({
     files: modelFiles,
     target: options.modelTarget,
@@ -69,7 +73,9 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
     ...(options.largeFileBytes === undefined ? {} : { largeFileBytes: options.largeFileBytes }),
   });
   if (options.codeDir) {
-    const codeFiles = await walk(options.codeDir, 'code');
+    const codeFiles = await walk(options.codeDir, 'code', {
+      followOutside: options.followLinksOutside === true,
+    });
     plans.push(
       ...planLayers({
         files: codeFiles,

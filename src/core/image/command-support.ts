@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import { access, realpath, stat } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RegistryAccess } from '../../clients/oci/access.js';
@@ -15,6 +15,7 @@ import type { ManifestBytes } from '../registry/model.js';
 import { attachFiles } from './attestations.js';
 import type { TransportDeps } from './transports.js';
 import type { SinkTarget } from './write.js';
+import { FOLLOW_OUTSIDE_INPUT, isInside, shownPath } from './local-files.js';
 
 export function stringInput(inputs: Inputs, name: string): string | undefined {
   const value = inputs[name];
@@ -173,8 +174,30 @@ export async function attachToRegistries(
  * Every `attach` file must be a readable file before the first blob moves: found missing
  * after the copy, it would leave a tag moved to an image without its attestations.
  */
-export async function checkAttachFiles(files: readonly string[]): Promise<void> {
+export async function checkAttachFiles(
+  files: readonly string[],
+  /**
+   * When given: a file inside `root` (the working directory) must not be a link that leads out
+   * of it, unless `followOutside`: a pull request could otherwise make `reports/card.md` a link
+   * to a secret on the runner and have it attached to the image.
+   */
+  links?: { root: string; followOutside: boolean },
+): Promise<void> {
   for (const file of files) {
+    if (links && !links.followOutside) {
+      const [root, real] = await Promise.all([
+        realpath(links.root).catch(() => links.root),
+        realpath(file).catch(() => undefined),
+      ]);
+      if (real !== undefined && isInside(links.root, file) && !isInside(root, real))
+        throw new UsageError(
+          `Cannot attach ${shownPath(file)}: it is a link to ${shownPath(real)}, outside the working directory ${shownPath(links.root)}`,
+          {
+            place: { file, key: 'attach' },
+            hint: `Nothing was built or pushed. Attach the file itself, or set ${FOLLOW_OUTSIDE_INPUT}: true to follow the link.`,
+          },
+        );
+    }
     try {
       if (!(await stat(file)).isFile()) throw new Error('not a file');
       await access(file, constants.R_OK);

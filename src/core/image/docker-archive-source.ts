@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { UsageError } from '../errors.js';
+import { openRegularFile, parseJsonFile, shownPath } from './local-files.js';
 import { MediaType } from '../registry/media-types.js';
 import type { BlobSource, Descriptor, ImageSource, ManifestBytes } from '../registry/model.js';
 
@@ -19,6 +20,10 @@ interface SaveManifest {
 }
 
 const BLOCK = 512;
+/** manifest.json and the image config are JSON of a few KiB. */
+const MAX_MEMBER_BYTES = 16 * 1024 * 1024;
+/** A GNU long name or a pax header: a path and a few keys. */
+const MAX_HEADER_EXTRA_BYTES = 1024 * 1024;
 
 /**
  * A `docker save` archive (`docker-archive:<path>[:<name>:<tag>]`) read as a base image or a copy
@@ -41,9 +46,10 @@ export class DockerArchiveSource implements ImageSource {
 
   async getManifest(): Promise<ManifestBytes> {
     if (this.manifest) return this.manifest;
-    const saved = JSON.parse(
-      (await this.member('manifest.json')).toString('utf8'),
-    ) as SaveManifest[];
+    const saved = checkSaveManifest(
+      parseJsonFile(await this.member('manifest.json'), `${this.name} manifest.json`, {}),
+      this.name,
+    );
     const chosen = this.image ? pick(saved, this.image) : saved.length === 1 ? saved[0] : undefined;
     if (!chosen) {
       const tags = saved.flatMap((item) => item.RepoTags ?? []).join(', ');
@@ -127,7 +133,11 @@ export class DockerArchiveSource implements ImageSource {
 
   private async member(name: string): Promise<Buffer> {
     const entry = await this.find(name);
-    const handle = await this.openArchive();
+    if (entry.size > MAX_MEMBER_BYTES)
+      throw this.broken(
+        `its ${name} is ${entry.size} bytes, more than the ${MAX_MEMBER_BYTES} allowed`,
+      );
+    const { handle } = await this.openArchive();
     try {
       const bytes = Buffer.alloc(entry.size);
       await handle.read(bytes, 0, entry.size, entry.offset);
@@ -146,22 +156,26 @@ export class DockerArchiveSource implements ImageSource {
     return entry;
   }
 
-  private async openArchive(): Promise<FileHandle> {
-    try {
-      return await open(this.path, 'r');
-    } catch (error) {
-      throw new UsageError(`Cannot read ${this.name}`, {
-        cause: error,
-        hint: 'Check the path of the archive.',
-      });
-    }
+  /** The archive, which must be a regular file: a FIFO or a device given as one is refused, never read. */
+  private async openArchive(): Promise<{ handle: FileHandle; size: number }> {
+    const { handle, stats } = await openRegularFile(this.path, {}, { what: this.name });
+    return { handle, size: stats.size };
+  }
+
+  private broken(why: string): UsageError {
+    return new UsageError(
+      `${shownPath(this.name)} is not a \`docker save\` archive sluice can read: ${why}`,
+      {
+        hint: 'Write it again with `docker save -o <file> <image>`.',
+      },
+    );
   }
 
   /** Walks the tar headers once (ustar, GNU long names and pax paths). */
   private async index(): Promise<Map<string, Entry>> {
     if (this.entries) return this.entries;
     const entries = new Map<string, Entry>();
-    const handle = await this.openArchive();
+    const { handle, size: archiveSize } = await this.openArchive();
     try {
       const header = Buffer.alloc(BLOCK);
       let position = 0;
@@ -171,10 +185,20 @@ export class DockerArchiveSource implements ImageSource {
       for (;;) {
         const { bytesRead } = await handle.read(header, 0, BLOCK, position);
         if (bytesRead < BLOCK || header.every((byte) => byte === 0)) break;
+        if (!checksumMatches(header))
+          throw this.broken(
+            `the tar header at byte ${position} is damaged (its checksum does not match)`,
+          );
         const size = octal(header.subarray(124, 136));
         const type = String.fromCharCode(header[156]!);
         const data = position + BLOCK;
+        if (!Number.isSafeInteger(size) || size < 0 || data + size > archiveSize)
+          throw this.broken(
+            `the tar entry at byte ${position} claims a size past the end of the file`,
+          );
         if (type === 'L' || type === 'x') {
+          if (size > MAX_HEADER_EXTRA_BYTES)
+            throw this.broken(`the tar header at byte ${position} has ${size} bytes of names`);
           const extra = Buffer.alloc(size);
           await handle.read(extra, 0, size, data);
           longName = type === 'L' ? cString(extra) : (paxPath(extra.toString('utf8')) ?? longName);
@@ -184,8 +208,21 @@ export class DockerArchiveSource implements ImageSource {
           const name = longName ?? (prefix ? `${prefix}/${short}` : short);
           longName = undefined;
           const clean = name.replace(/^\.\//, '');
+          // Nothing is unpacked, but a member named outside the archive is a sign of an attack.
+          if (leavesArchive(clean))
+            throw this.broken(
+              `it has an entry named ${JSON.stringify(shownPath(clean))}, outside the archive`,
+            );
           if (type === '0' || type === '\0') entries.set(clean, { offset: data, size });
-          if (type === '2') links.push([clean, cString(header.subarray(157, 257))]);
+          if (type === '2') {
+            const target = cString(header.subarray(157, 257));
+            const resolved = posix.normalize(posix.join(posix.dirname(clean), target));
+            if (posix.isAbsolute(target) || leavesArchive(resolved))
+              throw this.broken(
+                `its entry ${JSON.stringify(shownPath(clean))} links to ${JSON.stringify(shownPath(target))}, outside the archive`,
+              );
+            links.push([clean, target]);
+          }
         }
         position = data + Math.ceil(size / BLOCK) * BLOCK;
       }
@@ -213,6 +250,47 @@ function pick(saved: readonly SaveManifest[], name: string): SaveManifest | unde
     item.RepoTags?.some((tag) => tag.endsWith(`/${name}`) || tag.endsWith(`/library/${name}`)),
   );
   return near.length === 1 ? near[0] : undefined;
+}
+
+/** `..` at the start of a normalized path, or an absolute path: somewhere outside the archive. */
+function leavesArchive(name: string): boolean {
+  const normal = posix.normalize(name);
+  return posix.isAbsolute(name) || normal === '..' || normal.startsWith('../');
+}
+
+/** The header checksum: the bytes summed with the checksum field read as spaces. */
+function checksumMatches(header: Buffer): boolean {
+  const stored = parseInt(cString(header.subarray(148, 156)).trim(), 8);
+  // Old writers summed the bytes as signed chars: either sum is accepted, as GNU tar does.
+  let unsigned = 0;
+  let signed = 0;
+  for (let i = 0; i < BLOCK; i += 1) {
+    const byte = i >= 148 && i < 156 ? 0x20 : header[i]!;
+    unsigned += byte;
+    signed += byte >= 0x80 ? byte - 0x100 : byte;
+  }
+  return stored === unsigned || stored === signed;
+}
+
+/** manifest.json: a list of images, each with a Config and Layers naming members of the archive. */
+function checkSaveManifest(value: unknown, name: string): SaveManifest[] {
+  const ok =
+    Array.isArray(value) &&
+    value.every(
+      (item: unknown) =>
+        typeof item === 'object' &&
+        item !== null &&
+        typeof (item as SaveManifest).Config === 'string' &&
+        Array.isArray((item as SaveManifest).Layers) &&
+        (item as SaveManifest).Layers.every((layer) => typeof layer === 'string') &&
+        ((item as SaveManifest).RepoTags ?? []).every?.((tag) => typeof tag === 'string'),
+    );
+  if (!ok)
+    throw new UsageError(
+      `${shownPath(name)} has a manifest.json that is not a list of images with Config and Layers`,
+      { hint: 'Write it again with `docker save -o <file> <image>`.' },
+    );
+  return value as SaveManifest[];
 }
 
 function cString(bytes: Buffer): string {

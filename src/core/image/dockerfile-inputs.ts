@@ -12,6 +12,8 @@ import { UsageError } from '../errors.js';
 const DAEMONLESS_ONLY: Readonly<Record<string, string>> = {
   base: 'FROM in the Dockerfile names the base image',
   code: 'COPY the code in the Dockerfile',
+  'follow-links-outside':
+    'Docker never follows a link out of the build context (COPY copies links as links)',
   'model-path': 'COPY the model to its place in the Dockerfile',
   'code-path': 'COPY the code to its place in the Dockerfile',
   entrypoint: 'ENTRYPOINT in the Dockerfile',

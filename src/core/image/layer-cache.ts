@@ -1,5 +1,7 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isDigest } from '../registry/reference.js';
+import { readSmallFile } from './local-files.js';
 
 export interface CachedLayer {
   digest: string;
@@ -19,13 +21,20 @@ export class LayerCache {
   async get(fingerprint: string): Promise<CachedLayer | undefined> {
     if (!this.dir) return undefined;
     try {
-      const parsed = JSON.parse(
-        await readFile(this.path(fingerprint), 'utf8'),
-      ) as Partial<CachedLayer>;
+      // The cache folder may be restored from a CI cache a pull request wrote: an entry is a
+      // small regular file (never a FIFO to block on, never a link), and its digests must be
+      // digests before they name a blob file in an OCI layout.
+      const bytes = await readSmallFile(this.path(fingerprint), 4096, {}, { noFollow: true });
+      const parsed = JSON.parse(bytes.toString('utf8')) as Partial<CachedLayer> | null;
       if (
+        parsed !== null &&
         typeof parsed.digest === 'string' &&
+        isDigest(parsed.digest) &&
         typeof parsed.size === 'number' &&
-        typeof parsed.diffId === 'string'
+        Number.isSafeInteger(parsed.size) &&
+        parsed.size >= 0 &&
+        typeof parsed.diffId === 'string' &&
+        isDigest(parsed.diffId)
       ) {
         return { digest: parsed.digest, size: parsed.size, diffId: parsed.diffId };
       }
@@ -39,8 +48,8 @@ export class LayerCache {
     if (!this.dir) return;
     try {
       await mkdir(join(this.dir, 'layers'), { recursive: true });
-      const temp = `${this.path(fingerprint)}.${process.pid}.tmp`;
-      await writeFile(temp, JSON.stringify(entry));
+      const temp = `${this.path(fingerprint)}.${process.pid}-${Math.random().toString(36).slice(2)}.tmp`;
+      await writeFile(temp, JSON.stringify(entry), { flag: 'wx' });
       await rename(temp, this.path(fingerprint));
     } catch {
       // a read-only cache folder must not fail the build

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { access, lstat, mkdir, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -14,13 +14,35 @@ import type {
   ImageSource,
   ManifestBytes,
 } from '../registry/model.js';
+import { isDigest } from '../registry/reference.js';
+import {
+  fsReason,
+  isInside,
+  openRegularFile,
+  parseJsonFile,
+  readSmallFile,
+  shownPath,
+} from './local-files.js';
 import { fromBuffer, tee } from './streams.js';
 
 const REF_NAME = 'org.opencontainers.image.ref.name';
+/** index.json, manifests and configs are JSON documents of a few KiB: a bound, not a guess. */
+const MAX_JSON_BYTES = 16 * 1024 * 1024;
 
-function blobPath(dir: string, digest: string): string {
-  const [algorithm, hex] = digest.split(':');
-  return join(dir, 'blobs', algorithm ?? 'sha256', hex ?? '');
+/**
+ * Where a blob lives: only for a digest that is `sha256:` and 64 hex digits, checked here, so a
+ * descriptor saying `sha256:../../x` (from a hostile index.json or manifest) never becomes a path.
+ */
+function blobPath(dir: string, digest: string, name = `oci:${dir}`): string {
+  if (!isDigest(digest)) {
+    throw new UsageError(
+      `${shownPath(name)} names a blob by ${JSON.stringify(digest.slice(0, 100))}, which is not a sha256 digest`,
+      {
+        hint: 'A descriptor digest is `sha256:` and 64 lowercase hex digits; the layout is damaged or was not written by an OCI tool.',
+      },
+    );
+  }
+  return join(dir, 'blobs', 'sha256', digest.slice('sha256:'.length));
 }
 
 function fsFailure(dir: string, action: string, error: unknown): InfraError {
@@ -40,8 +62,40 @@ function fsFailure(dir: string, action: string, error: unknown): InfraError {
 /** An OCI image layout folder (`oci:<dir>[:<tag>]`) as a place to write images. */
 export class OciLayoutSink implements ImageSink {
   readonly name: string;
+  private folders: Promise<void> | undefined;
   constructor(private readonly dir: string) {
     this.name = `oci:${dir}`;
+  }
+
+  /**
+   * `blobs` and `blobs/sha256` made, and refused when an existing one is a link: a layout folder
+   * in a checkout could carry `blobs -> /somewhere` and have the image written there.
+   */
+  private blobFolder(): Promise<void> {
+    this.folders ??= (async () => {
+      try {
+        await mkdir(this.dir, { recursive: true });
+      } catch (error) {
+        throw fsFailure(this.dir, 'write a blob', error);
+      }
+      for (const path of [join(this.dir, 'blobs'), join(this.dir, 'blobs', 'sha256')]) {
+        const found = await lstat(path).catch(() => undefined);
+        if (found?.isSymbolicLink())
+          throw new UsageError(
+            `${shownPath(path)} is a symbolic link: the image is not written through it`,
+            {
+              place: { key: 'output' },
+              hint: 'Write the layout to a new folder, or remove the link.',
+            },
+          );
+        if (!found)
+          await mkdir(path).catch((error: unknown) => {
+            if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+              throw fsFailure(this.dir, 'write a blob', error);
+          });
+      }
+    })();
+    return this.folders;
   }
 
   async hasBlob(digest: string): Promise<boolean> {
@@ -58,12 +112,12 @@ export class OciLayoutSink implements ImageSink {
     if (blob.digest && blob.size !== undefined && (await this.hasBlob(blob.digest))) {
       return { digest: blob.digest, size: blob.size, uploaded: 0 };
     }
+    await this.blobFolder();
     const folder = join(this.dir, 'blobs', 'sha256');
     const temp = join(folder, `.upload-${process.pid}-${Math.random().toString(36).slice(2)}`);
     const hash = createHash('sha256');
     let size = 0;
     try {
-      await mkdir(folder, { recursive: true });
       const counted = tee(blob.open(0), hash, (bytes) => {
         size = bytes;
       });
@@ -73,7 +127,7 @@ export class OciLayoutSink implements ImageSink {
           yield chunk;
         }
       };
-      await pipeline(Readable.from(withProgress()), createWriteStream(temp));
+      await pipeline(Readable.from(withProgress()), createWriteStream(temp, { flags: 'wx' }));
       const digest = `sha256:${hash.digest('hex')}`;
       if (blob.digest && blob.digest !== digest) {
         throw new InfraError(
@@ -112,25 +166,76 @@ export class OciLayoutSink implements ImageSink {
           ? [descriptor]
           : tags.map((tag) => ({ ...descriptor, annotations: { [REF_NAME]: tag } }));
       index.manifests = [...keep, ...added];
-      await writeFile(
+      // Written beside and renamed over: a link planted as index.json is replaced, not written through.
+      await replaceFile(
         join(this.dir, 'oci-layout'),
         JSON.stringify({ imageLayoutVersion: '1.0.0' }),
       );
-      await writeFile(join(this.dir, 'index.json'), JSON.stringify(index));
+      await replaceFile(join(this.dir, 'index.json'), JSON.stringify(index));
       return manifest.digest;
     } catch (error) {
-      if (error instanceof InfraError) throw error;
+      if (error instanceof InfraError || error instanceof UsageError) throw error;
       throw fsFailure(this.dir, 'write the index', error);
     }
   }
 }
 
+async function replaceFile(path: string, text: string): Promise<void> {
+  const temp = `${path}.${process.pid}-${Math.random().toString(36).slice(2)}.tmp`;
+  await writeFile(temp, text, { flag: 'wx' });
+  await rename(temp, path);
+}
+
+/** The index of a layout being written to: an absent or unreadable one starts afresh. */
 async function readIndex(dir: string): Promise<ImageIndex> {
   try {
-    return JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as ImageIndex;
+    const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as ImageIndex;
+    if (Array.isArray(index.manifests)) return index;
   } catch {
-    return { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [] };
+    // start afresh
   }
+  return { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [] };
+}
+
+/**
+ * The index of a layout read as a source: a regular file of bounded size, JSON, with a
+ * `manifests` list of descriptors whose digests are checked before they name a file.
+ */
+async function readSourceIndex(dir: string, name: string): Promise<ImageIndex> {
+  const path = join(dir, 'index.json');
+  const place = { file: path };
+  const bytes = await readSmallFile(path, MAX_JSON_BYTES, place).catch((error: unknown) => {
+    if (error instanceof UsageError && /does not exist/.test(error.message))
+      throw new UsageError(`${shownPath(name)} is not an OCI layout: it has no index.json`, {
+        place,
+        hint: 'Point oci: at the folder that holds oci-layout, index.json and blobs/.',
+      });
+    throw error;
+  });
+  const index = parseJsonFile(bytes, path, place) as Partial<ImageIndex> | null;
+  const manifests: unknown = index?.manifests;
+  if (
+    typeof index !== 'object' ||
+    index === null ||
+    !Array.isArray(manifests) ||
+    !manifests.every(
+      (entry: unknown) =>
+        typeof entry === 'object' &&
+        entry !== null &&
+        typeof (entry as Descriptor).digest === 'string' &&
+        ((entry as Descriptor).annotations === undefined ||
+          typeof (entry as Descriptor).annotations === 'object'),
+    )
+  ) {
+    throw new UsageError(
+      `${shownPath(path)} is not an OCI image index: it needs a "manifests" list of descriptors`,
+      {
+        place,
+      },
+    );
+  }
+  for (const entry of manifests as Descriptor[]) blobPath(dir, entry.digest, name);
+  return index as ImageIndex;
 }
 
 /** An OCI image layout folder as a base image or a copy source. */
@@ -144,7 +249,7 @@ export class OciLayoutSource implements ImageSource {
   }
 
   async getManifest(reference?: string): Promise<ManifestBytes> {
-    const index = await readIndex(this.dir);
+    const index = await readSourceIndex(this.dir, this.name);
     let entry: Descriptor | undefined;
     if (reference?.startsWith('sha256:'))
       entry = index.manifests.find((item) => item.digest === reference);
@@ -164,35 +269,93 @@ export class OciLayoutSource implements ImageSource {
       );
     }
     const bytes = await this.readBlob(entry);
+    if (sha256Of(bytes) !== entry.digest)
+      throw new UsageError(`${this.name}: the manifest ${entry.digest} does not match its digest`, {
+        hint: 'The layout is damaged; copy the image again.',
+      });
+    const parsed = parseJsonFile(bytes, `${this.name} manifest ${entry.digest}`, {}) as {
+      mediaType?: unknown;
+    } | null;
     const mediaType =
       entry.mediaType ||
-      ((JSON.parse(bytes.toString('utf8')) as { mediaType?: string }).mediaType ??
-        MediaType.ociManifest);
+      (typeof parsed?.mediaType === 'string' ? parsed.mediaType : MediaType.ociManifest);
     return { mediaType, bytes, digest: entry.digest };
   }
 
   getBlob(descriptor: Descriptor): BlobSource {
-    const path = blobPath(this.dir, descriptor.digest);
+    const path = blobPath(this.dir, descriptor.digest, this.name);
     return {
       mediaType: descriptor.mediaType,
       digest: descriptor.digest,
       size: descriptor.size,
-      open: (offset: number) => readFileFrom(path, offset),
+      open: (offset: number) => this.readFrom(path, descriptor.digest, offset),
     };
   }
 
   async readBlob(descriptor: Descriptor): Promise<Buffer> {
+    const path = await this.checkedBlob(
+      blobPath(this.dir, descriptor.digest, this.name),
+      descriptor.digest,
+    );
+    return readSmallFile(
+      path,
+      MAX_JSON_BYTES,
+      {},
+      { noFollow: true, what: `${this.name} blob ${descriptor.digest}` },
+    );
+  }
+
+  /**
+   * The real path of a blob, which must be inside the layout: a blob file that is a link to
+   * `/etc/shadow` would otherwise be sent to a registry before its digest is found wrong.
+   */
+  private async checkedBlob(path: string, digest: string): Promise<string> {
+    let real: string;
+    let root: string;
     try {
-      return await readFile(blobPath(this.dir, descriptor.digest));
+      [real, root] = await Promise.all([realpath(path), realpath(this.dir)]);
     } catch (error) {
-      throw new UsageError(`${this.name} is missing blob ${descriptor.digest}`, {
+      throw new UsageError(`${this.name} is missing blob ${digest}: ${fsReason(error)}`, {
         cause: error,
         hint: 'The layout is incomplete; copy the image again.',
       });
     }
+    if (!isInside(root, real))
+      throw new UsageError(
+        `${this.name} blob ${digest} is a link to ${shownPath(real)}, outside the layout`,
+        {
+          hint: 'Blobs are read only from inside the layout folder; copy the image into a fresh layout.',
+        },
+      );
+    return real;
+  }
+
+  private async *readFrom(
+    path: string,
+    digest: string,
+    offset: number,
+  ): AsyncGenerator<Uint8Array> {
+    const real = await this.checkedBlob(path, digest);
+    const { handle, stats } = await openRegularFile(
+      real,
+      {},
+      { noFollow: true, what: `${this.name} blob ${digest}` },
+    );
+    try {
+      let position = offset;
+      while (position < stats.size) {
+        const chunk = Buffer.allocUnsafe(Math.min(1 << 20, stats.size - position));
+        const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
+        if (bytesRead === 0) break;
+        position += bytesRead;
+        yield chunk.subarray(0, bytesRead);
+      }
+    } finally {
+      await handle.close();
+    }
   }
 }
 
-async function* readFileFrom(path: string, offset: number): AsyncGenerator<Uint8Array> {
-  yield* createReadStream(path, { start: offset, highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
+function sha256Of(bytes: Buffer): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }

@@ -1,5 +1,5 @@
-import { createReadStream } from 'node:fs';
-import { InfraError } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { openRegularFile, shownPath } from './local-files.js';
 
 /**
  * A deterministic tar writer: the caller gives entries in their final order; every header has
@@ -45,27 +45,47 @@ export async function* tarStream(entries: readonly TarEntry[]): AsyncGenerator<B
     yield header(name, entry.mode, size, entry.type === 'dir' ? '5' : '0');
     if (entry.type === 'file' && size > 0) {
       if (!entry.source) throw new Error(`tar entry ${entry.path} has no source`);
-      let read = 0;
-      for await (const chunk of createReadStream(entry.source, {
-        highWaterMark: READ_CHUNK,
-        end: size - 1,
-      }) as AsyncIterable<Buffer>) {
-        read += chunk.length;
-        yield chunk;
-      }
-      if (read !== size) {
-        throw new InfraError(
-          `${entry.source} changed while it was being packed (${read} of ${size} bytes read)`,
-          {
-            hint: 'Do not write the model files while the image is built.',
-          },
-        );
-      }
+      yield* fileBytes(entry.source, size);
       const rest = padded(size) - size;
       if (rest > 0) yield Buffer.alloc(rest);
     }
   }
   yield Buffer.alloc(2 * BLOCK);
+}
+
+/**
+ * Exactly `size` bytes of the file at `source`, which must still be the regular file it was when
+ * the entry was made: opened without blocking (a FIFO swapped in is refused, never waited on) and
+ * without following a link in its last part, and checked before and after the read. A file that
+ * grows, shrinks or is written to meanwhile fails the stream, so no tar with a torn file (or a
+ * size header that lies) is ever finished.
+ */
+async function* fileBytes(source: string, size: number): AsyncGenerator<Buffer> {
+  const { handle, stats } = await openRegularFile(source, {}, { noFollow: true });
+  try {
+    if (stats.size !== size) throw changed(source, size, `it is now ${stats.size} bytes`);
+    let read = 0;
+    while (read < size) {
+      const length = Math.min(READ_CHUNK, size - read);
+      const chunk = Buffer.allocUnsafe(length);
+      const { bytesRead } = await handle.read(chunk, 0, length, read);
+      if (bytesRead === 0) throw changed(source, size, `${read} of ${size} bytes read`);
+      read += bytesRead;
+      yield bytesRead === length ? chunk : chunk.subarray(0, bytesRead);
+    }
+    const after = await handle.stat();
+    if (after.size !== size || after.mtimeMs !== stats.mtimeMs || after.ctimeMs !== stats.ctimeMs)
+      throw changed(source, size, 'it was written to during the read');
+  } finally {
+    await handle.close();
+  }
+}
+
+function changed(source: string, size: number, why: string): UsageError {
+  return new UsageError(
+    `${shownPath(source)} changed while it was being packed (${size} bytes when listed; ${why})`,
+    { hint: 'Do not write the model or code files while the image is built, then build again.' },
+  );
 }
 
 function entryName(entry: TarEntry): string {

@@ -2,10 +2,22 @@ import { lstat, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
+import {
+  FOLLOW_OUTSIDE_INPUT,
+  fsReason,
+  hasControlCharacter,
+  isInside,
+  shownPath,
+  specialKind,
+} from './local-files.js';
 
 export interface WalkedFile {
   /** Path relative to the walked directory, `/`-separated. */
   rel: string;
+  /**
+   * The file to read: the path in the folder, or for a link the real path it resolves to (checked
+   * here), so the reader opens that with O_NOFOLLOW and a link swapped in later is refused.
+   */
   abs: string;
   type: 'file' | 'dir';
   size: number;
@@ -21,41 +33,71 @@ export interface WalkedFile {
   ino: number;
 }
 
+export interface WalkOptions {
+  /** Follow links whose target is outside the walked folder (the `follow-links-outside` input). */
+  followOutside?: boolean;
+}
+
 /** Directories that never belong in an image. */
 const SKIPPED = new Set(['.git', '.hg', '.svn', '__pycache__', '.sluice-cache']);
 
+/** Files at least this long are checked for holes: a sparse file would pack gigabytes of zeros. */
+const SPARSE_CHECK_BYTES = 64n * 1024n * 1024n;
+
 /**
  * Every file and directory under `root`, sorted by path so the tar is the same on every
- * machine. Symbolic links are followed: a model registry's snapshot of links to blobs
- * packs as the files they point at. A link that leads nowhere, or back into a folder being
- * walked, is bad input: packing without the file, or the same folder over and over, would
- * ship an image that is not the model.
+ * machine.
+ *
+ * Symbolic links are followed, and packed as the files and folders they point at, when they
+ * resolve (through every link in the chain, `..` and all) to a place inside `root`. A link that
+ * resolves outside is refused unless `followOutside` is set: otherwise a pull request could turn
+ * `model/x` into a link to `/etc/shadow` or `~/.docker/config.json` and have it pushed in a
+ * layer. A link that leads nowhere, loops, or leads back into a folder being walked is refused
+ * too. FIFOs, sockets and devices are refused by name (their type is read with lstat, nothing
+ * is opened); so are names that are not UTF-8 or hold control characters, and very sparse
+ * files. Hard links are regular files: each name packs the bytes.
  */
-export async function walk(root: string, key: string): Promise<WalkedFile[]> {
+export async function walk(
+  root: string,
+  key: string,
+  options: WalkOptions = {},
+): Promise<WalkedFile[]> {
   const rootStat = await stat(root).catch(() => undefined);
   if (!rootStat?.isDirectory()) {
-    throw new UsageError(`${root} is not a directory`, {
+    throw new UsageError(`${shownPath(root)} is not a directory`, {
       place: { key },
       hint: 'Point it at the folder that holds the files to pack.',
     });
   }
+  const realRoot = await fsCall(() => realpath(root), root, key);
   const out: WalkedFile[] = [];
-  // Real paths of the folders from the root down to the one being read: a link to any of
-  // them is a cycle.
+  // The folders from the root down to the one being read (device and inode): a link to any
+  // of them is a cycle.
   const ancestors = new Set<string>();
-  async function visit(dir: string, rel: string): Promise<void> {
-    const real = await realpath(dir);
-    ancestors.add(real);
-    const names = (await readdir(dir)).sort();
+  // `shown` is the folder as the user knows it (through the links followed), for messages;
+  // `dir` is its real path, free of links, which is what is read.
+  async function visit(shown: string, dir: string, identity: string, rel: string): Promise<void> {
+    ancestors.add(identity);
+    const raw = await fsCall(() => readdir(dir, { encoding: 'buffer' }), shown, key);
+    const names = raw.map((name) => checkedName(shown, name, key)).sort();
     for (const name of names) {
       if (SKIPPED.has(name)) continue;
-      const abs = join(dir, name);
+      const abs = join(shown, name);
       const childRel = rel ? `${rel}/${name}` : name;
-      const info = await followed(abs, key);
+      const entry = await resolveEntry(
+        abs,
+        join(dir, name),
+        key,
+        root,
+        realRoot,
+        options.followOutside === true,
+      );
+      const info = entry.stats;
       if (info.isDirectory()) {
-        if (ancestors.has(await realpath(abs))) {
+        const id = `${info.dev}:${info.ino}`;
+        if (ancestors.has(id)) {
           throw new UsageError(
-            `${abs} is a link back to ${await readlink(abs).catch(() => 'a folder above it')}, a folder that holds it: following it would never end`,
+            `${shownPath(abs)} is a link back to ${shownPath(entry.target ?? 'a folder above it')}, a folder that holds it: following it would never end`,
             {
               place: { key },
               hint: 'Remove the link, or point it at a folder outside the ones that contain it.',
@@ -64,7 +106,7 @@ export async function walk(root: string, key: string): Promise<WalkedFile[]> {
         }
         out.push({
           rel: childRel,
-          abs,
+          abs: entry.path,
           type: 'dir',
           size: 0,
           executable: true,
@@ -72,11 +114,12 @@ export async function walk(root: string, key: string): Promise<WalkedFile[]> {
           ctimeNs: '0',
           ino: 0,
         });
-        await visit(abs, childRel);
-      } else if (info.isFile()) {
+        await visit(abs, entry.path, id, childRel);
+      } else {
+        refuseSparse(abs, info, key);
         out.push({
           rel: childRel,
-          abs,
+          abs: entry.path,
           type: 'file',
           size: Number(info.size),
           executable: (Number(info.mode) & 0o111) !== 0,
@@ -86,25 +129,47 @@ export async function walk(root: string, key: string): Promise<WalkedFile[]> {
         });
       }
     }
-    ancestors.delete(real);
+    ancestors.delete(identity);
   }
-  await visit(root, '');
+  const rootInfo = await fsCall(() => stat(realRoot, { bigint: true }), root, key);
+  await visit(root, realRoot, `${rootInfo.dev}:${rootInfo.ino}`, '');
   return out.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
 }
 
-/** What `abs` is once links are followed; a link that leads nowhere is a UsageError naming it. */
-async function followed(abs: string, key: string): Promise<BigIntStats> {
+interface Entry {
+  /** The path to read: free of links, the real path a link resolves to. */
+  path: string;
+  /** Of `path`, a regular file or a folder. */
+  stats: BigIntStats;
+  /** What a link says it points at, as written in it. */
+  target?: string;
+}
+
+/** What `abs` is, with links resolved and checked; anything that is not a file or folder is refused. */
+async function resolveEntry(
+  abs: string,
+  path: string,
+  key: string,
+  root: string,
+  realRoot: string,
+  followOutside: boolean,
+): Promise<Entry> {
+  const own = await fsCall(() => lstat(path, { bigint: true }), abs, key);
+  if (!own.isSymbolicLink()) {
+    refuseSpecial(abs, own, key);
+    return { path, stats: own };
+  }
+  const target = await readlink(path).catch(() => '?');
+  let real: string;
   try {
-    return await stat(abs, { bigint: true });
+    real = await realpath(path);
   } catch (error) {
-    const link = await lstat(abs).catch(() => undefined);
-    if (!link?.isSymbolicLink()) throw error;
-    const target = await readlink(abs).catch(() => '?');
     const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ELOOP' && code !== 'ENOTDIR') throw fsError(abs, key, error);
     throw new UsageError(
       code === 'ELOOP'
-        ? `${abs} is a link to ${target} that loops back on itself`
-        : `${abs} is a link to ${target}, which does not exist`,
+        ? `${shownPath(abs)} is a link to ${shownPath(target)} that loops back on itself`
+        : `${shownPath(abs)} is a link to ${shownPath(target)}, which does not exist`,
       {
         place: { key },
         hint: 'Fix or remove the link: the image would be built without that file.',
@@ -112,4 +177,85 @@ async function followed(abs: string, key: string): Promise<BigIntStats> {
       },
     );
   }
+  const stats = await fsCall(() => lstat(real, { bigint: true }), abs, key);
+  refuseSpecial(abs, stats, key, `a link to ${shownPath(target)} (${shownPath(real)}), which is`);
+  if (!followOutside && !isInside(realRoot, real)) {
+    throw new UsageError(
+      `${shownPath(abs)} is a link to ${shownPath(target)}, which leads outside the ${key} folder ${shownPath(root)}${real === target ? '' : ` (to ${shownPath(real)})`}`,
+      {
+        place: { key },
+        hint: `Links out of the folder are refused so that nothing outside it (a secret on the runner) ends up in the image. Copy the file into the folder, or, if the folder is a snapshot of links to blobs kept elsewhere (a Hugging Face cache), set ${FOLLOW_OUTSIDE_INPUT}: true (--${FOLLOW_OUTSIDE_INPUT}) to pack what the links point at.`,
+      },
+    );
+  }
+  return { path: real, stats, target };
+}
+
+function refuseSpecial(abs: string, stats: BigIntStats, key: string, prefix = ''): void {
+  const kind =
+    stats.isFile() || stats.isDirectory()
+      ? undefined
+      : (specialKind(stats) ?? 'not a regular file');
+  if (!kind) return;
+  throw new UsageError(
+    `${shownPath(abs)} is ${prefix ? `${prefix} ` : ''}${kind}: only regular files, folders and links to them can go in an image`,
+    {
+      place: { key },
+      hint: `Remove it from the ${key} folder (or move the folder's files to one without it).`,
+    },
+  );
+}
+
+/** A file whose blocks cover less than an eighth of its length is mostly holes: refused. */
+function refuseSparse(abs: string, stats: BigIntStats, key: string): void {
+  if (stats.size < SPARSE_CHECK_BYTES) return;
+  const allocated = stats.blocks * 512n;
+  if (allocated * 8n >= stats.size) return;
+  throw new UsageError(
+    `${shownPath(abs)} is a sparse file: ${stats.size} bytes long but only ${allocated} on disk`,
+    {
+      place: { key },
+      hint: 'A file that is mostly holes would pack as gigabytes of zeros; remove it, or write it out in full if it is meant to be there.',
+    },
+  );
+}
+
+/** The name of a folder entry as text; names that are not UTF-8 or hold control characters are refused. */
+function checkedName(dir: string, name: Buffer, key: string): string {
+  const text = name.toString('utf8');
+  if (!Buffer.from(text, 'utf8').equals(name)) {
+    throw new UsageError(
+      `${shownPath(join(dir, ''))}${shownPath(name)} has a name that is not valid UTF-8`,
+      {
+        place: { key },
+        hint: 'Rename it: paths in an image are UTF-8.',
+      },
+    );
+  }
+  if (hasControlCharacter(text)) {
+    throw new UsageError(
+      `${shownPath(join(dir, text))} has a control character (a newline, tab or escape) in its name`,
+      {
+        place: { key },
+        hint: 'Rename it: such names break the tools that list an image and the logs that name them.',
+      },
+    );
+  }
+  return text;
+}
+
+async function fsCall<T>(call: () => Promise<T>, path: string, key: string): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw fsError(path, key, error);
+  }
+}
+
+function fsError(path: string, key: string, error: unknown): UsageError {
+  return new UsageError(`Cannot read ${shownPath(path)} in the ${key} folder: ${fsReason(error)}`, {
+    place: { key },
+    hint: 'Check the files in the folder (their permissions, and that nothing moves them during the build).',
+    cause: error,
+  });
 }

@@ -96,7 +96,7 @@ describe('model walk', () => {
     expect(error.place?.key).toBe('model');
   });
 
-  it('still follows links to files and to folders outside the path walked (snapshots of blobs)', async () => {
+  it('follows links to files and to folders outside the path walked (snapshots of blobs) when told to', async () => {
     const store = tmp('sluice-store-');
     mkdirSync(join(store, 'tokenizer'));
     writeFileSync(join(store, 'blob'), 'weights');
@@ -105,7 +105,8 @@ describe('model walk', () => {
     symlinkSync(join(store, 'blob'), join(model, 'weights.bin'));
     symlinkSync(join(store, 'tokenizer'), join(model, 'tokenizer'));
     symlinkSync(join(store, 'tokenizer'), join(model, 'tokenizer-again'));
-    const files = await walk(model, 'model');
+    await usageError(walk(model, 'model'));
+    const files = await walk(model, 'model', { followOutside: true });
     expect(files.map((file) => [file.rel, file.type])).toEqual([
       ['tokenizer', 'dir'],
       ['tokenizer-again', 'dir'],
