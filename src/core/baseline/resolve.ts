@@ -4,6 +4,7 @@ import { allInOrder } from '../async/in-order.js';
 import { InfraError, UsageError } from '../errors.js';
 import type { RunContext } from '../commands/types.js';
 import { gitMissingError, isProgramMissing } from '../exec/missing-program.js';
+import { errorCode, userPathError } from '../files/fs-errors.js';
 import { detectFormat } from '../metrics/detect.js';
 import { loadMetricsFile, parseMetricsText } from '../metrics/load.js';
 import type { MetricsSet } from '../metrics/model.js';
@@ -90,7 +91,11 @@ async function resolveFile(
   cwd: string,
 ): Promise<ResolvedBaseline> {
   const absolute = path.resolve(cwd, baselinePath);
-  const info = await stat(absolute).catch(() => undefined);
+  const target = { file: baselinePath, what: 'baseline file', key: 'baseline' };
+  const info = await stat(absolute).catch((error: unknown) => {
+    if (errorCode(error) === 'ENOENT') return undefined;
+    throw userPathError(error, target, 'read') ?? error;
+  });
   if (!info) {
     throw new UsageError(`baseline file ${baselinePath} does not exist`, {
       place: { file: baselinePath, key: 'baseline' },
