@@ -24,6 +24,28 @@ export function errorCode(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/**
+ * A path as it may be printed: control characters escaped, and a very long one cut in the
+ * middle (its start and its file name stay), so an error never echoes 100 kB back.
+ */
+export function shownPath(file: string, max = 240): string {
+  const escaped = file.replace(
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u001f\u007f]/g,
+    (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
+  if (escaped.length <= max) return escaped;
+  const keep = Math.floor((max - 1) / 2);
+  return `${escaped.slice(0, keep)}…${escaped.slice(-keep)}`;
+}
+
+function placeOf(target: UserPath): { file: string; key?: string } {
+  return {
+    file: shownPath(target.file),
+    ...(target.key !== undefined ? { key: target.key } : {}),
+  };
+}
+
 const WRITE_HINT =
   'give a path in a folder the job may write to (e.g. the workspace, or $RUNNER_TEMP / $CI_PROJECT_DIR)';
 
@@ -41,7 +63,7 @@ export function userPathError(
   if (code === undefined) return undefined;
   const { message, hint, infra } = describeCode(code, target, access);
   const details = {
-    place: { file: target.file, ...(target.key !== undefined ? { key: target.key } : {}) },
+    place: placeOf(target),
     hint,
     cause: error,
   };
@@ -86,7 +108,7 @@ function describeCode(code: string, target: UserPath, access: FileAccess): Descr
           }
         : {
             message: `${what} cannot be written: this is a directory`,
-            hint: `name a file inside it, e.g. ${target.file.replace(/\/+$/, '')}/${what.replace(/\W+/g, '-')}.out`,
+            hint: 'name a file inside it',
           };
     case 'EACCES':
     case 'EPERM':
@@ -172,7 +194,7 @@ export function notARegularFile(
   kind: 'directory' | 'fifo' | 'socket' | 'device' | 'other',
   access: FileAccess,
 ): UsageError {
-  const place = { file: target.file, ...(target.key !== undefined ? { key: target.key } : {}) };
+  const place = placeOf(target);
   if (kind === 'directory') {
     return access === 'read'
       ? new UsageError(`this is a directory, not a ${target.what}`, {
@@ -209,7 +231,7 @@ export function tooLarge(target: UserPath, size: number, maxBytes: number): Usag
   return new UsageError(
     `${target.what} is too large to read (${size} bytes; at most ${maxBytes} bytes)`,
     {
-      place: { file: target.file, ...(target.key !== undefined ? { key: target.key } : {}) },
+      place: placeOf(target),
       hint: `check that this is the ${target.what} you meant`,
     },
   );
@@ -220,7 +242,7 @@ export function folderNotCreatable(target: UserPath, folder: string, cause: unkn
   return new UsageError(
     `${target.what} cannot be written: the folder ${folder} cannot be created`,
     {
-      place: { file: target.file, ...(target.key !== undefined ? { key: target.key } : {}) },
+      place: placeOf(target),
       hint: WRITE_HINT,
       cause,
     },
