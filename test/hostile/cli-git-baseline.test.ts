@@ -33,7 +33,9 @@ beforeAll(() => {
   git(repo, 'commit', '-qm', 'one');
   writeFileSync(path.join(repo, 'm.json'), '{"accuracy": 0.5}');
   git(repo, 'commit', '-qam', 'two');
-  execFileSync('git', ['clone', '-q', '--depth', '1', `file://${repo}`, shallow], { stdio: 'pipe' });
+  execFileSync('git', ['clone', '-q', '--depth', '1', `file://${repo}`, shallow], {
+    stdio: 'pipe',
+  });
 });
 
 const gate = (ref: string) => ['quality-gate', '--metrics', 'm.json', '--baseline', `git:${ref}`];

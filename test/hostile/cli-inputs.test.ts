@@ -66,7 +66,10 @@ describe('hostile flags', () => {
     [[...gate, '--output', 'bogus=x.json'], /output/],
     [[...gate, '--fail-on-verdict=maybe'], /fail-on-verdict/],
     [['quality-gate', '--metrics', 'm.json', '--baseline', 'mlflow:@'], /baseline/],
-    [['quality-gate', '--metrics', 'm.json', '--baseline', `git:${'x'.repeat(100_000)}`], /baseline/],
+    [
+      ['quality-gate', '--metrics', 'm.json', '--baseline', `git:${'x'.repeat(100_000)}`],
+      /baseline/,
+    ],
     [['quality-gate', '--metrics', 'x'.repeat(100_000)], /metrics|too long|matches no file/],
     [[...gate, '--rules', 'x'.repeat(100_000)], /too long|not found/],
     [['no-such-command'], /unknown command/],

@@ -30,10 +30,17 @@ describe('output paths', () => {
     ['a folder', 'folder', /this is a directory/],
     ['under a file', 'file/report.json', /a part of the path is a file/],
     ['a FIFO (would block)', 'fifo', /named pipe/],
-    ['under /proc (Node recursive mkdir never returns)', '/proc/self/x/y.json', /cannot be created|does not exist/],
+    [
+      'under /proc (Node recursive mkdir never returns)',
+      '/proc/self/x/y.json',
+      /cannot be created|does not exist/,
+    ],
     ['too long', `${'a'.repeat(5000)}.json`, /too long/],
   ])('--output json=<%s> is exit 2 naming the path', async (_what, target, reason) => {
-    const run = await sluice([...gate, '--output', `json=${target}`], { cwd: dir, timeoutMs: 20_000 });
+    const run = await sluice([...gate, '--output', `json=${target}`], {
+      cwd: dir,
+      timeoutMs: 20_000,
+    });
     expectHandled(run, 2);
     expect(run.stderr).toContain(target.slice(0, 200));
     expect(run.stderr).toMatch(reason);
@@ -57,17 +64,62 @@ describe('output paths', () => {
 describe('input paths', () => {
   it.each([
     ['metrics', ['quality-gate', '--metrics', 'fifo', '--baseline', 'none'], 'fifo', /named pipe/],
-    ['metrics', ['quality-gate', '--metrics', 'loop-a', '--baseline', 'none'], 'loop-a', /symbolic links form a loop/],
-    ['metrics', ['quality-gate', '--metrics', 'folder', '--baseline', 'none'], 'folder', /directory/],
-    ['rules', ['quality-gate', '--metrics', 'candidate.json', '--baseline', 'none', '--rules', 'fifo'], 'fifo', /named pipe/],
-    ['rules', ['quality-gate', '--metrics', 'candidate.json', '--baseline', 'none', '--rules', 'loop-a'], 'loop-a', /symbolic links form a loop/],
-    ['rules', ['quality-gate', '--metrics', 'candidate.json', '--baseline', 'none', '--rules', 'folder'], 'folder', /directory/],
-    ['baseline', ['quality-gate', '--metrics', 'candidate.json', '--baseline', 'file:fifo'], 'fifo', /named pipe/],
-    ['baseline', ['quality-gate', '--metrics', 'candidate.json', '--baseline', 'file:loop-a'], 'loop-a', /symbolic links form a loop/],
+    [
+      'metrics',
+      ['quality-gate', '--metrics', 'loop-a', '--baseline', 'none'],
+      'loop-a',
+      /symbolic links form a loop/,
+    ],
+    [
+      'metrics',
+      ['quality-gate', '--metrics', 'folder', '--baseline', 'none'],
+      'folder',
+      /directory/,
+    ],
+    [
+      'rules',
+      ['quality-gate', '--metrics', 'candidate.json', '--baseline', 'none', '--rules', 'fifo'],
+      'fifo',
+      /named pipe/,
+    ],
+    [
+      'rules',
+      ['quality-gate', '--metrics', 'candidate.json', '--baseline', 'none', '--rules', 'loop-a'],
+      'loop-a',
+      /symbolic links form a loop/,
+    ],
+    [
+      'rules',
+      ['quality-gate', '--metrics', 'candidate.json', '--baseline', 'none', '--rules', 'folder'],
+      'folder',
+      /directory/,
+    ],
+    [
+      'baseline',
+      ['quality-gate', '--metrics', 'candidate.json', '--baseline', 'file:fifo'],
+      'fifo',
+      /named pipe/,
+    ],
+    [
+      'baseline',
+      ['quality-gate', '--metrics', 'candidate.json', '--baseline', 'file:loop-a'],
+      'loop-a',
+      /symbolic links form a loop/,
+    ],
     ['reports', ['comment', '--reports', 'fifo'], 'fifo', /named pipe/],
     ['reports', ['comment', '--reports', 'folder'], 'folder', /directory/],
-    ['schema', ['validate-data', '--data', 'candidate.json', '--schema', 'fifo'], 'fifo', /named pipe/],
-    ['schema', ['validate-data', '--data', 'candidate.json', '--schema', 'loop-a'], 'loop-a', /symbolic links form a loop/],
+    [
+      'schema',
+      ['validate-data', '--data', 'candidate.json', '--schema', 'fifo'],
+      'fifo',
+      /named pipe/,
+    ],
+    [
+      'schema',
+      ['validate-data', '--data', 'candidate.json', '--schema', 'loop-a'],
+      'loop-a',
+      /symbolic links form a loop/,
+    ],
   ])('%s: %j is exit 2 naming the path, in time', async (_input, args, named, reason) => {
     const run = await sluice(args, { cwd: dir, timeoutMs: 20_000 });
     expectHandled(run, 2);

@@ -126,12 +126,12 @@ export function toGitHubError(error: unknown, call: GitHubCallContext): SluiceEr
   }
   if (status >= 500) {
     return new InfraError(
-      `GitHub API failed with ${status} when trying to ${call.action} ${on}, after ${call.attempts} attempts: ${said}`,
+      `GitHub API${call.host ? ` at ${call.host}` : ''} failed with ${status} when trying to ${call.action} ${on}, after ${call.attempts} attempts: ${said}`,
       { hint: 'GitHub may be degraded; re-run the job later' },
     );
   }
   return new InfraError(
-    `GitHub API answered ${status} when trying to ${call.action} ${on}: ${said}`,
+    `GitHub API${call.host ? ` at ${call.host}` : ''} answered ${status} when trying to ${call.action} ${on}: ${said}`,
   );
 }
 
