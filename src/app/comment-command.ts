@@ -1,9 +1,8 @@
-import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CommandImpl } from '../core/commands/types.js';
 import { fairShares } from '../core/comment/compose.js';
-import { UsageError } from '../core/errors.js';
 import { expandPatterns } from '../core/files/glob.js';
+import { readUserText } from '../core/files/user-file.js';
 import type { Report } from '../core/report/model.js';
 import { parseReportJson } from '../core/report/render/parse-json.js';
 import { renderMarkdown } from '../core/report/render/markdown.js';
@@ -73,17 +72,11 @@ export function summaryMarkdown(
 }
 
 async function readReport(cwd: string, file: string): Promise<Report> {
-  const absolute = path.resolve(cwd, file);
-  const info = await stat(absolute).catch(() => undefined);
-  if (!info)
-    throw new UsageError(`report ${file} does not exist`, {
-      place: { file, key: 'reports' },
-      hint: 'write it with `--output json=<path>` of a sluice command',
-    });
-  if (info.isDirectory())
-    throw new UsageError(`report ${file} is a folder`, {
-      place: { file, key: 'reports' },
-      hint: 'give report JSON files, or a glob like `reports/*.json`',
-    });
-  return parseReportJson(await readFile(absolute, 'utf8'), file);
+  const text = await readUserText(path.resolve(cwd, file), {
+    file,
+    what: 'report',
+    key: 'reports',
+    notFoundHint: 'write it with `--output json=<path>` of a sluice command',
+  });
+  return parseReportJson(text, file);
 }

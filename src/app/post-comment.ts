@@ -1,8 +1,8 @@
-import { writeFile } from 'node:fs/promises';
 import type { ReportPart } from '../core/comment/compose.js';
 import { composeComment } from '../core/comment/compose.js';
 import { postStickyReports } from '../core/comment/post.js';
 import { stickyBodyBudget, stickyCommentText } from '../core/comment/sticky.js';
+import { writeUserOutput } from '../core/files/user-file.js';
 import type { Report } from '../core/report/model.js';
 import { renderMarkdown } from '../core/report/render/markdown.js';
 import type { Platform } from '../platforms/types.js';
@@ -56,7 +56,11 @@ export async function postReportComment(request: PostCommentRequest): Promise<Po
         ...(rank ? { rank } : {}),
       }),
     );
-    await writeFile(request.preview, body, 'utf8');
+    await writeUserOutput(request.preview, body, {
+      file: request.preview,
+      what: 'comment preview',
+      key: 'preview',
+    });
     platform.logger.info(`comment body written to ${request.preview}`);
   }
   const target = await platform.createForge({

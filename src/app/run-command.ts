@@ -1,8 +1,8 @@
-import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FolderStore } from '../clients/duckdb/load-module.js';
 import type { CommandDeps, CommandImpl, Inputs } from '../core/commands/types.js';
 import { ExitCode, SluiceError, exitCodeOf } from '../core/errors.js';
+import { writeUserOutput } from '../core/files/user-file.js';
 import type { Report } from '../core/report/model.js';
 import { renderReport } from '../core/report/render/index.js';
 import { parseInputs } from '../inputs/parse.js';
@@ -114,8 +114,11 @@ async function publishReport(
   }
   for (const target of targets) {
     const file = path.resolve(cwd, target.path);
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, renderReport(report, target.format, {}), 'utf8');
+    await writeUserOutput(file, renderReport(report, target.format, {}), {
+      file: target.path,
+      what: `${target.format} report`,
+      ...(targetsInput ? { key: targetsInput.name } : {}),
+    });
     if (target.format === 'json') report.outputs.report = file;
   }
 

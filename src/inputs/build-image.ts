@@ -31,12 +31,17 @@ export const registryInputs: InputDef[] = [
   {
     name: 'parallel',
     type: 'number',
+    integer: true,
+    min: 1,
+    max: 64,
     default: 3,
     description: 'Blobs transferred at the same time.',
   },
   {
     name: 'chunk-size',
     type: 'number',
+    min: 1,
+    max: 4096,
     default: 16,
     description:
       'MiB per upload request for large blobs; an interrupted upload resumes from the last chunk the registry kept.',
@@ -200,6 +205,10 @@ export const buildImage: CommandDef = {
       name: 'source-date-epoch',
       envFallback: 'SOURCE_DATE_EPOCH',
       type: 'number',
+      integer: true,
+      min: 0,
+      // 9999-12-31T23:59:59Z: the last second an image's RFC 3339 `created` can say.
+      max: 253_402_300_799,
       description:
         'Seconds since 1970 written as the image creation time (default: `$SOURCE_DATE_EPOCH`, else the commit time). Never the clock, so rebuilds give the same digest.',
     },
@@ -212,6 +221,9 @@ export const buildImage: CommandDef = {
     {
       name: 'compression-level',
       type: 'number',
+      integer: true,
+      min: 1,
+      max: 9,
       default: 1,
       description:
         'gzip level (1–9) of the small-files and code layers; large files are stored uncompressed.',

@@ -57,19 +57,42 @@ export function parseInput(
     }
     return undefined;
   }
-  switch (input.type) {
-    case 'boolean':
-      return parseBoolean(input, text);
-    case 'number':
-      return checkRegex(input, parseNumber(input, text), text);
-    case 'choice':
-      return checkRegex(input, checkOption(input, text), text);
-    case 'list':
-      return parseList(text, input.name).map((item) =>
-        checkRegex(input, checkOption(input, item), item),
-      );
-    case 'string':
-      return checkRegex(input, text, text);
+  try {
+    switch (input.type) {
+      case 'boolean':
+        return parseBoolean(input, text);
+      case 'number':
+        return checkRegex(input, parseNumber(input, text), text);
+      case 'choice':
+        return checkRegex(input, checkOption(input, text), text);
+      case 'list':
+        return parseList(text, input.name).map((item) =>
+          checkRegex(input, checkOption(input, item), item),
+        );
+      case 'string':
+        return checkRegex(input, text, text);
+    }
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    // Every parse error names the input the way this platform sets it.
+    throw new UsageError(error.message, {
+      place: { key: input.name },
+      hint: `${error.hint ? `${error.hint}; ` : ''}${whereSet(input, platform)}`,
+      cause: error,
+    });
+  }
+}
+
+/** How the user set this input on this platform (the flag, the variables, the `with:` key). */
+export function whereSet(input: InputDef, platform: Platform): string {
+  const fallback = input.envFallback ? ` (or $${input.envFallback})` : '';
+  switch (platform) {
+    case 'action':
+      return `set by \`${input.name}:\` under \`with:\`${fallback}`;
+    case 'gitlab':
+      return `set by \`${input.name}:\` under \`inputs:\`${fallback}`;
+    case 'cli':
+      return `set by ${cliFlag(input.name)} or $${envVarName(input.name)}${fallback}`;
   }
 }
 
@@ -169,10 +192,42 @@ function parseNumber(input: InputDef, text: string): number {
   const value = Number(text);
   if (!DECIMAL.test(text) || !Number.isFinite(value)) {
     throw new UsageError(`input \`${input.name}\` must be a number, got ${shown(input, text)}`, {
-      hint: 'write a finite decimal number, e.g. 42 or 0.5',
+      hint: `write a finite decimal number${rangeText(input) ? ` ${rangeText(input)}` : ''}, e.g. ${example(input)}`,
     });
   }
-  return value;
+  if (
+    (input.min !== undefined && value < input.min) ||
+    (input.max !== undefined && value > input.max)
+  ) {
+    throw new UsageError(
+      `input \`${input.name}\` must be ${rangeText(input)}, got ${shown(input, text)}`,
+      { hint: `e.g. ${example(input)}` },
+    );
+  }
+  if (input.integer && !Number.isSafeInteger(value)) {
+    throw new UsageError(
+      `input \`${input.name}\` must be a whole number, got ${shown(input, text)}`,
+      {
+        hint: `write a whole number${rangeText(input) ? ` ${rangeText(input)}` : ''}, e.g. ${example(input)}`,
+      },
+    );
+  }
+  return Object.is(value, -0) ? 0 : value;
+}
+
+/** `from 1 to 9`, `at least 0`, `at most 64`, or '' without bounds. */
+function rangeText(input: InputDef): string {
+  const { min, max } = input;
+  if (min !== undefined && max !== undefined) return `from ${min} to ${max}`;
+  if (min !== undefined) return `at least ${min}`;
+  if (max !== undefined) return `at most ${max}`;
+  return '';
+}
+
+function example(input: InputDef): string {
+  if (typeof input.default === 'number') return String(input.default);
+  if (input.min !== undefined) return String(input.min);
+  return input.integer ? '42' : '42 or 0.5';
 }
 
 function checkOption(input: InputDef, value: string): string {

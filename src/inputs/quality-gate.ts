@@ -29,6 +29,9 @@ export const qualityGate: CommandDef = {
     {
       name: 'history',
       type: 'number',
+      integer: true,
+      min: 0,
+      max: 1000,
       default: 8,
       description:
         'With a git baseline, chart the most telling metrics over this many earlier versions of the metrics files (0: no charts).',

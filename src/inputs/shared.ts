@@ -69,6 +69,9 @@ export const forgeInputs: InputDef[] = [
   {
     name: 'pull-request',
     type: 'number',
+    integer: true,
+    min: 1,
+    max: 2_147_483_647,
     description:
       'PR/MR number to comment on, when the run is not a pull request itself (e.g. a `workflow_run` job posting an artifact).',
   },

@@ -22,6 +22,11 @@ export interface InputDef {
   secret?: boolean;
   /** Only on these platforms (default: all). */
   platforms?: readonly Platform[];
+  /** `number` inputs: only whole numbers (safe integers). */
+  integer?: boolean;
+  /** `number` inputs: the smallest and largest value allowed (inclusive). */
+  min?: number;
+  max?: number;
   /** GitLab `spec:inputs` regex, also checked by the parser. */
   regex?: string;
   /** The GitHub Actions default when it differs, e.g. `${{ github.token }}`. */

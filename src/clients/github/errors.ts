@@ -1,5 +1,6 @@
 import { InfraError, UsageError } from '../../core/errors.js';
 import type { SluiceError } from '../../core/errors.js';
+import { serverText } from '../http/bounded-fetch.js';
 
 /** What the failing call was about, to say it in the message. */
 export interface GitHubCallContext {
@@ -16,6 +17,10 @@ export interface GitHubCallContext {
   attempts: number;
   /** Removed from anything that could end up in a message. */
   token: string;
+  /** The API's host, named when it cannot be reached. */
+  host?: string;
+  /** Masks every secret of the run in a server's text. */
+  mask?: (text: string) => string;
 }
 
 interface HttpFailure {
@@ -34,13 +39,18 @@ function isHttpFailure(error: unknown): error is HttpFailure {
 
 /** Maps an Octokit failure to an error that says what to do; never carries the token or the request. */
 export function toGitHubError(error: unknown, call: GitHubCallContext): SluiceError {
-  const scrub = (text: string): string => (call.token ? text.split(call.token).join('***') : text);
+  const scrub = (text: string): string => {
+    const clean = serverText(call.token ? text.split(call.token).join('***') : text, 500);
+    return call.mask ? call.mask(clean) : clean;
+  };
   const where = `${call.owner}/${call.repo}#${call.issueNumber}`;
   const on = call.endpoint ? `via ${call.endpoint}` : `on ${where}`;
   if (!isHttpFailure(error) || !error.response) {
     const reason = error instanceof Error ? error.message : String(error);
     return new InfraError(
-      scrub(`could not reach the GitHub API to ${call.action} ${on}: ${reason}`),
+      scrub(
+        `could not reach the GitHub API${call.host ? ` at ${call.host}` : ''} to ${call.action} ${on}: ${reason}`,
+      ),
       {
         hint: 'check the network and the API URL (GitHub Enterprise: the /api/v3 URL of your server)',
       },
@@ -116,12 +126,12 @@ export function toGitHubError(error: unknown, call: GitHubCallContext): SluiceEr
   }
   if (status >= 500) {
     return new InfraError(
-      `GitHub API failed with ${status} when trying to ${call.action} ${on}, after ${call.attempts} attempts: ${said}`,
+      `GitHub API${call.host ? ` at ${call.host}` : ''} failed with ${status} when trying to ${call.action} ${on}, after ${call.attempts} attempts: ${said}`,
       { hint: 'GitHub may be degraded; re-run the job later' },
     );
   }
   return new InfraError(
-    `GitHub API answered ${status} when trying to ${call.action} ${on}: ${said}`,
+    `GitHub API${call.host ? ` at ${call.host}` : ''} answered ${status} when trying to ${call.action} ${on}: ${said}`,
   );
 }
 

@@ -1,5 +1,7 @@
 import type { Octokit } from '@octokit/rest';
 import type { Forge, ForgeComment, ForgeUser, Logger } from '../../core/ports.js';
+import { InfraError } from '../../core/errors.js';
+import { boundedFetch, hostOf, serverText, type FetchBounds } from '../http/bounded-fetch.js';
 import { toGitHubError } from './errors.js';
 
 /** GitHub refuses comment bodies longer than this many characters. */
@@ -27,7 +29,14 @@ export interface GitHubForgeOptions {
   maxRateLimitWaitSeconds?: number;
   /** Octokit's pacing of writes (one per second). Default on; tests turn it off. */
   throttle?: boolean;
+  /** Time and size bounds of every call (tests shorten them). */
+  bounds?: Partial<FetchBounds>;
+  /** Masks every secret of the run in a server's text before it goes into an error. */
+  mask?: (text: string) => string;
+  fetch?: typeof fetch;
 }
+
+const DEFAULT_API = 'https://api.github.com';
 
 /**
  * A Forge over GitHub's issue-comments API. Octokit and its plugins are imported here,
@@ -37,12 +46,17 @@ export async function createGitHubForge(options: GitHubForgeOptions): Promise<Fo
   const octokit = await createOctokit(options);
   const { owner, repo, issueNumber: issue_number } = options;
   const retries = options.retries ?? 3;
+  const host = hostOf(options.baseUrl ?? DEFAULT_API);
+  const mask = options.mask ?? ((text: string) => text);
 
   const call = async <T>(action: string, run: () => Promise<T>, endpoint?: string): Promise<T> => {
     try {
       return await run();
     } catch (error) {
+      if (error instanceof InfraError) throw error;
       throw toGitHubError(error, {
+        host,
+        mask,
         action,
         owner,
         repo,
@@ -53,6 +67,28 @@ export async function createGitHubForge(options: GitHubForgeOptions): Promise<Fo
         token: options.token,
       });
     }
+  };
+  /** The data of a 2xx answer, checked to be what was asked for; anything else is exit 3. */
+  const expect = <T>(
+    data: unknown,
+    valid: (data: unknown) => data is T,
+    what: string,
+    action: string,
+  ): T => {
+    if (valid(data)) return data;
+    const shown =
+      typeof data === 'string'
+        ? data
+        : data instanceof ArrayBuffer
+          ? Buffer.from(data).toString('utf8')
+          : (JSON.stringify(data) ?? '');
+    const said = mask(scrub(serverText(shown, 200), options.token));
+    throw new InfraError(
+      `the GitHub API at ${host} answered the request to ${action}, but not with ${what}: ${said || 'an empty body'}`,
+      {
+        hint: "check the API URL (GITHUB_API_URL; GitHub Enterprise: the /api/v3 URL of your server): a proxy or login page may answer in GitHub's place",
+      },
+    );
   };
   const toComment = (c: ApiComment): ForgeComment => ({
     id: String(c.id),
@@ -73,7 +109,7 @@ export async function createGitHubForge(options: GitHubForgeOptions): Promise<Fo
           issue_number,
           per_page: 100,
         });
-        return all.map(toComment);
+        return expect(all, isCommentList, 'a list of comments', 'list the comments').map(toComment);
       }),
     createComment: (body) =>
       call('create a comment', async () => {
@@ -83,7 +119,7 @@ export async function createGitHubForge(options: GitHubForgeOptions): Promise<Fo
           issue_number,
           body,
         });
-        return toComment(data);
+        return toComment(expect(data, isComment, 'a comment', 'create a comment'));
       }),
     updateComment: (id, body) =>
       call(`update comment ${id}`, async () => {
@@ -93,7 +129,7 @@ export async function createGitHubForge(options: GitHubForgeOptions): Promise<Fo
           comment_id: Number(id),
           body,
         });
-        return toComment(data);
+        return toComment(expect(data, isComment, 'a comment', `update comment ${id}`));
       }),
     currentUser: () =>
       currentUser(octokit, options.logger, (endpoint, run) =>
@@ -118,6 +154,30 @@ interface ApiComment {
   user?: { id: number; login: string } | null;
 }
 
+function isRecord(data: unknown): data is Record<string, unknown> {
+  return typeof data === 'object' && data !== null && !Array.isArray(data);
+}
+
+function isComment(data: unknown): data is ApiComment {
+  if (!isRecord(data) || typeof data.id !== 'number' || typeof data.html_url !== 'string')
+    return false;
+  if (data.body !== undefined && data.body !== null && typeof data.body !== 'string') return false;
+  const user = data.user;
+  return (
+    user === undefined ||
+    user === null ||
+    (isRecord(user) && typeof user.id === 'number' && typeof user.login === 'string')
+  );
+}
+
+function isCommentList(data: unknown): data is ApiComment[] {
+  return Array.isArray(data) && data.every(isComment);
+}
+
+function scrub(text: string, token: string): string {
+  return token ? text.split(token).join('***') : text;
+}
+
 /** The account comments by the Actions GITHUB_TOKEN are written as. */
 export const ACTIONS_BOT_LOGIN = 'github-actions[bot]';
 
@@ -139,6 +199,11 @@ async function currentUser(
       const data = await octokit.graphql<{
         viewer: { login: string; databaseId?: number | null };
       }>('query { viewer { login databaseId } }');
+      const viewer = (data as { viewer?: unknown } | null | undefined)?.viewer;
+      if (!isRecord(viewer) || typeof viewer.login !== 'string')
+        throw new InfraError('the GitHub GraphQL API answered the viewer query without a login', {
+          hint: "check the API URL (GITHUB_API_URL): a proxy may answer in GitHub's place",
+        });
       return data.viewer;
     } catch (error) {
       if (!refusedOrMissing(error)) throw error;
@@ -155,7 +220,12 @@ async function currentUser(
   return call('GET /user', async () => {
     try {
       const { data } = await octokit.rest.users.getAuthenticated();
-      return { id: String(data.id), login: data.login };
+      const user = data as unknown;
+      if (!isRecord(user) || typeof user.login !== 'string' || typeof user.id !== 'number')
+        throw new InfraError('the GitHub API answered GET /user without a user', {
+          hint: "check the API URL (GITHUB_API_URL): a proxy may answer in GitHub's place",
+        });
+      return { id: String(user.id), login: user.login };
     } catch (error) {
       const status = (error as { status?: unknown }).status;
       if (status !== 403 && status !== 404) throw error;
@@ -208,6 +278,7 @@ async function createOctokit(options: GitHubForgeOptions): Promise<Octokit> {
     auth: options.token,
     ...(options.baseUrl ? { baseUrl: options.baseUrl.replace(/\/+$/, '') } : {}),
     userAgent: 'sluice',
+    request: { fetch: boundedFetch(options.fetch ?? fetch, options.bounds) },
     retry: { retries, retryAfterBaseValue: unit },
     throttle: {
       enabled: options.throttle ?? true,

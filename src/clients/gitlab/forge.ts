@@ -1,6 +1,7 @@
 import { InfraError, UsageError } from '../../core/errors.js';
 import type { SluiceError } from '../../core/errors.js';
 import type { Forge, ForgeComment, ForgeUser, Logger } from '../../core/ports.js';
+import { boundedFetch, hostOf, serverText, type FetchBounds } from '../http/bounded-fetch.js';
 import { defaultSleep, fetchWithRetry } from './http.js';
 import type { RetryPolicy } from './http.js';
 
@@ -21,6 +22,10 @@ export interface GitLabForgeOptions {
   logger?: Logger;
   fetch?: typeof fetch;
   retry?: Partial<RetryPolicy>;
+  /** Time and size bounds of every call (tests shorten them). */
+  bounds?: Partial<FetchBounds>;
+  /** Masks every secret of the run in a server's text before it goes into an error. */
+  mask?: (text: string) => string;
 }
 
 interface ApiNote {
@@ -63,7 +68,32 @@ export function createGitLabForge(options: GitLabForgeOptions): Forge {
     now: () => Date.now(),
     ...options.retry,
   };
-  const fetchImpl = options.fetch ?? fetch;
+  const fetchImpl = boundedFetch(options.fetch ?? fetch, options.bounds);
+  const host = hostOf(api);
+  const mask = options.mask ?? ((text: string) => text);
+  /** The JSON of a 2xx answer, checked to be what was asked for; anything else is exit 3. */
+  const json = async <T>(
+    response: Response,
+    action: string,
+    valid: (data: unknown) => data is T,
+    what: string,
+  ): Promise<T> => {
+    const text = await response.text();
+    let data: unknown;
+    try {
+      data = JSON.parse(text) as unknown;
+    } catch {
+      data = undefined;
+    }
+    if (data !== undefined && valid(data)) return data;
+    const type = response.headers.get('content-type') ?? 'no content type';
+    throw new InfraError(
+      `GitLab at ${host} answered ${response.status} (${serverText(type, 80)}) to ${action}, but not with ${what}: ${mask(scrubToken(serverText(text, 200), options.token)) || 'an empty body'}`,
+      {
+        hint: "check the API URL (CI_API_V4_URL): a proxy or login page may answer in GitLab's place",
+      },
+    );
+  };
 
   const request = (action: string, method: string, url: string, body?: string) => {
     const init: RequestInit = {
@@ -79,6 +109,8 @@ export function createGitLabForge(options: GitLabForgeOptions): Forge {
       jobToken,
       token: options.token,
       attempts,
+      host,
+      mask,
     });
   const send = async (
     action: string,
@@ -111,7 +143,12 @@ export function createGitLabForge(options: GitLabForgeOptions): Forge {
             `GitLab kept paginating merge request !${iid} notes past ${MAX_PAGES} pages`,
           );
         const response = await send('list the merge request notes', 'GET', url);
-        const batch = (await response.json()) as ApiNote[];
+        const batch = await json(
+          response,
+          'list the merge request notes',
+          isNoteList,
+          'a list of notes',
+        );
         // System notes ("added 1 commit") are GitLab's own, never a sticky comment.
         for (const note of batch) if (!note.system) found.push(toComment(note));
         url = nextPage(response, url, api);
@@ -123,7 +160,7 @@ export function createGitLabForge(options: GitLabForgeOptions): Forge {
       // latter two): the notes they write carry that user as author.
       const action = 'find whom the token acts as';
       const { response, attempts } = await request(action, 'GET', `${api}/user`);
-      if (response.ok) return toUser((await response.json()) as ApiUser);
+      if (response.ok) return toUser(await json(response, action, isUser, 'a user'));
       // A token (or a proxy) that may write notes but not read /user: the note this run
       // creates names its author, and the sticky comment learns the identity from it.
       // A job token cannot write notes at all: that is said at once.
@@ -137,17 +174,14 @@ export function createGitLabForge(options: GitLabForgeOptions): Forge {
       throw await fail(response, action, attempts, 'via GET /user');
     },
     async createComment(body) {
-      const response = await send('create a merge request note', 'POST', notes, body);
-      return toComment((await response.json()) as ApiNote);
+      const action = 'create a merge request note';
+      const response = await send(action, 'POST', notes, body);
+      return toComment(await json(response, action, isNote, 'a note'));
     },
     async updateComment(id, body) {
-      const response = await send(
-        `update note ${id}`,
-        'PUT',
-        `${notes}/${encodeURIComponent(id)}`,
-        body,
-      );
-      return toComment((await response.json()) as ApiNote);
+      const action = `update note ${id}`;
+      const response = await send(action, 'PUT', `${notes}/${encodeURIComponent(id)}`, body);
+      return toComment(await json(response, action, isNote, 'a note'));
     },
     async deleteComment(id) {
       try {
@@ -181,6 +215,31 @@ function nextPage(response: Response, current: string, api: string): string | un
 
 class GitLabNotFound extends UsageError {}
 
+function isRecord(data: unknown): data is Record<string, unknown> {
+  return typeof data === 'object' && data !== null && !Array.isArray(data);
+}
+
+function isUser(data: unknown): data is ApiUser {
+  return isRecord(data) && typeof data.username === 'string';
+}
+
+function isNote(data: unknown): data is ApiNote {
+  return (
+    isRecord(data) &&
+    typeof data.id === 'number' &&
+    typeof data.body === 'string' &&
+    (data.author === undefined || data.author === null || isUser(data.author))
+  );
+}
+
+function isNoteList(data: unknown): data is ApiNote[] {
+  return Array.isArray(data) && data.every(isNote);
+}
+
+function scrubToken(text: string, token: string): string {
+  return token ? text.split(token).join('***') : text;
+}
+
 async function toGitLabError(
   response: Response,
   action: string,
@@ -190,11 +249,11 @@ async function toGitLabError(
     jobToken: boolean;
     token: string;
     attempts: number;
+    host: string;
+    mask: (text: string) => string;
   },
 ): Promise<SluiceError> {
-  const scrub = (text: string): string =>
-    context.token ? text.split(context.token).join('***') : text;
-  const said = scrub(await serverMessage(response));
+  const said = context.mask(scrubToken(serverText(await serverMessage(response)), context.token));
   const { status } = response;
   const where = context.on;
 
@@ -229,7 +288,7 @@ async function toGitLabError(
   }
   if (status === 429 || status >= 500) {
     return new InfraError(
-      `GitLab answered ${status} when trying to ${action} ${where}, after ${context.attempts} attempt${context.attempts === 1 ? '' : 's'}: ${said}`,
+      `GitLab at ${context.host} answered ${status} when trying to ${action} ${where}, after ${context.attempts} attempt${context.attempts === 1 ? '' : 's'}: ${said}`,
       {
         hint:
           status === 429
@@ -238,7 +297,9 @@ async function toGitLabError(
       },
     );
   }
-  return new InfraError(`GitLab answered ${status} when trying to ${action} ${where}: ${said}`);
+  return new InfraError(
+    `GitLab at ${context.host} answered ${status} when trying to ${action} ${where}: ${said}`,
+  );
 }
 
 async function serverMessage(response: Response): Promise<string> {

@@ -1,5 +1,6 @@
 import { InfraError } from '../../core/errors.js';
 import type { Logger } from '../../core/ports.js';
+import { hostOf, serverText } from '../http/bounded-fetch.js';
 
 export interface RetryPolicy {
   /** Retries after the first attempt, for 429, 5xx and network failures. */
@@ -36,9 +37,9 @@ export async function fetchWithRetry(
       response = await fetchImpl(url, init);
     } catch (error) {
       if (last) {
-        const reason = error instanceof Error ? error.message : String(error);
+        const reason = serverText(error instanceof Error ? error.message : String(error));
         throw new InfraError(
-          `could not reach GitLab to ${describe} after ${attempt + 1} attempts: ${reason}`,
+          `could not reach GitLab at ${hostOf(url)} to ${describe} after ${attempt + 1} attempt${attempt === 0 ? '' : 's'}: ${reason}`,
           {
             hint: 'check the network and the API URL (CI_API_V4_URL)',
           },

@@ -4,6 +4,8 @@ import { allInOrder } from '../async/in-order.js';
 import { InfraError, UsageError } from '../errors.js';
 import type { RunContext } from '../commands/types.js';
 import { gitMissingError, isProgramMissing } from '../exec/missing-program.js';
+import { errorCode, userPathError } from '../files/fs-errors.js';
+import { GitReadError } from './git-errors.js';
 import { detectFormat } from '../metrics/detect.js';
 import { loadMetricsFile, parseMetricsText } from '../metrics/load.js';
 import type { MetricsSet } from '../metrics/model.js';
@@ -75,6 +77,8 @@ async function resolveAuto(
   } catch (error) {
     if (isProgramMissing(error))
       throw gitMissingError('`baseline: auto`', 'baseline', NO_GIT, error);
+    if (error instanceof GitReadError && error.reason !== 'unknown-ref')
+      throw baselineGitError(error, '`baseline: auto`', deps.run.cwd);
     throw new UsageError(`cannot find the merge base of HEAD and ${change.baseRef} (${target})`, {
       place: { key: 'baseline' },
       hint: 'fetch the target branch history (GitHub: `actions/checkout` with `fetch-depth: 0`; GitLab: `GIT_DEPTH: 0`), or set `baseline` explicitly',
@@ -90,7 +94,11 @@ async function resolveFile(
   cwd: string,
 ): Promise<ResolvedBaseline> {
   const absolute = path.resolve(cwd, baselinePath);
-  const info = await stat(absolute).catch(() => undefined);
+  const target = { file: baselinePath, what: 'baseline file', key: 'baseline' };
+  const info = await stat(absolute).catch((error: unknown) => {
+    if (errorCode(error) === 'ENOENT') return undefined;
+    throw userPathError(error, target, 'read') ?? error;
+  });
   if (!info) {
     throw new UsageError(`baseline file ${baselinePath} does not exist`, {
       place: { file: baselinePath, key: 'baseline' },
@@ -153,6 +161,8 @@ async function resolveGit(
       } catch (error) {
         if (isProgramMissing(error))
           throw gitMissingError(`baseline \`git:${ref}\``, 'baseline', NO_GIT, error);
+        if (error instanceof GitReadError)
+          throw baselineGitError(error, `baseline \`git:${ref}\``, deps.run.cwd, ref);
         throw error;
       }
       let bytes: Buffer | undefined;
@@ -161,6 +171,8 @@ async function resolveGit(
       } catch (error) {
         if (isProgramMissing(error))
           throw gitMissingError(`baseline \`git:${ref}\``, 'baseline', NO_GIT, error);
+        if (error instanceof GitReadError)
+          throw baselineGitError(error, `baseline \`git:${ref}\``, deps.run.cwd, ref);
         throw new UsageError(`cannot read ${inRepo} at git ref \`${ref}\``, {
           place: { key: 'baseline' },
           hint: 'check that the ref exists in this clone (fetch it, or use `fetch-depth: 0`)',
@@ -249,4 +261,50 @@ function commonFolder(folders: readonly string[]): string {
 /** A baseline row is matched to its candidate by file; keep the candidate's name. */
 function withFile(set: MetricsSet, candidate: string): MetricsSet {
   return { file: candidate, values: set.values };
+}
+
+const FETCH_HISTORY =
+  'GitHub: `actions/checkout` with `fetch-depth: 0`; GitLab: `GIT_DEPTH: 0` (or `git fetch` the ref first)';
+
+/**
+ * A git failure while reading the baseline: the user's cases (no repository, no such ref, a
+ * repository git will not open) are exit 2 with what to do; git failing otherwise is exit 3.
+ */
+function baselineGitError(
+  error: GitReadError,
+  what: string,
+  cwd: string,
+  ref?: string,
+): UsageError | InfraError {
+  const place = { key: 'baseline' };
+  switch (error.reason) {
+    case 'not-a-repository':
+      return new UsageError(`${what} needs a git repository, but ${cwd} is not inside one`, {
+        place,
+        hint: `run sluice in the checkout of the repository (check it out first), or ${NO_GIT}`,
+        cause: error,
+      });
+    case 'unsafe-repository':
+      return new UsageError(
+        `${what}: git refuses the repository at ${cwd} (another user owns it)`,
+        {
+          place,
+          hint: `mark it safe first: \`git config --global --add safe.directory ${cwd}\``,
+          cause: error,
+        },
+      );
+    case 'unknown-ref':
+      return new UsageError(
+        `${what}: the ref \`${ref ?? ''}\` does not exist in this clone${error.shallow ? ' (a shallow clone: it may not be fetched)' : ''}`,
+        {
+          place,
+          hint: error.shallow
+            ? `fetch the history: ${FETCH_HISTORY}`
+            : `check the branch, tag or commit name; a remote branch is \`git:origin/<branch>\`; or fetch it (${FETCH_HISTORY})`,
+          cause: error,
+        },
+      );
+    case 'failed':
+      return new InfraError(`${what}: git failed: ${error.message}`, { place, cause: error });
+  }
 }

@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { refProblem } from './git-errors.js';
 
 /** Where the baseline metrics come from, as the user wrote it in `--baseline`. */
 export type BaselineSpec =
@@ -18,7 +19,16 @@ export function parseBaselineSpec(raw: string | undefined): BaselineSpec {
   const scheme = colon < 0 ? '' : text.slice(0, colon);
   const rest = colon < 0 ? '' : text.slice(colon + 1).trim();
   if (scheme === 'file' && rest) return { kind: 'file', path: rest };
-  if (scheme === 'git' && rest) return { kind: 'git', ref: rest };
+  if (scheme === 'git' && rest) {
+    const problem = refProblem(rest);
+    if (problem) {
+      throw new UsageError(`baseline \`git:${printable(rest)}\`: the ref ${problem}`, {
+        place: { key: 'baseline' },
+        hint: 'name a branch, tag or commit, e.g. `git:origin/main`, `git:v1.2.0` or `git:HEAD~1`',
+      });
+    }
+    return { kind: 'git', ref: rest };
+  }
   if (scheme === 'mlflow') {
     const at = rest.lastIndexOf('@');
     const model = rest.slice(0, at);
@@ -48,4 +58,14 @@ export function describeBaselineSpec(spec: BaselineSpec): string {
     case 'mlflow':
       return `${spec.model}@${spec.alias}`;
   }
+}
+
+/** A value as it may be printed: control characters escaped, at most 100 characters. */
+function printable(text: string): string {
+  const escaped = text.replace(
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u001f\u007f]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  return escaped.length > 100 ? `${escaped.slice(0, 100)}…` : escaped;
 }

@@ -1,6 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UsageError } from '../errors.js';
+import { writeUserOutput } from '../files/user-file.js';
 import { inferSchema } from '../data/infer.js';
 import { resolveSource } from '../data/source.js';
 import { openEngine } from './data-engine.js';
@@ -23,16 +22,7 @@ export const inferSchemaCommand: CommandImpl = async (inputs, deps) => {
   const output = typeof inputs['output'] === 'string' ? inputs['output'] : '';
   if (output === '') return { stdout: schema, outputs: { schema: '' } };
   const file = path.resolve(deps.run.cwd, output);
-  try {
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, schema, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot write the schema to ${output}`, {
-      place: { file: output, key: 'output' },
-      hint: 'give a path in a folder the job may write to',
-      cause: error,
-    });
-  }
+  await writeUserOutput(file, schema, { file: output, what: 'schema', key: 'output' });
   deps.logger.info(`Wrote the schema to ${output}.`);
   return { stdout: schema, outputs: { schema: file } };
 };

@@ -1,6 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { shownPath } from './fs-errors.js';
 
 const MAGIC = /[*?[]/;
 
@@ -21,9 +22,19 @@ export async function expandPatterns(
       out.push(pattern);
       continue;
     }
-    const matches = await matchPattern(pattern, cwd);
+    let matches: string[];
+    try {
+      matches = await matchPattern(pattern, cwd);
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
+      throw new UsageError(`pattern \`${shownPath(pattern)}\` is not a valid glob`, {
+        place: { key: inputName },
+        hint: 'check its `[…]` ranges (e.g. `[a-z]`, not `[z-a]`), or quote a literal `[` as `[[]`',
+        cause: error,
+      });
+    }
     if (matches.length === 0) {
-      throw new UsageError(`pattern \`${pattern}\` matches no file`, {
+      throw new UsageError(`pattern \`${shownPath(pattern)}\` matches no file`, {
         place: { key: inputName },
         hint: `paths resolve against ${cwd}`,
       });

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readUserText } from '../files/user-file.js';
 import {
   isMap,
   isScalar,
@@ -52,27 +52,11 @@ const THRESHOLD_OF: Record<string, RuleThreshold> = {
 };
 
 export async function loadRules(path: string, displayPath: string = path): Promise<RuleSet> {
-  let text: string;
-  try {
-    if ((await stat(path)).isDirectory()) {
-      throw new UsageError('this is a directory, not a rules file', {
-        place: { file: displayPath },
-        hint: 'name the rules YAML file, e.g. --rules quality-gate.yml',
-      });
-    }
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new UsageError('rules file not found', {
-        place: { file: displayPath },
-        hint: 'check the path, or leave rules out to report metrics without gating them',
-        cause: error,
-      });
-    }
-    throw error;
-  }
+  const text = await readUserText(path, {
+    file: displayPath,
+    what: 'rules file',
+    notFoundHint: 'check the path, or leave rules out to report metrics without gating them',
+  });
   return parseRules(text, displayPath);
 }
 

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readUserText } from '../files/user-file.js';
 import { UsageError } from '../errors.js';
 import { detectFormat } from './detect.js';
 import { flattenTree } from './flatten.js';
@@ -20,34 +20,7 @@ export async function loadMetricsFile(
   options: LoadMetricsOptions = {},
 ): Promise<MetricsSet> {
   const file = options.displayPath ?? path;
-  let text: string;
-  try {
-    const info = await stat(path);
-    if (info.isDirectory()) {
-      throw new UsageError('this is a directory, not a metrics file', {
-        place: { file },
-        hint: 'name the metrics file inside it, e.g. metrics/eval.json',
-      });
-    }
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new UsageError('metrics file not found', {
-        place: { file },
-        hint: 'check the path (relative to the working directory) and that the step writing it ran first',
-        cause: error,
-      });
-    }
-    if (code === 'EACCES' || code === 'EPERM') {
-      throw new UsageError('metrics file cannot be read (permission denied)', {
-        place: { file },
-        cause: error,
-      });
-    }
-    throw error;
-  }
+  const text = await readUserText(path, { file, what: 'metrics file' });
   const format = options.format ?? detectFormat(path, text, file);
   return parseMetricsText(text, format, file);
 }

@@ -49,6 +49,7 @@ export function githubPlatform(env: Env, cwd: string, write: (line: string) => v
           repo: repository.repo,
           issueNumber: number,
           logger,
+          mask: (text) => masker.mask(text),
           baseUrl: env.GITHUB_API_URL || 'https://api.github.com',
           isFork: run.changeRequest?.isFork ?? false,
         }),

@@ -53,6 +53,7 @@ export function gitlabPlatform(env: Env, cwd: string, write: (line: string) => v
           projectId: env.CI_PROJECT_ID,
           mergeRequestIid: iid,
           logger,
+          mask: (text) => masker.mask(text),
           token: explicit ?? jobToken!,
           tokenKind: explicit && explicit !== jobToken ? 'access' : 'job',
         }),

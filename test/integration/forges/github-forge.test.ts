@@ -80,7 +80,7 @@ describe('whom the GitHub token acts as', () => {
     const viaGraphql = (await (await forge()).currentUser().catch((e: unknown) => e)) as InfraError;
     expect(viaGraphql).toBeInstanceOf(InfraError);
     expect(viaGraphql.message).toBe(
-      'GitHub API failed with 502 when trying to find whom the token acts as via the GraphQL API (query viewer), after 4 attempts: bad gateway',
+      'GitHub API at ghe.test failed with 502 when trying to find whom the token acts as via the GraphQL API (query viewer), after 4 attempts: bad gateway',
     );
 
     nock(origin)

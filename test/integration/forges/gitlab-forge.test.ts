@@ -98,7 +98,7 @@ describe('GitLab identity and note authors', () => {
     const error = (await f.currentUser().catch((e: unknown) => e)) as InfraError;
     expect(error).toBeInstanceOf(InfraError);
     expect(error.message).toBe(
-      'GitLab answered 500 when trying to find whom the token acts as via GET /user, after 1 attempt: boom',
+      'GitLab at gitlab.test answered 500 when trying to find whom the token acts as via GET /user, after 1 attempt: boom',
     );
   });
 

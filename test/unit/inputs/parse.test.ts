@@ -114,7 +114,7 @@ describe('booleans', () => {
   it('rejects anything else, listing the allowed words', () => {
     const error = usageError(() => parseInput(input, 'maybe', 'cli'));
     expect(error.message).toContain('`flag` must be a boolean, got `maybe`');
-    expect(error.hint).toBe('use one of: true, yes, 1, false, no, 0');
+    expect(error.hint).toBe('use one of: true, yes, 1, false, no, 0; set by --flag or $SLUICE_FLAG');
   });
 });
 
@@ -146,7 +146,7 @@ describe('choices', () => {
     expect(parseInput(input, 'json', 'cli')).toBe('json');
     const error = usageError(() => parseInput(input, 'xml', 'cli'));
     expect(error.message).toContain('`xml`');
-    expect(error.hint).toBe('allowed: json, junit');
+    expect(error.hint).toBe('allowed: json, junit; set by --format or $SLUICE_FORMAT');
   });
 });
 
