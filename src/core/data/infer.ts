@@ -27,6 +27,7 @@ const CATEGORY_CANDIDATE = MAX_ALLOWED * 2;
  * unique keys. validate-data accepts what it writes and the same data passes it.
  */
 export async function inferSchema(engine: SqlEngine, source: DataSource): Promise<string> {
+  await engine.confine(source.paths);
   // JSON: every record's keys and types. The reader's sample would drop late keys, and a late
   // value of another type would not even fail: read as the sampled BIGINT, 2.5 becomes 2. The
   // scans then read those columns as typed, with no sampling of their own.

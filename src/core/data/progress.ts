@@ -36,6 +36,7 @@ export function withProgress(engine: SqlEngine, options: ProgressOptions): Progr
     },
     progress: () => engine.progress?.(),
     close: () => engine.close(),
+    confine: (readable: readonly string[]) => engine.confine(readable),
     streamNumbers(sql: string) {
       // A stream runs on a connection of its own, which reports no percentage: count values.
       const inner = engine.streamNumbers(sql);

@@ -6,6 +6,7 @@ import { scanCulprit } from './culprit.js';
 import { duplicateAggregates, duplicateCheck, repeatedRows } from './repeats.js';
 import { sampleRows } from './samples.js';
 import { planChecks, toNumber } from './checks.js';
+import { vetChecks } from './check-sql.js';
 import type { CheckResult, DataColumn } from './checks.js';
 import {
   estimateQuantiles,
@@ -104,6 +105,9 @@ export async function validateData(options: {
 }): Promise<ValidationResult> {
   const { engine, schema } = options;
   const clockMs = options.clockMs ?? (() => 0);
+  // Before anything a schema wrote runs, DuckDB may read these files and nothing else.
+  await engine.confine([...options.data.paths, ...(options.reference?.paths ?? [])]);
+  const expressions = await vetChecks(engine, schema.checks);
   const data = await withSchemaNames(engine, options.data, schema);
   const referenceSource = options.reference
     ? await withSchemaNames(engine, options.reference, schema)
@@ -127,7 +131,7 @@ export async function validateData(options: {
     ? await materialize(engine, '__sluice_current', scanSql(data, { types }), data)
     : scanSql(data, { types });
 
-  const plan = planChecks(schema, columns, options.now.getTime() / 1000);
+  const plan = planChecks(schema, columns, options.now.getTime() / 1000, expressions);
   const size = bytes ?? (await sourceBytes(engine, data));
   const small = size !== undefined && size <= exactProfileUpTo(data.format);
   const exactDistinct = new Set(

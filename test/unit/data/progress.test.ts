@@ -11,6 +11,7 @@ function slowEngine(ms: number): SqlEngine & { polls: number } {
     query: () => new Promise<[]>((done) => setTimeout(() => done([]), ms)),
     close: () => Promise.resolve(),
     keep: () => new Promise<void>((done) => setTimeout(done, ms)),
+    confine: () => Promise.resolve(),
     streamNumbers: noNumbers,
     progress: () => Math.min(100, ++engine.polls * 25),
   };
@@ -65,6 +66,7 @@ describe('withProgress', () => {
         query: () => new Promise((d) => setTimeout(() => d([]), 40)),
         close: () => Promise.resolve(),
         keep: () => Promise.resolve(),
+        confine: () => Promise.resolve(),
         streamNumbers: noNumbers,
       },
       { log: (line) => lines.push(line), clockMs: () => 0, intervalMs: 10 },
