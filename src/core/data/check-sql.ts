@@ -17,7 +17,8 @@ export async function vetChecks(engine: SqlEngine, checks: readonly RowCheck[]):
   return out;
 }
 
-const HINT = 'a check is one row predicate over the data’s columns, e.g. `price >= 0 AND price < 1000`';
+const HINT =
+  'a check is one row predicate over the data’s columns, e.g. `price >= 0 AND price < 1000`';
 
 /** Functions that read something beside the row: settings, variables, the catalog, files. */
 const FORBIDDEN_FUNCTION =
