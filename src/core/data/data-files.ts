@@ -7,6 +7,7 @@ import { pathListSql, refuseSpecial, singleFile } from './source.js';
 import type { DataSource } from './source.js';
 import { quoteString } from './sql.js';
 import { exactProfileUpTo } from './profile.js';
+import { UsageError } from '../errors.js';
 
 /** One file a source reads, as it lies on disk. */
 export interface DataFile {
@@ -140,4 +141,67 @@ export async function exactProfileFits(
       (await parquetValues(engine, source, columns)) <= EXACT_PARQUET_VALUES
     );
   return (await textBytesUpTo(files, limit)) <= limit;
+}
+
+/** Deeper than this, JSON is refused before DuckDB reads it (its reader recursed to a crash at ~50,000). */
+export const MAX_JSON_DEPTH = 1000;
+
+/**
+ * Walks JSON files byte by byte (decompressed) and refuses one nested deeper than `maxDepth`,
+ * naming its file and line: DuckDB's JSON reader recurses per level, and a file of 50,000
+ * nested objects crashed the process. zstd on a Node without zstd is left unchecked.
+ */
+export async function refuseDeepJson(
+  files: readonly DataFile[],
+  source: DataSource,
+  maxDepth = MAX_JSON_DEPTH,
+): Promise<void> {
+  if (source.format !== 'json') return;
+  for (const file of files) {
+    const inflate = file.compression ? decompressor(file.compression) : undefined;
+    if (file.compression && !inflate) continue;
+    const input = createReadStream(file.path);
+    let stream: NodeJS.ReadableStream = input;
+    if (inflate) {
+      input.on('error', (error) => inflate.destroy(error));
+      stream = input.pipe(inflate);
+    }
+    let depth = 0;
+    let inString = false;
+    let escaped = false;
+    let line = 1;
+    let deepAt: number | undefined;
+    try {
+      outer: for await (const chunk of stream) {
+        const bytes = chunk as Buffer;
+        for (let i = 0; i < bytes.length; i++) {
+          const b = bytes[i] as number;
+          if (b === 0x0a) line++;
+          if (inString) {
+            if (escaped) escaped = false;
+            else if (b === 0x5c) escaped = true;
+            else if (b === 0x22) inString = false;
+          } else if (b === 0x22) inString = true;
+          else if (b === 0x7b || b === 0x5b) {
+            if (++depth > maxDepth) {
+              deepAt = line;
+              break outer;
+            }
+          } else if ((b === 0x7d || b === 0x5d) && depth > 0) depth--;
+        }
+      }
+    } catch {
+      // A corrupt stream is DuckDB's to name.
+    } finally {
+      input.destroy();
+      inflate?.destroy();
+    }
+    if (deepAt !== undefined) {
+      const label = singleFile(source) ? source.label : file.path;
+      throw new UsageError(`JSON nested deeper than ${maxDepth} levels`, {
+        place: { file: label, line: deepAt },
+        hint: 'records of a data file are rows of columns; flatten the nesting',
+      });
+    }
+  }
 }

@@ -8,7 +8,7 @@ import { sampleRows } from './samples.js';
 import { planChecks, toNumber } from './checks.js';
 import { vetChecks } from './check-sql.js';
 import type { CheckResult, DataColumn } from './checks.js';
-import { dataFiles, diskBytes, exactProfileFits } from './data-files.js';
+import { dataFiles, diskBytes, exactProfileFits, refuseDeepJson } from './data-files.js';
 import { estimateQuantiles, profileAggregates, readProfiles, withSeenValues } from './profile.js';
 import type { ColumnProfile } from './profile.js';
 import type { DataSchema, DriftConfig } from './schema.js';
@@ -105,6 +105,8 @@ export async function validateData(options: {
   // Every file is a regular one before DuckDB opens any (a FIFO would block it for ever).
   const files = await dataFiles(engine, options.data);
   const referenceFiles = options.reference ? await dataFiles(engine, options.reference) : undefined;
+  await refuseDeepJson(files, options.data);
+  if (options.reference && referenceFiles) await refuseDeepJson(referenceFiles, options.reference);
   const expressions = await vetChecks(engine, schema.checks);
   const data = await withSchemaNames(engine, options.data, schema);
   const referenceSource = options.reference
