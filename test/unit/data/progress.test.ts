@@ -35,6 +35,21 @@ describe('withProgress', () => {
     );
   });
 
+  it('claims no percentage inside compressed files, whose read position DuckDB reports as done early', async () => {
+    const lines: string[] = [];
+    const engine = withProgress(slowEngine(60), {
+      log: (line) => lines.push(line),
+      clockMs: () => 0,
+      intervalMs: 10,
+    });
+    engine.phase('checks and profile', 2e5, true);
+    await engine.query('SELECT 1');
+    expect(lines[0]).toMatch(
+      /^checks and profile: reading compressed data of 200\.0 kB \(no percentage inside compressed files\) · /,
+    );
+    expect(lines.some((l) => /%/.test(l))).toBe(false);
+  });
+
   it('ticks while data is kept for later passes (a CSV parsed once before drift)', async () => {
     const lines: string[] = [];
     const engine = withProgress(slowEngine(60), {
