@@ -46,6 +46,7 @@ export async function createDuckDbEngine(
   // Without the ICU extension DuckDB knows no other zone, and the setting is refused.
   await connection.runAndReadAll("SET TimeZone = 'UTC'").catch(() => undefined);
   const streams = new Set<DuckDbConnection>();
+  let confined = false;
   return {
     async query(sql: string): Promise<SqlRow[]> {
       const reader = await connection.runAndReadAll(sql);
@@ -65,6 +66,11 @@ export async function createDuckDbEngine(
     async keep(name: string, select: string): Promise<void> {
       await keep(connection, folder, name, select);
     },
+    async confine(readable: readonly string[]): Promise<void> {
+      if (confined) throw new Error('the DuckDB engine is confined already');
+      confined = true;
+      await confine(connection, folder, readable);
+    },
     async close(): Promise<void> {
       for (const open of streams) open.closeSync();
       connection.closeSync();
@@ -72,6 +78,33 @@ export async function createDuckDbEngine(
       await removeScratchFolder(folder);
     },
   };
+}
+
+const GLOB = /[*?[\]{}]/;
+
+/**
+ * Shuts DuckDB in with its data: it may read the given files, the folders the given globs
+ * start from, and its private folder (kept Parquet files, spill), and write only there. No
+ * other file, no extension, no ATTACH; and the configuration is locked, so no SQL can open
+ * it again. Applies to every connection, streams included.
+ */
+async function confine(
+  connection: DuckDbConnection,
+  folder: string,
+  readable: readonly string[],
+): Promise<void> {
+  const directories = [`${folder}${path.sep}`];
+  const files: string[] = [];
+  for (const entry of readable) {
+    const at = entry.search(GLOB);
+    if (at < 0) files.push(entry);
+    else directories.push(entry.slice(0, entry.lastIndexOf(path.sep, at) + 1) || path.sep);
+  }
+  const list = (items: string[]): string => `[${items.map(quoteText).join(', ')}]`;
+  await connection.runAndReadAll(`SET allowed_directories = ${list(directories)}`);
+  if (files.length > 0) await connection.runAndReadAll(`SET allowed_paths = ${list(files)}`);
+  await connection.runAndReadAll('SET enable_external_access = false');
+  await connection.runAndReadAll('SET lock_configuration = true');
 }
 
 /**

@@ -107,7 +107,11 @@ export function planChecks(
   schema: DataSchema,
   columns: readonly DataColumn[],
   nowEpochSeconds: number,
+  /** The schema's `sql:` checks as vetChecks rendered them, in order: only these run. */
+  expressions: readonly string[] = [],
 ): CheckPlan {
+  if (expressions.length !== schema.checks.length)
+    throw new Error('planChecks: every `sql:` check must be vetted (vetChecks) before it runs');
   const byName = new Map(columns.map((c) => [c.name, c]));
   const staticResults: CheckResult[] = [];
   const planned: PlannedCheck[] = [];
@@ -190,9 +194,9 @@ export function planChecks(
     });
   }
 
-  schema.checks.forEach((check) => {
+  schema.checks.forEach((check, i) => {
     const a = alias();
-    const failWhere = `(${check.sql}) IS FALSE`;
+    const failWhere = `(${expressions[i] as string}) IS FALSE`;
     planned.push({
       written: [{ place: check.place, what: `check \`${check.name}\`` }],
       aggregates: { [a]: `count(*) FILTER (WHERE ${failWhere})` },

@@ -1,10 +1,10 @@
 import { UsageError } from '../errors.js';
 import type { SqlEngine } from './engine.js';
 import { toNumber } from './checks.js';
-import { scanSql, singleFile } from './source.js';
+import { pathListSql, scanSql, singleFile } from './source.js';
 import type { DataSource } from './source.js';
 import type { DataColumn } from './checks.js';
-import { quoteIdent } from './sql.js';
+import { quoteIdent, quoteString } from './sql.js';
 
 const CANDIDATES = [',', ';', '\t', '|'] as const;
 
@@ -37,19 +37,31 @@ export async function diagnoseCsv(
   source: DataSource,
   header: string,
 ): Promise<UsageError> {
-  const guess = likelyDelimiter(header) ?? source.delimiter ?? ',';
+  const firstLine = header === '' ? await readFirstLine(engine, source) : header;
+  const guess = likelyDelimiter(firstLine) ?? source.delimiter ?? ',';
   const file = source.label;
-  const first = await firstRejectedLine(engine, { ...source, delimiter: guess });
+  const first =
+    (await firstRejectedLine(engine, { ...source, delimiter: guess })) ??
+    (await firstRejectedLineStrict(engine, { ...source, delimiter: guess }, firstLine));
   if (first) {
-    const fields = header === '' ? '' : ` (${header.split(guess).length} split on ${shown(guess)})`;
-    return new UsageError(
-      `line ${first.line} has ${first.kind === 'TOO MANY COLUMNS' ? 'more' : 'fewer'} fields than the header${fields}: ${truncate(first.text)}`,
-      {
-        // One plain file keeps the name the user gave; a glob or a list names the file at fault.
-        place: { file: singleFile(source) ? file : (first.file ?? file), line: first.line },
-        hint: 'every row needs the same number of fields; quote values that contain the delimiter',
-      },
-    );
+    // One plain file keeps the name the user gave; a glob or a list names the file at fault.
+    const place = { file: singleFile(source) ? file : (first.file ?? file), line: first.line };
+    if (first.kind === 'TOO MANY COLUMNS' || first.kind === 'MISSING COLUMNS') {
+      const fields =
+        header === '' ? '' : ` (${header.split(guess).length} split on ${shown(guess)})`;
+      return new UsageError(
+        `line ${first.line} has ${first.kind === 'TOO MANY COLUMNS' ? 'more' : 'fewer'} fields than the header${fields}: ${truncate(first.text)}`,
+        {
+          place,
+          hint: 'every row needs the same number of fields; quote values that contain the delimiter',
+        },
+      );
+    }
+    const text = first.text.split(/\r?\n/)[0] ?? first.text;
+    return new UsageError(`line ${first.line}: ${describeReject(first)}: ${truncate(text)}`, {
+      place,
+      hint: REJECT_HINT[first.kind] ?? 'fix the line so it is plain CSV (RFC 4180)',
+    });
   }
   if (header !== '' && guess !== source.delimiter) {
     return new UsageError(
@@ -71,27 +83,73 @@ export async function diagnoseCsv(
   );
 }
 
+const REJECT_HINT: Record<string, string> = {
+  'UNQUOTED VALUE':
+    'close the quote, or double a quote inside a quoted value (`""`); sluice reads `"` as the quote character always',
+  'INVALID ENCODING': 'save the file as UTF-8',
+  'INVALID UNICODE': 'save the file as UTF-8',
+  'LINE SIZE OVER MAXIMUM':
+    'a line is over DuckDB’s line limit: an unclosed quote, or not a CSV file',
+};
+
+function describeReject(rejected: Rejected): string {
+  switch (rejected.kind) {
+    case 'UNQUOTED VALUE':
+      return 'a quote is not closed, or text follows a closing quote';
+    case 'INVALID ENCODING':
+    case 'INVALID UNICODE':
+      return 'not valid UTF-8';
+    case 'LINE SIZE OVER MAXIMUM':
+      return 'the line is too long';
+    default:
+      return rejected.message ?? rejected.kind.toLowerCase();
+  }
+}
+
 interface Rejected {
   line: number;
   kind: string;
   text: string;
   file: string | null;
+  message?: string;
 }
+
+const REJECTS =
+  "store_rejects=true, rejects_table='sluice_rejects', rejects_scan='sluice_reject_scans'";
 
 async function firstRejectedLine(
   engine: SqlEngine,
   source: DataSource,
 ): Promise<Rejected | undefined> {
-  const scan = scanSql(source).replace(
-    /\)$/,
-    ", store_rejects=true, rejects_table='sluice_rejects', rejects_scan='sluice_reject_scans')",
+  return rejectsOf(engine, scanSql(source).replace(/\)$/, `, ${REJECTS})`));
+}
+
+/**
+ * The same diagnosis without DuckDB's sniffer, which gives up on a file whose one quote is
+ * never closed: RFC 4180 read with the guessed delimiter, as many text fields as the first
+ * line has, the header line checked like any other (so lines are the file's own).
+ */
+async function firstRejectedLineStrict(
+  engine: SqlEngine,
+  source: DataSource,
+  firstLine: string,
+): Promise<Rejected | undefined> {
+  const delimiter = source.delimiter ?? ',';
+  const count = Math.max(1, firstLine === '' ? 1 : firstLine.split(delimiter).length);
+  const columns = Array.from({ length: count }, (_, i) => `'c${i}': 'VARCHAR'`).join(', ');
+  return rejectsOf(
+    engine,
+    `read_csv(${pathListSql(source)}, auto_detect=false, header=false, skip=0, delim=${quoteString(delimiter)}, quote='"', escape='"', comment='', columns={${columns}}, ${REJECTS})`,
   );
+}
+
+async function rejectsOf(engine: SqlEngine, scan: string): Promise<Rejected | undefined> {
   try {
     await engine.query(`SELECT count(*) FROM ${scan}`);
     const rows = await engine.query(
-      `SELECT e.line, e.error_type, e.csv_line, s.file_path
+      `SELECT e.line, e.error_type, e.csv_line, e.error_message, s.file_path
        FROM sluice_rejects e LEFT JOIN sluice_reject_scans s USING (scan_id, file_id)
-       WHERE e.error_type IN ('MISSING COLUMNS', 'TOO MANY COLUMNS')
+       WHERE e.error_type <> 'CAST'
        ORDER BY s.file_path, e.line LIMIT 1`,
     );
     const row = rows[0];
@@ -100,8 +158,9 @@ async function firstRejectedLine(
       line: toNumber(row['line']),
       kind: String(row['error_type']),
       // DuckDB's copy of the line may keep the line break before or after it (CRLF files).
-      text: String(row['csv_line']).replace(/^[\r\n]+|[\r\n]+$/g, ''),
+      text: String(row['csv_line'] ?? '').replace(/^[\r\n]+|[\r\n]+$/g, ''),
       file: typeof row['file_path'] === 'string' ? row['file_path'] : null,
+      message: firstOf(String(row['error_message'] ?? '')),
     };
   } catch {
     // The second read is only a diagnosis: when it fails too, the plain message stands.
@@ -110,6 +169,23 @@ async function firstRejectedLine(
     await engine.query('DROP TABLE IF EXISTS sluice_rejects').catch(() => undefined);
     await engine.query('DROP TABLE IF EXISTS sluice_reject_scans').catch(() => undefined);
   }
+}
+
+/** The first line of the (first) file, as text: no quotes, no delimiter, nothing sniffed. */
+async function readFirstLine(engine: SqlEngine, source: DataSource): Promise<string> {
+  try {
+    const rows = await engine.query(
+      `SELECT l FROM read_csv(${pathListSql(source)}, auto_detect=false, header=false, skip=0, delim='\x01', quote='', escape='', comment='', columns={'l': 'VARCHAR'}, strict_mode=false, ignore_errors=true) LIMIT 1`,
+    );
+    const line = rows[0]?.['l'];
+    return typeof line === 'string' ? line : '';
+  } catch {
+    return '';
+  }
+}
+
+function firstOf(text: string): string {
+  return truncate(text.split('\n')[0] ?? text, 160);
 }
 
 function truncate(text: string, max = 120): string {

@@ -58,7 +58,11 @@ async function failureOf(engine: SqlEngine, sql: string): Promise<string | undef
 
 function culpritError(written: Written, message: string): UsageError {
   const first = message.split('\n').find((line) => line.trim() !== '') ?? message;
-  const reason = first.replace(/^Error: /, '');
+  // Only DuckDB's first line, and none that is about another file: a check reaches the
+  // data's columns and its own constants, nothing else worth quoting.
+  const reason = /Permission Error|IO Error/.test(first)
+    ? 'it reaches beyond the data (DuckDB refused a file access)'
+    : first.replace(/^Error: /, '');
   return new UsageError(
     `${written.what} cannot run: ${reason.length > 200 ? `${reason.slice(0, 200)}…` : reason}`,
     { place: written.place, ...(written.hint ? { hint: written.hint } : {}) },

@@ -30,6 +30,12 @@ export interface SqlEngine {
    * included, sees it; `close` removes it.
    */
   keep(name: string, select: string): Promise<void>;
+  /**
+   * Shuts the engine in with its data before any SQL a schema wrote runs: from then on it
+   * reads no file but these (paths, or globs whose folder it may read) and writes none but
+   * its own scratch space, and no setting can change again. A second call is refused.
+   */
+  confine(readable: readonly string[]): Promise<void>;
   close(): Promise<void>;
   /** How far the running query is, 0–100, when the engine can tell (for progress lines). */
   progress?(): number | undefined;

@@ -1,6 +1,7 @@
 import { Document, isMap, isScalar } from 'yaml';
 import type { Pair } from 'yaml';
 import { UsageError } from '../errors.js';
+import { dataFiles, refuseDeepJson } from './data-files.js';
 import type { SqlEngine, SqlRow } from './engine.js';
 import { guardOneColumn } from './csv-diagnose.js';
 import { translateEngineError } from './engine-errors.js';
@@ -27,6 +28,9 @@ const CATEGORY_CANDIDATE = MAX_ALLOWED * 2;
  * unique keys. validate-data accepts what it writes and the same data passes it.
  */
 export async function inferSchema(engine: SqlEngine, source: DataSource): Promise<string> {
+  await engine.confine(source.paths);
+  // Regular files only (a FIFO in a glob would block the read), JSON nested within bounds.
+  await refuseDeepJson(await dataFiles(engine, source), source);
   // JSON: every record's keys and types. The reader's sample would drop late keys, and a late
   // value of another type would not even fail: read as the sampled BIGINT, 2.5 becomes 2. The
   // scans then read those columns as typed, with no sampling of their own.

@@ -10,7 +10,11 @@ export interface ProgressOptions {
 
 /** An engine that also says which pass runs now and how many bytes it reads. */
 export interface ProgressEngine extends SqlEngine {
-  phase(name: string, bytes?: number): void;
+  /**
+   * `compressed`: the files are gzip/zstd, whose read position DuckDB reports as done long
+   * before the rows inside are: the lines then show time, no percentage.
+   */
+  phase(name: string, bytes?: number, compressed?: boolean): void;
 }
 
 function formatBytes(bytes: number): string {
@@ -29,13 +33,16 @@ export function withProgress(engine: SqlEngine, options: ProgressOptions): Progr
   const interval = options.intervalMs ?? 2000;
   let phase = 'scan';
   let bytes: number | undefined;
+  let packed = false;
   return {
-    phase(name: string, size?: number): void {
+    phase(name: string, size?: number, compressed = false): void {
       phase = name;
       bytes = size;
+      packed = compressed;
     },
     progress: () => engine.progress?.(),
     close: () => engine.close(),
+    confine: (readable: readonly string[]) => engine.confine(readable),
     streamNumbers(sql: string) {
       // A stream runs on a connection of its own, which reports no percentage: count values.
       const inner = engine.streamNumbers(sql);
@@ -65,8 +72,15 @@ export function withProgress(engine: SqlEngine, options: ProgressOptions): Progr
   async function ticking<T>(run: () => Promise<T>): Promise<T> {
     const started = options.clockMs();
     const timer = setInterval(() => {
-      const percentage = engine.progress?.();
       const seconds = Math.max(options.clockMs() - started, 1) / 1000;
+      if (packed) {
+        const size = bytes === undefined ? '' : ` of ${formatBytes(bytes)}`;
+        options.log(
+          `${phase}: reading compressed data${size} (no percentage inside compressed files) · ${seconds.toFixed(0)} s`,
+        );
+        return;
+      }
+      const percentage = engine.progress?.();
       const parts = [`${phase}: ${percentage === undefined ? '…' : `${percentage.toFixed(0)}%`}`];
       if (percentage !== undefined && bytes !== undefined) {
         const read = (bytes * percentage) / 100;

@@ -1,4 +1,5 @@
 import { readdir, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { CsvOptions } from './schema.js';
@@ -84,6 +85,8 @@ export async function resolveSource(
       paths.push(join(absolute, '**', `*${suffix}`));
       continue;
     }
+    // A FIFO would block DuckDB's read for ever, a device never ends: refused by name.
+    if (!info.isFile()) refuseSpecial(info, input);
     const detected = formatOf(input);
     if (!detected)
       throw new UsageError(`cannot tell the format of \`${input}\` from its name`, {
@@ -173,7 +176,10 @@ export function scanSql(source: DataSource, options: ScanOptions = {}): string {
     case 'csv': {
       // skip=0: a file whose later rows have more fields must fail on that line, not have
       // its first rows dropped by the sniffer as a preamble.
-      args.push(`header=${source.header ? 'true' : 'false'}`, 'skip=0');
+      // quote and comment pinned: a sniffer that turned quoting off for one unclosed quote
+      // would read a well-formed `"x"` with its quotes, and one that took `#` for a comment
+      // marker would drop rows; either way the file must fail on its line instead.
+      args.push(`header=${source.header ? 'true' : 'false'}`, 'skip=0', `quote='"'`, "comment=''");
       if (source.names && source.names.length > 0)
         args.push(`names=[${source.names.map(quoteString).join(', ')}]`);
       if (source.delimiter !== undefined) args.push(`delim=${quoteString(source.delimiter)}`);
@@ -211,18 +217,22 @@ export function jsonKeysSql(source: DataSource): string {
 
 export { quoteIdent };
 
-/** Total size of the source's files (for progress lines), or undefined when it cannot be told. */
-export async function sourceBytes(
-  engine: { query(sql: string): Promise<Record<string, unknown>[]> },
-  source: DataSource,
-): Promise<number | undefined> {
-  try {
-    const [row] = await engine.query(
-      `SELECT sum(size) AS b FROM read_blob(${pathListSql(source)})`,
-    );
-    const bytes = Number(row?.['b']);
-    return Number.isFinite(bytes) ? bytes : undefined;
-  } catch {
-    return undefined;
-  }
+/** A data path must be a regular file (after links): names what it is otherwise. */
+export function refuseSpecial(info: Stats, label: string): void {
+  if (info.isFile()) return;
+  const what = info.isFIFO()
+    ? 'a FIFO (named pipe)'
+    : info.isCharacterDevice()
+      ? 'a character device'
+      : info.isBlockDevice()
+        ? 'a block device'
+        : info.isSocket()
+          ? 'a socket'
+          : info.isDirectory()
+            ? 'a folder'
+            : 'not a regular file';
+  throw new UsageError(`${label} is ${what}, not a data file`, {
+    place: { file: label },
+    hint: 'give a regular file (a copy of the stream), a glob or a folder of data files',
+  });
 }

@@ -6,17 +6,13 @@ import { scanCulprit } from './culprit.js';
 import { duplicateAggregates, duplicateCheck, repeatedRows } from './repeats.js';
 import { sampleRows } from './samples.js';
 import { planChecks, toNumber } from './checks.js';
+import { vetChecks } from './check-sql.js';
 import type { CheckResult, DataColumn } from './checks.js';
-import {
-  estimateQuantiles,
-  exactProfileUpTo,
-  profileAggregates,
-  readProfiles,
-  withSeenValues,
-} from './profile.js';
+import { dataFiles, diskBytes, exactProfileFits, refuseDeepJson } from './data-files.js';
+import { estimateQuantiles, profileAggregates, readProfiles, withSeenValues } from './profile.js';
 import type { ColumnProfile } from './profile.js';
 import type { DataSchema, DriftConfig } from './schema.js';
-import { jsonKeysSql, scanSql, sourceBytes } from './source.js';
+import { jsonKeysSql, scanSql } from './source.js';
 import type { ScanOptions } from './source.js';
 import type { ProgressEngine } from './progress.js';
 import type { DataSource } from './source.js';
@@ -36,7 +32,7 @@ export interface ValidationResult {
   drift: DriftSummary | null;
   /** Wall time of reading the data and the checks' scan, for the rows/s line. */
   scanMs: number;
-  /** Size of the data files, when progress lines asked for it. */
+  /** Size of the data files on disk (compressed, when they are). */
   bytes?: number;
 }
 
@@ -104,6 +100,14 @@ export async function validateData(options: {
 }): Promise<ValidationResult> {
   const { engine, schema } = options;
   const clockMs = options.clockMs ?? (() => 0);
+  // Before anything a schema wrote runs, DuckDB may read these files and nothing else.
+  await engine.confine([...options.data.paths, ...(options.reference?.paths ?? [])]);
+  // Every file is a regular one before DuckDB opens any (a FIFO would block it for ever).
+  const files = await dataFiles(engine, options.data);
+  const referenceFiles = options.reference ? await dataFiles(engine, options.reference) : undefined;
+  await refuseDeepJson(files, options.data);
+  if (options.reference && referenceFiles) await refuseDeepJson(referenceFiles, options.reference);
+  const expressions = await vetChecks(engine, schema.checks);
   const data = await withSchemaNames(engine, options.data, schema);
   const referenceSource = options.reference
     ? await withSchemaNames(engine, options.reference, schema)
@@ -119,7 +123,9 @@ export async function validateData(options: {
   if (reference && referenceSource)
     await sharesColumns(engine, reference, columns, referenceSource, data);
   const started = clockMs();
-  const bytes = await phase(engine, 'reading', data);
+  const bytes = diskBytes(files);
+  const compressed = files.some((f) => f.compression !== undefined);
+  phase(engine, 'reading', bytes, compressed);
   // Without drift the checks, profile and duplicate hashes all come from one pass, so the file
   // is read once where it lies; drift reads the current data again (value counts, ECDFs).
   const drifting = schema.drift !== undefined && reference !== undefined;
@@ -127,9 +133,8 @@ export async function validateData(options: {
     ? await materialize(engine, '__sluice_current', scanSql(data, { types }), data)
     : scanSql(data, { types });
 
-  const plan = planChecks(schema, columns, options.now.getTime() / 1000);
-  const size = bytes ?? (await sourceBytes(engine, data));
-  const small = size !== undefined && size <= exactProfileUpTo(data.format);
+  const plan = planChecks(schema, columns, options.now.getTime() / 1000, expressions);
+  const small = await exactProfileFits(engine, data, files, columns.length);
   const exactDistinct = new Set(
     small ? columns.map((c) => c.name) : schema.columns.filter((c) => c.unique).map((c) => c.name),
   );
@@ -147,7 +152,7 @@ export async function validateData(options: {
   for (const check of plan.planned) Object.assign(aggregates, check.aggregates);
   if (schema.duplicates) Object.assign(aggregates, duplicateAggregates(schema, columns));
   Object.assign(aggregates, sideAggregates(chosen, CURRENT_PREFIX));
-  await phase(engine, 'checks and profile', drifting ? undefined : data);
+  phase(engine, 'checks and profile', drifting ? undefined : bytes, !drifting && compressed);
   const row: SqlRow = {};
   try {
     await withStdRetry(async (scaled) => {
@@ -174,7 +179,7 @@ export async function validateData(options: {
     if (check.name === 'unique' && check.status === 'fail' && check.column !== null)
       Object.assign(check, await repeatedRows(engine, scan, check.column));
   }
-  await phase(engine, 'duplicate rows');
+  phase(engine, 'duplicate rows');
   if (schema.duplicates)
     checks.push(await duplicateCheck(engine, scan, columns, rows, schema, row));
   for (const check of checks) {
@@ -186,7 +191,12 @@ export async function validateData(options: {
   let drift: DriftSummary | null = null;
   const seen = new Map<string, SeenValues>();
   if (schema.drift && referenceSource) {
-    await phase(engine, 'reading the reference', referenceSource);
+    phase(
+      engine,
+      'reading the reference',
+      diskBytes(referenceFiles ?? []),
+      (referenceFiles ?? []).some((f) => f.compression !== undefined),
+    );
     const refScan = await materialize(
       engine,
       '__sluice_reference',
@@ -194,7 +204,7 @@ export async function validateData(options: {
       referenceSource,
     );
     await notEmpty(engine, refScan, referenceSource);
-    await phase(engine, 'drift');
+    phase(engine, 'drift');
     try {
       drift = await runDrift(
         engine,
@@ -221,7 +231,7 @@ export async function validateData(options: {
     profiles,
     drift,
     scanMs,
-    ...(bytes !== undefined ? { bytes } : {}),
+    bytes,
   };
 }
 
@@ -392,14 +402,7 @@ function listed(names: readonly string[]): string {
 }
 
 /** Names the pass for progress lines, when the engine prints them (withProgress). */
-async function phase(
-  engine: SqlEngine,
-  name: string,
-  source?: DataSource,
-): Promise<number | undefined> {
+function phase(engine: SqlEngine, name: string, bytes?: number, compressed = false): void {
   const tracked = engine as Partial<ProgressEngine>;
-  if (typeof tracked.phase !== 'function') return undefined;
-  const bytes = source ? await sourceBytes(engine, source) : undefined;
-  tracked.phase(name, bytes);
-  return bytes;
+  if (typeof tracked.phase === 'function') tracked.phase(name, bytes, compressed);
 }

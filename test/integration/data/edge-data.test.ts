@@ -157,14 +157,14 @@ describe('a ragged file among many', () => {
 });
 
 describe('checks', () => {
-  it('a SQL check with unbalanced parentheses is refused, not run with a changed meaning', async () => {
+  it('a SQL check that escapes its parentheses is refused, not run with a changed meaning', async () => {
     await writeFile(join(dir, 'p.csv'), 'price\n1\n-1\n');
     const error = await usageError(
       'p.csv',
       "columns:\n  price: {type: float}\nchecks:\n  - name: sneaky\n    sql: 'price > 0) OR (1=1'\n",
     );
-    expect(error.message).toMatch(/unbalanced parentheses/);
-    expect(error.place).toMatchObject({ line: 5 });
+    expect(error.message).toMatch(/is not one row predicate/);
+    expect(error.place).toMatchObject({ line: 5, key: 'checks[0].sql' });
   });
 
   it('`allowed` numbers written as text compare as numbers on a numeric column', async () => {

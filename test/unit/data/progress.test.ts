@@ -11,6 +11,7 @@ function slowEngine(ms: number): SqlEngine & { polls: number } {
     query: () => new Promise<[]>((done) => setTimeout(() => done([]), ms)),
     close: () => Promise.resolve(),
     keep: () => new Promise<void>((done) => setTimeout(done, ms)),
+    confine: () => Promise.resolve(),
     streamNumbers: noNumbers,
     progress: () => Math.min(100, ++engine.polls * 25),
   };
@@ -32,6 +33,21 @@ describe('withProgress', () => {
     expect(lines[0]).toMatch(
       /^checks and profile: 25% · 1\.00 GB of 4\.00 GB · [\d.]+ [kMG]?B\/s · \d+ s$/,
     );
+  });
+
+  it('claims no percentage inside compressed files, whose read position DuckDB reports as done early', async () => {
+    const lines: string[] = [];
+    const engine = withProgress(slowEngine(60), {
+      log: (line) => lines.push(line),
+      clockMs: () => 0,
+      intervalMs: 10,
+    });
+    engine.phase('checks and profile', 2e5, true);
+    await engine.query('SELECT 1');
+    expect(lines[0]).toMatch(
+      /^checks and profile: reading compressed data of 200\.0 kB \(no percentage inside compressed files\) · /,
+    );
+    expect(lines.some((l) => /%/.test(l))).toBe(false);
   });
 
   it('ticks while data is kept for later passes (a CSV parsed once before drift)', async () => {
@@ -65,6 +81,7 @@ describe('withProgress', () => {
         query: () => new Promise((d) => setTimeout(() => d([]), 40)),
         close: () => Promise.resolve(),
         keep: () => Promise.resolve(),
+        confine: () => Promise.resolve(),
         streamNumbers: noNumbers,
       },
       { log: (line) => lines.push(line), clockMs: () => 0, intervalMs: 10 },
