@@ -1,10 +1,14 @@
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
+import type { Place } from '../errors.js';
+import { refuseOutsideWorkingDirectory } from '../files/contained.js';
 import { readUserText } from '../files/user-file.js';
 import { expandBraces } from '../data/brace-globs.js';
 import { buildValidationReport, checkAnnotation } from '../data/report.js';
 import { parseSchema } from '../data/schema.js';
+import type { CsvOptions } from '../data/schema.js';
 import { resolveSource } from '../data/source.js';
+import type { DataSource } from '../data/source.js';
 import { validateData } from '../data/validate.js';
 import { openEngine } from './data-engine.js';
 import { formatBytes, withProgress } from '../data/progress.js';
@@ -33,12 +37,7 @@ export const validateDataCommand: CommandImpl = async (inputs, deps) => {
   const reference = referenceInput
     ? await resolveSource(expandBraces(referenceInput), cwd, schema.csv, '--reference')
     : schema.drift?.reference
-      ? await resolveSource(
-          expandBraces(schema.drift.reference),
-          cwd,
-          schema.csv,
-          'drift.reference',
-        )
+      ? await resolveSchemaReference(schema.drift.reference, schema.drift.place, cwd, schema.csv)
       : undefined;
   if (reference && !schema.drift)
     schema.drift = { columns: 'all', method: 'auto', place: schema.place };
@@ -87,3 +86,23 @@ export const validateDataCommand: CommandImpl = async (inputs, deps) => {
     await engine.close();
   }
 };
+
+/**
+ * The schema's own `drift.reference`: a pull request can change the schema, so the path it
+ * names is kept inside the working directory (`--reference` is the workflow's and may go anywhere).
+ */
+async function resolveSchemaReference(
+  reference: string,
+  drift: Place | undefined,
+  cwd: string,
+  csv: CsvOptions,
+): Promise<DataSource> {
+  const patterns = expandBraces(reference);
+  await refuseOutsideWorkingDirectory(
+    cwd,
+    patterns,
+    { ...drift, key: 'drift.reference' },
+    "keep the reference data in the repository, or give its path with --reference (the workflow's input, not the schema)",
+  );
+  return resolveSource(patterns, cwd, csv, 'drift.reference');
+}

@@ -15,7 +15,8 @@ import type { ManifestBytes } from '../registry/model.js';
 import { attachFiles } from './attestations.js';
 import type { TransportDeps } from './transports.js';
 import type { SinkTarget } from './write.js';
-import { FOLLOW_OUTSIDE_INPUT, isInside, shownPath } from './local-files.js';
+import { isInside } from '../files/contained.js';
+import { FOLLOW_OUTSIDE_INPUT, shownPath } from './local-files.js';
 
 export function stringInput(inputs: Inputs, name: string): string | undefined {
   const value = inputs[name];

@@ -1,7 +1,6 @@
 import type { BigIntStats, Stats } from 'node:fs';
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { isAbsolute, relative } from 'node:path';
 import { UsageError, type Place } from '../errors.js';
 
 /**
@@ -23,11 +22,6 @@ export function specialKind(stats: Stats | BigIntStats): string | undefined {
   return undefined;
 }
 
-/** True when `path` is `root` or below it (both absolute and already resolved). */
-export function isInside(root: string, path: string): boolean {
-  const rel = relative(root, path);
-  return rel === '' || (!isAbsolute(rel) && rel !== '..' && !rel.startsWith('../'));
-}
 
 /** Why a file-system call failed, in words a person can act on. */
 export function fsReason(error: unknown): string {

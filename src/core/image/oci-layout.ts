@@ -15,9 +15,9 @@ import type {
   ManifestBytes,
 } from '../registry/model.js';
 import { isDigest } from '../registry/reference.js';
+import { isInside } from '../files/contained.js';
 import {
   fsReason,
-  isInside,
   openRegularFile,
   parseJsonFile,
   readSmallFile,

@@ -2,11 +2,11 @@ import { lstat, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
+import { isInside } from '../files/contained.js';
 import {
   FOLLOW_OUTSIDE_INPUT,
   fsReason,
   hasControlCharacter,
-  isInside,
   shownPath,
   specialKind,
 } from './local-files.js';
