@@ -7,12 +7,14 @@
  * dynamic `import()` becomes its own chunk that is only read when a run needs it (cold start).
  * Output is deterministic: content-hashed chunk names, sorted license files, no timestamps.
  *
- * Usage: node scripts/build.mjs [--out <dir>] [--entry <name>=<file.ts> ...]
+ * Usage: node scripts/build.mjs [--out <dir>] [--entry <name>=<file.ts> ...] [--metafile <file>]
  *   --entry replaces the default entries (used to try the bundler on a throwaway file).
+ *   --metafile writes esbuild's metafile (every output, its inputs and imports) as JSON:
+ *   test/unit/build reads it to check what each action can load.
  */
 import { build } from 'esbuild';
 import { chmod, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -128,20 +130,18 @@ async function bundle(outDir, entries) {
     logLevel: 'warning',
   });
   await writeLicenses(outDir, Object.keys(result.metafile.inputs));
-  return Object.entries(result.metafile.outputs).map(([path, { bytes }]) => [
-    relative(ROOT, join(ROOT, path)),
-    bytes,
-  ]);
+  return result.metafile;
 }
 
 function parseArgs(argv) {
-  const options = { out: join(ROOT, 'dist'), entries: undefined };
+  const options = { out: join(ROOT, 'dist'), entries: undefined, metafile: undefined };
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--out') options.out = join(process.cwd(), argv[++i]);
+    if (argv[i] === '--out') options.out = resolve(argv[++i]);
     else if (argv[i] === '--entry') {
       const [name, file] = argv[++i].split('=');
-      (options.entries ??= []).push([name, join(process.cwd(), file), 'index']);
-    } else throw new Error(`unknown argument ${argv[i]}`);
+      (options.entries ??= []).push([name, resolve(file), 'index']);
+    } else if (argv[i] === '--metafile') options.metafile = resolve(argv[++i]);
+    else throw new Error(`unknown argument ${argv[i]}`);
   }
   return options;
 }
@@ -154,13 +154,18 @@ async function main() {
   await mkdir(options.out, { recursive: true });
   // Bundles are ES modules whatever package.json says where dist/ ends up.
   await writeFile(join(options.out, 'package.json'), '{ "type": "module" }\n');
-  const sizes = await bundle(options.out, entries);
+  const metafile = await bundle(options.out, entries);
+  if (options.metafile) await writeFile(options.metafile, `${JSON.stringify(metafile)}\n`);
   const cli = join(options.out, 'cli/index.js');
   if (await exists(cli)) {
     const code = await readFile(cli, 'utf8');
     if (!code.startsWith('#!')) await writeFile(cli, `#!/usr/bin/env node\n${code}`);
     await chmod(cli, 0o755);
   }
+  const sizes = Object.entries(metafile.outputs).map(([path, { bytes }]) => [
+    relative(ROOT, join(ROOT, path)),
+    bytes,
+  ]);
   for (const [path, bytes] of sizes.sort())
     console.log(`${(bytes / 1024).toFixed(1).padStart(8)} KiB  ${path}`);
 }
