@@ -5,6 +5,7 @@
  * next to our `moduleResolution: NodeNext`, and it type-checks the whole project on every build.
  * esbuild reads the `.js` specifiers of NodeNext sources as they are, and with `splitting` each
  * dynamic `import()` becomes its own chunk that is only read when a run needs it (cold start).
+ * DEVELOPING.md ("Bundling") has the measurements against ncc.
  * Output is deterministic: content-hashed chunk names, sorted license files, no timestamps.
  *
  * Usage: node scripts/build.mjs [--out <dir>] [--entry <name>=<file.ts> ...] [--metafile <file>]
@@ -104,15 +105,17 @@ async function writeLicenses(folder, inputs) {
 }
 
 /**
- * One esbuild run for every entry: dist/<folder>/<name>.js each, and the modules they share
- * in dist/chunks/ once, not copied into every action's folder.
+ * One esbuild run per bundle folder (an action's main and post, or the CLI): dist/<folder>/<name>.js
+ * and its chunks in dist/chunks/. Not one run for every entry: chunks shared between actions
+ * split each action's start-up code into many small files, and each file an ES module reads
+ * costs Node about as much as 20 KB more code in one file (DEVELOPING.md, "Bundling"). The price
+ * is code the actions have in common, once per action in dist/; chunk names are content hashes,
+ * so a chunk two runs make alike (a library's lazy chunk: @actions/cache, octokit) is one file.
  */
-async function bundle(outDir, entries) {
+async function bundleFolder(outDir, folder, entries) {
   const result = await build({
     absWorkingDir: ROOT,
-    entryPoints: Object.fromEntries(
-      entries.map(([folder, file, base]) => [`${folder}/${base}`, file]),
-    ),
+    entryPoints: Object.fromEntries(entries.map(([, file, base]) => [`${folder}/${base}`, file])),
     outdir: outDir,
     bundle: true,
     splitting: true,
@@ -129,8 +132,25 @@ async function bundle(outDir, entries) {
     metafile: true,
     logLevel: 'warning',
   });
-  await writeLicenses(outDir, Object.keys(result.metafile.inputs));
   return result.metafile;
+}
+
+/** Every folder's bundle, one metafile for all of them, and the licenses of what they carry. */
+async function bundle(outDir, entries) {
+  const folders = [...new Set(entries.map(([folder]) => folder))];
+  const metafile = { inputs: {}, outputs: {} };
+  // One after the other: two runs that make the same chunk write the same file.
+  for (const folder of folders) {
+    const one = await bundleFolder(
+      outDir,
+      folder,
+      entries.filter(([f]) => f === folder),
+    );
+    Object.assign(metafile.inputs, one.inputs);
+    Object.assign(metafile.outputs, one.outputs);
+  }
+  await writeLicenses(outDir, Object.keys(metafile.inputs));
+  return metafile;
 }
 
 function parseArgs(argv) {
