@@ -122,12 +122,12 @@ describe.each(adapters)('Exec over %s', (_name, make) => {
         NODE,
         [
           '-e',
-          `require("fs").writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); process.on("SIGTERM", () => {}); setInterval(() => {}, 1000)`,
+          `process.on("SIGTERM", () => {}); require("fs").writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000)`,
         ],
-        { timeoutMs: 500, allowFailure: true },
+        { timeoutMs: 2000, allowFailure: true },
       ),
     );
-    expect(error.message).toMatch(/did not finish within 500ms: stopped it/);
+    expect(error.message).toMatch(/did not finish within 2s: stopped it/);
     expect(error.hint).toContain('SIGKILL after 300ms');
     expect(Date.now() - started).toBeLessThan(10_000);
     const pid = Number(readFileSync(pidFile, 'utf8'));
@@ -178,7 +178,8 @@ describe('the execa Exec', () => {
     const pidFile = path.join(dir, 'pid-cleanup');
     const script = path.join(dir, 'parent.mts');
     const adapter = pathToFileURL(path.join(ROOT, 'src/clients/exec/execa-exec.ts')).href;
-    const child = `require("fs").writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000)`;
+    // Written aside, then renamed: the parent must never see the file before the pid is in it.
+    const child = `const fs = require("fs"); fs.writeFileSync(${JSON.stringify(`${pidFile}.tmp`)}, String(process.pid)); fs.renameSync(${JSON.stringify(`${pidFile}.tmp`)}, ${JSON.stringify(pidFile)}); setInterval(() => {}, 1000)`;
     // The parent starts a child that would run forever, waits until it runs, then exits.
     writeFileSync(
       script,
