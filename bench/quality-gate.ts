@@ -37,6 +37,9 @@ function timeCommand(args: string[], env: Record<string, string>): number {
   return performance.now() - started;
 }
 
+/** Runs of each side; interleaved (and in alternating order) so drift of a shared machine cancels. */
+const COLD_START_RUNS = 41;
+
 function coldStart(root: string): BenchRow[] {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-'));
   const metrics = path.join(dir, 'metrics.json');
@@ -49,23 +52,33 @@ function coldStart(root: string): BenchRow[] {
     GITHUB_STEP_SUMMARY: path.join(dir, 'summary'),
     RUNNER_TEMP: dir,
   };
+  const entry = path.join(root, 'dist/quality-gate/index.js');
   const bare: number[] = [];
   const action: number[] = [];
-  for (let i = 0; i < 21; i++) {
-    bare.push(timeCommand(['-e', '0'], {}));
-    action.push(timeCommand([path.join(root, 'dist/quality-gate/index.js')], env));
+  // One warm-up of each: the first spawn pays for the page cache, not for sluice.
+  timeCommand(['-e', '0'], {});
+  timeCommand([entry], env);
+  for (let i = 0; i < COLD_START_RUNS; i++) {
+    if (i % 2 === 0) {
+      bare.push(timeCommand(['-e', '0'], {}));
+      action.push(timeCommand([entry], env));
+    } else {
+      action.push(timeCommand([entry], env));
+      bare.push(timeCommand(['-e', '0'], {}));
+    }
   }
   const ratio = median(action) / median(bare);
+  const runs = `median of ${COLD_START_RUNS}, interleaved`;
   return [
     {
-      name: 'cold start: node -e 0 (median of 21)',
+      name: `cold start: node -e 0 (${runs})`,
       value: median(bare),
       unit: 'ms',
       goal: '',
       met: true,
     },
     {
-      name: 'cold start: quality-gate action, real run (median of 21)',
+      name: `cold start: quality-gate action, real run (${runs})`,
       value: median(action),
       unit: 'ms',
       goal: '',
@@ -118,27 +131,52 @@ function gate10k(): BenchRow[] {
   ];
 }
 
-/** Bytes of a bundle and every chunk it can load, statically or by import(). */
-function reachableBytes(entry: string, seen = new Set<string>()): number {
-  if (seen.has(entry)) return 0;
+/**
+ * The bundle files an entry loads: with `dynamic`, every chunk it can load (static imports and
+ * `import()`), else only what is read before its first line runs. esbuild's minified ESM writes
+ * `import{a}from"./x.js"`, `import"./x.js"` (a chunk kept for its side effects),
+ * `export*from"./x.js"` and `import("./x.js")`; bare specifiers (node:, externals) are not files.
+ */
+export function bundleFiles(
+  entry: string,
+  dynamic: boolean,
+  seen = new Set<string>(),
+): Set<string> {
+  if (seen.has(entry)) return seen;
   seen.add(entry);
   const code = readFileSync(entry, 'utf8');
-  let total = statSync(entry).size;
-  for (const match of code.matchAll(/(?:from|import\()\s*["']([./][^"']+\.js)["']/g)) {
-    total += reachableBytes(path.resolve(path.dirname(entry), match[1]!), seen);
+  const pattern = /\b(from|import)\s*(\(?)\s*["']([./][^"']*\.js)["']/g;
+  for (const [, , paren, specifier] of code.matchAll(pattern)) {
+    if (paren && !dynamic) continue;
+    bundleFiles(path.resolve(path.dirname(entry), specifier!), dynamic, seen);
   }
+  return seen;
+}
+
+function totalBytes(files: Set<string>): number {
+  let total = 0;
+  for (const file of files) total += statSync(file).size;
   return total;
 }
 
 function bundleSizes(root: string): BenchRow[] {
-  const size = reachableBytes(path.join(root, 'dist/quality-gate/index.js'));
+  const entry = path.join(root, 'dist/quality-gate/index.js');
+  const all = bundleFiles(entry, true);
+  const start = bundleFiles(entry, false);
   return [
     {
-      name: 'dist/quality-gate bundle (entry + every chunk it can load)',
-      value: size / 1e6,
+      name: `dist/quality-gate bundle (entry + every chunk it can load: ${all.size} files)`,
+      value: totalBytes(all) / 1e6,
       unit: 'MB',
       goal: '≤ 2 MB',
-      met: size <= 2e6,
+      met: totalBytes(all) <= 2e6,
+    },
+    {
+      name: `dist/quality-gate read at start (entry + its static imports: ${start.size} files)`,
+      value: totalBytes(start) / 1e6,
+      unit: 'MB',
+      goal: '',
+      met: true,
     },
   ];
 }

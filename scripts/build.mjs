@@ -1,18 +1,20 @@
 /**
  * Bundles every action (dist/<name>/index.js, + post.js) and the CLI (dist/cli/index.js).
  *
- * esbuild rather than ncc: ncc's TypeScript loader forces `module: esnext`, which TypeScript rejects
- * next to our `moduleResolution: NodeNext`, and it type-checks the whole project on every build.
- * esbuild reads the `.js` specifiers of NodeNext sources as they are, and with `splitting` each
- * dynamic `import()` becomes its own chunk that is only read when a run needs it (cold start).
+ * esbuild rather than ncc (DEVELOPING.md, "Bundling", has the measurements): the same cold start,
+ * half the code an action can load (ESM tree shaking), and all seven bundles in 2 s where ncc
+ * takes 14-60 s for one (it type-checks the whole project on every build). With `splitting`
+ * each dynamic `import()` becomes its own chunk that is only read when a run needs it.
  * Output is deterministic: content-hashed chunk names, sorted license files, no timestamps.
  *
- * Usage: node scripts/build.mjs [--out <dir>] [--entry <name>=<file.ts> ...]
+ * Usage: node scripts/build.mjs [--out <dir>] [--entry <name>=<file.ts> ...] [--metafile <file>]
  *   --entry replaces the default entries (used to try the bundler on a throwaway file).
+ *   --metafile writes esbuild's metafile (every output, its inputs and imports) as JSON:
+ *   test/unit/build reads it to check what each action can load.
  */
 import { build } from 'esbuild';
 import { chmod, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -102,15 +104,17 @@ async function writeLicenses(folder, inputs) {
 }
 
 /**
- * One esbuild run for every entry: dist/<folder>/<name>.js each, and the modules they share
- * in dist/chunks/ once, not copied into every action's folder.
+ * One esbuild run per bundle folder (an action's main and post, or the CLI): dist/<folder>/<name>.js
+ * and its chunks in dist/chunks/. Not one run for every entry: chunks shared between actions
+ * split each action's start-up code into many small files, and each file an ES module reads
+ * costs Node about as much as 20 KB more code in one file (DEVELOPING.md, "Bundling"). The price
+ * is code the actions have in common, once per action in dist/; chunk names are content hashes,
+ * so a chunk two runs make alike (a library's lazy chunk: @actions/cache, octokit) is one file.
  */
-async function bundle(outDir, entries) {
+async function bundleFolder(outDir, folder, entries) {
   const result = await build({
     absWorkingDir: ROOT,
-    entryPoints: Object.fromEntries(
-      entries.map(([folder, file, base]) => [`${folder}/${base}`, file]),
-    ),
+    entryPoints: Object.fromEntries(entries.map(([, file, base]) => [`${folder}/${base}`, file])),
     outdir: outDir,
     bundle: true,
     splitting: true,
@@ -127,21 +131,36 @@ async function bundle(outDir, entries) {
     metafile: true,
     logLevel: 'warning',
   });
-  await writeLicenses(outDir, Object.keys(result.metafile.inputs));
-  return Object.entries(result.metafile.outputs).map(([path, { bytes }]) => [
-    relative(ROOT, join(ROOT, path)),
-    bytes,
-  ]);
+  return result.metafile;
+}
+
+/** Every folder's bundle, one metafile for all of them, and the licenses of what they carry. */
+async function bundle(outDir, entries) {
+  const folders = [...new Set(entries.map(([folder]) => folder))];
+  const metafile = { inputs: {}, outputs: {} };
+  // One after the other: two runs that make the same chunk write the same file.
+  for (const folder of folders) {
+    const one = await bundleFolder(
+      outDir,
+      folder,
+      entries.filter(([f]) => f === folder),
+    );
+    Object.assign(metafile.inputs, one.inputs);
+    Object.assign(metafile.outputs, one.outputs);
+  }
+  await writeLicenses(outDir, Object.keys(metafile.inputs));
+  return metafile;
 }
 
 function parseArgs(argv) {
-  const options = { out: join(ROOT, 'dist'), entries: undefined };
+  const options = { out: join(ROOT, 'dist'), entries: undefined, metafile: undefined };
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--out') options.out = join(process.cwd(), argv[++i]);
+    if (argv[i] === '--out') options.out = resolve(argv[++i]);
     else if (argv[i] === '--entry') {
       const [name, file] = argv[++i].split('=');
-      (options.entries ??= []).push([name, join(process.cwd(), file), 'index']);
-    } else throw new Error(`unknown argument ${argv[i]}`);
+      (options.entries ??= []).push([name, resolve(file), 'index']);
+    } else if (argv[i] === '--metafile') options.metafile = resolve(argv[++i]);
+    else throw new Error(`unknown argument ${argv[i]}`);
   }
   return options;
 }
@@ -154,13 +173,18 @@ async function main() {
   await mkdir(options.out, { recursive: true });
   // Bundles are ES modules whatever package.json says where dist/ ends up.
   await writeFile(join(options.out, 'package.json'), '{ "type": "module" }\n');
-  const sizes = await bundle(options.out, entries);
+  const metafile = await bundle(options.out, entries);
+  if (options.metafile) await writeFile(options.metafile, `${JSON.stringify(metafile)}\n`);
   const cli = join(options.out, 'cli/index.js');
   if (await exists(cli)) {
     const code = await readFile(cli, 'utf8');
     if (!code.startsWith('#!')) await writeFile(cli, `#!/usr/bin/env node\n${code}`);
     await chmod(cli, 0o755);
   }
+  const sizes = Object.entries(metafile.outputs).map(([path, { bytes }]) => [
+    relative(ROOT, join(ROOT, path)),
+    bytes,
+  ]);
   for (const [path, bytes] of sizes.sort())
     console.log(`${(bytes / 1024).toFixed(1).padStart(8)} KiB  ${path}`);
 }

@@ -34,6 +34,10 @@ export interface Exec {
       env?: Record<string, string>;
       input?: string;
       allowFailure?: boolean;
+      /** Stop the program after this long (SIGTERM, then SIGKILL): an InfraError, even with allowFailure. */
+      timeoutMs?: number;
+      /** Aborting stops the program the same way: an InfraError, even with allowFailure. */
+      signal?: AbortSignal;
     },
   ): Promise<{ exitCode: number; stdout: string; stderr: string }>;
 }

@@ -1,3 +1,5 @@
+import { pushImageCommand } from '../../core/commands/push-image.js';
+import { pushImage } from '../../inputs/push-image.js';
 import { runAction } from './run-action.js';
 
-await runAction('push-image');
+await runAction(pushImage, () => pushImageCommand);

@@ -1,3 +1,5 @@
+import { runQualityGate } from '../../core/commands/quality-gate.js';
+import { qualityGate } from '../../inputs/quality-gate.js';
 import { runAction } from './run-action.js';
 
-await runAction('quality-gate');
+await runAction(qualityGate, () => runQualityGate);

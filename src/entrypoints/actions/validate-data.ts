@@ -1,3 +1,6 @@
+import { validateDataCommand } from '../../core/commands/validate-data.js';
+import { validateData } from '../../inputs/validate-data.js';
+import { actionsCacheStore } from '../../platforms/github/actions-cache.js';
 import { runAction } from './run-action.js';
 
-await runAction('validate-data');
+await runAction(validateData, () => validateDataCommand, { duckDbStore: actionsCacheStore });
