@@ -9,7 +9,7 @@ import { parseInputs } from '../inputs/parse.js';
 import type { ReportFormat } from '../inputs/shared.js';
 import type { CommandDef } from '../inputs/types.js';
 import type { Platform } from '../platforms/types.js';
-import { lazyExec, lazyGitReader } from './lazy-clients.js';
+import { createLazyExec, lazyGitReader } from './lazy-clients.js';
 import { parseOutputTargets } from './output-targets.js';
 
 export interface RunOptions {
@@ -49,8 +49,8 @@ export async function runCommand(options: RunOptions): Promise<number> {
     const deps: CommandDeps = {
       logger,
       clock: { now: () => new Date() },
-      exec: lazyExec,
-      git: lazyGitReader(run.cwd),
+      exec: createLazyExec(platform.masker),
+      git: lazyGitReader(run.cwd, platform.masker),
       run,
       ...(platform.ciRegistry ? { ciRegistry: platform.ciRegistry } : {}),
       sql: async () =>
