@@ -204,7 +204,12 @@ export class RegistryClient {
    * bytes are checked against the digest at the end: a registry that sends other bytes fails
    * the read (an InfraError naming it) before the last chunk is handed on.
    */
-  async *readBlob(repository: string, digest: string, offset = 0): AsyncGenerator<Uint8Array> {
+  async *readBlob(
+    repository: string,
+    digest: string,
+    offset = 0,
+    size?: number,
+  ): AsyncGenerator<Uint8Array> {
     const url = blobPath(repository, digest);
     const headers: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
     const response = await this.http.send({
@@ -219,7 +224,9 @@ export class RegistryClient {
     if (!response.body) throw new InfraError(`GET ${this.http.describe(url)} answered no body`);
     let skip = offset > 0 && response.status === 200 ? offset : 0; // the server ignored the range
     const hash = offset === 0 ? hashFor(digest) : undefined;
+    const where = `${this.registry}/${repository}@${digest}`;
     let held: Uint8Array | undefined;
+    let position = offset;
     for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
       if (skip >= chunk.length) {
         skip -= chunk.length;
@@ -227,11 +234,20 @@ export class RegistryClient {
       }
       const piece = skip > 0 ? chunk.subarray(skip) : chunk;
       skip = 0;
+      position += piece.length;
+      if (size !== undefined && position > size) {
+        await response.body.cancel().catch(() => undefined);
+        throw new InfraError(`${where} is larger than the ${size} bytes its descriptor says`);
+      }
       hash?.update(piece);
       // One chunk is held back so the last one is only handed on once the digest matched.
       if (held) yield held;
       held = piece;
     }
+    if (size !== undefined && position < size)
+      throw new InfraError(
+        `${where} ended after ${position} of the ${size} bytes its descriptor says`,
+      );
     if (hash) {
       const got = `${digest.slice(0, digest.indexOf(':'))}:${hash.digest('hex')}`;
       if (got !== digest)
@@ -257,12 +273,8 @@ export class RegistryClient {
       );
     const parts: Uint8Array[] = [];
     let total = 0;
-    for await (const chunk of this.readBlob(repository, descriptor.digest)) {
+    for await (const chunk of this.readBlob(repository, descriptor.digest, 0, descriptor.size)) {
       total += chunk.length;
-      if (total > descriptor.size)
-        throw new InfraError(
-          `${where} is larger than the ${descriptor.size} bytes its descriptor says`,
-        );
       parts.push(chunk);
     }
     return Buffer.concat(parts, total);

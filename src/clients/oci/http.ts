@@ -229,12 +229,13 @@ export class RegistryHttp {
     let outOfTime = false;
     for (let attempt = 1; attempt <= attempts; attempt += 1) {
       if (attempt > 1) {
-        const delay = this.baseDelayMs * 2 ** (attempt - 2);
-        if (Date.now() + delay >= deadline) {
+        // The backoff shrinks near the deadline so the last attempt still gets some time.
+        const left = deadline - Date.now();
+        if (left < 50) {
           outOfTime = true;
           break;
         }
-        await this.sleep(delay);
+        await this.sleep(Math.min(this.baseDelayMs * 2 ** (attempt - 2), left / 2));
       }
       made = attempt;
       let response: Response;
@@ -360,7 +361,12 @@ export class RegistryHttp {
       if (location === null) {
         const bodyDeadline = request.transfer ? Infinity : deadline;
         const reading = new Watchdog(controller, this.idleTimeoutMs, bodyDeadline, url.host);
-        return this.watchBody(response, reading, controller, url);
+        return this.watchBody(
+          response,
+          reading,
+          controller,
+          `${method} ${this.describe(url.toString())}`,
+        );
       }
       await discard(response);
       if (hop >= MAX_REDIRECTS)
@@ -404,7 +410,7 @@ export class RegistryHttp {
     response: Response,
     watchdog: Watchdog,
     controller: AbortController,
-    url: URL,
+    what: string,
   ): Response {
     const source = response.body;
     if (source === null || NULL_BODY.has(response.status)) {
@@ -414,7 +420,6 @@ export class RegistryHttp {
         : new Response(null, { status: response.status, headers: response.headers });
     }
     const reader = source.getReader();
-    const host = url.host;
     const body = new ReadableStream<Uint8Array>(
       {
         pull: async (stream) => {
@@ -429,7 +434,11 @@ export class RegistryHttp {
             const why = controller.signal.aborted
               ? networkProblem(controller.signal.reason)
               : networkProblem(error);
-            stream.error(new InfraError(this.mask(`Reading from ${host} failed: ${why}`)));
+            stream.error(
+              new InfraError(this.mask(`Reading the answer to ${what} failed: ${why}`), {
+                hint: `Check that the registry ${this.registry} is up and reachable; a server silent for ${seconds(this.idleTimeoutMs)} is given up on (${this.timeoutInput}).`,
+              }),
+            );
           }
         },
         cancel: async (reason) => {

@@ -63,7 +63,8 @@ export class RegistrySource implements ImageSource {
       digest: descriptor.digest,
       size: descriptor.size,
       mountFrom: { registry: this.client.registry, repository: this.repository },
-      open: (offset: number) => this.client.readBlob(this.repository, descriptor.digest, offset),
+      open: (offset: number) =>
+        this.client.readBlob(this.repository, descriptor.digest, offset, descriptor.size),
     };
   }
 
