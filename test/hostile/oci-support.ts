@@ -38,7 +38,7 @@ export type Handler = (
 export async function startServer(handler: Handler): Promise<HostileServer> {
   const sockets = new Set<Socket>();
   const seen: Seen[] = [];
-  let self: HostileServer | undefined;
+  const ref: { self?: HostileServer } = {};
   const server: Server = createServer((request, response) => {
     const parts: Buffer[] = [];
     request.on('data', (chunk: Buffer) => parts.push(chunk));
@@ -50,12 +50,12 @@ export async function startServer(handler: Handler): Promise<HostileServer> {
         authorization: request.headers.authorization,
         body: bodyText,
       });
-      void Promise.resolve(handler(Object.assign(request, { bodyText }), response, self!)).catch(
-        (error: unknown) => {
-          if (!response.headersSent) response.writeHead(599);
-          response.end(String(error));
-        },
-      );
+      void Promise.resolve(
+        handler(Object.assign(request, { bodyText }), response, ref.self!),
+      ).catch((error: unknown) => {
+        if (!response.headersSent) response.writeHead(599);
+        response.end(String(error));
+      });
     });
   });
   server.on('connection', (socket) => {
@@ -64,7 +64,7 @@ export async function startServer(handler: Handler): Promise<HostileServer> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
-  self = {
+  ref.self = {
     host: `127.0.0.1:${port}`,
     port,
     seen,
@@ -74,7 +74,7 @@ export async function startServer(handler: Handler): Promise<HostileServer> {
         server.close(() => resolve());
       }),
   };
-  return self;
+  return ref.self;
 }
 
 export const sha256 = (bytes: Buffer | string): string =>

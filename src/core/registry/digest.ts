@@ -75,6 +75,7 @@ export function digestOf(bytes: Uint8Array, like = 'sha256:'): string {
 
 /** At most `max` characters of a value from outside, for a message. */
 export function shorten(text: string, max = 80): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what is replaced
   const flat = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }

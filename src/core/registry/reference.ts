@@ -38,6 +38,7 @@ export function parseImageRef(text: string, key = 'image'): ImageRef {
   if (value === '') fail('is empty');
   if (value.length > MAX_REFERENCE) fail(`is longer than ${MAX_REFERENCE} characters`);
   // Control characters (a newline in a tag, a NUL in a path) are never part of a name.
+  // eslint-disable-next-line no-control-regex -- control characters are what is refused
   if (/[\u0000-\u001f\u007f]/.test(value)) fail('contains a control character');
   if (value === 'scratch') return { transport: 'scratch' };
   if (value.startsWith('oci:')) {
