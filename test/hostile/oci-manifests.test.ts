@@ -343,3 +343,32 @@ describe('digests from a hostile registry', () => {
     for (const seen of server.seen) expect(seen.url).toMatch(ALLOWED);
   });
 });
+
+describe('digests in a local OCI layout', () => {
+  it('an index.json digest that climbs out of blobs/ is refused (exit 2), never read', async () => {
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const layout = scratchDir('sluice-hostile-layout-');
+    dirs.push(layout);
+    mkdirSync(join(layout.path, 'blobs', 'sha256'), { recursive: true });
+    // What a successful read would copy: a file beside the layout, not in it.
+    writeFileSync(join(layout.path, 'outside.json'), imageManifest({ config: {}, layers: [] }));
+    writeFileSync(
+      join(layout.path, 'index.json'),
+      JSON.stringify({
+        schemaVersion: 2,
+        manifests: [
+          {
+            mediaType: OCI_MANIFEST,
+            digest: 'sha256:../../outside.json',
+            size: 10,
+            annotations: { 'org.opencontainers.image.ref.name': 'v1' },
+          },
+        ],
+      }),
+    );
+    const result = await runPushImage({ from: `oci:${layout.path}:v1`, to: `oci:${outDir()}:v1` });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/digest/);
+  });
+});

@@ -14,13 +14,21 @@ import type {
   ImageSource,
   ManifestBytes,
 } from '../registry/model.js';
+import { digestProblem } from '../registry/digest.js';
 import { fromBuffer, tee } from './streams.js';
 
 const REF_NAME = 'org.opencontainers.image.ref.name';
 
+/** `<dir>/blobs/<algorithm>/<hex>`, only for a valid digest: `sha256:../../x` never becomes a path. */
 function blobPath(dir: string, digest: string): string {
+  const problem = digestProblem(digest);
+  if (problem !== undefined)
+    throw new UsageError(`The OCI layout ${dir} names a blob whose digest ${problem}`, {
+      place: { file: join(dir, 'index.json') },
+      hint: 'A digest is `sha256:` and 64 lowercase hex digits; the layout (or the image copied into it) is damaged or hostile.',
+    });
   const [algorithm, hex] = digest.split(':');
-  return join(dir, 'blobs', algorithm ?? 'sha256', hex ?? '');
+  return join(dir, 'blobs', algorithm!, hex!);
 }
 
 function fsFailure(dir: string, action: string, error: unknown): InfraError {
@@ -182,8 +190,9 @@ export class OciLayoutSource implements ImageSource {
   }
 
   async readBlob(descriptor: Descriptor): Promise<Buffer> {
+    const path = blobPath(this.dir, descriptor.digest);
     try {
-      return await readFile(blobPath(this.dir, descriptor.digest));
+      return await readFile(path);
     } catch (error) {
       throw new UsageError(`${this.name} is missing blob ${descriptor.digest}`, {
         cause: error,
