@@ -53,6 +53,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
       git: lazyGitReader(run.cwd, platform.masker),
       run,
       ...(platform.ciRegistry ? { ciRegistry: platform.ciRegistry } : {}),
+      masker: platform.masker,
       sql: async () =>
         (await import('../clients/duckdb/engine.js')).createDuckDbEngine({
           persist: options.duckDbStore,

@@ -38,6 +38,13 @@ export const registryInputs: InputDef[] = [
     description: 'Blobs transferred at the same time.',
   },
   {
+    name: 'network-timeout',
+    type: 'number',
+    default: 300,
+    description:
+      'Seconds one registry or token-service request may take, retries included, before the step fails (exit 3). A server silent for a fifth of this (at most 60 s) is retried; blob transfers have no total limit, only that silence limit.',
+  },
+  {
     name: 'chunk-size',
     type: 'number',
     min: 1,

@@ -160,7 +160,7 @@ describe('an OCI layout as the base', () => {
       }),
     );
     const error = await refusedBuild(dir, `oci:${layout}:v1`);
-    expect(error.message).toContain('not a sha256 digest');
+    expect(error.message).toMatch(/names a blob whose digest (has|is)/);
   });
 
   it('refuses a layer digest in the manifest that walks out of the layout', async () => {
@@ -178,7 +178,7 @@ describe('an OCI layout as the base', () => {
       ],
     });
     const error = await refusedBuild(dir, `oci:${layout}:v1`);
-    expect(error.message).toContain('not a sha256 digest');
+    expect(error.message).toMatch(/names a blob whose digest (has|is)/);
   });
 
   it('refuses a blob that is a link out of the layout, even when its bytes match the digest', async () => {

@@ -1,3 +1,4 @@
+import type { SecretMasker } from '../../core/ports.js';
 import type { Credentials } from './auth.js';
 import { RegistryClient } from './client.js';
 import { RegistryHttp, type Fetch } from './http.js';
@@ -13,6 +14,11 @@ export interface RegistryAccessOptions {
   baseDelayMs?: number;
   /** The hint of an access-denied error for a registry (see RegistryHttpOptions.deniedHint). */
   deniedHint?: (registry: string) => string;
+  /** The run's masker: told every credential and token the clients send or receive. */
+  masker?: SecretMasker;
+  /** The longest one request may take, retries included, in ms (see RegistryHttpOptions). */
+  timeoutMs?: number;
+  idleTimeoutMs?: number;
 }
 
 /** One client per registry host, created on first use and shared (tokens are cached per client). */
@@ -32,7 +38,8 @@ export class RegistryAccess {
 
   private async create(registry: string): Promise<RegistryClient> {
     const credentials = await this.options.credentials(registry);
-    const { fetch, sleep, maxAttempts, baseDelayMs, deniedHint } = this.options;
+    const { fetch, sleep, maxAttempts, baseDelayMs, deniedHint, masker, timeoutMs, idleTimeoutMs } =
+      this.options;
     const http = new RegistryHttp({
       registry,
       insecure: this.options.insecureRegistries?.includes(registry) ?? false,
@@ -42,6 +49,9 @@ export class RegistryAccess {
       ...(maxAttempts ? { maxAttempts } : {}),
       ...(baseDelayMs !== undefined ? { baseDelayMs } : {}),
       ...(deniedHint ? { deniedHint: deniedHint(registry) } : {}),
+      ...(masker ? { masker } : {}),
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      ...(idleTimeoutMs !== undefined ? { idleTimeoutMs } : {}),
     });
     return new RegistryClient(http, sleep, maxAttempts, baseDelayMs);
   }

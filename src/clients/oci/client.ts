@@ -1,9 +1,17 @@
 import { createHash } from 'node:crypto';
 import { InfraError, UsageError } from '../../core/errors.js';
+import { digestOf, digestProblem, hashFor, isDigest, shorten } from '../../core/registry/digest.js';
+import { checkManifest, MAX_MANIFEST_BYTES } from '../../core/registry/manifest.js';
 import { MANIFEST_ACCEPT, MediaType } from '../../core/registry/media-types.js';
-import type { BlobSource, ImageIndex, ManifestBytes } from '../../core/registry/model.js';
+import type {
+  BlobSource,
+  Descriptor,
+  ImageIndex,
+  ManifestBytes,
+} from '../../core/registry/model.js';
+import { isRepository, isTag } from '../../core/registry/reference.js';
 import { ChunkReader } from './chunks.js';
-import { networkProblem, type RegistryHttp } from './http.js';
+import { networkProblem, readCapped, type RegistryHttp } from './http.js';
 
 export interface UploadOptions {
   /** Bytes per PATCH; blobs that fit in one chunk go up in a single PUT. */
@@ -40,14 +48,15 @@ export class RegistryClient {
   }
 
   async hasBlob(repository: string, digest: string): Promise<boolean> {
+    const url = blobPath(repository, digest);
     const response = await this.http.send({
       method: 'HEAD',
-      url: `/v2/${repository}/blobs/${digest}`,
+      url,
       scopes: [pushScope(repository)],
     });
     if (response.status === 200) return true;
     if (response.status === 404) return false;
-    throw await this.unexpected('HEAD', `/v2/${repository}/blobs/${digest}`, response);
+    throw await this.unexpected('HEAD', url, response);
   }
 
   async getManifest(
@@ -55,7 +64,8 @@ export class RegistryClient {
     reference: string,
     scope = pullScope(repository),
   ): Promise<ManifestBytes> {
-    const url = `/v2/${repository}/manifests/${reference}`;
+    const url = manifestPath(repository, reference);
+    const name = `${this.registry}/${repository}${isDigest(reference) ? '@' : ':'}${reference}`;
     const response = await this.http.send({
       method: 'GET',
       url,
@@ -63,23 +73,55 @@ export class RegistryClient {
       headers: { accept: MANIFEST_ACCEPT },
     });
     if (response.status === 404) {
-      await response.body?.cancel();
-      throw new UsageError(`${this.registry}/${repository}:${reference} does not exist`, {
+      await response.body?.cancel().catch(() => undefined);
+      throw new UsageError(`${name} does not exist`, {
         hint: 'Check the image name and tag.',
       });
     }
     if (response.status !== 200) throw await this.unexpected('GET', url, response);
-    const bytes = Buffer.from(await response.arrayBuffer());
-    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-    if (reference.startsWith('sha256:') && reference !== digest) {
+    const header = response.headers.get('content-type')?.split(';')[0]?.trim();
+    const declared =
+      header && /^[\w.+-]+\/[\w.+-]+$/.test(header) && header.length <= 255 ? header : undefined;
+    const bytes = await readCapped(
+      response,
+      MAX_MANIFEST_BYTES,
+      this.registry,
+      `a manifest for ${repository}${isDigest(reference) ? '@' : ':'}${reference}`,
+    );
+    const digest = digestOf(bytes, isDigest(reference) ? reference : 'sha256:');
+    if (isDigest(reference) && reference !== digest) {
+      throw new InfraError(`${name} returned a manifest whose digest is ${digest}`);
+    }
+    const reported = response.headers.get('docker-content-digest');
+    if (reported !== null) {
+      const problem = digestProblem(reported);
+      if (problem !== undefined)
+        throw new InfraError(
+          `${this.registry} answered GET ${name} with a Docker-Content-Digest header that ${problem}`,
+        );
+      if (reported !== digestOf(bytes, reported))
+        throw new InfraError(
+          `${this.registry} says ${name} has the digest ${reported}, but its bytes hash to ${digestOf(bytes, reported)}`,
+        );
+    }
+    const checked = checkManifest(bytes, declared);
+    if ('problem' in checked) {
       throw new InfraError(
-        `${this.registry}/${repository}@${reference} returned a manifest whose digest is ${digest}`,
+        `${this.registry} sent a manifest for ${name} (media type ${shorten(declared ?? 'none given', 100)}) that ${checked.problem}`,
+        {
+          hint: `The registry ${this.registry} (or a proxy in front of it) answered with something that is not an image manifest.`,
+        },
       );
     }
+    const document = checked.kind === 'index' ? checked.index : checked.manifest;
     const mediaType =
-      response.headers.get('content-type')?.split(';')[0] ??
-      (JSON.parse(bytes.toString('utf8')) as { mediaType: string }).mediaType;
-    return { mediaType, bytes, digest };
+      declared ??
+      (typeof document.mediaType === 'string'
+        ? document.mediaType
+        : checked.kind === 'index'
+          ? MediaType.ociIndex
+          : MediaType.ociManifest);
+    return { mediaType, bytes, digest: isDigest(reference) ? reference : digest };
   }
 
   /** Puts a manifest that has a `subject`; a registry with the referrers API says so with `OCI-Subject`. */
@@ -96,7 +138,7 @@ export class RegistryClient {
    * registry has no referrers API (distribution 2.8 answers 404).
    */
   async referrers(repository: string, digest: string): Promise<ImageIndex | undefined> {
-    const url = `/v2/${repository}/referrers/${digest}`;
+    const url = `/v2/${checkRepository(repository)}/referrers/${checkDigest(digest)}`;
     const response = await this.http.send({
       method: 'GET',
       url,
@@ -105,11 +147,17 @@ export class RegistryClient {
     });
     // Any other answer means "no usable API": the fallback tag works on every registry.
     if (response.status !== 200) {
-      await response.body?.cancel();
+      await response.body?.cancel().catch(() => undefined);
       return undefined;
     }
-    const index = (await response.json().catch(() => undefined)) as ImageIndex | undefined;
-    return Array.isArray(index?.manifests) ? index : undefined;
+    const bytes = await readCapped(
+      response,
+      MAX_MANIFEST_BYTES,
+      this.registry,
+      `a referrers list for ${repository}@${digest}`,
+    );
+    const checked = checkManifest(bytes, MediaType.ociIndex);
+    return 'kind' in checked && checked.kind === 'index' ? checked.index : undefined;
   }
 
   /** PUT of a manifest under a tag or digest; the caller reads the headers it cares about. */
@@ -118,7 +166,7 @@ export class RegistryClient {
     reference: string,
     manifest: ManifestBytes,
   ): Promise<Response> {
-    const url = `/v2/${repository}/manifests/${reference}`;
+    const url = manifestPath(repository, reference);
     const response = await this.http.send({
       method: 'PUT',
       url,
@@ -139,6 +187,10 @@ export class RegistryClient {
   ): Promise<string> {
     const response = await this.sendManifest(repository, reference, manifest);
     const reported = response.headers.get('docker-content-digest');
+    if (reported !== null && !isDigest(reported))
+      throw new InfraError(
+        `${this.registry} answered PUT ${repository}:${reference} with a Docker-Content-Digest header that ${digestProblem(reported)}`,
+      );
     if (reported && reported !== manifest.digest) {
       throw new InfraError(
         `${this.registry} stored the manifest as ${reported}, not ${manifest.digest}`,
@@ -147,27 +199,85 @@ export class RegistryClient {
     return reported ?? manifest.digest;
   }
 
-  /** Streams a blob from `offset`; each chunk is read as it arrives. */
-  async *readBlob(repository: string, digest: string, offset = 0): AsyncGenerator<Uint8Array> {
-    const url = `/v2/${repository}/blobs/${digest}`;
+  /**
+   * Streams a blob from `offset`; each chunk is read as it arrives. Read from the start, the
+   * bytes are checked against the digest at the end: a registry that sends other bytes fails
+   * the read (an InfraError naming it) before the last chunk is handed on.
+   */
+  async *readBlob(
+    repository: string,
+    digest: string,
+    offset = 0,
+    size?: number,
+  ): AsyncGenerator<Uint8Array> {
+    const url = blobPath(repository, digest);
     const headers: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
     const response = await this.http.send({
       method: 'GET',
       url,
       scopes: [pullScope(repository)],
       headers,
+      transfer: true,
     });
     if (response.status !== 200 && response.status !== 206)
       throw await this.unexpected('GET', url, response);
+    if (!response.body) throw new InfraError(`GET ${this.http.describe(url)} answered no body`);
     let skip = offset > 0 && response.status === 200 ? offset : 0; // the server ignored the range
+    const hash = offset === 0 ? hashFor(digest) : undefined;
+    const where = `${this.registry}/${repository}@${digest}`;
+    let held: Uint8Array | undefined;
+    let position = offset;
     for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
       if (skip >= chunk.length) {
         skip -= chunk.length;
         continue;
       }
-      yield skip > 0 ? chunk.subarray(skip) : chunk;
+      const piece = skip > 0 ? chunk.subarray(skip) : chunk;
       skip = 0;
+      position += piece.length;
+      if (size !== undefined && position > size) {
+        await response.body.cancel().catch(() => undefined);
+        throw new InfraError(`${where} is larger than the ${size} bytes its descriptor says`);
+      }
+      hash?.update(piece);
+      // One chunk is held back so the last one is only handed on once the digest matched.
+      if (held) yield held;
+      held = piece;
     }
+    if (size !== undefined && position < size)
+      throw new InfraError(
+        `${where} ended after ${position} of the ${size} bytes its descriptor says`,
+      );
+    if (hash) {
+      const got = `${digest.slice(0, digest.indexOf(':'))}:${hash.digest('hex')}`;
+      if (got !== digest)
+        throw new InfraError(
+          `${this.registry} sent other bytes for ${repository}@${digest}: they hash to ${got}`,
+          {
+            hint: `The registry ${this.registry} (or a proxy in front of it) corrupted or replaced the blob.`,
+          },
+        );
+    }
+    if (held) yield held;
+  }
+
+  /**
+   * A small blob (a config) whole: refused when its descriptor says it is larger than `cap`,
+   * and reading stops once more bytes arrive than the descriptor says. The digest is checked.
+   */
+  async readSmallBlob(repository: string, descriptor: Descriptor, cap: number): Promise<Buffer> {
+    const where = `${this.registry}/${repository}@${descriptor.digest}`;
+    if (!Number.isSafeInteger(descriptor.size) || descriptor.size < 0 || descriptor.size > cap)
+      throw new InfraError(
+        `${where} is listed with a size of ${String(descriptor.size)} bytes; at most ${cap} are read for it`,
+      );
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    for await (const chunk of this.readBlob(repository, descriptor.digest, 0, descriptor.size)) {
+      total += chunk.length;
+      parts.push(chunk);
+    }
+    return Buffer.concat(parts, total);
   }
 
   /**
@@ -208,7 +318,7 @@ export class RegistryClient {
   }
 
   private async mount(repository: string, from: string, digest: string): Promise<boolean> {
-    const url = `/v2/${repository}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`;
+    const url = `/v2/${checkRepository(repository)}/blobs/uploads/?mount=${encodeURIComponent(checkDigest(digest))}&from=${encodeURIComponent(checkRepository(from))}`;
     const response = await this.http.send({
       method: 'POST',
       url,
@@ -219,7 +329,7 @@ export class RegistryClient {
   }
 
   private async startUpload(repository: string): Promise<string> {
-    const url = `/v2/${repository}/blobs/uploads/`;
+    const url = `/v2/${checkRepository(repository)}/blobs/uploads/`;
     const response = await this.http.send({ method: 'POST', url, scopes: [pushScope(repository)] });
     await response.body?.cancel();
     const location = response.headers.get('location');
@@ -233,7 +343,12 @@ export class RegistryClient {
     options: UploadOptions,
   ): Promise<UploadResult> {
     const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK;
-    const hash = createHash('sha256');
+    // A known digest (a base layer) is checked with its own algorithm; new blobs are sha256.
+    const algorithm =
+      blob.digest && isDigest(blob.digest)
+        ? blob.digest.slice(0, blob.digest.indexOf(':'))
+        : 'sha256';
+    const hash = createHash(algorithm);
     const reader = new ChunkReader(blob.open(0));
     // Two buffers per upload, whatever the blob's size: one on the wire, one being filled.
     // Fresh ones per attempt, so a failed request still writing one can never see it refilled.
@@ -248,7 +363,7 @@ export class RegistryClient {
       const first = (await nextChunk()) ?? Buffer.alloc(0);
       hash.update(first);
       if (reader.ended) {
-        const digest = checkDigest(blob, `sha256:${hash.digest('hex')}`);
+        const digest = checkSourceDigest(blob, `${algorithm}:${hash.digest('hex')}`);
         if (!blob.digest && (await this.hasBlob(repository, digest)))
           return { digest, size: first.length, uploaded: 0 };
         const location = await this.startUpload(repository);
@@ -270,7 +385,7 @@ export class RegistryClient {
         options.progress?.(chunk.length);
         chunk = await pending;
       }
-      const digest = checkDigest(blob, `sha256:${hash.digest('hex')}`);
+      const digest = checkSourceDigest(blob, `${algorithm}:${hash.digest('hex')}`);
       await this.finish(repository, location, digest, undefined);
       return { digest, size: offset, uploaded: offset };
     } finally {
@@ -373,19 +488,50 @@ export class RegistryClient {
   }
 
   private async unexpected(method: string, url: string, response: Response): Promise<InfraError> {
-    let detail = '';
-    try {
-      detail = (await response.text()).slice(0, 300).replace(/\s+/g, ' ');
-    } catch {
-      // the body is only a hint
-    }
+    const detail = await this.http.serverText(response);
     return new InfraError(
-      `${method} ${this.http.describe(url)} answered HTTP ${response.status}${detail ? `: ${detail}` : ''}`,
+      this.http.mask(
+        `${method} ${this.http.describe(url)} answered HTTP ${response.status}${detail ? `: ${detail}` : ''}`,
+      ),
     );
   }
 }
 
-function checkDigest(blob: BlobSource, computed: string): string {
+/**
+ * `/v2/<name>/blobs/<digest>`, only for a valid name and digest: a digest from a hostile
+ * manifest (`sha256:../../x`) never becomes a request to another path of the registry.
+ */
+export function blobPath(repository: string, digest: string): string {
+  return `/v2/${checkRepository(repository)}/blobs/${checkDigest(digest)}`;
+}
+
+/** `/v2/<name>/manifests/<tag or digest>`, only for a valid name, tag or digest. */
+export function manifestPath(repository: string, reference: string): string {
+  if (!isTag(reference) && !isDigest(reference))
+    throw new InfraError(
+      `Refused to ask for the manifest "${shorten(reference)}": it is neither a tag nor a digest`,
+    );
+  return `/v2/${checkRepository(repository)}/manifests/${reference}`;
+}
+
+function checkDigest(digest: string): string {
+  const problem = digestProblem(digest);
+  if (problem !== undefined)
+    throw new InfraError(
+      `Refused to request the blob "${shorten(String(digest))}": the digest ${problem}`,
+    );
+  return digest;
+}
+
+function checkRepository(repository: string): string {
+  if (!isRepository(repository))
+    throw new InfraError(
+      `Refused to request the repository "${shorten(repository)}": not a repository name`,
+    );
+  return repository;
+}
+
+function checkSourceDigest(blob: BlobSource, computed: string): string {
   if (blob.digest && blob.digest !== computed) {
     throw new InfraError(
       `The bytes of ${blob.digest} hash to ${computed}: the source changed while it was read`,

@@ -5,6 +5,8 @@ import type {
   ImageSource,
   ManifestBytes,
 } from '../../core/registry/model.js';
+import { isDigest } from '../../core/registry/digest.js';
+import { MAX_CONFIG_BYTES } from '../../core/registry/manifest.js';
 import type { RegistryClient, UploadResult } from './client.js';
 
 /** A registry repository as the destination of an image. */
@@ -48,7 +50,7 @@ export class RegistrySource implements ImageSource {
     private readonly repository: string,
     private readonly reference: string,
   ) {
-    this.name = `${client.registry}/${repository}${reference.startsWith('sha256:') ? '@' : ':'}${reference}`;
+    this.name = `${client.registry}/${repository}${isDigest(reference) ? '@' : ':'}${reference}`;
   }
 
   getManifest(reference?: string): Promise<ManifestBytes> {
@@ -61,14 +63,13 @@ export class RegistrySource implements ImageSource {
       digest: descriptor.digest,
       size: descriptor.size,
       mountFrom: { registry: this.client.registry, repository: this.repository },
-      open: (offset: number) => this.client.readBlob(this.repository, descriptor.digest, offset),
+      open: (offset: number) =>
+        this.client.readBlob(this.repository, descriptor.digest, offset, descriptor.size),
     };
   }
 
-  async readBlob(descriptor: Descriptor): Promise<Buffer> {
-    const parts: Uint8Array[] = [];
-    for await (const chunk of this.client.readBlob(this.repository, descriptor.digest))
-      parts.push(chunk);
-    return Buffer.concat(parts);
+  /** A blob read whole (a config): bounded in size, checked against its digest. */
+  readBlob(descriptor: Descriptor): Promise<Buffer> {
+    return this.client.readSmallBlob(this.repository, descriptor, MAX_CONFIG_BYTES);
   }
 }

@@ -1,6 +1,6 @@
 import type { InputValue } from '../../inputs/types.js';
 import type { RunRank } from '../comment/run-rank.js';
-import type { Clock, Exec, GitReader, Logger } from '../ports.js';
+import type { Clock, Exec, GitReader, Logger, SecretMasker } from '../ports.js';
 import type { Report } from '../report/model.js';
 import type { SqlEngineFactory } from '../data/engine.js';
 
@@ -68,6 +68,11 @@ export interface CommandDeps {
   sql?: SqlEngineFactory;
   /** The CI's credentials for its own registry, used when neither the inputs nor the Docker config name any. */
   ciRegistry?: CiRegistryLogin;
+  /**
+   * The run's masker: clients register every secret they come to hold (credentials read from a
+   * Docker config or a helper, tokens from a token service) the moment they hold it.
+   */
+  masker?: SecretMasker;
 }
 
 /** Parsed inputs of one command, keyed by the kebab-case names in src/inputs. */

@@ -103,7 +103,9 @@ export async function attachFiles(
     size: bytes.length,
     artifactType: ATTESTATION_ARTIFACT_TYPE,
   };
-  index.manifests = [...index.manifests.filter((item) => item.digest !== artifact.digest), entry];
+  // A fallback tag that holds something other than an index (checked by the client) is replaced.
+  const kept = Array.isArray(index.manifests) ? index.manifests : [];
+  index.manifests = [...kept.filter((item) => item.digest !== artifact.digest), entry];
   const indexBytes = Buffer.from(JSON.stringify(index));
   await client.putManifest(repository, tag, {
     mediaType: MediaType.ociIndex,

@@ -84,6 +84,12 @@ export function transportDeps(
     fromCi(registry)
       ? ` Without a Docker config entry for ${registry}, ${ci!.source} are sent to it: the job token reaches another project's registry only when that project allows this one (CI/CD job token allowlist).`
       : '';
+  const timeoutSeconds = numberInput(inputs, 'network-timeout', 300);
+  if (!(timeoutSeconds > 0))
+    throw new UsageError('network-timeout must be a number of seconds above 0', {
+      place: { key: 'network-timeout' },
+      hint: 'e.g. 300 (five minutes per registry request, retries included)',
+    });
   const chunkMiB = numberInput(inputs, 'chunk-size', 16);
   if (chunkMiB < 1)
     throw new UsageError('chunk-size must be at least 1 (MiB)', { place: { key: 'chunk-size' } });
@@ -91,6 +97,8 @@ export function transportDeps(
     access: new RegistryAccess({
       credentials,
       insecureRegistries: listInput(inputs, 'insecure-registry'),
+      timeoutMs: Math.round(timeoutSeconds * 1000),
+      ...(deps.masker ? { masker: deps.masker } : {}),
       deniedHint: (registry) =>
         (destinations.has(registry)
           ? username !== undefined

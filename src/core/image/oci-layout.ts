@@ -14,7 +14,7 @@ import type {
   ImageSource,
   ManifestBytes,
 } from '../registry/model.js';
-import { isDigest } from '../registry/reference.js';
+import { digestProblem } from '../registry/digest.js';
 import { isInside } from '../files/contained.js';
 import {
   fsReason,
@@ -30,19 +30,18 @@ const REF_NAME = 'org.opencontainers.image.ref.name';
 const MAX_JSON_BYTES = 16 * 1024 * 1024;
 
 /**
- * Where a blob lives: only for a digest that is `sha256:` and 64 hex digits, checked here, so a
- * descriptor saying `sha256:../../x` (from a hostile index.json or manifest) never becomes a path.
+ * Where a blob lives: only for a valid digest (checked here), so a descriptor saying
+ * `sha256:../../x` (from a hostile index.json or manifest) never becomes a path.
  */
 function blobPath(dir: string, digest: string, name = `oci:${dir}`): string {
-  if (!isDigest(digest)) {
-    throw new UsageError(
-      `${shownPath(name)} names a blob by ${JSON.stringify(digest.slice(0, 100))}, which is not a sha256 digest`,
-      {
-        hint: 'A descriptor digest is `sha256:` and 64 lowercase hex digits; the layout is damaged or was not written by an OCI tool.',
-      },
-    );
-  }
-  return join(dir, 'blobs', 'sha256', digest.slice('sha256:'.length));
+  const problem = digestProblem(digest);
+  if (problem !== undefined)
+    throw new UsageError(`${shownPath(name)} names a blob whose digest ${problem}`, {
+      place: { file: join(dir, 'index.json') },
+      hint: 'A digest is `sha256:` and 64 lowercase hex digits; the layout (or the image copied into it) is damaged or hostile.',
+    });
+  const [algorithm, hex] = digest.split(':');
+  return join(dir, 'blobs', algorithm!, hex!);
 }
 
 function fsFailure(dir: string, action: string, error: unknown): InfraError {

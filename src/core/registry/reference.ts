@@ -1,4 +1,8 @@
+import { isIP } from 'node:net';
 import { UsageError } from '../errors.js';
+import { digestProblem, isDigest, shorten } from './digest.js';
+
+export { isDigest };
 
 /**
  * Image references in the transports people know from skopeo. A bare reference (or
@@ -12,24 +16,30 @@ export type ImageRef =
   | { transport: 'docker-daemon'; name: string };
 
 const TAG = /^[\w][\w.-]{0,127}$/;
-const DIGEST = /^sha256:[a-f0-9]{64}$/;
 const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const HOST =
-  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?$/;
+  /^(?:([a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*)|\[([0-9a-fA-F:.]+)\])(?::([0-9]*))?$/;
+/** Docker's limit on `host/repository`. */
+const MAX_NAME = 255;
+/** Longer input is refused before any pattern runs over it. */
+const MAX_REFERENCE = 1024;
 
 const EXAMPLES =
   'use `scratch`, `<registry>/<repo>:<tag>`, `<registry>/<repo>@sha256:…`, `oci:<dir>[:<tag>]`, `docker-archive:<path>` or `docker-daemon:<name>:<tag>`';
 
-export function isDigest(value: string): boolean {
-  return DIGEST.test(value);
-}
-
 export function parseImageRef(text: string, key = 'image'): ImageRef {
   const value = text.trim();
   const fail = (why: string): never => {
-    throw new UsageError(`Image reference "${value}" ${why}`, { place: { key }, hint: EXAMPLES });
+    throw new UsageError(`Image reference "${shorten(value, 300)}" ${why}`, {
+      place: { key },
+      hint: EXAMPLES,
+    });
   };
   if (value === '') fail('is empty');
+  if (value.length > MAX_REFERENCE) fail(`is longer than ${MAX_REFERENCE} characters`);
+  // Control characters (a newline in a tag, a NUL in a path) are never part of a name.
+  // eslint-disable-next-line no-control-regex -- control characters are what is refused
+  if (/[\u0000-\u001f\u007f]/.test(value)) fail('contains a control character');
   if (value === 'scratch') return { transport: 'scratch' };
   if (value.startsWith('oci:')) {
     const { path, tag } = splitPathAndTag(value.slice(4));
@@ -50,8 +60,12 @@ export function parseImageRef(text: string, key = 'image'): ImageRef {
   }
   if (value.startsWith('docker-daemon:')) {
     const name = value.slice('docker-daemon:'.length);
-    if (!/^[^\s]+(?::[\w][\w.-]*|@sha256:[a-f0-9]{64})$/.test(name))
-      fail('needs a name and a tag, e.g. `docker-daemon:model:1.0`');
+    const at = name.lastIndexOf('@');
+    const named =
+      at > 0
+        ? /^[^\s@]+$/.test(name.slice(0, at)) && isDigest(name.slice(at + 1))
+        : /^[^\s@]+:[\w][\w.-]{0,127}$/.test(name);
+    if (!named) fail('needs a name and a tag, e.g. `docker-daemon:model:1.0`');
     return { transport: 'docker-daemon', name };
   }
   const bare = value.startsWith('docker://') ? value.slice('docker://'.length) : value;
@@ -65,7 +79,9 @@ function parseRegistryRef(value: string, fail: (why: string) => never): ImageRef
   if (at >= 0) {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    if (!DIGEST.test(digest)) fail('has a digest that is not `sha256:` and 64 hex digits');
+    const problem = digestProblem(digest);
+    if (problem !== undefined)
+      fail(`has a digest that ${problem} (a digest is \`sha256:\` and 64 lowercase hex digits)`);
   }
   let tag: string | undefined;
   const lastSlash = rest.lastIndexOf('/');
@@ -73,7 +89,8 @@ function parseRegistryRef(value: string, fail: (why: string) => never): ImageRef
   if (lastColon > lastSlash) {
     tag = rest.slice(lastColon + 1);
     rest = rest.slice(0, lastColon);
-    if (!TAG.test(tag)) fail(`has an invalid tag "${tag}"`);
+    if (!TAG.test(tag))
+      fail(`has an invalid tag "${shorten(tag)}" (letters, digits, _ . -, at most 128)`);
   }
   const slash = rest.indexOf('/');
   const host = slash >= 0 ? rest.slice(0, slash) : '';
@@ -81,17 +98,45 @@ function parseRegistryRef(value: string, fail: (why: string) => never): ImageRef
     host.includes('.') || host.includes(':') || host === 'localhost' || host.startsWith('[');
   if (!looksLikeHost)
     fail('names no registry host (write it out, e.g. `127.0.0.1:5000/model:1.0`)');
-  if (!HOST.test(host)) fail(`has an invalid registry host "${host}"`);
+  const hostMatch = HOST.exec(host);
+  if (!hostMatch)
+    fail(
+      `has an invalid registry host "${shorten(host)}" (a host name or [IPv6 address], then an optional :port from 1 to 65535)`,
+    );
+  const port = hostMatch![3];
+  if (port !== undefined) {
+    const number = Number(port);
+    if (port === '' || !(number >= 1 && number <= 65535))
+      fail(`has the port "${shorten(port, 20)}", which is not a number from 1 to 65535`);
+  }
+  if (hostMatch![2] !== undefined && isIP(hostMatch![2]) !== 6)
+    fail(`has an invalid IPv6 address "${host}"`);
   const repository = rest.slice(slash + 1);
+  if (rest.length > MAX_NAME)
+    fail(`has a name of ${rest.length} characters (at most ${MAX_NAME}, registry included)`);
   if (!repository.split('/').every((part) => COMPONENT.test(part))) {
     fail(
-      `has an invalid repository "${repository}" (lowercase letters, digits and . _ - between them)`,
+      `has an invalid repository "${shorten(repository)}" (lowercase letters, digits and . _ - between them)`,
     );
   }
   const ref: ImageRef = { transport: 'registry', registry: host, repository };
   if (tag !== undefined) ref.tag = tag;
   if (digest !== undefined) ref.digest = digest;
   return ref;
+}
+
+/** A repository path as registries name it (`team/model`), checked before it goes in a URL. */
+export function isRepository(text: string): boolean {
+  return (
+    text.length > 0 &&
+    text.length <= MAX_NAME &&
+    text.split('/').every((part) => COMPONENT.test(part))
+  );
+}
+
+/** A tag as the distribution spec allows it. */
+export function isTag(text: string): boolean {
+  return TAG.test(text);
 }
 
 /** `path[:tag]`: the part after the last colon is a tag only when it looks like one. */

@@ -145,6 +145,56 @@ describe('RegistryHttp', () => {
   });
 });
 
+describe('RegistryHttp and other origins', () => {
+  it('sends the Authorization header only to the registry itself, not to an upload Location elsewhere', async () => {
+    const { fetch, seen } = fakeFetch((url, init) => {
+      const auth = new Headers(init.headers).get('authorization');
+      if (url.host === 'reg.example.invalid' && !auth)
+        return new Response(null, {
+          status: 401,
+          headers: { 'www-authenticate': 'Basic realm="r"' },
+        });
+      return new Response(null, { status: 202 });
+    });
+    const http = new RegistryHttp({
+      registry: 'reg.example.invalid',
+      credentials: { username: 'u', password: 'secret-pw' },
+      fetch,
+    });
+    await http.send({ method: 'GET', url: '/v2/', scopes: [] });
+    await http.send({
+      method: 'PATCH',
+      url: 'https://storage.example.invalid/upload?x=1',
+      scopes: [],
+    });
+    expect(seen.at(-1)).toMatchObject({
+      url: 'https://storage.example.invalid/upload?x=1',
+      authorization: undefined,
+    });
+  });
+
+  it('refuses a plain-HTTP token realm for an HTTPS registry: the password would travel in clear', async () => {
+    const { fetch, seen } = fakeFetch(
+      () =>
+        new Response(null, {
+          status: 401,
+          headers: { 'www-authenticate': 'Bearer realm="http://auth.example.invalid/token"' },
+        }),
+    );
+    const http = new RegistryHttp({
+      registry: 'reg.example.invalid',
+      credentials: { username: 'u', password: 'secret-pw' },
+      fetch,
+    });
+    const error = await http
+      .send({ method: 'GET', url: '/v2/', scopes: [] })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InfraError);
+    expect((error as Error).message).toMatch(/plain HTTP/);
+    expect(seen.every((request) => !request.url.startsWith('http://auth.'))).toBe(true);
+  });
+});
+
 describe('credentialsFromDockerConfig', () => {
   const exec = (answers: Record<string, string>): Exec => ({
     run: async (command, _args, options) => {
