@@ -55,8 +55,11 @@ export async function runCommand(options: RunOptions): Promise<number> {
       run,
       ...(platform.ciRegistry ? { ciRegistry: platform.ciRegistry } : {}),
       masker: platform.masker,
-      forge: platform.createForge,
-      summary: { write: platform.writeSummary, limitBytes: platform.summaryLimit },
+      forge: (request) => platform.createForge(request),
+      summary: {
+        write: (markdown) => platform.writeSummary(markdown),
+        limitBytes: platform.summaryLimit,
+      },
       state: platform.state,
       sleep: realSleep,
       sql: async () =>

@@ -15,9 +15,9 @@ import type { Env } from '../types.js';
 export function githubStateStore(env: Env): StateStore {
   const saved = new Map<string, string>();
   return {
-    get(name) {
+    async get(name) {
       checkStateName(name);
-      return Promise.resolve(saved.get(name) ?? env[`STATE_${name}`]);
+      return saved.get(name) ?? env[`STATE_${name}`];
     },
     async set(name, value) {
       checkStateName(name);

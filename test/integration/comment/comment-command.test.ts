@@ -11,6 +11,9 @@ import { parseMetrics } from '../../../src/core/metrics/parsers-all.js';
 import type { Forge } from '../../../src/core/ports.js';
 import { renderReport } from '../../../src/core/report/render/index.js';
 import type { Report } from '../../../src/core/report/model.js';
+import { runCommand } from '../../../src/app/run-command.js';
+import { comment } from '../../../src/inputs/comment.js';
+import { localPlatform } from '../../../src/platforms/local/platform.js';
 import { FakeForge } from '../../unit/comment/fake-forge.js';
 import { tempDir } from '../../unit/support/temp-dirs.js';
 
@@ -189,5 +192,65 @@ describe('a sticky comment that a later run already wrote', () => {
       deps,
     );
     expect(readFileSync(preview, 'utf8')).toBe(forge.all[0]!.body);
+  });
+});
+
+describe('comment: run by the app', () => {
+  it("gets the platform's forge and job summary through its dependencies", async () => {
+    const dir = tempDir('sluice-comment-app-');
+    writeFileSync(path.join(dir, 'gate.json'), renderReport(bigReport('gate', 2), 'json'));
+    const forge = new FakeForge({ maxCommentLength: 65_536 });
+    const summaries: string[] = [];
+    const lines: string[] = [];
+    const base = localPlatform(dir, (line) => lines.push(line), false, 80);
+    const outputs: Record<string, string>[] = [];
+    const code = await runCommand({
+      def: comment,
+      impl: commentCommand,
+      platform: {
+        ...base,
+        summaryLimit: 1024 * 1024,
+        writeSummary: (markdown) => {
+          summaries.push(markdown);
+          return Promise.resolve();
+        },
+        setOutputs: (values) => {
+          outputs.push(values);
+          return Promise.resolve();
+        },
+        createForge: (request) => {
+          expect(request).toEqual({ token: 't0ken', pullRequest: 7 });
+          return Promise.resolve({ forge });
+        },
+      },
+      readInput: (name) => ({ reports: 'gate.json', token: 't0ken', 'pull-request': '7' })[name],
+      stdout: () => undefined,
+      color: false,
+    });
+    expect(code).toBe(0);
+    expect(summaries).toHaveLength(1);
+    expect(summaries[0]).toContain('Quality gate');
+    expect(forge.all).toHaveLength(1);
+    expect(outputs).toEqual([
+      { 'comment-url': expect.any(String), 'comment-id': forge.all[0]!.id },
+    ]);
+    expect(lines).toContain(
+      'created the sticky comment' + (forge.all[0]!.url ? `: ${forge.all[0]!.url}` : ''),
+    );
+  });
+
+  it('without a forge in its dependencies, says so and writes no comment', async () => {
+    const dir = tempDir('sluice-comment-noforge-');
+    writeFileSync(path.join(dir, 'gate.json'), renderReport(bigReport('gate', 2), 'json'));
+    const { deps, logs } = fakeDeps({ cwd: dir });
+    const result = await commentCommand({ reports: ['gate.json'] }, {
+      ...deps,
+      forge: undefined,
+      summary: undefined,
+    } as CommandDeps);
+    expect(result.outputs).toEqual({ 'comment-url': '', 'comment-id': '' });
+    expect(logs).toEqual([
+      'no PR/MR comment written: this platform has no forge to comment on. The report is in the report file gate.json.',
+    ]);
   });
 });
