@@ -110,7 +110,9 @@ export interface ForgeRequest {
  * fork, no token, not a pull request): a reason to log, not a failure. Implemented by each
  * platform (src/platforms/{github,gitlab,local}); the clients load only when a forge is made.
  */
-export type ForgeFactory = (request: ForgeRequest) => Promise<{ forge: Forge } | { reason: string }>;
+export type ForgeFactory = (
+  request: ForgeRequest,
+) => Promise<{ forge: Forge } | { reason: string }>;
 
 /** The job summary (GitHub `GITHUB_STEP_SUMMARY`): Markdown shown on the run's page. */
 export interface JobSummary {

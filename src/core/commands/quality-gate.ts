@@ -28,10 +28,7 @@ export function qualityGateInputs(inputs: Inputs): QualityGateInputs {
   };
 }
 
-export async function runQualityGate(
-  inputs: Inputs,
-  deps: CommandDeps,
-): Promise<CommandResult> {
+export async function runQualityGate(inputs: Inputs, deps: CommandDeps): Promise<CommandResult> {
   const options = qualityGateInputs(inputs);
   const cwd = deps.run.cwd;
   const files = await expandPatterns(options.metrics, cwd, 'metrics');
