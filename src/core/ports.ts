@@ -253,6 +253,6 @@ export interface MetricsProvider {
 export interface StateStore {
   /** The value saved by an earlier step of this job, or undefined. */
   get(name: string): Promise<string | undefined>;
-  /** Saves for the later steps (on GitHub: visible from the next step on, not this one). */
+  /** Saves for the later steps; this step reads it back too. */
   set(name: string, value: string): Promise<void>;
 }
