@@ -1,13 +1,12 @@
 import type { CommandImpl } from '../core/commands/types.js';
-import type { Platform } from '../platforms/types.js';
 
 /**
  * Each command's implementation, loaded only when that command runs, so a bundle
  * never pays at start-up for the modules of commands it does not run.
  */
-export const IMPLEMENTATIONS: Record<string, (platform: Platform) => Promise<CommandImpl>> = {
+export const IMPLEMENTATIONS: Record<string, () => Promise<CommandImpl>> = {
   'quality-gate': async () => (await import('../core/commands/quality-gate.js')).runQualityGate,
-  comment: async (platform) => (await import('./comment-command.js')).commentCommand(platform),
+  comment: async () => (await import('../core/commands/comment.js')).commentCommand,
   'validate-data': async () =>
     (await import('../core/commands/validate-data.js')).validateDataCommand,
   'infer-schema': async () => (await import('../core/commands/infer-schema.js')).inferSchemaCommand,

@@ -3,6 +3,7 @@ import type { FolderStore } from '../clients/duckdb/load-module.js';
 import type { CommandDeps, CommandImpl, Inputs } from '../core/commands/types.js';
 import { ExitCode, SluiceError, exitCodeOf } from '../core/errors.js';
 import { writeUserOutput } from '../core/files/user-file.js';
+import { realSleep } from '../core/async/sleep.js';
 import type { Report } from '../core/report/model.js';
 import { renderReport } from '../core/report/render/index.js';
 import { parseInputs } from '../inputs/parse.js';
@@ -54,6 +55,13 @@ export async function runCommand(options: RunOptions): Promise<number> {
       run,
       ...(platform.ciRegistry ? { ciRegistry: platform.ciRegistry } : {}),
       masker: platform.masker,
+      forge: (request) => platform.createForge(request),
+      summary: {
+        write: (markdown) => platform.writeSummary(markdown),
+        limitBytes: platform.summaryLimit,
+      },
+      state: platform.state,
+      sleep: realSleep,
       sql: async () =>
         (await import('../clients/duckdb/engine.js')).createDuckDbEngine({
           persist: options.duckDbStore,
@@ -73,7 +81,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
     // The comment goes last and on its own: a forge that refuses it must not cost the job its
     // outputs, report files or verdict, only add its own failure when the verdict passed.
     const commentExit =
-      inputs.comment === true ? await postComment(report, inputs, platform) : ExitCode.Pass;
+      inputs.comment === true ? await postComment(report, inputs, deps, platform) : ExitCode.Pass;
     const failOnVerdict = inputs['fail-on-verdict'] !== false;
     if (report.verdict === 'fail') {
       if (failOnVerdict) return ExitCode.Verdict;
@@ -129,16 +137,23 @@ async function publishReport(
 }
 
 /** Posts the sticky comment; a failure is logged (message and hint) and becomes its exit code. */
-async function postComment(report: Report, inputs: Inputs, platform: Platform): Promise<number> {
+async function postComment(
+  report: Report,
+  inputs: Inputs,
+  deps: CommandDeps,
+  platform: Platform,
+): Promise<number> {
   try {
-    const { postReportComment } = await import('./post-comment.js');
-    await postReportComment({
-      platform,
-      reports: [report],
-      commentKey: (inputs['comment-key'] as string | undefined) ?? 'sluice',
-      token: inputs.token as string | undefined,
-      pullRequest: inputs['pull-request'] as number | undefined,
-    });
+    const { postReportComment } = await import('../core/comment/post-report.js');
+    await postReportComment(
+      {
+        reports: [report],
+        commentKey: (inputs['comment-key'] as string | undefined) ?? 'sluice',
+        token: inputs.token as string | undefined,
+        pullRequest: inputs['pull-request'] as number | undefined,
+      },
+      deps,
+    );
     return ExitCode.Pass;
   } catch (error) {
     return reportFailure(error, platform);

@@ -96,3 +96,163 @@ export interface GitReader {
     limit: number,
   ): Promise<{ sha: string; date: string }[]>;
 }
+
+/** Where the forge coordinates come from when posting a comment. */
+export interface ForgeRequest {
+  /** The token the user gave (`token` input); platforms may fall back to the CI's own. */
+  token: string | undefined;
+  /** Overrides the change request of the run (workflow_run jobs, scheduled jobs). */
+  pullRequest: number | undefined;
+}
+
+/**
+ * Opens a forge client for the run's change request, or says plainly why there is none (a
+ * fork, no token, not a pull request): a reason to log, not a failure. Implemented by each
+ * platform (src/platforms/{github,gitlab,local}); the clients load only when a forge is made.
+ */
+export type ForgeFactory = (
+  request: ForgeRequest,
+) => Promise<{ forge: Forge } | { reason: string }>;
+
+/** The job summary (GitHub `GITHUB_STEP_SUMMARY`): Markdown shown on the run's page. */
+export interface JobSummary {
+  /** Appends the Markdown (the platform adds one newline). */
+  write(markdown: string): Promise<void>;
+  /** Byte limit of what one step may write; undefined when the platform has no limit. */
+  readonly limitBytes: number | undefined;
+}
+
+/**
+ * Waits; the only way the core lets time pass (rollout bakes, polling a registry or a router).
+ * Production: `realSleep` (src/core/async/sleep.ts); tests: the virtual-time fake in
+ * test/unit/support/virtual-time.ts, which they advance by hand.
+ */
+export interface Sleep {
+  /** Resolves after `ms`; rejects with the signal's reason as soon as `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** One version of a registered model, as the model registry names it. */
+export interface ModelVersionRef {
+  /** Registered model name, e.g. `churn`. */
+  model: string;
+  /** The registry's version, as text (MLflow numbers them: `"7"`). */
+  version: string;
+  /** The run that produced it (MLflow `run_id`), whose metrics are the version's metrics. */
+  runId?: string;
+  /** Where its artifacts are (MLflow `source`, e.g. `models:/…` or `s3://…`). */
+  source?: string;
+  /** Aliases pointing at it (`champion`, `challenger`). */
+  aliases?: string[];
+}
+
+/**
+ * A registry of models with versions and aliases: backs the `mlflow:<model>@<alias>` baseline
+ * and, after a rollout, writes lineage back. Shaped on MLflow's REST API:
+ * - `resolveAlias`: GET `/api/2.0/mlflow/registered-models/alias?name=&alias=` → `model_version`
+ * - `getVersion`: GET `/api/2.0/mlflow/model-versions/get?name=&version=` → `model_version`
+ * - `readMetrics`: GET `/api/2.0/mlflow/runs/get?run_id=` → `run.data.metrics` (`key`, `value`,
+ *   `step`, `timestamp`; the latest per key, as MLflow shows them)
+ * - `tagVersion`: POST `/api/2.0/mlflow/model-versions/set-tag` (`name`, `version`, `key`, `value`)
+ * - `setAlias`: POST `/api/2.0/mlflow/registered-models/alias` (`name`, `alias`, `version`)
+ * Not implemented yet (the MLflow client fills it); until then `mlflow:` baselines are a
+ * UsageError saying so. Errors: a missing model/alias/version is `undefined`, a refused token
+ * or unknown model name a UsageError, the server failing an InfraError naming its host.
+ */
+export interface ModelRegistry {
+  /** How reports name the registry, e.g. `MLflow at mlflow.example.com`. */
+  readonly name: string;
+  /** The version an alias points at, or undefined when the model has no such alias. */
+  resolveAlias(model: string, alias: string): Promise<ModelVersionRef | undefined>;
+  /** One version, or undefined when it does not exist. */
+  getVersion(model: string, version: string): Promise<ModelVersionRef | undefined>;
+  /**
+   * The metrics of the version's run, the latest value per key (`accuracy` → 0.91), in the
+   * order the registry gives them; empty when the version has no run.
+   */
+  readMetrics(version: ModelVersionRef): Promise<Map<string, number>>;
+  /** Lineage back to the registry: tags on the version (image digest, gate verdict, report URL). */
+  tagVersion(version: ModelVersionRef, tags: Readonly<Record<string, string>>): Promise<void>;
+  /** Points `alias` at `version` (promotion after a rollout); moves it when it pointed elsewhere. */
+  setAlias(model: string, alias: string, version: string): Promise<void>;
+}
+
+/** What a traffic router can do; the rollout plans only with what it has. */
+export interface TrafficCapabilities {
+  /** Split requests by weight between versions (canary). */
+  weights: boolean;
+  /** Copy requests to a version whose answers are dropped (shadow). */
+  mirror: boolean;
+  /** Send requests carrying a header to one version (internal testers). */
+  headerRouting: boolean;
+}
+
+/** Where a router sends traffic, as it reports it: version name → percent (they sum to 100). */
+export interface TrafficState {
+  weights: Record<string, number>;
+  /** The version receiving a mirror of the traffic, if any. */
+  mirror?: string;
+  /** Header routes: header name and value → version. */
+  headerRoutes?: { header: string; value: string; version: string }[];
+}
+
+/**
+ * Moves traffic between a model's versions (Kubernetes Gateway API, Istio, a cloud load
+ * balancer, SageMaker variants). Planned for the rollout command: not implemented yet.
+ * Every change is read back (`readBack`) before the rollout trusts it.
+ */
+export interface TrafficRouter {
+  readonly name: string;
+  readonly capabilities: TrafficCapabilities;
+  /** Sets the split (canary); percents sum to 100. Refused when `capabilities.weights` is false. */
+  setWeights(weights: Readonly<Record<string, number>>, signal?: AbortSignal): Promise<void>;
+  /** Sends all traffic to one version (blue-green switch, and rollback). */
+  setRoute(version: string, signal?: AbortSignal): Promise<void>;
+  /** What the router actually does now, read from it, not remembered. */
+  readBack(signal?: AbortSignal): Promise<TrafficState>;
+}
+
+/** One measurement of a metric at a time. */
+export interface MetricSample {
+  /** ISO 8601. */
+  at: string;
+  value: number;
+}
+
+/** What a metrics query asks: one metric of one version over a window of time. */
+export interface MetricsQuery {
+  /** The provider's query or metric name (PromQL, a CloudWatch metric), from the user's rules. */
+  metric: string;
+  /** The model version the samples are about (the provider filters by its label). */
+  version: string;
+  /** The window, ISO 8601 instants: [from, to). */
+  from: string;
+  to: string;
+}
+
+/**
+ * Reads live metrics of a serving version (Prometheus, Datadog, CloudWatch) for the rollout's
+ * analysis steps. Planned, not implemented yet. "No data" is its own answer, never zeros: a
+ * version that serves nothing must not pass as a version with no errors.
+ */
+export interface MetricsProvider {
+  readonly name: string;
+  query(
+    query: MetricsQuery,
+    signal?: AbortSignal,
+  ): Promise<{ samples: MetricSample[] } | { noData: string }>;
+}
+
+/**
+ * String values that survive between a step and its cleanup step (GitHub `post:`, a GitLab
+ * `after_script`, the next CLI call): what a rollout started, so the cleanup can undo it.
+ * Implemented by src/platforms/github (`GITHUB_STATE` file; read back as `STATE_<name>`),
+ * src/platforms/gitlab and src/platforms/local (a JSON file in the project dir,
+ * `.sluice/state.json`). Values are not secret: never store a credential in it.
+ */
+export interface StateStore {
+  /** The value saved by an earlier step of this job, or undefined. */
+  get(name: string): Promise<string | undefined>;
+  /** Saves for the later steps; this step reads it back too. */
+  set(name: string, value: string): Promise<void>;
+}

@@ -40,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
   );
   return runCommand({
     def,
-    impl: await load(platform),
+    impl: await load(),
     platform,
     readInput: (input) =>
       args.values.get(input) ??

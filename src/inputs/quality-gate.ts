@@ -16,9 +16,9 @@ export const qualityGate: CommandDef = {
       name: 'baseline',
       type: 'string',
       default: 'auto',
-      regex: '^(auto|none|file:.+|git:.+|mlflow:.+@.+)$',
+      regex: '^(auto|none|file:.+|git:.+)$',
       description:
-        'Where the baseline metrics come from: `file:<path>`, `git:<ref>` (the same paths at that ref), `mlflow:<model>@<alias>`, `none`, or `auto` (on a pull/merge request the merge base with the target branch, else none).',
+        'Where the baseline metrics come from: `file:<path>`, `git:<ref>` (the same paths at that ref), `none`, or `auto` (on a pull/merge request the merge base with the target branch, else none). MLflow baselines (`mlflow:<model>@<alias>`) are planned, not available yet.',
     },
     {
       name: 'rules',

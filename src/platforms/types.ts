@@ -1,12 +1,7 @@
 import type { CiRegistryLogin, RunContext } from '../core/commands/types.js';
-import type { Forge, Logger, SecretMasker } from '../core/ports.js';
+import type { ForgeFactory, Logger, SecretMasker, StateStore } from '../core/ports.js';
 
-/** Where the forge coordinates come from when posting a comment. */
-export interface ForgeRequest {
-  token: string | undefined;
-  /** Overrides the change request of the run (workflow_run jobs, scheduled jobs). */
-  pullRequest: number | undefined;
-}
+export type { ForgeRequest } from '../core/ports.js';
 
 /** Everything a CI platform provides around the pure core. */
 export interface Platform {
@@ -25,7 +20,9 @@ export interface Platform {
   /** The CI's credentials for its own registry (GitLab's CI_REGISTRY); already masked. */
   readonly ciRegistry?: CiRegistryLogin;
   /** A forge client for the run's change request, or the plain reason there is none. */
-  createForge(request: ForgeRequest): Promise<{ forge: Forge } | { reason: string }>;
+  createForge: ForgeFactory;
+  /** Values kept from a step to its cleanup step (`post:`); see StateStore. */
+  readonly state: StateStore;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;

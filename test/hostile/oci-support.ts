@@ -173,7 +173,7 @@ export async function runPushImage(
     const started = Date.now();
     const exitCode = await runCommand({
       def: pushImage,
-      impl: await IMPLEMENTATIONS['push-image']!(platform),
+      impl: await IMPLEMENTATIONS['push-image']!(),
       platform,
       // No Docker config of the machine running the tests is ever read.
       readInput: (name) =>

@@ -9,8 +9,8 @@ import { GitReadError } from './git-errors.js';
 import { detectFormat } from '../metrics/detect.js';
 import { loadMetricsFile, parseMetricsText } from '../metrics/load.js';
 import type { MetricsSet } from '../metrics/model.js';
-import type { GitReader } from '../ports.js';
-import type { BaselineSpec } from './spec.js';
+import type { GitReader, ModelRegistry } from '../ports.js';
+import { printable, type BaselineSpec } from './spec.js';
 
 /** The baseline metrics, one entry per candidate file (undefined: that file has no baseline). */
 export interface ResolvedBaseline {
@@ -22,15 +22,11 @@ export interface ResolvedBaseline {
   gitRef?: string;
 }
 
-/** A registry of models with aliases (MLflow); wired by the MLflow client when it lands. */
-export interface ModelRegistryBaseline {
-  readMetrics(model: string, alias: string): Promise<{ label: string; metrics: MetricsSet }>;
-}
-
 export interface BaselineDeps {
   git: GitReader;
   run: RunContext;
-  modelRegistry?: ModelRegistryBaseline;
+  /** Backs `mlflow:<model>@<alias>`; none until the MLflow client lands. */
+  modelRegistry?: ModelRegistry;
 }
 
 const NO_GIT = 'set `baseline` to `file:<path>` or `none`';
@@ -197,23 +193,49 @@ async function resolveModelRegistry(
   candidateFiles: readonly string[],
   deps: BaselineDeps,
 ): Promise<ResolvedBaseline> {
-  if (!deps.modelRegistry) {
-    throw new UsageError(`baseline mlflow:${model}@${alias} needs an MLflow tracking server`, {
-      place: { key: 'baseline' },
-      hint: 'MLflow baselines are not wired in this version: use `file:` or `git:` for now',
-    });
+  const named = `\`mlflow:${printable(model)}@${printable(alias)}\``;
+  const registry = deps.modelRegistry;
+  if (!registry) {
+    throw new UsageError(
+      `baseline ${named}: MLflow baselines are not available yet (planned for a later version)`,
+      {
+        place: { key: 'baseline' },
+        hint: 'compare with `file:<path>` (e.g. metrics downloaded from the MLflow run), `git:<ref>` or `auto` for now',
+      },
+    );
   }
   if (candidateFiles.length !== 1) {
-    throw new UsageError('an MLflow baseline compares against exactly one metrics file', {
+    throw new UsageError(`baseline ${named} compares against exactly one metrics file`, {
       place: { key: 'metrics' },
+      hint: 'give one metrics file, or use a `file:` baseline folder for several',
     });
   }
   try {
-    const { label, metrics } = await deps.modelRegistry.readMetrics(model, alias);
-    return { label, sets: [withFile(metrics, candidateFiles[0]!)], notes: [] };
+    const version = await registry.resolveAlias(model, alias);
+    if (!version) {
+      throw new UsageError(
+        `baseline ${named}: ${registry.name} has no alias \`${printable(alias)}\` on registered model \`${printable(model)}\``,
+        {
+          place: { key: 'baseline' },
+          hint: "check the model name and alias (the MLflow UI lists a model's aliases), or set the alias first",
+        },
+      );
+    }
+    const metrics = await registry.readMetrics(version);
+    const values = new Map(
+      [...metrics].map(([key, value]) => [
+        key,
+        { kind: 'number' as const, value, text: String(value) },
+      ]),
+    );
+    return {
+      label: `${model}@${alias} (version ${version.version})`,
+      sets: [{ file: candidateFiles[0]!, values }],
+      notes: [],
+    };
   } catch (error) {
     if (error instanceof UsageError || error instanceof InfraError) throw error;
-    throw new InfraError(`cannot read ${model}@${alias} from MLflow`, { cause: error });
+    throw new InfraError(`cannot read ${named} from ${registry.name}`, { cause: error });
   }
 }
 

@@ -9,7 +9,8 @@ export type BaselineSpec =
   | { kind: 'git'; ref: string }
   | { kind: 'mlflow'; model: string; alias: string };
 
-const FORMS = '`auto`, `none`, `file:<path>`, `git:<ref>` or `mlflow:<model>@<alias>`';
+// `mlflow:<model>@<alias>` still parses (it is planned), but is not offered until it works.
+const FORMS = '`auto`, `none`, `file:<path>` or `git:<ref>`';
 
 export function parseBaselineSpec(raw: string | undefined): BaselineSpec {
   const text = (raw ?? '').trim();
@@ -61,7 +62,7 @@ export function describeBaselineSpec(spec: BaselineSpec): string {
 }
 
 /** A value as it may be printed: control characters escaped, at most 100 characters. */
-function printable(text: string): string {
+export function printable(text: string): string {
   const escaped = text.replace(
     // eslint-disable-next-line no-control-regex
     /[\u0000-\u001f\u007f]/g,

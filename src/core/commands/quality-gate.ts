@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { parseBaselineSpec } from '../baseline/spec.js';
 import { readGitHistory } from '../baseline/history.js';
-import { resolveBaseline, type ModelRegistryBaseline } from '../baseline/resolve.js';
+import { resolveBaseline } from '../baseline/resolve.js';
 import { expandPatterns } from '../files/glob.js';
 import { evaluateGate } from '../gate/evaluate.js';
 import { historyCharts } from '../gate/history-chart.js';
@@ -28,10 +28,7 @@ export function qualityGateInputs(inputs: Inputs): QualityGateInputs {
   };
 }
 
-export async function runQualityGate(
-  inputs: Inputs,
-  deps: CommandDeps & { modelRegistry?: ModelRegistryBaseline },
-): Promise<CommandResult> {
+export async function runQualityGate(inputs: Inputs, deps: CommandDeps): Promise<CommandResult> {
   const options = qualityGateInputs(inputs);
   const cwd = deps.run.cwd;
   const files = await expandPatterns(options.metrics, cwd, 'metrics');

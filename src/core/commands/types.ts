@@ -1,6 +1,17 @@
 import type { InputValue } from '../../inputs/types.js';
 import type { RunRank } from '../comment/run-rank.js';
-import type { Clock, Exec, GitReader, Logger, SecretMasker } from '../ports.js';
+import type {
+  Clock,
+  Exec,
+  ForgeFactory,
+  GitReader,
+  JobSummary,
+  Logger,
+  ModelRegistry,
+  SecretMasker,
+  Sleep,
+  StateStore,
+} from '../ports.js';
 import type { Report } from '../report/model.js';
 import type { SqlEngineFactory } from '../data/engine.js';
 
@@ -73,6 +84,16 @@ export interface CommandDeps {
    * Docker config or a helper, tokens from a token service) the moment they hold it.
    */
   masker?: SecretMasker;
+  /** Opens the forge of the run's change request (the `comment` command, `comment: true`). */
+  forge?: ForgeFactory;
+  /** The job summary, where the platform has one. */
+  summary?: JobSummary;
+  /** The model registry behind `mlflow:` baselines; none until the MLflow client lands. */
+  modelRegistry?: ModelRegistry;
+  /** Values kept for the step's cleanup step (`post:`), for commands that start something. */
+  state?: StateStore;
+  /** Lets time pass; tests give a virtual clock. */
+  sleep?: Sleep;
 }
 
 /** Parsed inputs of one command, keyed by the kebab-case names in src/inputs. */

@@ -1,4 +1,4 @@
-import { commentCommand } from '../../app/comment-command.js';
+import { commentCommand } from '../../core/commands/comment.js';
 import { comment } from '../../inputs/comment.js';
 import { runAction } from './run-action.js';
 

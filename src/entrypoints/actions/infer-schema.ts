@@ -3,4 +3,4 @@ import { inferSchema } from '../../inputs/infer-schema.js';
 import { actionsCacheStore } from '../../platforms/github/actions-cache.js';
 import { runAction } from './run-action.js';
 
-await runAction(inferSchema, () => inferSchemaCommand, { duckDbStore: actionsCacheStore });
+await runAction(inferSchema, inferSchemaCommand, { duckDbStore: actionsCacheStore });

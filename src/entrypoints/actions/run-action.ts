@@ -6,7 +6,7 @@ import { envFallback, runCommand } from '../../app/run-command.js';
 import type { CommandImpl } from '../../core/commands/types.js';
 import type { CommandDef } from '../../inputs/types.js';
 import { githubPlatform } from '../../platforms/github/platform.js';
-import type { Env, Platform } from '../../platforms/types.js';
+import type { Env } from '../../platforms/types.js';
 
 /** `INPUT_<NAME>` as the runner sets it: upper case, spaces to `_`, hyphens kept. */
 function actionInput(name: string): string | undefined {
@@ -28,7 +28,7 @@ export interface ActionOptions {
  */
 export async function runAction(
   def: CommandDef,
-  implFor: (platform: Platform) => CommandImpl,
+  impl: CommandImpl,
   options: ActionOptions = {},
 ): Promise<void> {
   const platform = githubPlatform(process.env, process.cwd(), (line) =>
@@ -38,7 +38,7 @@ export async function runAction(
   const duckDbStore = options.duckDbStore?.(process.env);
   process.exitCode = await runCommand({
     def,
-    impl: implFor(platform),
+    impl,
     platform,
     readInput: (input) => actionInput(input) || envFallback(def, input, process.env),
     stdout: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),

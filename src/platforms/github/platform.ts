@@ -5,6 +5,7 @@ import { createMasker } from '../masker.js';
 import { githubRepository, githubRunContext } from './context.js';
 import { appendOutputs } from './file-commands.js';
 import { githubLogger } from './logger.js';
+import { githubStateStore } from './state.js';
 import { workflowCommand } from './workflow-commands.js';
 
 /** GitHub's job summary is capped at 1 MiB per step. */
@@ -18,6 +19,7 @@ export function githubPlatform(env: Env, cwd: string, write: (line: string) => v
     logger,
     masker,
     summaryLimit: SUMMARY_LIMIT,
+    state: githubStateStore(env),
     runContext: () => githubRunContext(env, cwd),
     async setOutputs(outputs) {
       if (env.GITHUB_OUTPUT) await appendOutputs(env.GITHUB_OUTPUT, outputs);

@@ -2,6 +2,7 @@ import { decideComment } from '../../core/comment/decide.js';
 import type { CiRegistryLogin } from '../../core/commands/types.js';
 import type { Env, Platform } from '../types.js';
 import { createMasker } from '../masker.js';
+import { fileStateStore } from '../state-file.js';
 import { gitlabRunContext } from './context.js';
 import { gitlabLogger } from './logger.js';
 
@@ -28,6 +29,12 @@ export function gitlabPlatform(env: Env, cwd: string, write: (line: string) => v
     masker,
     ...(ciRegistry ? { ciRegistry } : {}),
     summaryLimit: undefined,
+    // The job's `script` and `after_script` share the project directory; the job id keeps a
+    // committed or stale `.sluice/state.json` from being read as this job's.
+    state: fileStateStore(
+      env.CI_PROJECT_DIR || cwd,
+      env.CI_JOB_ID ? `job:${env.CI_JOB_ID}` : undefined,
+    ),
     runContext: () => gitlabRunContext(env, cwd),
     setOutputs: async () => undefined,
     writeSummary: async () => undefined,

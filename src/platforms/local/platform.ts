@@ -4,6 +4,7 @@ import { placePrefix } from '../../core/errors.js';
 import type { Logger, SecretMasker } from '../../core/ports.js';
 import type { Platform } from '../types.js';
 import { createMasker } from '../masker.js';
+import { fileStateStore } from '../state-file.js';
 import { terminalWidth } from '../terminal-width.js';
 
 /** A terminal (laptop, Jenkins, any CI without an adapter): stderr logging, no forge. */
@@ -20,6 +21,7 @@ export function localPlatform(
     logger: terminalLogger(write, masker, color),
     masker,
     summaryLimit: undefined,
+    state: fileStateStore(cwd),
     runContext: () => ({ platform: 'local', cwd }),
     setOutputs: async () => undefined,
     writeSummary: async () => undefined,

@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { commentCommand, summaryMarkdown } from '../../../src/app/comment-command.js';
-import { postReportComment } from '../../../src/app/post-comment.js';
+import { commentCommand, summaryMarkdown } from '../../../src/core/commands/comment.js';
+import { postReportComment } from '../../../src/core/comment/post-report.js';
 import { commentMarker } from '../../../src/core/comment/markers.js';
 import type { CommandDeps } from '../../../src/core/commands/types.js';
 import { evaluateGate } from '../../../src/core/gate/evaluate.js';
@@ -11,7 +11,9 @@ import { parseMetrics } from '../../../src/core/metrics/parsers-all.js';
 import type { Forge } from '../../../src/core/ports.js';
 import { renderReport } from '../../../src/core/report/render/index.js';
 import type { Report } from '../../../src/core/report/model.js';
-import type { Platform } from '../../../src/platforms/types.js';
+import { runCommand } from '../../../src/app/run-command.js';
+import { comment } from '../../../src/inputs/comment.js';
+import { localPlatform } from '../../../src/platforms/local/platform.js';
 import { FakeForge } from '../../unit/comment/fake-forge.js';
 import { tempDir } from '../../unit/support/temp-dirs.js';
 
@@ -29,44 +31,43 @@ function bigReport(key: string, count: number): Report {
   return buildGateReport(evaluateGate([candidate], [baseline], undefined, 'main'), { key });
 }
 
-function fakePlatform(options: {
+/** The dependencies the comment code uses: a logger, the run, the summary and the forge. */
+function fakeDeps(options: {
   summaryLimit?: number;
   forge?: Forge;
   reason?: string;
   runRank?: number[];
+  cwd?: string;
 }) {
   const logs: string[] = [];
   const summaries: string[] = [];
-  const platform: Platform = {
-    name: 'github',
+  const deps = {
     logger: {
       debug: () => undefined,
-      info: (m) => logs.push(m),
-      warn: (m) => logs.push(m),
-      error: (m) => logs.push(m),
-      group: (_t, run) => run(),
+      info: (m: string) => logs.push(m),
+      warn: (m: string) => logs.push(m),
+      error: (m: string) => logs.push(m),
+      group: <T>(_t: string, run: () => Promise<T>) => run(),
     },
-    masker: { add: () => undefined, mask: (t) => t },
-    runContext: () => ({
+    run: {
       platform: 'github',
-      cwd: '/',
+      cwd: options.cwd ?? '/',
       ...(options.runRank ? { runRank: options.runRank } : {}),
-    }),
-    setOutputs: () => Promise.resolve(),
-    writeSummary: (markdown) => {
-      summaries.push(`${markdown}\n`);
-      return Promise.resolve();
     },
-    summaryLimit: options.summaryLimit,
-    createForge: () =>
+    summary: {
+      write: (markdown: string) => {
+        summaries.push(`${markdown}\n`);
+        return Promise.resolve();
+      },
+      limitBytes: options.summaryLimit,
+    },
+    forge: () =>
       Promise.resolve(
         options.forge ? { forge: options.forge } : { reason: options.reason ?? 'no token' },
       ),
-  };
-  return { platform, logs, summaries };
+  } as unknown as CommandDeps;
+  return { deps, logs, summaries };
 }
-
-const deps = (cwd: string) => ({ run: { platform: 'github', cwd } }) as unknown as CommandDeps;
 
 describe('comment: the job summary', () => {
   it('stays within the platform limit in bytes for several long reports', () => {
@@ -88,11 +89,12 @@ describe('comment: the job summary', () => {
       writeFileSync(file, renderReport(bigReport(key, 1500), 'json'));
       return `${key}.json`;
     });
-    const { platform, logs, summaries } = fakePlatform({
+    const { deps, logs, summaries } = fakeDeps({
       summaryLimit: 1024 * 1024,
       reason: 'pull request from a fork',
+      cwd: dir,
     });
-    await commentCommand(platform)({ reports: files }, deps(dir));
+    await commentCommand({ reports: files }, deps);
     expect(Buffer.byteLength(summaries.join(''), 'utf8')).toBeLessThanOrEqual(1024 * 1024);
     const line = logs.find((l) => l.startsWith('no PR/MR comment written'));
     expect(line).toBe(
@@ -102,14 +104,16 @@ describe('comment: the job summary', () => {
   });
 
   it('keeps the default wording for quality-gate, which prints its report to the log', async () => {
-    const { platform, logs } = fakePlatform({ summaryLimit: 100, reason: 'no token' });
-    await postReportComment({
-      platform,
-      reports: [bigReport('q', 1)],
-      commentKey: 'sluice',
-      token: undefined,
-      pullRequest: undefined,
-    });
+    const { deps, logs } = fakeDeps({ summaryLimit: 100, reason: 'no token' });
+    await postReportComment(
+      {
+        reports: [bigReport('q', 1)],
+        commentKey: 'sluice',
+        token: undefined,
+        pullRequest: undefined,
+      },
+      deps,
+    );
     expect(logs).toContain(
       'no PR/MR comment written: no token. The report is in the job log and the job summary.',
     );
@@ -121,16 +125,18 @@ describe('comment --preview', () => {
     const dir = tempDir('sluice-preview-');
     const reports = [bigReport('a', 600)];
     const forge = new FakeForge({ maxCommentLength: 65_536 });
-    const { platform } = fakePlatform({ forge });
+    const { deps } = fakeDeps({ forge });
     const preview = path.join(dir, 'preview.md');
-    await postReportComment({
-      platform,
-      reports,
-      commentKey: 'sluice',
-      token: 'x',
-      pullRequest: 1,
-      preview,
-    });
+    await postReportComment(
+      {
+        reports,
+        commentKey: 'sluice',
+        token: 'x',
+        pullRequest: 1,
+        preview,
+      },
+      deps,
+    );
     const written = readFileSync(preview, 'utf8');
     expect(written.startsWith(`${commentMarker('sluice')}\n`)).toBe(true);
     expect(written.length).toBeLessThanOrEqual(65_536);
@@ -141,24 +147,28 @@ describe('comment --preview', () => {
 describe('a sticky comment that a later run already wrote', () => {
   it("leaves the later run's report in place and says so", async () => {
     const forge = new FakeForge({ maxCommentLength: 65_536 });
-    const later = fakePlatform({ forge, runRank: [101, 1] });
-    await postReportComment({
-      platform: later.platform,
-      reports: [bigReport('gate', 2)],
-      commentKey: 'sluice',
-      token: 'x',
-      pullRequest: 1,
-    });
+    const later = fakeDeps({ forge, runRank: [101, 1] });
+    await postReportComment(
+      {
+        reports: [bigReport('gate', 2)],
+        commentKey: 'sluice',
+        token: 'x',
+        pullRequest: 1,
+      },
+      later.deps,
+    );
     const body = forge.all[0]!.body;
     expect(body).toContain(':run:101.1 -->');
-    const earlier = fakePlatform({ forge, runRank: [100, 4] });
-    const result = await postReportComment({
-      platform: earlier.platform,
-      reports: [bigReport('gate', 3)],
-      commentKey: 'sluice',
-      token: 'x',
-      pullRequest: 1,
-    });
+    const earlier = fakeDeps({ forge, runRank: [100, 4] });
+    const result = await postReportComment(
+      {
+        reports: [bigReport('gate', 3)],
+        commentKey: 'sluice',
+        token: 'x',
+        pullRequest: 1,
+      },
+      earlier.deps,
+    );
     expect(forge.all.map((c) => c.body)).toEqual([body]);
     expect(result.superseded).toEqual(['gate']);
     expect(earlier.logs).toEqual([
@@ -169,16 +179,78 @@ describe('a sticky comment that a later run already wrote', () => {
   it('writes the same run markers into the preview as into the comment', async () => {
     const dir = tempDir('sluice-preview-');
     const forge = new FakeForge({ maxCommentLength: 65_536 });
-    const { platform } = fakePlatform({ forge, runRank: [7, 2] });
+    const { deps } = fakeDeps({ forge, runRank: [7, 2] });
     const preview = path.join(dir, 'preview.md');
-    await postReportComment({
-      platform,
-      reports: [bigReport('gate', 2)],
-      commentKey: 'sluice',
-      token: 'x',
-      pullRequest: 1,
-      preview,
-    });
+    await postReportComment(
+      {
+        reports: [bigReport('gate', 2)],
+        commentKey: 'sluice',
+        token: 'x',
+        pullRequest: 1,
+        preview,
+      },
+      deps,
+    );
     expect(readFileSync(preview, 'utf8')).toBe(forge.all[0]!.body);
+  });
+});
+
+describe('comment: run by the app', () => {
+  it("gets the platform's forge and job summary through its dependencies", async () => {
+    const dir = tempDir('sluice-comment-app-');
+    writeFileSync(path.join(dir, 'gate.json'), renderReport(bigReport('gate', 2), 'json'));
+    const forge = new FakeForge({ maxCommentLength: 65_536 });
+    const summaries: string[] = [];
+    const lines: string[] = [];
+    const base = localPlatform(dir, (line) => lines.push(line), false, 80);
+    const outputs: Record<string, string>[] = [];
+    const code = await runCommand({
+      def: comment,
+      impl: commentCommand,
+      platform: {
+        ...base,
+        summaryLimit: 1024 * 1024,
+        writeSummary: (markdown) => {
+          summaries.push(markdown);
+          return Promise.resolve();
+        },
+        setOutputs: (values) => {
+          outputs.push(values);
+          return Promise.resolve();
+        },
+        createForge: (request) => {
+          expect(request).toEqual({ token: 't0ken', pullRequest: 7 });
+          return Promise.resolve({ forge });
+        },
+      },
+      readInput: (name) => ({ reports: 'gate.json', token: 't0ken', 'pull-request': '7' })[name],
+      stdout: () => undefined,
+      color: false,
+    });
+    expect(code).toBe(0);
+    expect(summaries).toHaveLength(1);
+    expect(summaries[0]).toContain('Quality gate');
+    expect(forge.all).toHaveLength(1);
+    expect(outputs).toEqual([
+      { 'comment-url': expect.any(String), 'comment-id': forge.all[0]!.id },
+    ]);
+    expect(lines).toContain(
+      'created the sticky comment' + (forge.all[0]!.url ? `: ${forge.all[0]!.url}` : ''),
+    );
+  });
+
+  it('without a forge in its dependencies, says so and writes no comment', async () => {
+    const dir = tempDir('sluice-comment-noforge-');
+    writeFileSync(path.join(dir, 'gate.json'), renderReport(bigReport('gate', 2), 'json'));
+    const { deps, logs } = fakeDeps({ cwd: dir });
+    const result = await commentCommand({ reports: ['gate.json'] }, {
+      ...deps,
+      forge: undefined,
+      summary: undefined,
+    } as CommandDeps);
+    expect(result.outputs).toEqual({ 'comment-url': '', 'comment-id': '' });
+    expect(logs).toEqual([
+      'no PR/MR comment written: this platform has no forge to comment on. The report is in the report file gate.json.',
+    ]);
   });
 });

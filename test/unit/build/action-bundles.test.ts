@@ -29,7 +29,7 @@ let meta: Metafile;
 
 /** The source file that holds a command's implementation. */
 function implFile(name: string): string {
-  return name === 'comment' ? 'src/app/comment-command.ts' : `src/core/commands/${name}.ts`;
+  return `src/core/commands/${name}.ts`;
 }
 
 /** Absolute paths of the outputs an entry reaches, statically or also through import(). */

@@ -1,32 +1,31 @@
 import path from 'node:path';
-import type { CommandImpl } from '../core/commands/types.js';
-import { fairShares } from '../core/comment/compose.js';
-import { expandPatterns } from '../core/files/glob.js';
-import { readUserText } from '../core/files/user-file.js';
-import type { Report } from '../core/report/model.js';
-import { parseReportJson } from '../core/report/render/parse-json.js';
-import { renderMarkdown } from '../core/report/render/markdown.js';
-import type { Platform } from '../platforms/types.js';
-import { postReportComment } from './post-comment.js';
-import { allInOrder } from '../core/async/in-order.js';
+import { allInOrder } from '../async/in-order.js';
+import { fairShares } from '../comment/compose.js';
+import { postReportComment } from '../comment/post-report.js';
+import { expandPatterns } from '../files/glob.js';
+import { readUserText } from '../files/user-file.js';
+import type { Report } from '../report/model.js';
+import { parseReportJson } from '../report/render/parse-json.js';
+import { renderMarkdown } from '../report/render/markdown.js';
+import type { CommandImpl } from './types.js';
 
 /**
  * `comment`: joins report JSON files (this job's, or downloaded artifacts) into the one
  * sticky comment. It has no verdict of its own: a failed gate was already the gate's exit.
  */
-export function commentCommand(platform: Platform): CommandImpl {
-  return async (inputs, deps) => {
-    const cwd = deps.run.cwd;
-    const files = await expandPatterns(
-      (inputs.reports as string[] | undefined) ?? [],
-      cwd,
-      'reports',
-    );
-    const reports = await allInOrder(files.map((file) => readReport(cwd, file)));
-    const reportUrl = (inputs['report-url'] as string | undefined) ?? deps.run.runUrl;
-    await platform.writeSummary(summaryMarkdown(reports, platform.summaryLimit, reportUrl));
-    const result = await postReportComment({
-      platform,
+export const commentCommand: CommandImpl = async (inputs, deps) => {
+  const cwd = deps.run.cwd;
+  const files = await expandPatterns(
+    (inputs.reports as string[] | undefined) ?? [],
+    cwd,
+    'reports',
+  );
+  const reports = await allInOrder(files.map((file) => readReport(cwd, file)));
+  const reportUrl = (inputs['report-url'] as string | undefined) ?? deps.run.runUrl;
+  const summaryLimit = deps.summary?.limitBytes;
+  await deps.summary?.write(summaryMarkdown(reports, summaryLimit, reportUrl));
+  const result = await postReportComment(
+    {
       reports,
       commentKey: (inputs['comment-key'] as string | undefined) ?? 'sluice',
       token: inputs.token as string | undefined,
@@ -35,11 +34,12 @@ export function commentCommand(platform: Platform): CommandImpl {
       ...(inputs.preview ? { preview: path.resolve(cwd, inputs.preview as string) } : {}),
       // This command prints no report to the log: only the summary (where there is one) and
       // the report files it was given hold it.
-      reportIsIn: `${platform.summaryLimit ? 'the job summary and ' : ''}${files.length === 1 ? 'the report file' : 'the report files'} ${files.join(', ')}`,
-    });
-    return { outputs: { 'comment-url': result.url ?? '', 'comment-id': result.id ?? '' } };
-  };
-}
+      reportIsIn: `${summaryLimit ? 'the job summary and ' : ''}${files.length === 1 ? 'the report file' : 'the report files'} ${files.join(', ')}`,
+    },
+    deps,
+  );
+  return { outputs: { 'comment-url': result.url ?? '', 'comment-id': result.id ?? '' } };
+};
 
 const SEPARATOR = '\n\n';
 

@@ -1,17 +1,16 @@
-import type { ReportPart } from '../core/comment/compose.js';
-import { composeComment } from '../core/comment/compose.js';
-import { postStickyReports } from '../core/comment/post.js';
-import { stickyBodyBudget, stickyCommentText } from '../core/comment/sticky.js';
-import { writeUserOutput } from '../core/files/user-file.js';
-import type { Report } from '../core/report/model.js';
-import { renderMarkdown } from '../core/report/render/markdown.js';
-import type { Platform } from '../platforms/types.js';
+import type { CommandDeps } from '../commands/types.js';
+import { writeUserOutput } from '../files/user-file.js';
+import type { Report } from '../report/model.js';
+import { renderMarkdown } from '../report/render/markdown.js';
+import type { ReportPart } from './compose.js';
+import { composeComment } from './compose.js';
+import { postStickyReports } from './post.js';
+import { stickyBodyBudget, stickyCommentText } from './sticky.js';
 
 /** GitHub's limit, used for previews so they show what a reviewer would get. */
 const PREVIEW_LIMIT = 65_536;
 
 export interface PostCommentRequest {
-  platform: Platform;
   reports: readonly Report[];
   commentKey: string;
   token: string | undefined;
@@ -35,13 +34,23 @@ export interface PostCommentResult {
   superseded?: string[];
 }
 
+/** What posting needs of the command's dependencies: the forge, and where to log. */
+export type PostCommentDeps = Pick<CommandDeps, 'logger' | 'run' | 'forge' | 'summary'>;
+
+/** Said when the platform gives no way to open a forge (a core run without an adapter). */
+const NO_FORGE = 'this platform has no forge to comment on';
+
 /**
  * Puts the reports into the sticky comment, or says plainly why it did not (a fork, no
  * token, not a pull request): that is a reason to log, not a failure of the run.
  */
-export async function postReportComment(request: PostCommentRequest): Promise<PostCommentResult> {
-  const { platform } = request;
-  const rank = platform.runContext().runRank;
+export async function postReportComment(
+  request: PostCommentRequest,
+  deps: PostCommentDeps,
+): Promise<PostCommentResult> {
+  const { logger } = deps;
+  const summaryLimit = deps.summary?.limitBytes;
+  const rank = deps.run.runRank;
   const parts: ReportPart[] = request.reports.map((report) => ({
     key: report.key,
     render: (maxLength) => renderMarkdown(report, { maxLength, fullReportUrl: request.reportUrl }),
@@ -61,16 +70,14 @@ export async function postReportComment(request: PostCommentRequest): Promise<Po
       what: 'comment preview',
       key: 'preview',
     });
-    platform.logger.info(`comment body written to ${request.preview}`);
+    logger.info(`comment body written to ${request.preview}`);
   }
-  const target = await platform.createForge({
-    token: request.token,
-    pullRequest: request.pullRequest,
-  });
+  const target = deps.forge
+    ? await deps.forge({ token: request.token, pullRequest: request.pullRequest })
+    : { reason: NO_FORGE };
   if ('reason' in target) {
-    const where =
-      request.reportIsIn ?? `the job log${platform.summaryLimit ? ' and the job summary' : ''}`;
-    platform.logger.info(`no PR/MR comment written: ${target.reason}. The report is in ${where}.`);
+    const where = request.reportIsIn ?? `the job log${summaryLimit ? ' and the job summary' : ''}`;
+    logger.info(`no PR/MR comment written: ${target.reason}. The report is in ${where}.`);
     return { skipped: target.reason };
   }
   const result = await postStickyReports(target.forge, request.commentKey, parts, {
@@ -79,12 +86,12 @@ export async function postReportComment(request: PostCommentRequest): Promise<Po
   });
   const where = result.comment.url ? `: ${result.comment.url}` : '';
   if (result.superseded.length > 0) {
-    platform.logger.info(
+    logger.info(
       `the sticky comment already holds a later run's ${result.superseded.map((k) => `"${k}"`).join(', ')} report, left in place of this run's${where}`,
     );
   }
   if (result.superseded.length < parts.length || result.action !== 'unchanged')
-    platform.logger.info(`${result.action} the sticky comment${where}`);
+    logger.info(`${result.action} the sticky comment${where}`);
   return {
     id: result.comment.id,
     ...(result.comment.url ? { url: result.comment.url } : {}),
