@@ -77,7 +77,7 @@ export function parseInput(
     // Every parse error names the input the way this platform sets it.
     throw new UsageError(error.message, {
       place: { key: input.name },
-      hint: `${error.hint ? `${error.hint}; ` : ''}${whereSet(input, platform)}`,
+      hint: `${error.hint ? `${error.hint.replace(/[\s.;]+$/, '')}; ` : ''}${whereSet(input, platform)}`,
       cause: error,
     });
   }
@@ -240,7 +240,7 @@ function checkOption(input: InputDef, value: string): string {
 function checkRegex<T extends string | number>(input: InputDef, value: T, text: string): T {
   if (input.regex === undefined || new RegExp(input.regex).test(text)) return value;
   throw new UsageError(
-    `input \`${input.name}\`: ${shown(input, text)} does not match ${input.regex}`,
+    `input \`${input.name}\`: ${shown(input, text)} is not a form it takes (${input.regex})`,
     {
       hint: input.description,
     },
