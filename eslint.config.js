@@ -20,7 +20,28 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: ['@actions/*', '@octokit/*', '**/platforms/**', '**/entrypoints/**'] },
+        {
+          patterns: [
+            { group: ['@actions/*', '@octokit/*', '**/entrypoints/**', '**/platforms/**'] },
+            {
+              // The core reaches clients, the app and input declarations only through
+              // ports it defines (src/core/ports.ts, CommandDeps): their types, never their code.
+              group: ['**/clients/**', '**/app/**', '**/inputs/**'],
+              allowTypeImports: true,
+              message:
+                'src/core imports clients, app and inputs only with `import type`: take the value through a port (CommandDeps).',
+            },
+          ],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          // import('…') is an import too: the app loads clients lazily, the core never does.
+          selector:
+            'ImportExpression[source.value=/(^|\\/)(clients|app|platforms|inputs|entrypoints)\\//]',
+          message: 'src/core never loads clients, app, platforms or inputs: the app passes a port.',
+        },
       ],
       'no-restricted-properties': [
         'error',

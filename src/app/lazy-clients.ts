@@ -1,4 +1,11 @@
-import type { Exec, GitReader, SecretMasker } from '../core/ports.js';
+import type {
+  DockerEngine,
+  Exec,
+  GitReader,
+  RegistryConnection,
+  RegistryPort,
+  SecretMasker,
+} from '../core/ports.js';
 
 /**
  * Exec and git, loaded on first use: most runs never start a process, and loading
@@ -43,4 +50,37 @@ export function lazyGitReader(cwd: string, masker?: Pick<SecretMasker, 'mask'>):
     repoRelative: async (...args) => (await get()).repoRelative(...args),
     commitsTouching: async (...args) => (await get()).commitsTouching(...args),
   };
+}
+
+/**
+ * The registry port (clients/oci), loaded on first use: only the image commands reach a
+ * registry, and the OCI client must not weigh on the other commands' start.
+ */
+export function lazyRegistryPort(exec: Exec, masker?: SecretMasker): RegistryPort {
+  let port: Promise<RegistryPort> | undefined;
+  const get = () =>
+    (port ??= import('../clients/oci/registry-port.js').then(({ createRegistryPort }) =>
+      createRegistryPort(masker ? { exec, masker } : { exec }),
+    ));
+  return {
+    connect(options) {
+      let connection: Promise<RegistryConnection> | undefined;
+      const open = () => (connection ??= get().then((registries) => registries.connect(options)));
+      return {
+        source: async (...args) => (await open()).source(...args),
+        destination: async (...args) => (await open()).destination(...args),
+      };
+    },
+    dockerConfigCredentials: async (...args) => (await get()).dockerConfigCredentials(...args),
+  };
+}
+
+/** The Docker engine port (clients/docker), loaded on first use: only Dockerfile builds run it. */
+export function lazyDockerEngine(exec: Exec): DockerEngine {
+  let engine: Promise<DockerEngine> | undefined;
+  const get = () =>
+    (engine ??= import('../clients/docker/docker-engine.js').then(({ createDockerEngine }) =>
+      createDockerEngine(exec),
+    ));
+  return { withLogins: async (scope, work) => (await get()).withLogins(scope, work) };
 }

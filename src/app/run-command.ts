@@ -1,3 +1,4 @@
+import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FolderStore } from '../clients/duckdb/load-module.js';
 import type { CommandDeps, CommandImpl, Inputs } from '../core/commands/types.js';
@@ -10,7 +11,12 @@ import { parseInputs } from '../inputs/parse.js';
 import type { ReportFormat } from '../inputs/shared.js';
 import type { CommandDef } from '../inputs/types.js';
 import type { Platform } from '../platforms/types.js';
-import { createLazyExec, lazyGitReader } from './lazy-clients.js';
+import {
+  createLazyExec,
+  lazyDockerEngine,
+  lazyGitReader,
+  lazyRegistryPort,
+} from './lazy-clients.js';
 import { parseOutputTargets } from './output-targets.js';
 
 export interface RunOptions {
@@ -47,12 +53,17 @@ export async function runCommand(options: RunOptions): Promise<number> {
       if (input.secret && typeof value === 'string' && value) platform.masker.add(value);
     }
     const run = platform.runContext();
+    const exec = createLazyExec(platform.masker);
     const deps: CommandDeps = {
       logger,
       clock: { now: () => new Date() },
-      exec: createLazyExec(platform.masker),
+      exec,
       git: lazyGitReader(run.cwd, platform.masker),
       run,
+      folders: { home: homedir(), temp: tmpdir() },
+      def: options.def,
+      registry: lazyRegistryPort(exec, platform.masker),
+      docker: lazyDockerEngine(exec),
       ...(platform.ciRegistry ? { ciRegistry: platform.ciRegistry } : {}),
       masker: platform.masker,
       forge: (request) => platform.createForge(request),

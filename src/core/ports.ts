@@ -1,4 +1,11 @@
 import type { Place } from './errors.js';
+import type {
+  BlobSource,
+  ImageIndex,
+  ImageSink,
+  ImageSource,
+  ManifestBytes,
+} from './registry/model.js';
 
 /**
  * The seams between the pure core and the platform it runs on. Each platform
@@ -255,4 +262,137 @@ export interface StateStore {
   get(name: string): Promise<string | undefined>;
   /** Saves for the later steps; this step reads it back too. */
   set(name: string, value: string): Promise<void>;
+}
+
+/** What a registry may be sent to prove who we are. */
+export interface RegistryCredentials {
+  username?: string;
+  password?: string;
+  /** An OAuth2 refresh token (`identitytoken` in the Docker config). */
+  identityToken?: string;
+}
+
+/** How the image commands reach registries in one run (see RegistryPort.connect). */
+export interface RegistryConnectOptions {
+  /** Credentials for a registry host; undefined is anonymous. Asked once per host. */
+  credentials: (registry: string) => Promise<RegistryCredentials | undefined>;
+  /** Hosts (with port) allowed over plain HTTP although they are not loopback. */
+  insecureRegistries: readonly string[];
+  /** The longest one request may take, retries included, in ms. */
+  timeoutMs: number;
+  /** The hint of an access-denied error from `registry`. */
+  deniedHint: (registry: string) => string;
+}
+
+/**
+ * One repository's referrers and manifests, for attaching artifacts (model card, reports) to an
+ * image that was pushed there.
+ */
+export interface ArtifactStore {
+  putBlob(blob: BlobSource): Promise<{ digest: string; size: number; uploaded: number }>;
+  /** Puts a manifest that has a `subject`; `subjectIndexed` when the registry indexed it itself. */
+  putManifestWithSubject(manifest: ManifestBytes): Promise<{ subjectIndexed: boolean }>;
+  /** The referrers API's index for `digest`, or undefined when the registry has no such API. */
+  referrers(digest: string): Promise<ImageIndex | undefined>;
+  /** A manifest by tag or digest; a UsageError when it does not exist. */
+  getManifest(reference: string): Promise<ManifestBytes>;
+  putManifest(reference: string, manifest: ManifestBytes): Promise<string>;
+}
+
+/** A registry repository as a destination: blobs and manifests, and artifacts attached later. */
+export interface RegistryDestination extends ImageSink {
+  readonly artifacts: ArtifactStore;
+}
+
+/** Registries for one run, each host reached with the credentials and limits it was opened with. */
+export interface RegistryConnection {
+  /** `repository` on `registry` at `reference` (a tag or digest), to read. */
+  source(registry: string, repository: string, reference: string): Promise<ImageSource>;
+  /** `repository` on `registry`, to write; `chunkBytes` is the size of each upload request. */
+  destination(
+    registry: string,
+    repository: string,
+    options?: { chunkBytes?: number },
+  ): Promise<RegistryDestination>;
+}
+
+/**
+ * The one way the core reaches registries (the OCI distribution API): implemented by
+ * clients/oci, assembled and loaded lazily by the app, faked by tests.
+ */
+export interface RegistryPort {
+  connect(options: RegistryConnectOptions): RegistryConnection;
+  /**
+   * What the Docker config folder `configDir` holds for `registry` (credential helper, `auths`
+   * entry, default store); undefined when nothing. An unreadable config is a UsageError.
+   */
+  dockerConfigCredentials(
+    configDir: string,
+    registry: string,
+  ): Promise<RegistryCredentials | undefined>;
+}
+
+/** A `docker build` of a Dockerfile. */
+export interface DockerBuildRequest {
+  context: string;
+  dockerfile: string;
+  tags: readonly string[];
+  labels: Record<string, string>;
+  platform?: string;
+}
+
+/** One service of a compose project, built under `image` with `labels`. */
+export interface ComposeBuildRequest {
+  /** The project's compose file. */
+  file: string;
+  /** The service to build; may be left out when the file builds exactly one. */
+  service?: string;
+  image: string;
+  labels: Record<string, string>;
+  platform?: string;
+}
+
+/** The Docker CLI with one Docker config folder: what the Dockerfile build path runs. */
+export interface DockerCli {
+  /** `docker build`; returns the image ID. */
+  build(request: DockerBuildRequest): Promise<string>;
+  /** A compose project's build; returns the image ID and which compose built it. */
+  composeBuild(request: ComposeBuildRequest): Promise<{ imageId: string; builder: string }>;
+  /** `docker tag source target`. */
+  tag(source: string, target: string): Promise<void>;
+  /** The image's history, newest step first. */
+  history(image: string): Promise<{ createdBy: string; size: number }[]>;
+  /** `docker push`; returns the manifest digest. `hint` comes with a failure (never a secret). */
+  push(tag: string, hint?: string): Promise<string>;
+}
+
+/** Credentials for one registry that the Docker CLI's own config does not have. */
+export interface DockerLoginEntry {
+  registry: string;
+  username: string;
+  password: string;
+}
+
+/** The Docker config folders a build needs: the user's, and logins added per phase. */
+export interface DockerLoginScope {
+  /** The `docker-config` input, when given: the folder the Docker CLI must read. */
+  givenConfigDir: string | undefined;
+  /** The user's Docker config folder: its config.json and other entries are kept. */
+  configDir: string;
+  /** Added for `docker build` (FROM pulls) and every other command but the push. */
+  build: readonly DockerLoginEntry[];
+  /** Added for `docker push`. */
+  push: readonly DockerLoginEntry[];
+}
+
+/**
+ * The Docker engine through its CLI: implemented by clients/docker over the Exec port.
+ * `withLogins` runs `work` with one CLI per phase, each seeing the logins added for it, and
+ * removes whatever it made for them afterwards, whatever happens.
+ */
+export interface DockerEngine {
+  withLogins<T>(
+    scope: DockerLoginScope,
+    work: (cli: { build: DockerCli; push: DockerCli }) => Promise<T>,
+  ): Promise<T>;
 }

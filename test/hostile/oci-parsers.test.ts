@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { blobPath, manifestPath } from '../../src/clients/oci/client.js';
+import { blobPath, manifestPath } from '../../src/clients/oci/paths.js';
 import { UsageError } from '../../src/core/errors.js';
 import { digestProblem, isDigest, parseDigest } from '../../src/core/registry/digest.js';
 import { checkManifest } from '../../src/core/registry/manifest.js';

@@ -1,27 +1,14 @@
 import { chmod, mkdtemp, readdir, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Exec } from '../../core/ports.js';
+import type { DockerLoginEntry, DockerLoginScope, Exec } from '../../core/ports.js';
 import { readDockerConfig } from '../oci/docker-config.js';
 import { removeScratchFolder, trackScratchFolder } from '../scratch/scratch-folders.js';
 
 /** Credentials to add for one registry (see core/image/dockerfile-logins.ts). */
-export interface AddedLogin {
-  registry: string;
-  username: string;
-  password: string;
-}
+export type AddedLogin = DockerLoginEntry;
 
-export interface DockerLoginFolders {
-  /** The `docker-config` input, when given. */
-  givenConfigDir: string | undefined;
-  /** The user's Docker config folder: its config.json and other entries are kept. */
-  configDir: string;
-  /** Added for `docker build` (FROM pulls) and every other command but the push. */
-  build: readonly AddedLogin[];
-  /** Added for `docker push`. */
-  push: readonly AddedLogin[];
-}
+export type DockerLoginFolders = DockerLoginScope;
 
 /** One Exec per phase, each running docker with the Docker config folder it needs. */
 export interface DockerExecs {

@@ -1,7 +1,9 @@
-import type { SecretMasker } from '../../core/ports.js';
+import type { RegistryConnection, RegistryDestination, SecretMasker } from '../../core/ports.js';
+import type { ImageSource } from '../../core/registry/model.js';
 import type { Credentials } from './auth.js';
 import { RegistryClient } from './client.js';
 import { RegistryHttp, type Fetch } from './http.js';
+import { RegistrySink, RegistrySource } from './registry-image.js';
 
 export interface RegistryAccessOptions {
   /** Credentials for a registry host, from the inputs or the Docker config; undefined is anonymous. */
@@ -22,7 +24,7 @@ export interface RegistryAccessOptions {
 }
 
 /** One client per registry host, created on first use and shared (tokens are cached per client). */
-export class RegistryAccess {
+export class RegistryAccess implements RegistryConnection {
   private readonly clients = new Map<string, Promise<RegistryClient>>();
 
   constructor(private readonly options: RegistryAccessOptions) {}
@@ -34,6 +36,20 @@ export class RegistryAccess {
       this.clients.set(registry, client);
     }
     return client;
+  }
+
+  async source(registry: string, repository: string, reference: string): Promise<ImageSource> {
+    return new RegistrySource(await this.client(registry), repository, reference);
+  }
+
+  async destination(
+    registry: string,
+    repository: string,
+    options: { chunkBytes?: number } = {},
+  ): Promise<RegistryDestination> {
+    const sink = new RegistrySink(await this.client(registry), repository);
+    if (options.chunkBytes) sink.chunkBytes = options.chunkBytes;
+    return sink;
   }
 
   private async create(registry: string): Promise<RegistryClient> {

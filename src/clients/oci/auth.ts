@@ -1,11 +1,8 @@
 /** Parsing `WWW-Authenticate` challenges and the credentials a registry may ask for. */
 
-export interface Credentials {
-  username?: string;
-  password?: string;
-  /** An OAuth2 refresh token (`identitytoken` in the Docker config). */
-  identityToken?: string;
-}
+import type { RegistryCredentials } from '../../core/ports.js';
+
+export type Credentials = RegistryCredentials;
 
 export interface Challenge {
   scheme: 'basic' | 'bearer';

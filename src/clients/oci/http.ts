@@ -505,59 +505,9 @@ export class RegistryHttp {
     scopes: readonly string[],
     deadline: number,
   ): Promise<Token> {
-    let url: URL;
-    try {
-      url = new URL(realm);
-    } catch {
-      throw new InfraError(
-        `${this.registry} names a token service "${shorten(this.mask(realm))}" that is not a URL`,
-      );
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:')
-      throw new InfraError(`${this.registry} names a token service that is not HTTP(S)`);
-    if (url.protocol === 'http:' && this.base.startsWith('https:'))
-      throw new InfraError(
-        `${this.registry} sends token requests to plain HTTP (${url.host}); refused: credentials would travel unencrypted`,
-      );
+    const url = this.tokenServiceUrl(realm);
     const service_ = `The token service of ${this.registry} (${url.host})`;
-    let response: Response;
-    try {
-      if (this.credentials?.identityToken) {
-        const form = new URLSearchParams({
-          grant_type: 'refresh_token',
-          refresh_token: this.credentials.identityToken,
-          client_id: 'sluice',
-        });
-        if (service) form.set('service', service);
-        if (scopes.length) form.set('scope', scopes.join(' '));
-        response = await this.exchange(
-          url,
-          {
-            method: 'POST',
-            headers: { 'content-type': 'application/x-www-form-urlencoded' },
-            body: Buffer.from(form.toString()),
-            secretBody: true,
-          },
-          undefined,
-          url.origin,
-          deadline,
-        );
-      } else {
-        if (service) url.searchParams.set('service', service);
-        for (const scope of scopes) url.searchParams.append('scope', scope);
-        const basic = this.credentials ? basicHeader(this.credentials) : undefined;
-        response = await this.exchange(
-          url,
-          { method: 'GET', headers: {} },
-          basic,
-          url.origin,
-          deadline,
-        );
-      }
-    } catch (error) {
-      if (error instanceof SluiceError) throw error;
-      throw new TransientTokenProblem(`${service_} is unreachable: ${networkProblem(error)}`);
-    }
+    const response = await this.requestToken(url, service, scopes, deadline, service_);
     if (response.status === 401 || response.status === 403) {
       await discard(response);
       throw this.denied(
@@ -577,6 +527,77 @@ export class RegistryHttp {
         this.mask(`${service_} answered HTTP ${response.status}${detail ? `: ${detail}` : ''}`),
       );
     }
+    return this.readToken(response, service_);
+  }
+
+  /** The realm a challenge names, refused unless it is HTTP(S) and no weaker than the registry. */
+  private tokenServiceUrl(realm: string): URL {
+    let url: URL;
+    try {
+      url = new URL(realm);
+    } catch {
+      throw new InfraError(
+        `${this.registry} names a token service "${shorten(this.mask(realm))}" that is not a URL`,
+      );
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:')
+      throw new InfraError(`${this.registry} names a token service that is not HTTP(S)`);
+    if (url.protocol === 'http:' && this.base.startsWith('https:'))
+      throw new InfraError(
+        `${this.registry} sends token requests to plain HTTP (${url.host}); refused: credentials would travel unencrypted`,
+      );
+    return url;
+  }
+
+  /** Sends the token request: the refresh token in a POST form, else GET with basic auth. */
+  private async requestToken(
+    url: URL,
+    service: string | undefined,
+    scopes: readonly string[],
+    deadline: number,
+    service_: string,
+  ): Promise<Response> {
+    try {
+      if (this.credentials?.identityToken) {
+        const form = new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: this.credentials.identityToken,
+          client_id: 'sluice',
+        });
+        if (service) form.set('service', service);
+        if (scopes.length) form.set('scope', scopes.join(' '));
+        return await this.exchange(
+          url,
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: Buffer.from(form.toString()),
+            secretBody: true,
+          },
+          undefined,
+          url.origin,
+          deadline,
+        );
+      } else {
+        if (service) url.searchParams.set('service', service);
+        for (const scope of scopes) url.searchParams.append('scope', scope);
+        const basic = this.credentials ? basicHeader(this.credentials) : undefined;
+        return await this.exchange(
+          url,
+          { method: 'GET', headers: {} },
+          basic,
+          url.origin,
+          deadline,
+        );
+      }
+    } catch (error) {
+      if (error instanceof SluiceError) throw error;
+      throw new TransientTokenProblem(`${service_} is unreachable: ${networkProblem(error)}`);
+    }
+  }
+
+  /** The token in the service's answer, each secret in it masked before anything can print it. */
+  private async readToken(response: Response, service_: string): Promise<Token> {
     const text = (
       await readCapped(response, MAX_SMALL_BODY, `${service_}`, 'a token answer')
     ).toString('utf8');

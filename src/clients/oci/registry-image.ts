@@ -7,11 +7,14 @@ import type {
 } from '../../core/registry/model.js';
 import { isDigest } from '../../core/registry/digest.js';
 import { MAX_CONFIG_BYTES } from '../../core/registry/manifest.js';
+import type { ArtifactStore, RegistryDestination } from '../../core/ports.js';
 import type { RegistryClient, UploadResult } from './client.js';
 
 /** A registry repository as the destination of an image. */
-export class RegistrySink implements ImageSink {
+export class RegistrySink implements ImageSink, RegistryDestination {
   readonly name: string;
+  /** The repository's referrers and manifests, for artifacts attached to what was pushed. */
+  readonly artifacts: ArtifactStore;
   /** Bytes per PATCH for large blobs. */
   chunkBytes: number | undefined;
 
@@ -20,6 +23,13 @@ export class RegistrySink implements ImageSink {
     readonly repository: string,
   ) {
     this.name = `${client.registry}/${repository}`;
+    this.artifacts = {
+      putBlob: (blob) => client.uploadBlob(repository, blob),
+      putManifestWithSubject: (manifest) => client.putManifestWithSubject(repository, manifest),
+      referrers: (digest) => client.referrers(repository, digest),
+      getManifest: (reference) => client.getManifest(repository, reference),
+      putManifest: (reference, manifest) => client.putManifest(repository, reference, manifest),
+    };
   }
 
   hasBlob(digest: string): Promise<boolean> {

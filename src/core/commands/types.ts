@@ -1,13 +1,15 @@
-import type { InputValue } from '../../inputs/types.js';
+import type { CommandDef, InputValue } from '../../inputs/types.js';
 import type { RunRank } from '../comment/run-rank.js';
 import type {
   Clock,
+  DockerEngine,
   Exec,
   ForgeFactory,
   GitReader,
   JobSummary,
   Logger,
   ModelRegistry,
+  RegistryPort,
   SecretMasker,
   Sleep,
   StateStore,
@@ -56,6 +58,14 @@ export interface RunContext {
   runRank?: RunRank;
 }
 
+/** The machine's folders the core may use; the app reads them from the OS. */
+export interface MachineFolders {
+  /** The user's home folder (the default Docker config `~/.docker`, the cache `~/.cache/sluice`). */
+  home: string;
+  /** The folder for temporary files (archives assembled before `docker load`). */
+  temp: string;
+}
+
 /**
  * Registry credentials the CI hands every job for its own registry (GitLab: `CI_REGISTRY_USER`
  * and `CI_REGISTRY_PASSWORD`, the job token, for `CI_REGISTRY`). The adapter masks the password.
@@ -75,8 +85,19 @@ export interface CommandDeps {
   exec: Exec;
   git: GitReader;
   run: RunContext;
+  /** Home and temporary folders, for the commands that use them (the image commands). */
+  folders?: MachineFolders;
   /** Opens the SQL engine for data commands (validate-data, infer-schema); loaded lazily by adapters. */
   sql?: SqlEngineFactory;
+  /** Registries for the image commands (build-image, push-image); loaded lazily by the app. */
+  registry?: RegistryPort;
+  /** The Docker engine for the Dockerfile and compose builds; loaded lazily by the app. */
+  docker?: DockerEngine;
+  /**
+   * The command's input declarations (src/inputs), for checks that tell an input given by the
+   * user from its default (the action and the GitLab component pass every default).
+   */
+  def?: CommandDef;
   /** The CI's credentials for its own registry, used when neither the inputs nor the Docker config name any. */
   ciRegistry?: CiRegistryLogin;
   /**

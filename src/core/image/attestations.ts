@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import type { RegistryClient } from '../../clients/oci/client.js';
 import { UsageError } from '../errors.js';
+import type { ArtifactStore } from '../ports.js';
 import { MediaType } from '../registry/media-types.js';
 import type { Descriptor, ImageIndex, ManifestBytes } from '../registry/model.js';
 import { fromBuffer } from './streams.js';
@@ -34,14 +34,13 @@ export interface AttachResult {
  * `OCI-Subject`); for the others the OCI 1.1 fallback tag `sha256-<hex>` holds an index of referrers.
  */
 export async function attachFiles(
-  client: RegistryClient,
-  repository: string,
+  store: ArtifactStore,
   subject: Descriptor,
   files: readonly string[],
   created: string | undefined,
 ): Promise<AttachResult> {
   const layers: Descriptor[] = [];
-  await pushBlob(client, repository, EMPTY_CONFIG.bytes, EMPTY_CONFIG.mediaType);
+  await pushBlob(store, EMPTY_CONFIG.bytes, EMPTY_CONFIG.mediaType);
   for (const file of files) {
     let bytes: Buffer;
     try {
@@ -53,7 +52,7 @@ export async function attachFiles(
       });
     }
     const mediaType = BY_EXTENSION[extname(file).toLowerCase()] ?? 'application/octet-stream';
-    const digest = await pushBlob(client, repository, bytes, mediaType);
+    const digest = await pushBlob(store, bytes, mediaType);
     layers.push({
       mediaType,
       digest,
@@ -80,16 +79,16 @@ export async function attachFiles(
     bytes,
     digest: sha256(bytes),
   };
-  const { subjectIndexed } = await client.putManifestWithSubject(repository, artifact);
+  const { subjectIndexed } = await store.putManifestWithSubject(artifact);
   if (subjectIndexed) return { digest: artifact.digest, via: 'referrers' };
   // Some registries serve the referrers API without the `OCI-Subject` answer (older Harbor, the
   // go-containerregistry registry): when the API already lists the artifact, no fallback tag.
-  const listed = await client.referrers(repository, subject.digest);
+  const listed = await store.referrers(subject.digest);
   if (listed?.manifests.some((entry) => entry.digest === artifact.digest))
     return { digest: artifact.digest, via: 'referrers' };
 
   const tag = `sha256-${subject.digest.replace(/^sha256:/, '')}`;
-  const index = await client.getManifest(repository, tag).then(
+  const index = await store.getManifest(tag).then(
     (existing) => JSON.parse(existing.bytes.toString('utf8')) as ImageIndex,
     (error: unknown) => {
       if (error instanceof UsageError)
@@ -107,7 +106,7 @@ export async function attachFiles(
   const kept = Array.isArray(index.manifests) ? index.manifests : [];
   index.manifests = [...kept.filter((item) => item.digest !== artifact.digest), entry];
   const indexBytes = Buffer.from(JSON.stringify(index));
-  await client.putManifest(repository, tag, {
+  await store.putManifest(tag, {
     mediaType: MediaType.ociIndex,
     bytes: indexBytes,
     digest: sha256(indexBytes),
@@ -115,14 +114,9 @@ export async function attachFiles(
   return { digest: artifact.digest, via: `tag:${tag}` };
 }
 
-async function pushBlob(
-  client: RegistryClient,
-  repository: string,
-  bytes: Buffer,
-  mediaType: string,
-): Promise<string> {
+async function pushBlob(store: ArtifactStore, bytes: Buffer, mediaType: string): Promise<string> {
   const digest = sha256(bytes);
-  await client.uploadBlob(repository, {
+  await store.putBlob({
     mediaType,
     digest,
     size: bytes.length,

@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '../ports.js';
 import { MediaType } from '../registry/media-types.js';
-import type { BlobSource, ImageSink, ImageSource, ManifestBytes } from '../registry/model.js';
+import type {
+  BlobSource,
+  Descriptor,
+  ImageSink,
+  ImageSource,
+  ManifestBytes,
+} from '../registry/model.js';
 import { buildConfig, type RuntimeSettings } from './config.js';
 import type { LayerCache } from './layer-cache.js';
 import { layerFromPlan, planLayers, type Layer } from './layers.js';
@@ -15,6 +21,7 @@ import {
   writeBlobs,
   type BlobToWrite,
   type SinkTarget,
+  type WriteStats,
 } from './write.js';
 
 export interface BuildOptions {
@@ -59,8 +66,59 @@ export interface BuildResult {
   uploaded: Record<string, number>;
 }
 
+/**
+ * The daemonless build: the model (and code) folders become layers on the base image; every
+ * blob goes to every target, then the config and the manifest under each target's tags.
+ */
 export async function buildImage(options: BuildOptions): Promise<BuildResult> {
   const base = options.base ? await resolveImage(options.base, options.platform) : undefined;
+  const layers = await plannedLayers(options);
+  const known = layers.filter((layer) => layer.digest !== undefined).length;
+  options.logger.info(
+    `${layers.length} new layer${layers.length === 1 ? '' : 's'} (${known} known from the cache), base ${options.base?.name ?? 'scratch'}`,
+  );
+
+  const targets: SinkTarget[] =
+    options.targets.length > 0 ? options.targets : [{ sink: new DigestOnlySink(), tags: [] }];
+  const baseLayers = base?.manifest.layers ?? [];
+  const stats = await writeLayers(options, baseLayers, layers, targets);
+
+  const config = buildConfig(
+    base?.config,
+    options.platform,
+    options.created,
+    options.runtime,
+    layers.map((layer) => ({ diffId: diffIdOf(layer), title: layer.plan.title })),
+  );
+  const configBlob = jsonBlob(config, MediaType.ociConfig);
+  const layerDescriptors = [
+    ...baseLayers,
+    ...layers.map((layer) => ({
+      mediaType: layer.mediaType,
+      digest: layer.digest!,
+      size: layer.size!,
+    })),
+  ];
+  const manifest = manifestBytes(ociManifest(configBlob.descriptor, layerDescriptors));
+  let digest = manifest.digest;
+  for (const target of targets) {
+    await target.sink.putBlob(configBlob.source);
+    digest = await target.sink.putManifest(manifest, target.tags);
+    await target.sink.close?.();
+  }
+  const summaries = layerSummaries(baseLayers, layers);
+  const size = configBlob.bytes.length + summaries.reduce((sum, layer) => sum + layer.size, 0);
+  return {
+    manifest,
+    digest,
+    size,
+    layers: summaries,
+    uploaded: options.targets.length > 0 ? stats.uploaded : {},
+  };
+}
+
+/** The model's layers (large files apart), then the code's, each filled in from the cache. */
+async function plannedLayers(options: BuildOptions): Promise<Layer[]> {
   const modelFiles = await walk(options.modelDir, 'model', {
     followOutside: options.followLinksOutside === true,
   });
@@ -91,14 +149,17 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
     const cached = await options.cache.get(layer.plan.fingerprint);
     if (cached) Object.assign(layer, cached);
   }
-  const known = layers.filter((layer) => layer.digest !== undefined).length;
-  options.logger.info(
-    `${layers.length} new layer${layers.length === 1 ? '' : 's'} (${known} known from the cache), base ${options.base?.name ?? 'scratch'}`,
-  );
+  return layers;
+}
 
-  const targets: SinkTarget[] =
-    options.targets.length > 0 ? options.targets : [{ sink: new DigestOnlySink(), tags: [] }];
-  const baseBlobs: BlobToWrite[] = (base?.manifest.layers ?? []).map((descriptor) => ({
+/** The base image's blobs and the new layers to every target; new layers learnt are cached. */
+function writeLayers(
+  options: BuildOptions,
+  baseLayers: readonly Descriptor[],
+  layers: readonly Layer[],
+  targets: readonly SinkTarget[],
+): Promise<WriteStats> {
+  const baseBlobs: BlobToWrite[] = baseLayers.map((descriptor) => ({
     source: options.base!.getBlob(descriptor),
   }));
   const newBlobs: BlobToWrite[] = layers.map((layer) => ({
@@ -109,38 +170,15 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
         await options.cache.set(layer.plan.fingerprint, { digest, size, diffId: layer.diffId });
     },
   }));
-  const stats = await writeBlobs(
-    [...baseBlobs, ...newBlobs],
-    targets,
-    options.parallel,
-    options.progress,
-  );
+  return writeBlobs([...baseBlobs, ...newBlobs], targets, options.parallel, options.progress);
+}
 
-  const config = buildConfig(
-    base?.config,
-    options.platform,
-    options.created,
-    options.runtime,
-    layers.map((layer) => ({ diffId: diffIdOf(layer), title: layer.plan.title })),
-  );
-  const configBlob = jsonBlob(config, MediaType.ociConfig);
-  const layerDescriptors = [
-    ...(base?.manifest.layers ?? []),
-    ...layers.map((layer) => ({
-      mediaType: layer.mediaType,
-      digest: layer.digest!,
-      size: layer.size!,
-    })),
-  ];
-  const manifest = manifestBytes(ociManifest(configBlob.descriptor, layerDescriptors));
-  let digest = manifest.digest;
-  for (const target of targets) {
-    await target.sink.putBlob(configBlob.source);
-    digest = await target.sink.putManifest(manifest, target.tags);
-    await target.sink.close?.();
-  }
-  const summaries: LayerSummary[] = [
-    ...(base?.manifest.layers ?? []).map((descriptor) => ({
+function layerSummaries(
+  baseLayers: readonly Descriptor[],
+  layers: readonly Layer[],
+): LayerSummary[] {
+  return [
+    ...baseLayers.map((descriptor) => ({
       digest: descriptor.digest,
       size: descriptor.size,
       mediaType: descriptor.mediaType,
@@ -154,14 +192,6 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
       files: layer.plan.files,
     })),
   ];
-  const size = configBlob.bytes.length + summaries.reduce((sum, layer) => sum + layer.size, 0);
-  return {
-    manifest,
-    digest,
-    size,
-    layers: summaries,
-    uploaded: options.targets.length > 0 ? stats.uploaded : {},
-  };
 }
 
 function diffIdOf(layer: Layer): string {

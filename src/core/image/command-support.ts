@@ -1,16 +1,12 @@
 import { constants } from 'node:fs';
 import { access, realpath, stat } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RegistryAccess } from '../../clients/oci/access.js';
-import type { Credentials } from '../../clients/oci/auth.js';
-import { credentialsFromDockerConfig } from '../../clients/oci/docker-config.js';
+import { registryPort, runFolders } from '../commands/image-deps.js';
 import type { CommandDeps, Inputs } from '../commands/types.js';
 import { UsageError } from '../errors.js';
-import type { Clock, Logger } from '../ports.js';
+import type { Clock, Logger, RegistryCredentials } from '../ports.js';
 import { formatImageRef, parseImageRef, type ImageRef } from '../registry/reference.js';
 import type { Block } from '../report/model.js';
-import { RegistrySink } from '../../clients/oci/registry-image.js';
 import type { ManifestBytes } from '../registry/model.js';
 import { attachFiles } from './attestations.js';
 import type { TransportDeps } from './transports.js';
@@ -65,7 +61,9 @@ export function transportDeps(
   destinations: ReadonlySet<string>,
 ): TransportDeps {
   const { username, password } = registryLoginInputs(inputs);
-  const configDir = stringInput(inputs, 'docker-config') ?? join(homedir(), '.docker');
+  const folders = runFolders(deps);
+  const registries = registryPort(deps);
+  const configDir = dockerConfigDir(inputs, folders.home);
   const configFile = join(configDir, 'config.json');
   const ci = deps.ciRegistry;
   const explicitFor = (registry: string) => username !== undefined && destinations.has(registry);
@@ -73,9 +71,9 @@ export function transportDeps(
     ci !== undefined &&
     ci.registry.toLowerCase() === registry.toLowerCase() &&
     !explicitFor(registry);
-  const credentials = async (registry: string): Promise<Credentials | undefined> => {
+  const credentials = async (registry: string): Promise<RegistryCredentials | undefined> => {
     if (explicitFor(registry)) return { username: username!, password: password! };
-    const configured = await credentialsFromDockerConfig(configDir, registry, deps.exec);
+    const configured = await registries.dockerConfigCredentials(configDir, registry);
     if (configured !== undefined || !fromCi(registry)) return configured;
     // The CI's own registry (GitLab's CI_REGISTRY), with the job's credentials for it.
     return { username: ci!.username, password: ci!.password };
@@ -94,11 +92,10 @@ export function transportDeps(
   if (chunkMiB < 1)
     throw new UsageError('chunk-size must be at least 1 (MiB)', { place: { key: 'chunk-size' } });
   return {
-    access: new RegistryAccess({
+    access: registries.connect({
       credentials,
       insecureRegistries: listInput(inputs, 'insecure-registry'),
       timeoutMs: Math.round(timeoutSeconds * 1000),
-      ...(deps.masker ? { masker: deps.masker } : {}),
       deniedHint: (registry) =>
         (destinations.has(registry)
           ? username !== undefined
@@ -108,9 +105,14 @@ export function transportDeps(
         ciHint(registry),
     }),
     exec: deps.exec,
-    tempDir: tmpdir(),
+    tempDir: folders.temp,
     chunkBytes: Math.round(chunkMiB * 1024 * 1024),
   };
+}
+
+/** The user's Docker config folder: the `docker-config` input (DOCKER_CONFIG), else ~/.docker. */
+export function dockerConfigDir(inputs: Inputs, home: string): string {
+  return stringInput(inputs, 'docker-config') ?? join(home, '.docker');
 }
 
 export function parallelInput(inputs: Inputs): number {
@@ -166,14 +168,14 @@ export async function attachToRegistries(
 ): Promise<{ repository: string; digest: string; via: string }[]> {
   if (files.length === 0) return [];
   const attached: { repository: string; digest: string; via: string }[] = [];
-  for (const { sink } of targets) {
-    if (!(sink instanceof RegistrySink)) continue;
+  for (const { sink, artifacts } of targets) {
+    if (!artifacts) continue;
     const subject = {
       mediaType: manifest.mediaType,
       digest: manifest.digest,
       size: manifest.bytes.length,
     };
-    const result = await attachFiles(sink.client, sink.repository, subject, files, created);
+    const result = await attachFiles(artifacts, subject, files, created);
     attached.push({ repository: sink.name, ...result });
   }
   return attached;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -122,7 +123,8 @@ export class DockerDaemonSink implements ImageSink {
     tempDir: string,
   ) {
     this.name = `docker-daemon:${reference}`;
-    this.file = join(tempDir, `sluice-load-${process.pid}-${Date.now().toString(36)}.tar`);
+    // A name no other run or sink shares: random, so it depends on no clock.
+    this.file = join(tempDir, `sluice-load-${randomBytes(8).toString('hex')}.tar`);
     this.archive = new DockerArchiveSink(this.file, [reference], tempDir);
   }
 

@@ -1,15 +1,22 @@
-import { basename } from 'node:path';
-import { dockerBuild, dockerHistory, dockerPush } from '../../clients/docker/docker-build.js';
-import { composeBuild } from '../../clients/docker/docker-compose.js';
+import { basename, resolve } from 'node:path';
+import { dockerEngine } from '../commands/image-deps.js';
+import type { CommandResult, Inputs } from '../commands/types.js';
 import { UsageError } from '../errors.js';
-import type { Exec } from '../ports.js';
+import type { Clock, DockerCli } from '../ports.js';
 import { formatImageRef, type ImageRef } from '../registry/reference.js';
+import type { Report } from '../report/model.js';
+import { plural } from '../text/plural.js';
+import { absolute, imageName, modelLabels, optional, type BuildRequest } from './build-request.js';
+import { formatBytes, imageRefsBlocks, stringInput } from './command-support.js';
+import { planDockerLogins } from './dockerfile-logins.js';
 
 export interface DockerfileBuildOptions {
   /** Runs the build and every other docker command but the push. */
-  exec: Exec;
-  /** Runs `docker push` (default: `exec`): the push may need credentials the build must not use. */
-  pushExec?: Exec;
+  docker: DockerCli;
+  /** Runs `docker push` (default: `docker`): the push may need credentials the build must not use. */
+  pushDocker?: DockerCli;
+  /** Names the image when nothing else does (`sluice-build:<time>`). */
+  clock: Clock;
   /** Which credentials a push to `registry` uses, added to the hint of a failed push. */
   credentialsHint?: (registry: string) => string;
   context: string;
@@ -59,10 +66,10 @@ export async function buildWithDockerfile(
     }
     names.push(ref.name);
   }
-  if (names.length === 0) names.push(`sluice-build:${Date.now().toString(36)}`);
+  if (names.length === 0) names.push(`sluice-build:${options.clock.now().getTime().toString(36)}`);
   const { imageId, builder } = options.compose
     ? await composeBuildTagged(
-        options.exec,
+        options.docker,
         options.compose,
         names,
         options.labels,
@@ -70,7 +77,7 @@ export async function buildWithDockerfile(
       )
     : {
         builder: 'docker build',
-        imageId: await dockerBuild(options.exec, {
+        imageId: await options.docker.build({
           context: options.context,
           dockerfile: options.dockerfile,
           tags: names,
@@ -78,7 +85,7 @@ export async function buildWithDockerfile(
           ...(options.platform ? { platform: options.platform } : {}),
         }),
       };
-  const history = (await dockerHistory(options.exec, names[0]!)).reverse();
+  const history = (await options.docker.history(names[0]!)).reverse();
   const layers = history
     .filter((entry) => entry.size > 0)
     .map((entry) => ({ title: entry.createdBy, size: entry.size }));
@@ -92,7 +99,7 @@ export async function buildWithDockerfile(
     for (const ref of options.tags) {
       const hint =
         ref.transport === 'registry' ? options.credentialsHint?.(ref.registry) : undefined;
-      digest = await dockerPush(options.pushExec ?? options.exec, formatImageRef(ref), hint);
+      digest = await (options.pushDocker ?? options.docker).push(formatImageRef(ref), hint);
     }
   }
   return {
@@ -107,19 +114,129 @@ export async function buildWithDockerfile(
 
 /** Compose names one image per service: the other names are `docker tag`s of it. */
 async function composeBuildTagged(
-  exec: Exec,
+  docker: DockerCli,
   compose: { file: string; service?: string },
   names: readonly string[],
   labels: Record<string, string>,
   platform: string | undefined,
 ): Promise<{ imageId: string; builder: string }> {
-  const { imageId, builder } = await composeBuild(exec, {
+  const { imageId, builder } = await docker.composeBuild({
     file: compose.file,
     ...(compose.service ? { service: compose.service } : {}),
     image: names[0]!,
     labels,
     ...(platform ? { platform } : {}),
   });
-  for (const name of names.slice(1)) await exec.run('docker', ['tag', names[0]!, name]);
+  for (const name of names.slice(1)) await docker.tag(names[0]!, name);
   return { imageId, builder };
+}
+
+/**
+ * The Dockerfile (or compose) path: the Docker engine builds the image with sluice's tags and
+ * labels, each phase with the Docker logins it needs, and pushes it.
+ */
+export async function dockerfileBuild(request: BuildRequest): Promise<CommandResult> {
+  const { inputs, deps, tags, outputs, push } = request;
+  const cwd = deps.run.cwd;
+  const { labels } = await modelLabels(request);
+  const compose = composeInput(inputs, cwd);
+  const logins = await planDockerLogins(inputs, deps, pushedRegistries(request));
+  const added = [...new Set([...logins.build, ...logins.push])];
+  if (added.length > 0)
+    deps.logger.info(
+      `Docker logins added for this build: ${added.map((login) => `${login.registry} (${login.source})`).join(', ')}.`,
+    );
+  const result = await dockerEngine(deps).withLogins(logins, (cli) =>
+    buildWithDockerfile({
+      docker: cli.build,
+      pushDocker: cli.push,
+      clock: deps.clock,
+      credentialsHint: (registry) => logins.describe(registry),
+      context: absolute(cwd, stringInput(inputs, 'context') ?? '.')!,
+      dockerfile: absolute(cwd, stringInput(inputs, 'dockerfile') ?? 'Dockerfile')!,
+      ...optional('compose', compose),
+      tags,
+      outputs,
+      push,
+      labels,
+      modelDir: absolute(cwd, stringInput(inputs, 'model'))!,
+      ...optional('platform', stringInput(inputs, 'platform')),
+    }),
+  );
+  const image = imageName(request) ?? result.imageId;
+  const report = dockerfileReport(result, image, push);
+  return { report, outputs: { digest: result.digest, image } };
+}
+
+/** The registries `docker push` writes to: none without --push. */
+function pushedRegistries(request: BuildRequest): Set<string> {
+  if (!request.push) return new Set();
+  return new Set(
+    request.tags.flatMap((ref) => (ref.transport === 'registry' ? [ref.registry] : [])),
+  );
+}
+
+function composeInput(inputs: Inputs, cwd: string): { file: string; service?: string } | undefined {
+  const file = stringInput(inputs, 'compose-file');
+  if (!file) {
+    if (stringInput(inputs, 'service'))
+      throw new UsageError('service needs compose-file', { place: { key: 'service' } });
+    return undefined;
+  }
+  if (stringInput(inputs, 'dockerfile'))
+    throw new UsageError('Give dockerfile or compose-file, not both', {
+      place: { key: 'compose-file' },
+      hint: 'The compose file names its own Dockerfile in `build:`.',
+    });
+  return { file: resolve(cwd, file), ...optional('service', stringInput(inputs, 'service')) };
+}
+
+function dockerfileReport(result: DockerfileBuildResult, image: string, push: boolean): Report {
+  const layers = result.layers.map((layer) => ({ title: layer.title, size: layer.size }));
+  return {
+    command: 'build-image',
+    key: 'build-image',
+    title: 'Model image (Dockerfile)',
+    verdict: 'pass',
+    summary: `Built the image with ${result.builder}: ${plural(layers.length, 'layer')}, ${formatBytes(result.size)}${
+      result.modelLayer
+        ? `; the model is in the layer made by \`${result.modelLayer.title.slice(0, 120)}\` (${formatBytes(result.modelLayer.size)})`
+        : ''
+    }.`,
+    notes: [],
+    sections: [
+      {
+        title: 'Image',
+        blocks: imageRefsBlocks(result.digest, [], [], [image]),
+      },
+      {
+        title: 'Layers',
+        blocks: [
+          {
+            type: 'table',
+            columns: [{ title: 'Step' }, { title: 'Size', align: 'right' }, { title: 'Model' }],
+            rows: layers.map((layer) => [
+              { text: layer.title.slice(0, 200), code: true },
+              formatBytes(layer.size),
+              result.modelLayer?.title === layer.title ? { status: 'info', label: 'model' } : '',
+            ]),
+          },
+        ],
+      },
+    ],
+    tests: [],
+    measurements: [
+      { name: 'image_size_bytes', value: result.size, help: 'Bytes of the image layers' },
+    ],
+    outputs: { digest: result.digest, image },
+    data: {
+      digest: result.digest,
+      image,
+      size: result.size,
+      layers,
+      imageId: result.imageId,
+      modelLayer: result.modelLayer,
+      pushed: push,
+    },
+  };
 }

@@ -1,5 +1,4 @@
-import { buildImage } from '../../inputs/build-image.js';
-import type { InputValue } from '../../inputs/types.js';
+import type { InputDef, InputValue } from '../../inputs/types.js';
 import type { Inputs } from '../commands/types.js';
 import { UsageError } from '../errors.js';
 
@@ -40,17 +39,22 @@ const COMPOSE_OWNS: Readonly<Record<string, string>> = {
  * Refuses, in one UsageError naming every one of them, the inputs a Dockerfile or Compose build
  * would ignore. An input counts as given only when it differs from its default in
  * src/inputs/build-image.ts, so the action and the GitLab component, which pass every default
- * explicitly, are not refused. The error's place is the first such input.
+ * explicitly, are not refused (`declared`: the command's declarations, deps.def; without them
+ * every input is compared with no default). The error's place is the first such input.
  */
 export function refuseDaemonlessInputs(
   inputs: Inputs,
   builder: 'dockerfile' | 'compose-file',
+  declared: readonly Pick<InputDef, 'name' | 'default'>[] = [],
 ): void {
   const owned =
     builder === 'compose-file' ? { ...DAEMONLESS_ONLY, ...COMPOSE_OWNS } : DAEMONLESS_ONLY;
-  const given = buildImage.inputs.filter(
-    (input) => input.name in owned && isGiven(inputs[input.name], input.default),
-  );
+  const defaults = new Map(declared.map((input) => [input.name, input.default]));
+  // In the order the command declares them, as the error has always named them.
+  const order = [...new Set([...declared.map((input) => input.name), ...Object.keys(owned)])];
+  const given = order
+    .filter((name) => name in owned && isGiven(inputs[name], defaults.get(name)))
+    .map((name) => ({ name }));
   const first = given[0];
   if (!first) return;
   const names = given.map((input) => input.name);

@@ -1,8 +1,8 @@
-import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { credentialsFromDockerConfig } from '../../clients/oci/docker-config.js';
+import { registryPort, runFolders } from '../commands/image-deps.js';
 import type { CommandDeps, Inputs } from '../commands/types.js';
-import { registryLoginInputs, stringInput } from './command-support.js';
+import type { DockerLoginScope } from '../ports.js';
+import { dockerConfigDir, registryLoginInputs, stringInput } from './command-support.js';
 
 /** Credentials for one registry that the Docker CLI's own config does not have. */
 export interface DockerLogin {
@@ -20,11 +20,7 @@ export interface DockerLogin {
  * (FROM pulls) and the push get separate sets, so a base image on a destination registry is
  * pulled with the config's credentials, as the daemonless path does.
  */
-export interface DockerLoginPlan {
-  /** The `docker-config` input, when given: the folder the Docker CLI must read. */
-  givenConfigDir: string | undefined;
-  /** The user's Docker config folder (`docker-config`, else ~/.docker). */
-  configDir: string;
+export interface DockerLoginPlan extends DockerLoginScope {
   build: DockerLogin[];
   push: DockerLogin[];
   /** Which credentials a push to `registry` used, for the failure hint (no secret). */
@@ -33,12 +29,12 @@ export interface DockerLoginPlan {
 
 export async function planDockerLogins(
   inputs: Inputs,
-  deps: Pick<CommandDeps, 'exec' | 'ciRegistry'>,
+  deps: Pick<CommandDeps, 'registry' | 'ciRegistry' | 'folders'>,
   destinations: ReadonlySet<string>,
 ): Promise<DockerLoginPlan> {
   const { username, password } = registryLoginInputs(inputs);
   const givenConfigDir = stringInput(inputs, 'docker-config');
-  const configDir = givenConfigDir ?? join(homedir(), '.docker');
+  const configDir = dockerConfigDir(inputs, runFolders(deps).home);
   const configFile = join(configDir, 'config.json');
   const explicit: DockerLogin[] =
     username === undefined
@@ -54,7 +50,7 @@ export async function planDockerLogins(
   // whenever the config has none for it, pulled from or not.
   const ciLogin: DockerLogin | undefined =
     ci !== undefined &&
-    (await credentialsFromDockerConfig(configDir, ci.registry, deps.exec)) === undefined
+    (await registryPort(deps).dockerConfigCredentials(configDir, ci.registry)) === undefined
       ? { registry: ci.registry, username: ci.username, password: ci.password, source: ci.source }
       : undefined;
   const explicitFor = (registry: string) =>

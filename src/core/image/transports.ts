@@ -1,7 +1,5 @@
-import type { RegistryAccess } from '../../clients/oci/access.js';
-import { RegistrySink, RegistrySource } from '../../clients/oci/registry-image.js';
 import { UsageError } from '../errors.js';
-import type { Exec } from '../ports.js';
+import type { Exec, RegistryConnection } from '../ports.js';
 import type { ImageSource } from '../registry/model.js';
 import type { ImageRef } from '../registry/reference.js';
 import { DockerArchiveSink, DockerDaemonSink } from './docker-archive.js';
@@ -11,7 +9,8 @@ import { OciLayoutSink, OciLayoutSource } from './oci-layout.js';
 import type { SinkTarget } from './write.js';
 
 export interface TransportDeps {
-  access: RegistryAccess;
+  /** The registries, with the run's credentials (RegistryPort.connect). */
+  access: RegistryConnection;
   exec: Exec;
   /** A folder for archives assembled before `docker load`. */
   tempDir: string;
@@ -28,11 +27,7 @@ export async function openSource(
     case 'scratch':
       return undefined;
     case 'registry':
-      return new RegistrySource(
-        await deps.access.client(ref.registry),
-        ref.repository,
-        ref.digest ?? ref.tag ?? 'latest',
-      );
+      return deps.access.source(ref.registry, ref.repository, ref.digest ?? ref.tag ?? 'latest');
     case 'oci':
       return new OciLayoutSource(ref.dir, ref.tag);
     case 'docker-archive':
@@ -56,7 +51,7 @@ export async function openSinks(
     const id = sinkId(ref);
     let target = targets.get(id);
     if (!target) {
-      target = { sink: await createSink(ref, deps, key), tags: [] };
+      target = await createTarget(ref, deps, key);
       targets.set(id, target);
     }
     const tag = tagOf(ref);
@@ -85,23 +80,25 @@ function tagOf(ref: ImageRef): string | undefined {
   return undefined;
 }
 
-async function createSink(
-  ref: ImageRef,
-  deps: TransportDeps,
-  key: string,
-): Promise<SinkTarget['sink']> {
+async function createTarget(ref: ImageRef, deps: TransportDeps, key: string): Promise<SinkTarget> {
   switch (ref.transport) {
     case 'registry': {
-      const sink = new RegistrySink(await deps.access.client(ref.registry), ref.repository);
-      if (deps.chunkBytes) sink.chunkBytes = deps.chunkBytes;
-      return sink;
+      const sink = await deps.access.destination(
+        ref.registry,
+        ref.repository,
+        deps.chunkBytes ? { chunkBytes: deps.chunkBytes } : {},
+      );
+      return { sink, tags: [], artifacts: sink.artifacts };
     }
     case 'oci':
-      return new OciLayoutSink(ref.dir);
+      return { sink: new OciLayoutSink(ref.dir), tags: [] };
     case 'docker-archive':
-      return new DockerArchiveSink(ref.path, ref.name ? [ref.name] : [], deps.tempDir);
+      return {
+        sink: new DockerArchiveSink(ref.path, ref.name ? [ref.name] : [], deps.tempDir),
+        tags: [],
+      };
     case 'docker-daemon':
-      return new DockerDaemonSink(ref.name, deps.exec, deps.tempDir);
+      return { sink: new DockerDaemonSink(ref.name, deps.exec, deps.tempDir), tags: [] };
     case 'scratch':
       throw new UsageError('`scratch` is a base, not a destination', { place: { key } });
   }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mapLimit } from '../../clients/oci/chunks.js';
+import { mapLimit } from '../async/map-limit.js';
 import { MediaType, toOciLayerMediaType } from '../registry/media-types.js';
 import type {
   BlobSource,
@@ -8,11 +8,14 @@ import type {
   ImageSink,
   ManifestBytes,
 } from '../registry/model.js';
+import type { ArtifactStore } from '../ports.js';
 import { fromBuffer } from './streams.js';
 
 export interface SinkTarget {
   sink: ImageSink;
   tags: string[];
+  /** A registry repository's referrers, for files attached to the image once it is there. */
+  artifacts?: ArtifactStore;
 }
 
 export interface BlobToWrite {

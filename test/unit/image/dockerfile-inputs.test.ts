@@ -224,10 +224,18 @@ describe('build-image with a Dockerfile refuses the daemonless-only inputs', () 
       const withModel: Record<string, string | undefined> = { ...given, model: 'model' };
       const inputs = parseInputs(buildImage, (name) => withModel[name], platform);
       expect(() =>
-        refuseDaemonlessInputs({ ...inputs, dockerfile: 'Dockerfile' }, 'dockerfile'),
+        refuseDaemonlessInputs(
+          { ...inputs, dockerfile: 'Dockerfile' },
+          'dockerfile',
+          buildImage.inputs,
+        ),
       ).not.toThrow();
       expect(() =>
-        refuseDaemonlessInputs({ ...inputs, 'compose-file': 'compose.yml' }, 'compose-file'),
+        refuseDaemonlessInputs(
+          { ...inputs, 'compose-file': 'compose.yml' },
+          'compose-file',
+          buildImage.inputs,
+        ),
       ).not.toThrow();
     }
   });

@@ -1,8 +1,11 @@
+import { homedir, tmpdir } from 'node:os';
+import { lazyDockerEngine, lazyRegistryPort } from '../../../src/app/lazy-clients.js';
 import { nodeExec } from '../../../src/clients/exec/node-exec.js';
 import { expect } from 'vitest';
 import type { CommandDeps, Inputs } from '../../../src/core/commands/types.js';
 import { UsageError } from '../../../src/core/errors.js';
 import type { Exec, GitReader, Logger } from '../../../src/core/ports.js';
+import { buildImage } from '../../../src/inputs/build-image.js';
 
 export const silentLogger: Logger = {
   debug: () => undefined,
@@ -12,7 +15,10 @@ export const silentLogger: Logger = {
   group: (_title, run) => run(),
 };
 
-/** What an image command needs on this machine: a quiet logger, real processes, a work folder. */
+/**
+ * What an image command needs on this machine: a quiet logger, real processes, a work folder,
+ * and the registry and Docker engine ports the app assembles (over `exec`).
+ */
 export function localDeps(cwd: string, exec: Exec = nodeExec): CommandDeps {
   return {
     logger: silentLogger,
@@ -20,6 +26,10 @@ export function localDeps(cwd: string, exec: Exec = nodeExec): CommandDeps {
     exec,
     git: {} as GitReader,
     run: { platform: 'local', cwd },
+    folders: { home: homedir(), temp: tmpdir() },
+    registry: lazyRegistryPort(exec),
+    docker: lazyDockerEngine(exec),
+    def: buildImage,
   } as CommandDeps;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapLimit } from '../../../src/clients/oci/chunks.js';
+import { mapLimit } from '../../../src/core/async/map-limit.js';
 
 describe('mapLimit', () => {
   it('keeps at most `limit` in flight and returns results in order', async () => {

@@ -1,0 +1,189 @@
+import { resolve } from 'node:path';
+import type { CommandDeps, Inputs } from '../commands/types.js';
+import { UsageError } from '../errors.js';
+import { formatImageRef, type ImageRef } from '../registry/reference.js';
+import { checkAttachFiles, listInput, parseRefs, stringInput } from './command-support.js';
+import { refuseDaemonlessInputs } from './dockerfile-inputs.js';
+import { imageLabels, readGitFacts, withCiFacts, type GitFacts } from './labels.js';
+import { FOLLOW_OUTSIDE_INPUT } from './local-files.js';
+import { checkEnv, checkImagePath, checkPort } from './runtime-inputs.js';
+import { currentBranch, expandTagTemplates } from './tag-templates.js';
+
+/** What one build was asked for, after the inputs are checked; both build paths take it. */
+export interface BuildRequest {
+  inputs: Inputs;
+  deps: CommandDeps;
+  git: GitFacts;
+  /** The Dockerfile or compose file, when the Docker engine builds the image. */
+  dockerfile: string | undefined;
+  tags: readonly ImageRef[];
+  outputs: readonly ImageRef[];
+  push: boolean;
+  tagTexts: readonly string[];
+  modelVersion: string | undefined;
+  runtime: RuntimeInputs;
+  /** The `attach` files, absolute, checked readable. */
+  attachFiles: readonly string[];
+}
+
+/** The image settings given by hand, checked before anything is read or pushed. */
+export interface RuntimeInputs {
+  modelPath: string;
+  codePath: string;
+  env: string[];
+  port: string | undefined;
+}
+
+/**
+ * Reads and checks build-image's inputs, before anything is built or pushed: the tags (their
+ * templates expanded), the outputs, --push, the `attach` files and the runtime settings.
+ */
+export async function readBuildRequest(inputs: Inputs, deps: CommandDeps): Promise<BuildRequest> {
+  const cwd = deps.run.cwd;
+  const dockerfile = stringInput(inputs, 'dockerfile') ?? stringInput(inputs, 'compose-file');
+  // First, before any other check: the answer to an ignored input is to leave it out.
+  if (dockerfile)
+    refuseDaemonlessInputs(
+      inputs,
+      stringInput(inputs, 'dockerfile') ? 'dockerfile' : 'compose-file',
+      deps.def?.inputs,
+    );
+  const git = withCiFacts(await readGitFacts(deps.exec, cwd), deps.run);
+  const modelVersion = stringInput(inputs, 'model-version');
+  const tagTemplates = listInput(inputs, 'tag');
+  const tagTexts = tagTemplates.some((tag) => tag.includes('{'))
+    ? expandTagTemplates(tagTemplates, {
+        // On a pull/merge request this is the head commit the author pushed (see withCiFacts),
+        // the same commit the revision label names.
+        sha: git.revision,
+        branch: tagTemplates.some((tag) => tag.includes('{branch}'))
+          ? await currentBranch(deps.run, deps.exec, cwd)
+          : undefined,
+        modelVersion,
+      })
+    : tagTemplates;
+  const { tags, outputs, push } = destinations(inputs, tagTexts);
+  const attachFiles = listInput(inputs, 'attach').map((file) => resolve(cwd, file));
+  if (attachFiles.length > 0 && !push) {
+    throw new UsageError('attach needs --push: artifacts are attached in a registry', {
+      place: { key: 'attach' },
+    });
+  }
+  // Checked before anything is built or pushed: a missing file must not leave a pushed tag behind.
+  await checkAttachFiles(attachFiles, {
+    root: cwd,
+    followOutside: inputs[FOLLOW_OUTSIDE_INPUT] === true,
+  });
+  return {
+    inputs,
+    deps,
+    git,
+    dockerfile,
+    tags,
+    outputs,
+    push,
+    tagTexts,
+    modelVersion,
+    runtime: runtimeInputs(inputs),
+    attachFiles,
+  };
+}
+
+/** --tag names registry tags (pushed with --push), --output layouts, archives and the daemon. */
+function destinations(
+  inputs: Inputs,
+  tagTexts: readonly string[],
+): { tags: ImageRef[]; outputs: ImageRef[]; push: boolean } {
+  const tags = parseRefs(tagTexts, 'tag');
+  const outputs = parseRefs(listInput(inputs, 'output'), 'output');
+  for (const ref of tags) {
+    if (ref.transport !== 'registry') {
+      throw new UsageError(`tag ${formatImageRef(ref)} is not a registry reference`, {
+        place: { key: 'tag' },
+        hint: 'Write OCI layouts and archives with --output.',
+      });
+    }
+  }
+  for (const ref of outputs) {
+    if (ref.transport === 'registry' || ref.transport === 'scratch') {
+      throw new UsageError(
+        `output ${formatImageRef(ref)} is not an OCI layout, archive or daemon`,
+        { place: { key: 'output' }, hint: 'Push to registries with --tag … --push.' },
+      );
+    }
+  }
+  const push = inputs['push'] === true;
+  if (push && tags.length === 0)
+    throw new UsageError('--push needs at least one --tag naming a registry', {
+      place: { key: 'tag' },
+    });
+  return { tags, outputs, push };
+}
+
+function runtimeInputs(inputs: Inputs): RuntimeInputs {
+  const port = stringInput(inputs, 'port');
+  return {
+    modelPath: checkImagePath(stringInput(inputs, 'model-path') ?? '/opt/model', 'model-path'),
+    codePath: checkImagePath(stringInput(inputs, 'code-path') ?? '/opt/app', 'code-path'),
+    env: checkEnv(listInput(inputs, 'env')),
+    port: port === undefined ? undefined : checkPort(port),
+  };
+}
+
+/** The config's `created` time and the OCI and model labels, the same on both build paths. */
+export async function modelLabels(
+  request: BuildRequest,
+): Promise<{ created: string; labels: Record<string, string> }> {
+  const { inputs, deps, git, modelVersion } = request;
+  const cwd = deps.run.cwd;
+  const created = createdTime(inputs, git, deps.logger);
+  const labels = await imageLabels(
+    created,
+    git,
+    {
+      ...optional('name', stringInput(inputs, 'model-name')),
+      ...optional('version', modelVersion),
+      ...optional('mlflowRunId', stringInput(inputs, 'mlflow-run-id')),
+      ...optional('metricsFile', absolute(cwd, stringInput(inputs, 'metrics-file'))),
+      ...optional('datasetFile', absolute(cwd, stringInput(inputs, 'dataset-file'))),
+    },
+    listInput(inputs, 'labels'),
+  );
+  return { created, labels };
+}
+
+/** `created` comes from SOURCE_DATE_EPOCH (through the input), else the commit: never the clock. */
+function createdTime(
+  inputs: Inputs,
+  git: GitFacts,
+  logger: { warn(message: string): void },
+): string {
+  const epoch = inputs['source-date-epoch'];
+  if (typeof epoch === 'number') {
+    if (!Number.isInteger(epoch) || epoch < 0)
+      throw new UsageError('source-date-epoch must be whole seconds since 1970', {
+        place: { key: 'source-date-epoch' },
+      });
+    return new Date(epoch * 1000).toISOString().replace('.000Z', 'Z');
+  }
+  if (git.commitTime !== undefined)
+    return new Date(git.commitTime * 1000).toISOString().replace('.000Z', 'Z');
+  logger.warn(
+    'No SOURCE_DATE_EPOCH and no commit time (from git, or the CI): the image says it was created in 1970, so rebuilds still match.',
+  );
+  return '1970-01-01T00:00:00Z';
+}
+
+/** The name the report and the `image` output use: the first tag, else the first output. */
+export function imageName(request: BuildRequest): string | undefined {
+  const output = request.outputs[0];
+  return request.tagTexts[0] ?? (output ? formatImageRef(output) : undefined);
+}
+
+export function absolute(cwd: string, path: string | undefined): string | undefined {
+  return path === undefined ? undefined : resolve(cwd, path);
+}
+
+export function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
