@@ -1,6 +1,6 @@
 import type { CommandDef } from './types.js';
 
-export const inferSchema: CommandDef = {
+export const inferSchema = {
   name: 'infer-schema',
   summary: 'Write a starting validate-data schema (YAML) for a dataset to standard output.',
   inputs: [
@@ -23,4 +23,4 @@ export const inferSchema: CommandDef = {
       description: 'Path of the schema file written (`output`); empty when none was given.',
     },
   ],
-};
+} as const satisfies CommandDef;
