@@ -33,6 +33,8 @@ export const comment = {
     },
     ...forgeInputs,
   ],
+  // It exists to report failures of earlier jobs, so its job runs when they fail too.
+  gitlab: { when: 'always' },
   outputs: [
     {
       name: 'comment-url',

@@ -17,6 +17,7 @@ export const inferSchema = {
         'Also write the schema to this file (folders are created); it is printed to standard output either way.',
     },
   ],
+  resultFile: { input: 'output', file: 'schema.yml' },
   outputs: [
     {
       name: 'schema',

@@ -33,8 +33,14 @@ export interface InputDef {
   actionDefault?: string;
   /** The well-known environment variable read when the input is not given (e.g. `SOURCE_DATE_EPOCH`). */
   envFallback?: string;
-  /** `report-targets`: the `<format>=<path>` list every reporting command shares. */
-  role?: 'report-targets';
+  /**
+   * What the generators and the runner treat specially, by role rather than by name:
+   * `report-targets`: the `<format>=<path>` list every reporting command shares (the GitLab
+   * component defaults it to every report GitLab shows);
+   * `cache-dir`: a `string` folder kept between runs (the GitLab component defaults it to its
+   * cached folder, e.g. build-image's layer cache).
+   */
+  role?: 'report-targets' | 'cache-dir';
   /** Former names; using one is a clear error naming the new one. */
   renamedFrom?: readonly string[];
 }
