@@ -95,7 +95,7 @@ async function publishReport<D extends CommandDef>(
   cwd: string,
 ): Promise<void> {
   const { platform } = options;
-  // Commands without a `format` input (infer-schema) return no report.
+  // Every reporting command has a `format` input (defaulted); one without prints the table.
   const format = inputs.format ?? 'terminal';
   options.stdout(
     renderReport(
