@@ -36,12 +36,9 @@ const LIST_NOTE =
  */
 export const DEFAULT_IMAGE = 'node:24';
 
-/**
- * The comment command exists to report failures of earlier jobs, so it runs when they fail;
- * every other command runs only after earlier stages pass, as a plain job would.
- */
+/** The job's default `when:`: the definition's `gitlab.when`, else a plain job's `on_success`. */
 function defaultWhen(def: CommandDef): string {
-  return def.name === 'comment' ? 'always' : 'on_success';
+  return def.gitlab?.when ?? 'on_success';
 }
 
 /** Extra inputs of every component; renamed with `job-` when a command has an input of that name. */
@@ -98,23 +95,16 @@ export function reportTargetsInput(def: CommandDef): InputDef | undefined {
 }
 
 /**
- * Files a command writes that are not reports but are its result (infer-schema's schema): the
- * input naming the file, and where the component writes it by default. The job keeps the file
- * as an artifact.
+ * The input naming the command's result file (its definition's `resultFile`, e.g. infer-schema's
+ * schema), when it has one: the component writes the file where the artifact is kept.
  */
-const RESULT_FILES: Record<string, { input: string; file: string }> = {
-  'infer-schema': { input: 'output', file: 'schema.yml' },
-};
-
-/** The input naming the result file of a command (see RESULT_FILES), when it has one. */
 export function resultFileInput(def: CommandDef): InputDef | undefined {
-  const entry = RESULT_FILES[def.name];
+  const entry = def.resultFile;
   if (!entry) return undefined;
   return def.inputs.find((input) => input.name === entry.input && input.type === 'string');
 }
 
-/** A cache-dir input (build-image's layer cache) takes the component's cached folder. */
-const CACHE_DIR_INPUT = 'cache-dir';
+/** The component's cached folder: a `cache-dir` input (build-image's layer cache) defaults to it. */
 const TOOLS_CACHE = `$CI_PROJECT_DIR/${CACHE_DIR}/tools`;
 
 /**
@@ -126,8 +116,9 @@ export function gitlabDefault(def: CommandDef, input: InputDef): InputDef['defau
   if (input === reportTargetsInput(def)) {
     return reportOutputs(def.name).map(([format, path]) => `${format}=${path}`);
   }
-  if (input === resultFileInput(def)) return `${REPORT_DIR}/${RESULT_FILES[def.name]!.file}`;
-  if (input.name === CACHE_DIR_INPUT && input.type === 'string') return TOOLS_CACHE;
+  if (def.resultFile && input === resultFileInput(def))
+    return `${REPORT_DIR}/${def.resultFile.file}`;
+  if (input.role === 'cache-dir' && input.type === 'string') return TOOLS_CACHE;
   return undefined;
 }
 

@@ -1,15 +1,34 @@
 import type { CommandImpl } from '../core/commands/types.js';
+import type { inferSchema } from '../inputs/infer-schema.js';
+import type { qualityGate } from '../inputs/quality-gate.js';
+import type { CommandDef, InputsOf } from '../inputs/types.js';
+import type { validateData } from '../inputs/validate-data.js';
 
 /**
  * Each command's implementation, loaded only when that command runs, so a bundle
  * never pays at start-up for the modules of commands it does not run.
  */
 export const IMPLEMENTATIONS: Record<string, () => Promise<CommandImpl>> = {
-  'quality-gate': async () => (await import('../core/commands/quality-gate.js')).runQualityGate,
+  'quality-gate': async () =>
+    byName<typeof qualityGate>((await import('../core/commands/quality-gate.js')).runQualityGate),
   comment: async () => (await import('../core/commands/comment.js')).commentCommand,
   'validate-data': async () =>
-    (await import('../core/commands/validate-data.js')).validateDataCommand,
-  'infer-schema': async () => (await import('../core/commands/infer-schema.js')).inferSchemaCommand,
+    byName<typeof validateData>(
+      (await import('../core/commands/validate-data.js')).validateDataCommand,
+    ),
+  'infer-schema': async () =>
+    byName<typeof inferSchema>(
+      (await import('../core/commands/infer-schema.js')).inferSchemaCommand,
+    ),
   'build-image': async () => (await import('../core/commands/build-image.js')).buildImageCommand,
   'push-image': async () => (await import('../core/commands/push-image.js')).pushImageCommand,
 };
+
+/**
+ * An implementation typed by its definition `D`, kept by name beside the others. The CLI runs it
+ * with the definition `commandByName` gives for the same name, which is `D`: the type argument
+ * checks the implementation against it, then the loose type lets the map hold every command.
+ */
+function byName<D extends CommandDef>(impl: CommandImpl<InputsOf<D>>): CommandImpl {
+  return impl as unknown as CommandImpl;
+}

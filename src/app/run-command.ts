@@ -8,8 +8,8 @@ import { realSleep } from '../core/async/sleep.js';
 import type { Report } from '../core/report/model.js';
 import { renderReport } from '../core/report/render/index.js';
 import { parseInputs } from '../inputs/parse.js';
-import type { ReportFormat } from '../inputs/shared.js';
-import type { CommandDef } from '../inputs/types.js';
+import type { ForgeInputs, ReportInputs } from '../inputs/shared.js';
+import type { CommandDef, InputValue, InputsOf } from '../inputs/types.js';
 import type { Platform } from '../platforms/types.js';
 import {
   createLazyExec,
@@ -19,9 +19,10 @@ import {
 } from './lazy-clients.js';
 import { parseOutputTargets } from './output-targets.js';
 
-export interface RunOptions {
-  def: CommandDef;
-  impl: CommandImpl;
+export interface RunOptions<D extends CommandDef = CommandDef> {
+  def: D;
+  /** The command's implementation, typed by `def`'s inputs. */
+  impl: CommandImpl<InputsOf<D>>;
   platform: Platform;
   /** Raw input text by input name (flags, env or INPUT_* variables). */
   readInput: (name: string) => string | undefined;
@@ -39,15 +40,17 @@ export interface RunOptions {
  * render the report to every surface asked for, comment, and turn the verdict into an exit code.
  * Returns the exit code instead of exiting, so callers' cleanup still runs.
  */
-export async function runCommand(options: RunOptions): Promise<number> {
+export async function runCommand<D extends CommandDef>(options: RunOptions<D>): Promise<number> {
   const { platform } = options;
   const logger = platform.logger;
   try {
-    const inputs = parseInputs(
+    const parsed = parseInputs(
       options.def,
       options.readInput,
       platform.name === 'github' ? 'action' : platform.name === 'gitlab' ? 'gitlab' : 'cli',
     );
+    // What every command shares (report and forge inputs), read the same way whatever `def` is.
+    const inputs: SharedInputs = parsed;
     for (const input of options.def.inputs) {
       const value = inputs[input.name];
       if (input.secret && typeof value === 'string' && value) platform.masker.add(value);
@@ -79,7 +82,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
           logger,
         }),
     };
-    const result = await options.impl(inputs, deps);
+    const result = await options.impl(parsed, deps);
     if (result.stdout !== undefined) options.stdout(result.stdout);
     const report = result.report;
     if (!report) {
@@ -104,14 +107,15 @@ export async function runCommand(options: RunOptions): Promise<number> {
   }
 }
 
-async function publishReport(
+async function publishReport<D extends CommandDef>(
   report: Report,
-  inputs: Inputs,
-  options: RunOptions,
+  inputs: SharedInputs,
+  options: RunOptions<D>,
   cwd: string,
 ): Promise<void> {
   const { platform } = options;
-  const format = (inputs.format as ReportFormat | undefined) ?? 'terminal';
+  // Every reporting command has a `format` input (defaulted); one without prints the table.
+  const format = inputs.format ?? 'terminal';
   options.stdout(
     renderReport(
       report,
@@ -127,7 +131,7 @@ async function publishReport(
 
   const targetsInput = options.def.inputs.find((input) => input.role === 'report-targets');
   const targets = targetsInput
-    ? parseOutputTargets(inputs[targetsInput.name] as string[] | undefined, targetsInput.name)
+    ? parseOutputTargets(listValue(inputs[targetsInput.name]), targetsInput.name)
     : [];
   if (!targets.some((target) => target.format === 'json') && options.defaultJsonReport) {
     targets.push({ format: 'json', path: options.defaultJsonReport });
@@ -150,7 +154,7 @@ async function publishReport(
 /** Posts the sticky comment; a failure is logged (message and hint) and becomes its exit code. */
 async function postComment(
   report: Report,
-  inputs: Inputs,
+  inputs: SharedInputs,
   deps: CommandDeps,
   platform: Platform,
 ): Promise<number> {
@@ -159,9 +163,10 @@ async function postComment(
     await postReportComment(
       {
         reports: [report],
-        commentKey: (inputs['comment-key'] as string | undefined) ?? 'sluice',
-        token: inputs.token as string | undefined,
-        pullRequest: inputs['pull-request'] as number | undefined,
+        // `comment` is true only for a command with the report inputs, which default the key.
+        commentKey: inputs['comment-key'] ?? missingInput('comment-key'),
+        token: inputs.token,
+        pullRequest: inputs['pull-request'],
       },
       deps,
     );
@@ -179,6 +184,21 @@ export function envFallback(
 ): string | undefined {
   const variable = def.inputs.find((input) => input.name === name)?.envFallback;
   return variable ? env[variable] || undefined : undefined;
+}
+
+/**
+ * The inputs runCommand itself reads: those of the report and forge inputs a command has
+ * (absent, they read as undefined), beside whatever else the command defines.
+ */
+type SharedInputs = Inputs & Partial<ReportInputs & ForgeInputs>;
+
+function listValue(value: InputValue): string[] | undefined {
+  return Array.isArray(value) ? value : undefined;
+}
+
+/** An input the definitions always give a value (by default) was missing: a bug in sluice. */
+function missingInput(name: string): never {
+  throw new Error(`input \`${name}\` has no value, though its definition gives a default`);
 }
 
 export function reportFailure(error: unknown, platform: Platform): number {

@@ -222,6 +222,7 @@ export const buildImage: CommandDef = {
     {
       name: 'cache-dir',
       type: 'string',
+      role: 'cache-dir',
       description:
         'Where layer digests are remembered between builds, so unchanged weights are not read again (default: `~/.cache/sluice`; `none` disables it).',
     },

@@ -1,7 +1,7 @@
 import type { CommandDef } from './types.js';
 import { forgeInputs } from './shared.js';
 
-export const comment: CommandDef = {
+export const comment = {
   name: 'comment',
   summary:
     'Post every report of the run as one sticky PR/MR comment, updated in place, never duplicated.',
@@ -33,6 +33,8 @@ export const comment: CommandDef = {
     },
     ...forgeInputs,
   ],
+  // It exists to report failures of earlier jobs, so its job runs when they fail too.
+  gitlab: { when: 'always' },
   outputs: [
     {
       name: 'comment-url',
@@ -40,4 +42,4 @@ export const comment: CommandDef = {
     },
     { name: 'comment-id', description: 'ID of the sticky comment (empty when none was written).' },
   ],
-};
+} as const satisfies CommandDef;

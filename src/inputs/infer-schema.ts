@@ -1,6 +1,6 @@
 import type { CommandDef } from './types.js';
 
-export const inferSchema: CommandDef = {
+export const inferSchema = {
   name: 'infer-schema',
   summary: 'Write a starting validate-data schema (YAML) for a dataset to standard output.',
   inputs: [
@@ -17,10 +17,11 @@ export const inferSchema: CommandDef = {
         'Also write the schema to this file (folders are created); it is printed to standard output either way.',
     },
   ],
+  resultFile: { input: 'output', file: 'schema.yml' },
   outputs: [
     {
       name: 'schema',
       description: 'Path of the schema file written (`output`); empty when none was given.',
     },
   ],
-};
+} as const satisfies CommandDef;

@@ -1,5 +1,5 @@
 import { UsageError } from '../core/errors.js';
-import type { CommandDef, InputDef, InputValue, Platform } from './types.js';
+import type { CommandDef, InputDef, InputsOf, InputValue, Platform } from './types.js';
 
 /**
  * The one parser every platform shares: the action reads `INPUT_*`, the GitLab component and the
@@ -27,18 +27,42 @@ export function appliesTo(input: InputDef, platform: Platform): boolean {
   return input.platforms === undefined || input.platforms.includes(platform);
 }
 
-export function parseInputs(
-  def: CommandDef,
+/**
+ * Every input of the command on this platform, typed by its definition (`InputsOf`): a
+ * defaulted input carries its default, a required one is there or this throws.
+ */
+export function parseInputs<D extends CommandDef>(
+  def: D,
   read: InputReader,
   platform: Platform,
-): Record<string, InputValue> {
+): InputsOf<D> {
   const values: Record<string, InputValue> = {};
   for (const input of def.inputs) {
     if (!appliesTo(input, platform)) continue;
     rejectRenamed(input, read, platform);
     values[input.name] = parseInput(input, read(input.name), platform);
   }
-  return values;
+  // What the loop built is what InputsOf spells out, input by input.
+  return values as InputsOf<D>;
+}
+
+/**
+ * Inputs given as values rather than text (tests, programmatic callers): each one not given
+ * takes its definition's default, as `parseInputs` would; a required one missing throws.
+ * Values are taken as they are (not checked against the definition's options or bounds).
+ */
+export function inputsWithDefaults<D extends CommandDef>(
+  def: D,
+  given: Partial<InputsOf<D>>,
+  platform: Platform = 'cli',
+): InputsOf<D> {
+  const values: Record<string, InputValue> = {};
+  for (const input of def.inputs) {
+    if (!appliesTo(input, platform)) continue;
+    const value = (given as Record<string, InputValue>)[input.name];
+    values[input.name] = value !== undefined ? value : parseInput(input, undefined, platform);
+  }
+  return values as InputsOf<D>;
 }
 
 /** One input from its raw text; `""` and `undefined` both mean "not given". */

@@ -1,7 +1,7 @@
 import type { CommandDef } from './types.js';
 import { REPORT_OUTPUT, forgeInputs, reportInputs } from './shared.js';
 
-export const qualityGate: CommandDef = {
+export const qualityGate = {
   name: 'quality-gate',
   summary: 'Diff candidate model metrics against a baseline and pass or fail by rules.',
   inputs: [
@@ -44,4 +44,4 @@ export const qualityGate: CommandDef = {
     { name: 'failed-metrics', description: 'Comma-separated names of the metrics that failed.' },
     REPORT_OUTPUT,
   ],
-};
+} as const satisfies CommandDef;

@@ -1,4 +1,4 @@
-import type { InputDef } from './types.js';
+import type { InputDef, InputValuesOf } from './types.js';
 
 export const REPORT_FORMATS = [
   'terminal',
@@ -11,7 +11,7 @@ export const REPORT_FORMATS = [
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 /** Inputs every reporting command shares: where its report goes and whether it comments. */
-export function reportInputs(command: string): InputDef[] {
+export function reportInputs<const C extends string>(command: C) {
   return [
     {
       name: 'format',
@@ -53,11 +53,14 @@ export function reportInputs(command: string): InputDef[] {
       default: true,
       description: 'Exit 1 when the verdict is `fail`; `false` reports without failing the step.',
     },
-  ];
+  ] as const satisfies readonly InputDef[];
 }
 
+/** The shared report inputs as every reporting command parses them. */
+export type ReportInputs = InputValuesOf<ReturnType<typeof reportInputs<string>>>;
+
 /** Credentials and coordinates for commenting; read from the platform when not given. */
-export const forgeInputs: InputDef[] = [
+export const forgeInputs = [
   {
     name: 'token',
     type: 'string',
@@ -75,21 +78,24 @@ export const forgeInputs: InputDef[] = [
     description:
       'PR/MR number to comment on, when the run is not a pull request itself (e.g. a `workflow_run` job posting an artifact).',
   },
-];
+] as const satisfies readonly InputDef[];
 
-/** Every action that produces a report also says where its JSON went. */
+/** The forge inputs as every commenting command parses them. */
+export type ForgeInputs = InputValuesOf<typeof forgeInputs>;
+
 /**
  * Report files for the image commands, whose `output` names image destinations: the same
  * `<format>=<path>` list, under a name no job variable or step output shares.
  */
-export const REPORT_FILES_INPUT: InputDef = {
+export const REPORT_FILES_INPUT = {
   name: 'report-output',
   type: 'list',
   role: 'report-targets',
   description:
     'Also write the report as `<format>=<path>`; may repeat, e.g. `json=report.json` and `dotenv=build.env`.',
-};
+} as const satisfies InputDef;
 
+/** Every action that produces a report also says where its JSON went. */
 export const REPORT_OUTPUT = {
   name: 'report',
   description: 'Path of the JSON report (input for the `comment` command).',

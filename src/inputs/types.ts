@@ -33,8 +33,14 @@ export interface InputDef {
   actionDefault?: string;
   /** The well-known environment variable read when the input is not given (e.g. `SOURCE_DATE_EPOCH`). */
   envFallback?: string;
-  /** `report-targets`: the `<format>=<path>` list every reporting command shares. */
-  role?: 'report-targets';
+  /**
+   * What the generators and the runner treat specially, by role rather than by name:
+   * `report-targets`: the `<format>=<path>` list every reporting command shares (the GitLab
+   * component defaults it to every report GitLab shows);
+   * `cache-dir`: a `string` folder kept between runs (the GitLab component defaults it to its
+   * cached folder, e.g. build-image's layer cache).
+   */
+  role?: 'report-targets' | 'cache-dir';
   /** Former names; using one is a clear error naming the new one. */
   renamedFrom?: readonly string[];
 }
@@ -42,6 +48,26 @@ export interface InputDef {
 export interface OutputDef {
   name: string;
   description: string;
+}
+
+/** How the command's GitLab component job differs from a plain job. */
+export interface GitlabJobDef {
+  /**
+   * The job's default `when:` (a component input the user may override). `always` for a
+   * command that reports on earlier jobs, so it runs when they fail (comment); `on_success`
+   * when left out, as a plain job would.
+   */
+  when?: 'on_success' | 'on_failure' | 'always' | 'manual';
+}
+
+/**
+ * A file the command writes that is its result rather than a report (infer-schema's schema):
+ * `input` names the `string` input holding its path; the GitLab component defaults that input
+ * to `sluice-reports/<file>` and keeps the file as an artifact.
+ */
+export interface ResultFileDef {
+  input: string;
+  file: string;
 }
 
 export interface CommandDef {
@@ -52,7 +78,51 @@ export interface CommandDef {
   outputs: readonly OutputDef[];
   /** The action has a `post:` step (cleanup, e.g. undoing a cancelled rollout). */
   post?: boolean;
+  /** GitLab component settings (see GitlabJobDef); absent means a plain job. */
+  gitlab?: GitlabJobDef;
+  /** The command's result file, when it writes one (see ResultFileDef). */
+  resultFile?: ResultFileDef;
 }
 
 /** The typed value of an input after parsing. */
 export type InputValue = string | number | boolean | string[] | undefined;
+
+/*
+ * Typed inputs, derived from a definition written `as const satisfies CommandDef`: the parser
+ * returns `InputsOf<typeof def>`, so a command reads `inputs['comment-key']` as a `string` (its
+ * default is filled in) and a misspelt name does not compile. A definition typed only as
+ * `CommandDef` (names unknown) gives the loose `Record<string, InputValue>`.
+ */
+
+/** The value an input of this definition parses to when it is given (or defaulted). */
+type GivenValue<I extends InputDef> = I['type'] extends 'boolean'
+  ? boolean
+  : I['type'] extends 'number'
+    ? number
+    : I['type'] extends 'list'
+      ? I extends { options: readonly (infer O extends string)[] }
+        ? O[]
+        : string[]
+      : I['type'] extends 'choice'
+        ? I extends { options: readonly (infer O extends string)[] }
+          ? O
+          : string
+        : string;
+
+/**
+ * `undefined` only when the input may be left out: neither required nor defaulted, or it exists
+ * only on some platforms (elsewhere it is never read).
+ */
+export type InputValueOf<I extends InputDef> = I extends { platforms: readonly Platform[] }
+  ? GivenValue<I> | undefined
+  : I extends { required: true } | { default: NonNullable<InputDef['default']> }
+    ? GivenValue<I>
+    : GivenValue<I> | undefined;
+
+/** The parsed inputs of a list of input definitions, by name. */
+export type InputValuesOf<L extends readonly InputDef[]> = string extends L[number]['name']
+  ? Record<string, InputValue>
+  : { [I in L[number] as I['name']]: InputValueOf<I> };
+
+/** The parsed inputs of a command definition, by name: what `parseInputs(def, …)` returns. */
+export type InputsOf<D extends { inputs: readonly InputDef[] }> = InputValuesOf<D['inputs']>;

@@ -1,7 +1,7 @@
 import type { CommandDef } from './types.js';
 import { REPORT_OUTPUT, forgeInputs, reportInputs } from './shared.js';
 
-export const validateData: CommandDef = {
+export const validateData = {
   name: 'validate-data',
   summary:
     'Check a dataset against a YAML schema (types, nulls, ranges, patterns, uniqueness, freshness) and measure drift against a reference, with DuckDB.',
@@ -39,4 +39,4 @@ export const validateData: CommandDef = {
     },
     REPORT_OUTPUT,
   ],
-};
+} as const satisfies CommandDef;

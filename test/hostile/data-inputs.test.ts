@@ -7,10 +7,9 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateDataCommand } from '../../src/core/commands/validate-data.js';
-import { inferSchemaCommand } from '../../src/core/commands/infer-schema.js';
 import { exitCodeOf } from '../../src/core/errors.js';
 import { dataDeps } from '../integration/data/deps.js';
+import { runInferSchema, runValidateData } from '../unit/support/commands.js';
 
 let dir: string;
 /** tsx by path: the CLI runs in the data's folder, where no node_modules is. */
@@ -44,7 +43,7 @@ describe('a CSV whose sniffed dialect would disagree with the file is bad input 
     await writeFile(join(dir, 'ab.yml'), 'columns:\n  a: {type: integer}\n  b: {type: string}\n');
     let error: (Error & { place?: { file?: string; line?: number } }) | undefined;
     try {
-      await validateDataCommand({ data: ['quote.csv'], schema: 'ab.yml', format: 'json' }, deps());
+      await runValidateData({ data: ['quote.csv'], schema: 'ab.yml', format: 'json' }, deps());
     } catch (e) {
       error = e as typeof error;
     }
@@ -57,7 +56,7 @@ describe('a CSV whose sniffed dialect would disagree with the file is bad input 
     await writeFile(join(dir, 'hash.csv'), 'a,b\n1,2\n#3,4\n');
     await writeFile(join(dir, 'ab2.yml'), 'columns:\n  a: {type: integer}\n  b: {type: integer}\n');
     const { code, message } = await exitOf(() =>
-      validateDataCommand({ data: ['hash.csv'], schema: 'ab2.yml', format: 'json' }, deps()),
+      runValidateData({ data: ['hash.csv'], schema: 'ab2.yml', format: 'json' }, deps()),
     );
     expect(code).toBe(2);
     expect(message).toMatch(/#3/);
@@ -68,16 +67,16 @@ describe('files that are not data are refused by name (exit 2), never hang', () 
   it('a FIFO, given by name or matched by a glob', async () => {
     await promisify(execFile)('mkfifo', [join(dir, 'pipe.csv')]);
     const named = await exitOf(() =>
-      validateDataCommand({ data: ['pipe.csv'], schema: 'schema.yml', format: 'json' }, deps()),
+      runValidateData({ data: ['pipe.csv'], schema: 'schema.yml', format: 'json' }, deps()),
     );
     expect(named.code).toBe(2);
     expect(named.message).toMatch(/pipe\.csv is a FIFO/);
     // DuckDB's glob lists regular files only: the FIFO is never opened.
     const globbed = await exitOf(() =>
-      validateDataCommand({ data: ['pip*.csv'], schema: 'schema.yml', format: 'json' }, deps()),
+      runValidateData({ data: ['pip*.csv'], schema: 'schema.yml', format: 'json' }, deps()),
     );
     expect(globbed.code).toBe(2);
-    const infer = await exitOf(() => inferSchemaCommand({ data: ['pipe.csv'] }, deps()));
+    const infer = await exitOf(() => runInferSchema({ data: ['pipe.csv'] }, deps()));
     expect(infer.code).toBe(2);
   });
 
@@ -87,9 +86,8 @@ describe('files that are not data are refused by name (exit 2), never hang', () 
       `{"a":1}\n${'['.repeat(50_000)}${']'.repeat(50_000)}\n`,
     );
     for (const run of [
-      () =>
-        validateDataCommand({ data: ['deep.jsonl'], schema: 'schema.yml', format: 'json' }, deps()),
-      () => inferSchemaCommand({ data: ['deep.jsonl'] }, deps()),
+      () => runValidateData({ data: ['deep.jsonl'], schema: 'schema.yml', format: 'json' }, deps()),
+      () => runInferSchema({ data: ['deep.jsonl'] }, deps()),
     ]) {
       const { code, message } = await exitOf(run);
       expect(code).toBe(2);
@@ -145,7 +143,7 @@ describe('a small compressed file that inflates to 200 MB', () => {
   it('a small one is still profiled exactly', async () => {
     await writeFile(join(dir, 'small.csv.gz'), gzipSync('a\n1\n2\n3\n'));
     await writeFile(join(dir, 'int.yml'), 'columns:\n  a: {type: integer}\n');
-    const { report } = await validateDataCommand(
+    const { report } = await runValidateData(
       { data: ['small.csv.gz'], schema: 'int.yml', format: 'json' },
       deps(),
     );
@@ -167,9 +165,8 @@ describe('random bytes as a data file', () => {
           const content = ext === 'csv.gz' ? gzipSync(bytes) : bytes;
           await writeFile(join(dir, file), content);
           const run = infer
-            ? () => inferSchemaCommand({ data: [file] }, deps())
-            : () =>
-                validateDataCommand({ data: [file], schema: 'schema.yml', format: 'json' }, deps());
+            ? () => runInferSchema({ data: [file] }, deps())
+            : () => runValidateData({ data: [file], schema: 'schema.yml', format: 'json' }, deps());
           const outcome = await Promise.race([
             exitOf(run),
             new Promise<{ code: number; message: string }>((done) =>

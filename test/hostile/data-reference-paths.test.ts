@@ -2,10 +2,10 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateDataCommand } from '../../src/core/commands/validate-data.js';
 import { exitCodeOf } from '../../src/core/errors.js';
 import type { SluiceError } from '../../src/core/errors.js';
 import { dataDeps } from '../integration/data/deps.js';
+import { runValidateData } from '../unit/support/commands.js';
 
 // A schema comes from the pull request; its drift.reference must not make sluice read (and
 // quote in its report) files the job can reach outside the repository.
@@ -34,7 +34,7 @@ async function withReference(reference: string): Promise<SluiceError | undefined
   );
   const deps = dataDeps(repo, { now: new Date('2026-01-10T00:00:00Z') });
   try {
-    await validateDataCommand(
+    await runValidateData(
       { data: ['data/current.csv'], schema: 'schema.yml', format: 'json' },
       deps,
     );
@@ -72,7 +72,7 @@ describe("a schema's drift.reference stays inside the working directory", () => 
     const deps = dataDeps(repo, { now: new Date('2026-01-10T00:00:00Z') });
     await writeFile(join(repo, 'plain.yml'), 'columns:\n  a: {type: string}\ndrift: {}\n');
     await expect(
-      validateDataCommand(
+      runValidateData(
         {
           data: ['data/current.csv'],
           schema: 'plain.yml',

@@ -2,10 +2,10 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateDataCommand } from '../../src/core/commands/validate-data.js';
 import { exitCodeOf } from '../../src/core/errors.js';
 import { createDuckDbEngine } from '../../src/clients/duckdb/engine.js';
 import { dataDeps } from '../integration/data/deps.js';
+import { runValidateData } from '../unit/support/commands.js';
 
 let dir: string;
 let passwd: string[];
@@ -29,7 +29,7 @@ async function run(sql: string): Promise<{ code: number; said: string }> {
     `columns:\n  price: {type: integer}\n  name: {type: string}\nchecks:\n  - name: hostile\n    sql: ${JSON.stringify(sql)}\n`,
   );
   try {
-    const { report } = await validateDataCommand(
+    const { report } = await runValidateData(
       { data: ['p.csv'], schema: 'schema.yml', format: 'json' },
       dataDeps(dir, { now: new Date('2026-01-10T00:00:00Z'), info }),
     );

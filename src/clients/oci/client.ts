@@ -90,4 +90,3 @@ export class RegistryClient {
     return this.uploads.uploadBlob(repository, blob, options);
   }
 }
-

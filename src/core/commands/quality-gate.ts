@@ -7,40 +7,30 @@ import { evaluateGate } from '../gate/evaluate.js';
 import { historyCharts } from '../gate/history-chart.js';
 import { buildGateReport } from '../gate/report.js';
 import { loadMetricsFile } from '../metrics/load.js';
-import type { CommandDeps, CommandResult, Inputs } from './types.js';
+import type { qualityGate } from '../../inputs/quality-gate.js';
+import type { InputsOf } from '../../inputs/types.js';
+import type { CommandDeps, CommandResult } from './types.js';
 import { allInOrder } from '../async/in-order.js';
 
-export interface QualityGateInputs {
-  metrics: string[];
-  baseline?: string;
-  rules?: string;
-  reportKey: string;
-  history: number;
-}
+/** quality-gate's inputs, typed by its definition. */
+export type QualityGateInputs = InputsOf<typeof qualityGate>;
 
-export function qualityGateInputs(inputs: Inputs): QualityGateInputs {
-  return {
-    metrics: (inputs.metrics as string[] | undefined) ?? [],
-    baseline: inputs.baseline as string | undefined,
-    rules: inputs.rules as string | undefined,
-    reportKey: (inputs['report-key'] as string | undefined) ?? 'quality-gate',
-    history: Math.max(0, Math.floor((inputs.history as number | undefined) ?? 0)),
-  };
-}
-
-export async function runQualityGate(inputs: Inputs, deps: CommandDeps): Promise<CommandResult> {
-  const options = qualityGateInputs(inputs);
+export async function runQualityGate(
+  options: QualityGateInputs,
+  deps: CommandDeps,
+): Promise<CommandResult> {
   const cwd = deps.run.cwd;
+  const rulesFile = options.rules;
   const files = await expandPatterns(options.metrics, cwd, 'metrics');
   const spec = parseBaselineSpec(options.baseline);
   const [candidates, rules] = await Promise.all([
     allInOrder(
       files.map((file) => loadMetricsFile(path.resolve(cwd, file), { displayPath: file })),
     ),
-    options.rules
+    rulesFile
       ? // The rules parser pulls in the YAML library: load it only when there are rules.
         import('../gate/rules.js').then(({ loadRules }) =>
-          loadRules(path.resolve(cwd, options.rules!), options.rules),
+          loadRules(path.resolve(cwd, rulesFile), rulesFile),
         )
       : undefined,
   ]);
@@ -58,7 +48,10 @@ export async function runQualityGate(inputs: Inputs, deps: CommandDeps): Promise
       diff.rulePlace,
     );
   }
-  const report = buildGateReport(result, { key: options.reportKey, ...(rules ? { rules } : {}) });
+  const report = buildGateReport(result, {
+    key: options['report-key'],
+    ...(rules ? { rules } : {}),
+  });
   // A NaN or infinite value that no rule gates still deserves a look: it usually means a broken evaluation.
   const nonFinite = result.diffs.filter(
     (diff) =>

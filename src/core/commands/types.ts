@@ -117,7 +117,10 @@ export interface CommandDeps {
   sleep?: Sleep;
 }
 
-/** Parsed inputs of one command, keyed by the kebab-case names in src/inputs. */
+/**
+ * Parsed inputs of one command, keyed by the kebab-case names in src/inputs, loosely typed.
+ * A converted command takes `InputsOf<typeof itsDefinition>` instead (see src/inputs/types.ts).
+ */
 export type Inputs = Record<string, InputValue>;
 
 export interface CommandResult {
@@ -129,4 +132,8 @@ export interface CommandResult {
   outputs?: Record<string, string>;
 }
 
-export type CommandImpl = (inputs: Inputs, deps: CommandDeps) => Promise<CommandResult>;
+/**
+ * A command's implementation, given its parsed inputs: `CommandImpl<InputsOf<typeof def>>` reads
+ * each input typed by its definition; the loose default is for commands not converted yet.
+ */
+export type CommandImpl<I = Inputs> = (inputs: I, deps: CommandDeps) => Promise<CommandResult>;

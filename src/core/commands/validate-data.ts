@@ -1,5 +1,4 @@
 import { resolve } from 'node:path';
-import { UsageError } from '../errors.js';
 import type { Place } from '../errors.js';
 import { refuseOutsideWorkingDirectory } from '../files/contained.js';
 import { readUserText } from '../files/user-file.js';
@@ -12,13 +11,16 @@ import type { DataSource } from '../data/source.js';
 import { validateData } from '../data/validate.js';
 import { openEngine } from './data-engine.js';
 import { formatBytes, withProgress } from '../data/progress.js';
+import type { validateData as validateDataDef } from '../../inputs/validate-data.js';
+import type { InputsOf } from '../../inputs/types.js';
 import type { CommandImpl } from './types.js';
 
-export const validateDataCommand: CommandImpl = async (inputs, deps) => {
+/** validate-data's inputs, typed by its definition. */
+export type ValidateDataInputs = InputsOf<typeof validateDataDef>;
+
+export const validateDataCommand: CommandImpl<ValidateDataInputs> = async (inputs, deps) => {
   const cwd = deps.run.cwd;
-  const schemaInput = inputs['schema'];
-  if (typeof schemaInput !== 'string' || schemaInput === '')
-    throw new UsageError('--schema is required', { place: { key: 'schema' } });
+  const schemaInput = inputs.schema;
   const schemaPath = resolve(cwd, schemaInput);
   const text = await readUserText(schemaPath, {
     file: schemaInput,
@@ -27,13 +29,8 @@ export const validateDataCommand: CommandImpl = async (inputs, deps) => {
     notFoundHint: 'create one with `sluice infer-schema --data <file> > schema.yml`',
   });
   const schema = parseSchema(text, schemaInput, (dir, path) => resolve(cwd, dir, path));
-  const dataInputs = Array.isArray(inputs['data'])
-    ? inputs['data']
-    : typeof inputs['data'] === 'string'
-      ? [inputs['data']]
-      : [];
-  const data = await resolveSource(dataInputs.flatMap(expandBraces), cwd, schema.csv);
-  const referenceInput = typeof inputs['reference'] === 'string' ? inputs['reference'] : undefined;
+  const data = await resolveSource(inputs.data.flatMap(expandBraces), cwd, schema.csv);
+  const referenceInput = inputs.reference;
   const reference = referenceInput
     ? await resolveSource(expandBraces(referenceInput), cwd, schema.csv, '--reference')
     : schema.drift?.reference
@@ -42,7 +39,7 @@ export const validateDataCommand: CommandImpl = async (inputs, deps) => {
   if (reference && !schema.drift)
     schema.drift = { columns: 'all', method: 'auto', place: schema.place };
 
-  const quiet = inputs['format'] === 'json';
+  const quiet = inputs.format === 'json';
   const opened = await openEngine(deps);
   const clockMs = (): number => deps.clock.now().getTime();
   const engine = quiet
@@ -72,10 +69,9 @@ export const validateDataCommand: CommandImpl = async (inputs, deps) => {
         check.place,
       );
     }
-    const key = typeof inputs['report-key'] === 'string' ? inputs['report-key'] : 'validate-data';
     return {
       report: buildValidationReport(result, {
-        key,
+        key: inputs['report-key'],
         schemaFile: schemaInput,
         dataLabel: data.label,
         dataPaths: data.paths,

@@ -22,7 +22,6 @@ export function specialKind(stats: Stats | BigIntStats): string | undefined {
   return undefined;
 }
 
-
 /** Why a file-system call failed, in words a person can act on. */
 export function fsReason(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;

@@ -4,7 +4,7 @@ import process from 'node:process';
 import type { FolderStore } from '../../clients/duckdb/load-module.js';
 import { envFallback, runCommand } from '../../app/run-command.js';
 import type { CommandImpl } from '../../core/commands/types.js';
-import type { CommandDef } from '../../inputs/types.js';
+import type { CommandDef, InputsOf } from '../../inputs/types.js';
 import { githubPlatform } from '../../platforms/github/platform.js';
 import type { Env } from '../../platforms/types.js';
 
@@ -26,9 +26,9 @@ export interface ActionOptions {
  * of module loading to the cold start, and a map of every command would make every other
  * command's code (and their clients) a chunk this action can load.
  */
-export async function runAction(
-  def: CommandDef,
-  impl: CommandImpl,
+export async function runAction<D extends CommandDef>(
+  def: D,
+  impl: CommandImpl<InputsOf<D>>,
   options: ActionOptions = {},
 ): Promise<void> {
   const platform = githubPlatform(process.env, process.cwd(), (line) =>

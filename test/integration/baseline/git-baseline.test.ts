@@ -8,11 +8,11 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nodeExec } from '../../../src/clients/exec/node-exec.js';
 import { createGitReader } from '../../../src/clients/git/git-reader.js';
-import { runQualityGate } from '../../../src/core/commands/quality-gate.js';
 import type { CommandDeps, RunContext } from '../../../src/core/commands/types.js';
 import { UsageError } from '../../../src/core/errors.js';
 import type { Exec } from '../../../src/core/ports.js';
 import { tempDir } from '../../unit/support/temp-dirs.js';
+import { runGate } from '../../unit/support/commands.js';
 
 let repo: string;
 let mainSha: string;
@@ -73,7 +73,7 @@ beforeAll(() => {
 
 describe('git baselines', () => {
   it('git:<ref> reads the same path at the ref', async () => {
-    const { report } = await runQualityGate(inputs('git:main'), deps());
+    const { report } = await runGate(inputs('git:main'), deps());
     const accuracy = (
       report!.data.metrics as { name: string; baseline: number; delta: number; status: string }[]
     ).find((m) => m.name === 'accuracy');
@@ -82,7 +82,7 @@ describe('git baselines', () => {
   });
 
   it('auto on a pull request compares with the merge base, not the tip of the target', async () => {
-    const { report } = await runQualityGate(
+    const { report } = await runGate(
       inputs('auto'),
       deps({
         changeRequest: {
@@ -101,7 +101,7 @@ describe('git baselines', () => {
   });
 
   it('auto outside a pull request has no baseline and says why', async () => {
-    const { report } = await runQualityGate(inputs('auto'), deps());
+    const { report } = await runGate(inputs('auto'), deps());
     expect(report!.data.baseline).toBeNull();
     expect(report!.notes.map((n) => n.text).join(' ')).toContain('not a pull/merge request');
   });
@@ -110,10 +110,7 @@ describe('git baselines', () => {
     git('checkout', '-q', '-b', 'renamed');
     try {
       execFileSync('git', ['mv', 'metrics.json', 'eval.json'], { cwd: path.join(repo, 'model') });
-      const { report } = await runQualityGate(
-        { ...inputs('git:main'), metrics: ['eval.json'] },
-        deps(),
-      );
+      const { report } = await runGate({ ...inputs('git:main'), metrics: ['eval.json'] }, deps());
       expect(report!.verdict).toBe('pass');
       expect(
         (report!.data.metrics as { baseline: unknown }[]).every((m) => m.baseline === null),
@@ -125,10 +122,8 @@ describe('git baselines', () => {
   });
 
   it('an unknown ref is a usage error that names it', async () => {
-    await expect(runQualityGate(inputs('git:no-such-branch'), deps())).rejects.toThrow(UsageError);
-    await expect(runQualityGate(inputs('git:no-such-branch'), deps())).rejects.toThrow(
-      /no-such-branch/,
-    );
+    await expect(runGate(inputs('git:no-such-branch'), deps())).rejects.toThrow(UsageError);
+    await expect(runGate(inputs('git:no-such-branch'), deps())).rejects.toThrow(/no-such-branch/);
   });
 });
 
@@ -149,7 +144,7 @@ describe('a job image without git (GitLab slim images)', () => {
   ])(
     'baseline %s says git is missing, not that the history is shallow',
     async (baseline, message) => {
-      const error = await runQualityGate(
+      const error = await runGate(
         inputs(baseline),
         withoutGit({ changeRequest: { number: 3, baseRef: 'main', isFork: false } }),
       ).catch((caught: unknown) => caught);
@@ -173,7 +168,7 @@ describe('metric history from git', () => {
       git('commit', '-qam', `main ${accuracy}`);
     }
     git('checkout', '-q', 'feature');
-    const { report } = await runQualityGate({ ...inputs('git:main'), history: 3 }, deps());
+    const { report } = await runGate({ ...inputs('git:main'), history: 3 }, deps());
     const section = report!.sections.find((s) => s.title.startsWith('History'));
     expect(section?.title).toBe('History (last 3 versions at main)');
     const chart = section!.blocks[0];
@@ -185,7 +180,7 @@ describe('metric history from git', () => {
   });
 
   it('draws nothing with history 0', async () => {
-    const { report } = await runQualityGate({ ...inputs('git:main'), history: 0 }, deps());
+    const { report } = await runGate({ ...inputs('git:main'), history: 0 }, deps());
     expect(report!.sections.some((s) => s.title.startsWith('History'))).toBe(false);
   });
 });

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDuckDbEngine } from '../../../src/clients/duckdb/engine.js';
 import { dataDeps } from './deps.js';
-import { validateDataCommand } from '../../../src/core/commands/validate-data.js';
 import { UsageError } from '../../../src/core/errors.js';
+import { runValidateData } from '../../unit/support/commands.js';
 
 let dir: string;
 const NOW = new Date('2026-11-23T03:00:00Z');
@@ -24,7 +24,7 @@ interface Json {
 
 async function run(data: string, schema: string, reference?: string): Promise<Json> {
   await writeFile(join(dir, 'schema.yml'), schema);
-  const { report } = await validateDataCommand(
+  const { report } = await runValidateData(
     {
       data: [data],
       schema: 'schema.yml',
@@ -38,7 +38,7 @@ async function run(data: string, schema: string, reference?: string): Promise<Js
 
 async function usageError(data: string, schema: string): Promise<UsageError> {
   await writeFile(join(dir, 'schema.yml'), schema);
-  const error = await validateDataCommand(
+  const error = await runValidateData(
     { data: [data], schema: 'schema.yml' },
     dataDeps(dir, { now: NOW }),
   ).catch((e: unknown) => e);
@@ -132,7 +132,7 @@ describe('range checks name the bound crossed', () => {
       join(dir, 'schema.yml'),
       'columns:\n  income:\n    type: integer\n    min: 0\n    max: 100\nstrict: false\n',
     );
-    const { report } = await validateDataCommand(
+    const { report } = await runValidateData(
       { data: ['r.csv'], schema: 'schema.yml', format: 'json' },
       dataDeps(dir, { now: NOW }),
     );

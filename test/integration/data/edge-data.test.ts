@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDuckDbEngine } from '../../../src/clients/duckdb/engine.js';
 import { dataDeps } from './deps.js';
-import { validateDataCommand } from '../../../src/core/commands/validate-data.js';
 import { UsageError } from '../../../src/core/errors.js';
+import { runValidateData } from '../../unit/support/commands.js';
 
 let dir: string;
 
@@ -27,7 +27,7 @@ interface Json {
 
 async function run(data: string, schema: string, reference?: string): Promise<Json> {
   await writeFile(join(dir, 'schema.yml'), schema);
-  const { report } = await validateDataCommand(
+  const { report } = await runValidateData(
     { data: [data], schema: 'schema.yml', format: 'json', ...(reference ? { reference } : {}) },
     dataDeps(dir, { now: new Date('2026-11-23T00:00:00Z') }),
   );
@@ -36,7 +36,7 @@ async function run(data: string, schema: string, reference?: string): Promise<Js
 
 async function usageError(data: string, schema: string): Promise<UsageError> {
   await writeFile(join(dir, 'schema.yml'), schema);
-  const error = await validateDataCommand(
+  const error = await runValidateData(
     { data: [data], schema: 'schema.yml' },
     dataDeps(dir, { now: new Date('2026-11-23T00:00:00Z') }),
   ).catch((e: unknown) => e);
@@ -106,7 +106,7 @@ describe('a column without values on one side', () => {
       join(dir, 'schema.yml'),
       'columns:\n  id: {type: integer}\n  score: {type: float}\n  gone: {type: float}\ndrift:\n  columns: [score, gone]\n',
     );
-    const { report } = await validateDataCommand(
+    const { report } = await runValidateData(
       { data: ['n-cur.csv'], schema: 'schema.yml', reference: 'n-ref.csv', format: 'json' },
       dataDeps(dir, { now: new Date('2026-11-23T00:00:00Z') }),
     );

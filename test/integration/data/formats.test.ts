@@ -5,12 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDuckDbEngine } from '../../../src/clients/duckdb/engine.js';
 import { dataDeps } from './deps.js';
 import type { CommandDeps } from '../../../src/core/commands/types.js';
-import { inferSchemaCommand } from '../../../src/core/commands/infer-schema.js';
-import { validateDataCommand } from '../../../src/core/commands/validate-data.js';
 import { UsageError } from '../../../src/core/errors.js';
 import { parseSchema } from '../../../src/core/data/schema.js';
 import { resolveSource } from '../../../src/core/data/source.js';
 import { validateData } from '../../../src/core/data/validate.js';
+import { runInferSchema, runValidateData } from '../../unit/support/commands.js';
 
 let dir: string;
 
@@ -49,7 +48,7 @@ async function run(
   data: string[],
   schema = 'schema.yml',
 ): Promise<{ verdict: string; checks: Check[] }> {
-  const { report } = await validateDataCommand({ data, schema, format: 'json' }, deps());
+  const { report } = await runValidateData({ data, schema, format: 'json' }, deps());
   return {
     verdict: report?.verdict ?? '',
     checks: report?.data['checks'] as Check[],
@@ -110,7 +109,7 @@ describe('JSON keys DuckDB names or reads its own way', () => {
     );
     await writeFile(join(dir, 'props.jsonl'), `${lines.join('\n')}\n`);
     await writeFile(join(dir, 'props.yml'), 'columns:\n  id: {type: integer}\n  props: {}\n');
-    const { report } = await validateDataCommand(
+    const { report } = await runValidateData(
       { data: ['props.jsonl'], schema: 'props.yml', format: 'json' },
       deps(),
     );
@@ -141,7 +140,7 @@ describe('JSON keys DuckDB names or reads its own way', () => {
       join(dir, 'wide.jsonl'),
       `${Array.from({ length: 20 }, (_, i) => wide(i)).join('\n')}\n`,
     );
-    const { stdout } = await inferSchemaCommand({ data: ['wide.jsonl'] }, deps());
+    const { stdout } = await runInferSchema({ data: ['wide.jsonl'] }, deps());
     await writeFile(join(dir, 'wide.yml'), stdout ?? '');
     expect(stdout).toContain('k209:');
     expect((await run(['wide.jsonl'], 'wide.yml')).verdict).toBe('pass');
@@ -180,7 +179,7 @@ function failures(checks: Check[]): Check[] {
 }
 
 async function usageError(data: string[], schema = 'schema.yml'): Promise<UsageError> {
-  const error = await validateDataCommand({ data, schema }, deps()).catch((e: unknown) => e);
+  const error = await runValidateData({ data, schema }, deps()).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(UsageError);
   return error as UsageError;
 }
@@ -266,12 +265,12 @@ describe('validate-data reads every supported layout', () => {
 describe('validate-data progress', () => {
   it('ends a terminal run with rows/s and the bytes read; prints nothing in JSON mode', async () => {
     const terminal: string[] = [];
-    await validateDataCommand({ data: ['rows.csv.gz'], schema: 'schema.yml' }, deps(terminal));
+    await runValidateData({ data: ['rows.csv.gz'], schema: 'schema.yml' }, deps(terminal));
     expect(
       terminal.some((l) => /^scanned 3000 rows × 3 columns in .* rows\/s, [\d.]+ kB\)$/.test(l)),
     ).toBe(true);
     const json: string[] = [];
-    await validateDataCommand(
+    await runValidateData(
       { data: ['rows.csv.gz'], schema: 'schema.yml', format: 'json' },
       deps(json),
     );
@@ -370,7 +369,7 @@ describe('validate-data names bad input with its place (exit 2)', () => {
       join(dir, 'lenient-ok.jsonl'),
       '{"id": 0, "age": 3.0, "ok": null}\n{"id": 1}\n',
     );
-    const fine = await validateDataCommand(
+    const fine = await runValidateData(
       { data: ['lenient-ok.jsonl'], schema: 'lenient.yml', format: 'json' },
       deps(),
     );
@@ -380,7 +379,7 @@ describe('validate-data names bad input with its place (exit 2)', () => {
       join(dir, 'as-text.jsonl'),
       '{"id": "123", "age": "-5", "ok": true}\n{"id": "7", "age": 3, "ok": false}\n',
     );
-    const asText = await validateDataCommand(
+    const asText = await runValidateData(
       { data: ['as-text.jsonl'], schema: 'lenient.yml', format: 'json' },
       deps(),
     );
@@ -408,7 +407,7 @@ describe('validate-data names bad input with its place (exit 2)', () => {
       join(dir, 'hivej.yml'),
       'columns:\n  id: {type: integer}\n  age: {type: integer}\n  ok: {type: boolean}\n  month: {type: integer}\n',
     );
-    const hive = await validateDataCommand(
+    const hive = await runValidateData(
       { data: ['hivej'], schema: 'hivej.yml', format: 'json' },
       deps(),
     );

@@ -4,12 +4,11 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDuckDbEngine } from '../../../src/clients/duckdb/engine.js';
-import { inferSchemaCommand } from '../../../src/core/commands/infer-schema.js';
-import { validateDataCommand } from '../../../src/core/commands/validate-data.js';
 import { parseSchema } from '../../../src/core/data/schema.js';
 import { UsageError } from '../../../src/core/errors.js';
 import { dataDeps } from './deps.js';
 import type { CommandDeps } from '../../../src/core/commands/types.js';
+import { runInferSchema, runValidateData } from '../../unit/support/commands.js';
 
 let dir: string;
 const NOW = new Date('2026-01-10T00:00:00Z');
@@ -25,7 +24,7 @@ async function generate(sql: string, file: string): Promise<void> {
 }
 
 async function infer(file: string): Promise<string> {
-  const { stdout } = await inferSchemaCommand({ data: [file] }, deps());
+  const { stdout } = await runInferSchema({ data: [file] }, deps());
   return stdout ?? '';
 }
 
@@ -40,7 +39,7 @@ async function roundTrip(file: string): Promise<{ yaml: string; failed: unknown[
   const yaml = await infer(file);
   const schemaFile = `${file}.inferred.yml`;
   await writeFile(join(dir, schemaFile), yaml);
-  const { report } = await validateDataCommand(
+  const { report } = await runValidateData(
     { data: [file], schema: schemaFile, format: 'json' },
     deps(),
   );
@@ -304,7 +303,7 @@ describe('infer-schema on bad input: UsageError (exit 2) naming the file and pla
 
 describe('infer-schema output', () => {
   it('writes the schema to `output` (folders created), prints it too, and names the file', async () => {
-    const result = await inferSchemaCommand(
+    const result = await runInferSchema(
       { data: ['typed.parquet'], output: 'schemas/typed.yml' },
       deps(),
     );
@@ -315,14 +314,14 @@ describe('infer-schema output', () => {
   });
 
   it('without `output` prints the schema only, and the `schema` output is empty', async () => {
-    const result = await inferSchemaCommand({ data: ['typed.parquet'] }, deps());
+    const result = await runInferSchema({ data: ['typed.parquet'] }, deps());
     expect(result.outputs).toEqual({ schema: '' });
     expect(result.stdout).toContain('columns:');
   });
 
   it('a file it cannot write is a usage error naming `output`', async () => {
     await writeFile(join(dir, 'a-file'), '');
-    const error: unknown = await inferSchemaCommand(
+    const error: unknown = await runInferSchema(
       { data: ['typed.parquet'], output: 'a-file/schema.yml' },
       deps(),
     ).catch((e: unknown) => e);

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDuckDbEngine } from '../../../src/clients/duckdb/engine.js';
-import { validateDataCommand } from '../../../src/core/commands/validate-data.js';
 import type { CommandDeps } from '../../../src/core/commands/types.js';
 import type { Block } from '../../../src/core/report/model.js';
 import type { Report } from '../../../src/core/report/model.js';
 import { renderJson } from '../../../src/core/report/render/json.js';
 import { parseList } from '../../../src/inputs/parse.js';
 import { dataDeps } from './deps.js';
+import { runValidateData } from '../../unit/support/commands.js';
 
 let dir: string;
 const NOW = new Date('2026-01-10T00:00:00Z');
@@ -71,7 +71,7 @@ describe('validate-data report, end to end', () => {
   it('reads a brace glob as one input, and names each sample row’s file', async () => {
     const data = parseList('multi/{a,b}.csv');
     expect(data).toEqual(['multi/{a,b}.csv']);
-    const { report } = await validateDataCommand({ data, schema: 'schema.yml' }, deps());
+    const { report } = await runValidateData({ data, schema: 'schema.yml' }, deps());
     expect(report?.data['rows']).toBe(4);
     const samples = tables(report).find((t) => t.columns[0]?.title === 'File');
     expect(samples?.columns.map((c) => c.title)).toEqual(['File', 'Line', 'id', 'age']);
@@ -83,7 +83,7 @@ describe('validate-data report, end to end', () => {
 
   it('annotates each failed check once, on its schema line, in words that name it once', async () => {
     const annotations: Annotation[] = [];
-    const { report } = await validateDataCommand(
+    const { report } = await runValidateData(
       { data: ['multi/a.csv'], schema: 'schema.yml' },
       deps(annotations),
     );
@@ -103,7 +103,7 @@ describe('validate-data report, end to end', () => {
   });
 
   it('labels Parquet sample positions as rows, not lines', async () => {
-    const { report } = await validateDataCommand(
+    const { report } = await runValidateData(
       { data: ['ages.parquet'], schema: 'schema.yml' },
       deps(),
     );
@@ -119,22 +119,16 @@ describe('validate-data report, end to end', () => {
 
   it('names the file of a sample row whenever the dataset is several files', async () => {
     // Only y.csv fails, but the folder holds two files: the reader must know which to open.
-    const { report } = await validateDataCommand({ data: ['clean'], schema: 'schema.yml' }, deps());
+    const { report } = await runValidateData({ data: ['clean'], schema: 'schema.yml' }, deps());
     const samples = tables(report).find((t) => t.columns[0]?.title === 'File');
     expect(samples?.columns.map((c) => c.title)).toEqual(['File', 'Line', 'id', 'age']);
     expect(samples?.rows.map((r) => [r[0], r[1]])).toEqual([['y.csv', 2]]);
-    const single = await validateDataCommand(
-      { data: ['clean/y.csv'], schema: 'schema.yml' },
-      deps(),
-    );
+    const single = await runValidateData({ data: ['clean/y.csv'], schema: 'schema.yml' }, deps());
     expect(tables(single.report).some((t) => t.columns[0]?.title === 'File')).toBe(false);
   });
 
   it('writes an infinite chi-square as null with a note, and charts its distance', async () => {
-    const { report } = await validateDataCommand(
-      { data: ['cur.csv'], schema: 'drift.yml' },
-      deps(),
-    );
+    const { report } = await runValidateData({ data: ['cur.csv'], schema: 'drift.yml' }, deps());
     if (!report) throw new Error('no report');
     const document = JSON.parse(renderJson(report)) as { drift: Record<string, unknown>[] };
     expect(document.drift[0]).toMatchObject({ column: 'c', method: 'chisquare', statistic: null });

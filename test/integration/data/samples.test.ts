@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataDeps } from './deps.js';
-import { validateDataCommand } from '../../../src/core/commands/validate-data.js';
+import { runValidateData } from '../../unit/support/commands.js';
 
 let dir: string;
 
@@ -16,7 +16,7 @@ interface Sample {
 
 async function samples(data: string, schema: string): Promise<Sample[]> {
   await writeFile(join(dir, 'schema.yml'), schema);
-  const { report } = await validateDataCommand(
+  const { report } = await runValidateData(
     { data: [data], schema: 'schema.yml', format: 'json' },
     dataDeps(dir, { now: new Date('2026-01-10T00:00:00Z') }),
   );
@@ -78,7 +78,7 @@ describe('a wide table', () => {
     const rows = Array.from({ length: 50 }, (_, r) => names.map((_, c) => r * c).join(','));
     await writeFile(join(dir, 'wide.csv'), `${names.join(',')}\n${rows.join('\n')}\n`);
     await writeFile(join(dir, 'schema.yml'), 'columns: {}\nstrict: false\n');
-    const { report } = await validateDataCommand(
+    const { report } = await runValidateData(
       { data: ['wide.csv'], schema: 'schema.yml', format: 'json' },
       dataDeps(dir, { now: new Date('2026-01-10T00:00:00Z') }),
     );

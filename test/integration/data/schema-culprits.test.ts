@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataDeps } from './deps.js';
-import { validateDataCommand } from '../../../src/core/commands/validate-data.js';
 import { UsageError } from '../../../src/core/errors.js';
+import { runValidateData } from '../../unit/support/commands.js';
 
 let dir: string;
 
@@ -16,7 +16,7 @@ async function usageError(
   options: { data?: string; reference?: string } = {},
 ): Promise<UsageError> {
   await writeFile(join(dir, 'schema.yml'), schema);
-  const error = await validateDataCommand(
+  const error = await runValidateData(
     {
       data: [options.data ?? 'data.csv'],
       schema: 'schema.yml',

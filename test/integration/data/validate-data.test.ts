@@ -3,12 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDuckDbEngine } from '../../../src/clients/duckdb/engine.js';
-import { inferSchemaCommand } from '../../../src/core/commands/infer-schema.js';
 import { dataDeps } from './deps.js';
 import type { CommandDeps } from '../../../src/core/commands/types.js';
 import type { SqlEngine } from '../../../src/core/data/engine.js';
-import { validateDataCommand } from '../../../src/core/commands/validate-data.js';
 import { UsageError } from '../../../src/core/errors.js';
+import { runInferSchema, runValidateData } from '../../unit/support/commands.js';
 
 let dir: string;
 const NOW = new Date('2026-01-10T00:00:00Z');
@@ -84,7 +83,7 @@ afterAll(async () => {
 describe('validate-data on DuckDB', () => {
   it('passes clean CSV and Parquet data', async () => {
     for (const file of ['clean.csv', 'clean.parquet']) {
-      const { report } = await validateDataCommand(
+      const { report } = await runValidateData(
         { data: [file], schema: 'schema.yml', format: 'json' },
         deps(),
       );
@@ -97,7 +96,7 @@ describe('validate-data on DuckDB', () => {
   });
 
   it('finds each injected fault, with CSV line numbers for samples', async () => {
-    const { report } = await validateDataCommand(
+    const { report } = await runValidateData(
       { data: ['faulty.csv'], schema: 'schema.yml' },
       deps(),
     );
@@ -141,7 +140,7 @@ describe('validate-data on DuckDB', () => {
   });
 
   it('measures drift against a reference and names the method auto chose', async () => {
-    const { report } = await validateDataCommand(
+    const { report } = await runValidateData(
       { data: ['shifted.parquet'], schema: 'drift.yml' },
       deps(),
     );
@@ -164,7 +163,7 @@ describe('validate-data on DuckDB', () => {
       join(dir, 'drift-all.yml'),
       'columns:\n  id: {type: integer}\nstrict: false\ndrift:\n  reference: clean.csv\n',
     );
-    const { report } = await validateDataCommand(
+    const { report } = await runValidateData(
       { data: ['clean.parquet'], schema: 'drift-all.yml' },
       deps(),
     );
@@ -192,7 +191,7 @@ describe('validate-data on DuckDB', () => {
       join(dir, 'drift-keys.yml'),
       'columns:\n  id: {type: integer, unique: true}\nstrict: false\ndrift:\n  reference: clean.csv\n',
     );
-    const { report } = await validateDataCommand(
+    const { report } = await runValidateData(
       { data: ['clean.parquet'], schema: 'drift-keys.yml' },
       deps(),
     );
@@ -207,7 +206,7 @@ describe('validate-data on DuckDB', () => {
       join(dir, 'drift-named.yml'),
       'columns:\n  id: {type: integer, unique: true}\nstrict: false\ndrift:\n  reference: clean.csv\n  columns: [id]\n',
     );
-    const named = await validateDataCommand(
+    const named = await runValidateData(
       { data: ['clean.parquet'], schema: 'drift-named.yml' },
       deps(),
     );
@@ -217,10 +216,7 @@ describe('validate-data on DuckDB', () => {
   });
 
   it('counts distinct values exactly on small files and for unique columns on large ones', async () => {
-    const { report } = await validateDataCommand(
-      { data: ['clean.csv'], schema: 'schema.yml' },
-      deps(),
-    );
+    const { report } = await runValidateData({ data: ['clean.csv'], schema: 'schema.yml' }, deps());
     const profile = report?.data['profile'] as {
       column: string;
       distinct: number;
@@ -252,10 +248,7 @@ describe('validate-data on DuckDB', () => {
       join(dir, 'large.yml'),
       'columns:\n  id: {type: integer, unique: true}\n  key: {type: string}\n',
     );
-    const large = await validateDataCommand(
-      { data: ['large.parquet'], schema: 'large.yml' },
-      deps(),
-    );
+    const large = await runValidateData({ data: ['large.parquet'], schema: 'large.yml' }, deps());
     const [id, key] = large.report?.data['profile'] as {
       distinct: number;
       distinct_exact: boolean;
@@ -275,7 +268,7 @@ describe('validate-data on DuckDB', () => {
   });
 
   it('reports a value that does not parse as its declared type with its line (exit 2)', async () => {
-    const error = await validateDataCommand(
+    const error = await runValidateData(
       { data: ['bad-value.csv'], schema: 'int-schema.yml' },
       deps(),
     ).catch((e: unknown) => e);
@@ -285,10 +278,9 @@ describe('validate-data on DuckDB', () => {
   });
 
   it('names an unknown schema key, its line and the allowed keys', async () => {
-    const error = await validateDataCommand(
-      { data: ['clean.csv'], schema: 'typo.yml' },
-      deps(),
-    ).catch((e: unknown) => e);
+    const error = await runValidateData({ data: ['clean.csv'], schema: 'typo.yml' }, deps()).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(UsageError);
     expect((error as UsageError).place).toMatchObject({
       file: 'typo.yml',
@@ -300,10 +292,10 @@ describe('validate-data on DuckDB', () => {
 
   it('fails clearly on missing data and a missing reference', async () => {
     await expect(
-      validateDataCommand({ data: ['nope.csv'], schema: 'schema.yml' }, deps()),
+      runValidateData({ data: ['nope.csv'], schema: 'schema.yml' }, deps()),
     ).rejects.toBeInstanceOf(UsageError);
     await expect(
-      validateDataCommand(
+      runValidateData(
         { data: ['clean.csv'], schema: 'schema.yml', reference: 'missing.parquet' },
         deps(),
       ),
@@ -311,10 +303,10 @@ describe('validate-data on DuckDB', () => {
   });
 
   it('infers a schema the data then passes', async () => {
-    const { stdout } = await inferSchemaCommand({ data: ['clean.parquet'] }, deps());
+    const { stdout } = await runInferSchema({ data: ['clean.parquet'] }, deps());
     expect(stdout).toContain('age:');
     await writeFile(join(dir, 'inferred.yml'), stdout ?? '');
-    const { report } = await validateDataCommand(
+    const { report } = await runValidateData(
       { data: ['clean.parquet'], schema: 'inferred.yml' },
       deps(),
     );
@@ -333,7 +325,7 @@ describe('validate-data on DuckDB', () => {
         },
       };
     };
-    const { report } = await validateDataCommand(
+    const { report } = await runValidateData(
       { data: ['clean.csv'], schema: 'schema.yml', format: 'json' },
       { ...deps(), sql: recording },
     );

@@ -1,11 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runQualityGate } from '../../../src/core/commands/quality-gate.js';
 import type { CommandDeps } from '../../../src/core/commands/types.js';
 import type { Place } from '../../../src/core/errors.js';
 import type { GitReader, Logger } from '../../../src/core/ports.js';
 import { tempDir } from '../support/temp-dirs.js';
+import { runGate } from '../support/commands.js';
 
 const dir = tempDir('sluice-gate-annotate-');
 
@@ -36,7 +36,7 @@ describe('quality-gate annotations', () => {
       'metrics:\n  accuracy:\n    min: 0.8\n  f1: { min: 0.5 }\ndefault: { max: 0.4 }\n',
     );
     const annotations: { level: string; message: string; place?: Place }[] = [];
-    const { report } = await runQualityGate(
+    const { report } = await runGate(
       { metrics: ['metrics.json'], baseline: 'none', rules: 'rules.yml', history: 0 },
       deps(annotations),
     );

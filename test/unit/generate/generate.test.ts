@@ -280,6 +280,42 @@ describe('GitLab components of the other commands', () => {
   });
 });
 
+describe('GitLab components follow the definition, not the command name', () => {
+  const file: InputDef = { name: 'out', type: 'string', description: 'Where the result goes.' };
+
+  it("takes the job's default `when:` from `gitlab.when`, else `on_success`", () => {
+    expect(component(def([], { gitlab: { when: 'always' } })).inputs.when).toMatchObject({
+      default: 'always',
+    });
+    expect(component(def([], { gitlab: { when: 'manual' } })).inputs.when).toMatchObject({
+      default: 'manual',
+    });
+    expect(component(def([], { name: 'comment' })).inputs.when).toMatchObject({
+      default: 'on_success',
+    });
+  });
+
+  it('writes and keeps the result file its `resultFile` names, whatever the command is called', () => {
+    const { inputs, job } = component(
+      def([file], { resultFile: { input: 'out', file: 'result.json' } }),
+    );
+    expect(inputs.out).toMatchObject({ type: 'string', default: 'sluice-reports/result.json' });
+    expect(job.artifacts).toEqual({ paths: ['$[[ inputs.out ]]'] });
+    // infer-schema's name alone no longer makes a result file.
+    const named = component(def([{ ...file, name: 'output' }], { name: 'infer-schema' }));
+    expect(named.inputs.output).toMatchObject({ default: '' });
+    expect(named.job.artifacts).toBeUndefined();
+  });
+
+  it('defaults an input with the `cache-dir` role to the cached folder, not one named cache-dir', () => {
+    const cache: InputDef = { name: 'layers', type: 'string', role: 'cache-dir', description: 'd' };
+    const plain: InputDef = { name: 'cache-dir', type: 'string', description: 'd' };
+    const { inputs } = component(def([cache, plain]));
+    expect(inputs.layers).toMatchObject({ default: '$CI_PROJECT_DIR/.sluice-cache/tools' });
+    expect(inputs['cache-dir']).toMatchObject({ default: '' });
+  });
+});
+
 describe('README tables', () => {
   it('replaces only the text between the markers', () => {
     const readme = `# Title\n${startMarker('quality-gate')}\nold table\n${endMarker('quality-gate')}\nafter | text\n`;

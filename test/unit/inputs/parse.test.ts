@@ -114,7 +114,9 @@ describe('booleans', () => {
   it('rejects anything else, listing the allowed words', () => {
     const error = usageError(() => parseInput(input, 'maybe', 'cli'));
     expect(error.message).toContain('`flag` must be a boolean, got `maybe`');
-    expect(error.hint).toBe('use one of: true, yes, 1, false, no, 0; set by --flag or $SLUICE_FLAG');
+    expect(error.hint).toBe(
+      'use one of: true, yes, 1, false, no, 0; set by --flag or $SLUICE_FLAG',
+    );
   });
 });
 
