@@ -7,6 +7,7 @@ import { gitMissingError, isProgramMissing } from '../exec/missing-program.js';
 import { detectFormat } from '../metrics/detect.js';
 import { loadMetricsFile, parseMetricsText } from '../metrics/load.js';
 import type { MetricsSet } from '../metrics/model.js';
+import { decodeText } from '../text/utf8.js';
 import type { GitReader } from '../ports.js';
 import type { BaselineSpec } from './spec.js';
 
@@ -168,8 +169,8 @@ async function resolveGit(
         });
       }
       if (bytes === undefined) return undefined;
-      const text = bytes.toString('utf8');
       const where = `${inRepo}@${label}`;
+      const text = decodeText(bytes, where, 'the baseline file');
       return withFile(
         await parseMetricsText(text, detectFormat(inRepo, text, where), where),
         candidate,

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
+import { decodeText } from '../text/utf8.js';
 import { expandBraces } from '../data/brace-globs.js';
 import { buildValidationReport, checkAnnotation } from '../data/report.js';
 import { parseSchema } from '../data/schema.js';
@@ -16,12 +17,13 @@ export const validateDataCommand: CommandImpl = async (inputs, deps) => {
   if (typeof schemaInput !== 'string' || schemaInput === '')
     throw new UsageError('--schema is required', { place: { key: 'schema' } });
   const schemaPath = resolve(cwd, schemaInput);
-  const text = await readFile(schemaPath, 'utf8').catch(() => {
+  const bytes = await readFile(schemaPath).catch(() => {
     throw new UsageError(`schema file not found: ${schemaInput}`, {
       place: { file: schemaInput, key: 'schema' },
       hint: 'create one with `sluice infer-schema --data <file> > schema.yml`',
     });
   });
+  const text = decodeText(bytes, schemaInput, 'the schema file');
   const schema = parseSchema(text, schemaInput, (dir, path) => resolve(cwd, dir, path));
   const dataInputs = Array.isArray(inputs['data'])
     ? inputs['data']

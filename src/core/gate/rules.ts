@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isMap, isScalar, type Node, type Pair, type YAMLMap } from 'yaml';
 import { UsageError } from '../errors.js';
+import { decodeText } from '../text/utf8.js';
 import { readYaml, type YamlFile } from '../yaml/read.js';
 import { inferPatternDirection } from './direction.js';
 import { splitKey } from './keys.js';
@@ -45,7 +46,7 @@ const THRESHOLD_OF: Record<string, RuleThreshold> = {
 };
 
 export async function loadRules(path: string, displayPath: string = path): Promise<RuleSet> {
-  let text: string;
+  let bytes: Uint8Array;
   try {
     if ((await stat(path)).isDirectory()) {
       throw new UsageError('this is a directory, not a rules file', {
@@ -53,7 +54,7 @@ export async function loadRules(path: string, displayPath: string = path): Promi
         hint: 'name the rules YAML file, e.g. --rules quality-gate.yml',
       });
     }
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (error) {
     if (error instanceof UsageError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
@@ -66,7 +67,7 @@ export async function loadRules(path: string, displayPath: string = path): Promi
     }
     throw error;
   }
-  return parseRules(text, displayPath);
+  return parseRules(decodeText(bytes, displayPath, 'the rules file'), displayPath);
 }
 
 export function parseRules(text: string, file: string): RuleSet {

@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
+import { decodeText } from '../text/utf8.js';
 import { detectFormat } from './detect.js';
 import { flattenTree } from './flatten.js';
 import { parseDelimited } from './formats/csv.js';
@@ -20,7 +21,7 @@ export async function loadMetricsFile(
   options: LoadMetricsOptions = {},
 ): Promise<MetricsSet> {
   const file = options.displayPath ?? path;
-  let text: string;
+  let bytes: Uint8Array;
   try {
     const info = await stat(path);
     if (info.isDirectory()) {
@@ -29,7 +30,7 @@ export async function loadMetricsFile(
         hint: 'name the metrics file inside it, e.g. metrics/eval.json',
       });
     }
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (error) {
     if (error instanceof UsageError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
@@ -48,6 +49,7 @@ export async function loadMetricsFile(
     }
     throw error;
   }
+  const text = decodeText(bytes, file, 'the metrics file');
   const format = options.format ?? detectFormat(path, text, file);
   return parseMetricsText(text, format, file);
 }

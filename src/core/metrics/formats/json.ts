@@ -1,5 +1,5 @@
 import { UsageError } from '../../errors.js';
-import type { TreeEntry, TreeNode } from '../tree.js';
+import { MAX_NESTING, type TreeEntry, type TreeNode } from '../tree.js';
 
 /**
  * A small JSON reader, because JSON.parse loses what the gate needs: the written text of each
@@ -24,8 +24,14 @@ const ESCAPES: Record<string, string> = {
   t: '\t',
 };
 
+/** The first segments of a very long key path, for an error message. */
+function shorten(path: string): string {
+  return path.length <= 120 ? path : `${path.slice(0, 120)}…`;
+}
+
 class JsonReader {
   private pos = 0;
+  private depth = 0;
   private line = 1;
   private lineStart = 0;
 
@@ -76,8 +82,23 @@ class JsonReader {
   private value(path: string): TreeNode {
     const c = this.text[this.pos];
     const line = this.line;
-    if (c === '{') return this.object(path);
-    if (c === '[') return this.array(path);
+    if (c === '{' || c === '[') {
+      // The reader recurses once per level: the depth is checked before it descends.
+      if (++this.depth > MAX_NESTING) {
+        throw new UsageError(`JSON nests deeper than ${MAX_NESTING} levels`, {
+          place: {
+            file: this.file,
+            line: this.line,
+            column: this.pos - this.lineStart + 1,
+            key: path === '' ? undefined : shorten(path),
+          },
+          hint: `limit: nesting depth ${MAX_NESTING}; flatten the structure (metrics are read as dotted keys)`,
+        });
+      }
+      const node = c === '{' ? this.object(path) : this.array(path);
+      this.depth--;
+      return node;
+    }
     if (c === '"') return { kind: 'leaf', value: { kind: 'text', value: this.string() }, line };
     if (this.take('true')) return { kind: 'leaf', value: { kind: 'boolean', value: true }, line };
     if (this.take('false')) return { kind: 'leaf', value: { kind: 'boolean', value: false }, line };
