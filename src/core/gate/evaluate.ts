@@ -26,6 +26,7 @@ import type {
 } from './model.js';
 import { compilePattern, compileRules, type RuleMatcher } from './pattern.js';
 import { editDistance } from '../text/edit-distance.js';
+import { pushAll } from '../arrays.js';
 
 /**
  * The gate: each candidate metric against its baseline and its rule.
@@ -89,7 +90,7 @@ export function evaluateGate(
     }
   });
 
-  diffs.push(...missingRequired(candidates, diffs, rules));
+  pushAll(diffs, missingRequired(candidates, diffs, rules));
 
   const withoutBaseline = candidates.filter((_, index) => baselines[index] === undefined);
   const onlyAbsolute =

@@ -96,10 +96,23 @@ export interface TestCase {
   file?: string;
 }
 
+/**
+ * A number in `Report.data` whose written digits a double would change (9007199254740993):
+ * the JSON renderer writes `text` as the number, digit for digit.
+ */
+export class ExactNumber {
+  constructor(readonly text: string) {}
+  toJSON(): number {
+    return Number(this.text);
+  }
+}
+
 /** OpenMetrics projection (GitLab metrics report). */
 export interface Measurement {
   name: string;
   value: number;
+  /** The value's exact decimal text when a double would change its digits. */
+  text?: string;
   labels?: Record<string, string>;
   help?: string;
 }

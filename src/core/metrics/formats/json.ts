@@ -1,4 +1,5 @@
 import { UsageError } from '../../errors.js';
+import type { MetricValue } from '../model.js';
 import { MAX_NESTING, type TreeEntry, type TreeNode } from '../tree.js';
 
 /**
@@ -9,6 +10,30 @@ import { MAX_NESTING, type TreeEntry, type TreeNode } from '../tree.js';
  */
 export function parseJsonTree(text: string, file: string): TreeNode {
   return new JsonReader(text, file).document();
+}
+
+/** Thrown inside the flat reader when two leaves flatten to one key; the tree reader explains it. */
+class Collision extends Error {}
+
+/**
+ * The flattened metrics of a JSON document in one pass, without building the tree: a file of a
+ * million metrics would otherwise hold a million tree nodes at once. Anything unusual (a
+ * top-level scalar, a duplicate or colliding key) is read again by the tree reader, whose
+ * errors name both lines.
+ */
+export function parseJsonFlat(text: string, file: string): Map<string, MetricValue> | undefined {
+  const values = new Map<string, MetricValue>();
+  const reader = new JsonReader(text, file, (key, value) => {
+    if (values.has(key)) throw new Collision();
+    values.set(key, value);
+  });
+  try {
+    const root = reader.document();
+    return root.kind === 'leaf' ? undefined : values;
+  } catch (error) {
+    if (error instanceof Collision) return undefined;
+    throw error;
+  }
 }
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
@@ -38,6 +63,8 @@ class JsonReader {
   constructor(
     private readonly text: string,
     private readonly file: string,
+    /** Flat mode: each leaf goes here under its dotted key, and containers stay empty. */
+    private readonly sink?: (key: string, value: MetricValue) => void,
   ) {}
 
   document(): TreeNode {
@@ -129,7 +156,7 @@ class JsonReader {
     const line = this.line;
     this.pos++; // {
     const entries: TreeEntry[] = [];
-    const seen = new Set<string>();
+    const seen = this.sink ? undefined : new Set<string>();
     this.skipSpace();
     if (this.text[this.pos] === '}') {
       this.pos++;
@@ -142,14 +169,16 @@ class JsonReader {
       const keyLine = this.line;
       const key = this.string();
       const keyPath = path === '' ? key : `${path}.${key}`;
-      if (seen.has(key)) this.fail(`duplicate key "${key}"`, keyPath);
-      seen.add(key);
+      if (seen?.has(key)) this.fail(`duplicate key "${key}"`, keyPath);
+      seen?.add(key);
       this.skipSpace();
       if (this.text[this.pos] !== ':')
         this.fail(`expected ':' after key "${key}", found ${this.describe()}`, keyPath);
       this.pos++;
       this.skipSpace();
-      entries.push({ key, node: this.value(keyPath), line: keyLine });
+      const node = this.value(keyPath);
+      if (!this.sink) entries.push({ key, node, line: keyLine });
+      else if (node.kind === 'leaf') this.sink(keyPath, node.value);
       this.skipSpace();
       const c = this.text[this.pos];
       if (c === ',') {
@@ -176,9 +205,12 @@ class JsonReader {
       this.pos++;
       return { kind: 'list', items, line };
     }
-    for (;;) {
+    for (let index = 0; ; index++) {
       this.skipSpace();
-      items.push(this.value(path === '' ? String(items.length) : `${path}.${items.length}`));
+      const itemPath = path === '' ? String(index) : `${path}.${index}`;
+      const node = this.value(itemPath);
+      if (!this.sink) items.push(node);
+      else if (node.kind === 'leaf') this.sink(itemPath, node.value);
       this.skipSpace();
       const c = this.text[this.pos];
       if (c === ',') {

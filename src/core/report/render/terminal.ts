@@ -5,6 +5,7 @@ import { STATUS_ICON } from '../model.js';
 import { displayWidth, truncateToWidth } from '../text-width.js';
 import type { CellText } from './cells.js';
 import { cellText, formatNumber } from './cells.js';
+import { maxOf, minOf, pushAll } from '../../arrays.js';
 
 export interface TerminalOptions {
   /** ANSI colours (green pass, red fail, yellow warn, dim unchanged). Off by default. */
@@ -109,21 +110,22 @@ function renderTable(
   out: Renderer,
   indent: string,
 ): string[] {
-  const allRows = block.rows.map((row) =>
-    block.columns.map((_column, index) => cellText(index < row.length ? (row[index] as Cell) : '')),
-  );
+  // Two passes over the rows (widths, then lines) instead of a table of cell objects: a
+  // report of a million metrics would hold hundreds of megabytes of them.
+  const cellAt = (row: Cell[], index: number): CellText =>
+    cellText(index < row.length ? (row[index] as Cell) : '');
   const allHeads = block.columns.map((column) => clean(column.title));
-  const allNatural = allHeads.map((head, index) =>
-    Math.max(
-      displayWidth(head),
-      ...allRows.map((row) => displayWidth(cellString(row[index] as CellText))),
-    ),
-  );
+  const allNatural = allHeads.map((head) => displayWidth(head));
+  for (const row of block.rows) {
+    for (let index = 0; index < allNatural.length; index++) {
+      const width = displayWidth(cellString(cellAt(row, index)));
+      if (width > allNatural[index]!) allNatural[index] = width;
+    }
+  }
   const available = out.width - indent.length;
   const kept = keptColumns(block.columns, allNatural, available);
   const columns = kept.map((index) => block.columns[index] as Column);
   const heads = kept.map((index) => allHeads[index] as string);
-  const rows = allRows.map((row) => kept.map((index) => row[index] as CellText));
   const widths = fitWidths(
     kept.map((index) => allNatural[index] ?? 0),
     heads.map((head) => displayWidth(head)),
@@ -131,14 +133,15 @@ function renderTable(
   );
   const line = (cells: string[]): string => (indent + cells.join(GAP)).trimEnd();
   const lines: string[] = [];
-  if (rows.length > 0) {
+  if (block.rows.length > 0) {
     const head = heads.map((title, index) =>
       pad(title, widths[index] ?? 0, columns[index]?.align ?? 'left'),
     );
     lines.push(out.paint(line(head), 1));
     lines.push(out.paint(line(widths.map((width) => '─'.repeat(width))), 2));
-    for (const row of rows) {
-      const cells = row.map((cell, index) => {
+    for (const row of block.rows) {
+      const cells = kept.map((column, index) => {
+        const cell = cellAt(row, column);
         const align = cell.align ?? columns[index]?.align ?? 'left';
         const text = pad(cellString(cell), widths[index] ?? 0, align);
         const color = cell.status === undefined ? undefined : STATUS_COLOR[cell.status];
@@ -168,8 +171,8 @@ function sparkline(values: (number | null)[]): string {
   const finite = values.filter(
     (value): value is number => value !== null && Number.isFinite(value),
   );
-  const min = Math.min(...finite);
-  const max = Math.max(...finite);
+  const min = minOf(finite);
+  const max = maxOf(finite);
   return values
     .map((value) => {
       if (value === null || !Number.isFinite(value)) return ' ';
@@ -189,13 +192,16 @@ function renderBars(chart: Chart, values: (number | null)[], indent: string): st
     chart.threshold !== undefined && Number.isFinite(chart.threshold) && chart.threshold > 0
       ? chart.threshold
       : undefined;
-  const max = Math.max(0, ...finite, threshold ?? 0);
+  const max = maxOf(finite, Math.max(0, threshold ?? 0));
   // The threshold's column, marked where a bar stops short of it.
   const mark =
     threshold === undefined
       ? -1
       : Math.min(BAR_WIDTH - 1, Math.round((threshold / max) * BAR_WIDTH) - 1);
-  const labelWidth = Math.max(0, ...chart.xLabels.map((label) => displayWidth(clean(label))));
+  const labelWidth = maxOf(
+    chart.xLabels.map((label) => displayWidth(clean(label))),
+    0,
+  );
   return chart.xLabels.map((label, index) => {
     const value = values[index];
     const known = value !== null && value !== undefined && Number.isFinite(value);
@@ -210,7 +216,7 @@ function renderBars(chart: Chart, values: (number | null)[], indent: string): st
 function renderChart(chart: Chart, indent: string): string[] {
   const [only] = chart.series;
   if (chart.kind === 'bar' && only && chart.series.length === 1)
-    return [`${indent}${clean(chart.title)}`, ...renderBars(chart, only.values, indent)];
+    return pushAll([`${indent}${clean(chart.title)}`], renderBars(chart, only.values, indent));
   const lines = [
     `${indent}${clean(chart.title)}${chart.yLabel === undefined ? '' : ` (${clean(chart.yLabel)})`}`,
   ];
@@ -218,7 +224,10 @@ function renderChart(chart: Chart, indent: string): string[] {
   const last = chart.xLabels[chart.xLabels.length - 1];
   if (first !== undefined && last !== undefined)
     lines.push(`${indent}  ${clean(first)} → ${clean(last)}`);
-  const nameWidth = Math.max(0, ...chart.series.map((series) => displayWidth(clean(series.name))));
+  const nameWidth = maxOf(
+    chart.series.map((series) => displayWidth(clean(series.name))),
+    0,
+  );
   for (const series of chart.series) {
     const finite = series.values.filter(
       (value): value is number => value !== null && Number.isFinite(value),
@@ -226,7 +235,7 @@ function renderChart(chart: Chart, indent: string): string[] {
     const range =
       finite.length === 0
         ? 'no values'
-        : `${formatNumber(Math.min(...finite))} … ${formatNumber(Math.max(...finite))}`;
+        : `${formatNumber(minOf(finite))} … ${formatNumber(maxOf(finite))}`;
     const spark = finite.length === 0 ? '' : sparkline(series.values);
     lines.push(`${indent}  ${pad(clean(series.name), nameWidth, 'left')}  ${spark}  ${range}`);
   }
@@ -237,7 +246,7 @@ function renderBlocks(blocks: Block[], out: Renderer, indent: string): string[] 
   const lines: string[] = [];
   for (const block of blocks) {
     if (lines.length > 0) lines.push('');
-    lines.push(...renderBlock(block, out, indent));
+    pushAll(lines, renderBlock(block, out, indent));
   }
   return lines;
 }
@@ -249,10 +258,7 @@ function renderBlock(block: Block, out: Renderer, indent: string): string[] {
     case 'table':
       return renderTable(block, out, indent);
     case 'details':
-      return [
-        `${indent}▸ ${clean(block.summary)}`,
-        ...renderBlocks(block.blocks, out, indent + '  '),
-      ];
+      return pushAll([`${indent}▸ ${clean(block.summary)}`], renderBlocks(block.blocks, out, indent + '  '));
     case 'list':
       return block.items.map((item) => `${indent}• ${inlineText(item)}`);
     case 'code':
@@ -296,7 +302,7 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
   for (const section of report.sections) {
     lines.push('', paint(clean(section.title), 1));
     const body = renderBlocks(section.blocks, out, '  ');
-    if (body.length > 0) lines.push(...body);
+    pushAll(lines, body);
   }
   return lines.join('\n') + '\n';
 }
