@@ -213,7 +213,10 @@ function testCase(diff: MetricDiff): TestCase {
  */
 function measurementsOf(diffs: MetricDiff[]): Measurement[] {
   // The label sets are shared per file: they are the same for every metric of it.
-  const labels = new Map<string, { value: Record<string, string>; delta: Record<string, string> }>();
+  const labels = new Map<
+    string,
+    { value: Record<string, string>; delta: Record<string, string> }
+  >();
   const out: Measurement[] = [];
   for (const diff of diffs) {
     const candidate = diff.candidate;
@@ -254,9 +257,7 @@ const MEASUREMENT_HELP = 'candidate value; with kind="delta": candidate minus ba
  * JSON has no NaN or Infinity: they become the strings "NaN", "Infinity", "-Infinity". A number
  * whose written digits a double would change (above 2^53) is written digit for digit.
  */
-function jsonValue(
-  value: MetricValue | undefined,
-): number | string | boolean | null | ExactNumber {
+function jsonValue(value: MetricValue | undefined): number | string | boolean | null | ExactNumber {
   if (value === undefined || value.kind === 'null') return null;
   if (value.kind === 'number') {
     if (!Number.isFinite(value.value)) return String(value.value);

@@ -45,7 +45,11 @@ export function flattenTree(tree: TreeNode, file: string): Map<string, MetricVal
     } else {
       for (let i = node.items.length - 1; i >= 0; i--) {
         const item = node.items[i]!;
-        stack.push({ node: item, prefix: prefix === '' ? String(i) : `${prefix}.${i}`, line: item.line });
+        stack.push({
+          node: item,
+          prefix: prefix === '' ? String(i) : `${prefix}.${i}`,
+          line: item.line,
+        });
       }
     }
   }

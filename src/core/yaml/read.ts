@@ -198,7 +198,12 @@ function checkSyntaxDepth(
 function checkAliases(
   doc: Document.Parsed,
   limits: YamlLimits,
-  limitError: (offset: number | undefined, message: string, limit: string, hint: string) => UsageError,
+  limitError: (
+    offset: number | undefined,
+    message: string,
+    limit: string,
+    hint: string,
+  ) => UsageError,
   what: string,
 ): Map<Alias, Node> {
   const targets = new Map<Alias, Node>();

@@ -52,9 +52,7 @@ function toTree(yaml: YamlFile): TreeNode {
     if (isMap(node) && target.kind === 'map') {
       for (const pair of node.items) {
         const keyNode = yaml.resolve(pair.key);
-        const key = isScalar(keyNode)
-          ? (keyNode.source ?? String(keyNode.value))
-          : String(keyNode);
+        const key = isScalar(keyNode) ? (keyNode.source ?? String(keyNode.value)) : String(keyNode);
         const child = convert(pair.value);
         const entry: TreeEntry = { key, node: child, line: yaml.lineOf(pair.key) };
         target.entries.push(entry);

@@ -258,7 +258,10 @@ function renderBlock(block: Block, out: Renderer, indent: string): string[] {
     case 'table':
       return renderTable(block, out, indent);
     case 'details':
-      return pushAll([`${indent}▸ ${clean(block.summary)}`], renderBlocks(block.blocks, out, indent + '  '));
+      return pushAll(
+        [`${indent}▸ ${clean(block.summary)}`],
+        renderBlocks(block.blocks, out, indent + '  '),
+      );
     case 'list':
       return block.items.map((item) => `${indent}• ${inlineText(item)}`);
     case 'code':
