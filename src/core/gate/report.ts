@@ -57,7 +57,7 @@ export function buildGateReport(result: GateResult, options: GateReportOptions):
   const failed = result.diffs.filter((diff) => diff.status === 'fail');
   const failedNames = [...new Set(failed.map((diff) => diff.name))];
 
-  return {
+  const report: Report = {
     command: 'quality-gate',
     key: options.key,
     title: options.title ?? 'Quality gate',
@@ -66,22 +66,55 @@ export function buildGateReport(result: GateResult, options: GateReportOptions):
     notes: result.notes.map((text) => ({ level: 'info' as const, text })),
     sections,
     tests: gated.map(testCase),
-    measurements: measurementsOf(result.diffs),
+    measurements: [],
     outputs: { passed: String(result.verdict === 'pass'), 'failed-metrics': failedNames.join(',') },
     data: {
       verdict: result.verdict,
       baseline: result.baselineLabel ?? null,
-      metrics: result.diffs.map((diff) => ({
-        file: diff.file,
-        name: diff.name,
-        baseline: jsonValue(diff.baseline),
-        candidate: jsonValue(diff.candidate),
-        delta: jsonDelta(diff),
-        status: diff.status,
-        rule: diff.rule ?? null,
-      })),
+      metrics: [],
     },
   };
+  // One entry per metric, built when a surface reads them (JSON, OpenMetrics): a terminal or
+  // Markdown report of a million metrics need not hold them all at once.
+  lazy(report, 'measurements', () => measurementsOf(result.diffs));
+  lazy(report.data, 'metrics', () =>
+    result.diffs.map((diff) => ({
+      file: diff.file,
+      name: diff.name,
+      baseline: jsonValue(diff.baseline),
+      candidate: jsonValue(diff.candidate),
+      delta: jsonDelta(diff),
+      status: diff.status,
+      rule: diff.rule ?? null,
+    })),
+  );
+  return report;
+}
+
+/** An enumerable property computed on first read and then kept (writable, as a plain one). */
+function lazy<T extends object, K extends keyof T>(target: T, key: K, make: () => T[K]): void {
+  Object.defineProperty(target, key, {
+    configurable: true,
+    enumerable: true,
+    get: () => {
+      const value = make();
+      Object.defineProperty(target, key, {
+        value,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+      return value;
+    },
+    set: (value: T[K]) => {
+      Object.defineProperty(target, key, {
+        value,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    },
+  });
 }
 
 function headline(result: GateResult, gated: number, failed: number): string {

@@ -27,6 +27,12 @@ const STATUS_COLOR: Partial<Record<Status, number>> = {
 
 const NOTE_COLOR: Record<Note['level'], number> = { error: 31, warning: 33, info: 36 };
 const GAP = '  ';
+/**
+ * Rows a terminal table shows; the rest is one count line. Tables list rows needing attention
+ * first (failures, new, removed), and a screen of a million rows helps nobody: JSON and
+ * Markdown keep every row.
+ */
+export const TERMINAL_MAX_ROWS = 1000;
 const MIN_COLUMN = 4;
 
 /** User text made safe for a terminal: one line, no control or escape sequences. */
@@ -116,7 +122,9 @@ function renderTable(
     cellText(index < row.length ? (row[index] as Cell) : '');
   const allHeads = block.columns.map((column) => clean(column.title));
   const allNatural = allHeads.map((head) => displayWidth(head));
-  for (const row of block.rows) {
+  const shownRows =
+    block.rows.length > TERMINAL_MAX_ROWS ? block.rows.slice(0, TERMINAL_MAX_ROWS) : block.rows;
+  for (const row of shownRows) {
     for (let index = 0; index < allNatural.length; index++) {
       const width = displayWidth(cellString(cellAt(row, index)));
       if (width > allNatural[index]!) allNatural[index] = width;
@@ -133,13 +141,13 @@ function renderTable(
   );
   const line = (cells: string[]): string => (indent + cells.join(GAP)).trimEnd();
   const lines: string[] = [];
-  if (block.rows.length > 0) {
+  if (shownRows.length > 0) {
     const head = heads.map((title, index) =>
       pad(title, widths[index] ?? 0, columns[index]?.align ?? 'left'),
     );
     lines.push(out.paint(line(head), 1));
     lines.push(out.paint(line(widths.map((width) => '─'.repeat(width))), 2));
-    for (const row of block.rows) {
+    for (const row of shownRows) {
       const cells = kept.map((column, index) => {
         const cell = cellAt(row, column);
         const align = cell.align ?? columns[index]?.align ?? 'left';
@@ -149,6 +157,23 @@ function renderTable(
         return cell.strong ? out.paint(text, 1) : text;
       });
       lines.push(line(cells));
+    }
+    const hidden = block.rows.length - shownRows.length;
+    if (hidden > 0) {
+      let failed = 0;
+      for (let i = shownRows.length; i < block.rows.length; i++)
+        if (
+          block.rows[i]!.some(
+            (cell) =>
+              cell !== null &&
+              typeof cell === 'object' &&
+              'status' in cell &&
+              cell.status === 'fail',
+          )
+        )
+          failed++;
+      const text = `${indent}… ${hidden} more row${hidden === 1 ? '' : 's'} not shown${failed > 0 ? `, ${failed} of them failed` : ''} (--format markdown or json shows every row)`;
+      lines.push(out.paint(text, failed > 0 ? 31 : 2));
     }
     const left = allHeads.filter((_head, index) => !kept.includes(index));
     if (left.length > 0) {
