@@ -119,9 +119,12 @@ async function publishReport(
     if (target.format === 'json') report.outputs.report = file;
   }
 
-  await platform.writeSummary(
-    renderReport(report, 'markdown', { maxLength: platform.summaryLimit, lengthUnit: 'utf8' }),
-  );
+  // Platforms without a job summary (local, GitLab) have no limit either: rendering a Markdown
+  // report of a million metrics for them would only cost memory.
+  if (platform.summaryLimit !== undefined)
+    await platform.writeSummary(
+      renderReport(report, 'markdown', { maxLength: platform.summaryLimit, lengthUnit: 'utf8' }),
+    );
 }
 
 /** Posts the sticky comment; a failure is logged (message and hint) and becomes its exit code. */

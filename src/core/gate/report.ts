@@ -1,7 +1,7 @@
 import type { MetricValue } from '../metrics/model.js';
 import { exactNumberText, parseDecimal } from '../numbers/decimal.js';
 import { formatDelta, formatMetricValue, formatPercent } from '../numbers/format.js';
-import { ExactNumber } from '../report/model.js';
+import { ExactNumber, FOLDED_COUNT } from '../report/model.js';
 import type { Cell, Column, Measurement, Report, Section, TestCase } from '../report/model.js';
 import type { GateResult, MetricDiff, MetricStatus, Rule, RuleSet } from './model.js';
 import { plural } from '../text/plural.js';
@@ -149,17 +149,21 @@ function section(
         type: 'table',
         columns: COLUMNS,
         rows: shown.map((diff) => row(diff, rules)),
-        ...(unchanged.length > 0
-          ? {
-              folded: {
-                summary: plural(unchanged.length, 'unchanged metric'),
-                rows: unchanged.map((diff) => row(diff, rules)),
-              },
-            }
-          : {}),
+        ...(unchanged.length > 0 ? { folded: foldedRows(unchanged, rules) } : {}),
       },
     ],
   };
+}
+
+/** Unchanged rows, built when a surface shows them (Markdown, JSON); the terminal counts them. */
+function foldedRows(
+  unchanged: MetricDiff[],
+  rules: Map<string, Omit<Rule, 'pattern'>>,
+): { summary: string; rows: Cell[][] } {
+  const folded = { summary: plural(unchanged.length, 'unchanged metric'), rows: [] as Cell[][] };
+  lazy(folded, 'rows', () => unchanged.map((diff) => row(diff, rules)));
+  Object.defineProperty(folded, FOLDED_COUNT, { value: unchanged.length, enumerable: false });
+  return folded;
 }
 
 function row(diff: MetricDiff, rules: Map<string, Omit<Rule, 'pattern'>>): Cell[] {

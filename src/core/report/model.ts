@@ -107,6 +107,19 @@ export class ExactNumber {
   }
 }
 
+/**
+ * How many folded rows a table has, without building them: a builder may make `folded.rows`
+ * on first read (a million unchanged metrics) and record the count under this key, which is
+ * not enumerable and so never reaches JSON.
+ */
+export const FOLDED_COUNT: unique symbol = Symbol('folded count');
+
+export function foldedCount(folded: { rows: Cell[][] } | undefined): number {
+  if (folded === undefined) return 0;
+  const known = (folded as { [FOLDED_COUNT]?: number })[FOLDED_COUNT];
+  return known ?? folded.rows.length;
+}
+
 /** OpenMetrics projection (GitLab metrics report). */
 export interface Measurement {
   name: string;

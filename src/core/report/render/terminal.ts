@@ -1,7 +1,7 @@
 import { formatPlace } from '../../errors.js';
 import { cleanCode, stripControlChars } from '../escape.js';
 import type { Block, Cell, Chart, Column, Inline, Note, Report, Status } from '../model.js';
-import { STATUS_ICON } from '../model.js';
+import { foldedCount, STATUS_ICON } from '../model.js';
 import { displayWidth, truncateToWidth } from '../text-width.js';
 import type { CellText } from './cells.js';
 import { cellText, formatNumber } from './cells.js';
@@ -181,8 +181,8 @@ function renderTable(
       lines.push(out.paint(truncateToWidth(text, out.width), 2));
     }
   }
-  if (block.folded !== undefined && block.folded.rows.length > 0) {
-    const count = block.folded.rows.length;
+  const count = foldedCount(block.folded);
+  if (block.folded !== undefined && count > 0) {
     const text = `${indent}… ${clean(block.folded.summary)} (${count} row${count === 1 ? '' : 's'} folded; --format markdown or json shows them)`;
     lines.push(out.paint(text, 2));
   }
