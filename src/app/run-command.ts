@@ -4,7 +4,7 @@ import type { FolderStore } from '../clients/duckdb/load-module.js';
 import type { CommandDeps, CommandImpl, Inputs } from '../core/commands/types.js';
 import { ExitCode, SluiceError, exitCodeOf } from '../core/errors.js';
 import type { Report } from '../core/report/model.js';
-import { renderReport } from '../core/report/render/index.js';
+import { renderReport, renderReportChunks } from '../core/report/render/index.js';
 import { parseInputs } from '../inputs/parse.js';
 import type { ReportFormat } from '../inputs/shared.js';
 import type { CommandDef } from '../inputs/types.js';
@@ -92,18 +92,18 @@ async function publishReport(
 ): Promise<void> {
   const { platform } = options;
   const format = (inputs.format as ReportFormat | undefined) ?? 'terminal';
-  options.stdout(
-    renderReport(
-      report,
-      format,
-      format === 'terminal'
-        ? {
-            color: options.color,
-            ...(platform.terminalWidth !== undefined ? { width: platform.terminalWidth } : {}),
-          }
-        : {},
-    ),
-  );
+  // In pieces: JSON of a million metrics is longer than one string can be.
+  for (const chunk of renderReportChunks(
+    report,
+    format,
+    format === 'terminal'
+      ? {
+          color: options.color,
+          ...(platform.terminalWidth !== undefined ? { width: platform.terminalWidth } : {}),
+        }
+      : {},
+  ))
+    options.stdout(chunk);
 
   const targetsInput = options.def.inputs.find((input) => input.role === 'report-targets');
   const targets = targetsInput
@@ -115,7 +115,7 @@ async function publishReport(
   for (const target of targets) {
     const file = path.resolve(cwd, target.path);
     await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, renderReport(report, target.format, {}), 'utf8');
+    await writeFile(file, renderReportChunks(report, target.format, {}), 'utf8');
     if (target.format === 'json') report.outputs.report = file;
   }
 

@@ -3,7 +3,7 @@ import { evaluateGate } from '../../src/core/gate/evaluate.js';
 import { buildGateReport } from '../../src/core/gate/report.js';
 import { parseRules } from '../../src/core/gate/rules.js';
 import { parseMetrics } from '../../src/core/metrics/parsers-all.js';
-import { renderReport } from '../../src/core/report/render/index.js';
+import { renderReport, renderReportChunks } from '../../src/core/report/render/index.js';
 import { TERMINAL_MAX_ROWS } from '../../src/core/report/render/terminal.js';
 
 const COUNT = 200_000;
@@ -53,6 +53,13 @@ describe('200,000 metrics', () => {
       if (format === 'junit') expect(text).toContain(`failures="${failed}"`);
     },
   );
+
+  it('render as JSON in pieces that each end a line, for reports longer than a string', () => {
+    const chunks = renderReportChunks(report, 'json');
+    expect(chunks.length).toBeGreaterThan(10);
+    for (const chunk of chunks) expect(chunk.endsWith('\n')).toBe(true);
+    expect(chunks.join('')).toBe(renderReport(report, 'json'));
+  });
 
   it('render as Markdown without a length limit', () => {
     expect(renderReport(report, 'markdown').length).toBeGreaterThan(COUNT);

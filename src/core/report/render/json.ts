@@ -45,10 +45,48 @@ export function toReportJson(report: Report): ReportJson {
  * ExactNumber (an integer above 2^53) is written digit for digit.
  */
 export function renderJson(report: Report): string {
-  const out: string[] = [];
+  return renderJsonChunks(report).join('');
+}
+
+/** Size of the pieces renderJsonChunks returns (each ends a line). */
+const CHUNK = 1 << 20;
+
+/**
+ * renderJson in pieces of about a megabyte, each ending in a newline, for writing a report
+ * too large for one string (V8 strings stop at about 512 million characters: a million
+ * metrics come close).
+ */
+export function renderJsonChunks(report: Report): string[] {
+  const out = new Out();
   write(toReportJson(report), '', out, 0);
   out.push('\n');
-  return out.join('');
+  return out.done();
+}
+
+class Out {
+  private parts: string[] = [];
+  private size = 0;
+  private readonly chunks: string[] = [];
+
+  push(...texts: string[]): void {
+    for (const text of texts) {
+      this.parts.push(text);
+      this.size += text.length;
+      if (this.size >= CHUNK && text.endsWith('\n')) this.flush();
+    }
+  }
+
+  private flush(): void {
+    if (this.parts.length === 0) return;
+    this.chunks.push(this.parts.join(''));
+    this.parts = [];
+    this.size = 0;
+  }
+
+  done(): string[] {
+    this.flush();
+    return this.chunks;
+  }
 }
 
 /** Past this many characters a list or object is spread over lines, one item each. */
@@ -115,7 +153,7 @@ function oneLine(value: object, depth: number): string | undefined {
   return parts.length === 0 ? `${open}${close}` : `${open}${parts.join(', ')}${close}`;
 }
 
-function write(raw: unknown, indent: string, out: string[], depth: number): void {
+function write(raw: unknown, indent: string, out: Out, depth: number): void {
   const value = plain(raw);
   const text = scalar(value);
   if (text !== undefined) {
