@@ -65,3 +65,23 @@ describe('200,000 metrics', () => {
     expect(renderReport(report, 'markdown').length).toBeGreaterThan(COUNT);
   });
 });
+
+describe('100,000 metrics in each text format', () => {
+  // A parser that compares each key with every earlier one takes minutes here (the test times out).
+  const names = Array.from({ length: 100_000 }, (_, i) => `m_${i}`);
+  it.each([
+    ['yaml', names.map((name, i) => `${name}: ${i}`).join('\n')],
+    ['toml', names.map((name, i) => `${name} = ${i}`).join('\n')],
+    ['csv', names.map((name, i) => `${name},${i}`).join('\n')],
+    ['tsv', names.map((name, i) => `${name}\t${i}`).join('\n')],
+    ['openmetrics', names.map((name, i) => `${name} ${i}`).join('\n')],
+  ] as const)('are read from %s', (format, text) => {
+    expect(parseMetrics(text, format, `m.${format}`).values.size).toBe(100_000);
+  });
+
+  it('a repeated YAML key is still found, with its line', () => {
+    expect(() =>
+      parseMetrics(`${names.slice(0, 5).join(': 1\n')}: 1\nm_2: 3\n`, 'yaml', 'm.yaml'),
+    ).toThrow(/Map keys must be unique/);
+  });
+});

@@ -2,7 +2,9 @@ import {
   Composer,
   isAlias,
   isCollection,
+  isMap,
   isPair,
+  isScalar,
   LineCounter,
   Parser,
   type Alias,
@@ -103,7 +105,9 @@ export function readYaml(text: string, file: string, options: YamlReadOptions = 
       'flatten the structure: no metrics, rules or schema file needs this many levels',
     ),
   );
-  const composer = new Composer({ uniqueKeys: true, prettyErrors: false });
+  // Duplicate keys are found below with a Set per map: the package's own check compares each key
+  // with every earlier one, minutes for a flat file of 200,000 metrics.
+  const composer = new Composer({ uniqueKeys: false, prettyErrors: false });
   const docs = Array.from(composer.compose(tokens as never, true, text.length));
   // forceDoc: an empty text still gives one (empty) document.
   const doc = docs[0] as Document.Parsed;
@@ -124,6 +128,15 @@ export function readYaml(text: string, file: string, options: YamlReadOptions = 
     throw new UsageError(`the YAML${what} holds ${docs.length} documents; sluice reads one`, {
       place: offset === undefined ? { file } : { file, ...positionOf(offset) },
       hint: 'remove the `---` line that starts the second document, or split the file',
+    });
+  }
+  const duplicate = findDuplicateKey(doc);
+  if (duplicate) {
+    throw new UsageError(`malformed YAML${what}: Map keys must be unique`, {
+      place: { file, ...positionOf(duplicate.range?.[0] ?? 0) },
+      hint:
+        options.syntaxHint?.('DUPLICATE_KEY') ??
+        'each key may appear once per map: remove or rename the repeated one',
     });
   }
   const targets = checkAliases(doc, limits, limitError, what);
@@ -290,6 +303,28 @@ function checkAliases(
     }
   }
   return targets;
+}
+
+/** The first key node that repeats a scalar key of the same map (aliases are not followed). */
+function findDuplicateKey(doc: Document.Parsed): Node | undefined {
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (!isCollection(node)) continue;
+    const seen = isMap(node) ? new Set<string>() : undefined;
+    for (const item of node.items as unknown[]) {
+      if (isPair(item)) {
+        const key = item.key;
+        if (seen && isScalar(key)) {
+          const id = `${typeof key.value}:${String(key.value)}`;
+          if (seen.has(id)) return key;
+          seen.add(id);
+        }
+        stack.push(item.key, item.value);
+      } else stack.push(item);
+    }
+  }
+  return undefined;
 }
 
 /** Whether `alias` sits somewhere inside `root` (an anchor's own content aliasing it). */
