@@ -6,7 +6,7 @@
  * (a bare `node -e` that JSON.parses the same two files).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -168,7 +168,7 @@ function measure(args: string[], dir: string, cwd: string): { ms: number; mb: nu
 const MILLION = 1_000_000;
 
 /** A million metrics against a baseline: a third changed, one in a thousand new or removed. */
-export function million(root: string): BenchRow[] {
+function million(root: string): BenchRow[] {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-1m-'));
   const candidate: string[] = [];
   const baseline: string[] = [];
@@ -210,6 +210,7 @@ export function million(root: string): BenchRow[] {
     dir,
     root,
   );
+  rmSync(dir, { recursive: true, force: true });
   return [
     {
       name: 'floor: node -e JSON.parse of the 1,000,000-metric candidate and baseline',
