@@ -1,10 +1,12 @@
 /**
  * Issue 2's benchmark, as ratios measured in one run (the machine is shared and noisy):
  * cold start of the action bundle against a bare `node -e 0`, gate + render of 10,000
- * metrics, and the bundle sizes.
+ * metrics, and the bundle sizes. Issue 10's: `sluice quality-gate` on 1,000,000 metrics against
+ * a baseline of as many, its time and peak memory against a floor measured in the same run
+ * (a bare `node -e` that JSON.parses the same two files).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -181,6 +183,112 @@ function bundleSizes(root: string): BenchRow[] {
   ];
 }
 
+/** Wall time (ms) and peak RSS (MB) of one node process, read back from its own exit hook. */
+function measure(args: string[], dir: string, cwd: string): { ms: number; mb: number } {
+  const hook = path.join(dir, 'peak-rss.mjs');
+  const out = path.join(dir, 'peak-rss.txt');
+  writeFileSync(
+    hook,
+    `import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => writeFileSync(${JSON.stringify(out)}, String(process.resourceUsage().maxRSS)));\n`,
+  );
+  const started = performance.now();
+  const result = spawnSync(process.execPath, ['--import', hook, ...args], {
+    cwd,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    maxBuffer: 1 << 24,
+  });
+  const ms = performance.now() - started;
+  if (result.status !== 0 && result.status !== 1)
+    throw new Error(`node ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+  return { ms, mb: Number(readFileSync(out, 'utf8')) / 1024 };
+}
+
+const MILLION = 1_000_000;
+
+/** A million metrics against a baseline: a third changed, one in a thousand new or removed. */
+function million(root: string): BenchRow[] {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-1m-'));
+  const candidate: string[] = [];
+  const baseline: string[] = [];
+  for (let i = 0; i < MILLION; i++) {
+    const value = (0.5 + (i % 400) / 1000).toFixed(3);
+    const changed = i % 3 === 0 ? (0.5 + ((i * 7) % 400) / 1000).toFixed(3) : value;
+    if (i % 1000 !== 1) candidate.push(`"eval.slice_${i}.recall": ${changed}`);
+    if (i % 1000 !== 2) baseline.push(`"eval.slice_${i}.recall": ${value}`);
+  }
+  const candidatePath = path.join(dir, 'candidate.json');
+  const baselinePath = path.join(dir, 'baseline.json');
+  writeFileSync(candidatePath, `{${candidate.join(',\n')}}\n`);
+  writeFileSync(baselinePath, `{${baseline.join(',\n')}}\n`);
+  candidate.length = 0;
+  baseline.length = 0;
+  const floor = measure(
+    [
+      '-e',
+      `const fs = require('node:fs'); for (const f of process.argv.slice(1)) JSON.parse(fs.readFileSync(f, 'utf8'));`,
+      candidatePath,
+      baselinePath,
+    ],
+    dir,
+    root,
+  );
+  const gate = measure(
+    [
+      '--import',
+      'tsx',
+      path.join(root, 'src/entrypoints/cli.ts'),
+      'quality-gate',
+      '--metrics',
+      candidatePath,
+      '--baseline',
+      `file:${baselinePath}`,
+      '--history',
+      '0',
+    ],
+    dir,
+    root,
+  );
+  rmSync(dir, { recursive: true, force: true });
+  return [
+    {
+      name: 'floor: node -e JSON.parse of the 1,000,000-metric candidate and baseline',
+      value: floor.ms,
+      unit: 'ms',
+      goal: '',
+      met: true,
+    },
+    { name: 'floor: its peak RSS', value: floor.mb, unit: 'MB', goal: '', met: true },
+    {
+      name: 'quality-gate (terminal, from source via tsx) of 1,000,000 metrics vs a baseline',
+      value: gate.ms,
+      unit: 'ms',
+      goal: '',
+      met: true,
+    },
+    {
+      name: 'its peak RSS',
+      value: gate.mb,
+      unit: 'MB',
+      goal: '≤ 1024 MB',
+      met: gate.mb <= 1024,
+    },
+    {
+      name: 'time ratio quality-gate / floor',
+      value: gate.ms / floor.ms,
+      unit: '×',
+      goal: '',
+      met: true,
+    },
+    {
+      name: 'peak RSS ratio quality-gate / floor',
+      value: gate.mb / floor.mb,
+      unit: '×',
+      goal: '',
+      met: true,
+    },
+  ];
+}
+
 export function benchQualityGate(root: string): BenchRow[] {
-  return [...coldStart(root), ...gate10k(), ...bundleSizes(root)];
+  return [...coldStart(root), ...gate10k(), ...bundleSizes(root), ...million(root)];
 }

@@ -6,7 +6,7 @@ import { ExitCode, SluiceError, exitCodeOf } from '../core/errors.js';
 import { writeUserOutput } from '../core/files/user-file.js';
 import { realSleep } from '../core/async/sleep.js';
 import type { Report } from '../core/report/model.js';
-import { renderReport } from '../core/report/render/index.js';
+import { renderReport, renderReportChunks } from '../core/report/render/index.js';
 import { parseInputs } from '../inputs/parse.js';
 import type { ForgeInputs, ReportInputs } from '../inputs/shared.js';
 import type { CommandDef, InputValue, InputsOf } from '../inputs/types.js';
@@ -116,18 +116,18 @@ async function publishReport<D extends CommandDef>(
   const { platform } = options;
   // Every reporting command has a `format` input (defaulted); one without prints the table.
   const format = inputs.format ?? 'terminal';
-  options.stdout(
-    renderReport(
-      report,
-      format,
-      format === 'terminal'
-        ? {
-            color: options.color,
-            ...(platform.terminalWidth !== undefined ? { width: platform.terminalWidth } : {}),
-          }
-        : {},
-    ),
-  );
+  // In pieces: JSON of a million metrics is longer than one string can be.
+  for (const chunk of renderReportChunks(
+    report,
+    format,
+    format === 'terminal'
+      ? {
+          color: options.color,
+          ...(platform.terminalWidth !== undefined ? { width: platform.terminalWidth } : {}),
+        }
+      : {},
+  ))
+    options.stdout(chunk);
 
   const targetsInput = options.def.inputs.find((input) => input.role === 'report-targets');
   const targets = targetsInput
@@ -138,7 +138,7 @@ async function publishReport<D extends CommandDef>(
   }
   for (const target of targets) {
     const file = path.resolve(cwd, target.path);
-    await writeUserOutput(file, renderReport(report, target.format, {}), {
+    await writeUserOutput(file, renderReportChunks(report, target.format, {}), {
       file: target.path,
       what: `${target.format} report`,
       ...(targetsInput ? { key: targetsInput.name } : {}),
@@ -146,9 +146,12 @@ async function publishReport<D extends CommandDef>(
     if (target.format === 'json') report.outputs.report = file;
   }
 
-  await platform.writeSummary(
-    renderReport(report, 'markdown', { maxLength: platform.summaryLimit, lengthUnit: 'utf8' }),
-  );
+  // Platforms without a job summary (local, GitLab) have no limit either: rendering a Markdown
+  // report of a million metrics for them would only cost memory.
+  if (platform.summaryLimit !== undefined)
+    await platform.writeSummary(
+      renderReport(report, 'markdown', { maxLength: platform.summaryLimit, lengthUnit: 'utf8' }),
+    );
 }
 
 /** Posts the sticky comment; a failure is logged (message and hint) and becomes its exit code. */

@@ -13,7 +13,7 @@ export interface Platform {
   setOutputs(outputs: Record<string, string>): Promise<void>;
   /** The job summary (GitHub `GITHUB_STEP_SUMMARY`); a no-op where the platform has none. */
   writeSummary(markdown: string): Promise<void>;
-  /** Byte limit of the job summary, when there is one. */
+  /** Byte limit of the job summary; undefined where there is no job summary (nothing is rendered for it). */
   readonly summaryLimit: number | undefined;
   /** Columns of the terminal the report is printed on; none for a CI log. */
   readonly terminalWidth?: number;

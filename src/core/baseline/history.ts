@@ -1,6 +1,7 @@
 import { detectFormat } from '../metrics/detect.js';
 import { parseMetricsText } from '../metrics/load.js';
 import type { MetricsSet } from '../metrics/model.js';
+import { decodeText } from '../text/utf8.js';
 import type { GitReader } from '../ports.js';
 
 /** One earlier version of the metrics files, oldest first in a history. */
@@ -42,7 +43,7 @@ export async function readGitHistory(
         try {
           const bytes = await git.readFileAt(sha, path);
           if (!bytes) return undefined;
-          const text = bytes.toString('utf8');
+          const text = decodeText(bytes, path, 'the metrics file');
           const set = await parseMetricsText(
             text,
             detectFormat(path, text),

@@ -9,6 +9,7 @@ import { GitReadError } from './git-errors.js';
 import { detectFormat } from '../metrics/detect.js';
 import { loadMetricsFile, parseMetricsText } from '../metrics/load.js';
 import type { MetricsSet } from '../metrics/model.js';
+import { decodeText } from '../text/utf8.js';
 import type { GitReader, ModelRegistry } from '../ports.js';
 import { printable, type BaselineSpec } from './spec.js';
 
@@ -176,8 +177,8 @@ async function resolveGit(
         });
       }
       if (bytes === undefined) return undefined;
-      const text = bytes.toString('utf8');
       const where = `${inRepo}@${label}`;
+      const text = decodeText(bytes, where, 'the baseline file');
       return withFile(
         await parseMetricsText(text, detectFormat(inRepo, text, where), where),
         candidate,

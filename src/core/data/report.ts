@@ -6,6 +6,7 @@ import { DEFAULT_MIN_EFFECT } from './drift/run.js';
 import { driftBlocks, driftJson, driftTests } from './report-drift.js';
 import { dataFolder, isMultiFile, profileNumber, shortFileNames } from './report-text.js';
 import { plural } from '../text/plural.js';
+import { pushAll } from '../arrays.js';
 
 const OPTIONAL_PROFILE = new Set(['Type', 'Mean', 'p25', 'p50', 'p75']);
 
@@ -298,7 +299,7 @@ export function buildValidationReport(
       : {}),
     ...(c.place?.file ? { file: c.place.file } : {}),
   }));
-  if (result.drift) tests.push(...driftTests(result.drift, minEffect));
+  if (result.drift) pushAll(tests, driftTests(result.drift, minEffect));
 
   // `2 checks passed on 3 rows`; with warnings `2 checks passed, 1 warning, on 3 rows`.
   const onRows =

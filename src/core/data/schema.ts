@@ -1,8 +1,9 @@
 import { dirname } from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { isMap, isScalar, isSeq } from 'yaml';
 import type { Node, Pair, YAMLMap } from 'yaml';
 import { UsageError } from '../errors.js';
 import type { Place } from '../errors.js';
+import { readYaml } from '../yaml/read.js';
 
 /** The declared types a schema column can have. */
 export const COLUMN_TYPES = ['integer', 'float', 'string', 'boolean', 'date', 'timestamp'] as const;
@@ -119,26 +120,9 @@ export function parseSchema(
   file: string,
   resolvePath: (dir: string, path: string) => string,
 ): DataSchema {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const placeOf = (node: Node | null | undefined, key?: string): Place => {
-    const place: Place = { file };
-    if (node?.range) {
-      const pos = lineCounter.linePos(node.range[0]);
-      place.line = pos.line;
-      place.column = pos.col;
-    }
-    if (key !== undefined) place.key = key;
-    return place;
-  };
-  const firstError = doc.errors[0];
-  if (firstError) {
-    const pos = lineCounter.linePos(firstError.pos[0]);
-    throw new UsageError(`not valid YAML: ${firstError.message.split('\n')[0]}`, {
-      place: { file, line: pos.line, column: pos.col },
-    });
-  }
-  const root = doc.contents;
+  const yaml = readYaml(text, file, { what: 'the schema file' });
+  const placeOf = (node: Node | null | undefined, key?: string): Place => yaml.placeOf(node, key);
+  const root = yaml.contents;
   if (!isMap(root)) {
     throw new UsageError('a schema file is a YAML mapping with at least `columns:`', {
       place: placeOf(root),

@@ -2,6 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { shownPath } from './fs-errors.js';
+import { pushAll } from '../arrays.js';
 
 const MAGIC = /[*?[]/;
 
@@ -39,7 +40,7 @@ export async function expandPatterns(
         hint: `paths resolve against ${cwd}`,
       });
     }
-    out.push(...matches);
+    pushAll(out, matches);
   }
   return [...new Set(out)];
 }
@@ -71,7 +72,7 @@ async function walk(dir: string, depth: number): Promise<string[]> {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) {
       if (entry.name === 'node_modules' || entry.name === '.git') continue;
-      out.push(...(await walk(full, depth - 1)));
+      pushAll(out, await walk(full, depth - 1));
     } else if (
       entry.isFile() ||
       (entry.isSymbolicLink() && (await stat(full).catch(() => undefined))?.isFile())

@@ -10,6 +10,7 @@ import {
   type FileAccess,
   type UserPath,
 } from './fs-errors.js';
+import { decodeText } from '../text/utf8.js';
 
 export type { UserPath } from './fs-errors.js';
 
@@ -78,13 +79,17 @@ export async function readUserFile(
   }
 }
 
-/** readUserFile as UTF-8 text. */
+/** readUserFile as text: UTF-8 (a BOM allowed) or UTF-16 with a BOM; invalid bytes are bad input at their offset. */
 export async function readUserText(
   absolute: string,
   target: UserPath,
   options: ReadUserFileOptions = {},
 ): Promise<string> {
-  return (await readUserFile(absolute, target, options)).toString('utf8');
+  return decodeText(
+    await readUserFile(absolute, target, options),
+    target.file,
+    `the ${target.what}`,
+  );
 }
 
 /**
@@ -94,7 +99,7 @@ export async function readUserText(
  */
 export async function writeUserOutput(
   absolute: string,
-  data: string | Uint8Array,
+  data: string | Uint8Array | Iterable<string>,
   target: UserPath,
 ): Promise<void> {
   checkName(absolute, target, 'write');

@@ -26,6 +26,7 @@ import type {
 } from './model.js';
 import { compilePattern, compileRules, type RuleMatcher } from './pattern.js';
 import { editDistance } from '../text/edit-distance.js';
+import { pushAll } from '../arrays.js';
 
 /**
  * The gate: each candidate metric against its baseline and its rule.
@@ -89,7 +90,7 @@ export function evaluateGate(
     }
   });
 
-  diffs.push(...missingRequired(candidates, diffs, rules));
+  pushAll(diffs, missingRequired(candidates, diffs, rules));
 
   const withoutBaseline = candidates.filter((_, index) => baselines[index] === undefined);
   const onlyAbsolute =
@@ -317,16 +318,19 @@ function checkNumber(
 }
 
 /** Parsed once per value: the delta, the equality test and the rules all need it. */
-const decimals = new WeakMap<MetricValue, Decimal | null>();
+/**
+ * The last few values' decimals: evaluating one metric reads its candidate and baseline twice
+ * (same value? then the delta). A WeakMap kept every decimal of a million-metric run alive.
+ */
+const recent: { value: MetricValue; decimal: Decimal | null }[] = [];
 
 function decimalOf(value: Extract<MetricValue, { kind: 'number' }>): Decimal | undefined {
-  let decimal = decimals.get(value);
-  if (decimal === undefined) {
-    decimal = Number.isFinite(value.value)
-      ? (parseDecimal(value.text) ?? decimalFromNumber(value.value) ?? null)
-      : null;
-    decimals.set(value, decimal);
-  }
+  for (const entry of recent) if (entry.value === value) return entry.decimal ?? undefined;
+  const decimal = Number.isFinite(value.value)
+    ? (parseDecimal(value.text) ?? decimalFromNumber(value.value) ?? null)
+    : null;
+  if (recent.length >= 4) recent.shift();
+  recent.push({ value, decimal });
   return decimal ?? undefined;
 }
 

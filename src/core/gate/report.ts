@@ -1,6 +1,7 @@
 import type { MetricValue } from '../metrics/model.js';
-import { parseDecimal } from '../numbers/decimal.js';
+import { exactNumberText, parseDecimal } from '../numbers/decimal.js';
 import { formatDelta, formatMetricValue, formatPercent } from '../numbers/format.js';
+import { ExactNumber, FOLDED_COUNT } from '../report/model.js';
 import type { Cell, Column, Measurement, Report, Section, TestCase } from '../report/model.js';
 import type { GateResult, MetricDiff, MetricStatus, Rule, RuleSet } from './model.js';
 import { plural } from '../text/plural.js';
@@ -56,7 +57,7 @@ export function buildGateReport(result: GateResult, options: GateReportOptions):
   const failed = result.diffs.filter((diff) => diff.status === 'fail');
   const failedNames = [...new Set(failed.map((diff) => diff.name))];
 
-  return {
+  const report: Report = {
     command: 'quality-gate',
     key: options.key,
     title: options.title ?? 'Quality gate',
@@ -65,22 +66,55 @@ export function buildGateReport(result: GateResult, options: GateReportOptions):
     notes: result.notes.map((text) => ({ level: 'info' as const, text })),
     sections,
     tests: gated.map(testCase),
-    measurements: result.diffs.flatMap(measurements),
+    measurements: [],
     outputs: { passed: String(result.verdict === 'pass'), 'failed-metrics': failedNames.join(',') },
     data: {
       verdict: result.verdict,
       baseline: result.baselineLabel ?? null,
-      metrics: result.diffs.map((diff) => ({
-        file: diff.file,
-        name: diff.name,
-        baseline: jsonValue(diff.baseline),
-        candidate: jsonValue(diff.candidate),
-        delta: diff.delta !== null && Number.isFinite(diff.delta) ? diff.delta : null,
-        status: diff.status,
-        rule: diff.rule ?? null,
-      })),
+      metrics: [],
     },
   };
+  // One entry per metric, built when a surface reads them (JSON, OpenMetrics): a terminal or
+  // Markdown report of a million metrics need not hold them all at once.
+  lazy(report, 'measurements', () => measurementsOf(result.diffs));
+  lazy(report.data, 'metrics', () =>
+    result.diffs.map((diff) => ({
+      file: diff.file,
+      name: diff.name,
+      baseline: jsonValue(diff.baseline),
+      candidate: jsonValue(diff.candidate),
+      delta: jsonDelta(diff),
+      status: diff.status,
+      rule: diff.rule ?? null,
+    })),
+  );
+  return report;
+}
+
+/** An enumerable property computed on first read and then kept (writable, as a plain one). */
+function lazy<T extends object, K extends keyof T>(target: T, key: K, make: () => T[K]): void {
+  Object.defineProperty(target, key, {
+    configurable: true,
+    enumerable: true,
+    get: () => {
+      const value = make();
+      Object.defineProperty(target, key, {
+        value,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+      return value;
+    },
+    set: (value: T[K]) => {
+      Object.defineProperty(target, key, {
+        value,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    },
+  });
 }
 
 function headline(result: GateResult, gated: number, failed: number): string {
@@ -115,17 +149,21 @@ function section(
         type: 'table',
         columns: COLUMNS,
         rows: shown.map((diff) => row(diff, rules)),
-        ...(unchanged.length > 0
-          ? {
-              folded: {
-                summary: plural(unchanged.length, 'unchanged metric'),
-                rows: unchanged.map((diff) => row(diff, rules)),
-              },
-            }
-          : {}),
+        ...(unchanged.length > 0 ? { folded: foldedRows(unchanged, rules) } : {}),
       },
     ],
   };
+}
+
+/** Unchanged rows, built when a surface shows them (Markdown, JSON); the terminal counts them. */
+function foldedRows(
+  unchanged: MetricDiff[],
+  rules: Map<string, Omit<Rule, 'pattern'>>,
+): { summary: string; rows: Cell[][] } {
+  const folded = { summary: plural(unchanged.length, 'unchanged metric'), rows: [] as Cell[][] };
+  lazy(folded, 'rows', () => unchanged.map((diff) => row(diff, rules)));
+  Object.defineProperty(folded, FOLDED_COUNT, { value: unchanged.length, enumerable: false });
+  return folded;
 }
 
 function row(diff: MetricDiff, rules: Map<string, Omit<Rule, 'pattern'>>): Cell[] {
@@ -139,10 +177,20 @@ function row(diff: MetricDiff, rules: Map<string, Omit<Rule, 'pattern'>>): Cell[
     valueCell(diff.candidate),
     delta === '' ? null : delta,
     diff.deltaPct === null ? null : formatPercent(diff.deltaPct, { signed: true }),
-    { status: diff.status },
+    STATUS_CELL[diff.status],
     ruleText(diff, rules),
   ];
 }
+
+/** One shared cell per status: a million rows need not hold a million copies. */
+const STATUS_CELL: Record<MetricStatus, Cell> = {
+  fail: { status: 'fail' },
+  new: { status: 'new' },
+  removed: { status: 'removed' },
+  pass: { status: 'pass' },
+  info: { status: 'info' },
+  unchanged: { status: 'unchanged' },
+};
 
 function valueCell(value: MetricValue | undefined): Cell {
   return value === undefined ? null : formatMetricValue(value);
@@ -200,34 +248,65 @@ function testCase(diff: MetricDiff): TestCase {
  * reader accepts. A delta is a sample of its metric's own family with the label
  * `kind="delta"`: a suffix on the name (`loss_delta`) could be the name of another metric.
  */
-function measurements(diff: MetricDiff): Measurement[] {
-  const candidate = diff.candidate;
-  if (candidate?.kind !== 'number' || !Number.isFinite(candidate.value)) return [];
-  const out: Measurement[] = [
-    {
+function measurementsOf(diffs: MetricDiff[]): Measurement[] {
+  // The label sets are shared per file: they are the same for every metric of it.
+  const labels = new Map<
+    string,
+    { value: Record<string, string>; delta: Record<string, string> }
+  >();
+  const out: Measurement[] = [];
+  for (const diff of diffs) {
+    const candidate = diff.candidate;
+    if (candidate?.kind !== 'number' || !Number.isFinite(candidate.value)) continue;
+    let fileLabels = labels.get(diff.file);
+    if (!fileLabels) {
+      fileLabels = { value: { file: diff.file }, delta: { file: diff.file, kind: 'delta' } };
+      labels.set(diff.file, fileLabels);
+    }
+    const value: Measurement = {
       name: diff.name,
       value: candidate.value,
-      labels: { file: diff.file },
+      labels: fileLabels.value,
       help: MEASUREMENT_HELP,
-    },
-  ];
-  if (diff.delta !== null && Number.isFinite(diff.delta)) {
-    out.push({
-      name: diff.name,
-      value: diff.delta,
-      labels: { file: diff.file, kind: 'delta' },
-      help: MEASUREMENT_HELP,
-    });
+    };
+    const exact = exactNumberText(candidate.text, candidate.value);
+    if (exact !== undefined) value.text = exact;
+    out.push(value);
+    if (diff.delta !== null && Number.isFinite(diff.delta)) {
+      const delta: Measurement = {
+        name: diff.name,
+        value: diff.delta,
+        labels: fileLabels.delta,
+        help: MEASUREMENT_HELP,
+      };
+      const exactDelta =
+        diff.deltaText === undefined ? undefined : exactNumberText(diff.deltaText, diff.delta);
+      if (exactDelta !== undefined) delta.text = exactDelta;
+      out.push(delta);
+    }
   }
   return out;
 }
 
 const MEASUREMENT_HELP = 'candidate value; with kind="delta": candidate minus baseline';
 
-/** JSON has no NaN or Infinity: they become the strings "NaN", "Infinity", "-Infinity". */
-function jsonValue(value: MetricValue | undefined): number | string | boolean | null {
+/**
+ * JSON has no NaN or Infinity: they become the strings "NaN", "Infinity", "-Infinity". A number
+ * whose written digits a double would change (above 2^53) is written digit for digit.
+ */
+function jsonValue(value: MetricValue | undefined): number | string | boolean | null | ExactNumber {
   if (value === undefined || value.kind === 'null') return null;
-  if (value.kind === 'number')
-    return Number.isFinite(value.value) ? value.value : String(value.value);
+  if (value.kind === 'number') {
+    if (!Number.isFinite(value.value)) return String(value.value);
+    const exact = exactNumberText(value.text, value.value);
+    return exact === undefined ? value.value : new ExactNumber(exact);
+  }
   return value.value;
+}
+
+function jsonDelta(diff: MetricDiff): number | ExactNumber | null {
+  if (diff.delta === null || !Number.isFinite(diff.delta)) return null;
+  const exact =
+    diff.deltaText === undefined ? undefined : exactNumberText(diff.deltaText, diff.delta);
+  return exact === undefined ? diff.delta : new ExactNumber(exact);
 }

@@ -1,14 +1,7 @@
 import { readUserText } from '../files/user-file.js';
-import {
-  isMap,
-  isScalar,
-  LineCounter,
-  parseDocument,
-  type Node,
-  type Pair,
-  type YAMLMap,
-} from 'yaml';
+import { isMap, isScalar, type Node, type Pair, type YAMLMap } from 'yaml';
 import { UsageError } from '../errors.js';
+import { readYaml, type YamlFile } from '../yaml/read.js';
 import { inferPatternDirection } from './direction.js';
 import { splitKey } from './keys.js';
 import type { Direction, Rule, RuleSet, RuleThreshold } from './model.js';
@@ -65,7 +58,7 @@ export function parseRules(text: string, file: string): RuleSet {
 }
 
 class RulesReader {
-  private readonly lineCounter = new LineCounter();
+  private yaml: YamlFile | undefined;
 
   constructor(
     private readonly text: string,
@@ -73,23 +66,13 @@ class RulesReader {
   ) {}
 
   read(): RuleSet {
-    const doc = parseDocument(this.text, {
-      lineCounter: this.lineCounter,
-      uniqueKeys: true,
-      prettyErrors: false,
+    const yaml = readYaml(this.text, this.file, {
+      what: 'the rules file',
+      syntaxHint: () =>
+        'check indentation and quoting near that line; quote patterns that start with `*` ("*.recall")',
     });
-    const error = doc.errors[0];
-    if (error) {
-      const pos = this.lineCounter.linePos(error.pos[0]);
-      throw new UsageError(
-        `malformed YAML in the rules file: ${(error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`,
-        {
-          place: { file: this.file, line: pos.line, column: pos.col },
-          hint: 'check indentation and quoting near that line; quote patterns that start with `*` ("*.recall")',
-        },
-      );
-    }
-    const root = doc.contents;
+    this.yaml = yaml;
+    const root = this.node(yaml.contents);
     if (root === null || (isScalar(root) && (root.value === null || root.value === ''))) {
       throw new UsageError('the rules file is empty', {
         place: { file: this.file },
@@ -107,10 +90,10 @@ class RulesReader {
     const ruleSet: RuleSet = { rules: [], file: this.file };
     for (const pair of root.items) {
       const key = this.keyOf(pair, '');
-      if (key === 'metrics') ruleSet.rules = this.readMetrics(pair.value as Node | null);
+      if (key === 'metrics') ruleSet.rules = this.readMetrics(this.node(pair.value));
       else if (key === 'default') {
         const { pattern: _pattern, ...rule } = this.readRule(
-          pair.value as Node | null,
+          this.node(pair.value),
           'default',
           'default',
           pair.key as Node,
@@ -142,7 +125,7 @@ class RulesReader {
           'write flattened keys like eval.slices.us.recall; `*` stands for one segment',
         );
       }
-      const rule = this.readRule(pair.value as Node | null, pattern, path, pair.key as Node);
+      const rule = this.readRule(this.node(pair.value), pattern, path, pair.key as Node);
       const needsDirection =
         rule.maxRegression !== undefined || rule.maxRegressionPct !== undefined;
       if (
@@ -179,7 +162,7 @@ class RulesReader {
     for (const pair of (node as YAMLMap).items) {
       const key = this.keyOf(pair, path);
       const keyPath = `${path}.${key}`;
-      const value = pair.value as Node | null;
+      const value = this.node(pair.value);
       switch (key) {
         case 'direction': {
           const direction = isScalar(value) ? value.value : undefined;
@@ -253,8 +236,13 @@ class RulesReader {
     return rule;
   }
 
+  /** A node with aliases followed (readYaml has bounded what they expand to). */
+  private node(node: unknown): Node | null {
+    return (this.yaml?.resolve(node) ?? null) as Node | null;
+  }
+
   private keyOf(pair: Pair, parent: string): string {
-    const key = pair.key;
+    const key = this.node(pair.key);
     if (isScalar(key) && (typeof key.value === 'string' || typeof key.value === 'number')) {
       return key.source ?? String(key.value);
     }
@@ -293,7 +281,7 @@ class RulesReader {
   }
 
   private lineOf(node: Node | null | undefined): number | undefined {
-    return node?.range ? this.lineCounter.linePos(node.range[0]).line : undefined;
+    return this.yaml?.lineOf(node);
   }
 
   private error(

@@ -17,7 +17,12 @@ export function flattenTree(tree: TreeNode, file: string): Map<string, MetricVal
   const values = new Map<string, MetricValue>();
   const lines = new Map<string, number | undefined>();
 
-  const visit = (node: TreeNode, prefix: string, line: number | undefined): void => {
+  // An explicit stack, children pushed in reverse so keys keep file order.
+  const stack: { node: TreeNode; prefix: string; line: number | undefined }[] = [
+    { node: tree, prefix: '', line: tree.line },
+  ];
+  while (stack.length > 0) {
+    const { node, prefix, line } = stack.pop()!;
     if (node.kind === 'leaf') {
       if (values.has(prefix)) {
         const first = lines.get(prefix);
@@ -28,19 +33,25 @@ export function flattenTree(tree: TreeNode, file: string): Map<string, MetricVal
       }
       values.set(prefix, node.value);
       lines.set(prefix, node.line ?? line);
-      return;
-    }
-    if (node.kind === 'map') {
-      for (const entry of node.entries) {
-        visit(entry.node, prefix === '' ? entry.key : `${prefix}.${entry.key}`, entry.line);
+    } else if (node.kind === 'map') {
+      for (let i = node.entries.length - 1; i >= 0; i--) {
+        const entry = node.entries[i]!;
+        stack.push({
+          node: entry.node,
+          prefix: prefix === '' ? entry.key : `${prefix}.${entry.key}`,
+          line: entry.line,
+        });
       }
-      return;
+    } else {
+      for (let i = node.items.length - 1; i >= 0; i--) {
+        const item = node.items[i]!;
+        stack.push({
+          node: item,
+          prefix: prefix === '' ? String(i) : `${prefix}.${i}`,
+          line: item.line,
+        });
+      }
     }
-    node.items.forEach((item, index) => {
-      visit(item, prefix === '' ? String(index) : `${prefix}.${index}`, item.line);
-    });
-  };
-
-  visit(tree, '', tree.line);
+  }
   return values;
 }

@@ -3,7 +3,7 @@ import { UsageError } from '../errors.js';
 import { detectFormat } from './detect.js';
 import { flattenTree } from './flatten.js';
 import { parseDelimited } from './formats/csv.js';
-import { parseJsonTree } from './formats/json.js';
+import { parseJsonFlat, parseJsonTree } from './formats/json.js';
 import { parseOpenMetrics } from './formats/openmetrics.js';
 import type { MetricsFormat, MetricsSet, MetricValue } from './model.js';
 
@@ -67,7 +67,7 @@ export function parseMetrics(text: string, format: MetricsFormat, file: string):
 function parseValues(text: string, format: MetricsFormat, file: string): Map<string, MetricValue> {
   switch (format) {
     case 'json':
-      return flattenTree(parseJsonTree(text, file), file);
+      return parseJsonFlat(text, file) ?? flattenTree(parseJsonTree(text, file), file);
     case 'yaml':
       return flattenTree(treeParser('yaml')(text, file), file);
     case 'toml':

@@ -14,3 +14,9 @@ export interface TreeEntry {
   node: TreeNode;
   line?: number;
 }
+
+/**
+ * The deepest nesting a metrics file may have (JSON, YAML, TOML alike). Checked by each parser
+ * before it descends, so no parser or walker recurses deeper than this whatever the file holds.
+ */
+export const MAX_NESTING = 256;

@@ -96,6 +96,19 @@ export function toPlainString(a: Decimal): string {
   return negative ? `-${body}` : body;
 }
 
+/**
+ * The written number as a JSON number when a double would change its digits (an integer above
+ * 2^53 such as 9007199254740993, or more decimals than a double holds); undefined when
+ * `String(value)` already says the same number, so ordinary values stay ordinary JSON numbers.
+ */
+export function exactNumberText(text: string, value: number): string | undefined {
+  if (!Number.isFinite(value)) return undefined;
+  const written = parseDecimal(text);
+  const shown = parseDecimal(String(value));
+  if (!written || !shown || compare(written, shown) === 0) return undefined;
+  return Math.abs(written.exp) <= 40 ? toPlainString(written) : `${written.coef}e${written.exp}`;
+}
+
 /** The nearest double (JavaScript's own decimal-to-double conversion rounds correctly). */
 export function toNumber(a: Decimal): number {
   return Number(`${a.coef}e${a.exp}`);

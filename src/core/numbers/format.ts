@@ -43,7 +43,14 @@ function roundForDisplay(n: number, digits: number): string {
   return text.includes('e') ? trimZeros(n.toFixed(0)) : trimZeros(text);
 }
 
+/** "9007199254740993", "-12": digits a person counts, never rounded (above 2^53 a double would). */
+const PLAIN_INTEGER = /^[+-]?\d+$/;
+
 function displayDecimal(decimal: Decimal, written: string | undefined): string {
+  if (written !== undefined && PLAIN_INTEGER.test(written.trim()))
+    return written.trim().replace(/^\+/, '');
+  // An exact integer delta (both sides written as integers) keeps every digit too.
+  if (written === undefined && decimal.exp === 0) return toPlainString(decimal);
   const value = toNumber(decimal);
   if (significantDigits(decimal) > KEEP_DIGITS) return roundForDisplay(value, ROUND_DIGITS);
   if (written !== undefined) return written.trim().replace(/^\+/, '');

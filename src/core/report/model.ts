@@ -96,10 +96,36 @@ export interface TestCase {
   file?: string;
 }
 
+/**
+ * A number in `Report.data` whose written digits a double would change (9007199254740993):
+ * the JSON renderer writes `text` as the number, digit for digit.
+ */
+export class ExactNumber {
+  constructor(readonly text: string) {}
+  toJSON(): number {
+    return Number(this.text);
+  }
+}
+
+/**
+ * How many folded rows a table has, without building them: a builder may make `folded.rows`
+ * on first read (a million unchanged metrics) and record the count under this key, which is
+ * not enumerable and so never reaches JSON.
+ */
+export const FOLDED_COUNT: unique symbol = Symbol('folded count');
+
+export function foldedCount(folded: { rows: Cell[][] } | undefined): number {
+  if (folded === undefined) return 0;
+  const known = (folded as { [FOLDED_COUNT]?: number })[FOLDED_COUNT];
+  return known ?? folded.rows.length;
+}
+
 /** OpenMetrics projection (GitLab metrics report). */
 export interface Measurement {
   name: string;
   value: number;
+  /** The value's exact decimal text when a double would change its digits. */
+  text?: string;
   labels?: Record<string, string>;
   help?: string;
 }

@@ -19,9 +19,13 @@ describe('formatNumberText', () => {
     expect(formatNumberText('0.30000000000000004', 0.30000000000000004)).toBe('0.3');
     expect(formatNumberText('0.8333333333333334', 0.8333333333333334)).toBe('0.833333');
     expect(formatNumberText('1.234567890123e-9', 1.234567890123e-9)).toBe('1.23457e-9');
+  });
+
+  it('keeps every digit of an integer, even past 2^53 (a count, an id, a byte size)', () => {
     expect(formatNumberText('123456789012345678', Number('123456789012345678'))).toBe(
-      '1.23457e+17',
+      '123456789012345678',
     );
+    expect(formatNumberText('9007199254740993', 9007199254740993)).toBe('9007199254740993');
   });
 
   it('shows NaN and the infinities', () => {

@@ -1,4 +1,5 @@
 import { chi2Sf } from './special.js';
+import { minOf } from '../../arrays.js';
 
 /**
  * Drift statistics from counts, as Evidently defines them (its `get_binned_data`, `psi`,
@@ -58,7 +59,7 @@ export function percents(
 function fill(shares: number[]): void {
   const nonZero = shares.filter((s) => s !== 0);
   if (nonZero.length === 0) return;
-  const smallest = Math.min(...nonZero);
+  const smallest = minOf(nonZero);
   const stand = smallest <= 0.0001 ? smallest / 10 ** 6 : 0.0001;
   for (let i = 0; i < shares.length; i++) if (shares[i] === 0) shares[i] = stand;
 }

@@ -1,5 +1,6 @@
 import { UsageError } from '../../errors.js';
-import type { TreeEntry, TreeNode } from '../tree.js';
+import type { MetricValue } from '../model.js';
+import { MAX_NESTING, type TreeEntry, type TreeNode } from '../tree.js';
 
 /**
  * A small JSON reader, because JSON.parse loses what the gate needs: the written text of each
@@ -9,6 +10,30 @@ import type { TreeEntry, TreeNode } from '../tree.js';
  */
 export function parseJsonTree(text: string, file: string): TreeNode {
   return new JsonReader(text, file).document();
+}
+
+/** Thrown inside the flat reader when two leaves flatten to one key; the tree reader explains it. */
+class Collision extends Error {}
+
+/**
+ * The flattened metrics of a JSON document in one pass, without building the tree: a file of a
+ * million metrics would otherwise hold a million tree nodes at once. Anything unusual (a
+ * top-level scalar, a duplicate or colliding key) is read again by the tree reader, whose
+ * errors name both lines.
+ */
+export function parseJsonFlat(text: string, file: string): Map<string, MetricValue> | undefined {
+  const values = new Map<string, MetricValue>();
+  const reader = new JsonReader(text, file, (key, value) => {
+    if (values.has(key)) throw new Collision();
+    values.set(key, value);
+  });
+  try {
+    const root = reader.document();
+    return root.kind === 'leaf' ? undefined : values;
+  } catch (error) {
+    if (error instanceof Collision) return undefined;
+    throw error;
+  }
 }
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
@@ -24,14 +49,22 @@ const ESCAPES: Record<string, string> = {
   t: '\t',
 };
 
+/** The first segments of a very long key path, for an error message. */
+function shorten(path: string): string {
+  return path.length <= 120 ? path : `${path.slice(0, 120)}…`;
+}
+
 class JsonReader {
   private pos = 0;
+  private depth = 0;
   private line = 1;
   private lineStart = 0;
 
   constructor(
     private readonly text: string,
     private readonly file: string,
+    /** Flat mode: each leaf goes here under its dotted key, and containers stay empty. */
+    private readonly sink?: (key: string, value: MetricValue) => void,
   ) {}
 
   document(): TreeNode {
@@ -76,8 +109,23 @@ class JsonReader {
   private value(path: string): TreeNode {
     const c = this.text[this.pos];
     const line = this.line;
-    if (c === '{') return this.object(path);
-    if (c === '[') return this.array(path);
+    if (c === '{' || c === '[') {
+      // The reader recurses once per level: the depth is checked before it descends.
+      if (++this.depth > MAX_NESTING) {
+        throw new UsageError(`JSON nests deeper than ${MAX_NESTING} levels`, {
+          place: {
+            file: this.file,
+            line: this.line,
+            column: this.pos - this.lineStart + 1,
+            key: path === '' ? undefined : shorten(path),
+          },
+          hint: `limit: nesting depth ${MAX_NESTING}; flatten the structure (metrics are read as dotted keys)`,
+        });
+      }
+      const node = c === '{' ? this.object(path) : this.array(path);
+      this.depth--;
+      return node;
+    }
     if (c === '"') return { kind: 'leaf', value: { kind: 'text', value: this.string() }, line };
     if (this.take('true')) return { kind: 'leaf', value: { kind: 'boolean', value: true }, line };
     if (this.take('false')) return { kind: 'leaf', value: { kind: 'boolean', value: false }, line };
@@ -108,7 +156,7 @@ class JsonReader {
     const line = this.line;
     this.pos++; // {
     const entries: TreeEntry[] = [];
-    const seen = new Set<string>();
+    const seen = this.sink ? undefined : new Set<string>();
     this.skipSpace();
     if (this.text[this.pos] === '}') {
       this.pos++;
@@ -121,14 +169,16 @@ class JsonReader {
       const keyLine = this.line;
       const key = this.string();
       const keyPath = path === '' ? key : `${path}.${key}`;
-      if (seen.has(key)) this.fail(`duplicate key "${key}"`, keyPath);
-      seen.add(key);
+      if (seen?.has(key)) this.fail(`duplicate key "${key}"`, keyPath);
+      seen?.add(key);
       this.skipSpace();
       if (this.text[this.pos] !== ':')
         this.fail(`expected ':' after key "${key}", found ${this.describe()}`, keyPath);
       this.pos++;
       this.skipSpace();
-      entries.push({ key, node: this.value(keyPath), line: keyLine });
+      const node = this.value(keyPath);
+      if (!this.sink) entries.push({ key, node, line: keyLine });
+      else if (node.kind === 'leaf') this.sink(keyPath, node.value);
       this.skipSpace();
       const c = this.text[this.pos];
       if (c === ',') {
@@ -155,9 +205,12 @@ class JsonReader {
       this.pos++;
       return { kind: 'list', items, line };
     }
-    for (;;) {
+    for (let index = 0; ; index++) {
       this.skipSpace();
-      items.push(this.value(path === '' ? String(items.length) : `${path}.${items.length}`));
+      const itemPath = path === '' ? String(index) : `${path}.${index}`;
+      const node = this.value(itemPath);
+      if (!this.sink) items.push(node);
+      else if (node.kind === 'leaf') this.sink(itemPath, node.value);
       this.skipSpace();
       const c = this.text[this.pos];
       if (c === ',') {

@@ -1,14 +1,6 @@
-import {
-  isAlias,
-  isMap,
-  isScalar,
-  isSeq,
-  LineCounter,
-  parseDocument,
-  type Document,
-  type Node,
-} from 'yaml';
+import { isMap, isScalar, isSeq } from 'yaml';
 import { UsageError } from '../../errors.js';
+import { readYaml, type YamlFile } from '../../yaml/read.js';
 import type { MetricValue } from '../model.js';
 import { nonFiniteFromText, numberValue } from '../scalar.js';
 import type { TreeEntry, TreeNode } from '../tree.js';
@@ -19,64 +11,62 @@ import type { TreeEntry, TreeNode } from '../tree.js';
  * inf spellings count as numbers, as the YAML `.nan` / `.inf` do.
  */
 export function parseYamlTree(text: string, file: string): TreeNode {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
-  const error = doc.errors[0];
-  if (error) {
-    const pos = lineCounter.linePos(error.pos[0]);
-    throw new UsageError(`malformed YAML: ${firstLine(error.message)}`, {
-      place: { file, line: pos.line, column: pos.col },
-      hint:
-        error.code === 'DUPLICATE_KEY'
-          ? 'each key may appear once per map: remove or rename the repeated one'
-          : 'check indentation and quoting near that line',
-    });
-  }
-  if (doc.contents === null) {
+  const yaml = readYaml(text, file, {
+    syntaxHint: (code) =>
+      code === 'DUPLICATE_KEY'
+        ? 'each key may appear once per map: remove or rename the repeated one'
+        : 'check indentation and quoting near that line',
+  });
+  if (yaml.contents === null) {
     throw new UsageError('the file holds no metrics (only comments or blank lines)', {
       place: { file },
       hint: 'write a map of metric names to values, e.g. `accuracy: 0.91`',
     });
   }
-  const lineOf = (node: Node | null | undefined): number | undefined =>
-    node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
-  return toTree(doc, doc.contents, lineOf, file);
+  return toTree(yaml);
 }
 
-function firstLine(message: string): string {
-  return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
-}
-
-function toTree(
-  doc: Document,
-  node: unknown,
-  lineOf: (node: Node | null | undefined) => number | undefined,
-  file: string,
-): TreeNode {
-  if (isAlias(node)) return toTree(doc, node.resolve(doc), lineOf, file);
-  if (isMap(node)) {
-    const entries: TreeEntry[] = node.items.map((pair) => {
-      const keyNode = pair.key;
-      const key = isScalar(keyNode) ? (keyNode.source ?? String(keyNode.value)) : String(keyNode);
-      return { key, node: toTree(doc, pair.value, lineOf, file), line: lineOf(keyNode as Node) };
-    });
-    return { kind: 'map', entries, line: lineOf(node) };
+/**
+ * The document as a TreeNode, aliases expanded. readYaml has bounded the depth and the nodes
+ * reached through aliases, and the walk uses an explicit stack all the same.
+ */
+function toTree(yaml: YamlFile): TreeNode {
+  const convert = (node: unknown): TreeNode => {
+    const resolved = yaml.resolve(node);
+    if (isMap(resolved)) return { kind: 'map', entries: [], line: yaml.lineOf(resolved) };
+    if (isSeq(resolved)) return { kind: 'list', items: [], line: yaml.lineOf(resolved) };
+    if (isScalar(resolved))
+      return {
+        kind: 'leaf',
+        value: scalarValue(resolved.value, resolved.source, resolved.type),
+        line: yaml.lineOf(resolved),
+      };
+    // A key with nothing after it (`accuracy:`) has a null value.
+    return { kind: 'leaf', value: { kind: 'null' } };
+  };
+  const root = convert(yaml.contents);
+  const stack: { source: unknown; target: TreeNode }[] = [{ source: yaml.contents, target: root }];
+  while (stack.length > 0) {
+    const { source, target } = stack.pop()!;
+    const node = yaml.resolve(source);
+    if (isMap(node) && target.kind === 'map') {
+      for (const pair of node.items) {
+        const keyNode = yaml.resolve(pair.key);
+        const key = isScalar(keyNode) ? (keyNode.source ?? String(keyNode.value)) : String(keyNode);
+        const child = convert(pair.value);
+        const entry: TreeEntry = { key, node: child, line: yaml.lineOf(pair.key) };
+        target.entries.push(entry);
+        if (child.kind !== 'leaf') stack.push({ source: pair.value, target: child });
+      }
+    } else if (isSeq(node) && target.kind === 'list') {
+      for (const item of node.items) {
+        const child = convert(item);
+        target.items.push(child);
+        if (child.kind !== 'leaf') stack.push({ source: item, target: child });
+      }
+    }
   }
-  if (isSeq(node)) {
-    return {
-      kind: 'list',
-      items: node.items.map((item) => toTree(doc, item, lineOf, file)),
-      line: lineOf(node),
-    };
-  }
-  if (isScalar(node))
-    return {
-      kind: 'leaf',
-      value: scalarValue(node.value, node.source, node.type),
-      line: lineOf(node),
-    };
-  // A key with nothing after it (`accuracy:`) has a null value.
-  return { kind: 'leaf', value: { kind: 'null' } };
+  return root;
 }
 
 function scalarValue(

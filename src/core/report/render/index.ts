@@ -2,7 +2,7 @@ import type { ReportFormat } from '../../../inputs/shared.js';
 import type { Report } from '../model.js';
 import type { DotenvOptions } from './dotenv.js';
 import { renderDotenv } from './dotenv.js';
-import { renderJson } from './json.js';
+import { renderJson, renderJsonChunks } from './json.js';
 import { renderJunit } from './junit.js';
 import type { MarkdownOptions } from './markdown.js';
 import { renderMarkdown } from './markdown.js';
@@ -30,6 +30,18 @@ export function renderReport(
   options: RenderOptions = {},
 ): string {
   return RENDERERS[format](report, options);
+}
+
+/**
+ * The report in pieces whose concatenation is renderReport's text, each ending a line: JSON of
+ * a million metrics is longer than one JavaScript string can be.
+ */
+export function renderReportChunks(
+  report: Report,
+  format: ReportFormat,
+  options: RenderOptions = {},
+): string[] {
+  return format === 'json' ? renderJsonChunks(report) : [renderReport(report, format, options)];
 }
 
 export { renderDotenv, renderJson, renderJunit, renderMarkdown, renderOpenMetrics, renderTerminal };

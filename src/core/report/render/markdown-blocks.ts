@@ -7,6 +7,7 @@ import {
   startBlock,
 } from '../escape.js';
 import type { Block, Cell, Chart, Column, Inline } from '../model.js';
+import { foldedCount } from '../model.js';
 import { cellText, statusIcon } from './cells.js';
 import { mermaidXyChart } from './mermaid.js';
 import { plural } from '../../text/plural.js';
@@ -169,7 +170,7 @@ function countContent(blocks: Block[]): { rows: number; blocks: number } {
   let rows = 0;
   let others = 0;
   for (const block of blocks) {
-    if (block.type === 'table') rows += block.rows.length + (block.folded?.rows.length ?? 0);
+    if (block.type === 'table') rows += block.rows.length + foldedCount(block.folded);
     else if (block.type === 'details') {
       const inner = countContent(block.blocks);
       rows += inner.rows;

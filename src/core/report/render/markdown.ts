@@ -1,7 +1,7 @@
 import { formatPlace } from '../../errors.js';
 import { escapeMarkdownText } from '../escape.js';
 import type { Note, Report } from '../model.js';
-import { STATUS_ICON } from '../model.js';
+import { foldedCount, STATUS_ICON } from '../model.js';
 import type { MarkdownContext, MarkdownPlan } from './markdown-blocks.js';
 import { renderBlocks, safeHref } from './markdown-blocks.js';
 
@@ -77,6 +77,25 @@ function renderWith(report: Report, level: number, stage: Stage, context: Markdo
   return parts.join('\n\n') + '\n';
 }
 
+/**
+ * The fewest characters the report's table rows take in Markdown (`| a | b |`: three per cell),
+ * folded rows counted or not: a report that cannot fit is not rendered whole to find out.
+ */
+function leastRowLength(report: Report, withFolded: boolean): number {
+  let total = 0;
+  const visit = (blocks: Report['sections'][number]['blocks']): void => {
+    for (const block of blocks) {
+      if (block.type === 'table') {
+        const rows = block.rows.length + (withFolded ? foldedCount(block.folded) : 0);
+        total += rows * (3 * block.columns.length + 1);
+      }
+      if (block.type === 'details') visit(block.blocks);
+    }
+  };
+  for (const section of report.sections) visit(section.blocks);
+  return total;
+}
+
 function largestRowCount(report: Report): number {
   let largest = 0;
   const visit = (blocks: Report['sections'][number]['blocks']): void => {
@@ -111,12 +130,13 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = {}): s
     rowCache: new Map(),
   };
   const render = (stage: Stage): string => renderWith(report, level, stage, context);
-  const full = render({
-    plan: { collapse: false, rowCap: Infinity, skeleton: false },
-    notes: true,
-    sections: true,
-  });
-  if (options.maxLength === undefined) return full;
+  const renderFull = (): string =>
+    render({
+      plan: { collapse: false, rowCap: Infinity, skeleton: false },
+      notes: true,
+      sections: true,
+    });
+  if (options.maxLength === undefined) return renderFull();
 
   const max = options.maxLength;
   const measure =
@@ -124,16 +144,21 @@ export function renderMarkdown(report: Report, options: MarkdownOptions = {}): s
       ? (text: string) => Buffer.byteLength(text, 'utf8')
       : (text: string) => text.length;
   const fits = (text: string): boolean => measure(text) <= max;
-  if (fits(full)) return full;
+  if (leastRowLength(report, true) <= max) {
+    const full = renderFull();
+    if (fits(full)) return full;
+  }
 
   const collapsed = (rowCap: number): string =>
     render({ plan: { collapse: true, rowCap, skeleton: false }, notes: true, sections: true });
-  const folded = collapsed(Infinity);
-  if (fits(folded)) return folded;
+  if (leastRowLength(report, false) <= max) {
+    const folded = collapsed(Infinity);
+    if (fits(folded)) return folded;
+  }
 
   // Every table keeps the same number of rows: the largest count that fits (length grows with it).
   let low = 0;
-  let high = largestRowCount(report);
+  let high = Math.min(largestRowCount(report), Math.ceil(max / 4));
   let best = collapsed(0);
   if (fits(best)) {
     while (low < high) {

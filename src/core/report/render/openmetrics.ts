@@ -31,6 +31,13 @@ export function sampleValue(value: number): string {
   return String(value);
 }
 
+/** The exact decimal text when the report carries one (digits a double would round), else sampleValue. */
+function sampleText(value: number, text: string | undefined): string {
+  if (text !== undefined && Number.isFinite(value) && /^-?\d+(\.\d+)?(e-?\d+)?$/.test(text))
+    return text;
+  return sampleValue(value);
+}
+
 function labelSet(labels: Record<string, string> | undefined): string {
   const entries = Object.entries(labels ?? {}).map(
     ([name, value]) => [labelName(name), value] as const,
@@ -49,7 +56,7 @@ function labelSet(labels: Record<string, string> | undefined): string {
 interface Family {
   name: string;
   help?: string;
-  samples: { labels: string; value: number }[];
+  samples: { labels: string; value: number; text: string | undefined }[];
 }
 
 /**
@@ -77,7 +84,7 @@ export function renderOpenMetrics(report: Report): string {
     const name = suffixFor(measurement, labels);
     const family = families.get(name) ?? { name, samples: [] };
     if (family.help === undefined && measurement.help !== undefined) family.help = measurement.help;
-    family.samples.push({ labels, value: measurement.value });
+    family.samples.push({ labels, value: measurement.value, text: measurement.text });
     families.set(name, family);
   }
   const lines: string[] = [];
@@ -88,7 +95,7 @@ export function renderOpenMetrics(report: Report): string {
     for (const sample of family.samples) {
       if (seen.has(sample.labels)) continue; // OpenMetrics forbids a repeated series in one family
       seen.add(sample.labels);
-      lines.push(`${family.name}${sample.labels} ${sampleValue(sample.value)}`);
+      lines.push(`${family.name}${sample.labels} ${sampleText(sample.value, sample.text)}`);
     }
   }
   lines.push('# EOF');

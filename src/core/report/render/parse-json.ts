@@ -279,6 +279,8 @@ function measurement(r: Reader, value: Json, path: string): Measurement {
   if (object.labels !== undefined) out.labels = r.strings(object.labels, `${path}.labels`);
   const help = r.optionalString(object.help, `${path}.help`);
   if (help !== undefined) out.help = help;
+  const text = r.optionalString(object.text, `${path}.text`);
+  if (text !== undefined) out.text = text;
   return out;
 }
 

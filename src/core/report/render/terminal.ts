@@ -1,10 +1,11 @@
 import { formatPlace } from '../../errors.js';
 import { cleanCode, stripControlChars } from '../escape.js';
 import type { Block, Cell, Chart, Column, Inline, Note, Report, Status } from '../model.js';
-import { STATUS_ICON } from '../model.js';
+import { foldedCount, STATUS_ICON } from '../model.js';
 import { displayWidth, truncateToWidth } from '../text-width.js';
 import type { CellText } from './cells.js';
 import { cellText, formatNumber } from './cells.js';
+import { maxOf, minOf, pushAll } from '../../arrays.js';
 
 export interface TerminalOptions {
   /** ANSI colours (green pass, red fail, yellow warn, dim unchanged). Off by default. */
@@ -26,6 +27,12 @@ const STATUS_COLOR: Partial<Record<Status, number>> = {
 
 const NOTE_COLOR: Record<Note['level'], number> = { error: 31, warning: 33, info: 36 };
 const GAP = '  ';
+/**
+ * Rows a terminal table shows; the rest is one count line. Tables list rows needing attention
+ * first (failures, new, removed), and a screen of a million rows helps nobody: JSON and
+ * Markdown keep every row.
+ */
+export const TERMINAL_MAX_ROWS = 1000;
 const MIN_COLUMN = 4;
 
 /** User text made safe for a terminal: one line, no control or escape sequences. */
@@ -109,21 +116,24 @@ function renderTable(
   out: Renderer,
   indent: string,
 ): string[] {
-  const allRows = block.rows.map((row) =>
-    block.columns.map((_column, index) => cellText(index < row.length ? (row[index] as Cell) : '')),
-  );
+  // Two passes over the rows (widths, then lines) instead of a table of cell objects: a
+  // report of a million metrics would hold hundreds of megabytes of them.
+  const cellAt = (row: Cell[], index: number): CellText =>
+    cellText(index < row.length ? (row[index] as Cell) : '');
   const allHeads = block.columns.map((column) => clean(column.title));
-  const allNatural = allHeads.map((head, index) =>
-    Math.max(
-      displayWidth(head),
-      ...allRows.map((row) => displayWidth(cellString(row[index] as CellText))),
-    ),
-  );
+  const allNatural = allHeads.map((head) => displayWidth(head));
+  const shownRows =
+    block.rows.length > TERMINAL_MAX_ROWS ? block.rows.slice(0, TERMINAL_MAX_ROWS) : block.rows;
+  for (const row of shownRows) {
+    for (let index = 0; index < allNatural.length; index++) {
+      const width = displayWidth(cellString(cellAt(row, index)));
+      if (width > allNatural[index]!) allNatural[index] = width;
+    }
+  }
   const available = out.width - indent.length;
   const kept = keptColumns(block.columns, allNatural, available);
   const columns = kept.map((index) => block.columns[index] as Column);
   const heads = kept.map((index) => allHeads[index] as string);
-  const rows = allRows.map((row) => kept.map((index) => row[index] as CellText));
   const widths = fitWidths(
     kept.map((index) => allNatural[index] ?? 0),
     heads.map((head) => displayWidth(head)),
@@ -131,14 +141,15 @@ function renderTable(
   );
   const line = (cells: string[]): string => (indent + cells.join(GAP)).trimEnd();
   const lines: string[] = [];
-  if (rows.length > 0) {
+  if (shownRows.length > 0) {
     const head = heads.map((title, index) =>
       pad(title, widths[index] ?? 0, columns[index]?.align ?? 'left'),
     );
     lines.push(out.paint(line(head), 1));
     lines.push(out.paint(line(widths.map((width) => '─'.repeat(width))), 2));
-    for (const row of rows) {
-      const cells = row.map((cell, index) => {
+    for (const row of shownRows) {
+      const cells = kept.map((column, index) => {
+        const cell = cellAt(row, column);
         const align = cell.align ?? columns[index]?.align ?? 'left';
         const text = pad(cellString(cell), widths[index] ?? 0, align);
         const color = cell.status === undefined ? undefined : STATUS_COLOR[cell.status];
@@ -147,14 +158,31 @@ function renderTable(
       });
       lines.push(line(cells));
     }
+    const hidden = block.rows.length - shownRows.length;
+    if (hidden > 0) {
+      let failed = 0;
+      for (let i = shownRows.length; i < block.rows.length; i++)
+        if (
+          block.rows[i]!.some(
+            (cell) =>
+              cell !== null &&
+              typeof cell === 'object' &&
+              'status' in cell &&
+              cell.status === 'fail',
+          )
+        )
+          failed++;
+      const text = `${indent}… ${hidden} more row${hidden === 1 ? '' : 's'} not shown${failed > 0 ? `, ${failed} of them failed` : ''} (--format markdown or json shows every row)`;
+      lines.push(out.paint(text, failed > 0 ? 31 : 2));
+    }
     const left = allHeads.filter((_head, index) => !kept.includes(index));
     if (left.length > 0) {
       const text = `${indent}… not shown at ${out.width} columns: ${left.join(', ')} (see --format markdown)`;
       lines.push(out.paint(truncateToWidth(text, out.width), 2));
     }
   }
-  if (block.folded !== undefined && block.folded.rows.length > 0) {
-    const count = block.folded.rows.length;
+  const count = foldedCount(block.folded);
+  if (block.folded !== undefined && count > 0) {
     const text = `${indent}… ${clean(block.folded.summary)} (${count} row${count === 1 ? '' : 's'} folded; --format markdown or json shows them)`;
     lines.push(out.paint(text, 2));
   }
@@ -168,8 +196,8 @@ function sparkline(values: (number | null)[]): string {
   const finite = values.filter(
     (value): value is number => value !== null && Number.isFinite(value),
   );
-  const min = Math.min(...finite);
-  const max = Math.max(...finite);
+  const min = minOf(finite);
+  const max = maxOf(finite);
   return values
     .map((value) => {
       if (value === null || !Number.isFinite(value)) return ' ';
@@ -189,13 +217,16 @@ function renderBars(chart: Chart, values: (number | null)[], indent: string): st
     chart.threshold !== undefined && Number.isFinite(chart.threshold) && chart.threshold > 0
       ? chart.threshold
       : undefined;
-  const max = Math.max(0, ...finite, threshold ?? 0);
+  const max = maxOf(finite, Math.max(0, threshold ?? 0));
   // The threshold's column, marked where a bar stops short of it.
   const mark =
     threshold === undefined
       ? -1
       : Math.min(BAR_WIDTH - 1, Math.round((threshold / max) * BAR_WIDTH) - 1);
-  const labelWidth = Math.max(0, ...chart.xLabels.map((label) => displayWidth(clean(label))));
+  const labelWidth = maxOf(
+    chart.xLabels.map((label) => displayWidth(clean(label))),
+    0,
+  );
   return chart.xLabels.map((label, index) => {
     const value = values[index];
     const known = value !== null && value !== undefined && Number.isFinite(value);
@@ -210,7 +241,7 @@ function renderBars(chart: Chart, values: (number | null)[], indent: string): st
 function renderChart(chart: Chart, indent: string): string[] {
   const [only] = chart.series;
   if (chart.kind === 'bar' && only && chart.series.length === 1)
-    return [`${indent}${clean(chart.title)}`, ...renderBars(chart, only.values, indent)];
+    return pushAll([`${indent}${clean(chart.title)}`], renderBars(chart, only.values, indent));
   const lines = [
     `${indent}${clean(chart.title)}${chart.yLabel === undefined ? '' : ` (${clean(chart.yLabel)})`}`,
   ];
@@ -218,7 +249,10 @@ function renderChart(chart: Chart, indent: string): string[] {
   const last = chart.xLabels[chart.xLabels.length - 1];
   if (first !== undefined && last !== undefined)
     lines.push(`${indent}  ${clean(first)} → ${clean(last)}`);
-  const nameWidth = Math.max(0, ...chart.series.map((series) => displayWidth(clean(series.name))));
+  const nameWidth = maxOf(
+    chart.series.map((series) => displayWidth(clean(series.name))),
+    0,
+  );
   for (const series of chart.series) {
     const finite = series.values.filter(
       (value): value is number => value !== null && Number.isFinite(value),
@@ -226,7 +260,7 @@ function renderChart(chart: Chart, indent: string): string[] {
     const range =
       finite.length === 0
         ? 'no values'
-        : `${formatNumber(Math.min(...finite))} … ${formatNumber(Math.max(...finite))}`;
+        : `${formatNumber(minOf(finite))} … ${formatNumber(maxOf(finite))}`;
     const spark = finite.length === 0 ? '' : sparkline(series.values);
     lines.push(`${indent}  ${pad(clean(series.name), nameWidth, 'left')}  ${spark}  ${range}`);
   }
@@ -237,7 +271,7 @@ function renderBlocks(blocks: Block[], out: Renderer, indent: string): string[] 
   const lines: string[] = [];
   for (const block of blocks) {
     if (lines.length > 0) lines.push('');
-    lines.push(...renderBlock(block, out, indent));
+    pushAll(lines, renderBlock(block, out, indent));
   }
   return lines;
 }
@@ -249,10 +283,10 @@ function renderBlock(block: Block, out: Renderer, indent: string): string[] {
     case 'table':
       return renderTable(block, out, indent);
     case 'details':
-      return [
-        `${indent}▸ ${clean(block.summary)}`,
-        ...renderBlocks(block.blocks, out, indent + '  '),
-      ];
+      return pushAll(
+        [`${indent}▸ ${clean(block.summary)}`],
+        renderBlocks(block.blocks, out, indent + '  '),
+      );
     case 'list':
       return block.items.map((item) => `${indent}• ${inlineText(item)}`);
     case 'code':
@@ -296,7 +330,7 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
   for (const section of report.sections) {
     lines.push('', paint(clean(section.title), 1));
     const body = renderBlocks(section.blocks, out, '  ');
-    if (body.length > 0) lines.push(...body);
+    pushAll(lines, body);
   }
   return lines.join('\n') + '\n';
 }
