@@ -1,0 +1,2 @@
+import { createRequire as __sluiceCreateRequire } from 'node:module';
+const require = __sluiceCreateRequire(import.meta.url);
