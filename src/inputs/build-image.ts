@@ -41,6 +41,9 @@ export const registryInputs: InputDef[] = [
     name: 'network-timeout',
     type: 'number',
     default: 300,
+    min: 1,
+    // A day: past that a hung registry is not worth waiting for, and timers stay exact.
+    max: 86_400,
     description:
       'Seconds one registry or token-service request may take, retries included, before the step fails (exit 3). A server silent for a fifth of this (at most 60 s) is retried; blob transfers have no total limit, only that silence limit.',
   },
