@@ -1,4 +1,5 @@
 import type { CommandImpl } from '../core/commands/types.js';
+import type { comment } from '../inputs/comment.js';
 import type { inferSchema } from '../inputs/infer-schema.js';
 import type { qualityGate } from '../inputs/quality-gate.js';
 import type { CommandDef, InputsOf } from '../inputs/types.js';
@@ -11,7 +12,8 @@ import type { validateData } from '../inputs/validate-data.js';
 export const IMPLEMENTATIONS: Record<string, () => Promise<CommandImpl>> = {
   'quality-gate': async () =>
     byName<typeof qualityGate>((await import('../core/commands/quality-gate.js')).runQualityGate),
-  comment: async () => (await import('../core/commands/comment.js')).commentCommand,
+  comment: async () =>
+    byName<typeof comment>((await import('../core/commands/comment.js')).commentCommand),
   'validate-data': async () =>
     byName<typeof validateData>(
       (await import('../core/commands/validate-data.js')).validateDataCommand,

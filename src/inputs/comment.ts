@@ -1,5 +1,5 @@
 import type { CommandDef } from './types.js';
-import { forgeInputs } from './shared.js';
+import { forgeInputs, FOLLOW_LINKS_INPUT } from './shared.js';
 
 export const comment = {
   name: 'comment',
@@ -32,6 +32,7 @@ export const comment = {
         'Also write the comment body to this file (to look at it, or when there is no pull request to post to).',
     },
     ...forgeInputs,
+    FOLLOW_LINKS_INPUT,
   ],
   // It exists to report failures of earlier jobs, so its job runs when they fail too.
   gitlab: { when: 'always' },

@@ -1,3 +1,4 @@
+import { FOLLOW_LINKS_INPUT } from './shared.js';
 import type { CommandDef } from './types.js';
 
 export const inferSchema = {
@@ -16,6 +17,7 @@ export const inferSchema = {
       description:
         'Also write the schema to this file (folders are created); it is printed to standard output either way.',
     },
+    FOLLOW_LINKS_INPUT,
   ],
   resultFile: { input: 'output', file: 'schema.yml' },
   outputs: [

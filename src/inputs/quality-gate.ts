@@ -1,5 +1,5 @@
 import type { CommandDef } from './types.js';
-import { REPORT_OUTPUT, forgeInputs, reportInputs } from './shared.js';
+import { REPORT_OUTPUT, forgeInputs, reportInputs, FOLLOW_LINKS_INPUT } from './shared.js';
 
 export const qualityGate = {
   name: 'quality-gate',
@@ -38,6 +38,7 @@ export const qualityGate = {
     },
     ...reportInputs('quality-gate'),
     ...forgeInputs,
+    FOLLOW_LINKS_INPUT,
   ],
   outputs: [
     { name: 'passed', description: '`true` when every gated metric passed, else `false`.' },

@@ -59,6 +59,18 @@ export function reportInputs<const C extends string>(command: C) {
 /** The shared report inputs as every reporting command parses them. */
 export type ReportInputs = InputValuesOf<ReturnType<typeof reportInputs<string>>>;
 
+/**
+ * The opt-in for files in the working directory that are links to files outside it (metrics,
+ * rules, schemas, data, reports): off, a pull request cannot make sluice read the runner's files.
+ */
+export const FOLLOW_LINKS_INPUT = {
+  name: 'follow-links-outside',
+  type: 'boolean',
+  default: false,
+  description:
+    'Read files in the working directory that are symbolic links to files outside it (a DVC cache outside the checkout). Off, such a link is refused (exit 2), so a file a pull request links to the runner (`~/.docker/config.json`) never reaches a report.',
+} as const satisfies InputDef;
+
 /** Credentials and coordinates for commenting; read from the platform when not given. */
 export const forgeInputs = [
   {

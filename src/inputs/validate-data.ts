@@ -1,5 +1,5 @@
 import type { CommandDef } from './types.js';
-import { REPORT_OUTPUT, forgeInputs, reportInputs } from './shared.js';
+import { REPORT_OUTPUT, forgeInputs, reportInputs, FOLLOW_LINKS_INPUT } from './shared.js';
 
 export const validateData = {
   name: 'validate-data',
@@ -27,6 +27,7 @@ export const validateData = {
     },
     ...reportInputs('validate-data'),
     ...forgeInputs,
+    FOLLOW_LINKS_INPUT,
   ],
   outputs: [
     {

@@ -9,6 +9,7 @@ import { GitReadError } from './git-errors.js';
 import { detectFormat } from '../metrics/detect.js';
 import { loadMetricsFile, parseMetricsText } from '../metrics/load.js';
 import type { MetricsSet } from '../metrics/model.js';
+import type { LinkPolicy } from '../files/contained.js';
 import { decodeText } from '../text/utf8.js';
 import type { GitReader, ModelRegistry } from '../ports.js';
 import { printable, type BaselineSpec } from './spec.js';
@@ -28,6 +29,8 @@ export interface BaselineDeps {
   run: RunContext;
   /** Backs `mlflow:<model>@<alias>`; none until the MLflow client lands. */
   modelRegistry?: ModelRegistry;
+  /** Baseline files in the working directory may not link out of it (unless allowed). */
+  links?: LinkPolicy;
 }
 
 const NO_GIT = 'set `baseline` to `file:<path>` or `none`';
@@ -49,7 +52,7 @@ export async function resolveBaseline(
     case 'auto':
       return resolveAuto(candidateFiles, deps);
     case 'file':
-      return resolveFile(spec.path, candidateFiles, deps.run.cwd);
+      return resolveFile(spec.path, candidateFiles, deps.run.cwd, deps);
     case 'git':
       return resolveGit(spec.ref, spec.ref, candidateFiles, deps);
     case 'mlflow':
@@ -89,6 +92,7 @@ async function resolveFile(
   baselinePath: string,
   candidateFiles: readonly string[],
   cwd: string,
+  deps: BaselineDeps,
 ): Promise<ResolvedBaseline> {
   const absolute = path.resolve(cwd, baselinePath);
   const target = { file: baselinePath, what: 'baseline file', key: 'baseline' };
@@ -122,7 +126,7 @@ async function resolveFile(
           );
         }
         return withFile(
-          await loadMetricsFile(path.resolve(cwd, file), { displayPath: file }),
+          await loadMetricsFile(path.resolve(cwd, file), { displayPath: file, ...linksOf(deps) }),
           candidate,
         );
       }),
@@ -138,7 +142,7 @@ async function resolveFile(
       },
     );
   }
-  const set = await loadMetricsFile(absolute, { displayPath: baselinePath });
+  const set = await loadMetricsFile(absolute, { displayPath: baselinePath, ...linksOf(deps) });
   return { label: baselinePath, sets: [withFile(set, candidateFiles[0]!)], notes: [] };
 }
 
@@ -330,4 +334,8 @@ function baselineGitError(
     case 'failed':
       return new InfraError(`${what}: git failed: ${error.message}`, { place, cause: error });
   }
+}
+
+function linksOf(deps: BaselineDeps): { links?: LinkPolicy } {
+  return deps.links ? { links: deps.links } : {};
 }

@@ -7,31 +7,34 @@ import { readUserText } from '../files/user-file.js';
 import type { Report } from '../report/model.js';
 import { parseReportJson } from '../report/render/parse-json.js';
 import { renderMarkdown } from '../report/render/markdown.js';
+import type { comment as commentDef } from '../../inputs/comment.js';
+import type { InputsOf } from '../../inputs/types.js';
+import type { LinkPolicy } from '../files/contained.js';
 import type { CommandImpl } from './types.js';
+
+/** comment's inputs, typed by its definition. */
+export type CommentInputs = InputsOf<typeof commentDef>;
 
 /**
  * `comment`: joins report JSON files (this job's, or downloaded artifacts) into the one
  * sticky comment. It has no verdict of its own: a failed gate was already the gate's exit.
  */
-export const commentCommand: CommandImpl = async (inputs, deps) => {
+export const commentCommand: CommandImpl<CommentInputs> = async (inputs, deps) => {
   const cwd = deps.run.cwd;
-  const files = await expandPatterns(
-    (inputs.reports as string[] | undefined) ?? [],
-    cwd,
-    'reports',
-  );
-  const reports = await allInOrder(files.map((file) => readReport(cwd, file)));
-  const reportUrl = (inputs['report-url'] as string | undefined) ?? deps.run.runUrl;
+  const links = { root: cwd, followOutside: inputs['follow-links-outside'] };
+  const files = await expandPatterns(inputs.reports, cwd, 'reports');
+  const reports = await allInOrder(files.map((file) => readReport(cwd, file, links)));
+  const reportUrl = inputs['report-url'] ?? deps.run.runUrl;
   const summaryLimit = deps.summary?.limitBytes;
   await deps.summary?.write(summaryMarkdown(reports, summaryLimit, reportUrl));
   const result = await postReportComment(
     {
       reports,
-      commentKey: (inputs['comment-key'] as string | undefined) ?? 'sluice',
-      token: inputs.token as string | undefined,
-      pullRequest: inputs['pull-request'] as number | undefined,
+      commentKey: inputs['comment-key'],
+      token: inputs.token,
+      pullRequest: inputs['pull-request'],
       ...(reportUrl ? { reportUrl } : {}),
-      ...(inputs.preview ? { preview: path.resolve(cwd, inputs.preview as string) } : {}),
+      ...(inputs.preview ? { preview: path.resolve(cwd, inputs.preview) } : {}),
       // This command prints no report to the log: only the summary (where there is one) and
       // the report files it was given hold it.
       reportIsIn: `${summaryLimit ? 'the job summary and ' : ''}${files.length === 1 ? 'the report file' : 'the report files'} ${files.join(', ')}`,
@@ -71,12 +74,16 @@ export function summaryMarkdown(
     .join(SEPARATOR);
 }
 
-async function readReport(cwd: string, file: string): Promise<Report> {
-  const text = await readUserText(path.resolve(cwd, file), {
-    file,
-    what: 'report',
-    key: 'reports',
-    notFoundHint: 'write it with `--output json=<path>` of a sluice command',
-  });
+async function readReport(cwd: string, file: string, links: LinkPolicy): Promise<Report> {
+  const text = await readUserText(
+    path.resolve(cwd, file),
+    {
+      file,
+      what: 'report',
+      key: 'reports',
+      notFoundHint: 'write it with `--output json=<path>` of a sluice command',
+    },
+    { links },
+  );
   return parseReportJson(text, file);
 }

@@ -11,7 +11,10 @@ import type { CommandImpl } from './types.js';
 export type InferSchemaInputs = InputsOf<typeof inferSchemaDef>;
 
 export const inferSchemaCommand: CommandImpl<InferSchemaInputs> = async (inputs, deps) => {
-  const source = await resolveSource(inputs.data, deps.run.cwd, { header: true });
+  const source = {
+    ...(await resolveSource(inputs.data, deps.run.cwd, { header: true })),
+    links: { root: deps.run.cwd, followOutside: inputs['follow-links-outside'] },
+  };
   const engine = await openEngine(deps);
   let schema: string;
   try {

@@ -20,21 +20,22 @@ export async function runQualityGate(
   deps: CommandDeps,
 ): Promise<CommandResult> {
   const cwd = deps.run.cwd;
+  const links = { root: cwd, followOutside: options['follow-links-outside'] };
   const rulesFile = options.rules;
   const files = await expandPatterns(options.metrics, cwd, 'metrics');
   const spec = parseBaselineSpec(options.baseline);
   const [candidates, rules] = await Promise.all([
     allInOrder(
-      files.map((file) => loadMetricsFile(path.resolve(cwd, file), { displayPath: file })),
+      files.map((file) => loadMetricsFile(path.resolve(cwd, file), { displayPath: file, links })),
     ),
     rulesFile
       ? // The rules parser pulls in the YAML library: load it only when there are rules.
         import('../gate/rules.js').then(({ loadRules }) =>
-          loadRules(path.resolve(cwd, rulesFile), rulesFile),
+          loadRules(path.resolve(cwd, rulesFile), rulesFile, links),
         )
       : undefined,
   ]);
-  const baseline = await resolveBaseline(spec, files, deps);
+  const baseline = await resolveBaseline(spec, files, { ...deps, links });
   const result = evaluateGate(candidates, baseline.sets, rules, baseline.label);
   result.notes.unshift(...baseline.notes);
   // Each failed metric on the line of the rule it broke, where the forge shows annotations.

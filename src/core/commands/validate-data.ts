@@ -22,19 +22,38 @@ export const validateDataCommand: CommandImpl<ValidateDataInputs> = async (input
   const cwd = deps.run.cwd;
   const schemaInput = inputs.schema;
   const schemaPath = resolve(cwd, schemaInput);
-  const text = await readUserText(schemaPath, {
-    file: schemaInput,
-    what: 'schema file',
-    key: 'schema',
-    notFoundHint: 'create one with `sluice infer-schema --data <file> > schema.yml`',
-  });
+  const links = { root: cwd, followOutside: inputs['follow-links-outside'] };
+  const text = await readUserText(
+    schemaPath,
+    {
+      file: schemaInput,
+      what: 'schema file',
+      key: 'schema',
+      notFoundHint: 'create one with `sluice infer-schema --data <file> > schema.yml`',
+    },
+    { links },
+  );
   const schema = parseSchema(text, schemaInput, (dir, path) => resolve(cwd, dir, path));
-  const data = await resolveSource(inputs.data.flatMap(expandBraces), cwd, schema.csv);
+  const data = {
+    ...(await resolveSource(inputs.data.flatMap(expandBraces), cwd, schema.csv)),
+    links,
+  };
   const referenceInput = inputs.reference;
   const reference = referenceInput
-    ? await resolveSource(expandBraces(referenceInput), cwd, schema.csv, '--reference')
+    ? {
+        ...(await resolveSource(expandBraces(referenceInput), cwd, schema.csv, '--reference')),
+        links,
+      }
     : schema.drift?.reference
-      ? await resolveSchemaReference(schema.drift.reference, schema.drift.place, cwd, schema.csv)
+      ? {
+          ...(await resolveSchemaReference(
+            schema.drift.reference,
+            schema.drift.place,
+            cwd,
+            schema.csv,
+          )),
+          links,
+        }
       : undefined;
   if (reference && !schema.drift)
     schema.drift = { columns: 'all', method: 'auto', place: schema.place };

@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import zlib from 'node:zlib';
 import type { Transform } from 'node:stream';
 import type { SqlEngine } from './engine.js';
+import { refuseLinkOut } from '../files/contained.js';
 import { pathListSql, refuseSpecial, singleFile } from './source.js';
 import type { DataSource } from './source.js';
 import { quoteString } from './sql.js';
@@ -35,7 +36,9 @@ export async function dataFiles(engine: SqlEngine, source: DataSource): Promise<
     for (const path of paths) {
       const info = await stat(path).catch(() => undefined);
       if (!info) continue;
-      refuseSpecial(info, singleFile(source) ? source.label : path);
+      const shown = singleFile(source) ? source.label : path;
+      refuseSpecial(info, shown);
+      await refuseLinkOut(source.links, path, shown);
       const compression = /\.(gz|gzip)$/i.test(path)
         ? 'gzip'
         : /\.(zst|zstd)$/i.test(path)

@@ -2,6 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
+import type { LinkPolicy } from '../files/contained.js';
 import type { CsvOptions } from './schema.js';
 import { quoteIdent, quoteString } from './sql.js';
 
@@ -20,6 +21,8 @@ export interface DataSource {
   hive: boolean;
   /** CSV without a header: the columns' names, in order (the schema's). */
   names?: string[];
+  /** Files in the working directory may not link out of it (unless allowed). */
+  links?: LinkPolicy;
 }
 
 const COMPRESSION = /\.(gz|gzip|zst|zstd)$/i;

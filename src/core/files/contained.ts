@@ -57,3 +57,38 @@ export async function refuseOutsideWorkingDirectory(
       );
   }
 }
+
+/**
+ * Where the files sluice reads may lead: a file inside `root` (the working directory, which a
+ * pull request fills) that is a link to a place outside it is refused unless `followOutside`.
+ * A path the workflow itself names outside `root` is its author's choice and is read as given.
+ */
+export interface LinkPolicy {
+  root: string;
+  followOutside: boolean;
+}
+
+/** The input that lets a file in the working directory be a link to a file outside it. */
+export const FOLLOW_LINKS_INPUT = 'follow-links-outside';
+
+/**
+ * Refuses `absolute` when it lies inside the policy's root but, through a link, leads out of
+ * it: `metrics.json -> ~/.docker/config.json` in a pull request would otherwise put the
+ * runner's file into a report, where every string value is shown.
+ */
+export async function refuseLinkOut(
+  policy: LinkPolicy | undefined,
+  absolute: string,
+  shown: string,
+  place: Place = { file: shown },
+): Promise<void> {
+  if (policy === undefined || policy.followOutside) return;
+  const root = resolve(policy.root);
+  if (!isInside(root, resolve(absolute))) return;
+  const [realRoot, real] = await Promise.all([realLocation(root), realLocation(absolute)]);
+  if (isInside(realRoot, real)) return;
+  throw new UsageError(`${shown} is a link to ${real}, outside the working directory ${realRoot}`, {
+    place,
+    hint: `a file in the repository may not lead to the runner's files; copy it in, or set \`${FOLLOW_LINKS_INPUT}\` when the link is meant (a DVC cache outside the checkout)`,
+  });
+}

@@ -11,6 +11,7 @@ import {
   type UserPath,
 } from './fs-errors.js';
 import { decodeText } from '../text/utf8.js';
+import { refuseLinkOut, type LinkPolicy } from './contained.js';
 
 export type { UserPath } from './fs-errors.js';
 
@@ -19,6 +20,8 @@ export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
 
 export interface ReadUserFileOptions {
   maxBytes?: number;
+  /** Refuse a file in the working directory that links out of it (see LinkPolicy). */
+  links?: LinkPolicy;
 }
 
 /** Throws the mapped SluiceError for a file-system failure, else the error itself (a bug). */
@@ -55,6 +58,10 @@ export async function readUserFile(
 ): Promise<Buffer> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   checkName(absolute, target, 'read');
+  await refuseLinkOut(options.links, absolute, target.file, {
+    file: target.file,
+    ...(target.key !== undefined ? { key: target.key } : {}),
+  });
   let info: Stats;
   try {
     info = await stat(absolute);

@@ -1,4 +1,5 @@
 import { readUserText } from '../files/user-file.js';
+import type { LinkPolicy } from '../files/contained.js';
 import { isMap, isScalar, type Node, type Pair, type YAMLMap } from 'yaml';
 import { UsageError } from '../errors.js';
 import { readYaml, type YamlFile } from '../yaml/read.js';
@@ -44,12 +45,20 @@ const THRESHOLD_OF: Record<string, RuleThreshold> = {
   max_regression_pct: 'maxRegressionPct',
 };
 
-export async function loadRules(path: string, displayPath: string = path): Promise<RuleSet> {
-  const text = await readUserText(path, {
-    file: displayPath,
-    what: 'rules file',
-    notFoundHint: 'check the path, or leave rules out to report metrics without gating them',
-  });
+export async function loadRules(
+  path: string,
+  displayPath: string = path,
+  links?: LinkPolicy,
+): Promise<RuleSet> {
+  const text = await readUserText(
+    path,
+    {
+      file: displayPath,
+      what: 'rules file',
+      notFoundHint: 'check the path, or leave rules out to report metrics without gating them',
+    },
+    links ? { links } : {},
+  );
   return parseRules(text, displayPath);
 }
 

@@ -1,4 +1,5 @@
 import { readUserText } from '../files/user-file.js';
+import type { LinkPolicy } from '../files/contained.js';
 import { UsageError } from '../errors.js';
 import { detectFormat } from './detect.js';
 import { flattenTree } from './flatten.js';
@@ -12,6 +13,8 @@ export interface LoadMetricsOptions {
   displayPath?: string;
   /** Skip detection (by extension, then content). */
   format?: MetricsFormat;
+  /** Refuse a file in the working directory that links out of it. */
+  links?: LinkPolicy;
 }
 
 /** Read, detect and parse one metrics file. Every problem is a UsageError naming the file. */
@@ -20,7 +23,11 @@ export async function loadMetricsFile(
   options: LoadMetricsOptions = {},
 ): Promise<MetricsSet> {
   const file = options.displayPath ?? path;
-  const text = await readUserText(path, { file, what: 'metrics file' });
+  const text = await readUserText(
+    path,
+    { file, what: 'metrics file' },
+    options.links ? { links: options.links } : {},
+  );
   const format = options.format ?? detectFormat(path, text, file);
   return parseMetricsText(text, format, file);
 }

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commentCommand, summaryMarkdown } from '../../../src/core/commands/comment.js';
+import { runComment } from '../../unit/support/commands.js';
 import { postReportComment } from '../../../src/core/comment/post-report.js';
 import { commentMarker } from '../../../src/core/comment/markers.js';
 import type { CommandDeps } from '../../../src/core/commands/types.js';
@@ -94,7 +95,7 @@ describe('comment: the job summary', () => {
       reason: 'pull request from a fork',
       cwd: dir,
     });
-    await commentCommand({ reports: files }, deps);
+    await runComment({ reports: files }, deps);
     expect(Buffer.byteLength(summaries.join(''), 'utf8')).toBeLessThanOrEqual(1024 * 1024);
     const line = logs.find((l) => l.startsWith('no PR/MR comment written'));
     expect(line).toBe(
@@ -243,7 +244,7 @@ describe('comment: run by the app', () => {
     const dir = tempDir('sluice-comment-noforge-');
     writeFileSync(path.join(dir, 'gate.json'), renderReport(bigReport('gate', 2), 'json'));
     const { deps, logs } = fakeDeps({ cwd: dir });
-    const result = await commentCommand({ reports: ['gate.json'] }, {
+    const result = await runComment({ reports: ['gate.json'] }, {
       ...deps,
       forge: undefined,
       summary: undefined,

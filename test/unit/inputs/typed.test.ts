@@ -94,6 +94,7 @@ describe('InputsOf: each input typed by its definition', () => {
     expectTypeOf<InferSchemaInputs>().toEqualTypeOf<{
       data: string[];
       output: string | undefined;
+      'follow-links-outside': boolean;
     }>();
   });
 

@@ -25,7 +25,9 @@ describe('formatNumberText', () => {
     expect(formatNumberText('123456789012345678', Number('123456789012345678'))).toBe(
       '123456789012345678',
     );
-    expect(formatNumberText('9007199254740993', 9007199254740993)).toBe('9007199254740993');
+    expect(formatNumberText('9007199254740993', Number('9007199254740993'))).toBe(
+      '9007199254740993',
+    );
   });
 
   it('shows NaN and the infinities', () => {

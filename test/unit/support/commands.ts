@@ -13,6 +13,8 @@ import {
   validateDataCommand,
   type ValidateDataInputs,
 } from '../../../src/core/commands/validate-data.js';
+import { commentCommand, type CommentInputs } from '../../../src/core/commands/comment.js';
+import { comment } from '../../../src/inputs/comment.js';
 import { inferSchema } from '../../../src/inputs/infer-schema.js';
 import { inputsWithDefaults } from '../../../src/inputs/parse.js';
 import { qualityGate } from '../../../src/inputs/quality-gate.js';
@@ -37,4 +39,11 @@ export function runGate(
   deps: Parameters<typeof runQualityGate>[1],
 ): Promise<CommandResult> {
   return runQualityGate(inputsWithDefaults(qualityGate, given), deps);
+}
+
+export function runComment(
+  given: Partial<CommentInputs>,
+  deps: CommandDeps,
+): Promise<CommandResult> {
+  return commentCommand(inputsWithDefaults(comment, given), deps);
 }
