@@ -24,7 +24,8 @@ export const rollout = {
       name: 'strategy',
       type: 'choice',
       options: ['canary', 'blue-green'],
-      description: 'canary (weights step by step) or blue-green (preview, then all at once). Default: the spec’s, else canary.',
+      description:
+        'canary (weights step by step) or blue-green (preview, then all at once). Default: the spec’s, else canary.',
     },
     {
       name: 'router',
@@ -32,7 +33,11 @@ export const rollout = {
       description:
         'The built-in router as `builtin:<admin url>` (e.g. `builtin:http://127.0.0.1:9901`); nginx and HAProxy are configured in the spec.',
     },
-    { name: 'stable', type: 'string', description: 'The version serving now (its name at the router and in metrics).' },
+    {
+      name: 'stable',
+      type: 'string',
+      description: 'The version serving now (its name at the router and in metrics).',
+    },
     { name: 'canary', type: 'string', description: 'The new version.' },
     {
       name: 'steps',
@@ -44,7 +49,11 @@ export const rollout = {
     ...forgeInputs,
   ],
   outputs: [
-    { name: 'outcome', description: '`promoted`, `rolled-back` or `aborted` (and for `status`/`promote`/`abort`, what it did).' },
+    {
+      name: 'outcome',
+      description:
+        '`promoted`, `rolled-back` or `aborted` (and for `status`/`promote`/`abort`, what it did).',
+    },
     { name: 'promoted', description: '`true` when the canary was promoted, else `false`.' },
     REPORT_OUTPUT,
   ],

@@ -8,7 +8,13 @@ import { readProgress } from '../rollout/engine.js';
 import type { RolloutSpec, RouterConfig } from '../rollout/model.js';
 import { buildControlReport, buildRolloutReport } from '../rollout/report.js';
 import { abortRollout, promoteRollout, rolloutStatus, runRollout } from '../rollout/run.js';
-import { loadRolloutSpec, parseRouterInput, parseStepsInput, specFromInputs, type SpecOverrides } from '../rollout/spec.js';
+import {
+  loadRolloutSpec,
+  parseRouterInput,
+  parseStepsInput,
+  specFromInputs,
+  type SpecOverrides,
+} from '../rollout/spec.js';
 import { realSleep } from '../async/sleep.js';
 import type { CommandDeps, CommandResult } from './types.js';
 
@@ -19,7 +25,10 @@ export type RolloutInputs = InputsOf<typeof rollout>;
  * `sluice rollout`: runs the rollout (exit 0 promoted, 1 rolled back by analysis, 2 bad spec,
  * 3 infrastructure after putting traffic back on stable), or `status`, `promote`, `abort`.
  */
-export async function rolloutCommand(inputs: RolloutInputs, deps: CommandDeps): Promise<CommandResult> {
+export async function rolloutCommand(
+  inputs: RolloutInputs,
+  deps: CommandDeps,
+): Promise<CommandResult> {
   const key = inputs['report-key'];
   const overrides: SpecOverrides = {
     ...(inputs.strategy ? { strategy: inputs.strategy } : {}),
@@ -32,14 +41,23 @@ export async function rolloutCommand(inputs: RolloutInputs, deps: CommandDeps): 
   if (inputs.action === 'run') {
     const env = await environment(spec!.router, deps);
     const result = await runRollout(spec!, env);
-    return { report: buildRolloutReport(result, key), ...(result.error ? { error: result.error } : {}) };
+    return {
+      report: buildRolloutReport(result, key),
+      ...(result.error ? { error: result.error } : {}),
+    };
   }
   // status, promote, abort: the router the last rollout here used, else the spec's.
   const progress = await readProgress(deps.state);
   const routerConfig = progress?.router ?? spec?.router;
   if (!routerConfig) {
     if (inputs.action === 'abort') {
-      return { report: buildControlReport('abort', { outcome: 'nothing', message: 'no rollout was started here: nothing to abort' }, key) };
+      return {
+        report: buildControlReport(
+          'abort',
+          { outcome: 'nothing', message: 'no rollout was started here: nothing to abort' },
+          key,
+        ),
+      };
     }
     throw new UsageError(`rollout ${inputs.action} needs to know the router`, {
       hint: 'give --spec rollout.yml or --router builtin:<admin url>, or run it where the rollout ran (its state)',
@@ -57,7 +75,10 @@ export async function rolloutCommand(inputs: RolloutInputs, deps: CommandDeps): 
 }
 
 /** The post: step and GitLab's after_script: an unfinished rollout of this job goes back on stable. */
-export async function rolloutPostCommand(inputs: RolloutInputs, deps: CommandDeps): Promise<CommandResult> {
+export async function rolloutPostCommand(
+  inputs: RolloutInputs,
+  deps: CommandDeps,
+): Promise<CommandResult> {
   const progress = await readProgress(deps.state);
   if (!progress) return {};
   const env = await environment(progress.router, deps);
@@ -66,15 +87,28 @@ export async function rolloutPostCommand(inputs: RolloutInputs, deps: CommandDep
   return { report: buildControlReport('abort', result, inputs['report-key']) };
 }
 
-async function readSpec(inputs: RolloutInputs, overrides: SpecOverrides, deps: CommandDeps, required: boolean): Promise<RolloutSpec | undefined> {
-  if (inputs.spec) return loadRolloutSpec(path.resolve(deps.run.cwd, inputs.spec), inputs.spec, overrides);
-  if (!required && (overrides.router === undefined || (overrides.stable === undefined && overrides.canary === undefined))) return undefined;
+async function readSpec(
+  inputs: RolloutInputs,
+  overrides: SpecOverrides,
+  deps: CommandDeps,
+  required: boolean,
+): Promise<RolloutSpec | undefined> {
+  if (inputs.spec)
+    return loadRolloutSpec(path.resolve(deps.run.cwd, inputs.spec), inputs.spec, overrides);
+  if (
+    !required &&
+    (overrides.router === undefined ||
+      (overrides.stable === undefined && overrides.canary === undefined))
+  )
+    return undefined;
   return specFromInputs(overrides);
 }
 
 async function environment(config: RouterConfig, deps: CommandDeps): Promise<RolloutEnv> {
   if (!deps.routers || !deps.metrics) {
-    throw new InfraError('routers and metrics providers are not wired into this run', { hint: 'a bug in the app wiring: report it' });
+    throw new InfraError('routers and metrics providers are not wired into this run', {
+      hint: 'a bug in the app wiring: report it',
+    });
   }
   const router: TrafficRouter = await deps.routers(config);
   const metrics = deps.metrics;

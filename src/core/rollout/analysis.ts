@@ -68,9 +68,17 @@ export interface AnalysisResult {
   measurements: Measurement[];
 }
 
-const SEVERITY: Record<AnalysisPhase, number> = { Successful: 0, Inconclusive: 1, Error: 2, Failed: 3 };
+const SEVERITY: Record<AnalysisPhase, number> = {
+  Successful: 0,
+  Inconclusive: 1,
+  Error: 2,
+  Failed: 3,
+};
 
-export async function runAnalysis(spec: AnalysisSpec, ctx: AnalysisContext): Promise<AnalysisResult> {
+export async function runAnalysis(
+  spec: AnalysisSpec,
+  ctx: AnalysisContext,
+): Promise<AnalysisResult> {
   const measurements: Measurement[] = [];
   const stop = new AbortController();
   const cache = new Map<ProviderConfig, Promise<MetricsProvider>>();
@@ -100,7 +108,10 @@ export async function runAnalysis(spec: AnalysisSpec, ctx: AnalysisContext): Pro
   );
   return {
     phase: worst?.phase ?? 'Successful',
-    reason: worst && worst.phase !== 'Successful' ? `${worst.name}: ${worst.reason}` : 'every metric passed',
+    reason:
+      worst && worst.phase !== 'Successful'
+        ? `${worst.name}: ${worst.reason}`
+        : 'every metric passed',
     metrics: results,
     measurements,
   };
@@ -108,7 +119,10 @@ export async function runAnalysis(spec: AnalysisSpec, ctx: AnalysisContext): Pro
 
 /** Argo's assessMetricStatus: the metric's phase after its latest measurement, or undefined while it runs. */
 export function assessMetric(
-  metric: Pick<AnalysisMetric, 'failureLimit' | 'inconclusiveLimit' | 'consecutiveErrorLimit' | 'count' | 'intervalMs'>,
+  metric: Pick<
+    AnalysisMetric,
+    'failureLimit' | 'inconclusiveLimit' | 'consecutiveErrorLimit' | 'count' | 'intervalMs'
+  >,
   r: Pick<MetricResult, 'failed' | 'inconclusive' | 'consecutiveError' | 'count'>,
   ending: boolean,
 ): AnalysisPhase | undefined {
@@ -121,8 +135,22 @@ export function assessMetric(
   return undefined;
 }
 
-async function runMetric(metric: AnalysisMetric, ctx: AnalysisContext, stop: AbortSignal): Promise<MetricResult> {
-  const r: MetricResult = { name: metric.name, phase: 'Successful', successful: 0, failed: 0, inconclusive: 0, error: 0, consecutiveError: 0, count: 0, reason: '' };
+async function runMetric(
+  metric: AnalysisMetric,
+  ctx: AnalysisContext,
+  stop: AbortSignal,
+): Promise<MetricResult> {
+  const r: MetricResult = {
+    name: metric.name,
+    phase: 'Successful',
+    successful: 0,
+    failed: 0,
+    inconclusive: 0,
+    error: 0,
+    consecutiveError: 0,
+    count: 0,
+    reason: '',
+  };
   const waitSignal = AbortSignal.any([ctx.signal, stop, ...(ctx.end ? [ctx.end] : [])]);
   const ended = () => stop.aborted || (ctx.end?.aborted ?? false);
   /** Waits; false when the analysis was ended meanwhile (cancellation rethrows). */
@@ -143,7 +171,8 @@ async function runMetric(metric: AnalysisMetric, ctx: AnalysisContext, stop: Abo
     return r;
   };
   let last: Measurement | undefined;
-  if (!(await wait(metric.initialDelayMs))) return finish('Successful', 'ended before its first measurement');
+  if (!(await wait(metric.initialDelayMs)))
+    return finish('Successful', 'ended before its first measurement');
   for (;;) {
     ctx.signal.throwIfAborted();
     const m = await measure(metric, ctx);
@@ -169,7 +198,12 @@ async function runMetric(metric: AnalysisMetric, ctx: AnalysisContext, stop: Abo
   }
 }
 
-function explain(phase: AnalysisPhase, metric: AnalysisMetric, r: MetricResult, last: Measurement | undefined): string {
+function explain(
+  phase: AnalysisPhase,
+  metric: AnalysisMetric,
+  r: MetricResult,
+  last: Measurement | undefined,
+): string {
   const why = last ? ` (last: ${last.reason})` : '';
   switch (phase) {
     case 'Failed':
@@ -185,7 +219,13 @@ function explain(phase: AnalysisPhase, metric: AnalysisMetric, r: MetricResult, 
 
 type Read = { samples: number[] } | { noData: string } | { error: string };
 
-async function read(metric: AnalysisMetric, ctx: AnalysisContext, version: VersionRef, from: string, to: string): Promise<Read> {
+async function read(
+  metric: AnalysisMetric,
+  ctx: AnalysisContext,
+  version: VersionRef,
+  from: string,
+  to: string,
+): Promise<Read> {
   let provider: MetricsProvider;
   try {
     provider = await ctx.providers(metric.provider);
@@ -194,10 +234,19 @@ async function read(metric: AnalysisMetric, ctx: AnalysisContext, version: Versi
     return { error: `the ${metric.provider.type} provider could not start: ${messageOf(error)}` };
   }
   try {
-    const answer = await provider.query({ metric: metric.query, version: version.name, from, to }, ctx.signal);
+    const answer = await provider.query(
+      { metric: metric.query, version: version.name, from, to },
+      ctx.signal,
+    );
     if ('noData' in answer) return { noData: answer.noData || 'no data' };
     const values = finiteValues(answer.samples);
-    if (values.length === 0) return { noData: answer.samples.length === 0 ? 'no samples in the window' : 'no finite sample in the window' };
+    if (values.length === 0)
+      return {
+        noData:
+          answer.samples.length === 0
+            ? 'no samples in the window'
+            : 'no finite sample in the window',
+      };
     return { samples: values };
   } catch (error) {
     if (ctx.signal.aborted) throw error;
@@ -231,19 +280,34 @@ export async function measure(metric: AnalysisMetric, ctx: AnalysisContext): Pro
     read(metric, ctx, ctx.canary, from, to),
     needsStable ? read(metric, ctx, ctx.stable, from, to) : undefined,
   ]);
-  if ('error' in canary) return { ...base, phase: 'Error', reason: `${ctx.canary.name}: ${canary.error}` };
-  if (stable && 'error' in stable) return { ...base, phase: 'Error', reason: `${ctx.stable.name} (stable): ${stable.error}` };
-  if ('noData' in canary) return { ...base, phase: 'Inconclusive', reason: `no data for ${ctx.canary.name}: ${canary.noData}` };
+  if ('error' in canary)
+    return { ...base, phase: 'Error', reason: `${ctx.canary.name}: ${canary.error}` };
+  if (stable && 'error' in stable)
+    return { ...base, phase: 'Error', reason: `${ctx.stable.name} (stable): ${stable.error}` };
+  if ('noData' in canary)
+    return {
+      ...base,
+      phase: 'Inconclusive',
+      reason: `no data for ${ctx.canary.name}: ${canary.noData}`,
+    };
   const value = mean(canary.samples);
-  if (stable && 'noData' in stable) return { ...base, value, phase: 'Inconclusive', reason: `no data for ${ctx.stable.name} (stable) to compare with: ${stable.noData}` };
+  if (stable && 'noData' in stable)
+    return {
+      ...base,
+      value,
+      phase: 'Inconclusive',
+      reason: `no data for ${ctx.stable.name} (stable) to compare with: ${stable.noData}`,
+    };
   const stableValues = stable && 'samples' in stable ? stable.samples : undefined;
   const stableValue = stableValues ? mean(stableValues) : undefined;
   const withValues = { ...base, value, ...(stableValue !== undefined ? { stableValue } : {}) };
 
   const phases: { phase: MeasurementPhase; reason: string }[] = [];
   if (metric.success || metric.failure) phases.push(conditionPhase(metric, value, stableValue));
-  if (metric.compare && stableValues) phases.push(comparePhase(metric, stableValues, canary.samples));
-  if (phases.length === 0) phases.push({ phase: 'Successful', reason: `${fmt(value)} (no condition)` });
+  if (metric.compare && stableValues)
+    phases.push(comparePhase(metric, stableValues, canary.samples));
+  if (phases.length === 0)
+    phases.push({ phase: 'Successful', reason: `${fmt(value)} (no condition)` });
   const worst = phases.reduce((a, b) => (SEVERITY[b.phase] > SEVERITY[a.phase] ? b : a));
   return { ...withValues, phase: worst.phase, reason: phases.map((p) => p.reason).join('; ') };
 }
@@ -265,7 +329,11 @@ export function conditionPhase(
     const why = (failureBroken?.length ? failureBroken : successBroken) ?? [];
     return { phase: 'Failed', reason: `${shown}: ${why.join(', ')}` };
   }
-  if (!success) return { phase: 'Inconclusive', reason: `${shown}: within the failure limits but not the success limits (${(successBroken ?? []).join(', ')})` };
+  if (!success)
+    return {
+      phase: 'Inconclusive',
+      reason: `${shown}: within the failure limits but not the success limits (${(successBroken ?? []).join(', ')})`,
+    };
   return { phase: 'Successful', reason: `${shown}: within limits` };
 }
 
@@ -279,13 +347,19 @@ function broken(t: Threshold, value: number, stable: number | undefined): string
     // Relative to stable; against a stable of 0, any worsening is past every limit.
     const regression = worse <= 0 ? 0 : stable === 0 ? Infinity : worse / Math.abs(stable);
     if (regression > t.maxRegression) {
-      out.push(`${Number.isFinite(regression) ? `${fmt(regression * 100)} %` : 'infinitely'} worse than stable, more than max_regression ${fmt(t.maxRegression)}`);
+      out.push(
+        `${Number.isFinite(regression) ? `${fmt(regression * 100)} %` : 'infinitely'} worse than stable, more than max_regression ${fmt(t.maxRegression)}`,
+      );
     }
   }
   return out;
 }
 
-function comparePhase(metric: AnalysisMetric, stable: number[], canary: number[]): { phase: MeasurementPhase; reason: string } {
+function comparePhase(
+  metric: AnalysisMetric,
+  stable: number[],
+  canary: number[],
+): { phase: MeasurementPhase; reason: string } {
   const c = metric.compare!;
   const o = { maxIncrease: c.maxIncrease, confidence: c.confidence, minSamples: c.minSamples };
   // error-rate: each sample is one request, 1 an error and 0 a success (the HTTP probe's form).
@@ -297,7 +371,12 @@ function comparePhase(metric: AnalysisMetric, stable: number[], canary: number[]
           { errors: canary.filter((v) => v !== 0).length, total: canary.length },
           o,
         );
-  const phase: MeasurementPhase = result.verdict === 'pass' ? 'Successful' : result.verdict === 'fail' ? 'Failed' : 'Inconclusive';
+  const phase: MeasurementPhase =
+    result.verdict === 'pass'
+      ? 'Successful'
+      : result.verdict === 'fail'
+        ? 'Failed'
+        : 'Inconclusive';
   return { phase, reason: `compare ${c.kind}: ${result.reason}` };
 }
 

@@ -8,19 +8,37 @@ import { formatDuration } from './yaml-reader.js';
  * them all, then promotion (all traffic on the canary). Throws Halt (or the router's error) to
  * stop; run.ts puts traffic back on stable.
  */
-export async function runCanary(spec: RolloutSpec, env: RolloutEnv, rec: Recorder, startIndex: number): Promise<void> {
-  if (!env.router.capabilities.weights && spec.steps.some((s) => 'setWeight' in s && s.setWeight > 0 && s.setWeight < 100)) {
-    throw new Halt('error', `the ${env.router.name} router cannot split traffic by weight: use strategy: blue-green`);
+export async function runCanary(
+  spec: RolloutSpec,
+  env: RolloutEnv,
+  rec: Recorder,
+  startIndex: number,
+): Promise<void> {
+  if (
+    !env.router.capabilities.weights &&
+    spec.steps.some((s) => 'setWeight' in s && s.setWeight > 0 && s.setWeight < 100)
+  ) {
+    throw new Halt(
+      'error',
+      `the ${env.router.name} router cannot split traffic by weight: use strategy: blue-green`,
+    );
   }
   const background = new AbortController();
   const endBackground = new AbortController();
   let backgroundResult: AnalysisResult | undefined;
   const backgroundRun = spec.backgroundAnalysis
     ? rec
-        .analyse('background', 'background analysis', spec.backgroundAnalysis, env.signal, endBackground.signal)
+        .analyse(
+          'background',
+          'background analysis',
+          spec.backgroundAnalysis,
+          env.signal,
+          endBackground.signal,
+        )
         .then((result) => {
           backgroundResult = result;
-          if (result.phase !== 'Successful') background.abort(new Halt('failed', 'background analysis ended'));
+          if (result.phase !== 'Successful')
+            background.abort(new Halt('failed', 'background analysis ended'));
           return result;
         })
     : undefined;
@@ -51,7 +69,12 @@ export async function runCanary(spec: RolloutSpec, env: RolloutEnv, rec: Recorde
           }
         } else {
           await rec.save({ step: index });
-          const result = await rec.analyse(label, `analysis of ${label}`, step.analysis, stepSignal);
+          const result = await rec.analyse(
+            label,
+            `analysis of ${label}`,
+            step.analysis,
+            stepSignal,
+          );
           await rec.decide(label, `analysis of ${label}`, result);
         }
       } catch (error) {

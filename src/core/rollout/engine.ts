@@ -1,6 +1,12 @@
 import type { Clock, Logger, Sleep, StateStore, TrafficRouter } from '../ports.js';
 import { runAnalysis, type AnalysisResult, type ProviderFactory } from './analysis.js';
-import type { AnalysisSpec, Measurement, RolloutProgress, RolloutSpec, TimelineEntry } from './model.js';
+import type {
+  AnalysisSpec,
+  Measurement,
+  RolloutProgress,
+  RolloutSpec,
+  TimelineEntry,
+} from './model.js';
 import { formatDuration } from './yaml-reader.js';
 import { allOn, describeWeights, verify } from './safety.js';
 
@@ -29,12 +35,16 @@ export class Halt extends Error {
   }
 }
 
-export async function readProgress(state: StateStore | undefined): Promise<RolloutProgress | undefined> {
+export async function readProgress(
+  state: StateStore | undefined,
+): Promise<RolloutProgress | undefined> {
   const text = await state?.get(STATE_KEY);
   if (!text) return undefined;
   try {
     const value = JSON.parse(text) as RolloutProgress;
-    return typeof value === 'object' && value !== null && typeof value.canary === 'string' ? value : undefined;
+    return typeof value === 'object' && value !== null && typeof value.canary === 'string'
+      ? value
+      : undefined;
   } catch {
     return undefined;
   }
@@ -71,7 +81,13 @@ export class Recorder {
   }
 
   event(step: string, event: string, measurement?: Measurement): void {
-    this.timeline.push({ at: this.env.clock.now().toISOString(), step, weight: this.weight, event, ...(measurement ? { measurement } : {}) });
+    this.timeline.push({
+      at: this.env.clock.now().toISOString(),
+      step,
+      weight: this.weight,
+      event,
+      ...(measurement ? { measurement } : {}),
+    });
     this.env.logger.info(`rollout ${this.spec.canary.name} [${step}] ${this.weight} %: ${event}`);
   }
 
@@ -88,7 +104,12 @@ export class Recorder {
   /** Sets the canary's weight, reads the router back, records it. */
   async setWeight(step: string, index: number, weight: number): Promise<void> {
     const { stable, canary } = this.spec;
-    const weights = weight >= 100 ? allOn(canary.name) : weight <= 0 ? allOn(stable.name) : { [stable.name]: 100 - weight, [canary.name]: weight };
+    const weights =
+      weight >= 100
+        ? allOn(canary.name)
+        : weight <= 0
+          ? allOn(stable.name)
+          : { [stable.name]: 100 - weight, [canary.name]: weight };
     // Recorded before the change: a job killed mid-call leaves a state the post: step undoes.
     await this.save({ step: index, weights, status: 'running' });
     if (weight >= 100) await this.env.router.setRoute(canary.name, this.env.signal);
@@ -100,7 +121,13 @@ export class Recorder {
   }
 
   /** Runs an analysis, its measurements on the timeline; Halt unless it is Successful (or the person promotes). */
-  async analyse(step: string, label: string, spec: AnalysisSpec, signal: AbortSignal, end?: AbortSignal): Promise<AnalysisResult> {
+  async analyse(
+    step: string,
+    label: string,
+    spec: AnalysisSpec,
+    signal: AbortSignal,
+    end?: AbortSignal,
+  ): Promise<AnalysisResult> {
     this.event(step, `${label} started (${spec.metrics.map((m) => m.name).join(', ')})`);
     const result = await runAnalysis(spec, {
       providers: this.env.providers,
@@ -127,10 +154,17 @@ export class Recorder {
       case 'Error':
         throw new Halt('error', `${label} could not measure: ${result.reason}`);
       case 'Inconclusive':
-        if (this.spec.onInconclusive === 'rollback') throw new Halt('inconclusive', `${label} was inconclusive: ${result.reason}`);
-        this.event(step, `${label} inconclusive: waiting up to ${formatDuration(this.spec.waitTimeoutMs)} for \`sluice rollout promote\` or \`sluice rollout abort\``);
+        if (this.spec.onInconclusive === 'rollback')
+          throw new Halt('inconclusive', `${label} was inconclusive: ${result.reason}`);
+        this.event(
+          step,
+          `${label} inconclusive: waiting up to ${formatDuration(this.spec.waitTimeoutMs)} for \`sluice rollout promote\` or \`sluice rollout abort\``,
+        );
         if ((await this.waitForDecision(this.spec.waitTimeoutMs, this.env.signal)) !== 'promote') {
-          throw new Halt('inconclusive', `${label} was inconclusive and nobody promoted within ${formatDuration(this.spec.waitTimeoutMs)}: ${result.reason}`);
+          throw new Halt(
+            'inconclusive',
+            `${label} was inconclusive and nobody promoted within ${formatDuration(this.spec.waitTimeoutMs)}: ${result.reason}`,
+          );
         }
         this.event(step, 'promoted by a person: going on');
     }
@@ -140,7 +174,10 @@ export class Recorder {
    * Waits for a person (`sluice rollout promote|abort` writing the state store), at most
    * `timeoutMs` (undefined: no limit). 'timeout' when the time ran out; Halt on abort.
    */
-  async waitForDecision(timeoutMs: number | undefined, signal: AbortSignal): Promise<'promote' | 'timeout'> {
+  async waitForDecision(
+    timeoutMs: number | undefined,
+    signal: AbortSignal,
+  ): Promise<'promote' | 'timeout'> {
     await this.save({ status: 'paused' });
     const poll = this.env.pollMs ?? 5000;
     const start = this.env.clock.now().getTime();
@@ -150,10 +187,14 @@ export class Recorder {
         await this.save({ status: 'running' });
         return 'promote';
       }
-      if (current?.id === this.id && (current.status === 'aborted' || current.status === 'rolled-back')) {
+      if (
+        current?.id === this.id &&
+        (current.status === 'aborted' || current.status === 'rolled-back')
+      ) {
         throw new Halt('aborted', 'aborted by `sluice rollout abort`');
       }
-      const left = timeoutMs === undefined ? poll : timeoutMs - (this.env.clock.now().getTime() - start);
+      const left =
+        timeoutMs === undefined ? poll : timeoutMs - (this.env.clock.now().getTime() - start);
       if (left <= 0) {
         await this.save({ status: 'running' });
         return 'timeout';

@@ -3,7 +3,12 @@ import type { ControlResult, RolloutResult } from './run.js';
 import type { MeasurementPhase } from './model.js';
 import { describeState } from './safety.js';
 
-const PHASE_STATUS: Record<MeasurementPhase, Status> = { Successful: 'pass', Failed: 'fail', Inconclusive: 'warn', Error: 'fail' };
+const PHASE_STATUS: Record<MeasurementPhase, Status> = {
+  Successful: 'pass',
+  Failed: 'fail',
+  Inconclusive: 'warn',
+  Error: 'fail',
+};
 
 /** The rollout's report: the verdict, a timeline table, and a chart of weight and the main metric over time. */
 export function buildRolloutReport(result: RolloutResult, key: string): Report {
@@ -15,19 +20,28 @@ export function buildRolloutReport(result: RolloutResult, key: string): Report {
     elapsed(entry.at),
     entry.step,
     { text: `${entry.weight} %`, align: 'right' },
-    entry.measurement ? { status: PHASE_STATUS[entry.measurement.phase], label: entry.measurement.phase } : null,
+    entry.measurement
+      ? { status: PHASE_STATUS[entry.measurement.phase], label: entry.measurement.phase }
+      : null,
     entry.measurement ? `${entry.measurement.metric}: ${entry.measurement.reason}` : entry.event,
   ]);
   const blocks: Block[] = [
     {
       type: 'table',
-      columns: [{ title: 'time', align: 'right' }, { title: 'step' }, { title: 'canary weight', align: 'right' }, { title: 'verdict' }, { title: 'event' }],
+      columns: [
+        { title: 'time', align: 'right' },
+        { title: 'step' },
+        { title: 'canary weight', align: 'right' },
+        { title: 'verdict' },
+        { title: 'event' },
+      ],
       rows,
     },
   ];
   const chart = timelineChart(result);
   const sections = [{ title: 'Timeline', blocks }];
-  if (chart) sections.push({ title: 'Weight and metric over time', blocks: [{ type: 'chart', chart }] });
+  if (chart)
+    sections.push({ title: 'Weight and metric over time', blocks: [{ type: 'chart', chart }] });
   const summary = promoted
     ? `${spec.canary.name} promoted: all traffic on it (${spec.strategy}).`
     : `${spec.canary.name} not promoted (${result.outcome}): ${result.reason}. All traffic is on ${spec.stable.name}${result.finalState ? ` (read back: ${describeState(result.finalState)})` : ''}.`;
@@ -37,7 +51,10 @@ export function buildRolloutReport(result: RolloutResult, key: string): Report {
     key,
     title: `Rollout of ${spec.canary.name}`,
     verdict: promoted ? 'pass' : 'fail',
-    summary: result.error && !result.finalState ? `${spec.canary.name} not promoted: ${result.error.message}` : summary,
+    summary:
+      result.error && !result.finalState
+        ? `${spec.canary.name} not promoted: ${result.error.message}`
+        : summary,
     notes: result.notes.map((text) => ({ level: 'warning' as const, text })),
     sections,
     tests: result.analyses.flatMap((a) =>
@@ -50,7 +67,11 @@ export function buildRolloutReport(result: RolloutResult, key: string): Report {
     ),
     measurements: measurements
       .filter((m) => m.value !== undefined && Number.isFinite(m.value))
-      .map((m) => ({ name: `rollout_${m.metric.replace(/[^A-Za-z0-9_]/g, '_')}`, value: m.value!, labels: { version: spec.canary.name } })),
+      .map((m) => ({
+        name: `rollout_${m.metric.replace(/[^A-Za-z0-9_]/g, '_')}`,
+        value: m.value!,
+        labels: { version: spec.canary.name },
+      })),
     outputs: { outcome: result.outcome, promoted: String(promoted) },
     data: {
       rollout: {
@@ -69,7 +90,9 @@ export function buildRolloutReport(result: RolloutResult, key: string): Report {
 /** Weight and the first metric measured, at each measurement and weight change. */
 function timelineChart(result: RolloutResult): Chart | undefined {
   const main = result.timeline.find((e) => e.measurement?.value !== undefined)?.measurement?.metric;
-  const points = result.timeline.filter((e) => (e.measurement ? e.measurement.metric === main && e.measurement.value !== undefined : true));
+  const points = result.timeline.filter((e) =>
+    e.measurement ? e.measurement.metric === main && e.measurement.value !== undefined : true,
+  );
   if (points.length < 2 || main === undefined) return undefined;
   const start = Date.parse(points[0]!.at);
   let lastValue: number | null = null;
@@ -103,6 +126,13 @@ export function buildControlReport(action: string, result: ControlResult, key: s
     tests: [],
     measurements: [],
     outputs: { outcome: result.outcome },
-    data: { rollout: { action, outcome: result.outcome, state: result.state ?? null, progress: result.progress ?? null } },
+    data: {
+      rollout: {
+        action,
+        outcome: result.outcome,
+        state: result.state ?? null,
+        progress: result.progress ?? null,
+      },
+    },
   };
 }

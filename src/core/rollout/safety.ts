@@ -18,11 +18,15 @@ export function describeWeights(weights: Readonly<Record<string, number>>): stri
 export function describeState(state: TrafficState): string {
   let text = describeWeights(state.weights);
   if (state.mirror) text += `, mirroring to ${state.mirror}`;
-  for (const route of state.headerRoutes ?? []) text += `, ${route.header}: ${route.value} → ${route.version}`;
+  for (const route of state.headerRoutes ?? [])
+    text += `, ${route.header}: ${route.value} → ${route.version}`;
   return text;
 }
 
-export function sameWeights(actual: Readonly<Record<string, number>>, expected: Readonly<Record<string, number>>): boolean {
+export function sameWeights(
+  actual: Readonly<Record<string, number>>,
+  expected: Readonly<Record<string, number>>,
+): boolean {
   const names = new Set([...Object.keys(actual), ...Object.keys(expected)]);
   for (const name of names) {
     if (Math.abs((actual[name] ?? 0) - (expected[name] ?? 0)) > TOLERANCE) return false;
@@ -35,7 +39,11 @@ export function allOn(version: string): Record<string, number> {
 }
 
 /** Reads the router back and checks it does what was set; an InfraError naming both otherwise. */
-export async function verify(router: TrafficRouter, expected: Record<string, number>, signal?: AbortSignal): Promise<TrafficState> {
+export async function verify(
+  router: TrafficRouter,
+  expected: Record<string, number>,
+  signal?: AbortSignal,
+): Promise<TrafficState> {
   let state: TrafficState;
   try {
     state = await router.readBack(signal);
@@ -43,16 +51,21 @@ export async function verify(router: TrafficRouter, expected: Record<string, num
     throw wrap(error, `could not read the ${router.name} router back`);
   }
   if (!sameWeights(state.weights, expected)) {
-    throw new InfraError(`the ${router.name} router reads back ${describeState(state)} after sluice set ${describeWeights(expected)}`, {
-      hint: 'another process may be changing the router, or it did not apply the change',
-    });
+    throw new InfraError(
+      `the ${router.name} router reads back ${describeState(state)} after sluice set ${describeWeights(expected)}`,
+      {
+        hint: 'another process may be changing the router, or it did not apply the change',
+      },
+    );
   }
   return state;
 }
 
 function wrap(error: unknown, what: string): SluiceError {
   if (error instanceof SluiceError) return error;
-  return new InfraError(`${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  return new InfraError(`${what}: ${error instanceof Error ? error.message : String(error)}`, {
+    cause: error,
+  });
 }
 
 /**
@@ -60,7 +73,11 @@ function wrap(error: unknown, what: string): SluiceError {
  * with the rollout's (perhaps aborted) signal. Returns the state read back; throws an InfraError
  * saying exactly what the router does when it cannot.
  */
-export async function restoreStable(router: TrafficRouter, stable: string, deps: { sleep: Sleep; logger: Logger }): Promise<TrafficState> {
+export async function restoreStable(
+  router: TrafficRouter,
+  stable: string,
+  deps: { sleep: Sleep; logger: Logger },
+): Promise<TrafficState> {
   let lastSetError: unknown;
   let lastReadError: unknown;
   let lastState: TrafficState | undefined;
@@ -70,7 +87,9 @@ export async function restoreStable(router: TrafficRouter, stable: string, deps:
       lastSetError = undefined;
     } catch (error) {
       lastSetError = error;
-      deps.logger.warn(`rollback: setting all traffic on ${stable} failed (attempt ${attempt} of ${RESTORE_ATTEMPTS}): ${messageOf(error)}`);
+      deps.logger.warn(
+        `rollback: setting all traffic on ${stable} failed (attempt ${attempt} of ${RESTORE_ATTEMPTS}): ${messageOf(error)}`,
+      );
     }
     try {
       lastState = await router.readBack(AbortSignal.timeout(RESTORE_TIMEOUT_MS));
@@ -81,9 +100,10 @@ export async function restoreStable(router: TrafficRouter, stable: string, deps:
     }
     if (attempt < RESTORE_ATTEMPTS) await deps.sleep.sleep(RESTORE_PAUSE_MS).catch(() => undefined);
   }
-  const now = lastReadError !== undefined || !lastState
-    ? `cannot be read back (${messageOf(lastReadError)}): its state is unknown`
-    : `sends ${describeState(lastState)}`;
+  const now =
+    lastReadError !== undefined || !lastState
+      ? `cannot be read back (${messageOf(lastReadError)}): its state is unknown`
+      : `sends ${describeState(lastState)}`;
   throw new InfraError(
     `could not put traffic back on stable ${stable}${lastSetError !== undefined ? ` (${messageOf(lastSetError)})` : ''}: the ${router.name} router ${now}`,
     {

@@ -16,7 +16,11 @@ export class YamlReader {
     readonly file: string,
     what: string,
   ) {
-    const doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false });
+    const doc = parseDocument(text, {
+      lineCounter: this.lines,
+      uniqueKeys: true,
+      prettyErrors: false,
+    });
     const error = doc.errors[0];
     if (error) {
       const pos = this.lines.linePos(error.pos[0]);
@@ -35,7 +39,12 @@ export class YamlReader {
     return node?.range ? this.lines.linePos(node.range[0]).line : undefined;
   }
 
-  error(message: string, node: Node | null | undefined, key: string | undefined, hint: string): UsageError {
+  error(
+    message: string,
+    node: Node | null | undefined,
+    key: string | undefined,
+    hint: string,
+  ): UsageError {
     const line = this.line(node);
     return new UsageError(message, {
       place: { file: this.file, ...(line !== undefined ? { line } : {}), ...(key ? { key } : {}) },
@@ -48,14 +57,32 @@ export class YamlReader {
   }
 
   /** The entries of a map, each key checked against `allowed` (unknown keys: a did-you-mean). */
-  entries(node: Node | null | undefined, path: string, allowed: readonly string[], example: string): [string, Node | null, Node][] {
+  entries(
+    node: Node | null | undefined,
+    path: string,
+    allowed: readonly string[],
+    example: string,
+  ): [string, Node | null, Node][] {
     if (!isMap(node)) {
-      throw this.error(`${path || 'the file'} must be a map`, node, path || undefined, `e.g. ${example}`);
+      throw this.error(
+        `${path || 'the file'} must be a map`,
+        node,
+        path || undefined,
+        `e.g. ${example}`,
+      );
     }
     return (node as YAMLMap).items.map((pair) => {
       const keyNode = pair.key as Node;
-      if (!isScalar(keyNode) || (typeof keyNode.value !== 'string' && typeof keyNode.value !== 'number')) {
-        throw this.error('keys must be plain names', keyNode, path || undefined, `allowed keys: ${allowed.join(', ')}`);
+      if (
+        !isScalar(keyNode) ||
+        (typeof keyNode.value !== 'string' && typeof keyNode.value !== 'number')
+      ) {
+        throw this.error(
+          'keys must be plain names',
+          keyNode,
+          path || undefined,
+          `allowed keys: ${allowed.join(', ')}`,
+        );
       }
       const key = String(keyNode.value);
       const keyPath = path ? `${path}.${key}` : key;
@@ -73,7 +100,11 @@ export class YamlReader {
   }
 
   /** Map entries with free keys (version names, header names). */
-  freeEntries(node: Node | null | undefined, path: string, example: string): [string, Node | null, Node][] {
+  freeEntries(
+    node: Node | null | undefined,
+    path: string,
+    example: string,
+  ): [string, Node | null, Node][] {
     return this.entries(node, path, [], example);
   }
 
@@ -86,7 +117,9 @@ export class YamlReader {
     if (node == null) return 'nothing';
     if (isScalar(node)) {
       if (node.value === null) return 'nothing';
-      return typeof node.value === 'string' ? JSON.stringify(node.value) : String(node.source ?? node.value);
+      return typeof node.value === 'string'
+        ? JSON.stringify(node.value)
+        : String(node.source ?? node.value);
     }
     return isMap(node) ? 'a map' : isSeq(node) ? 'a list' : 'a value';
   }
@@ -95,10 +128,20 @@ export class YamlReader {
     const value = isScalar(node) ? node.value : undefined;
     if (typeof value === 'string' && value.trim() !== '') return value;
     if (typeof value === 'number' && isScalar(node)) return String(node.source ?? value);
-    throw this.error(`${path} must be a non-empty text, not ${this.show(node)}`, node, path, `e.g. ${example}`);
+    throw this.error(
+      `${path} must be a non-empty text, not ${this.show(node)}`,
+      node,
+      path,
+      `e.g. ${example}`,
+    );
   }
 
-  number(node: Node | null | undefined, path: string, range: { min?: number; max?: number; integer?: boolean }, example: string): number {
+  number(
+    node: Node | null | undefined,
+    path: string,
+    range: { min?: number; max?: number; integer?: boolean },
+    example: string,
+  ): number {
     const value = isScalar(node) ? node.value : undefined;
     const ok =
       typeof value === 'number' &&
@@ -111,8 +154,11 @@ export class YamlReader {
         range.integer ? 'a whole number' : 'a number',
         range.min !== undefined ? `≥ ${range.min}` : '',
         range.max !== undefined ? `≤ ${range.max}` : '',
-      ].filter(Boolean).join(' ');
-      const quoted = typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value));
+      ]
+        .filter(Boolean)
+        .join(' ');
+      const quoted =
+        typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value));
       throw this.error(
         `${path} must be ${bounds}, not ${this.show(node)}`,
         node,
@@ -125,8 +171,10 @@ export class YamlReader {
 
   choice<T extends string>(node: Node | null | undefined, path: string, options: readonly T[]): T {
     const value = isScalar(node) ? node.value : undefined;
-    if (typeof value === 'string' && (options as readonly string[]).includes(value)) return value as T;
-    const near = typeof value === 'string' ? options.find((o) => editDistance(o, value) <= 2) : undefined;
+    if (typeof value === 'string' && (options as readonly string[]).includes(value))
+      return value as T;
+    const near =
+      typeof value === 'string' ? options.find((o) => editDistance(o, value) <= 2) : undefined;
     throw this.error(
       `${path} must be one of ${options.join(', ')}, not ${this.show(node)}`,
       node,
@@ -138,7 +186,12 @@ export class YamlReader {
   /** A duration: `500ms`, `30s`, `5m`, `1h`, or a plain number of seconds. In ms. */
   duration(node: Node | null | undefined, path: string): number {
     const value = isScalar(node) ? node.value : undefined;
-    const ms = typeof value === 'number' ? value * 1000 : typeof value === 'string' ? parseDuration(value) : undefined;
+    const ms =
+      typeof value === 'number'
+        ? value * 1000
+        : typeof value === 'string'
+          ? parseDuration(value)
+          : undefined;
     if (ms === undefined || !Number.isFinite(ms) || ms < 0) {
       throw this.error(
         `${path} must be a duration like 30s, 5m, 1h or 500ms, not ${this.show(node)}`,
@@ -159,7 +212,9 @@ export class YamlReader {
   }
 
   stringList(node: Node | null | undefined, path: string, example: string): string[] {
-    return this.items(node, path, example).map((item, i) => this.string(item, `${path}[${i}]`, example));
+    return this.items(node, path, example).map((item, i) =>
+      this.string(item, `${path}[${i}]`, example),
+    );
   }
 }
 

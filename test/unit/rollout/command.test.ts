@@ -60,13 +60,20 @@ describe('sluice rollout', () => {
     const markdown = renderReport(result.report!, 'markdown', {});
     expect(markdown).toContain('xychart-beta');
     expect(markdown).toMatch(/error_rate/);
-    expect((d.logger as ReturnType<typeof recordingLogger>).lines.some((l) => /rollout v2 \[step 1\] 10 %/.test(l))).toBe(true);
+    expect(
+      (d.logger as ReturnType<typeof recordingLogger>).lines.some((l) =>
+        /rollout v2 \[step 1\] 10 %/.test(l),
+      ),
+    ).toBe(true);
   });
 
   it('a failing canary: verdict fail (exit 1), traffic on stable', async () => {
     const time = new VirtualTime();
     const router = new FakeRouter();
-    const result = await drive(time, rolloutCommand(inputs({ spec: 'rollout.yml' }), deps(router, 0.2, time)));
+    const result = await drive(
+      time,
+      rolloutCommand(inputs({ spec: 'rollout.yml' }), deps(router, 0.2, time)),
+    );
     expect(result.report?.verdict).toBe('fail');
     expect(result.error).toBeUndefined();
     expect(router.weights).toEqual({ v1: 100 });
@@ -76,7 +83,10 @@ describe('sluice rollout', () => {
     const time = new VirtualTime();
     const router = new FakeRouter();
     router.failSetWeights = true;
-    const result = await drive(time, rolloutCommand(inputs({ spec: 'rollout.yml', steps: '30:1m' }), deps(router, 0, time)));
+    const result = await drive(
+      time,
+      rolloutCommand(inputs({ spec: 'rollout.yml', steps: '30:1m' }), deps(router, 0, time)),
+    );
     expect(result.error).toBeInstanceOf(InfraError);
     expect(router.calls[1]).toBe('setWeights {"v1":70,"v2":30}');
     expect(router.weights).toEqual({ v1: 100 });
@@ -86,7 +96,20 @@ describe('sluice rollout', () => {
     const time = new VirtualTime();
     const state = new MemoryState();
     const router = new FakeRouter({ v1: 90, v2: 10 });
-    state.map.set('rollout', JSON.stringify({ id: 'x', strategy: 'canary', stable: 'v1', canary: 'v2', router: { type: 'builtin', admin: 'http://h' }, step: 0, weights: { v1: 90, v2: 10 }, status: 'running', updatedAt: '' }));
+    state.map.set(
+      'rollout',
+      JSON.stringify({
+        id: 'x',
+        strategy: 'canary',
+        stable: 'v1',
+        canary: 'v2',
+        router: { type: 'builtin', admin: 'http://h' },
+        step: 0,
+        weights: { v1: 90, v2: 10 },
+        status: 'running',
+        updatedAt: '',
+      }),
+    );
     const post = await rolloutPostCommand(inputs({}), deps(router, 0, time, state));
     expect(post.report?.outputs.outcome).toBe('aborted');
     expect(router.weights).toEqual({ v1: 100 });

@@ -4,7 +4,15 @@ import { parseRolloutSpec } from '../../../src/core/rollout/spec.js';
 import { runRollout, abortRollout } from '../../../src/core/rollout/run.js';
 import type { RolloutEnv } from '../../../src/core/rollout/engine.js';
 import { VirtualTime } from '../support/virtual-time.js';
-import { FakeProvider, FakeRouter, MemoryState, providerFactory, recordingLogger, values, type Answer } from './fakes.js';
+import {
+  FakeProvider,
+  FakeRouter,
+  MemoryState,
+  providerFactory,
+  recordingLogger,
+  values,
+  type Answer,
+} from './fakes.js';
 import type { MetricsQuery } from '../../../src/core/ports.js';
 
 const HEADER = `
@@ -43,12 +51,26 @@ function setup(answer: (q: MetricsQuery, t: VirtualTime) => Answer, router = new
   const state = new MemoryState();
   const logger = recordingLogger();
   const controller = new AbortController();
-  const env: RolloutEnv = { router, providers: providerFactory(provider), clock: time, sleep: time, logger, state, signal: controller.signal, pollMs: 1000 };
+  const env: RolloutEnv = {
+    router,
+    providers: providerFactory(provider),
+    clock: time,
+    sleep: time,
+    logger,
+    state,
+    signal: controller.signal,
+    pollMs: 1000,
+  };
   return { time, provider, state, logger, controller, env, router };
 }
 
 /** Runs the rollout while moving virtual time on, until it settles. */
-async function drive<T>(time: VirtualTime, run: Promise<T>, stepMs = 1000, maxMs = 24 * 3600_000): Promise<T> {
+async function drive<T>(
+  time: VirtualTime,
+  run: Promise<T>,
+  stepMs = 1000,
+  maxMs = 24 * 3600_000,
+): Promise<T> {
   let settled = false;
   const result = run.finally(() => {
     settled = true;
@@ -83,11 +105,17 @@ describe('canary', () => {
 
   it('rolls back at the step where the metric fails, with traffic on stable', async () => {
     // Errors appear once the canary takes 25 %.
-    const { time, env, router } = setup((q) => (q.version === 'v2' && router.weights.v2 === 25 ? values(0.2) : values(0.001)));
+    const { time, env, router } = setup((q) =>
+      q.version === 'v2' && router.weights.v2 === 25 ? values(0.2) : values(0.001),
+    );
     const result = await drive(time, runRollout(canarySpec(), env));
     expect(result.outcome).toBe('rolled-back');
     expect(result.reason).toMatch(/analysis of step 4 failed: error_rate/);
-    expect(weightsSet(router)).toEqual(['setWeights {"v1":90,"v2":10}', 'setWeights {"v1":75,"v2":25}', 'setRoute v1']);
+    expect(weightsSet(router)).toEqual([
+      'setWeights {"v1":90,"v2":10}',
+      'setWeights {"v1":75,"v2":25}',
+      'setRoute v1',
+    ]);
     expect(router.weights).toEqual({ v1: 100 });
     expect(router.calls.at(-1)).toBe('readBack');
     expect(result.finalState?.weights).toEqual({ v1: 100 });
@@ -104,7 +132,9 @@ describe('canary', () => {
 
   it('with onInconclusive: wait, waits for a person and goes on when promoted', async () => {
     let noData = true;
-    const { time, env, router, state } = setup(() => (noData ? { noData: 'no traffic yet' } : values(0.001)));
+    const { time, env, router, state } = setup(() =>
+      noData ? { noData: 'no traffic yet' } : values(0.001),
+    );
     const run = runRollout(canarySpec('onInconclusive: wait\nwaitTimeout: 1h'), env);
     await time.advance(60_000);
     const paused = JSON.parse(state.map.get('rollout')!);
@@ -120,18 +150,25 @@ describe('canary', () => {
 
   it('with onInconclusive: wait, rolls back when nobody decides within waitTimeout', async () => {
     const { time, env, router } = setup(() => ({ noData: 'no traffic' }));
-    const result = await drive(time, runRollout(canarySpec('onInconclusive: wait\nwaitTimeout: 10m'), env));
+    const result = await drive(
+      time,
+      runRollout(canarySpec('onInconclusive: wait\nwaitTimeout: 10m'), env),
+    );
     expect(result.outcome).toBe('rolled-back');
     expect(result.reason).toMatch(/nobody promoted within 10m/);
     expect(router.weights).toEqual({ v1: 100 });
   });
 
   it('aborts after consecutiveErrorLimit provider errors (exit 3), traffic on stable', async () => {
-    const { time, env, router, provider } = setup(() => new Error('Prometheus at 127.0.0.1:9090: connection refused'));
+    const { time, env, router, provider } = setup(
+      () => new Error('Prometheus at 127.0.0.1:9090: connection refused'),
+    );
     const result = await drive(time, runRollout(canarySpec(), env));
     expect(result.outcome).toBe('aborted');
     expect(result.error).toBeInstanceOf(InfraError);
-    expect(result.error?.message).toMatch(/5 consecutive errors, more than consecutiveErrorLimit 4/);
+    expect(result.error?.message).toMatch(
+      /5 consecutive errors, more than consecutiveErrorLimit 4/,
+    );
     expect(result.error?.message).toMatch(/back on v1/);
     // 5 measurements (4 allowed errors + the one past the limit), retried every interval (30 s).
     expect(provider.queries.length).toBe(5);
@@ -155,7 +192,9 @@ describe('canary', () => {
     router.failSetRoute = true;
     const result = await drive(time, runRollout(canarySpec(), env));
     expect(result.error).toBeInstanceOf(InfraError);
-    expect(result.error?.message).toMatch(/could not put traffic back on stable v1 \(router reload failed\): the fake router sends v1 90 %, v2 10 %/);
+    expect(result.error?.message).toMatch(
+      /could not put traffic back on stable v1 \(router reload failed\): the fake router sends v1 90 %, v2 10 %/,
+    );
   });
 
   it('a router that lies on read-back is caught (the change is not trusted)', async () => {
@@ -167,7 +206,10 @@ describe('canary', () => {
   });
 
   it('an abort signal mid-pause puts traffic back on stable', async () => {
-    const spec = parseRolloutSpec(`${HEADER}\nsteps:\n  - setWeight: 20\n  - pause: { duration: 10m }\n  - setWeight: 60\n`, 'r.yml');
+    const spec = parseRolloutSpec(
+      `${HEADER}\nsteps:\n  - setWeight: 20\n  - pause: { duration: 10m }\n  - setWeight: 60\n`,
+      'r.yml',
+    );
     const { time, env, router, controller } = setup(() => values(0));
     const run = runRollout(spec, env);
     await time.advance(60_000);
@@ -184,7 +226,9 @@ describe('canary', () => {
     const router = new FakeRouter({ v1: 75, v2: 25 });
     const { time, env } = setup(() => values(0.001), router);
     const result = await drive(time, runRollout(canarySpec(), env));
-    expect(result.notes.join()).toMatch(/left unfinished \(the fake router reads back v1 75 %, v2 25 %\): rolling it back/);
+    expect(result.notes.join()).toMatch(
+      /left unfinished \(the fake router reads back v1 75 %, v2 25 %\): rolling it back/,
+    );
     expect(weightsSet(router)[0]).toBe('setRoute v1');
     expect(result.outcome).toBe('promoted');
   });
@@ -198,7 +242,10 @@ describe('canary', () => {
   });
 
   it('the post: step (abort) rolls back an unfinished rollout and leaves a promoted one alone', async () => {
-    const spec = parseRolloutSpec(`${HEADER}\nsteps:\n  - setWeight: 20\n  - pause: { duration: 10m }\n`, 'r.yml');
+    const spec = parseRolloutSpec(
+      `${HEADER}\nsteps:\n  - setWeight: 20\n  - pause: { duration: 10m }\n`,
+      'r.yml',
+    );
     const { time, env, router, controller } = setup(() => values(0));
     const run = runRollout(spec, env);
     await time.advance(1000);
@@ -221,7 +268,11 @@ describe('canary', () => {
       `${HEADER}\nanalysis:\n  metrics:\n    - { name: error_rate, provider: prom, interval: 1m, failureCondition: { max: 0.05 } }\nsteps:\n  - setWeight: 10\n  - pause: { duration: 1h }\n`,
       'r.yml',
     );
-    const { time, env, router } = setup((q, t) => (q.version === 'v2' && t.now().getTime() > Date.parse('2026-01-01T00:05:00Z') ? values(0.3) : values(0.01)));
+    const { time, env, router } = setup((q, t) =>
+      q.version === 'v2' && t.now().getTime() > Date.parse('2026-01-01T00:05:00Z')
+        ? values(0.3)
+        : values(0.01),
+    );
     const result = await drive(time, runRollout(spec, env));
     expect(result.outcome).toBe('rolled-back');
     expect(result.reason).toMatch(/background analysis failed/);
@@ -242,7 +293,9 @@ describe('blue-green', () => {
     const result = await drive(time, runRollout(bg(), env));
     expect(result.outcome).toBe('promoted');
     expect(weightsSet(router)).toEqual(['setRoute v2']);
-    expect(time.now().getTime() - Date.parse('2026-01-01T00:00:00Z')).toBeGreaterThanOrEqual(5 * 60_000);
+    expect(time.now().getTime() - Date.parse('2026-01-01T00:00:00Z')).toBeGreaterThanOrEqual(
+      5 * 60_000,
+    );
   });
 
   it('a failing preview never switches', async () => {
@@ -254,7 +307,9 @@ describe('blue-green', () => {
   });
 
   it('a failing post-promotion analysis switches back to stable', async () => {
-    const { time, env, router } = setup((q) => (q.version === 'v2' && router.weights.v2 === 100 ? values(0.5) : values(0)));
+    const { time, env, router } = setup((q) =>
+      q.version === 'v2' && router.weights.v2 === 100 ? values(0.5) : values(0),
+    );
     const result = await drive(time, runRollout(bg(), env));
     expect(result.outcome).toBe('rolled-back');
     expect(result.reason).toMatch(/post-promotion analysis failed/);

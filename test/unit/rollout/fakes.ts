@@ -1,4 +1,11 @@
-import type { Logger, MetricsProvider, MetricsQuery, StateStore, TrafficRouter, TrafficState } from '../../../src/core/ports.js';
+import type {
+  Logger,
+  MetricsProvider,
+  MetricsQuery,
+  StateStore,
+  TrafficRouter,
+  TrafficState,
+} from '../../../src/core/ports.js';
 import type { ProviderConfig } from '../../../src/core/rollout/model.js';
 
 /** A router that records every call, and can be told to fail or to lie when read back. */
@@ -51,7 +58,9 @@ export class FakeProvider implements MetricsProvider {
   }
 }
 
-export const values = (...vs: number[]) => ({ samples: vs.map((value, i) => ({ at: new Date(i * 1000).toISOString(), value })) });
+export const values = (...vs: number[]) => ({
+  samples: vs.map((value, i) => ({ at: new Date(i * 1000).toISOString(), value })),
+});
 
 export class MemoryState implements StateStore {
   map = new Map<string, string>();

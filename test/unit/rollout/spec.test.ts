@@ -21,9 +21,13 @@ describe('rollout spec', () => {
       'rollout.yml',
     );
     expect(spec.strategy).toBe('canary');
-    expect(spec.steps.filter((s) => 'setWeight' in s).map((s) => ('setWeight' in s ? s.setWeight : 0))).toEqual([10, 25, 50]);
+    expect(
+      spec.steps.filter((s) => 'setWeight' in s).map((s) => ('setWeight' in s ? s.setWeight : 0)),
+    ).toEqual([10, 25, 50]);
     const metric = spec.backgroundAnalysis!.metrics[0]!;
-    expect([metric.failureLimit, metric.consecutiveErrorLimit, metric.inconclusiveLimit]).toEqual([0, 4, 0]);
+    expect([metric.failureLimit, metric.consecutiveErrorLimit, metric.inconclusiveLimit]).toEqual([
+      0, 4, 0,
+    ]);
     expect(metric.query).toBe('error_rate');
     expect(spec.onInconclusive).toBe('rollback');
     expect(spec.onResume).toBe('rollback');
@@ -37,11 +41,23 @@ describe('rollout spec', () => {
     const typo = usage(`${BASE}onInconclusiv: wait\n`);
     expect(typo.hint).toMatch(/did you mean onInconclusive/);
     expect(typo.place?.line).toBe(4);
-    expect(usage(`${BASE}providers:\n  p: { type: prometheus }\n`).message).toMatch(/providers.p has no url/);
+    expect(usage(`${BASE}providers:\n  p: { type: prometheus }\n`).message).toMatch(
+      /providers.p has no url/,
+    );
     expect(usage(`${BASE}analysis: missing\n`).message).toMatch(/no template named "missing"/);
-    expect(usage('stable: v1\ncanary: v1\nrouter: { type: builtin, admin: "http://x" }').message).toMatch(/both "v1"/);
-    expect(usage(`${BASE}templates:\n  t:\n    metrics:\n      - { name: m, provider: { type: prometheus, url: "http://h" }, count: 3 }\n`).hint).toMatch(/interval/);
-    expect(usage(`${BASE}templates:\n  t:\n    metrics:\n      - { name: foo, provider: { type: prometheus, url: "http://h" }, failureCondition: { max_regression: 0.1 } }\n`).hint).toMatch(/direction: higher/);
+    expect(
+      usage('stable: v1\ncanary: v1\nrouter: { type: builtin, admin: "http://x" }').message,
+    ).toMatch(/both "v1"/);
+    expect(
+      usage(
+        `${BASE}templates:\n  t:\n    metrics:\n      - { name: m, provider: { type: prometheus, url: "http://h" }, count: 3 }\n`,
+      ).hint,
+    ).toMatch(/interval/);
+    expect(
+      usage(
+        `${BASE}templates:\n  t:\n    metrics:\n      - { name: foo, provider: { type: prometheus, url: "http://h" }, failureCondition: { max_regression: 0.1 } }\n`,
+      ).hint,
+    ).toMatch(/direction: higher/);
     expect(usage('stable: [').place?.file).toBe('rollout.yml');
     expect(usage('').message).toMatch(/empty/);
   });
@@ -51,10 +67,19 @@ describe('rollout spec', () => {
       'strategy: blue-green\nstable: { name: v1, url: "http://127.0.0.1:8081" }\ncanary: v2\nrouter: { type: haproxy, socket: /run/h.sock, backend: model, servers: { v1: s1, v2: s2 } }\nscaleDownDelay: 2m\nonResume: finish\n',
       'bg.yml',
     );
-    expect(spec.router).toEqual({ type: 'haproxy', socket: '/run/h.sock', backend: 'model', servers: { v1: 's1', v2: 's2' } });
+    expect(spec.router).toEqual({
+      type: 'haproxy',
+      socket: '/run/h.sock',
+      backend: 'model',
+      servers: { v1: 's1', v2: 's2' },
+    });
     expect(spec.scaleDownDelayMs).toBe(120_000);
     expect(spec.stable.url).toBe('http://127.0.0.1:8081');
-    expect(parseStepsInput('10:1m,50')).toMatchObject([{ setWeight: 10 }, { pause: { durationMs: 60_000 } }, { setWeight: 50 }]);
+    expect(parseStepsInput('10:1m,50')).toMatchObject([
+      { setWeight: 10 },
+      { pause: { durationMs: 60_000 } },
+      { setWeight: 50 },
+    ]);
     expect(() => parseStepsInput('10:soon')).toThrow(UsageError);
   });
 });
