@@ -256,6 +256,9 @@ export function renderGitlabComponent(def: CommandDef, options: GitlabOptions): 
     cache: { key: `sluice-${options.version}`, paths: [`${CACHE_DIR}/`], when: 'always' },
     script: [...exports, `$[[ inputs.${sluice} ]] ${def.name}`],
   };
+  // GitLab runs after_script in its own shell, also on failure and cancellation.
+  if (def.gitlab?.afterScript)
+    job.after_script = [...exports, `$[[ inputs.${sluice} ]] ${def.gitlab.afterScript}`];
   const artifacts = artifactsOf(def);
   if (artifacts) job.artifacts = artifacts;
   const spec = yamlDocument(

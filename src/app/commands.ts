@@ -2,6 +2,7 @@ import type { CommandImpl } from '../core/commands/types.js';
 import type { comment } from '../inputs/comment.js';
 import type { inferSchema } from '../inputs/infer-schema.js';
 import type { qualityGate } from '../inputs/quality-gate.js';
+import type { rollout } from '../inputs/rollout.js';
 import type { CommandDef, InputsOf } from '../inputs/types.js';
 import type { validateData } from '../inputs/validate-data.js';
 
@@ -24,6 +25,8 @@ export const IMPLEMENTATIONS: Record<string, () => Promise<CommandImpl>> = {
     ),
   'build-image': async () => (await import('../core/commands/build-image.js')).buildImageCommand,
   'push-image': async () => (await import('../core/commands/push-image.js')).pushImageCommand,
+  rollout: async () =>
+    byName<typeof rollout>((await import('../core/commands/rollout.js')).rolloutCommand),
 };
 
 /**

@@ -1,4 +1,5 @@
 import { homedir, tmpdir } from 'node:os';
+import process from 'node:process';
 import path from 'node:path';
 import type { FolderStore } from '../clients/duckdb/load-module.js';
 import type { CommandDeps, CommandImpl, Inputs } from '../core/commands/types.js';
@@ -43,6 +44,7 @@ export interface RunOptions<D extends CommandDef = CommandDef> {
 export async function runCommand<D extends CommandDef>(options: RunOptions<D>): Promise<number> {
   const { platform } = options;
   const logger = platform.logger;
+  let stopListening: (() => void) | undefined;
   try {
     const parsed = parseInputs(
       options.def,
@@ -57,6 +59,8 @@ export async function runCommand<D extends CommandDef>(options: RunOptions<D>): 
     }
     const run = platform.runContext();
     const exec = createLazyExec(platform.masker);
+    const signal = options.def.abortOnSignal ? cancelOnSignals() : undefined;
+    if (signal) stopListening = signal.dispose;
     const deps: CommandDeps = {
       logger,
       clock: { now: () => new Date() },
@@ -76,6 +80,21 @@ export async function runCommand<D extends CommandDef>(options: RunOptions<D>): 
       },
       state: platform.state,
       sleep: realSleep,
+      ...(signal ? { signal: signal.signal } : {}),
+      // Routers and metrics providers load only when a rollout opens one.
+      routers: async (config) =>
+        (await import('../clients/routers/index.js')).createTrafficRouter(config, {
+          exec,
+          logger,
+          ...(signal ? { signal: signal.signal } : {}),
+        }),
+      metrics: async (config) =>
+        (await import('../clients/metrics/index.js')).createMetricsProvider(config, {
+          clock: { now: () => new Date() },
+          sleep: realSleep,
+          logger,
+          masker: platform.masker,
+        }),
       sql: async () =>
         (await import('../clients/duckdb/engine.js')).createDuckDbEngine({
           persist: options.duckDbStore,
@@ -87,7 +106,7 @@ export async function runCommand<D extends CommandDef>(options: RunOptions<D>): 
     const report = result.report;
     if (!report) {
       await platform.setOutputs(result.outputs ?? {});
-      return ExitCode.Pass;
+      return result.error ? reportFailure(result.error, platform) : ExitCode.Pass;
     }
     if (run.runUrl && !report.fullReportUrl) report.fullReportUrl = run.runUrl;
     await publishReport(report, inputs, options, run.cwd);
@@ -96,6 +115,8 @@ export async function runCommand<D extends CommandDef>(options: RunOptions<D>): 
     // outputs, report files or verdict, only add its own failure when the verdict passed.
     const commentExit =
       inputs.comment === true ? await postComment(report, inputs, deps, platform) : ExitCode.Pass;
+    // A failure the command met after doing its work (a rollout put back on stable) wins.
+    if (result.error) return reportFailure(result.error, platform);
     const failOnVerdict = inputs['fail-on-verdict'] !== false;
     if (report.verdict === 'fail') {
       if (failOnVerdict) return ExitCode.Verdict;
@@ -104,7 +125,30 @@ export async function runCommand<D extends CommandDef>(options: RunOptions<D>): 
     return commentExit;
   } catch (error) {
     return reportFailure(error, platform);
+  } finally {
+    stopListening?.();
   }
+}
+
+/**
+ * SIGTERM and SIGINT abort a signal instead of ending the process, so the command can undo what
+ * it started; a second one of them ends the process as usual.
+ */
+function cancelOnSignals(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const names = ['SIGTERM', 'SIGINT'] as const;
+  const handlers = names.map((name) => {
+    const handler = () => {
+      if (controller.signal.aborted) process.exit(name === 'SIGINT' ? 130 : 143);
+      controller.abort(new Error(name));
+    };
+    process.on(name, handler);
+    return [name, handler] as const;
+  });
+  return {
+    signal: controller.signal,
+    dispose: () => handlers.forEach(([name, handler]) => process.off(name, handler)),
+  };
 }
 
 async function publishReport<D extends CommandDef>(

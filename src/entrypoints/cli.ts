@@ -26,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
       hint: `commands: ${COMMANDS.map((c) => c.name).join(', ')}`,
     });
   }
-  const args = parseCliArgs(def, rest);
+  const args = parseCliArgs(def, subcommandAsInput(def.inputs, rest));
   if (args.help) {
     process.stdout.write(commandHelp(def));
     return ExitCode.Pass;
@@ -49,6 +49,22 @@ async function main(argv: string[]): Promise<number> {
     stdout: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     color: process.stdout.isTTY === true && !process.env.NO_COLOR,
   });
+}
+
+/**
+ * `sluice rollout abort`: a first word naming a value of the command's `action` input is that
+ * input (`--action abort`).
+ */
+function subcommandAsInput(
+  inputs: readonly { name: string; options?: readonly string[] }[],
+  rest: string[],
+): string[] {
+  const action = inputs.find((input) => input.name === 'action');
+  const [first, ...others] = rest;
+  if (action?.options && first !== undefined && action.options.includes(first)) {
+    return ['--action', first, ...others];
+  }
+  return rest;
 }
 
 main(process.argv.slice(2)).then(

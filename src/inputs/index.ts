@@ -4,6 +4,7 @@ import { inferSchema } from './infer-schema.js';
 import { qualityGate } from './quality-gate.js';
 import type { CommandDef } from './types.js';
 import { pushImage } from './push-image.js';
+import { rollout } from './rollout.js';
 import { validateData } from './validate-data.js';
 
 /** Every command, in the order docs list them. The flagship (root action.yml) comes first. */
@@ -14,6 +15,7 @@ export const COMMANDS: readonly CommandDef[] = [
   inferSchema,
   buildImage,
   pushImage,
+  rollout,
 ];
 export const FLAGSHIP = qualityGate.name;
 

@@ -58,6 +58,12 @@ export interface GitlabJobDef {
    * when left out, as a plain job would.
    */
   when?: 'on_success' | 'on_failure' | 'always' | 'manual';
+  /**
+   * The sluice command line (after `sluice`) of the job's `after_script`, which GitLab runs
+   * also when the job fails or is cancelled: the cleanup of a command that starts something
+   * (rollout: `rollout abort`).
+   */
+  afterScript?: string;
 }
 
 /**
@@ -78,6 +84,11 @@ export interface CommandDef {
   outputs: readonly OutputDef[];
   /** The action has a `post:` step (cleanup, e.g. undoing a cancelled rollout). */
   post?: boolean;
+  /**
+   * SIGTERM and SIGINT abort the run's signal (`CommandDeps.signal`) instead of ending the
+   * process, so the command can undo what it started (rollout: traffic back on stable).
+   */
+  abortOnSignal?: boolean;
   /** GitLab component settings (see GitlabJobDef); absent means a plain job. */
   gitlab?: GitlabJobDef;
   /** The command's result file, when it writes one (see ResultFileDef). */

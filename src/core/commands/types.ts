@@ -15,6 +15,9 @@ import type {
   StateStore,
 } from '../ports.js';
 import type { Report } from '../report/model.js';
+import type { MetricsProvider, TrafficRouter } from '../ports.js';
+import type { ProviderConfig, RouterConfig } from '../rollout/model.js';
+import type { SluiceError } from '../errors.js';
 import type { SqlEngineFactory } from '../data/engine.js';
 
 /** What the platform knows about the run, read by the adapter, handed to the core. */
@@ -115,6 +118,12 @@ export interface CommandDeps {
   state?: StateStore;
   /** Lets time pass; tests give a virtual clock. */
   sleep?: Sleep;
+  /** Opens the traffic router a rollout drives (src/clients/routers), loaded lazily by the app. */
+  routers?: (config: RouterConfig) => Promise<TrafficRouter>;
+  /** Opens a metrics provider for rollout analysis (src/clients/metrics), loaded lazily by the app. */
+  metrics?: (config: ProviderConfig) => Promise<MetricsProvider>;
+  /** Aborted on SIGTERM/SIGINT for commands whose definition asks (`abortOnSignal`). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -130,6 +139,11 @@ export interface CommandResult {
   stdout?: string;
   /** Extra outputs beyond report.outputs (e.g. image digest). */
   outputs?: Record<string, string>;
+  /**
+   * Fails the run with this error (its exit code) after the report is published: a rollout that
+   * put traffic back on stable because the infrastructure failed still shows its timeline.
+   */
+  error?: SluiceError;
 }
 
 /**

@@ -1,0 +1,124 @@
+import path from 'node:path';
+import { InfraError, UsageError } from '../errors.js';
+import type { rollout } from '../../inputs/rollout.js';
+import type { InputsOf } from '../../inputs/types.js';
+import type { TrafficRouter } from '../ports.js';
+import type { RolloutEnv } from '../rollout/engine.js';
+import { readProgress } from '../rollout/engine.js';
+import type { RolloutSpec, RouterConfig } from '../rollout/model.js';
+import { buildControlReport, buildRolloutReport } from '../rollout/report.js';
+import { abortRollout, promoteRollout, rolloutStatus, runRollout } from '../rollout/run.js';
+import {
+  loadRolloutSpec,
+  parseRouterInput,
+  parseStepsInput,
+  specFromInputs,
+  type SpecOverrides,
+} from '../rollout/spec.js';
+import { realSleep } from '../async/sleep.js';
+import type { CommandDeps, CommandResult } from './types.js';
+
+/** rollout's inputs, typed by its definition. */
+export type RolloutInputs = InputsOf<typeof rollout>;
+
+/**
+ * `sluice rollout`: runs the rollout (exit 0 promoted, 1 rolled back by analysis, 2 bad spec,
+ * 3 infrastructure after putting traffic back on stable), or `status`, `promote`, `abort`.
+ */
+export async function rolloutCommand(
+  inputs: RolloutInputs,
+  deps: CommandDeps,
+): Promise<CommandResult> {
+  const key = inputs['report-key'];
+  const overrides: SpecOverrides = {
+    ...(inputs.strategy ? { strategy: inputs.strategy } : {}),
+    ...(inputs.router ? { router: parseRouterInput(inputs.router) } : {}),
+    ...(inputs.stable ? { stable: inputs.stable } : {}),
+    ...(inputs.canary ? { canary: inputs.canary } : {}),
+    ...(inputs.steps ? { steps: parseStepsInput(inputs.steps) } : {}),
+  };
+  const spec = await readSpec(inputs, overrides, deps, inputs.action === 'run');
+  if (inputs.action === 'run') {
+    const env = await environment(spec!.router, deps);
+    const result = await runRollout(spec!, env);
+    return {
+      report: buildRolloutReport(result, key),
+      ...(result.error ? { error: result.error } : {}),
+    };
+  }
+  // status, promote, abort: the router the last rollout here used, else the spec's.
+  const progress = await readProgress(deps.state);
+  const routerConfig = progress?.router ?? spec?.router;
+  if (!routerConfig) {
+    if (inputs.action === 'abort') {
+      return {
+        report: buildControlReport(
+          'abort',
+          { outcome: 'nothing', message: 'no rollout was started here: nothing to abort' },
+          key,
+        ),
+      };
+    }
+    throw new UsageError(`rollout ${inputs.action} needs to know the router`, {
+      hint: 'give --spec rollout.yml or --router builtin:<admin url>, or run it where the rollout ran (its state)',
+    });
+  }
+  const env = await environment(routerConfig, deps);
+  const result =
+    inputs.action === 'status'
+      ? await rolloutStatus(env)
+      : inputs.action === 'promote'
+        ? await promoteRollout(env, spec ? { canary: spec.canary.name } : {})
+        : await abortRollout(env, spec ? { stable: spec.stable.name } : {});
+  deps.logger.info(result.message);
+  return { report: buildControlReport(inputs.action, result, key) };
+}
+
+/** The post: step and GitLab's after_script: an unfinished rollout of this job goes back on stable. */
+export async function rolloutPostCommand(
+  inputs: RolloutInputs,
+  deps: CommandDeps,
+): Promise<CommandResult> {
+  const progress = await readProgress(deps.state);
+  if (!progress) return {};
+  const env = await environment(progress.router, deps);
+  const result = await abortRollout(env);
+  deps.logger.info(`rollout post: ${result.message}`);
+  return { report: buildControlReport('abort', result, inputs['report-key']) };
+}
+
+async function readSpec(
+  inputs: RolloutInputs,
+  overrides: SpecOverrides,
+  deps: CommandDeps,
+  required: boolean,
+): Promise<RolloutSpec | undefined> {
+  if (inputs.spec)
+    return loadRolloutSpec(path.resolve(deps.run.cwd, inputs.spec), inputs.spec, overrides);
+  if (
+    !required &&
+    (overrides.router === undefined ||
+      (overrides.stable === undefined && overrides.canary === undefined))
+  )
+    return undefined;
+  return specFromInputs(overrides);
+}
+
+async function environment(config: RouterConfig, deps: CommandDeps): Promise<RolloutEnv> {
+  if (!deps.routers || !deps.metrics) {
+    throw new InfraError('routers and metrics providers are not wired into this run', {
+      hint: 'a bug in the app wiring: report it',
+    });
+  }
+  const router: TrafficRouter = await deps.routers(config);
+  const metrics = deps.metrics;
+  return {
+    router,
+    providers: (c) => metrics(c),
+    clock: deps.clock,
+    sleep: deps.sleep ?? realSleep,
+    logger: deps.logger,
+    ...(deps.state ? { state: deps.state } : {}),
+    signal: deps.signal ?? new AbortController().signal,
+  };
+}

@@ -1,0 +1,205 @@
+import type { Clock, Logger, Sleep, StateStore, TrafficRouter } from '../ports.js';
+import { runAnalysis, type AnalysisResult, type ProviderFactory } from './analysis.js';
+import type {
+  AnalysisSpec,
+  Measurement,
+  RolloutProgress,
+  RolloutSpec,
+  TimelineEntry,
+} from './model.js';
+import { formatDuration } from './yaml-reader.js';
+import { allOn, describeWeights, verify } from './safety.js';
+
+/** What a rollout runs on: the ports, and the signal SIGTERM/SIGINT abort. */
+export interface RolloutEnv {
+  router: TrafficRouter;
+  providers: ProviderFactory;
+  clock: Clock;
+  sleep: Sleep;
+  logger: Logger;
+  state?: StateStore;
+  signal: AbortSignal;
+  /** How often a wait for `sluice rollout promote|abort` reads the state store; default 5 s. */
+  pollMs?: number;
+}
+
+export const STATE_KEY = 'rollout';
+
+/** Why a rollout stops short of promotion: analysis (exit 1), its errors (exit 3), a person or a signal. */
+export class Halt extends Error {
+  constructor(
+    readonly kind: 'failed' | 'inconclusive' | 'error' | 'aborted' | 'cancelled',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function readProgress(
+  state: StateStore | undefined,
+): Promise<RolloutProgress | undefined> {
+  const text = await state?.get(STATE_KEY);
+  if (!text) return undefined;
+  try {
+    const value = JSON.parse(text) as RolloutProgress;
+    return typeof value === 'object' && value !== null && typeof value.canary === 'string'
+      ? value
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Records what happens: the timeline, the progress in the state store, live lines in the log. */
+export class Recorder {
+  readonly timeline: TimelineEntry[] = [];
+  readonly analyses: { label: string; result: AnalysisResult }[] = [];
+  readonly notes: string[] = [];
+  weight = 0;
+  private progress: RolloutProgress;
+
+  constructor(
+    private readonly spec: RolloutSpec,
+    private readonly env: RolloutEnv,
+    id: string,
+  ) {
+    this.progress = {
+      id,
+      strategy: spec.strategy,
+      stable: spec.stable.name,
+      canary: spec.canary.name,
+      router: spec.router,
+      step: 0,
+      weights: allOn(spec.stable.name),
+      status: 'running',
+      updatedAt: env.clock.now().toISOString(),
+    };
+  }
+
+  get id(): string {
+    return this.progress.id;
+  }
+
+  event(step: string, event: string, measurement?: Measurement): void {
+    this.timeline.push({
+      at: this.env.clock.now().toISOString(),
+      step,
+      weight: this.weight,
+      event,
+      ...(measurement ? { measurement } : {}),
+    });
+    this.env.logger.info(`rollout ${this.spec.canary.name} [${step}] ${this.weight} %: ${event}`);
+  }
+
+  note(text: string): void {
+    this.notes.push(text);
+    this.env.logger.warn(text);
+  }
+
+  async save(patch: Partial<RolloutProgress>): Promise<void> {
+    this.progress = { ...this.progress, ...patch, updatedAt: this.env.clock.now().toISOString() };
+    await this.env.state?.set(STATE_KEY, JSON.stringify(this.progress));
+  }
+
+  /** Sets the canary's weight, reads the router back, records it. */
+  async setWeight(step: string, index: number, weight: number): Promise<void> {
+    const { stable, canary } = this.spec;
+    const weights =
+      weight >= 100
+        ? allOn(canary.name)
+        : weight <= 0
+          ? allOn(stable.name)
+          : { [stable.name]: 100 - weight, [canary.name]: weight };
+    // Recorded before the change: a job killed mid-call leaves a state the post: step undoes.
+    await this.save({ step: index, weights, status: 'running' });
+    if (weight >= 100) await this.env.router.setRoute(canary.name, this.env.signal);
+    else if (weight <= 0) await this.env.router.setRoute(stable.name, this.env.signal);
+    else await this.env.router.setWeights(weights, this.env.signal);
+    await verify(this.env.router, weights, this.env.signal);
+    this.weight = weight;
+    this.event(step, `traffic set to ${describeWeights(weights)} (read back)`);
+  }
+
+  /** Runs an analysis, its measurements on the timeline; Halt unless it is Successful (or the person promotes). */
+  async analyse(
+    step: string,
+    label: string,
+    spec: AnalysisSpec,
+    signal: AbortSignal,
+    end?: AbortSignal,
+  ): Promise<AnalysisResult> {
+    this.event(step, `${label} started (${spec.metrics.map((m) => m.name).join(', ')})`);
+    const result = await runAnalysis(spec, {
+      providers: this.env.providers,
+      clock: this.env.clock,
+      sleep: this.env.sleep,
+      stable: this.spec.stable,
+      canary: this.spec.canary,
+      signal,
+      ...(end ? { end } : {}),
+      onMeasurement: (m) => this.event(step, `${m.metric}: ${m.phase} (${m.reason})`, m),
+    });
+    this.analyses.push({ label, result });
+    this.event(step, `${label}: ${result.phase} (${result.reason})`);
+    return result;
+  }
+
+  /** What an analysis's phase means for the rollout: go on, or Halt. */
+  async decide(step: string, label: string, result: AnalysisResult): Promise<void> {
+    switch (result.phase) {
+      case 'Successful':
+        return;
+      case 'Failed':
+        throw new Halt('failed', `${label} failed: ${result.reason}`);
+      case 'Error':
+        throw new Halt('error', `${label} could not measure: ${result.reason}`);
+      case 'Inconclusive':
+        if (this.spec.onInconclusive === 'rollback')
+          throw new Halt('inconclusive', `${label} was inconclusive: ${result.reason}`);
+        this.event(
+          step,
+          `${label} inconclusive: waiting up to ${formatDuration(this.spec.waitTimeoutMs)} for \`sluice rollout promote\` or \`sluice rollout abort\``,
+        );
+        if ((await this.waitForDecision(this.spec.waitTimeoutMs, this.env.signal)) !== 'promote') {
+          throw new Halt(
+            'inconclusive',
+            `${label} was inconclusive and nobody promoted within ${formatDuration(this.spec.waitTimeoutMs)}: ${result.reason}`,
+          );
+        }
+        this.event(step, 'promoted by a person: going on');
+    }
+  }
+
+  /**
+   * Waits for a person (`sluice rollout promote|abort` writing the state store), at most
+   * `timeoutMs` (undefined: no limit). 'timeout' when the time ran out; Halt on abort.
+   */
+  async waitForDecision(
+    timeoutMs: number | undefined,
+    signal: AbortSignal,
+  ): Promise<'promote' | 'timeout'> {
+    await this.save({ status: 'paused' });
+    const poll = this.env.pollMs ?? 5000;
+    const start = this.env.clock.now().getTime();
+    for (;;) {
+      const current = await readProgress(this.env.state);
+      if (current?.id === this.id && current.status === 'promote-requested') {
+        await this.save({ status: 'running' });
+        return 'promote';
+      }
+      if (
+        current?.id === this.id &&
+        (current.status === 'aborted' || current.status === 'rolled-back')
+      ) {
+        throw new Halt('aborted', 'aborted by `sluice rollout abort`');
+      }
+      const left =
+        timeoutMs === undefined ? poll : timeoutMs - (this.env.clock.now().getTime() - start);
+      if (left <= 0) {
+        await this.save({ status: 'running' });
+        return 'timeout';
+      }
+      await this.env.sleep.sleep(Math.min(poll, left), signal);
+    }
+  }
+}

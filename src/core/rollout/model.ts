@@ -1,0 +1,226 @@
+/**
+ * The rollout's shared types (issue 12): what the spec names, what routers and metric providers
+ * are configured with, and what a rollout records as it runs. Shared by the core engine
+ * (src/core/rollout), the routers (src/clients/routers) and the metric providers
+ * (src/clients/metrics); see /work/wt/ROLLOUT.md.
+ */
+import type { Clock, Exec, Logger, SecretMasker, Sleep } from '../ports.js';
+
+/** One version of the served model. */
+export interface VersionRef {
+  /** The name routers and providers know it by (upstream server key, Prometheus label value). */
+  name: string;
+  /** Where the version answers directly, bypassing the router (probes, replay). */
+  url?: string;
+}
+
+/** Which router a rollout drives, and how to reach it. */
+export type RouterConfig =
+  | {
+      type: 'builtin';
+      /** http://127.0.0.1:PORT of the built-in proxy's admin API. */
+      admin: string;
+    }
+  | {
+      type: 'nginx';
+      /** The file holding the weighted `upstream` block sluice rewrites. */
+      upstreamFile: string;
+      /** The upstream's name. */
+      upstream: string;
+      /** version → host:port. */
+      servers: Record<string, string>;
+      /** argv of the graceful reload; default ['nginx', '-s', 'reload']. */
+      reload?: string[];
+      prefix?: string;
+    }
+  | {
+      type: 'haproxy';
+      /** Unix socket path or host:port of the runtime API. */
+      socket: string;
+      backend: string;
+      /** version → server name in the backend. */
+      servers: Record<string, string>;
+    };
+
+/** Which metrics provider a metric is read from, and how. */
+export type ProviderConfig =
+  | { type: 'prometheus'; url: string; headers?: Record<string, string> }
+  | {
+      type: 'http-probe';
+      path?: string;
+      method?: string;
+      body?: string;
+      /** Requests per second sent to each version. */
+      rate: number;
+      timeoutMs: number;
+      /** version → url. */
+      endpoints: Record<string, string>;
+    }
+  | {
+      type: 'replay';
+      data: string;
+      endpoints: Record<string, string>;
+      request: { path: string; template?: string };
+      /** JSON path of the prediction in the answer. */
+      prediction: string;
+    };
+
+/** What the app hands a router it creates. */
+export interface RouterDeps {
+  exec: Exec;
+  logger: Logger;
+  signal?: AbortSignal;
+}
+
+/** What the app hands a metrics provider it creates. */
+export interface ProviderDeps {
+  clock: Clock;
+  sleep: Sleep;
+  logger: Logger;
+  masker?: SecretMasker;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The spec (rollout.yml), as validated: every default filled in.
+
+/** A place in the spec, for errors and reports. */
+export interface SpecPlace {
+  file: string;
+  line?: number;
+}
+
+/** A threshold written like the gate's rules. */
+export interface Threshold {
+  min?: number;
+  max?: number;
+  /**
+   * Largest allowed worsening relative to stable's value on the same window: a fraction
+   * (0.1 = 10 %), in the direction given by `higherIsBetter`.
+   */
+  maxRegression?: number;
+  /** For max_regression: whether a higher value is better (success rate) or worse (latency). */
+  higherIsBetter?: boolean;
+}
+
+/** A Kayenta-style comparison of canary against stable through the judge. */
+export interface CompareCondition {
+  kind: 'latency' | 'error-rate';
+  /** latency: relative (0.1 = +10 %); error-rate: absolute (0.01 = +1 point). */
+  maxIncrease: number;
+  /** Default 0.95. */
+  confidence: number;
+  /** Below this many samples per version the answer is inconclusive. Default 20 (latency) / 100 (error-rate). */
+  minSamples: number;
+}
+
+/** One metric of an analysis (Argo: `AnalysisTemplate.spec.metrics[]`). */
+export interface AnalysisMetric {
+  name: string;
+  provider: ProviderConfig;
+  /** The provider's query (PromQL with {{version}}), or the metric name the provider yields. */
+  query: string;
+  /** Time between measurements, ms (Argo `interval`). Default: one measurement only when count is 1. */
+  intervalMs: number;
+  /** Number of measurements (Argo `count`); default 1 (run once) when no interval, else until the step ends. */
+  count?: number;
+  /** Delay before the first measurement, ms (Argo `initialDelay`). */
+  initialDelayMs: number;
+  /** Passing thresholds (Argo `successCondition`): all must hold. */
+  success?: Threshold;
+  /** Failing thresholds (Argo `failureCondition`): any one failing is Failed. */
+  failure?: Threshold;
+  /** A judge comparison with stable. */
+  compare?: CompareCondition;
+  /** Argo `failureLimit`: more Failed measurements than this fails the analysis. Default 0. */
+  failureLimit: number;
+  /** Argo `consecutiveErrorLimit`: more consecutive Errors than this fails it. Default 4. */
+  consecutiveErrorLimit: number;
+  /** Argo `inconclusiveLimit`: more Inconclusive measurements than this makes it Inconclusive. Default 0. */
+  inconclusiveLimit: number;
+  place: SpecPlace;
+}
+
+export interface AnalysisSpec {
+  metrics: AnalysisMetric[];
+}
+
+export type CanaryStep =
+  | { setWeight: number; place: SpecPlace }
+  /** durationMs undefined: wait indefinitely (until `sluice rollout promote`). */
+  | { pause: { durationMs?: number }; place: SpecPlace }
+  | { analysis: AnalysisSpec; place: SpecPlace };
+
+export interface RolloutSpec {
+  file: string;
+  strategy: 'canary' | 'blue-green';
+  stable: VersionRef;
+  canary: VersionRef;
+  router: RouterConfig;
+  /** Canary steps; default 10 → 25 → 50 → 100 with pauses. */
+  steps: CanaryStep[];
+  /** Analysis running in the background for the whole canary (Argo `canary.analysis`). */
+  backgroundAnalysis?: AnalysisSpec;
+  /** Blue-green: analysis against the preview before switching (Argo `prePromotionAnalysis`). */
+  previewAnalysis?: AnalysisSpec;
+  /** Blue-green: analysis after switching (Argo `postPromotionAnalysis`). */
+  postPromotionAnalysis?: AnalysisSpec;
+  /** Blue-green: how long the old version is kept ready to switch back to, ms (Argo `scaleDownDelaySeconds`, 30 s). */
+  scaleDownDelayMs: number;
+  /** What an Inconclusive analysis does: roll back (default) or wait for a person (Argo pauses). */
+  onInconclusive: 'rollback' | 'wait';
+  /** What a re-run does with a rollout left unfinished: roll back (default) or finish it. */
+  onResume: 'rollback' | 'finish';
+  /** Longest a `wait` may last before rolling back, ms. */
+  waitTimeoutMs: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What happens as it runs.
+
+/** Argo's measurement phases. */
+export type MeasurementPhase = 'Successful' | 'Failed' | 'Inconclusive' | 'Error';
+
+export interface Measurement {
+  metric: string;
+  /** ISO 8601. */
+  at: string;
+  phase: MeasurementPhase;
+  /** The canary's value (mean of the window's samples), when any. */
+  value?: number;
+  /** Stable's value on the same window, when the condition compares. */
+  stableValue?: number;
+  /** Why, in words (the condition, the provider's "no data" reason, the error). */
+  reason: string;
+}
+
+/** Argo's analysis run phases. */
+export type AnalysisPhase = 'Successful' | 'Failed' | 'Inconclusive' | 'Error';
+
+export interface TimelineEntry {
+  /** ISO 8601. */
+  at: string;
+  /** Index of the step in the spec, or a named phase (preview, switch, post-promotion, rollback). */
+  step: string;
+  /** Canary weight after this entry, percent. */
+  weight: number;
+  event: string;
+  measurement?: Measurement;
+}
+
+export type RolloutOutcome = 'promoted' | 'rolled-back' | 'aborted' | 'paused';
+
+/** What the state store keeps between a run, its post: step and a re-run (JSON under `rollout`). */
+export interface RolloutProgress {
+  id: string;
+  strategy: 'canary' | 'blue-green';
+  stable: string;
+  canary: string;
+  router: RouterConfig;
+  /** Index of the step under way. */
+  step: number;
+  /** The weights last set. */
+  weights: Record<string, number>;
+  status: 'running' | 'promoted' | 'rolled-back' | 'aborted' | 'paused' | 'promote-requested';
+  /** ISO 8601. */
+  updatedAt: string;
+}

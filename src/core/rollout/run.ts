@@ -1,0 +1,315 @@
+import { InfraError, SluiceError, UsageError } from '../errors.js';
+import type { TrafficState } from '../ports.js';
+import { runBlueGreen } from './blue-green.js';
+import { runCanary } from './canary.js';
+import { Halt, Recorder, readProgress, type RolloutEnv } from './engine.js';
+import type { RolloutOutcome, RolloutProgress, RolloutSpec, TimelineEntry } from './model.js';
+import type { AnalysisResult } from './analysis.js';
+import { allOn, describeState, messageOf, restoreStable, sameWeights } from './safety.js';
+
+export interface RolloutResult {
+  outcome: RolloutOutcome;
+  reason: string;
+  spec: RolloutSpec;
+  timeline: TimelineEntry[];
+  analyses: { label: string; result: AnalysisResult }[];
+  notes: string[];
+  /** The router as read back at the end. */
+  finalState?: TrafficState;
+  /** Reported after the report is written: exit 3 (infrastructure) or 2 (a spec problem found late). */
+  error?: SluiceError;
+}
+
+const UNFINISHED: readonly RolloutProgress['status'][] = ['running', 'paused', 'promote-requested'];
+
+/**
+ * Runs the whole rollout. Whatever ends it short of promotion (a failed analysis, an error, the
+ * router failing, SIGTERM/SIGINT aborting `env.signal`), all traffic is put back on stable and
+ * read back; if even that fails, the result carries an InfraError saying what the router does.
+ */
+export async function runRollout(spec: RolloutSpec, env: RolloutEnv): Promise<RolloutResult> {
+  const rec = new Recorder(
+    spec,
+    env,
+    `${spec.stable.name}→${spec.canary.name}@${env.clock.now().toISOString()}`,
+  );
+  const done = (
+    outcome: RolloutOutcome,
+    reason: string,
+    extra: Partial<RolloutResult> = {},
+  ): RolloutResult => ({
+    outcome,
+    reason,
+    spec,
+    timeline: rec.timeline,
+    analyses: rec.analyses,
+    notes: rec.notes,
+    ...extra,
+  });
+
+  // Reconcile with what the router actually does (a job killed half-way left it so).
+  let actual: TrafficState;
+  try {
+    actual = await env.router.readBack(env.signal);
+  } catch (error) {
+    const e =
+      error instanceof SluiceError
+        ? error
+        : new InfraError(`could not read the ${env.router.name} router: ${messageOf(error)}`);
+    return done('aborted', `the router could not be read before starting: ${e.message}`, {
+      error: e,
+    });
+  }
+  const saved = await readProgress(env.state);
+  const canaryWeight = actual.weights[spec.canary.name] ?? 0;
+  if (
+    saved?.status === 'promoted' &&
+    saved.canary === spec.canary.name &&
+    sameWeights(actual.weights, allOn(spec.canary.name))
+  ) {
+    rec.weight = 100;
+    rec.event(
+      'start',
+      `${spec.canary.name} was already promoted (the router reads back ${describeState(actual)}): nothing to do`,
+    );
+    return done('promoted', 'already promoted', { finalState: actual });
+  }
+  let startIndex = 0;
+  let resumeAfterSwitch = false;
+  const leftOver =
+    !sameWeights(actual.weights, allOn(spec.stable.name)) ||
+    (saved !== undefined && UNFINISHED.includes(saved.status));
+  if (leftOver) {
+    const where = `the ${env.router.name} router reads back ${describeState(actual)}${saved && UNFINISHED.includes(saved.status) ? ` and the last run stopped at step ${saved.step + 1} (${saved.status})` : ''}`;
+    const otherVersions = Object.entries(actual.weights).some(
+      ([v, w]) => w > 0 && v !== spec.stable.name && v !== spec.canary.name,
+    );
+    if (spec.onResume === 'finish' && !otherVersions && canaryWeight > 0) {
+      rec.weight = canaryWeight;
+      if (spec.strategy === 'blue-green') {
+        resumeAfterSwitch = canaryWeight >= 100;
+      } else {
+        startIndex =
+          saved?.canary === spec.canary.name && saved.status !== 'promoted'
+            ? Math.min(saved.step, spec.steps.length)
+            : resumeIndex(spec, canaryWeight);
+      }
+      rec.note(
+        `a rollout was left unfinished (${where}): finishing it from ${spec.strategy === 'blue-green' ? (resumeAfterSwitch ? 'the post-promotion analysis' : 'the preview') : `step ${startIndex + 1}`} (onResume: finish)`,
+      );
+    } else {
+      rec.note(
+        `a rollout was left unfinished (${where}): rolling it back before starting again (onResume: ${spec.onResume})`,
+      );
+      try {
+        actual = await restoreStable(env.router, spec.stable.name, env);
+      } catch (error) {
+        return done('aborted', 'the unfinished rollout could not be rolled back', {
+          error: error as SluiceError,
+        });
+      }
+      rec.weight = 0;
+      rec.event(
+        'reconcile',
+        `traffic back on ${spec.stable.name} (read back: ${describeState(actual)})`,
+      );
+    }
+  }
+
+  try {
+    await rec.save({ status: 'running', step: startIndex });
+    rec.event(
+      'start',
+      `${spec.strategy} of ${spec.canary.name} against ${spec.stable.name} through the ${env.router.name} router`,
+    );
+    if (spec.strategy === 'canary') await runCanary(spec, env, rec, startIndex);
+    else await runBlueGreen(spec, env, rec, resumeAfterSwitch);
+    env.signal.throwIfAborted();
+    await rec.save({ status: 'promoted', weights: allOn(spec.canary.name) });
+    rec.event('done', `${spec.canary.name} promoted`);
+    return done('promoted', `${spec.canary.name} promoted`, {
+      finalState: { weights: allOn(spec.canary.name) },
+    });
+  } catch (error) {
+    const cancelled = env.signal.aborted;
+    const halt = error instanceof Halt ? error : undefined;
+    const reason =
+      cancelled && !halt
+        ? `cancelled (${messageOf(env.signal.reason)})`
+        : halt
+          ? halt.message
+          : messageOf(error);
+    rec.event('rollback', `${reason}: putting all traffic back on ${spec.stable.name}`);
+    let state: TrafficState;
+    try {
+      state = await restoreStable(env.router, spec.stable.name, env);
+    } catch (restoreError) {
+      await rec.save({ status: 'running' }).catch(() => undefined);
+      return done('aborted', reason, { error: restoreError as SluiceError });
+    }
+    rec.weight = 0;
+    rec.event(
+      'rollback',
+      `traffic back on ${spec.stable.name} (read back: ${describeState(state)})`,
+    );
+    const outcome: RolloutOutcome =
+      halt?.kind === 'failed' || halt?.kind === 'inconclusive' ? 'rolled-back' : 'aborted';
+    await rec
+      .save({
+        status: outcome === 'rolled-back' ? 'rolled-back' : 'aborted',
+        weights: allOn(spec.stable.name),
+      })
+      .catch(() => undefined);
+    const after = `; all traffic is back on ${spec.stable.name} (read back: ${describeState(state)})`;
+    let finalError: SluiceError | undefined;
+    if (halt?.kind === 'error')
+      finalError = new InfraError(`${reason}${after}`, {
+        hint: 'check that the metrics provider answers; see the measurements in the report',
+      });
+    else if (!halt && !cancelled) {
+      finalError =
+        error instanceof UsageError
+          ? new UsageError(`${error.message}${after}`, {
+              ...(error.place ? { place: error.place } : {}),
+              ...(error.hint ? { hint: error.hint } : {}),
+            })
+          : error instanceof SluiceError
+            ? new InfraError(`${error.message}${after}`, {
+                ...(error.hint ? { hint: error.hint } : {}),
+                cause: error,
+              })
+            : new InfraError(`${reason}${after}`, { cause: error });
+    }
+    return done(outcome, reason, {
+      finalState: state,
+      ...(finalError ? { error: finalError } : {}),
+    });
+  }
+}
+
+/** The first step after the last setWeight not above `weight`: where a rollout found at `weight` goes on. */
+function resumeIndex(spec: RolloutSpec, weight: number): number {
+  let index = 0;
+  spec.steps.forEach((step, i) => {
+    if ('setWeight' in step && step.setWeight <= weight) index = i + 1;
+  });
+  return index;
+}
+
+export interface ControlResult {
+  outcome: 'aborted' | 'promoted' | 'promote-requested' | 'nothing' | 'status';
+  message: string;
+  state?: TrafficState;
+  progress?: RolloutProgress;
+}
+
+/**
+ * `sluice rollout abort` (also the action's post: step and GitLab's after_script): a rollout left
+ * unfinished gets all traffic back on stable, read back. A promoted one is left alone.
+ */
+export async function abortRollout(
+  env: RolloutEnv,
+  fallback: { stable?: string; canary?: string } = {},
+): Promise<ControlResult> {
+  const progress = await readProgress(env.state);
+  const stable = progress?.stable ?? fallback.stable;
+  if (progress?.status === 'promoted')
+    return {
+      outcome: 'nothing',
+      message: `${progress.canary} was promoted: nothing to abort`,
+      progress,
+    };
+  if (progress && !UNFINISHED.includes(progress.status))
+    return {
+      outcome: 'nothing',
+      message: `the last rollout (${progress.canary}) ended ${progress.status}: nothing to abort`,
+      progress,
+    };
+  if (!stable)
+    return { outcome: 'nothing', message: 'no rollout was started here: nothing to abort' };
+  const state = await restoreStable(env.router, stable, env);
+  if (progress)
+    await env.state?.set(
+      'rollout',
+      JSON.stringify({
+        ...progress,
+        status: 'aborted',
+        weights: allOn(stable),
+        updatedAt: env.clock.now().toISOString(),
+      }),
+    );
+  return {
+    outcome: 'aborted',
+    message: `all traffic is on ${stable} (read back: ${describeState(state)})`,
+    state,
+    ...(progress ? { progress } : {}),
+  };
+}
+
+/**
+ * `sluice rollout promote`: a rollout waiting for a person goes on; otherwise all traffic goes to
+ * the canary now, read back.
+ */
+export async function promoteRollout(
+  env: RolloutEnv,
+  fallback: { canary?: string } = {},
+): Promise<ControlResult> {
+  const progress = await readProgress(env.state);
+  if (progress?.status === 'paused') {
+    await env.state?.set(
+      'rollout',
+      JSON.stringify({
+        ...progress,
+        status: 'promote-requested',
+        updatedAt: env.clock.now().toISOString(),
+      }),
+    );
+    return {
+      outcome: 'promote-requested',
+      message: `the rollout of ${progress.canary} waiting at step ${progress.step + 1} goes on`,
+      progress,
+    };
+  }
+  const canary = progress?.canary ?? fallback.canary;
+  if (!canary)
+    throw new UsageError('no rollout to promote', {
+      hint: 'give --spec (or --canary) to say which version',
+    });
+  await env.router.setRoute(canary, env.signal);
+  const state = await env.router.readBack(env.signal);
+  if (!sameWeights(state.weights, allOn(canary))) {
+    throw new InfraError(
+      `the ${env.router.name} router reads back ${describeState(state)} after sluice put all traffic on ${canary}`,
+    );
+  }
+  if (progress)
+    await env.state?.set(
+      'rollout',
+      JSON.stringify({
+        ...progress,
+        status: 'promoted',
+        weights: allOn(canary),
+        updatedAt: env.clock.now().toISOString(),
+      }),
+    );
+  return {
+    outcome: 'promoted',
+    message: `all traffic is on ${canary} (read back: ${describeState(state)})`,
+    state,
+    ...(progress ? { progress } : {}),
+  };
+}
+
+export async function rolloutStatus(env: RolloutEnv): Promise<ControlResult> {
+  const progress = await readProgress(env.state);
+  const state = await env.router.readBack(env.signal);
+  const last = progress
+    ? `; last rollout ${progress.stable}→${progress.canary}: ${progress.status} at step ${progress.step + 1}`
+    : '';
+  return {
+    outcome: 'status',
+    message: `the ${env.router.name} router sends ${describeState(state)}${last}`,
+    state,
+    ...(progress ? { progress } : {}),
+  };
+}

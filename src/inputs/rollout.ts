@@ -1,0 +1,63 @@
+import type { CommandDef } from './types.js';
+import { REPORT_OUTPUT, forgeInputs, reportInputs } from './shared.js';
+
+export const rollout = {
+  name: 'rollout',
+  summary:
+    'Roll a new model version out (canary or blue-green) with analysis, promoting it or putting all traffic back on stable.',
+  inputs: [
+    {
+      name: 'action',
+      type: 'choice',
+      options: ['run', 'status', 'promote', 'abort'],
+      default: 'run',
+      description:
+        '`run` the rollout; `status` reads the router back; `promote` lets a waiting rollout go on (or puts all traffic on the canary); `abort` puts all traffic back on stable unless the rollout was promoted. The CLI also takes it as a word: `sluice rollout abort`.',
+    },
+    {
+      name: 'spec',
+      type: 'string',
+      description:
+        'The rollout spec (YAML): strategy, versions, router, steps, analysis (see docs/rollout.md). The inputs below override it.',
+    },
+    {
+      name: 'strategy',
+      type: 'choice',
+      options: ['canary', 'blue-green'],
+      description:
+        'canary (weights step by step) or blue-green (preview, then all at once). Default: the spec’s, else canary.',
+    },
+    {
+      name: 'router',
+      type: 'string',
+      description:
+        'The built-in router as `builtin:<admin url>` (e.g. `builtin:http://127.0.0.1:9901`); nginx and HAProxy are configured in the spec.',
+    },
+    {
+      name: 'stable',
+      type: 'string',
+      description: 'The version serving now (its name at the router and in metrics).',
+    },
+    { name: 'canary', type: 'string', description: 'The new version.' },
+    {
+      name: 'steps',
+      type: 'string',
+      description:
+        'Canary steps as `<weight>[:<pause>]`, comma-separated, e.g. `10:1m,25:1m,50:1m` (promotion to 100 % follows). Default: the spec’s, else 10 → 25 → 50 with 1m pauses.',
+    },
+    ...reportInputs('rollout'),
+    ...forgeInputs,
+  ],
+  outputs: [
+    {
+      name: 'outcome',
+      description:
+        '`promoted`, `rolled-back` or `aborted` (and for `status`/`promote`/`abort`, what it did).',
+    },
+    { name: 'promoted', description: '`true` when the canary was promoted, else `false`.' },
+    REPORT_OUTPUT,
+  ],
+  post: true,
+  abortOnSignal: true,
+  gitlab: { afterScript: 'rollout abort' },
+} as const satisfies CommandDef;

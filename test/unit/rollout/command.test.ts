@@ -1,0 +1,120 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { rolloutCommand, rolloutPostCommand } from '../../../src/core/commands/rollout.js';
+import type { CommandDeps } from '../../../src/core/commands/types.js';
+import { InfraError } from '../../../src/core/errors.js';
+import { renderReport } from '../../../src/core/report/render/index.js';
+import { parseInputs } from '../../../src/inputs/parse.js';
+import { rollout } from '../../../src/inputs/rollout.js';
+import { VirtualTime } from '../support/virtual-time.js';
+import { FakeProvider, FakeRouter, MemoryState, recordingLogger, values } from './fakes.js';
+
+const SPEC = `stable: v1
+canary: v2
+router: { type: builtin, admin: "http://127.0.0.1:9901" }
+analysis:
+  metrics:
+    - { name: error_rate, provider: { type: prometheus, url: "http://127.0.0.1:9090" }, interval: 30s, failureCondition: { max: 0.05 } }
+steps:
+  - setWeight: 10
+  - pause: 1m
+  - setWeight: 50
+  - pause: 1m
+`;
+
+function deps(router: FakeRouter, errorRate: number, time: VirtualTime, state = new MemoryState()) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'rollout-'));
+  writeFileSync(path.join(dir, 'rollout.yml'), SPEC);
+  const d = {
+    logger: recordingLogger(),
+    clock: time,
+    sleep: time,
+    run: { platform: 'local', cwd: dir },
+    state,
+    routers: async () => router,
+    metrics: async () => new FakeProvider((q) => values(q.version === 'v2' ? errorRate : 0.001)),
+  } as unknown as CommandDeps;
+  return d;
+}
+
+const inputs = (raw: Record<string, string>) => parseInputs(rollout, (name) => raw[name], 'cli');
+
+async function drive<T>(time: VirtualTime, p: Promise<T>): Promise<T> {
+  let done = false;
+  void p.finally(() => (done = true)).catch(() => undefined);
+  for (let i = 0; i < 1000 && !done; i++) await time.advance(10_000);
+  return p;
+}
+
+describe('sluice rollout', () => {
+  it('a healthy canary: verdict pass, a timeline and a chart of weight and the metric', async () => {
+    const time = new VirtualTime();
+    const router = new FakeRouter();
+    const d = deps(router, 0.001, time);
+    const result = await drive(time, rolloutCommand(inputs({ spec: 'rollout.yml' }), d));
+    expect(result.error).toBeUndefined();
+    expect(result.report?.verdict).toBe('pass');
+    expect(result.report?.outputs.outcome).toBe('promoted');
+    const markdown = renderReport(result.report!, 'markdown', {});
+    expect(markdown).toContain('xychart-beta');
+    expect(markdown).toMatch(/error_rate/);
+    expect(
+      (d.logger as ReturnType<typeof recordingLogger>).lines.some((l) =>
+        /rollout v2 \[step 1\] 10 %/.test(l),
+      ),
+    ).toBe(true);
+  });
+
+  it('a failing canary: verdict fail (exit 1), traffic on stable', async () => {
+    const time = new VirtualTime();
+    const router = new FakeRouter();
+    const result = await drive(
+      time,
+      rolloutCommand(inputs({ spec: 'rollout.yml' }), deps(router, 0.2, time)),
+    );
+    expect(result.report?.verdict).toBe('fail');
+    expect(result.error).toBeUndefined();
+    expect(router.weights).toEqual({ v1: 100 });
+  });
+
+  it('inputs override the spec (steps), and a broken router is exit 3 after restoring', async () => {
+    const time = new VirtualTime();
+    const router = new FakeRouter();
+    router.failSetWeights = true;
+    const result = await drive(
+      time,
+      rolloutCommand(inputs({ spec: 'rollout.yml', steps: '30:1m' }), deps(router, 0, time)),
+    );
+    expect(result.error).toBeInstanceOf(InfraError);
+    expect(router.calls[1]).toBe('setWeights {"v1":70,"v2":30}');
+    expect(router.weights).toEqual({ v1: 100 });
+  });
+
+  it('the post step rolls back what its job left unfinished, and does nothing when nothing started', async () => {
+    const time = new VirtualTime();
+    const state = new MemoryState();
+    const router = new FakeRouter({ v1: 90, v2: 10 });
+    state.map.set(
+      'rollout',
+      JSON.stringify({
+        id: 'x',
+        strategy: 'canary',
+        stable: 'v1',
+        canary: 'v2',
+        router: { type: 'builtin', admin: 'http://h' },
+        step: 0,
+        weights: { v1: 90, v2: 10 },
+        status: 'running',
+        updatedAt: '',
+      }),
+    );
+    const post = await rolloutPostCommand(inputs({}), deps(router, 0, time, state));
+    expect(post.report?.outputs.outcome).toBe('aborted');
+    expect(router.weights).toEqual({ v1: 100 });
+    const untouched = new FakeRouter({ v1: 50, v2: 50 });
+    expect(await rolloutPostCommand(inputs({}), deps(untouched, 0, time))).toEqual({});
+    expect(untouched.calls).toEqual([]);
+  });
+});
