@@ -1,0 +1,24 @@
+import type { TrafficRouter } from '../../core/ports.js';
+import { BuiltinTrafficRouter } from './builtin/client.js';
+import type { RouterConfig, RouterDeps } from './config.js';
+import { HaproxyTrafficRouter } from './haproxy.js';
+import { NginxTrafficRouter } from './nginx.js';
+
+export type { RouterConfig, RouterDeps } from './config.js';
+
+/**
+ * The TrafficRouter for a rollout's `router:`. What each supports:
+ * - builtin: weights, mirror, header routes (sluice's own proxy, src/clients/routers/builtin).
+ * - nginx: weights; mirror when `mirrorFile` is included in the server block; no header routes.
+ * - haproxy: weights (whole percents) through the runtime API; no mirror, no header routes.
+ */
+export function createTrafficRouter(config: RouterConfig, deps: RouterDeps): TrafficRouter {
+  switch (config.type) {
+    case 'builtin':
+      return new BuiltinTrafficRouter(config, deps);
+    case 'nginx':
+      return new NginxTrafficRouter(config, deps);
+    case 'haproxy':
+      return new HaproxyTrafficRouter(config, deps);
+  }
+}
