@@ -168,7 +168,7 @@ async function childrenOf(parent: number): Promise<{ pid: number; shuttingDown: 
  * nginx with a weighted upstream in an include file. Each change writes the file atomically,
  * runs `nginx -t`, then `nginx -s reload`, and (when nginx's pid file can be read, on Linux)
  * waits for the master to start new workers, which it does only after loading the new
- * configuration. Any failure puts the previous file back (and reloads if nginx may have taken
+ * configuration, and for the old workers to stop taking connections. Any failure puts the previous file back (and reloads if nginx may have taken
  * the new one) and throws an InfraError naming the step. A reload is graceful: old workers finish
  * their requests; idle keep-alive connections to them are closed.
  */
@@ -268,7 +268,12 @@ export class NginxTrafficRouter implements TrafficRouter {
     while (Date.now() < deadline) {
       signal?.throwIfAborted();
       const now = await childrenOf(master);
-      if (now.some((child) => !before.has(child.pid) && !child.shuttingDown)) return;
+      // Done when a new worker runs and no old one still takes connections: an old worker
+      // accepts until it handles the master's signal, then shows "shutting down" and only
+      // finishes the requests it has.
+      const fresh = now.some((child) => !before.has(child.pid) && !child.shuttingDown);
+      const oldAccepting = now.some((child) => before.has(child.pid) && !child.shuttingDown);
+      if (fresh && !oldAccepting) return;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     throw new InfraError(
@@ -299,7 +304,15 @@ export class NginxTrafficRouter implements TrafficRouter {
     if (!this.config.mirrorFile) return undefined;
     const text = await readIfThere(this.config.upstreamFile);
     if (text === undefined) return undefined;
-    const address = parseUpstreamFile(this.name, this.config.upstream, text).mirror;
+    let address: string | undefined;
+    try {
+      address = parseUpstreamFile(this.name, this.config.upstream, text).mirror;
+    } catch (error) {
+      // A file someone else changed must not block a change (a rollback above all): it is
+      // rewritten whole, without a mirror.
+      this.deps.logger.warn(`${(error as Error).message}; rewriting it without a mirror`);
+      return undefined;
+    }
     return this.versions.find((version) => this.config.servers[version] === address);
   }
 

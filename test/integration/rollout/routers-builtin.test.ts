@@ -46,6 +46,7 @@ describe('built-in router on real model servers', () => {
     await router.setRoute('green');
     const load = await loading;
     expect(load.failures).toEqual([]);
+    expect(load.retriedStale).toBeLessThanOrEqual(0);
     expect(load.sent).toBeGreaterThan(700);
     const tail = load.sequence.slice(-200);
     expect(new Set(tail)).toEqual(new Set(['green']));

@@ -12,8 +12,10 @@ export interface LoadResult {
   /** The answering version of each request, in send order. */
   sequence: string[];
   /**
-   * Requests re-sent once because a reused keep-alive connection was closed before any byte of
-   * an answer (what HTTP clients do, RFC 9112 §9.3.1): counted here, not as failures.
+   * Requests re-sent once because their connection was reset before any byte of an answer (a
+   * keep-alive connection a server closed as idle, what HTTP clients retry, RFC 9112 §9.3.1; or
+   * a connection an old nginx worker accepted and closed at a reload): counted here, not as
+   * failures. Tests assert on it separately.
    */
   retriedStale: number;
 }
@@ -69,8 +71,8 @@ export async function runLoad(options: {
       );
       request.on('timeout', () => request.destroy(new Error('timeout')));
       request.on('error', (error) => {
-        const reused = (request as unknown as { reusedSocket?: boolean }).reusedSocket === true;
-        if (!gotBytes && reused && attempt === 0 && (error as NodeJS.ErrnoException).code === 'ECONNRESET') {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (!gotBytes && attempt === 0 && (code === 'ECONNRESET' || code === 'EPIPE')) {
           result.retriedStale += 1;
           resolve(one(index, 1));
           return;
