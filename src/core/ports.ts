@@ -226,7 +226,10 @@ export interface TrafficRouter {
    * Replaces the header routes (a request carrying `header: value` goes to `version`, before
    * weights apply); `[]` removes them. Present only where `capabilities.headerRouting` is true.
    */
-  setHeaderRoutes?(routes: NonNullable<TrafficState['headerRoutes']>, signal?: AbortSignal): Promise<void>;
+  setHeaderRoutes?(
+    routes: NonNullable<TrafficState['headerRoutes']>,
+    signal?: AbortSignal,
+  ): Promise<void>;
 }
 
 /** One measurement of a metric at a time. */

@@ -25,9 +25,15 @@ export interface HaproxyServerState {
  * `# be_id be_name srv_id srv_name …` header, one line per server. Anything else (an error
  * text, another format version, a short line) is an InfraError quoting the answer, bounded.
  */
-export function parseServersState(where: string, backend: string, answer: string): HaproxyServerState[] {
+export function parseServersState(
+  where: string,
+  backend: string,
+  answer: string,
+): HaproxyServerState[] {
   const fail = (why: string) =>
-    new InfraError(`${where}: \`show servers state ${backend}\` answered ${why}: ${bounded(answer, 300)}`);
+    new InfraError(
+      `${where}: \`show servers state ${backend}\` answered ${why}: ${bounded(answer, 300)}`,
+    );
   const lines = answer.split('\n').filter((line) => line.trim() !== '');
   if (lines[0]?.trim() !== '1') throw fail('something other than format version 1');
   const header = lines[1];
@@ -52,7 +58,8 @@ export function parseServersState(where: string, backend: string, answer: string
   return lines.slice(2).map((line) => {
     const values = line.trim().split(/\s+/);
     if (values.length < fields.length) throw fail('a server line shorter than its header');
-    if (values[at.backend] !== backend) throw fail(`a server of another backend (${bounded(values[at.backend] ?? '', 60)})`);
+    if (values[at.backend] !== backend)
+      throw fail(`a server of another backend (${bounded(values[at.backend] ?? '', 60)})`);
     return {
       name: values[at.server]!,
       opState: integer(values[at.op], 'srv_op_state'),
@@ -86,14 +93,16 @@ export function runtimeCommand(
       connection.destroy();
       reject(error);
     };
-    const onAbort = () => stop(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+    const onAbort = () =>
+      stop(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
     if (signal?.aborted) return onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
     connection.setTimeout(timeoutMs, () => stop(new Error(`no answer within ${timeoutMs} ms`)));
     connection.on('connect', () => connection.end(`${command}\n`));
     connection.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_ANSWER_BYTES) return stop(new Error(`an answer over ${MAX_ANSWER_BYTES} bytes`));
+      if (size > MAX_ANSWER_BYTES)
+        return stop(new Error(`an answer over ${MAX_ANSWER_BYTES} bytes`));
       chunks.push(chunk);
     });
     connection.on('error', (error) => stop(error));
@@ -113,7 +122,11 @@ export function runtimeCommand(
  */
 export class HaproxyTrafficRouter implements TrafficRouter {
   readonly name: string;
-  readonly capabilities: TrafficCapabilities = { weights: true, mirror: false, headerRouting: false };
+  readonly capabilities: TrafficCapabilities = {
+    weights: true,
+    mirror: false,
+    headerRouting: false,
+  };
   private readonly versions: string[];
   private readonly timeoutMs: number;
 
@@ -126,27 +139,41 @@ export class HaproxyTrafficRouter implements TrafficRouter {
     if (!config.socket || /[\0\r\n]/.test(config.socket))
       throw new UsageError(`${where}: socket must be a unix socket path or host:port`);
     if (!NAME.test(config.backend))
-      throw new UsageError(`${where}: backend "${bounded(config.backend, 60)}" is not an HAProxy name`, {
-        hint: 'letters, digits, _ . : - only',
-      });
+      throw new UsageError(
+        `${where}: backend "${bounded(config.backend, 60)}" is not an HAProxy name`,
+        {
+          hint: 'letters, digits, _ . : - only',
+        },
+      );
     this.versions = Object.keys(config.servers);
     if (this.versions.length === 0) throw new UsageError(`${where}: servers names no version`);
     for (const [version, server] of Object.entries(config.servers))
       if (!NAME.test(server))
-        throw new UsageError(`${where}: server "${bounded(server, 60)}" of version ${version} is not an HAProxy name`, {
-          hint: 'letters, digits, _ . : - only',
-        });
+        throw new UsageError(
+          `${where}: server "${bounded(server, 60)}" of version ${version} is not an HAProxy name`,
+          {
+            hint: 'letters, digits, _ . : - only',
+          },
+        );
     this.timeoutMs = config.timeoutMs ?? 5000;
   }
 
   private async command(text: string, signal?: AbortSignal): Promise<string> {
     try {
-      return await runtimeCommand(this.config.socket, text, this.timeoutMs, signal ?? this.deps.signal);
+      return await runtimeCommand(
+        this.config.socket,
+        text,
+        this.timeoutMs,
+        signal ?? this.deps.signal,
+      );
     } catch (error) {
-      throw new InfraError(`${this.name}: \`${text}\` failed: ${bounded((error as Error).message, 200)}`, {
-        hint: 'is HAProxy running with `stats socket … level admin` at that address?',
-        cause: error,
-      });
+      throw new InfraError(
+        `${this.name}: \`${text}\` failed: ${bounded((error as Error).message, 200)}`,
+        {
+          hint: 'is HAProxy running with `stats socket … level admin` at that address?',
+          cause: error,
+        },
+      );
     }
   }
 
@@ -161,7 +188,9 @@ export class HaproxyTrafficRouter implements TrafficRouter {
     const full = completeWeights(this.name, this.versions, weights);
     for (const [version, percent] of Object.entries(full))
       if (!Number.isInteger(percent))
-        throw new UsageError(`${this.name}: HAProxy weights are whole numbers; ${version} has ${percent}`);
+        throw new UsageError(
+          `${this.name}: HAProxy weights are whole numbers; ${version} has ${percent}`,
+        );
     // Raise first, lower after: between two commands the backend never has less capacity than
     // before or after, and never every server at 0.
     const order = Object.entries(full).sort(([, a], [, b]) => b - a);
@@ -192,13 +221,16 @@ export class HaproxyTrafficRouter implements TrafficRouter {
       const name = this.config.servers[version]!;
       const server = servers.find((candidate) => candidate.name === name);
       if (!server)
-        throw new InfraError(`${this.name}: backend ${this.config.backend} has no server ${name} (version ${version})`);
+        throw new InfraError(
+          `${this.name}: backend ${this.config.backend} has no server ${name} (version ${version})`,
+        );
       // Only a running server out of maintenance and drain takes new requests.
       const takes = server.opState === 2 && server.adminState === 0;
       if (!takes) notes.push(`${name} op_state ${server.opState} admin_state ${server.adminState}`);
       effective[version] = takes ? server.weight : 0;
     }
-    if (notes.length > 0) this.deps.logger.debug(`${this.name}: not taking traffic: ${notes.join('; ')}`);
+    if (notes.length > 0)
+      this.deps.logger.debug(`${this.name}: not taking traffic: ${notes.join('; ')}`);
     return { weights: percentsOf(effective) };
   }
 }

@@ -25,8 +25,12 @@ export interface NginxUpstreamFile {
 export function nginxWeights(percents: Readonly<Record<string, number>>): Record<string, number> {
   const values = Object.values(percents);
   const scale =
-    [1, 10, 100].find((factor) => values.every((value) => Math.abs(value * factor - Math.round(value * factor)) < 1e-9)) ?? 100;
-  return Object.fromEntries(Object.entries(percents).map(([name, value]) => [name, Math.round(value * scale)]));
+    [1, 10, 100].find((factor) =>
+      values.every((value) => Math.abs(value * factor - Math.round(value * factor)) < 1e-9),
+    ) ?? 100;
+  return Object.fromEntries(
+    Object.entries(percents).map(([name, value]) => [name, Math.round(value * scale)]),
+  );
 }
 
 export function mirrorUpstreamName(upstream: string): string {
@@ -46,7 +50,9 @@ export function renderUpstreamFile(
   ];
   for (const [version, weight] of Object.entries(nginxWeights(weights)))
     // nginx refuses weight=0: a version without traffic is `down`.
-    lines.push(`    server ${config.servers[version]} ${weight > 0 ? `weight=${weight}` : 'down'}; # version ${version}`);
+    lines.push(
+      `    server ${config.servers[version]} ${weight > 0 ? `weight=${weight}` : 'down'}; # version ${version}`,
+    );
   lines.push('}');
   if (mirror !== undefined)
     lines.push(
@@ -80,8 +86,15 @@ export function renderMirrorFile(upstream: string, mirror: string | undefined): 
  * Reads sluice's upstream file back, strictly: comments dropped, then only `upstream NAME { server
  * ADDR weight=N|down; }` blocks. Anything else means someone else wrote it: an InfraError.
  */
-export function parseUpstreamFile(where: string, upstream: string, text: string): NginxUpstreamFile {
-  const fail = (why: string) => new InfraError(`${where}: the upstream file ${why}`, { hint: 'sluice writes that file whole; let it rewrite it (setRoute) or restore it' });
+export function parseUpstreamFile(
+  where: string,
+  upstream: string,
+  text: string,
+): NginxUpstreamFile {
+  const fail = (why: string) =>
+    new InfraError(`${where}: the upstream file ${why}`, {
+      hint: 'sluice writes that file whole; let it rewrite it (setRoute) or restore it',
+    });
   const generation = /^# Written by sluice \(rollout\), generation (\d+)\./m.exec(text)?.[1];
   const code = text.replace(/#[^\n]*/g, '');
   const blocks = new Map<string, string>();
@@ -92,13 +105,19 @@ export function parseUpstreamFile(where: string, upstream: string, text: string)
     blocks.set(match[1]!, match[2]!);
     rest = rest.replace(match[0], '');
   }
-  if (rest.trim() !== '') throw fail(`has something besides upstream blocks: ${bounded(rest.trim(), 120)}`);
+  if (rest.trim() !== '')
+    throw fail(`has something besides upstream blocks: ${bounded(rest.trim(), 120)}`);
   const servers = (name: string, body: string) => {
     const out = new Map<string, number>();
-    for (const statement of body.split(';').map((s) => s.trim()).filter(Boolean)) {
+    for (const statement of body
+      .split(';')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const words = statement.split(/\s+/);
       if (words[0] !== 'server' || !words[1] || !SERVER_ADDRESS.test(words[1]))
-        throw fail(`has a statement in upstream ${name} sluice did not write: ${bounded(statement, 120)}`);
+        throw fail(
+          `has a statement in upstream ${name} sluice did not write: ${bounded(statement, 120)}`,
+        );
       let weight = 1;
       for (const parameter of words.slice(2)) {
         const match = /^weight=(\d{1,6})$/.exec(parameter);
@@ -115,9 +134,14 @@ export function parseUpstreamFile(where: string, upstream: string, text: string)
   if (main === undefined) throw fail(`has no upstream ${upstream}`);
   const mirrorBody = blocks.get(mirrorUpstreamName(upstream));
   for (const name of blocks.keys())
-    if (name !== upstream && name !== mirrorUpstreamName(upstream)) throw fail(`defines an upstream sluice did not write (${name})`);
-  const mirrorServers = mirrorBody === undefined ? undefined : [...servers(mirrorUpstreamName(upstream), mirrorBody).keys()];
-  if (mirrorServers && mirrorServers.length !== 1) throw fail('has a mirror upstream without exactly one server');
+    if (name !== upstream && name !== mirrorUpstreamName(upstream))
+      throw fail(`defines an upstream sluice did not write (${name})`);
+  const mirrorServers =
+    mirrorBody === undefined
+      ? undefined
+      : [...servers(mirrorUpstreamName(upstream), mirrorBody).keys()];
+  if (mirrorServers && mirrorServers.length !== 1)
+    throw fail('has a mirror upstream without exactly one server');
   return {
     generation: generation === undefined ? undefined : Number(generation),
     servers: servers(upstream, main),
@@ -129,7 +153,8 @@ async function readIfThere(file: string): Promise<string | undefined> {
   try {
     const info = await stat(file);
     if (!info.isFile()) throw new UsageError(`${file} is not a regular file`);
-    if (info.size > MAX_FILE_BYTES) throw new InfraError(`${file} is over ${MAX_FILE_BYTES} bytes: not a file sluice wrote`);
+    if (info.size > MAX_FILE_BYTES)
+      throw new InfraError(`${file} is over ${MAX_FILE_BYTES} bytes: not a file sluice wrote`);
     return await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -139,7 +164,10 @@ async function readIfThere(file: string): Promise<string | undefined> {
 
 /** Writes a file so that readers see the old or the new content, never half: temp file + rename. */
 export async function writeAtomically(file: string, content: string): Promise<void> {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.sluice-${randomBytes(6).toString('hex')}`);
+  const temp = path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.sluice-${randomBytes(6).toString('hex')}`,
+  );
   try {
     await writeFile(temp, content, { flag: 'wx', mode: 0o644 });
     await rename(temp, file);
@@ -184,17 +212,30 @@ export class NginxTrafficRouter implements TrafficRouter {
   ) {
     const where = 'router (nginx)';
     if (!UPSTREAM_NAME.test(config.upstream))
-      throw new UsageError(`${where}: upstream "${bounded(config.upstream, 60)}" is not an nginx upstream name`, { hint: 'letters, digits and _ only' });
+      throw new UsageError(
+        `${where}: upstream "${bounded(config.upstream, 60)}" is not an nginx upstream name`,
+        { hint: 'letters, digits and _ only' },
+      );
     this.versions = Object.keys(config.servers);
     if (this.versions.length === 0) throw new UsageError(`${where}: servers names no version`);
     for (const [version, address] of Object.entries(config.servers)) {
-      if (!VERSION_NAME.test(version)) throw new UsageError(`${where}: version name "${bounded(version, 60)}" may hold only letters, digits, _ . -`);
-      if (!SERVER_ADDRESS.test(address)) throw new UsageError(`${where}: server "${bounded(address, 80)}" of version ${version} is not host:port`);
+      if (!VERSION_NAME.test(version))
+        throw new UsageError(
+          `${where}: version name "${bounded(version, 60)}" may hold only letters, digits, _ . -`,
+        );
+      if (!SERVER_ADDRESS.test(address))
+        throw new UsageError(
+          `${where}: server "${bounded(address, 80)}" of version ${version} is not host:port`,
+        );
     }
     if (new Set(Object.values(config.servers)).size !== this.versions.length)
       throw new UsageError(`${where}: two versions have the same server address`);
     this.name = `nginx (upstream ${config.upstream} in ${config.upstreamFile})`;
-    this.capabilities = { weights: true, mirror: config.mirrorFile !== undefined, headerRouting: false };
+    this.capabilities = {
+      weights: true,
+      mirror: config.mirrorFile !== undefined,
+      headerRouting: false,
+    };
     this.binary = [
       ...(config.prefix ? ['-p', config.prefix] : []),
       ...(config.conf ? ['-c', config.conf] : []),
@@ -206,16 +247,28 @@ export class NginxTrafficRouter implements TrafficRouter {
     if (!command) throw new UsageError(`${this.name}: the ${step} command is empty`);
     let result: { exitCode: number; stdout: string; stderr: string };
     try {
-      result = await this.deps.exec.run(command, args, { allowFailure: true, timeoutMs: 30_000, signal: signal ?? this.deps.signal });
+      result = await this.deps.exec.run(command, args, {
+        allowFailure: true,
+        timeoutMs: 30_000,
+        signal: signal ?? this.deps.signal,
+      });
     } catch (error) {
-      throw new InfraError(`${this.name}: ${step} (\`${argv.join(' ')}\`) did not run: ${bounded((error as Error).message, 200)}`, { cause: error });
+      throw new InfraError(
+        `${this.name}: ${step} (\`${argv.join(' ')}\`) did not run: ${bounded((error as Error).message, 200)}`,
+        { cause: error },
+      );
     }
     if (result.exitCode !== 0)
-      throw new InfraError(`${this.name}: ${step} (\`${argv.join(' ')}\`) failed with exit ${result.exitCode}: ${bounded(result.stderr || result.stdout, 400)}`);
+      throw new InfraError(
+        `${this.name}: ${step} (\`${argv.join(' ')}\`) failed with exit ${result.exitCode}: ${bounded(result.stderr || result.stdout, 400)}`,
+      );
   }
 
   private pidFile(): string | undefined {
-    return this.config.pidFile ?? (this.config.prefix ? path.join(this.config.prefix, 'logs/nginx.pid') : undefined);
+    return (
+      this.config.pidFile ??
+      (this.config.prefix ? path.join(this.config.prefix, 'logs/nginx.pid') : undefined)
+    );
   }
 
   private async master(): Promise<number | undefined> {
@@ -227,11 +280,16 @@ export class NginxTrafficRouter implements TrafficRouter {
   }
 
   /** Writes both files, tests, reloads, checks; on any failure restores what was there. */
-  private async apply(weights: Record<string, number>, mirror: string | undefined, signal?: AbortSignal): Promise<void> {
+  private async apply(
+    weights: Record<string, number>,
+    mirror: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const previous = await readIfThere(this.config.upstreamFile);
-    const previousMirror = this.config.mirrorFile ? await readIfThere(this.config.mirrorFile) : undefined;
-    const generation =
-      (previous ? (parseUpstreamFileLoose(previous) ?? 0) : 0) + 1;
+    const previousMirror = this.config.mirrorFile
+      ? await readIfThere(this.config.mirrorFile)
+      : undefined;
+    const generation = (previous ? (parseUpstreamFileLoose(previous) ?? 0) : 0) + 1;
     const restore = async () => {
       if (previous === undefined) await rm(this.config.upstreamFile, { force: true });
       else await writeAtomically(this.config.upstreamFile, previous);
@@ -240,29 +298,59 @@ export class NginxTrafficRouter implements TrafficRouter {
         else await writeAtomically(this.config.mirrorFile, previousMirror);
       }
     };
-    await writeAtomically(this.config.upstreamFile, renderUpstreamFile(this.config, weights, mirror, generation));
-    if (this.config.mirrorFile) await writeAtomically(this.config.mirrorFile, renderMirrorFile(this.config.upstream, mirror));
+    await writeAtomically(
+      this.config.upstreamFile,
+      renderUpstreamFile(this.config, weights, mirror, generation),
+    );
+    if (this.config.mirrorFile)
+      await writeAtomically(this.config.mirrorFile, renderMirrorFile(this.config.upstream, mirror));
     try {
-      await this.run(this.config.test ?? ['nginx', ...this.binary, '-t'], 'the configuration test', signal);
+      await this.run(
+        this.config.test ?? ['nginx', ...this.binary, '-t'],
+        'the configuration test',
+        signal,
+      );
     } catch (error) {
       await restore();
-      throw withNote(error, 'the previous upstream file is back; nginx was not reloaded and routes as before');
+      throw withNote(
+        error,
+        'the previous upstream file is back; nginx was not reloaded and routes as before',
+      );
     }
     const master = await this.master();
-    const before = master === undefined ? undefined : new Set((await childrenOf(master)).map((child) => child.pid));
+    const before =
+      master === undefined
+        ? undefined
+        : new Set((await childrenOf(master)).map((child) => child.pid));
     try {
-      await this.run(this.config.reload ?? ['nginx', ...this.binary, '-s', 'reload'], 'the reload', signal);
-      if (master !== undefined && before !== undefined) await this.waitForNewWorkers(master, before, signal);
-      else this.deps.logger.debug(`${this.name}: no readable pid file; the reload is not checked beyond its exit code`);
+      await this.run(
+        this.config.reload ?? ['nginx', ...this.binary, '-s', 'reload'],
+        'the reload',
+        signal,
+      );
+      if (master !== undefined && before !== undefined)
+        await this.waitForNewWorkers(master, before, signal);
+      else
+        this.deps.logger.debug(
+          `${this.name}: no readable pid file; the reload is not checked beyond its exit code`,
+        );
     } catch (error) {
       await restore();
       // nginx may have taken the new file before the failure showed: make it load the old one again.
-      await this.run(this.config.reload ?? ['nginx', ...this.binary, '-s', 'reload'], 'the reload of the restored file', signal).catch(() => undefined);
+      await this.run(
+        this.config.reload ?? ['nginx', ...this.binary, '-s', 'reload'],
+        'the reload of the restored file',
+        signal,
+      ).catch(() => undefined);
       throw withNote(error, 'the previous upstream file is back and nginx was asked to reload it');
     }
   }
 
-  private async waitForNewWorkers(master: number, before: Set<number>, signal?: AbortSignal): Promise<void> {
+  private async waitForNewWorkers(
+    master: number,
+    before: Set<number>,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const timeout = this.config.reloadTimeoutMs ?? 10_000;
     const deadline = Date.now() + timeout;
     while (Date.now() < deadline) {
@@ -278,7 +366,9 @@ export class NginxTrafficRouter implements TrafficRouter {
     }
     throw new InfraError(
       `${this.name}: nginx's master (pid ${master}) started no new workers within ${timeout} ms of the reload, so it did not load the new configuration`,
-      { hint: "see nginx's error log: a reload that fails after `nginx -t` (a port in use, a file it cannot open) is logged there" },
+      {
+        hint: "see nginx's error log: a reload that fails after `nginx -t` (a port in use, a file it cannot open) is logged there",
+      },
     );
   }
 
@@ -288,12 +378,18 @@ export class NginxTrafficRouter implements TrafficRouter {
   }
 
   async setRoute(version: string, signal?: AbortSignal): Promise<void> {
-    await this.apply(routeAll(this.name, this.versions, version), await this.currentMirror(), signal);
+    await this.apply(
+      routeAll(this.name, this.versions, version),
+      await this.currentMirror(),
+      signal,
+    );
   }
 
   async setMirror(version: string | undefined, signal?: AbortSignal): Promise<void> {
     if (!this.config.mirrorFile)
-      throw new UsageError(`${this.name}: mirroring needs a mirror file included in the nginx server block`);
+      throw new UsageError(
+        `${this.name}: mirroring needs a mirror file included in the nginx server block`,
+      );
     if (version !== undefined && !this.versions.includes(version))
       throw new UsageError(`${this.name} has no version "${bounded(version, 60)}"`);
     const state = await this.readBack(signal);
@@ -322,20 +418,30 @@ export class NginxTrafficRouter implements TrafficRouter {
    */
   async readBack(_signal?: AbortSignal): Promise<TrafficState> {
     const text = await readIfThere(this.config.upstreamFile);
-    if (text === undefined) throw new InfraError(`${this.name}: the upstream file does not exist, so nginx is not routing through it`);
+    if (text === undefined)
+      throw new InfraError(
+        `${this.name}: the upstream file does not exist, so nginx is not routing through it`,
+      );
     const parsed = parseUpstreamFile(this.name, this.config.upstream, text);
     const raw: Record<string, number> = {};
     for (const [address, weight] of parsed.servers) {
       const version = this.versions.find((name) => this.config.servers[name] === address);
-      if (version === undefined) throw new InfraError(`${this.name}: the upstream file routes to ${address}, which is no version sluice knows`);
+      if (version === undefined)
+        throw new InfraError(
+          `${this.name}: the upstream file routes to ${address}, which is no version sluice knows`,
+        );
       raw[version] = weight;
     }
     for (const version of this.versions) raw[version] ??= 0;
     await this.checkLoaded();
     const state: TrafficState = { weights: percentsOf(raw) };
     if (parsed.mirror !== undefined) {
-      const mirror = this.versions.find((version) => this.config.servers[version] === parsed.mirror);
-      const mirrorOn = this.config.mirrorFile ? /^\s*mirror\s+\//m.test((await readIfThere(this.config.mirrorFile)) ?? '') : false;
+      const mirror = this.versions.find(
+        (version) => this.config.servers[version] === parsed.mirror,
+      );
+      const mirrorOn = this.config.mirrorFile
+        ? /^\s*mirror\s+\//m.test((await readIfThere(this.config.mirrorFile)) ?? '')
+        : false;
       if (mirror !== undefined && mirrorOn) state.mirror = mirror;
     }
     return state;
@@ -345,9 +451,14 @@ export class NginxTrafficRouter implements TrafficRouter {
     const master = await this.master();
     if (master === undefined) return;
     const workers = (await childrenOf(master)).filter((child) => !child.shuttingDown);
-    if (workers.length === 0) throw new InfraError(`${this.name}: nginx's master (pid ${master}) has no workers: is nginx running?`);
+    if (workers.length === 0)
+      throw new InfraError(
+        `${this.name}: nginx's master (pid ${master}) has no workers: is nginx running?`,
+      );
     const ticks = 100; // USER_HZ on Linux
-    const boot = Number(/^btime (\d+)$/m.exec(await readFile('/proc/stat', 'utf8').catch(() => ''))?.[1]);
+    const boot = Number(
+      /^btime (\d+)$/m.exec(await readFile('/proc/stat', 'utf8').catch(() => ''))?.[1],
+    );
     if (!Number.isFinite(boot)) return;
     let newest = 0;
     for (const worker of workers) {
@@ -371,6 +482,7 @@ function parseUpstreamFileLoose(text: string): number | undefined {
 }
 
 function withNote(error: unknown, note: string): unknown {
-  if (error instanceof InfraError) return new InfraError(`${error.message} (${note})`, { hint: error.hint, cause: error });
+  if (error instanceof InfraError)
+    return new InfraError(`${error.message} (${note})`, { hint: error.hint, cause: error });
   return error;
 }

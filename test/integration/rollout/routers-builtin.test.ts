@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExecaExec } from '../../../src/clients/exec/execa-exec.js';
-import { startBuiltinRouter, type RunningBuiltinRouter } from '../../../src/clients/routers/builtin/serve.js';
+import {
+  startBuiltinRouter,
+  type RunningBuiltinRouter,
+} from '../../../src/clients/routers/builtin/serve.js';
 import { createTrafficRouter } from '../../../src/clients/routers/index.js';
 import { InfraError, UsageError } from '../../../src/core/errors.js';
 import type { TrafficRouter } from '../../../src/core/ports.js';
@@ -16,7 +19,10 @@ let router: TrafficRouter;
 beforeAll(async () => {
   [blue, green] = await Promise.all([startModelServer('blue'), startModelServer('green')]);
   proxy = await startBuiltinRouter({ versions: { blue: blue.url, green: green.url } });
-  router = createTrafficRouter({ type: 'builtin', admin: proxy.adminAddress }, { exec: createExecaExec(), logger: quietLogger });
+  router = createTrafficRouter(
+    { type: 'builtin', admin: proxy.adminAddress },
+    { exec: createExecaExec(), logger: quietLogger },
+  );
 });
 afterAll(async () => {
   await proxy?.close();
@@ -51,7 +57,9 @@ describe('built-in router on real model servers', () => {
     const tail = load.sequence.slice(-200);
     expect(new Set(tail)).toEqual(new Set(['green']));
     expect(await router.readBack()).toEqual({ weights: { blue: 0, green: 100 } });
-    console.log(`builtin switch: sent ${load.sent}, failed ${load.failures.length}, ${JSON.stringify(load.byVersion)}`);
+    console.log(
+      `builtin switch: sent ${load.sent}, failed ${load.failures.length}, ${JSON.stringify(load.byVersion)}`,
+    );
   });
 
   it('mirrors every request to the mirror version while users get the routed version', async () => {
@@ -61,7 +69,9 @@ describe('built-in router on real model servers', () => {
     const before = await servedBy(green.url);
     const load = await runLoad({ url: proxy.address, total: 300, concurrency: 8 });
     expect(load.byVersion).toEqual({ blue: 300 });
-    await expect.poll(async () => (await servedBy(green.url)) - before, { timeout: 5000 }).toBe(300);
+    await expect
+      .poll(async () => (await servedBy(green.url)) - before, { timeout: 5000 })
+      .toBe(300);
     await router.setMirror!(undefined);
     expect((await router.readBack()).mirror).toBeUndefined();
   });
@@ -69,7 +79,9 @@ describe('built-in router on real model servers', () => {
   it('routes requests carrying a header to their version before weights', async () => {
     await router.setRoute('blue');
     await router.setHeaderRoutes!([{ header: 'X-Canary', value: 'yes', version: 'green' }]);
-    expect((await router.readBack()).headerRoutes).toEqual([{ header: 'x-canary', value: 'yes', version: 'green' }]);
+    expect((await router.readBack()).headerRoutes).toEqual([
+      { header: 'x-canary', value: 'yes', version: 'green' },
+    ]);
     const tagged = await runLoad({ url: proxy.address, total: 50, headers: { 'x-canary': 'yes' } });
     const plain = await runLoad({ url: proxy.address, total: 50, headers: { 'x-canary': 'no' } });
     expect(tagged.byVersion).toEqual({ green: 50 });
@@ -80,7 +92,9 @@ describe('built-in router on real model servers', () => {
   it('refuses weights that do not add up or name an unknown version, and changes nothing', async () => {
     await router.setWeights({ blue: 75, green: 25 });
     await expect(router.setWeights({ blue: 90, green: 20 })).rejects.toThrow(UsageError);
-    await expect(router.setWeights({ blue: 90, purple: 10 })).rejects.toThrow(/no version "purple"/);
+    await expect(router.setWeights({ blue: 90, purple: 10 })).rejects.toThrow(
+      /no version "purple"/,
+    );
     expect(await router.readBack()).toEqual({ weights: { blue: 75, green: 25 } });
   });
 
@@ -91,7 +105,10 @@ describe('built-in router on real model servers', () => {
     const load = await runLoad({ url: other.address, total: 5, concurrency: 1 });
     expect(load.failures).toEqual(['502', '502', '502', '502', '502']);
     expect(other.proxy.stats.versions.doomed!.upstreamErrors).toBe(5);
-    const client = createTrafficRouter({ type: 'builtin', admin: other.adminAddress }, { exec: createExecaExec(), logger: quietLogger });
+    const client = createTrafficRouter(
+      { type: 'builtin', admin: other.adminAddress },
+      { exec: createExecaExec(), logger: quietLogger },
+    );
     await other.close();
     await expect(client.readBack()).rejects.toThrow(InfraError);
   });

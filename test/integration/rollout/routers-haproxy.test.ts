@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExecaExec } from '../../../src/clients/exec/execa-exec.js';
-import { HaproxyTrafficRouter, runtimeCommand } from '../../../src/clients/routers/haproxy.js';
+import type { HaproxyTrafficRouter } from '../../../src/clients/routers/haproxy.js';
+import { runtimeCommand } from '../../../src/clients/routers/haproxy.js';
 import { createTrafficRouter } from '../../../src/clients/routers/index.js';
 import { InfraError, UsageError } from '../../../src/core/errors.js';
 import type { TrafficRouter } from '../../../src/core/ports.js';
@@ -49,13 +50,18 @@ backend model
   server green 127.0.0.1:${green.port} weight 100 check inter 500
 `,
   );
-  haproxy = spawn(binary, ['-db', '-f', path.join(dir, 'haproxy.cfg')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  haproxy = spawn(binary, ['-db', '-f', path.join(dir, 'haproxy.cfg')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   router = createTrafficRouter(
     { type: 'haproxy', socket, backend: 'model', servers: { blue: 'blue', green: 'green' } },
     { exec: createExecaExec(), logger: quietLogger },
   ) as HaproxyTrafficRouter;
   // HAProxy marks servers down until their first check passes: wait for both UP.
-  await waitFor(async () => (await router.servers()).every((server) => server.opState === 2), 'HAProxy servers UP');
+  await waitFor(
+    async () => (await router.servers()).every((server) => server.opState === 2),
+    'HAProxy servers UP',
+  );
 });
 afterAll(async () => {
   if (haproxy && haproxy.exitCode === null) {
@@ -92,7 +98,9 @@ describe('HAProxy router over the runtime API', () => {
     expect(load.sent).toBeGreaterThan(700);
     expect(new Set(load.sequence.slice(-200))).toEqual(new Set(['green']));
     expect(await router.readBack()).toEqual({ weights: { blue: 0, green: 100 } });
-    console.log(`haproxy switch: sent ${load.sent}, failed ${load.failures.length}, retried after a reset ${load.retriedStale}, ${JSON.stringify(load.byVersion)}`);
+    console.log(
+      `haproxy switch: sent ${load.sent}, failed ${load.failures.length}, retried after a reset ${load.retriedStale}, ${JSON.stringify(load.byVersion)}`,
+    );
   });
 
   it('weight 0 sends nothing; a server an operator put in maintenance reads back as 0 and setWeights brings it back', async () => {
@@ -108,7 +116,12 @@ describe('HAProxy router over the runtime API', () => {
 
   it('reads back over a TCP runtime API too', async () => {
     const tcp = createTrafficRouter(
-      { type: 'haproxy', socket: tcpSocket, backend: 'model', servers: { blue: 'blue', green: 'green' } },
+      {
+        type: 'haproxy',
+        socket: tcpSocket,
+        backend: 'model',
+        servers: { blue: 'blue', green: 'green' },
+      },
       { exec: createExecaExec(), logger: quietLogger },
     );
     await tcp.setWeights({ blue: 30, green: 70 });
@@ -126,10 +139,17 @@ describe('HAProxy router over the runtime API', () => {
       { type: 'haproxy', socket, backend: 'model', servers: { blue: 'blue', red: 'red' } },
       { exec: createExecaExec(), logger: quietLogger },
     );
-    await expect(missing.setRoute('red')).rejects.toThrow(/set weight model\/red 100` was refused: No such server/);
+    await expect(missing.setRoute('red')).rejects.toThrow(
+      /set weight model\/red 100` was refused: No such server/,
+    );
     expect(() =>
       createTrafficRouter(
-        { type: 'haproxy', socket, backend: 'model', servers: { blue: 'blue; disable frontend fe' } },
+        {
+          type: 'haproxy',
+          socket,
+          backend: 'model',
+          servers: { blue: 'blue; disable frontend fe' },
+        },
         { exec: createExecaExec(), logger: quietLogger },
       ),
     ).toThrow(UsageError);
@@ -138,7 +158,12 @@ describe('HAProxy router over the runtime API', () => {
 
   it('a socket nobody listens on is an InfraError naming it', async () => {
     const gone = createTrafficRouter(
-      { type: 'haproxy', socket: path.join(dir, 'nothing.sock'), backend: 'model', servers: { blue: 'blue' } },
+      {
+        type: 'haproxy',
+        socket: path.join(dir, 'nothing.sock'),
+        backend: 'model',
+        servers: { blue: 'blue' },
+      },
       { exec: createExecaExec(), logger: quietLogger },
     );
     await expect(gone.readBack()).rejects.toThrow(/nothing\.sock/);

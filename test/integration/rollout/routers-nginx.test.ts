@@ -44,7 +44,10 @@ beforeAll(async () => {
     reload: [binary, '-p', dir, '-c', mainConf, '-s', 'reload'],
     test: [binary, '-p', dir, '-c', mainConf, '-t', '-q'],
   };
-  writeFileSync(config.upstreamFile, renderUpstreamFile(config, { blue: 100, green: 0 }, undefined, 1));
+  writeFileSync(
+    config.upstreamFile,
+    renderUpstreamFile(config, { blue: 100, green: 0 }, undefined, 1),
+  );
   writeFileSync(config.mirrorFile!, renderMirrorFile('model', undefined));
   writeFileSync(
     mainConf,
@@ -70,7 +73,9 @@ http {
 }
 `,
   );
-  nginx = spawn(binary, ['-p', dir, '-c', mainConf, '-e', path.join(dir, 'logs/error.log')], { stdio: 'ignore' });
+  nginx = spawn(binary, ['-p', dir, '-c', mainConf, '-e', path.join(dir, 'logs/error.log')], {
+    stdio: 'ignore',
+  });
   await waitFor(async () => (await fetch(`${frontend}/healthz`)).ok, 'nginx');
   router = createTrafficRouter(config, deps());
 });
@@ -116,18 +121,25 @@ describe('nginx router on a real nginx', () => {
     expect(load.sent).toBeGreaterThan(700);
     expect(new Set(load.sequence.slice(-200))).toEqual(new Set(['green']));
     expect(await router.readBack()).toEqual({ weights: { blue: 0, green: 100 } });
-    console.log(`nginx switch: sent ${load.sent}, failed ${load.failures.length}, retried after a reset ${load.retriedStale}, ${JSON.stringify(load.byVersion)}`);
+    console.log(
+      `nginx switch: sent ${load.sent}, failed ${load.failures.length}, retried after a reset ${load.retriedStale}, ${JSON.stringify(load.byVersion)}`,
+    );
   });
 
   it('a configuration that fails `nginx -t` leaves the file and the traffic where they were, and throws', async () => {
     await router.setRoute('blue');
     const before = readFileSync(config.upstreamFile, 'utf8');
     const good = readFileSync(mainConf, 'utf8');
-    writeFileSync(mainConf, good.replace('access_log off;', 'access_log off;\n  sluice_broken_directive on;'));
+    writeFileSync(
+      mainConf,
+      good.replace('access_log off;', 'access_log off;\n  sluice_broken_directive on;'),
+    );
     try {
       const error = await router.setWeights({ blue: 50, green: 50 }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InfraError);
-      expect((error as Error).message).toMatch(/configuration test .*failed.*sluice_broken_directive/s);
+      expect((error as Error).message).toMatch(
+        /configuration test .*failed.*sluice_broken_directive/s,
+      );
       expect((error as Error).message).toMatch(/previous upstream file is back/);
     } finally {
       writeFileSync(mainConf, good);
@@ -138,7 +150,10 @@ describe('nginx router on a real nginx', () => {
   });
 
   it('a reload that nginx does not act on (no new workers) is caught, restored and thrown', async () => {
-    const silent = createTrafficRouter({ ...config, reload: ['true'], reloadTimeoutMs: 1500 }, deps());
+    const silent = createTrafficRouter(
+      { ...config, reload: ['true'], reloadTimeoutMs: 1500 },
+      deps(),
+    );
     const before = readFileSync(config.upstreamFile, 'utf8');
     await expect(silent.setRoute('green')).rejects.toThrow(/started no new workers within 1500 ms/);
     expect(readFileSync(config.upstreamFile, 'utf8')).toBe(before);
@@ -148,7 +163,9 @@ describe('nginx router on a real nginx', () => {
   it('a failing reload command restores the file and names the command', async () => {
     const failing = createTrafficRouter({ ...config, reload: ['false'] }, deps());
     const before = readFileSync(config.upstreamFile, 'utf8');
-    await expect(failing.setRoute('green')).rejects.toThrow(/the reload \(`false`\) failed with exit 1/);
+    await expect(failing.setRoute('green')).rejects.toThrow(
+      /the reload \(`false`\) failed with exit 1/,
+    );
     expect(readFileSync(config.upstreamFile, 'utf8')).toBe(before);
   });
 
@@ -159,7 +176,9 @@ describe('nginx router on a real nginx', () => {
     const before = await servedBy(green.url);
     const load = await runLoad({ url: frontend, total: 200, concurrency: 8 });
     expect(load.byVersion).toEqual({ blue: 200 });
-    await expect.poll(async () => (await servedBy(green.url)) - before, { timeout: 5000 }).toBe(200);
+    await expect
+      .poll(async () => (await servedBy(green.url)) - before, { timeout: 5000 })
+      .toBe(200);
     await router.setMirror!(undefined);
     expect((await router.readBack()).mirror).toBeUndefined();
   });

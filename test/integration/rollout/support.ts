@@ -12,6 +12,7 @@ export const quietLogger: Logger = {
 export async function servedBy(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
   let total = 0;
-  for (const match of text.matchAll(/^model_requests_total\{[^}]*\} (\d+)$/gm)) total += Number(match[1]);
+  for (const match of text.matchAll(/^model_requests_total\{[^}]*\} (\d+)$/gm))
+    total += Number(match[1]);
   return total;
 }

@@ -34,15 +34,28 @@ export async function runLoad(options: {
 }): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency ?? 16 });
   const target = new URL('/predict', options.url);
-  const result: LoadResult = { sent: 0, ok: 0, failures: [], byVersion: {}, latencies: [], sequence: [], retriedStale: 0 };
+  const result: LoadResult = {
+    sent: 0,
+    ok: 0,
+    failures: [],
+    byVersion: {},
+    latencies: [],
+    sequence: [],
+    retriedStale: 0,
+  };
   const one = (index: number, attempt = 0): Promise<void> =>
     new Promise((resolve) => {
-      const body = JSON.stringify({ features: [index % 7 - 3, 1] });
+      const body = JSON.stringify({ features: [(index % 7) - 3, 1] });
       const started = performance.now();
       let gotBytes = false;
       const request = http.request(
         target,
-        { method: 'POST', agent, headers: { 'content-type': 'application/json', ...options.headers }, timeout: 10_000 },
+        {
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/json', ...options.headers },
+          timeout: 10_000,
+        },
         (response) => {
           gotBytes = true;
           const chunks: Buffer[] = [];
@@ -52,7 +65,9 @@ export async function runLoad(options: {
             const status = response.statusCode ?? 0;
             let version = '?';
             try {
-              version = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { version?: string }).version ?? '?';
+              version =
+                (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { version?: string })
+                  .version ?? '?';
             } catch {
               /* not JSON */
             }

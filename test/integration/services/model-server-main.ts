@@ -29,7 +29,8 @@ let total = 0;
 function predict(body: string): number {
   try {
     const features = (JSON.parse(body) as { features?: unknown }).features;
-    if (Array.isArray(features)) return features.reduce((a: number, b) => a + Number(b), 0) > 0 ? 1 : 0;
+    if (Array.isArray(features))
+      return features.reduce((a: number, b) => a + Number(b), 0) > 0 ? 1 : 0;
   } catch {
     /* fall through */
   }
@@ -53,19 +54,29 @@ const server = createServer((request, response) => {
       });
       sum += seconds;
       total += 1;
-      response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
+      response
+        .writeHead(status, { 'content-type': 'application/json' })
+        .end(JSON.stringify(payload));
     };
     const url = request.url ?? '/';
     if (url === '/healthz') return answer(200, { ok: true, version: options.name });
     if (url === '/metrics') {
-      const lines = [...counts].map(([code, n]) => `model_requests_total{version="${options.name}",code="${code}"} ${n}`);
-      buckets.forEach((bound, index) =>
-        lines.push(`model_request_duration_seconds_bucket{version="${options.name}",le="${bound}"} ${histogram[index]}`),
+      const lines = [...counts].map(
+        ([code, n]) => `model_requests_total{version="${options.name}",code="${code}"} ${n}`,
       );
-      lines.push(`model_request_duration_seconds_bucket{version="${options.name}",le="+Inf"} ${total}`);
+      buckets.forEach((bound, index) =>
+        lines.push(
+          `model_request_duration_seconds_bucket{version="${options.name}",le="${bound}"} ${histogram[index]}`,
+        ),
+      );
+      lines.push(
+        `model_request_duration_seconds_bucket{version="${options.name}",le="+Inf"} ${total}`,
+      );
       lines.push(`model_request_duration_seconds_sum{version="${options.name}"} ${sum}`);
       lines.push(`model_request_duration_seconds_count{version="${options.name}"} ${total}`);
-      response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(`${lines.join('\n')}\n`);
+      response
+        .writeHead(200, { 'content-type': 'text/plain; version=0.0.4' })
+        .end(`${lines.join('\n')}\n`);
       return;
     }
     if (url === '/mode' && request.method === 'PUT') {
@@ -84,7 +95,11 @@ const server = createServer((request, response) => {
         }
       }
       const prediction = predict(body);
-      answer(200, { version: options.name, prediction: mode.mode === 'wrong' ? 1 - prediction : prediction, echo: request.headers['x-sluice-mirror'] ? 'mirror' : undefined });
+      answer(200, {
+        version: options.name,
+        prediction: mode.mode === 'wrong' ? 1 - prediction : prediction,
+        echo: request.headers['x-sluice-mirror'] ? 'mirror' : undefined,
+      });
     };
     if (mode.mode === 'slow') setTimeout(respond, mode.latencyMs ?? 100);
     else respond();

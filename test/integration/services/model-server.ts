@@ -32,10 +32,17 @@ process.once('exit', () => {
  * Starts a model server process on a free 127.0.0.1 port (see model-server-main.ts for its API).
  * Every process started is killed when the test process exits, even if a test forgot `stop`.
  */
-export async function startModelServer(name: string, mode: ModelMode = { mode: 'healthy' }): Promise<ModelServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', main, JSON.stringify({ name, ...mode })], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+export async function startModelServer(
+  name: string,
+  mode: ModelMode = { mode: 'healthy' },
+): Promise<ModelServer> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', main, JSON.stringify({ name, ...mode })],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   running.add(child);
   let exited = false;
   child.once('exit', () => {
@@ -43,7 +50,10 @@ export async function startModelServer(name: string, mode: ModelMode = { mode: '
     running.delete(child);
   });
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`model server ${name} did not start within 15 s`)), 15_000);
+    const timer = setTimeout(
+      () => reject(new Error(`model server ${name} did not start within 15 s`)),
+      15_000,
+    );
     let out = '';
     child.stdout!.setEncoding('utf8');
     child.stdout!.on('data', (text: string) => {
@@ -54,7 +64,9 @@ export async function startModelServer(name: string, mode: ModelMode = { mode: '
         resolve(Number(match[1]));
       }
     });
-    child.once('exit', (code) => reject(new Error(`model server ${name} exited with ${code} before listening`)));
+    child.once('exit', (code) =>
+      reject(new Error(`model server ${name} exited with ${code} before listening`)),
+    );
   });
   const url = `http://127.0.0.1:${port}`;
   return {

@@ -1,4 +1,4 @@
-import http from 'node:http';
+import type http from 'node:http';
 import { applyPatch, StateError } from './state.js';
 import type { WeightedProxy } from './proxy.js';
 
@@ -39,7 +39,10 @@ const LOOPBACK_HOST = /^(127\.\d+\.\d+\.\d+|\[::1\]|localhost)(:\d+)?$/i;
 export function adminHandler(proxy: WeightedProxy, allowRemote: boolean) {
   return (request: http.IncomingMessage, response: http.ServerResponse): void => {
     const reply = (status: number, body: unknown) => {
-      response.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      response.writeHead(status, {
+        'content-type': 'application/json',
+        'cache-control': 'no-store',
+      });
       response.end(`${JSON.stringify(body)}\n`);
     };
     if (request.headers.origin !== undefined) {

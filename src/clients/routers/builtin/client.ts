@@ -24,12 +24,21 @@ export function parseAdminAnswer(router: string, text: string): AdminAnswer {
     typeof value === 'object' && value !== null && !Array.isArray(value);
   if (!isObject(body)) throw badState(router, 'not a JSON object');
   const { versions, weights, mirror, headerRoutes, generation } = body;
-  if (!Array.isArray(versions) || versions.length === 0 || !versions.every((v) => typeof v === 'string'))
+  if (
+    !Array.isArray(versions) ||
+    versions.length === 0 ||
+    !versions.every((v) => typeof v === 'string')
+  )
     throw badState(router, '"versions" is not a list of names');
   const names = versions as string[];
   if (!isObject(weights)) throw badState(router, '"weights" is not an object');
   for (const [name, percent] of Object.entries(weights))
-    if (!names.includes(name) || typeof percent !== 'number' || !Number.isFinite(percent) || percent < 0)
+    if (
+      !names.includes(name) ||
+      typeof percent !== 'number' ||
+      !Number.isFinite(percent) ||
+      percent < 0
+    )
       throw badState(router, `weight "${bounded(name, 60)}" is not a known version with a percent`);
   if (mirror !== null && (typeof mirror !== 'string' || !names.includes(mirror)))
     throw badState(router, '"mirror" is neither null nor a known version');
@@ -74,9 +83,12 @@ export class BuiltinTrafficRouter implements TrafficRouter {
     try {
       base = new URL(config.admin);
     } catch {
-      throw new UsageError(`the built-in router's admin address "${bounded(config.admin, 100)}" is not a URL`, {
-        hint: 'e.g. http://127.0.0.1:9901',
-      });
+      throw new UsageError(
+        `the built-in router's admin address "${bounded(config.admin, 100)}" is not a URL`,
+        {
+          hint: 'e.g. http://127.0.0.1:9901',
+        },
+      );
     }
     if (base.protocol !== 'http:' || base.username || base.password || base.search || base.hash)
       throw new UsageError(
@@ -85,10 +97,18 @@ export class BuiltinTrafficRouter implements TrafficRouter {
     this.base = base;
     this.name = `built-in router at ${base.host}`;
     const timeout = config.timeoutMs ?? 5000;
-    this.fetch = boundedFetch(fetchImpl, { headersTimeoutMs: timeout, idleTimeoutMs: timeout, maxBytes: 1024 * 1024 });
+    this.fetch = boundedFetch(fetchImpl, {
+      headersTimeoutMs: timeout,
+      idleTimeoutMs: timeout,
+      maxBytes: 1024 * 1024,
+    });
   }
 
-  private async call(method: 'GET' | 'PUT', body: unknown, signal?: AbortSignal): Promise<AdminAnswer> {
+  private async call(
+    method: 'GET' | 'PUT',
+    body: unknown,
+    signal?: AbortSignal,
+  ): Promise<AdminAnswer> {
     const url = new URL('state', this.base.href.endsWith('/') ? this.base : `${this.base.href}/`);
     let response: Response;
     try {
@@ -132,7 +152,11 @@ export class BuiltinTrafficRouter implements TrafficRouter {
   }
 
   async setRoute(version: string, signal?: AbortSignal): Promise<void> {
-    await this.call('PUT', { weights: routeAll(this.name, await this.known(signal), version) }, signal);
+    await this.call(
+      'PUT',
+      { weights: routeAll(this.name, await this.known(signal), version) },
+      signal,
+    );
   }
 
   async setMirror(version: string | undefined, signal?: AbortSignal): Promise<void> {
@@ -145,7 +169,9 @@ export class BuiltinTrafficRouter implements TrafficRouter {
 
   async readBack(signal?: AbortSignal): Promise<TrafficState> {
     const answer = await this.call('GET', undefined, signal);
-    const weights = Object.fromEntries(answer.versions.map((name) => [name, answer.weights[name] ?? 0]));
+    const weights = Object.fromEntries(
+      answer.versions.map((name) => [name, answer.weights[name] ?? 0]),
+    );
     const state: TrafficState = { weights };
     if (answer.mirror !== null) state.mirror = answer.mirror;
     if (answer.headerRoutes.length > 0) state.headerRoutes = answer.headerRoutes;

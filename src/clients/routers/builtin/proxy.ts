@@ -99,7 +99,11 @@ export class WeightedProxy {
   generation = 1;
   readonly stats: ProxyStats;
 
-  constructor(versions: Readonly<Record<string, string>>, initial: RoutingState, limits: Partial<ProxyLimits> = {}) {
+  constructor(
+    versions: Readonly<Record<string, string>>,
+    initial: RoutingState,
+    limits: Partial<ProxyLimits> = {},
+  ) {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
     const zero = (): VersionStats => ({
       requests: 0,
@@ -119,7 +123,11 @@ export class WeightedProxy {
       if (url.protocol !== 'http:' && url.protocol !== 'https:')
         throw new Error(`version ${name}: ${address} is not an http(s) URL`);
       const secure = url.protocol === 'https:';
-      const options = { keepAlive: true, maxSockets: this.limits.maxSocketsPerUpstream, maxFreeSockets: 64 };
+      const options = {
+        keepAlive: true,
+        maxSockets: this.limits.maxSocketsPerUpstream,
+        maxFreeSockets: 64,
+      };
       this.upstreams.set(name, {
         name,
         url,
@@ -152,7 +160,8 @@ export class WeightedProxy {
 
   /** The version this request goes to: a matching header route, else the next weighted pick. */
   choose(headers: http.IncomingHttpHeaders): string | undefined {
-    for (const route of this.state.headerRoutes) if (headers[route.header] === route.value) return route.version;
+    for (const route of this.state.headerRoutes)
+      if (headers[route.header] === route.value) return route.version;
     return this.balancer.next();
   }
 
@@ -187,14 +196,20 @@ export class WeightedProxy {
     const headers = forwardable(incoming.headers);
     headers.host = upstream.url.host;
     const forwardedFor = incoming.socket.remoteAddress;
-    if (forwardedFor) headers['x-forwarded-for'] = incoming.headers['x-forwarded-for'] ? `${String(incoming.headers['x-forwarded-for'])}, ${forwardedFor}` : forwardedFor;
+    if (forwardedFor)
+      headers['x-forwarded-for'] = incoming.headers['x-forwarded-for']
+        ? `${String(incoming.headers['x-forwarded-for'])}, ${forwardedFor}`
+        : forwardedFor;
     const path = `${upstream.url.pathname.replace(/\/$/, '')}${incoming.url ?? '/'}`;
     const mirror = this.startMirror(incoming, headers, upstream.name);
 
     const fail = (status: 502 | 504, counter: 'upstreamErrors' | 'timeouts', why: string) => {
       stats[counter] += 1;
       if (!outgoing.headersSent) {
-        outgoing.writeHead(status, { 'content-type': 'text/plain', 'x-sluice-version': upstream.name });
+        outgoing.writeHead(status, {
+          'content-type': 'text/plain',
+          'x-sluice-version': upstream.name,
+        });
         outgoing.end(`${why}\n`);
       } else outgoing.destroy();
     };
@@ -214,7 +229,11 @@ export class WeightedProxy {
         if (length > this.limits.maxResponseBytes) {
           answer.destroy();
           forward.destroy();
-          fail(502, 'upstreamErrors', `${upstream.name} answered more than ${this.limits.maxResponseBytes} bytes`);
+          fail(
+            502,
+            'upstreamErrors',
+            `${upstream.name} answered more than ${this.limits.maxResponseBytes} bytes`,
+          );
           return;
         }
         const status = answer.statusCode ?? 502;
@@ -237,7 +256,14 @@ export class WeightedProxy {
           }
         });
         answer.on('end', () => {
-          const counter = status >= 500 ? 'status5xx' : status >= 400 ? 'status4xx' : status >= 300 ? 'status3xx' : 'status2xx';
+          const counter =
+            status >= 500
+              ? 'status5xx'
+              : status >= 400
+                ? 'status4xx'
+                : status >= 300
+                  ? 'status3xx'
+                  : 'status2xx';
           stats[counter] += 1;
           outgoing.end();
         });
@@ -251,7 +277,11 @@ export class WeightedProxy {
     );
     forward.setTimeout(this.limits.upstreamTimeoutMs, () => {
       forward.destroy();
-      fail(504, 'timeouts', `${upstream.name} sent nothing for ${this.limits.upstreamTimeoutMs} ms`);
+      fail(
+        504,
+        'timeouts',
+        `${upstream.name} sent nothing for ${this.limits.upstreamTimeoutMs} ms`,
+      );
     });
     forward.on('error', () => {
       // Also fires after a destroy above; by then the answer is written, so nothing is counted twice.

@@ -34,12 +34,16 @@ export interface RunningBuiltinRouter {
   close(): Promise<void>;
 }
 
-function parseListen(what: string, value: ListenAddress | undefined): { host: string; port: number } {
+function parseListen(
+  what: string,
+  value: ListenAddress | undefined,
+): { host: string; port: number } {
   if (value === undefined) return { host: '127.0.0.1', port: 0 };
   if (typeof value === 'number') return { host: '127.0.0.1', port: value };
   if (typeof value === 'object') return { host: value.host ?? '127.0.0.1', port: value.port ?? 0 };
   const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(value.trim());
-  if (!match) throw new UsageError(`${what} "${value}" is not host:port`, { hint: 'e.g. 127.0.0.1:8080' });
+  if (!match)
+    throw new UsageError(`${what} "${value}" is not host:port`, { hint: 'e.g. 127.0.0.1:8080' });
   return { host: match[1] ?? match[2]!, port: Number(match[3]) };
 }
 
@@ -63,14 +67,18 @@ function listen(server: http.Server, address: { host: string; port: number }): P
 }
 
 /** Starts sluice's built-in weighted reverse proxy and its admin API. */
-export async function startBuiltinRouter(options: BuiltinRouterOptions): Promise<RunningBuiltinRouter> {
+export async function startBuiltinRouter(
+  options: BuiltinRouterOptions,
+): Promise<RunningBuiltinRouter> {
   const names = Object.keys(options.versions);
   if (names.length === 0) throw new UsageError('the built-in router needs at least one version');
   const adminAt = parseListen('admin', options.admin);
   if (!options.allowRemoteAdmin && !isLoopback(adminAt.host))
     throw new UsageError(
       `the built-in router's admin API would listen on ${adminAt.host}, which is not loopback`,
-      { hint: 'it has no authentication: keep it on 127.0.0.1, or allow a remote admin explicitly' },
+      {
+        hint: 'it has no authentication: keep it on 127.0.0.1, or allow a remote admin explicitly',
+      },
     );
   const listenAt = parseListen('listen', options.listen);
   let initial: RoutingState = {

@@ -36,7 +36,9 @@ export function applyPatch(
       throw new StateError(`unknown field "${key.slice(0, 64)}" (weights, mirror, headerRoutes)`);
   const known = (name: unknown, field: string): string => {
     if (typeof name !== 'string' || !versions.includes(name))
-      throw new StateError(`${field}: "${String(name).slice(0, 64)}" is not one of ${versions.join(', ')}`);
+      throw new StateError(
+        `${field}: "${String(name).slice(0, 64)}" is not one of ${versions.join(', ')}`,
+      );
     return name;
   };
   const next: RoutingState = { ...current };
@@ -63,7 +65,9 @@ export function applyPatch(
     const routes = body.headerRoutes;
     if (!Array.isArray(routes)) throw new StateError('headerRoutes must be an array');
     if (routes.length > MAX_HEADER_ROUTES)
-      throw new StateError(`headerRoutes has ${routes.length} entries; at most ${MAX_HEADER_ROUTES}`);
+      throw new StateError(
+        `headerRoutes has ${routes.length} entries; at most ${MAX_HEADER_ROUTES}`,
+      );
     next.headerRoutes = routes.map((route: unknown, index) => {
       if (typeof route !== 'object' || route === null)
         throw new StateError(`headerRoutes[${index}] must be an object`);
@@ -76,7 +80,11 @@ export function applyPatch(
         throw new StateError(
           `headerRoutes[${index}].value must be text of at most ${MAX_HEADER_VALUE} characters on one line`,
         );
-      return { header: header.toLowerCase(), value, version: known(version, `headerRoutes[${index}].version`) };
+      return {
+        header: header.toLowerCase(),
+        value,
+        version: known(version, `headerRoutes[${index}].version`),
+      };
     });
   }
   return next;
