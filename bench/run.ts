@@ -9,12 +9,14 @@ import { fileURLToPath } from 'node:url';
 import { benchData } from './data/run.js';
 import { benchImage } from './image/run.js';
 import { benchQualityGate, type BenchRow } from './quality-gate.js';
+import { benchRollout } from './rollout.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const suites: Record<string, () => Promise<BenchRow[]> | BenchRow[]> = {
   'quality-gate': () => benchQualityGate(root),
   data: () => benchData(root),
   image: () => benchImage(root),
+  rollout: () => benchRollout(),
 };
 const asked = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
 const unknown = asked.filter((name) => !(name in suites));

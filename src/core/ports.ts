@@ -205,7 +205,7 @@ export interface TrafficState {
 
 /**
  * Moves traffic between a model's versions (Kubernetes Gateway API, Istio, a cloud load
- * balancer, SageMaker variants). Planned for the rollout command: not implemented yet.
+ * balancer, SageMaker variants). Implemented by src/clients/routers (built-in proxy, nginx, HAProxy).
  * Every change is read back (`readBack`) before the rollout trusts it.
  */
 export interface TrafficRouter {
@@ -217,6 +217,19 @@ export interface TrafficRouter {
   setRoute(version: string, signal?: AbortSignal): Promise<void>;
   /** What the router actually does now, read from it, not remembered. */
   readBack(signal?: AbortSignal): Promise<TrafficState>;
+  /**
+   * Mirrors every request to `version` (answers dropped; users get the routed version's), or
+   * stops mirroring with `undefined`. Present only where `capabilities.mirror` is true.
+   */
+  setMirror?(version: string | undefined, signal?: AbortSignal): Promise<void>;
+  /**
+   * Replaces the header routes (a request carrying `header: value` goes to `version`, before
+   * weights apply); `[]` removes them. Present only where `capabilities.headerRouting` is true.
+   */
+  setHeaderRoutes?(
+    routes: NonNullable<TrafficState['headerRoutes']>,
+    signal?: AbortSignal,
+  ): Promise<void>;
 }
 
 /** One measurement of a metric at a time. */

@@ -1,10 +1,24 @@
-// replaced by the routers helper (R-routers): this stub only lets the rollout wiring compile.
-import { InfraError } from '../../core/errors.js';
 import type { TrafficRouter } from '../../core/ports.js';
-import type { RouterConfig, RouterDeps } from '../../core/rollout/model.js';
+import { BuiltinTrafficRouter } from './builtin/client.js';
+import type { RouterConfig, RouterDeps } from './config.js';
+import { HaproxyTrafficRouter } from './haproxy.js';
+import { NginxTrafficRouter } from './nginx.js';
 
-export function createTrafficRouter(config: RouterConfig, _deps: RouterDeps): TrafficRouter {
-  throw new InfraError(`the ${config.type} router is not wired into this build of sluice yet`, {
-    hint: 'this build has no router clients; use a build with src/clients/routers',
-  });
+export type { RouterConfig, RouterDeps } from './config.js';
+
+/**
+ * The TrafficRouter for a rollout's `router:`. What each supports:
+ * - builtin: weights, mirror, header routes (sluice's own proxy, src/clients/routers/builtin).
+ * - nginx: weights; mirror when `mirrorFile` is included in the server block; no header routes.
+ * - haproxy: weights (whole percents) through the runtime API; no mirror, no header routes.
+ */
+export function createTrafficRouter(config: RouterConfig, deps: RouterDeps): TrafficRouter {
+  switch (config.type) {
+    case 'builtin':
+      return new BuiltinTrafficRouter(config, deps);
+    case 'nginx':
+      return new NginxTrafficRouter(config, deps);
+    case 'haproxy':
+      return new HaproxyTrafficRouter(config, deps);
+  }
 }

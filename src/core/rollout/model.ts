@@ -14,33 +14,57 @@ export interface VersionRef {
   url?: string;
 }
 
-/** Which router a rollout drives, and how to reach it. */
-export type RouterConfig =
-  | {
-      type: 'builtin';
-      /** http://127.0.0.1:PORT of the built-in proxy's admin API. */
-      admin: string;
-    }
-  | {
-      type: 'nginx';
-      /** The file holding the weighted `upstream` block sluice rewrites. */
-      upstreamFile: string;
-      /** The upstream's name. */
-      upstream: string;
-      /** version → host:port. */
-      servers: Record<string, string>;
-      /** argv of the graceful reload; default ['nginx', '-s', 'reload']. */
-      reload?: string[];
-      prefix?: string;
-    }
-  | {
-      type: 'haproxy';
-      /** Unix socket path or host:port of the runtime API. */
-      socket: string;
-      backend: string;
-      /** version → server name in the backend. */
-      servers: Record<string, string>;
-    };
+/** Which router a rollout drives, and how to reach it (src/clients/routers implements each). */
+export interface BuiltinRouterConfig {
+  type: 'builtin';
+  /** http://127.0.0.1:PORT of the built-in proxy's admin API. */
+  admin: string;
+  /** the longest one admin call may take, in ms (default 5000). */
+  timeoutMs?: number;
+}
+
+export interface NginxRouterConfig {
+  type: 'nginx';
+  /** The include file sluice writes (http context): it holds the `upstream` block. */
+  upstreamFile: string;
+  /** The upstream's name, as the user's `proxy_pass http://NAME` uses it. */
+  upstream: string;
+  /** version → host:port. */
+  servers: Record<string, string>;
+  /** argv; default `nginx [-p prefix] [-c conf] -s reload`. */
+  reload?: string[];
+  prefix?: string;
+  /** the main configuration file (`nginx -c`). */
+  conf?: string;
+  /** argv of the configuration test; default `nginx [-p prefix] [-c conf] -t`. */
+  test?: string[];
+  /**
+   * an include file in the `server` context of the user's server block, which sluice
+   * fills with a `mirror` directive and its internal location while a version is mirrored (empty
+   * otherwise). Without it the nginx router cannot mirror.
+   */
+  mirrorFile?: string;
+  /**
+   * nginx's pid file, to check that its master started new workers after a reload
+   * (default `<prefix>/logs/nginx.pid` with a prefix). Without a readable one the check is skipped.
+   */
+  pidFile?: string;
+  /** how long a reload may take to show new workers, in ms (default 10000). */
+  reloadTimeoutMs?: number;
+}
+
+export interface HaproxyRouterConfig {
+  type: 'haproxy';
+  /** Unix socket path, or host:port, of HAProxy's runtime API. */
+  socket: string;
+  backend: string;
+  /** version → server name in the backend. */
+  servers: Record<string, string>;
+  /** the longest one runtime API call may take, in ms (default 5000). */
+  timeoutMs?: number;
+}
+
+export type RouterConfig = BuiltinRouterConfig | NginxRouterConfig | HaproxyRouterConfig;
 
 /** Which metrics provider a metric is read from, and how. */
 export type ProviderConfig =

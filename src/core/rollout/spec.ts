@@ -376,12 +376,15 @@ class SpecReader {
     switch (type) {
       case 'builtin': {
         let admin: string | undefined;
-        for (const [key, value] of y.entries(node, path, ['type', 'admin'], example)) {
+        let timeoutMs: number | undefined;
+        for (const [key, value] of y.entries(node, path, ['type', 'admin', 'timeout'], example)) {
           if (key === 'admin') admin = this.url(value, `${path}.admin`);
+          else if (key === 'timeout') timeoutMs = y.duration(value, `${path}.timeout`);
         }
         return {
           type,
           admin: this.required(admin, node, `${path}.admin`, 'http://127.0.0.1:9901'),
+          ...(timeoutMs !== undefined ? { timeoutMs } : {}),
         };
       }
       case 'nginx': {
@@ -389,7 +392,19 @@ class SpecReader {
         for (const [key, value] of y.entries(
           node,
           path,
-          ['type', 'upstreamFile', 'upstream', 'servers', 'reload', 'prefix'],
+          [
+            'type',
+            'upstreamFile',
+            'upstream',
+            'servers',
+            'reload',
+            'prefix',
+            'conf',
+            'test',
+            'mirrorFile',
+            'pidFile',
+            'reloadTimeout',
+          ],
           'router: { type: nginx, upstreamFile: /etc/nginx/conf.d/model.conf, upstream: model, servers: { v1: 127.0.0.1:8081, v2: 127.0.0.1:8082 } }',
         )) {
           const p = `${path}.${key}`;
@@ -399,6 +414,12 @@ class SpecReader {
           else if (key === 'servers') out.servers = y.stringMap(value, p, '{ v1: 127.0.0.1:8081 }');
           else if (key === 'reload') out.reload = y.stringList(value, p, '[nginx, -s, reload]');
           else if (key === 'prefix') out.prefix = y.string(value, p, '/usr/local/nginx');
+          else if (key === 'conf') out.conf = y.string(value, p, '/etc/nginx/nginx.conf');
+          else if (key === 'test') out.test = y.stringList(value, p, '[nginx, -t]');
+          else if (key === 'mirrorFile')
+            out.mirrorFile = y.string(value, p, '/etc/nginx/snippets/model-mirror.conf');
+          else if (key === 'pidFile') out.pidFile = y.string(value, p, '/run/nginx.pid');
+          else if (key === 'reloadTimeout') out.reloadTimeoutMs = y.duration(value, p);
         }
         this.required(
           out.upstreamFile,
@@ -420,13 +441,14 @@ class SpecReader {
         for (const [key, value] of y.entries(
           node,
           path,
-          ['type', 'socket', 'backend', 'servers'],
+          ['type', 'socket', 'backend', 'servers', 'timeout'],
           'router: { type: haproxy, socket: /run/haproxy/admin.sock, backend: model, servers: { v1: s1, v2: s2 } }',
         )) {
           const p = `${path}.${key}`;
           if (key === 'socket') out.socket = y.string(value, p, '/run/haproxy/admin.sock');
           else if (key === 'backend') out.backend = y.string(value, p, 'model');
           else if (key === 'servers') out.servers = y.stringMap(value, p, '{ v1: s1 }');
+          else if (key === 'timeout') out.timeoutMs = y.duration(value, p);
         }
         this.required(out.socket, node, `${path}.socket`, '/run/haproxy/admin.sock');
         this.required(out.backend, node, `${path}.backend`, 'model');

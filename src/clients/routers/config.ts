@@ -1,0 +1,9 @@
+/** The router shapes live with the rollout's other shared types in the core. */
+export type {
+  BuiltinRouterConfig,
+  HaproxyRouterConfig,
+  NginxRouterConfig,
+  RouterConfig,
+  RouterDeps,
+  VersionRef,
+} from '../../core/rollout/model.js';
