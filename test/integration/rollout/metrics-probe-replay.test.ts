@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMetricsProvider, ReplayProvider } from '../../../src/clients/metrics/index.js';
+import type { ReplayProvider } from '../../../src/clients/metrics/index.js';
+import { createMetricsProvider } from '../../../src/clients/metrics/index.js';
 import { compareErrorRate, compareLatency } from '../../../src/core/rollout/judge/index.js';
 import { modelHandler, realDeps, serve } from './metrics-support.js';
 
