@@ -39,7 +39,10 @@ export async function rolloutCommand(
   };
   const spec = await readSpec(inputs, overrides, deps, inputs.action === 'run');
   if (inputs.action === 'run') {
-    const env = await environment(spec!.router, deps);
+    const env = await environment(spec!.router, deps, {
+      stable: spec!.stable.name,
+      canary: spec!.canary.name,
+    });
     const result = await runRollout(spec!, env);
     return {
       report: buildRolloutReport(result, key),
@@ -104,7 +107,15 @@ async function readSpec(
   return specFromInputs(overrides);
 }
 
-async function environment(config: RouterConfig, deps: CommandDeps): Promise<RolloutEnv> {
+/**
+ * The router and the provider factory for one rollout. Providers learn which version is stable
+ * and which the canary (Prometheus `{{stable}}`/`{{canary}}`, the replay's comparison side).
+ */
+async function environment(
+  config: RouterConfig,
+  deps: CommandDeps,
+  versions?: { stable: string; canary: string },
+): Promise<RolloutEnv> {
   if (!deps.routers || !deps.metrics) {
     throw new InfraError('routers and metrics providers are not wired into this run', {
       hint: 'a bug in the app wiring: report it',
@@ -114,7 +125,7 @@ async function environment(config: RouterConfig, deps: CommandDeps): Promise<Rol
   const metrics = deps.metrics;
   return {
     router,
-    providers: (c) => metrics(c),
+    providers: (c) => metrics(versions ? { ...c, versions } : c),
     clock: deps.clock,
     sleep: deps.sleep ?? realSleep,
     logger: deps.logger,

@@ -66,8 +66,11 @@ export interface HaproxyRouterConfig {
 
 export type RouterConfig = BuiltinRouterConfig | NginxRouterConfig | HaproxyRouterConfig;
 
-/** Which metrics provider a metric is read from, and how. */
-export type ProviderConfig =
+/**
+ * Which metrics provider a metric is read from, and how. `versions` says which version is stable
+ * and which the canary; the rollout fills it in when it creates the provider.
+ */
+export type ProviderConfig = (
   | { type: 'prometheus'; url: string; headers?: Record<string, string> }
   | {
       type: 'http-probe';
@@ -87,7 +90,8 @@ export type ProviderConfig =
       request: { path: string; template?: string };
       /** JSON path of the prediction in the answer. */
       prediction: string;
-    };
+    }
+) & { versions?: { stable: string; canary: string } };
 
 /** What the app hands a router it creates. */
 export interface RouterDeps {
