@@ -111,6 +111,10 @@ export async function rolloutUnderLoad(
     tailMs?: number;
     during?: (run: ReturnType<typeof spawnCli>) => Promise<void> | void;
     args?: string[];
+    /** Where users' traffic goes (default: the built-in router). */
+    target?: string;
+    /** How the router is read back at the end (default: the built-in router's admin API). */
+    readWeights?: () => Promise<Record<string, number>>;
   } = {},
 ): Promise<{ run: CliRun; load: LoadResult; weights: Record<string, number>; ms: number }> {
   writeFileSync(path.join(stack.dir, 'spec.yml'), spec);
@@ -120,7 +124,7 @@ export async function rolloutUnderLoad(
   // Consecutive 1 s load windows, so the load lasts exactly as long as the rollout does.
   const loop = (async () => {
     while (!stopLoad) {
-      const window = runLoad({ url: stack.router.address, durationMs: 1000, rate, concurrency: 32 });
+      const window = runLoad({ url: options.target ?? stack.router.address, durationMs: 1000, rate, concurrency: 32 });
       loads.push(window);
       await window;
     }
@@ -138,7 +142,7 @@ export async function rolloutUnderLoad(
   await loop;
   const results = await Promise.all(loads);
   const load = mergeLoads(results);
-  const weights = await routerWeights(stack.router.adminAddress);
+  const weights = await (options.readWeights ?? (() => routerWeights(stack.router.adminAddress)))();
   return { run, load, weights, ms };
 }
 
