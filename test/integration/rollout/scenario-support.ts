@@ -124,7 +124,12 @@ export async function rolloutUnderLoad(
   // Consecutive 1 s load windows, so the load lasts exactly as long as the rollout does.
   const loop = (async () => {
     while (!stopLoad) {
-      const window = runLoad({ url: options.target ?? stack.router.address, durationMs: 1000, rate, concurrency: 32 });
+      const window = runLoad({
+        url: options.target ?? stack.router.address,
+        durationMs: 1000,
+        rate,
+        concurrency: 32,
+      });
       loads.push(window);
       await window;
     }
@@ -163,7 +168,8 @@ export function mergeLoads(results: LoadResult[]): LoadResult {
     out.retriedStale += r.retriedStale;
     out.latencies.push(...r.latencies.filter((v) => v !== undefined));
     out.sequence.push(...r.sequence.filter((v) => v !== undefined));
-    for (const [v, n] of Object.entries(r.byVersion)) out.byVersion[v] = (out.byVersion[v] ?? 0) + n;
+    for (const [v, n] of Object.entries(r.byVersion))
+      out.byVersion[v] = (out.byVersion[v] ?? 0) + n;
   }
   return out;
 }

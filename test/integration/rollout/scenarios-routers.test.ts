@@ -12,7 +12,13 @@ import { createTrafficRouter } from '../../../src/clients/routers/index.js';
 import { renderUpstreamFile } from '../../../src/clients/routers/nginx.js';
 import type { RouterConfig } from '../../../src/core/rollout/model.js';
 import { freePort, requireBinary, waitFor } from '../services/binaries.js';
-import { probeProvider, readReport, rolloutUnderLoad, startStack, type Stack } from './scenario-support.js';
+import {
+  probeProvider,
+  readReport,
+  rolloutUnderLoad,
+  startStack,
+  type Stack,
+} from './scenario-support.js';
 import { quietLogger } from './support.js';
 
 let stack: Stack | undefined;
@@ -29,9 +35,8 @@ afterEach(async () => {
 });
 
 const readBack = (config: RouterConfig) => async () =>
-  (
-    await createTrafficRouter(config, { exec: createExecaExec(), logger: quietLogger }).readBack()
-  ).weights;
+  (await createTrafficRouter(config, { exec: createExecaExec(), logger: quietLogger }).readBack())
+    .weights;
 
 function spec(s: Stack, router: string): string {
   return `strategy: canary
@@ -76,7 +81,10 @@ describe('rollout scenarios on nginx and HAProxy', () => {
       reload: [binary, '-p', dir, '-c', mainConf, '-s', 'reload'],
       test: [binary, '-p', dir, '-c', mainConf, '-t', '-q'],
     };
-    writeFileSync(config.upstreamFile, renderUpstreamFile(config, { v1: 100, v2: 0 }, undefined, 1));
+    writeFileSync(
+      config.upstreamFile,
+      renderUpstreamFile(config, { v1: 100, v2: 0 }, undefined, 1),
+    );
     writeFileSync(
       mainConf,
       `daemon off;
@@ -155,7 +163,10 @@ backend model
     await waitFor(async () => (await fetch(`${frontend}/healthz`)).ok, 'haproxy');
     const { run, load, weights, ms } = await rolloutUnderLoad(
       stack,
-      spec(stack, `{ type: haproxy, socket: ${socket}, backend: model, servers: { v1: v1, v2: v2 } }`),
+      spec(
+        stack,
+        `{ type: haproxy, socket: ${socket}, backend: model, servers: { v1: v1, v2: v2 } }`,
+      ),
       { target: frontend, readWeights: readBack(config) },
     );
     expect(run.code, run.stdout + run.stderr).toBe(1);
