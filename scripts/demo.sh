@@ -3,7 +3,7 @@
 # no cluster, no account. Uses the committed bundles, so it needs no `npm install`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-SLUICE="node $PWD/dist/cli/index.js"
+SLUICE="${SLUICE_DEMO_CLI:-node $PWD/dist/cli/index.js}"
 OUT="$PWD/.tmp/demo"
 mkdir -p "$OUT"
 bold() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -36,6 +36,55 @@ expect 1 "validate-data" -- $SLUICE validate-data --data data/current.csv --sche
 
 bold "comment: the sticky PR comment body, written to a file (no forge here)"
 expect 0 "comment preview" -- $SLUICE comment --reports "$OUT/quality-gate.json" "$OUT/validate-data.json" --preview "$OUT/comment.md"
+
+bold "rollout: a canary failing 10 % of requests, behind sluice's built-in router, under load"
+# Everything started here is stopped by its PID on the way out, whatever happens.
+PIDS=()
+stop_all() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done; wait "${PIDS[@]}" 2>/dev/null; PIDS=(); }
+trap stop_all EXIT
+wait_line() { # wait_line <file> <regex>: the first match, within 10 s
+  for _ in $(seq 100); do
+    local hit; hit=$(grep -oE "$2" "$1" 2>/dev/null | head -1)
+    if [ -n "$hit" ]; then echo "$hit"; return 0; fi
+    sleep 0.1
+  done
+  echo "demo: nothing matching $2 in $1" >&2; return 1
+}
+node serve/model-server.mjs v1 >"$OUT/v1.log" & PIDS+=($!)
+node serve/model-server.mjs v2 10 >"$OUT/v2.log" & PIDS+=($!)
+V1="http://127.0.0.1:$(wait_line "$OUT/v1.log" '[0-9]+$')" || exit 1
+V2="http://127.0.0.1:$(wait_line "$OUT/v2.log" '[0-9]+$')" || exit 1
+$SLUICE router serve --versions "v1=$V1,v2=$V2" --listen 127.0.0.1:0 --admin 127.0.0.1:0 \
+  2>"$OUT/router.log" & PIDS+=($!)
+TRAFFIC=$(wait_line "$OUT/router.log" 'traffic on http://[0-9.:]+' | sed 's/traffic on //') || exit 1
+ADMIN=$(wait_line "$OUT/router.log" 'admin API on http://[0-9.:]+' | sed 's/admin API on //') || exit 1
+echo "router: users -> $TRAFFIC, admin $ADMIN; v1 at $V1, v2 (10 % errors) at $V2"
+node serve/load.mjs "$TRAFFIC" 50 >"$OUT/load.log" & LOAD=$!; PIDS+=($LOAD)
+cat >"$OUT/rollout.yml" <<YAML
+strategy: canary
+stable: { name: v1, url: $V1 }
+canary: { name: v2, url: $V2 }
+router: { type: builtin, admin: $ADMIN }
+providers:
+  probe: { type: http-probe, path: /predict, body: '{"features":[1,1]}', rate: 40, timeout: 2s }
+analysis:
+  metrics:
+    - name: error_rate
+      provider: probe
+      query: error_rate
+      interval: 2s
+      failureCondition: { max: 0.02 }
+steps:
+  - setWeight: 10
+  - pause: { duration: 4s }
+  - setWeight: 50
+  - pause: { duration: 4s }
+YAML
+(cd "$OUT" && expect 1 "rollout (bad canary rolled back)" -- $SLUICE rollout --spec rollout.yml \
+  --output "markdown=$OUT/rollout.md" --output "json=$OUT/rollout.json") || exit 1
+kill "$LOAD"; wait "$LOAD" 2>/dev/null; cat "$OUT/load.log"
+echo "router now: $(node -e 'fetch(process.argv[1]+"/state").then(r=>r.json()).then(s=>console.log(JSON.stringify(s.weights)))' "$ADMIN")"
+stop_all
 
 bold "files written"
 ls -1 "$OUT"

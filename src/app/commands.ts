@@ -3,6 +3,7 @@ import type { comment } from '../inputs/comment.js';
 import type { inferSchema } from '../inputs/infer-schema.js';
 import type { qualityGate } from '../inputs/quality-gate.js';
 import type { rollout } from '../inputs/rollout.js';
+import type { router } from '../inputs/router.js';
 import type { CommandDef, InputsOf } from '../inputs/types.js';
 import type { validateData } from '../inputs/validate-data.js';
 
@@ -27,6 +28,7 @@ export const IMPLEMENTATIONS: Record<string, () => Promise<CommandImpl>> = {
   'push-image': async () => (await import('../core/commands/push-image.js')).pushImageCommand,
   rollout: async () =>
     byName<typeof rollout>((await import('../core/commands/rollout.js')).rolloutCommand),
+  router: async () => byName<typeof router>((await import('./router-serve.js')).routerServeCommand),
 };
 
 /**

@@ -5,25 +5,25 @@ import { IMPLEMENTATIONS } from '../app/commands.js';
 import { detectPlatform } from '../app/detect-platform.js';
 import { envFallback, runCommand } from '../app/run-command.js';
 import { ExitCode, UsageError, describeError } from '../core/errors.js';
-import { COMMANDS, commandByName } from '../inputs/index.js';
+import { CLI_COMMANDS, cliCommandByName } from '../inputs/index.js';
 import { envVarName } from '../inputs/parse.js';
 import pkg from '../../package.json' with { type: 'json' };
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(mainHelp(COMMANDS, pkg.version));
+    process.stdout.write(mainHelp(CLI_COMMANDS, pkg.version));
     return name ? ExitCode.Pass : ExitCode.Usage;
   }
   if (name === '--version' || name === '-V') {
     process.stdout.write(`${pkg.version}\n`);
     return ExitCode.Pass;
   }
-  const def = commandByName(name);
+  const def = cliCommandByName(name);
   const load = IMPLEMENTATIONS[name];
   if (!def || !load) {
     throw new UsageError(`unknown command \`${name}\``, {
-      hint: `commands: ${COMMANDS.map((c) => c.name).join(', ')}`,
+      hint: `commands: ${CLI_COMMANDS.map((c) => c.name).join(', ')}`,
     });
   }
   const args = parseCliArgs(def, subcommandAsInput(def.inputs, rest));

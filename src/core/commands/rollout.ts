@@ -5,7 +5,7 @@ import type { InputsOf } from '../../inputs/types.js';
 import type { TrafficRouter } from '../ports.js';
 import type { RolloutEnv } from '../rollout/engine.js';
 import { readProgress } from '../rollout/engine.js';
-import type { RolloutSpec, RouterConfig } from '../rollout/model.js';
+import type { ProviderConfig, RolloutSpec, RouterConfig } from '../rollout/model.js';
 import { buildControlReport, buildRolloutReport } from '../rollout/report.js';
 import { abortRollout, promoteRollout, rolloutStatus, runRollout } from '../rollout/run.js';
 import {
@@ -42,6 +42,7 @@ export async function rolloutCommand(
     const env = await environment(spec!.router, deps, {
       stable: spec!.stable.name,
       canary: spec!.canary.name,
+      urls: versionUrls(spec!),
     });
     const result = await runRollout(spec!, env);
     return {
@@ -114,7 +115,7 @@ async function readSpec(
 async function environment(
   config: RouterConfig,
   deps: CommandDeps,
-  versions?: { stable: string; canary: string },
+  versions?: { stable: string; canary: string; urls?: Record<string, string> },
 ): Promise<RolloutEnv> {
   if (!deps.routers || !deps.metrics) {
     throw new InfraError('routers and metrics providers are not wired into this run', {
@@ -125,11 +126,39 @@ async function environment(
   const metrics = deps.metrics;
   return {
     router,
-    providers: (c) => metrics(versions ? { ...c, versions } : c),
+    providers: (c) =>
+      metrics(
+        versions
+          ? {
+              ...withVersionEndpoints(c, versions.urls ?? {}),
+              versions: { stable: versions.stable, canary: versions.canary },
+            }
+          : c,
+      ),
     clock: deps.clock,
     sleep: deps.sleep ?? realSleep,
     logger: deps.logger,
     ...(deps.state ? { state: deps.state } : {}),
     signal: deps.signal ?? new AbortController().signal,
   };
+}
+
+/** version name → the `url` the spec gives it (where it answers directly). */
+function versionUrls(spec: RolloutSpec): Record<string, string> {
+  const urls: Record<string, string> = {};
+  for (const version of [spec.stable, spec.canary])
+    if (version.url) urls[version.name] = version.url;
+  return urls;
+}
+
+/**
+ * A probe or replay provider reaches each version at its `endpoints` entry, else at the url the
+ * spec gives the version (`stable: { name, url }`): what that url is for.
+ */
+export function withVersionEndpoints(
+  config: ProviderConfig,
+  urls: Record<string, string>,
+): ProviderConfig {
+  if (config.type === 'prometheus') return config;
+  return { ...config, endpoints: { ...urls, ...config.endpoints } };
 }

@@ -118,3 +118,45 @@ describe('sluice rollout', () => {
     expect(untouched.calls).toEqual([]);
   });
 });
+
+describe('provider endpoints', () => {
+  it('a probe or replay without endpoints reaches the versions at the urls the spec gives them', async () => {
+    const { withVersionEndpoints } = await import('../../../src/core/commands/rollout.js');
+    const urls = { v1: 'http://127.0.0.1:8081', v2: 'http://127.0.0.1:8082' };
+    const probe = { type: 'http-probe' as const, rate: 10, timeoutMs: 1000, endpoints: {} };
+    expect(withVersionEndpoints(probe, urls)).toMatchObject({ endpoints: urls });
+    // An explicit endpoint wins over the version's url.
+    expect(
+      withVersionEndpoints({ ...probe, endpoints: { v2: 'http://127.0.0.1:9999' } }, urls),
+    ).toMatchObject({ endpoints: { v1: urls.v1, v2: 'http://127.0.0.1:9999' } });
+    const prom = { type: 'prometheus' as const, url: 'http://127.0.0.1:9090' };
+    expect(withVersionEndpoints(prom, urls)).toBe(prom);
+  });
+
+  it('the command hands the providers the versions and their urls', async () => {
+    const time = new VirtualTime();
+    const router = new FakeRouter();
+    const d = deps(router, 0.001, time);
+    writeFileSync(
+      path.join(d.run.cwd, 'rollout.yml'),
+      SPEC.replace('stable: v1', 'stable: { name: v1, url: "http://127.0.0.1:8081" }')
+        .replace('canary: v2', 'canary: { name: v2, url: "http://127.0.0.1:8082" }')
+        .replace(
+          '{ type: prometheus, url: "http://127.0.0.1:9090" }',
+          '{ type: http-probe, rate: 5 }',
+        ),
+    );
+    const seen: unknown[] = [];
+    const metrics = d.metrics!;
+    d.metrics = async (config) => {
+      seen.push(config);
+      return metrics(config);
+    };
+    await drive(time, rolloutCommand(inputs({ spec: 'rollout.yml' }), d));
+    expect(seen[0]).toMatchObject({
+      type: 'http-probe',
+      endpoints: { v1: 'http://127.0.0.1:8081', v2: 'http://127.0.0.1:8082' },
+      versions: { stable: 'v1', canary: 'v2' },
+    });
+  });
+});
