@@ -5,7 +5,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { renderAction } from '../../../scripts/generate/action.js';
 import { renderGitlabComponent } from '../../../scripts/generate/gitlab.js';
 import { appliesTo } from '../../../src/inputs/parse.js';
-import { COMMANDS, FLAGSHIP, commandByName } from '../../../src/inputs/index.js';
+import { CLI_COMMANDS, COMMANDS, FLAGSHIP, cliCommandByName } from '../../../src/inputs/index.js';
 import pkg from '../../../package.json' with { type: 'json' };
 
 /**
@@ -30,7 +30,7 @@ const componentInputs = new Map(
   }),
 );
 const cliFlags = new Map(
-  COMMANDS.map((def) => {
+  CLI_COMMANDS.map((def) => {
     const flags = new Set(['help', 'h']);
     for (const input of def.inputs.filter((i) => appliesTo(i, 'cli'))) {
       flags.add(input.name);
@@ -60,7 +60,7 @@ function componentCommand(include: Record<string, unknown>): string | undefined 
 }
 
 function unknownCommand(name: string, where: string): string[] {
-  return commandByName(name) ? [] : [`${where}: no sluice command \`${name}\``];
+  return cliCommandByName(name) ? [] : [`${where}: no sluice command \`${name}\``];
 }
 
 /** Problems in one YAML document (a workflow, a pipeline, or a snippet of either). */
@@ -106,7 +106,7 @@ export function shellProblems(text: string, where: string): string[] {
       /(?:^|[\s;&|(`$])sluice\s+([a-z][\w-]*)((?:\s+[^\s;&|`)]+)*)/g,
     )) {
       const [, command, rest] = match;
-      if (!commandByName(command!)) {
+      if (!cliCommandByName(command!)) {
         problems.push(...unknownCommand(command!, where));
         continue;
       }
