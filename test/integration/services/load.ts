@@ -52,7 +52,10 @@ export async function runLoad(options: {
         target,
         {
           method: 'POST',
-          agent,
+          // A retry goes out on a new connection, as browsers and HTTP clients retry a request
+          // whose reused keep-alive connection the server closed first: the pool may hold
+          // several such connections after a reload, and a retry must not take another.
+          agent: attempt === 0 ? agent : false,
           headers: { 'content-type': 'application/json', ...options.headers },
           timeout: 10_000,
         },
