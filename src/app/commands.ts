@@ -1,5 +1,7 @@
 import type { CommandImpl } from '../core/commands/types.js';
+import type { buildImage } from '../inputs/build-image.js';
 import type { inferSchema } from '../inputs/infer-schema.js';
+import type { pushImage } from '../inputs/push-image.js';
 import type { qualityGate } from '../inputs/quality-gate.js';
 import type { CommandDef, InputsOf } from '../inputs/types.js';
 import type { validateData } from '../inputs/validate-data.js';
@@ -20,8 +22,10 @@ export const IMPLEMENTATIONS: Record<string, () => Promise<CommandImpl>> = {
     byName<typeof inferSchema>(
       (await import('../core/commands/infer-schema.js')).inferSchemaCommand,
     ),
-  'build-image': async () => (await import('../core/commands/build-image.js')).buildImageCommand,
-  'push-image': async () => (await import('../core/commands/push-image.js')).pushImageCommand,
+  'build-image': async () =>
+    byName<typeof buildImage>((await import('../core/commands/build-image.js')).buildImageCommand),
+  'push-image': async () =>
+    byName<typeof pushImage>((await import('../core/commands/push-image.js')).pushImageCommand),
 };
 
 /**

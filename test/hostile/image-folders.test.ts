@@ -14,13 +14,17 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildImageCommand } from '../../src/core/commands/build-image.js';
 import { exitCodeOf, type UsageError } from '../../src/core/errors.js';
 import { layerFromPlan, planLayers } from '../../src/core/image/layers.js';
 import { collect } from '../../src/core/image/streams.js';
 import { walk } from '../../src/core/image/walk.js';
 import { buildImage as buildImageInputs } from '../../src/inputs/build-image.js';
-import { daemonlessBuildInputs, localDeps, usageError } from '../unit/image/helpers.js';
+import {
+  daemonlessBuildInputs,
+  localDeps,
+  runBuildImage,
+  usageError,
+} from '../unit/image/helpers.js';
 import { tempDir } from '../unit/support/temp-dirs.js';
 
 /**
@@ -65,7 +69,7 @@ function layoutBytes(layout: string): string {
 
 async function build(w: Work, extra: Record<string, unknown> = {}): Promise<string> {
   const layout = join(w.dir, `layout-${Math.random().toString(36).slice(2)}`);
-  await buildImageCommand(
+  await runBuildImage(
     daemonlessBuildInputs({ output: [`oci:${layout}:v1`], code: undefined, ...extra }),
     localDeps(w.dir),
   );
@@ -75,7 +79,7 @@ async function build(w: Work, extra: Record<string, unknown> = {}): Promise<stri
 async function refused(w: Work, extra: Record<string, unknown> = {}): Promise<UsageError> {
   const layout = join(w.dir, 'refused-layout');
   const error = await usageError(
-    buildImageCommand(
+    runBuildImage(
       daemonlessBuildInputs({ output: [`oci:${layout}:v1`], ...extra }),
       localDeps(w.dir),
     ),

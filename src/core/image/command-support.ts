@@ -2,7 +2,8 @@ import { constants } from 'node:fs';
 import { access, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { registryPort, runFolders } from '../commands/image-deps.js';
-import type { CommandDeps, Inputs } from '../commands/types.js';
+import type { RegistryInputs } from '../../inputs/build-image.js';
+import type { CommandDeps } from '../commands/types.js';
 import { UsageError } from '../errors.js';
 import type { Clock, Logger, RegistryCredentials } from '../ports.js';
 import { formatImageRef, parseImageRef, type ImageRef } from '../registry/reference.js';
@@ -14,30 +15,17 @@ import type { SinkTarget } from './write.js';
 import { isInside } from '../files/contained.js';
 import { FOLLOW_OUTSIDE_INPUT, shownPath } from './local-files.js';
 
-export function stringInput(inputs: Inputs, name: string): string | undefined {
-  const value = inputs[name];
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-export function listInput(inputs: Inputs, name: string): string[] {
-  const value = inputs[name];
-  if (Array.isArray(value)) return value.filter((item) => item !== '');
-  return typeof value === 'string' && value !== '' ? [value] : [];
-}
-
-export function numberInput(inputs: Inputs, name: string, fallback: number): number {
-  const value = inputs[name];
-  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
-}
-
 export function parseRefs(texts: readonly string[], key: string): ImageRef[] {
   return texts.map((text) => parseImageRef(text, key));
 }
 
 /** registry-username and registry-password, which only come together. */
-export function registryLoginInputs(inputs: Inputs): { username?: string; password?: string } {
-  const username = stringInput(inputs, 'registry-username');
-  const password = stringInput(inputs, 'registry-password');
+export function registryLoginInputs(inputs: RegistryInputs): {
+  username?: string;
+  password?: string;
+} {
+  const username = inputs['registry-username'];
+  const password = inputs['registry-password'];
   if ((username === undefined) !== (password === undefined)) {
     throw new UsageError('registry-username and registry-password go together', {
       place: { key: username === undefined ? 'registry-username' : 'registry-password' },
@@ -56,7 +44,7 @@ export function registryLoginInputs(inputs: Inputs): { username?: string; passwo
  * CI's own registry (GitLab's CI_REGISTRY) without either gets the job's credentials for it.
  */
 export function transportDeps(
-  inputs: Inputs,
+  inputs: RegistryInputs,
   deps: CommandDeps,
   destinations: ReadonlySet<string>,
 ): TransportDeps {
@@ -82,19 +70,19 @@ export function transportDeps(
     fromCi(registry)
       ? ` Without a Docker config entry for ${registry}, ${ci!.source} are sent to it: the job token reaches another project's registry only when that project allows this one (CI/CD job token allowlist).`
       : '';
-  const timeoutSeconds = numberInput(inputs, 'network-timeout', 300);
+  const timeoutSeconds = inputs['network-timeout'];
   if (!(timeoutSeconds > 0))
     throw new UsageError('network-timeout must be a number of seconds above 0', {
       place: { key: 'network-timeout' },
       hint: 'e.g. 300 (five minutes per registry request, retries included)',
     });
-  const chunkMiB = numberInput(inputs, 'chunk-size', 16);
-  if (chunkMiB < 1)
+  const chunkMiB = inputs['chunk-size'];
+  if (!(chunkMiB >= 1))
     throw new UsageError('chunk-size must be at least 1 (MiB)', { place: { key: 'chunk-size' } });
   return {
     access: registries.connect({
       credentials,
-      insecureRegistries: listInput(inputs, 'insecure-registry'),
+      insecureRegistries: inputs['insecure-registry'] ?? [],
       timeoutMs: Math.round(timeoutSeconds * 1000),
       deniedHint: (registry) =>
         (destinations.has(registry)
@@ -111,12 +99,12 @@ export function transportDeps(
 }
 
 /** The user's Docker config folder: the `docker-config` input (DOCKER_CONFIG), else ~/.docker. */
-export function dockerConfigDir(inputs: Inputs, home: string): string {
-  return stringInput(inputs, 'docker-config') ?? join(home, '.docker');
+export function dockerConfigDir(inputs: RegistryInputs, home: string): string {
+  return inputs['docker-config'] ?? join(home, '.docker');
 }
 
-export function parallelInput(inputs: Inputs): number {
-  const parallel = numberInput(inputs, 'parallel', 3);
+export function parallelInput(inputs: RegistryInputs): number {
+  const parallel = inputs.parallel;
   if (!Number.isInteger(parallel) || parallel < 1)
     throw new UsageError('parallel must be a whole number of at least 1', {
       place: { key: 'parallel' },
