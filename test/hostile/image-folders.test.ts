@@ -1,3 +1,4 @@
+import type { BuildImageInputs } from '../../src/core/commands/build-image.js';
 import { execFileSync } from 'node:child_process';
 import {
   appendFileSync,
@@ -67,7 +68,7 @@ function layoutBytes(layout: string): string {
     .join('\n');
 }
 
-async function build(w: Work, extra: Record<string, unknown> = {}): Promise<string> {
+async function build(w: Work, extra: Partial<BuildImageInputs> = {}): Promise<string> {
   const layout = join(w.dir, `layout-${Math.random().toString(36).slice(2)}`);
   await runBuildImage(
     daemonlessBuildInputs({ output: [`oci:${layout}:v1`], code: undefined, ...extra }),
@@ -76,7 +77,7 @@ async function build(w: Work, extra: Record<string, unknown> = {}): Promise<stri
   return layoutBytes(layout);
 }
 
-async function refused(w: Work, extra: Record<string, unknown> = {}): Promise<UsageError> {
+async function refused(w: Work, extra: Partial<BuildImageInputs> = {}): Promise<UsageError> {
   const layout = join(w.dir, 'refused-layout');
   const error = await usageError(
     runBuildImage(
@@ -317,13 +318,25 @@ describe('odd names and odd files', () => {
     expect(await build(w)).toContain(Buffer.from('modèle-模型.txt').toString('latin1'));
   });
 
-  it('refuses a huge sparse file instead of packing gigabytes of zeros', async () => {
+  it('refuses a file past 64 GiB (here a sparse one) instead of packing gigabytes of zeros', async () => {
     const w = work();
     writeFileSync(join(w.model, 'huge.bin'), '');
-    truncateSync(join(w.model, 'huge.bin'), 64 * 1024 ** 3);
+    truncateSync(join(w.model, 'huge.bin'), 64 * 1024 ** 3 + 1);
     const error = await refused(w);
     expect(error.message).toContain(join(w.model, 'huge.bin'));
+    expect(error.message).toContain('64 GiB');
     expect(error.message).toContain('sparse');
+  });
+
+  it('packs a large file with few blocks on disk, as a compressing file system stores it', async () => {
+    // 65 MiB, none of it allocated: what btrfs or ZFS compression reports for honest zeros. The
+    // bound is the apparent size, so this packs (its own layer, all 65 MiB of it).
+    const w = work();
+    const size = 65 * 1024 ** 2;
+    writeFileSync(join(w.model, 'weights.bin'), '');
+    truncateSync(join(w.model, 'weights.bin'), size);
+    const bytes = await build(w);
+    expect(bytes).toContain('weights.bin');
   });
 
   it('packs a hard link as the regular file it is (each name gets the bytes)', async () => {

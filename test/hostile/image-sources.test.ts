@@ -442,4 +442,58 @@ describe('attach files', () => {
     );
     expect(later?.message ?? '').not.toContain('outside the working directory');
   });
+
+  it('push-image refuses an attach file that is a link out of the working directory, unless told to follow', async () => {
+    const dir = work();
+    const outside = tempDir('sluice-hostile-card-');
+    writeFileSync(join(outside, 'card.md'), SECRET);
+    mkdirSync(join(dir, 'reports'));
+    symlinkSync(join(outside, 'card.md'), join(dir, 'reports', 'card.md'));
+    const attempt = (follow: boolean) =>
+      runPushImage(
+        {
+          from: '127.0.0.1:9/m:1',
+          to: ['127.0.0.1:9/m:2'],
+          attach: ['reports/card.md'],
+          'follow-links-outside': follow,
+        },
+        localDeps(dir),
+      );
+    const error = await usageError(attempt(false));
+    expect(exitCodeOf(error)).toBe(2);
+    expect(error.place?.key).toBe('attach');
+    expect(error.message).toContain('outside the working directory');
+    expect(error.hint).toContain('follow-links-outside');
+    // Told to follow, the check passes and the copy goes on to the (absent) registry.
+    const later = await attempt(true).then(
+      () => undefined,
+      (caught: unknown) => caught as Error,
+    );
+    expect(later?.message ?? '').not.toContain('outside the working directory');
+  });
+
+  it(
+    'push-image refuses a FIFO, a folder or a missing attach file by name before copying',
+    { timeout: 20_000 },
+    async () => {
+      const dir = work();
+      execFileSync('mkfifo', [join(dir, 'pipe.md')]);
+      mkdirSync(join(dir, 'folder.md'));
+      for (const [file, says] of [
+        ['pipe.md', 'named pipe'],
+        ['folder.md', 'directory'],
+        ['missing.md', 'not found'],
+      ] as const) {
+        const error = await usageError(
+          runPushImage(
+            { from: '127.0.0.1:9/m:1', to: ['127.0.0.1:9/m:2'], attach: [file] },
+            localDeps(dir),
+          ),
+        );
+        expect(error.place?.key).toBe('attach');
+        expect(error.place?.file).toContain(file);
+        expect(error.message).toContain(says);
+      }
+    },
+  );
 });

@@ -54,15 +54,7 @@ export async function readUserFile(
   options: ReadUserFileOptions = {},
 ): Promise<Buffer> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
-  checkName(absolute, target, 'read');
-  let info: Stats;
-  try {
-    info = await stat(absolute);
-  } catch (error) {
-    rethrow(error, target, 'read');
-  }
-  if (!info.isFile()) throw notARegularFile(target, kindOf(info), 'read');
-  if (info.size > maxBytes) throw tooLarge(target, info.size, maxBytes);
+  await checkUserFile(absolute, target, options);
   try {
     // O_NONBLOCK: should the path turn into a FIFO after the check, opening it still returns.
     const handle = await open(absolute, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -77,6 +69,29 @@ export async function readUserFile(
   } catch (error) {
     rethrow(error, target, 'read');
   }
+}
+
+/**
+ * What readUserFile checks before it opens anything, without reading: the path names a regular
+ * file of at most `maxBytes`. For files read later (after a build), checked before the work
+ * starts so a bad one fails the step before anything is pushed.
+ */
+export async function checkUserFile(
+  absolute: string,
+  target: UserPath,
+  options: ReadUserFileOptions = {},
+): Promise<Stats> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  checkName(absolute, target, 'read');
+  let info: Stats;
+  try {
+    info = await stat(absolute);
+  } catch (error) {
+    rethrow(error, target, 'read');
+  }
+  if (!info.isFile()) throw notARegularFile(target, kindOf(info), 'read');
+  if (info.size > maxBytes) throw tooLarge(target, info.size, maxBytes);
+  return info;
 }
 
 /** readUserFile as text: UTF-8 (a BOM allowed) or UTF-16 with a BOM; invalid bytes are bad input at their offset. */

@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, realpath, stat } from 'node:fs/promises';
+import { access, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { registryPort, runFolders } from '../commands/image-deps.js';
 import type { RegistryInputs } from '../../inputs/build-image.js';
@@ -9,7 +9,8 @@ import type { Clock, Logger, RegistryCredentials } from '../ports.js';
 import { formatImageRef, parseImageRef, type ImageRef } from '../registry/reference.js';
 import type { Block } from '../report/model.js';
 import type { ManifestBytes } from '../registry/model.js';
-import { attachFiles } from './attestations.js';
+import { ATTACH_MAX_BYTES, attachFiles, attachTarget } from './attestations.js';
+import { checkUserFile } from '../files/user-file.js';
 import type { TransportDeps } from './transports.js';
 import type { SinkTarget } from './write.js';
 import { isInside } from '../files/contained.js';
@@ -197,19 +198,16 @@ export async function checkAttachFiles(
           },
         );
     }
+    // Stat first, as the reader will: a FIFO, folder or device is refused here, never opened.
+    await checkUserFile(file, attachTarget(file), { maxBytes: ATTACH_MAX_BYTES });
     try {
-      if (!(await stat(file)).isFile()) throw new Error('not a file');
       await access(file, constants.R_OK);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new UsageError(
-        `Cannot attach ${file}: ${code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'it is not readable' : 'it is not a file'}`,
-        {
-          place: { file, key: 'attach' },
-          hint: 'Nothing was built or pushed. Check the path (relative paths start in the working directory).',
-          cause: error,
-        },
-      );
+      throw new UsageError(`file to attach cannot be read (permission denied)`, {
+        place: { file: shownPath(file), key: 'attach' },
+        hint: 'Nothing was built or pushed. Make it (and its folders) readable by the user running sluice.',
+        cause: error,
+      });
     }
   }
 }

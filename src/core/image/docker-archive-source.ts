@@ -32,6 +32,7 @@ const MAX_HEADER_EXTRA_BYTES = 1024 * 1024;
  */
 export class DockerArchiveSource implements ImageSource {
   readonly name: string;
+  readonly origin = 'local';
   private entries?: Map<string, Entry>;
   private manifest?: ManifestBytes;
   /** Blob digest → the archive member holding it. */

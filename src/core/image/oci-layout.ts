@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { access, lstat, mkdir, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
+import { access, lstat, mkdir, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -16,6 +16,7 @@ import type {
 } from '../registry/model.js';
 import { digestProblem } from '../registry/digest.js';
 import { isInside } from '../files/contained.js';
+import { readUserFile } from '../files/user-file.js';
 import {
   fsReason,
   openRegularFile,
@@ -188,10 +189,17 @@ async function replaceFile(path: string, text: string): Promise<void> {
 /** The index of a layout being written to: an absent or unreadable one starts afresh. */
 async function readIndex(dir: string): Promise<ImageIndex> {
   try {
-    const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as ImageIndex;
-    if (Array.isArray(index.manifests)) return index;
+    // The safe reader: a FIFO put where index.json belongs is refused at once, never waited on.
+    const file = join(dir, 'index.json');
+    const bytes = await readUserFile(
+      file,
+      { file, what: 'OCI layout index', key: 'output' },
+      { maxBytes: MAX_JSON_BYTES },
+    );
+    const index = JSON.parse(bytes.toString('utf8')) as ImageIndex | null;
+    if (index !== null && Array.isArray(index.manifests)) return index;
   } catch {
-    // start afresh
+    // start afresh: the index is replaced (renamed over) when the image is written
   }
   return { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [] };
 }
@@ -240,6 +248,7 @@ async function readSourceIndex(dir: string, name: string): Promise<ImageIndex> {
 /** An OCI image layout folder as a base image or a copy source. */
 export class OciLayoutSource implements ImageSource {
   readonly name: string;
+  readonly origin = 'local';
   constructor(
     private readonly dir: string,
     private readonly tag: string | undefined,
