@@ -14,7 +14,8 @@ import { checkUserFile } from '../files/user-file.js';
 import type { TransportDeps } from './transports.js';
 import type { SinkTarget } from './write.js';
 import { isInside } from '../files/contained.js';
-import { FOLLOW_OUTSIDE_INPUT, shownPath } from './local-files.js';
+import { shownPath } from '../files/fs-errors.js';
+import { FOLLOW_OUTSIDE_INPUT } from './local-files.js';
 
 export function parseRefs(texts: readonly string[], key: string): ImageRef[] {
   return texts.map((text) => parseImageRef(text, key));

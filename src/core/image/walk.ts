@@ -3,13 +3,8 @@ import type { BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { isInside } from '../files/contained.js';
-import {
-  FOLLOW_OUTSIDE_INPUT,
-  fsReason,
-  hasControlCharacter,
-  shownPath,
-  specialKind,
-} from './local-files.js';
+import { hasControlCharacter, shownPath, userPathError } from '../files/fs-errors.js';
+import { FOLLOW_OUTSIDE_INPUT, specialKind } from './local-files.js';
 
 export interface WalkedFile {
   /** Path relative to the walked directory, `/`-separated. */
@@ -262,10 +257,13 @@ async function fsCall<T>(call: () => Promise<T>, path: string, key: string): Pro
   }
 }
 
-function fsError(path: string, key: string, error: unknown): UsageError {
-  return new UsageError(`Cannot read ${shownPath(path)} in the ${key} folder: ${fsReason(error)}`, {
-    place: { key },
-    hint: 'Check the files in the folder (their permissions, and that nothing moves them during the build).',
-    cause: error,
-  });
+/** A file-system failure in the folder, mapped as every user path's is (exit 2, or 3 for the disk). */
+function fsError(path: string, key: string, error: unknown): Error {
+  return (
+    userPathError(
+      error,
+      { file: path, what: `${shownPath(path)} in the ${key} folder`, key },
+      'read',
+    ) ?? (error as Error)
+  );
 }
