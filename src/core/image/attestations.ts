@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { basename, extname } from 'node:path';
 import { UsageError } from '../errors.js';
+import { shownPath } from '../files/fs-errors.js';
 import { readUserFile } from '../files/user-file.js';
 import type { ArtifactStore } from '../ports.js';
 import { MediaType } from '../registry/media-types.js';
@@ -30,7 +31,7 @@ export const ATTACH_MAX_BYTES = 256 * 1024 * 1024;
 export function attachTarget(file: string): UserPath {
   return {
     file,
-    what: 'file to attach',
+    what: `attach file ${shownPath(file)}`,
     key: 'attach',
     notFoundHint:
       'Nothing was built or pushed. Check the path (relative paths start in the working directory).',

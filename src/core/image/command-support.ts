@@ -204,7 +204,7 @@ export async function checkAttachFiles(
     try {
       await access(file, constants.R_OK);
     } catch (error) {
-      throw new UsageError(`file to attach cannot be read (permission denied)`, {
+      throw new UsageError(`attach file ${shownPath(file)} cannot be read (permission denied)`, {
         place: { file: shownPath(file), key: 'attach' },
         hint: 'Nothing was built or pushed. Make it (and its folders) readable by the user running sluice.',
         cause: error,
