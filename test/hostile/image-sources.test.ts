@@ -496,4 +496,26 @@ describe('attach files', () => {
       }
     },
   );
+
+  it(
+    'refuses a FIFO as metrics-file or dataset-file by name, without waiting on it',
+    { timeout: 20_000 },
+    async () => {
+      const dir = work();
+      execFileSync('mkfifo', [join(dir, 'metrics.json')]);
+      for (const key of ['metrics-file', 'dataset-file'] as const) {
+        const error = await usageError(
+          runBuildImage(
+            daemonlessBuildInputs({
+              output: [`oci:${join(dir, 'out')}:v1`],
+              [key]: 'metrics.json',
+            }),
+            localDeps(dir),
+          ),
+        );
+        expect(error.place).toMatchObject({ file: join(dir, 'metrics.json'), key });
+        expect(error.message).toContain('named pipe (FIFO)');
+      }
+    },
+  );
 });
