@@ -1,6 +1,8 @@
 import type { CommandImpl } from '../core/commands/types.js';
+import type { buildImage } from '../inputs/build-image.js';
 import type { comment } from '../inputs/comment.js';
 import type { inferSchema } from '../inputs/infer-schema.js';
+import type { pushImage } from '../inputs/push-image.js';
 import type { qualityGate } from '../inputs/quality-gate.js';
 import type { rollout } from '../inputs/rollout.js';
 import type { router } from '../inputs/router.js';
@@ -24,8 +26,10 @@ export const IMPLEMENTATIONS: Record<string, () => Promise<CommandImpl>> = {
     byName<typeof inferSchema>(
       (await import('../core/commands/infer-schema.js')).inferSchemaCommand,
     ),
-  'build-image': async () => (await import('../core/commands/build-image.js')).buildImageCommand,
-  'push-image': async () => (await import('../core/commands/push-image.js')).pushImageCommand,
+  'build-image': async () =>
+    byName<typeof buildImage>((await import('../core/commands/build-image.js')).buildImageCommand),
+  'push-image': async () =>
+    byName<typeof pushImage>((await import('../core/commands/push-image.js')).pushImageCommand),
   rollout: async () =>
     byName<typeof rollout>((await import('../core/commands/rollout.js')).rolloutCommand),
   router: async () => byName<typeof router>((await import('./router-serve.js')).routerServeCommand),

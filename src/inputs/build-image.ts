@@ -1,8 +1,8 @@
-import type { CommandDef, InputDef } from './types.js';
+import type { CommandDef, InputDef, InputValuesOf } from './types.js';
 import { REPORT_FILES_INPUT, REPORT_FORMATS, REPORT_OUTPUT } from './shared.js';
 
 /** Registry access shared by build-image and push-image. */
-export const registryInputs: InputDef[] = [
+export const registryInputs = [
   {
     name: 'registry-username',
     type: 'string',
@@ -56,17 +56,30 @@ export const registryInputs: InputDef[] = [
     description:
       'MiB per upload request for large blobs; an interrupted upload resumes from the last chunk the registry kept.',
   },
-];
+] as const satisfies readonly InputDef[];
+
+/** The registry inputs as a command reads them, typed (the same in build-image and push-image). */
+export type RegistryInputs = InputValuesOf<typeof registryInputs>;
 
 /** Shared with push-image: ML attestations on the image digest. */
-export const attachInput: InputDef = {
+export const attachInput = {
   name: 'attach',
   type: 'list',
   description:
     'Files to attach to the pushed image as an OCI artifact (model card, gate and validation reports): through the referrers API where the registry has one, else the `sha256-<digest>` fallback tag. Needs a registry destination; every file is checked before anything is pushed.',
-};
+} as const satisfies InputDef;
 
-export const buildImage: CommandDef = {
+/**
+ * The opt-in to links that lead out of where they are, shared by build-image and push-image
+ * (its name, type and default; each command says what it follows).
+ */
+export const followLinksOutside = {
+  name: 'follow-links-outside',
+  type: 'boolean',
+  default: false,
+} as const;
+
+export const buildImage = {
   name: 'build-image',
   summary:
     'Build a model image without a daemon (reproducible layers, labels from git and the model) and push it.',
@@ -91,9 +104,7 @@ export const buildImage: CommandDef = {
       description: 'Folder with the serving code and config; one layer on top of the model.',
     },
     {
-      name: 'follow-links-outside',
-      type: 'boolean',
-      default: false,
+      ...followLinksOutside,
       description:
         'Pack what symbolic links in `model` and `code` point at when they lead outside their folder, and attach `attach` files that are links out of the working directory (a Hugging Face cache snapshot links to `../../blobs`). Off, such a link is refused (exit 2), so a link to a file on the runner (`/etc/shadow`, `~/.docker/config.json`) never ends up in an image. Links that stay inside the folder are always followed.',
     },
@@ -263,4 +274,4 @@ export const buildImage: CommandDef = {
     },
     REPORT_OUTPUT,
   ],
-};
+} as const satisfies CommandDef;

@@ -1,8 +1,8 @@
 import type { CommandDef } from './types.js';
-import { attachInput, registryInputs } from './build-image.js';
+import { attachInput, followLinksOutside, registryInputs } from './build-image.js';
 import { REPORT_FILES_INPUT, REPORT_FORMATS, REPORT_OUTPUT } from './shared.js';
 
-export const pushImage: CommandDef = {
+export const pushImage = {
   name: 'push-image',
   summary:
     'Promote an image by digest between registries, streaming blob by blob (nothing written to disk).',
@@ -22,6 +22,11 @@ export const pushImage: CommandDef = {
         'Destinations (`<registry>/<repo>:<tag>`, `oci:<dir>:<tag>`, `docker-archive:…`, `docker-daemon:…`); may repeat.',
     },
     attachInput,
+    {
+      ...followLinksOutside,
+      description:
+        'Attach `attach` files that are symbolic links leading out of the working directory. Off, such a link is refused (exit 2) before anything is copied, so a link a pull request made to a file on the runner (`/etc/shadow`, `~/.docker/config.json`) never ends up attached to an image. Links that stay inside the working directory are always followed.',
+    },
     ...registryInputs,
     {
       name: 'format',
@@ -37,4 +42,4 @@ export const pushImage: CommandDef = {
     { name: 'digest', description: 'Manifest digest of the promoted image (`sha256:…`).' },
     REPORT_OUTPUT,
   ],
-};
+} as const satisfies CommandDef;

@@ -14,12 +14,16 @@ import {
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { buildImageCommand } from '../../src/core/commands/build-image.js';
-import { pushImageCommand } from '../../src/core/commands/push-image.js';
 import { exitCodeOf, type UsageError } from '../../src/core/errors.js';
 import { collect } from '../../src/core/image/streams.js';
 import { tarStream, type TarEntry } from '../../src/core/image/tar.js';
-import { daemonlessBuildInputs, localDeps, usageError } from '../unit/image/helpers.js';
+import {
+  daemonlessBuildInputs,
+  localDeps,
+  runBuildImage,
+  runPushImage,
+  usageError,
+} from '../unit/image/helpers.js';
 import { tempDir } from '../unit/support/temp-dirs.js';
 
 /**
@@ -45,7 +49,7 @@ function work(): string {
 /** A real one-layer layout at `<dir>/base`, tagged v1, to tamper with. */
 async function baseLayout(dir: string): Promise<string> {
   const layout = join(dir, 'base');
-  await buildImageCommand(daemonlessBuildInputs({ output: [`oci:${layout}:v1`] }), localDeps(dir));
+  await runBuildImage(daemonlessBuildInputs({ output: [`oci:${layout}:v1`] }), localDeps(dir));
   return layout;
 }
 
@@ -65,7 +69,7 @@ function layoutText(layout: string): string {
 async function refusedBuild(dir: string, base: string): Promise<UsageError> {
   const out = join(dir, 'out');
   const error = await usageError(
-    buildImageCommand(daemonlessBuildInputs({ base, output: [`oci:${out}:v2`] }), localDeps(dir)),
+    runBuildImage(daemonlessBuildInputs({ base, output: [`oci:${out}:v2`] }), localDeps(dir)),
   );
   expect(exitCodeOf(error)).toBe(2);
   expect(layoutText(out)).not.toContain(SECRET);
@@ -105,7 +109,7 @@ describe('an OCI layout as the base', () => {
   it('is read as it is when nothing was tampered with', async () => {
     const dir = work();
     const layout = await baseLayout(dir);
-    await buildImageCommand(
+    await runBuildImage(
       daemonlessBuildInputs({ base: `oci:${layout}:v1`, output: [`oci:${join(dir, 'out')}:v2`] }),
       localDeps(dir),
     );
@@ -227,7 +231,7 @@ describe('an OCI layout as the base', () => {
       }),
     );
     const error = await usageError(
-      pushImageCommand(
+      runPushImage(
         {
           from: `oci:${layout}`,
           to: [`oci:${join(dir, 'copy')}:v1`],
@@ -268,7 +272,7 @@ describe('a docker save archive as the base', () => {
       'manifest.json': JSON.stringify([{ Config: 'config.json', RepoTags: ['m:1'], Layers: [] }]),
       'config.json': CONFIG,
     });
-    await buildImageCommand(
+    await runBuildImage(
       daemonlessBuildInputs({
         base: `docker-archive:${path}`,
         output: [`oci:${join(dir, 'out')}:v2`],
@@ -348,7 +352,7 @@ describe('the layer cache', () => {
       const dir = work();
       const cache = join(dir, 'cache');
       const build = (out: string) =>
-        buildImageCommand(
+        runBuildImage(
           daemonlessBuildInputs({ 'cache-dir': cache, output: [`oci:${join(dir, out)}:v1`] }),
           localDeps(dir),
         );
@@ -376,7 +380,7 @@ describe('an OCI layout written to', () => {
     const out = join(dir, 'out');
     mkdirSync(out);
     symlinkSync(join(dir, 'secret'), join(out, 'index.json'));
-    await buildImageCommand(daemonlessBuildInputs({ output: [`oci:${out}:v1`] }), localDeps(dir));
+    await runBuildImage(daemonlessBuildInputs({ output: [`oci:${out}:v1`] }), localDeps(dir));
     expect(readFileSync(join(dir, 'secret'), 'utf8')).toBe(SECRET);
   });
 
@@ -387,7 +391,7 @@ describe('an OCI layout written to', () => {
     mkdirSync(join(dir, 'elsewhere'));
     symlinkSync(join(dir, 'elsewhere'), join(out, 'blobs'));
     const error = await usageError(
-      buildImageCommand(daemonlessBuildInputs({ output: [`oci:${out}:v1`] }), localDeps(dir)),
+      runBuildImage(daemonlessBuildInputs({ output: [`oci:${out}:v1`] }), localDeps(dir)),
     );
     expect(error.message).toContain('symbolic link');
     expect(readdirSync(join(dir, 'elsewhere'))).toEqual([]);
@@ -402,7 +406,7 @@ describe('attach files', () => {
       const dir = work();
       execFileSync('mkfifo', [join(dir, 'card.md')]);
       const error = await usageError(
-        buildImageCommand(
+        runBuildImage(
           daemonlessBuildInputs({ tag: ['127.0.0.1:9/m:1'], push: true, attach: ['card.md'] }),
           localDeps(dir),
         ),
@@ -418,7 +422,7 @@ describe('attach files', () => {
     mkdirSync(join(dir, 'reports'));
     symlinkSync(join(outside, 'card.md'), join(dir, 'reports', 'card.md'));
     const attempt = (extra: Record<string, unknown>) =>
-      buildImageCommand(
+      runBuildImage(
         daemonlessBuildInputs({
           tag: ['127.0.0.1:9/m:1'],
           push: true,
@@ -438,4 +442,80 @@ describe('attach files', () => {
     );
     expect(later?.message ?? '').not.toContain('outside the working directory');
   });
+
+  it('push-image refuses an attach file that is a link out of the working directory, unless told to follow', async () => {
+    const dir = work();
+    const outside = tempDir('sluice-hostile-card-');
+    writeFileSync(join(outside, 'card.md'), SECRET);
+    mkdirSync(join(dir, 'reports'));
+    symlinkSync(join(outside, 'card.md'), join(dir, 'reports', 'card.md'));
+    const attempt = (follow: boolean) =>
+      runPushImage(
+        {
+          from: '127.0.0.1:9/m:1',
+          to: ['127.0.0.1:9/m:2'],
+          attach: ['reports/card.md'],
+          'follow-links-outside': follow,
+        },
+        localDeps(dir),
+      );
+    const error = await usageError(attempt(false));
+    expect(exitCodeOf(error)).toBe(2);
+    expect(error.place?.key).toBe('attach');
+    expect(error.message).toContain('outside the working directory');
+    expect(error.hint).toContain('follow-links-outside');
+    // Told to follow, the check passes and the copy goes on to the (absent) registry.
+    const later = await attempt(true).then(
+      () => undefined,
+      (caught: unknown) => caught as Error,
+    );
+    expect(later?.message ?? '').not.toContain('outside the working directory');
+  });
+
+  it(
+    'push-image refuses a FIFO, a folder or a missing attach file by name before copying',
+    { timeout: 20_000 },
+    async () => {
+      const dir = work();
+      execFileSync('mkfifo', [join(dir, 'pipe.md')]);
+      mkdirSync(join(dir, 'folder.md'));
+      for (const [file, says] of [
+        ['pipe.md', 'named pipe'],
+        ['folder.md', 'directory'],
+        ['missing.md', 'not found'],
+      ] as const) {
+        const error = await usageError(
+          runPushImage(
+            { from: '127.0.0.1:9/m:1', to: ['127.0.0.1:9/m:2'], attach: [file] },
+            localDeps(dir),
+          ),
+        );
+        expect(error.place?.key).toBe('attach');
+        expect(error.place?.file).toContain(file);
+        expect(error.message).toContain(says);
+      }
+    },
+  );
+
+  it(
+    'refuses a FIFO as metrics-file or dataset-file by name, without waiting on it',
+    { timeout: 20_000 },
+    async () => {
+      const dir = work();
+      execFileSync('mkfifo', [join(dir, 'metrics.json')]);
+      for (const key of ['metrics-file', 'dataset-file'] as const) {
+        const error = await usageError(
+          runBuildImage(
+            daemonlessBuildInputs({
+              output: [`oci:${join(dir, 'out')}:v1`],
+              [key]: 'metrics.json',
+            }),
+            localDeps(dir),
+          ),
+        );
+        expect(error.place).toMatchObject({ file: join(dir, 'metrics.json'), key });
+        expect(error.message).toContain('named pipe (FIFO)');
+      }
+    },
+  );
 });

@@ -1,7 +1,8 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InfraError, UsageError } from '../../core/errors.js';
+import { readUserText } from '../../core/files/user-file.js';
 import type { Exec } from '../../core/ports.js';
 import { hasBuildx } from './docker-build.js';
 
@@ -16,6 +17,9 @@ export interface ComposeBuildOptions {
   /** The target platform (`linux/arm64`) for a service whose file does not set its own. */
   platform?: string;
 }
+
+/** Far above any compose file a person writes; `docker compose` reads it whole too. */
+const COMPOSE_MAX_BYTES = 16 * 1024 * 1024;
 
 /** `docker compose` (the v2 plugin) when the CLI has it, else `docker-compose` (v1). */
 export async function findCompose(
@@ -47,15 +51,12 @@ export async function composeBuild(
   options: ComposeBuildOptions,
 ): Promise<{ imageId: string; builder: string }> {
   const compose = await findCompose(exec);
-  let text: string;
-  try {
-    text = await readFile(options.file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`Cannot read the compose file ${options.file}`, {
-      cause: error,
-      place: { key: 'compose-file' },
-    });
-  }
+  // The one reader of user files: a FIFO is refused rather than waited on, a huge file by its size.
+  const text = await readUserText(
+    options.file,
+    { file: options.file, what: 'compose file', key: 'compose-file' },
+    { maxBytes: COMPOSE_MAX_BYTES },
+  );
   const service = options.service ?? (await onlyBuiltService(exec, compose, options.file));
   const dir = await mkdtemp(join(tmpdir(), 'sluice-compose-'));
   try {

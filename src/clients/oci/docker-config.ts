@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../../core/errors.js';
+import { errorCode } from '../../core/files/fs-errors.js';
+import { readUserText } from '../../core/files/user-file.js';
 import type { Exec } from '../../core/ports.js';
 import type { Credentials } from './auth.js';
 
@@ -46,6 +47,9 @@ export async function credentialsFromDockerConfig(
   return undefined;
 }
 
+/** Far above any real config.json (a few KiB, even with hundreds of registries). */
+const DOCKER_CONFIG_MAX_BYTES = 16 * 1024 * 1024;
+
 /**
  * A Docker config.json as a JSON object, or undefined when there is none; unreadable or not an
  * object is a UsageError naming the file (never its text: it holds secrets).
@@ -53,15 +57,17 @@ export async function credentialsFromDockerConfig(
 export async function readDockerConfig(file: string): Promise<Record<string, unknown> | undefined> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    // The one reader of user files: a FIFO or device at the path is refused, never waited on,
+    // and a file far larger than any config is refused by its size before it is read.
+    text = await readUserText(
+      file,
+      { file, what: 'Docker config', key: 'docker-config' },
+      { maxBytes: DOCKER_CONFIG_MAX_BYTES },
+    );
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    throw new UsageError(`Cannot read the Docker config ${file}: ${code ?? String(error)}`, {
-      place: { file, key: 'docker-config' },
-      hint: 'Make it readable, or point docker-config (DOCKER_CONFIG) at another folder.',
-      cause: error,
-    });
+    // No config.json: nothing configured (anonymous access).
+    if (errorCode((error as { cause?: unknown }).cause) === 'ENOENT') return undefined;
+    throw error;
   }
   let parsed: unknown;
   try {

@@ -54,6 +54,7 @@ export class RegistrySink implements ImageSink, RegistryDestination {
 /** A registry repository as a base image or the source of a promotion. */
 export class RegistrySource implements ImageSource {
   readonly name: string;
+  readonly origin = 'remote';
 
   constructor(
     private readonly client: RegistryClient,

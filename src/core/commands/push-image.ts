@@ -4,11 +4,9 @@ import {
   checkAttachFiles,
   formatBytes,
   imageRefsBlocks,
-  listInput,
   parallelInput,
   parseRefs,
   progressReporter,
-  stringInput,
   transportDeps,
 } from '../image/command-support.js';
 import { copyImage } from '../image/copy.js';
@@ -16,28 +14,37 @@ import { openSinks, openSource } from '../image/transports.js';
 import { UsageError } from '../errors.js';
 import { formatImageRef } from '../registry/reference.js';
 import type { Report } from '../report/model.js';
+import type { pushImage } from '../../inputs/push-image.js';
+import type { InputsOf } from '../../inputs/types.js';
 import type { CommandImpl } from './types.js';
 import { plural } from '../text/plural.js';
 
+/** push-image's inputs, typed by their one definition (defaults filled in by the parser). */
+export type PushImageInputs = InputsOf<typeof pushImage>;
+
 /** Promotes an image by digest: every blob streams from the source registry to each destination. */
-export const pushImageCommand: CommandImpl = async (inputs, deps) => {
-  const fromText = stringInput(inputs, 'from');
+export const pushImageCommand: CommandImpl<PushImageInputs> = async (inputs, deps) => {
+  const fromText = inputs.from;
   if (!fromText) throw new UsageError('push-image needs --from', { place: { key: 'from' } });
   const from = parseRefs([fromText], 'from')[0]!;
-  const to = parseRefs(listInput(inputs, 'to'), 'to');
+  const to = parseRefs(inputs.to, 'to');
   if (to.length === 0)
     throw new UsageError('push-image needs at least one --to', { place: { key: 'to' } });
   const destinations = new Set(
     to.flatMap((ref) => (ref.transport === 'registry' ? [ref.registry] : [])),
   );
-  const attachFiles = listInput(inputs, 'attach').map((file) => resolve(deps.run.cwd, file));
+  const attachFiles = (inputs.attach ?? []).map((file) => resolve(deps.run.cwd, file));
   if (attachFiles.length > 0 && destinations.size === 0)
     throw new UsageError('attach needs a registry in --to: artifacts are attached in a registry', {
       place: { key: 'attach' },
       hint: 'OCI layouts, archives and the Docker engine have no referrers; push to a registry too.',
     });
-  // Before anything is copied: a missing file found later would leave the tags moved.
-  await checkAttachFiles(attachFiles);
+  // Before anything is copied: a missing file found later would leave the tags moved, and a
+  // link out of the working directory is refused as build-image refuses it.
+  await checkAttachFiles(attachFiles, {
+    root: deps.run.cwd,
+    followOutside: inputs['follow-links-outside'],
+  });
   const transport = transportDeps(inputs, deps, destinations);
   const source = await openSource(from, transport, 'from');
   if (!source) throw new UsageError('`scratch` has nothing to push', { place: { key: 'from' } });

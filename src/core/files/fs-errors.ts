@@ -24,19 +24,46 @@ export function errorCode(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/** C0 control characters and DEL: a newline, a carriage return, an escape sequence's start. */
+export function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
 /**
- * A path as it may be printed: control characters escaped, and a very long one cut in the
- * middle (its start and its file name stay), so an error never echoes 100 kB back.
+ * A path as it may be printed: control characters escaped (a newline would forge a log line),
+ * a name given as bytes that are not UTF-8 shown byte by byte (`\xff`), and a very long one cut
+ * in the middle (its start and its file name stay), so an error never echoes 100 kB back.
  */
-export function shownPath(file: string, max = 240): string {
-  const escaped = file.replace(
+export function shownPath(file: string | Buffer, max = 240): string {
+  const escaped = typeof file === 'string' ? escapeControls(file) : escapeBytes(file);
+  if (escaped.length <= max) return escaped;
+  const keep = Math.floor((max - 1) / 2);
+  return `${escaped.slice(0, keep)}…${escaped.slice(-keep)}`;
+}
+
+function escapeControls(text: string): string {
+  return text.replace(
     // eslint-disable-next-line no-control-regex
     /[\u0000-\u001f\u007f]/g,
     (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`,
   );
-  if (escaped.length <= max) return escaped;
-  const keep = Math.floor((max - 1) / 2);
-  return `${escaped.slice(0, keep)}…${escaped.slice(-keep)}`;
+}
+
+/** A name read from the disk as bytes: as text when it is UTF-8, else every byte past ASCII escaped. */
+function escapeBytes(bytes: Buffer): string {
+  const text = bytes.toString('utf8');
+  if (Buffer.from(text, 'utf8').equals(bytes)) return escapeControls(text);
+  let out = '';
+  for (const byte of bytes)
+    out +=
+      byte >= 0x20 && byte < 0x7f
+        ? String.fromCharCode(byte)
+        : `\\x${byte.toString(16).padStart(2, '0')}`;
+  return out;
 }
 
 function placeOf(target: UserPath): { file: string; key?: string } {

@@ -1,6 +1,7 @@
 import { constants, type Stats } from 'node:fs';
-import { mkdir, open, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, open, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { UsageError } from '../errors.js';
 import {
   errorCode,
   folderNotCreatable,
@@ -22,6 +23,11 @@ export interface ReadUserFileOptions {
   maxBytes?: number;
   /** Refuse a file in the working directory that links out of it (see LinkPolicy). */
   links?: LinkPolicy;
+  /**
+   * The path itself must not be a symbolic link (O_NOFOLLOW): for files inside a folder whose
+   * links were already checked (an OCI layout's blobs, the layer cache, a file being packed).
+   */
+  noFollow?: boolean;
 }
 
 /** Throws the mapped SluiceError for a file-system failure, else the error itself (a bug). */
@@ -56,6 +62,77 @@ export async function readUserFile(
   target: UserPath,
   options: ReadUserFileOptions = {},
 ): Promise<Buffer> {
+  const { handle, stats } = await openUserFile(absolute, target, options);
+  try {
+    // As many bytes as the opened file had: one growing under the reader stops there.
+    const bytes = Buffer.alloc(stats.size);
+    let read = 0;
+    while (read < bytes.length) {
+      const { bytesRead } = await handle.read(bytes, read, bytes.length - read, read);
+      if (bytesRead === 0) break;
+      read += bytesRead;
+    }
+    return bytes.subarray(0, read);
+  } catch (error) {
+    rethrow(error, target, 'read');
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Opens a file the user named for reading, as readUserFile checks it (stat first, only a regular
+ * file, at most `maxBytes`), for callers that stream it: the handle and what it is, checked again
+ * on the open file. The caller closes the handle.
+ */
+export async function openUserFile(
+  absolute: string,
+  target: UserPath,
+  options: ReadUserFileOptions = {},
+): Promise<{ handle: FileHandle; stats: Stats }> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  await checkUserFile(absolute, target, options);
+  let handle: FileHandle;
+  try {
+    // O_NONBLOCK: should the path turn into a FIFO after the check, opening it still returns.
+    handle = await open(
+      absolute,
+      constants.O_RDONLY | constants.O_NONBLOCK | (options.noFollow ? constants.O_NOFOLLOW : 0),
+    );
+  } catch (error) {
+    if (options.noFollow && errorCode(error) === 'ELOOP') throw isALink(target, error);
+    rethrow(error, target, 'read');
+  }
+  try {
+    const opened = await handle.stat();
+    if (!opened.isFile()) throw notARegularFile(target, kindOf(opened), 'read');
+    if (opened.size > maxBytes) throw tooLarge(target, opened.size, maxBytes);
+    return { handle, stats: opened };
+  } catch (error) {
+    await handle.close();
+    rethrow(error, target, 'read');
+  }
+}
+
+/** A path that must be the file itself is a symbolic link. */
+function isALink(target: UserPath, cause?: unknown): UsageError {
+  return new UsageError(`${target.what} cannot be read: it is a symbolic link`, {
+    place: { file: target.file, ...(target.key !== undefined ? { key: target.key } : {}) },
+    hint: 'Only the file itself is read here, not a link to it; replace the link with the file.',
+    cause,
+  });
+}
+
+/**
+ * What readUserFile checks before it opens anything, without reading: the path names a regular
+ * file of at most `maxBytes`. For files read later (after a build), checked before the work
+ * starts so a bad one fails the step before anything is pushed.
+ */
+export async function checkUserFile(
+  absolute: string,
+  target: UserPath,
+  options: ReadUserFileOptions = {},
+): Promise<Stats> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   checkName(absolute, target, 'read');
   await refuseLinkOut(options.links, absolute, target.file, {
@@ -64,26 +141,14 @@ export async function readUserFile(
   });
   let info: Stats;
   try {
-    info = await stat(absolute);
+    info = await (options.noFollow ? lstat : stat)(absolute);
   } catch (error) {
     rethrow(error, target, 'read');
   }
+  if (info.isSymbolicLink()) throw isALink(target);
   if (!info.isFile()) throw notARegularFile(target, kindOf(info), 'read');
   if (info.size > maxBytes) throw tooLarge(target, info.size, maxBytes);
-  try {
-    // O_NONBLOCK: should the path turn into a FIFO after the check, opening it still returns.
-    const handle = await open(absolute, constants.O_RDONLY | constants.O_NONBLOCK);
-    try {
-      const opened = await handle.stat();
-      if (!opened.isFile()) throw notARegularFile(target, kindOf(opened), 'read');
-      if (opened.size > maxBytes) throw tooLarge(target, opened.size, maxBytes);
-      return await handle.readFile();
-    } finally {
-      await handle.close();
-    }
-  } catch (error) {
-    rethrow(error, target, 'read');
-  }
+  return info;
 }
 
 /** readUserFile as text: UTF-8 (a BOM allowed) or UTF-16 with a BOM; invalid bytes are bad input at their offset. */

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { UsageError } from '../errors.js';
+import { shownPath } from '../files/fs-errors.js';
+import { readUserFile } from '../files/user-file.js';
 import type { ArtifactStore } from '../ports.js';
 import { MediaType } from '../registry/media-types.js';
 import type { Descriptor, ImageIndex, ManifestBytes } from '../registry/model.js';
 import { fromBuffer } from './streams.js';
+import type { UserPath } from '../files/user-file.js';
 
 /** What the artifact is, so tools can filter referrers by type. */
 export const ATTESTATION_ARTIFACT_TYPE = 'application/vnd.sluice.model.attestation.v1';
@@ -21,6 +23,20 @@ const BY_EXTENSION: Record<string, string> = {
   '.txt': 'text/plain',
   '.html': 'text/html',
 };
+
+/** Each `attach` file is held in memory and pushed as one blob: reports and cards, not weights. */
+export const ATTACH_MAX_BYTES = 256 * 1024 * 1024;
+
+/** How errors about an `attach` file name it. */
+export function attachTarget(file: string): UserPath {
+  return {
+    file,
+    what: `attach file ${shownPath(file)}`,
+    key: 'attach',
+    notFoundHint:
+      'Nothing was built or pushed. Check the path (relative paths start in the working directory).',
+  };
+}
 
 export interface AttachResult {
   digest: string;
@@ -42,15 +58,7 @@ export async function attachFiles(
   const layers: Descriptor[] = [];
   await pushBlob(store, EMPTY_CONFIG.bytes, EMPTY_CONFIG.mediaType);
   for (const file of files) {
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(file);
-    } catch (error) {
-      throw new UsageError(`Cannot read ${file} to attach it`, {
-        place: { file, key: 'attach' },
-        cause: error,
-      });
-    }
+    const bytes = await readUserFile(file, attachTarget(file), { maxBytes: ATTACH_MAX_BYTES });
     const mediaType = BY_EXTENSION[extname(file).toLowerCase()] ?? 'application/octet-stream';
     const digest = await pushBlob(store, bytes, mediaType);
     layers.push({

@@ -1,17 +1,17 @@
 import { resolve } from 'node:path';
-import type { CommandDeps, Inputs } from '../commands/types.js';
+import type { BuildImageInputs } from '../commands/build-image.js';
+import type { CommandDeps } from '../commands/types.js';
 import { UsageError } from '../errors.js';
 import { formatImageRef, type ImageRef } from '../registry/reference.js';
-import { checkAttachFiles, listInput, parseRefs, stringInput } from './command-support.js';
+import { checkAttachFiles, parseRefs } from './command-support.js';
 import { refuseDaemonlessInputs } from './dockerfile-inputs.js';
 import { imageLabels, readGitFacts, withCiFacts, type GitFacts } from './labels.js';
-import { FOLLOW_OUTSIDE_INPUT } from './local-files.js';
 import { checkEnv, checkImagePath, checkPort } from './runtime-inputs.js';
 import { currentBranch, expandTagTemplates } from './tag-templates.js';
 
 /** What one build was asked for, after the inputs are checked; both build paths take it. */
 export interface BuildRequest {
-  inputs: Inputs;
+  inputs: BuildImageInputs;
   deps: CommandDeps;
   git: GitFacts;
   /** The Dockerfile or compose file, when the Docker engine builds the image. */
@@ -38,19 +38,22 @@ export interface RuntimeInputs {
  * Reads and checks build-image's inputs, before anything is built or pushed: the tags (their
  * templates expanded), the outputs, --push, the `attach` files and the runtime settings.
  */
-export async function readBuildRequest(inputs: Inputs, deps: CommandDeps): Promise<BuildRequest> {
+export async function readBuildRequest(
+  inputs: BuildImageInputs,
+  deps: CommandDeps,
+): Promise<BuildRequest> {
   const cwd = deps.run.cwd;
-  const dockerfile = stringInput(inputs, 'dockerfile') ?? stringInput(inputs, 'compose-file');
+  const dockerfile = inputs.dockerfile ?? inputs['compose-file'];
   // First, before any other check: the answer to an ignored input is to leave it out.
   if (dockerfile)
     refuseDaemonlessInputs(
       inputs,
-      stringInput(inputs, 'dockerfile') ? 'dockerfile' : 'compose-file',
+      inputs.dockerfile ? 'dockerfile' : 'compose-file',
       deps.def?.inputs,
     );
   const git = withCiFacts(await readGitFacts(deps.exec, cwd), deps.run);
-  const modelVersion = stringInput(inputs, 'model-version');
-  const tagTemplates = listInput(inputs, 'tag');
+  const modelVersion = inputs['model-version'];
+  const tagTemplates = inputs.tag ?? [];
   const tagTexts = tagTemplates.some((tag) => tag.includes('{'))
     ? expandTagTemplates(tagTemplates, {
         // On a pull/merge request this is the head commit the author pushed (see withCiFacts),
@@ -63,7 +66,7 @@ export async function readBuildRequest(inputs: Inputs, deps: CommandDeps): Promi
       })
     : tagTemplates;
   const { tags, outputs, push } = destinations(inputs, tagTexts);
-  const attachFiles = listInput(inputs, 'attach').map((file) => resolve(cwd, file));
+  const attachFiles = (inputs.attach ?? []).map((file) => resolve(cwd, file));
   if (attachFiles.length > 0 && !push) {
     throw new UsageError('attach needs --push: artifacts are attached in a registry', {
       place: { key: 'attach' },
@@ -72,7 +75,7 @@ export async function readBuildRequest(inputs: Inputs, deps: CommandDeps): Promi
   // Checked before anything is built or pushed: a missing file must not leave a pushed tag behind.
   await checkAttachFiles(attachFiles, {
     root: cwd,
-    followOutside: inputs[FOLLOW_OUTSIDE_INPUT] === true,
+    followOutside: inputs['follow-links-outside'],
   });
   return {
     inputs,
@@ -91,11 +94,11 @@ export async function readBuildRequest(inputs: Inputs, deps: CommandDeps): Promi
 
 /** --tag names registry tags (pushed with --push), --output layouts, archives and the daemon. */
 function destinations(
-  inputs: Inputs,
+  inputs: BuildImageInputs,
   tagTexts: readonly string[],
 ): { tags: ImageRef[]; outputs: ImageRef[]; push: boolean } {
   const tags = parseRefs(tagTexts, 'tag');
-  const outputs = parseRefs(listInput(inputs, 'output'), 'output');
+  const outputs = parseRefs(inputs.output ?? [], 'output');
   for (const ref of tags) {
     if (ref.transport !== 'registry') {
       throw new UsageError(`tag ${formatImageRef(ref)} is not a registry reference`, {
@@ -112,7 +115,7 @@ function destinations(
       );
     }
   }
-  const push = inputs['push'] === true;
+  const push = inputs.push;
   if (push && tags.length === 0)
     throw new UsageError('--push needs at least one --tag naming a registry', {
       place: { key: 'tag' },
@@ -120,12 +123,12 @@ function destinations(
   return { tags, outputs, push };
 }
 
-function runtimeInputs(inputs: Inputs): RuntimeInputs {
-  const port = stringInput(inputs, 'port');
+function runtimeInputs(inputs: BuildImageInputs): RuntimeInputs {
+  const port = inputs.port;
   return {
-    modelPath: checkImagePath(stringInput(inputs, 'model-path') ?? '/opt/model', 'model-path'),
-    codePath: checkImagePath(stringInput(inputs, 'code-path') ?? '/opt/app', 'code-path'),
-    env: checkEnv(listInput(inputs, 'env')),
+    modelPath: checkImagePath(inputs['model-path'], 'model-path'),
+    codePath: checkImagePath(inputs['code-path'], 'code-path'),
+    env: checkEnv(inputs.env ?? []),
     port: port === undefined ? undefined : checkPort(port),
   };
 }
@@ -141,25 +144,25 @@ export async function modelLabels(
     created,
     git,
     {
-      ...optional('name', stringInput(inputs, 'model-name')),
+      ...optional('name', inputs['model-name']),
       ...optional('version', modelVersion),
-      ...optional('mlflowRunId', stringInput(inputs, 'mlflow-run-id')),
-      ...optional('metricsFile', absolute(cwd, stringInput(inputs, 'metrics-file'))),
-      ...optional('datasetFile', absolute(cwd, stringInput(inputs, 'dataset-file'))),
+      ...optional('mlflowRunId', inputs['mlflow-run-id']),
+      ...optional('metricsFile', absolute(cwd, inputs['metrics-file'])),
+      ...optional('datasetFile', absolute(cwd, inputs['dataset-file'])),
     },
-    listInput(inputs, 'labels'),
+    inputs.labels ?? [],
   );
   return { created, labels };
 }
 
 /** `created` comes from SOURCE_DATE_EPOCH (through the input), else the commit: never the clock. */
 function createdTime(
-  inputs: Inputs,
+  inputs: BuildImageInputs,
   git: GitFacts,
   logger: { warn(message: string): void },
 ): string {
   const epoch = inputs['source-date-epoch'];
-  if (typeof epoch === 'number') {
+  if (epoch !== undefined) {
     if (!Number.isInteger(epoch) || epoch < 0)
       throw new UsageError('source-date-epoch must be whole seconds since 1970', {
         place: { key: 'source-date-epoch' },

@@ -1,43 +1,33 @@
 import { constants } from 'node:fs';
-import { access, realpath, stat } from 'node:fs/promises';
+import { access, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { registryPort, runFolders } from '../commands/image-deps.js';
-import type { CommandDeps, Inputs } from '../commands/types.js';
+import type { RegistryInputs } from '../../inputs/build-image.js';
+import type { CommandDeps } from '../commands/types.js';
 import { UsageError } from '../errors.js';
 import type { Clock, Logger, RegistryCredentials } from '../ports.js';
 import { formatImageRef, parseImageRef, type ImageRef } from '../registry/reference.js';
 import type { Block } from '../report/model.js';
 import type { ManifestBytes } from '../registry/model.js';
-import { attachFiles } from './attestations.js';
+import { ATTACH_MAX_BYTES, attachFiles, attachTarget } from './attestations.js';
+import { checkUserFile } from '../files/user-file.js';
 import type { TransportDeps } from './transports.js';
 import type { SinkTarget } from './write.js';
 import { isInside } from '../files/contained.js';
-import { FOLLOW_OUTSIDE_INPUT, shownPath } from './local-files.js';
-
-export function stringInput(inputs: Inputs, name: string): string | undefined {
-  const value = inputs[name];
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-export function listInput(inputs: Inputs, name: string): string[] {
-  const value = inputs[name];
-  if (Array.isArray(value)) return value.filter((item) => item !== '');
-  return typeof value === 'string' && value !== '' ? [value] : [];
-}
-
-export function numberInput(inputs: Inputs, name: string, fallback: number): number {
-  const value = inputs[name];
-  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
-}
+import { shownPath } from '../files/fs-errors.js';
+import { FOLLOW_OUTSIDE_INPUT } from './local-files.js';
 
 export function parseRefs(texts: readonly string[], key: string): ImageRef[] {
   return texts.map((text) => parseImageRef(text, key));
 }
 
 /** registry-username and registry-password, which only come together. */
-export function registryLoginInputs(inputs: Inputs): { username?: string; password?: string } {
-  const username = stringInput(inputs, 'registry-username');
-  const password = stringInput(inputs, 'registry-password');
+export function registryLoginInputs(inputs: RegistryInputs): {
+  username?: string;
+  password?: string;
+} {
+  const username = inputs['registry-username'];
+  const password = inputs['registry-password'];
   if ((username === undefined) !== (password === undefined)) {
     throw new UsageError('registry-username and registry-password go together', {
       place: { key: username === undefined ? 'registry-username' : 'registry-password' },
@@ -56,7 +46,7 @@ export function registryLoginInputs(inputs: Inputs): { username?: string; passwo
  * CI's own registry (GitLab's CI_REGISTRY) without either gets the job's credentials for it.
  */
 export function transportDeps(
-  inputs: Inputs,
+  inputs: RegistryInputs,
   deps: CommandDeps,
   destinations: ReadonlySet<string>,
 ): TransportDeps {
@@ -82,19 +72,19 @@ export function transportDeps(
     fromCi(registry)
       ? ` Without a Docker config entry for ${registry}, ${ci!.source} are sent to it: the job token reaches another project's registry only when that project allows this one (CI/CD job token allowlist).`
       : '';
-  const timeoutSeconds = numberInput(inputs, 'network-timeout', 300);
+  const timeoutSeconds = inputs['network-timeout'];
   if (!(timeoutSeconds > 0))
     throw new UsageError('network-timeout must be a number of seconds above 0', {
       place: { key: 'network-timeout' },
       hint: 'e.g. 300 (five minutes per registry request, retries included)',
     });
-  const chunkMiB = numberInput(inputs, 'chunk-size', 16);
-  if (chunkMiB < 1)
+  const chunkMiB = inputs['chunk-size'];
+  if (!(chunkMiB >= 1))
     throw new UsageError('chunk-size must be at least 1 (MiB)', { place: { key: 'chunk-size' } });
   return {
     access: registries.connect({
       credentials,
-      insecureRegistries: listInput(inputs, 'insecure-registry'),
+      insecureRegistries: inputs['insecure-registry'] ?? [],
       timeoutMs: Math.round(timeoutSeconds * 1000),
       deniedHint: (registry) =>
         (destinations.has(registry)
@@ -111,12 +101,12 @@ export function transportDeps(
 }
 
 /** The user's Docker config folder: the `docker-config` input (DOCKER_CONFIG), else ~/.docker. */
-export function dockerConfigDir(inputs: Inputs, home: string): string {
-  return stringInput(inputs, 'docker-config') ?? join(home, '.docker');
+export function dockerConfigDir(inputs: RegistryInputs, home: string): string {
+  return inputs['docker-config'] ?? join(home, '.docker');
 }
 
-export function parallelInput(inputs: Inputs): number {
-  const parallel = numberInput(inputs, 'parallel', 3);
+export function parallelInput(inputs: RegistryInputs): number {
+  const parallel = inputs.parallel;
   if (!Number.isInteger(parallel) || parallel < 1)
     throw new UsageError('parallel must be a whole number of at least 1', {
       place: { key: 'parallel' },
@@ -209,19 +199,16 @@ export async function checkAttachFiles(
           },
         );
     }
+    // Stat first, as the reader will: a FIFO, folder or device is refused here, never opened.
+    await checkUserFile(file, attachTarget(file), { maxBytes: ATTACH_MAX_BYTES });
     try {
-      if (!(await stat(file)).isFile()) throw new Error('not a file');
       await access(file, constants.R_OK);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new UsageError(
-        `Cannot attach ${file}: ${code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'it is not readable' : 'it is not a file'}`,
-        {
-          place: { file, key: 'attach' },
-          hint: 'Nothing was built or pushed. Check the path (relative paths start in the working directory).',
-          cause: error,
-        },
-      );
+      throw new UsageError(`attach file ${shownPath(file)} cannot be read (permission denied)`, {
+        place: { file: shownPath(file), key: 'attach' },
+        hint: 'Nothing was built or pushed. Make it (and its folders) readable by the user running sluice.',
+        cause: error,
+      });
     }
   }
 }

@@ -1,4 +1,3 @@
-import { UsageError } from '../errors.js';
 import { isIndexMediaType } from '../registry/media-types.js';
 import type {
   Descriptor,
@@ -7,6 +6,7 @@ import type {
   ImageSource,
   ManifestBytes,
 } from '../registry/model.js';
+import { badDocument, parseJsonObject } from './source-fault.js';
 import { writeBlobs, type SinkTarget } from './write.js';
 
 export interface CopyResult {
@@ -32,11 +32,11 @@ export async function copyImage(
 ): Promise<CopyResult> {
   const top = await source.getManifest();
   const children: ManifestBytes[] = [];
-  const parsedTop = parseDocument(top, source.name);
+  const parsedTop = parseDocument(top, source);
   if (isIndexMediaType(top.mediaType) || 'manifests' in parsedTop) {
     const index = parsedTop as Partial<ImageIndex>;
     if (!Array.isArray(index.manifests) || !index.manifests.every(isDescriptor))
-      throw notAnImage(source.name, top.digest, 'an index without a list of manifests');
+      throw notAnImage(source, top.digest, 'an index without a list of manifests');
     for (const entry of index.manifests) children.push(await source.getManifest(entry.digest));
   } else {
     children.push(top);
@@ -44,9 +44,9 @@ export async function copyImage(
   const uploaded: Record<string, number> = {};
   let size = 0;
   for (const child of children) {
-    const manifest = parseDocument(child, source.name) as Partial<ImageManifest>;
+    const manifest = parseDocument(child, source) as Partial<ImageManifest>;
     if (!isDescriptor(manifest.config) || !(manifest.layers ?? []).every(isDescriptor))
-      throw notAnImage(source.name, child.digest, 'a manifest without a config and layers');
+      throw notAnImage(source, child.digest, 'a manifest without a config and layers');
     const descriptors = [manifest.config, ...(manifest.layers ?? [])];
     size += descriptors.reduce((sum, descriptor) => sum + descriptor.size, 0);
     const stats = await writeBlobs(
@@ -67,17 +67,13 @@ export async function copyImage(
   return { digest, manifest: top, size, uploaded, manifests: children.length };
 }
 
-/** A manifest or index as a JSON object; anything else is a UsageError naming the source. */
-function parseDocument(document: ManifestBytes, source: string): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(document.bytes.toString('utf8'));
-  } catch {
-    throw notAnImage(source, document.digest, 'a document that is not JSON');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-    throw notAnImage(source, document.digest, 'a document that is not a JSON object');
-  return parsed as Record<string, unknown>;
+/** A manifest or index as a JSON object; anything else is the fault of where it came from. */
+function parseDocument(document: ManifestBytes, source: ImageSource): Record<string, unknown> {
+  return parseJsonObject(
+    document.bytes,
+    source,
+    `The manifest ${document.digest.slice(0, 80)} of ${source.name}`,
+  );
 }
 
 function isDescriptor(value: unknown): value is Descriptor {
@@ -92,8 +88,15 @@ function isDescriptor(value: unknown): value is Descriptor {
   );
 }
 
-function notAnImage(source: string, digest: string, what: string): UsageError {
-  return new UsageError(`${source} has ${what} as ${digest.slice(0, 80)}`, {
-    hint: 'The source is not an image sluice can copy; check the reference.',
+function notAnImage(
+  source: ImageSource,
+  digest: string,
+  what: string,
+): ReturnType<typeof badDocument> {
+  return badDocument(source, `${source.name} has ${what} as ${digest.slice(0, 80)}`, {
+    hint:
+      source.origin === 'local'
+        ? 'The source is not an image sluice can copy; check the reference.'
+        : `${source.name} answered with it: the registry is at fault, not the inputs; retry, or report it to whoever runs it.`,
   });
 }

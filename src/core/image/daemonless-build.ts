@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { runFolders } from '../commands/image-deps.js';
 import type { CommandResult } from '../commands/types.js';
 import { UsageError } from '../errors.js';
@@ -11,16 +11,13 @@ import {
   attachToRegistries,
   formatBytes,
   imageRefsBlocks,
-  numberInput,
   parallelInput,
   parseRefs,
   progressReporter,
   shortDigest,
-  stringInput,
   transportDeps,
 } from './command-support.js';
 import { LayerCache } from './layer-cache.js';
-import { FOLLOW_OUTSIDE_INPUT } from './local-files.js';
 import { parsePlatform } from './platform.js';
 import { openSinks, openSource, type TransportDeps } from './transports.js';
 import type { ImageSource } from '../registry/model.js';
@@ -35,7 +32,7 @@ export async function daemonlessBuild(request: BuildRequest): Promise<CommandRes
     tags.flatMap((ref) => (ref.transport === 'registry' ? [ref.registry] : [])),
   );
   const transport = transportDeps(inputs, deps, destinations);
-  const baseRef = parseRefs([stringInput(inputs, 'base') ?? 'scratch'], 'base')[0]!;
+  const baseRef = parseRefs([inputs.base], 'base')[0]!;
   const base = await openSource(baseRef, transport, 'base');
   try {
     return await buildOnBase(request, transport, base);
@@ -86,12 +83,12 @@ function layerInputs(request: BuildRequest) {
   const { inputs } = request;
   const cwd = request.deps.run.cwd;
   return {
-    platform: parsePlatform(stringInput(inputs, 'platform') ?? 'linux/amd64'),
-    modelDir: absolute(cwd, stringInput(inputs, 'model'))!,
+    platform: parsePlatform(inputs.platform),
+    modelDir: resolve(cwd, inputs.model),
     modelTarget: request.runtime.modelPath,
-    ...optional('codeDir', absolute(cwd, stringInput(inputs, 'code'))),
+    ...optional('codeDir', absolute(cwd, inputs.code)),
     codeTarget: request.runtime.codePath,
-    followLinksOutside: inputs[FOLLOW_OUTSIDE_INPUT] === true,
+    followLinksOutside: inputs['follow-links-outside'],
   };
 }
 
@@ -99,19 +96,19 @@ function layerInputs(request: BuildRequest) {
 function runtimeConfig(request: BuildRequest) {
   const { inputs } = request;
   const { codePath, env, port } = request.runtime;
-  const code = stringInput(inputs, 'code');
+  const code = inputs.code;
   return {
-    ...optional('entrypoint', words(stringInput(inputs, 'entrypoint'), 'entrypoint')),
-    ...optional('cmd', words(stringInput(inputs, 'cmd'), 'cmd')),
+    ...optional('entrypoint', words(inputs.entrypoint, 'entrypoint')),
+    ...optional('cmd', words(inputs.cmd, 'cmd')),
     env,
     ...optional('port', port),
-    ...optional('workdir', stringInput(inputs, 'workdir') ?? (code ? codePath : undefined)),
-    ...optional('user', stringInput(inputs, 'user')),
+    ...optional('workdir', inputs.workdir ?? (code ? codePath : undefined)),
+    ...optional('user', inputs.user),
   };
 }
 
 function compressionLevel(request: BuildRequest): number {
-  const level = numberInput(request.inputs, 'compression-level', 1);
+  const level = request.inputs['compression-level'];
   if (!Number.isInteger(level) || level < 1 || level > 9)
     throw new UsageError('compression-level must be 1 to 9', {
       place: { key: 'compression-level' },
@@ -121,7 +118,7 @@ function compressionLevel(request: BuildRequest): number {
 
 /** The layer cache folder: `cache-dir`, else ~/.cache/sluice; none for `none`. */
 function cacheDir(request: BuildRequest): string | undefined {
-  const cacheInput = stringInput(request.inputs, 'cache-dir');
+  const cacheInput = request.inputs['cache-dir'];
   if (cacheInput === 'none') return undefined;
   return (
     absolute(request.deps.run.cwd, cacheInput) ??

@@ -3,7 +3,9 @@ import { createReadStream } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { UsageError } from '../errors.js';
-import { openRegularFile, parseJsonFile, shownPath } from './local-files.js';
+import { shownPath } from '../files/fs-errors.js';
+import { openUserFile } from '../files/user-file.js';
+import { parseJsonFile } from './local-files.js';
 import { MediaType } from '../registry/media-types.js';
 import type { BlobSource, Descriptor, ImageSource, ManifestBytes } from '../registry/model.js';
 
@@ -32,6 +34,7 @@ const MAX_HEADER_EXTRA_BYTES = 1024 * 1024;
  */
 export class DockerArchiveSource implements ImageSource {
   readonly name: string;
+  readonly origin = 'local';
   private entries?: Map<string, Entry>;
   private manifest?: ManifestBytes;
   /** Blob digest → the archive member holding it. */
@@ -158,7 +161,12 @@ export class DockerArchiveSource implements ImageSource {
 
   /** The archive, which must be a regular file: a FIFO or a device given as one is refused, never read. */
   private async openArchive(): Promise<{ handle: FileHandle; size: number }> {
-    const { handle, stats } = await openRegularFile(this.path, {}, { what: this.name });
+    const { handle, stats } = await openUserFile(
+      this.path,
+      { file: this.path, what: `docker save archive ${shownPath(this.path)}` },
+      // Streamed, never held: the archive is as large as the image.
+      { maxBytes: Number.POSITIVE_INFINITY },
+    );
     return { handle, size: stats.size };
   }
 

@@ -14,6 +14,8 @@ import { DockerArchiveSource } from './docker-archive-source.js';
  */
 export class DockerDaemonSource implements ImageSource {
   readonly name: string;
+  /** The engine wrote the image out (`docker save`): a bad document is the engine's. */
+  readonly origin = 'remote';
   private archive: Promise<DockerArchiveSource> | undefined;
   private dir: string | undefined;
 

@@ -1,13 +1,14 @@
 import { basename, resolve } from 'node:path';
 import { dockerEngine } from '../commands/image-deps.js';
-import type { CommandResult, Inputs } from '../commands/types.js';
+import type { BuildImageInputs } from '../commands/build-image.js';
+import type { CommandResult } from '../commands/types.js';
 import { UsageError } from '../errors.js';
 import type { Clock, DockerCli } from '../ports.js';
 import { formatImageRef, type ImageRef } from '../registry/reference.js';
 import type { Report } from '../report/model.js';
 import { plural } from '../text/plural.js';
-import { absolute, imageName, modelLabels, optional, type BuildRequest } from './build-request.js';
-import { formatBytes, imageRefsBlocks, stringInput } from './command-support.js';
+import { imageName, modelLabels, optional, type BuildRequest } from './build-request.js';
+import { formatBytes, imageRefsBlocks } from './command-support.js';
 import { planDockerLogins } from './dockerfile-logins.js';
 
 export interface DockerfileBuildOptions {
@@ -152,15 +153,15 @@ export async function dockerfileBuild(request: BuildRequest): Promise<CommandRes
       pushDocker: cli.push,
       clock: deps.clock,
       credentialsHint: (registry) => logins.describe(registry),
-      context: absolute(cwd, stringInput(inputs, 'context') ?? '.')!,
-      dockerfile: absolute(cwd, stringInput(inputs, 'dockerfile') ?? 'Dockerfile')!,
+      context: resolve(cwd, inputs.context),
+      dockerfile: resolve(cwd, inputs.dockerfile ?? 'Dockerfile'),
       ...optional('compose', compose),
       tags,
       outputs,
       push,
       labels,
-      modelDir: absolute(cwd, stringInput(inputs, 'model'))!,
-      ...optional('platform', stringInput(inputs, 'platform')),
+      modelDir: resolve(cwd, inputs.model),
+      ...optional('platform', inputs.platform),
     }),
   );
   const image = imageName(request) ?? result.imageId;
@@ -176,19 +177,22 @@ function pushedRegistries(request: BuildRequest): Set<string> {
   );
 }
 
-function composeInput(inputs: Inputs, cwd: string): { file: string; service?: string } | undefined {
-  const file = stringInput(inputs, 'compose-file');
+function composeInput(
+  inputs: BuildImageInputs,
+  cwd: string,
+): { file: string; service?: string } | undefined {
+  const file = inputs['compose-file'];
   if (!file) {
-    if (stringInput(inputs, 'service'))
+    if (inputs.service)
       throw new UsageError('service needs compose-file', { place: { key: 'service' } });
     return undefined;
   }
-  if (stringInput(inputs, 'dockerfile'))
+  if (inputs.dockerfile)
     throw new UsageError('Give dockerfile or compose-file, not both', {
       place: { key: 'compose-file' },
       hint: 'The compose file names its own Dockerfile in `build:`.',
     });
-  return { file: resolve(cwd, file), ...optional('service', stringInput(inputs, 'service')) };
+  return { file: resolve(cwd, file), ...optional('service', inputs.service) };
 }
 
 function dockerfileReport(result: DockerfileBuildResult, image: string, push: boolean): Report {

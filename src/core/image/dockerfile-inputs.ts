@@ -1,5 +1,4 @@
 import type { InputDef, InputValue } from '../../inputs/types.js';
-import type { Inputs } from '../commands/types.js';
 import { UsageError } from '../errors.js';
 
 /**
@@ -43,7 +42,7 @@ const COMPOSE_OWNS: Readonly<Record<string, string>> = {
  * every input is compared with no default). The error's place is the first such input.
  */
 export function refuseDaemonlessInputs(
-  inputs: Inputs,
+  inputs: Readonly<Record<string, InputValue>>,
   builder: 'dockerfile' | 'compose-file',
   declared: readonly Pick<InputDef, 'name' | 'default'>[] = [],
 ): void {

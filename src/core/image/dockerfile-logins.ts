@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { registryPort, runFolders } from '../commands/image-deps.js';
-import type { CommandDeps, Inputs } from '../commands/types.js';
+import type { RegistryInputs } from '../../inputs/build-image.js';
+import type { CommandDeps } from '../commands/types.js';
 import type { DockerLoginScope } from '../ports.js';
-import { dockerConfigDir, registryLoginInputs, stringInput } from './command-support.js';
+import { dockerConfigDir, registryLoginInputs } from './command-support.js';
 
 /** Credentials for one registry that the Docker CLI's own config does not have. */
 export interface DockerLogin {
@@ -28,12 +29,12 @@ export interface DockerLoginPlan extends DockerLoginScope {
 }
 
 export async function planDockerLogins(
-  inputs: Inputs,
+  inputs: RegistryInputs,
   deps: Pick<CommandDeps, 'registry' | 'ciRegistry' | 'folders'>,
   destinations: ReadonlySet<string>,
 ): Promise<DockerLoginPlan> {
   const { username, password } = registryLoginInputs(inputs);
-  const givenConfigDir = stringInput(inputs, 'docker-config');
+  const givenConfigDir = inputs['docker-config'];
   const configDir = dockerConfigDir(inputs, runFolders(deps).home);
   const configFile = join(configDir, 'config.json');
   const explicit: DockerLogin[] =

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import type { RunContext } from '../commands/types.js';
 import { UsageError } from '../errors.js';
 import type { Exec } from '../ports.js';
+import { shownPath, userPathError } from '../files/fs-errors.js';
+import { openUserFile } from '../files/user-file.js';
 
 export interface GitFacts {
   revision?: string;
@@ -106,15 +107,24 @@ export async function imageLabels(
   return labels;
 }
 
+/**
+ * The sha256 of a file the user named (metrics-file, dataset-file), opened by the one safe
+ * reader: a FIFO or folder is refused by name, never waited on; any size is streamed.
+ */
 async function fileDigest(path: string, key: string): Promise<string> {
+  const target = { file: path, what: `${key} ${shownPath(path)}`, key };
+  const { handle } = await openUserFile(path, target, { maxBytes: Number.POSITIVE_INFINITY });
   try {
     const hash = createHash('sha256');
-    for await (const chunk of createReadStream(path, {
+    for await (const chunk of handle.createReadStream({
       highWaterMark: 1 << 20,
+      autoClose: false,
     }) as AsyncIterable<Buffer>)
       hash.update(chunk);
     return `sha256:${hash.digest('hex')}`;
   } catch (error) {
-    throw new UsageError(`Cannot read ${path}`, { place: { file: path, key }, cause: error });
+    throw userPathError(error, target, 'read') ?? error;
+  } finally {
+    await handle.close();
   }
 }

@@ -1,7 +1,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isDigest } from '../registry/reference.js';
-import { readSmallFile } from './local-files.js';
+import { readUserFile } from '../files/user-file.js';
 
 export interface CachedLayer {
   digest: string;
@@ -24,7 +24,12 @@ export class LayerCache {
       // The cache folder may be restored from a CI cache a pull request wrote: an entry is a
       // small regular file (never a FIFO to block on, never a link), and its digests must be
       // digests before they name a blob file in an OCI layout.
-      const bytes = await readSmallFile(this.path(fingerprint), 4096, {}, { noFollow: true });
+      const file = this.path(fingerprint);
+      const bytes = await readUserFile(
+        file,
+        { file, what: 'layer cache entry' },
+        { maxBytes: 4096, noFollow: true },
+      );
       const parsed = JSON.parse(bytes.toString('utf8')) as Partial<CachedLayer> | null;
       if (
         parsed !== null &&

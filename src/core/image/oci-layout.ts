@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { access, lstat, mkdir, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
+import { access, lstat, mkdir, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -16,13 +16,9 @@ import type {
 } from '../registry/model.js';
 import { digestProblem } from '../registry/digest.js';
 import { isInside } from '../files/contained.js';
-import {
-  fsReason,
-  openRegularFile,
-  parseJsonFile,
-  readSmallFile,
-  shownPath,
-} from './local-files.js';
+import { openUserFile, readUserFile } from '../files/user-file.js';
+import { shownPath, userPathError } from '../files/fs-errors.js';
+import { parseJsonFile } from './local-files.js';
 import { fromBuffer, tee } from './streams.js';
 
 const REF_NAME = 'org.opencontainers.image.ref.name';
@@ -188,10 +184,17 @@ async function replaceFile(path: string, text: string): Promise<void> {
 /** The index of a layout being written to: an absent or unreadable one starts afresh. */
 async function readIndex(dir: string): Promise<ImageIndex> {
   try {
-    const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as ImageIndex;
-    if (Array.isArray(index.manifests)) return index;
+    // The safe reader: a FIFO put where index.json belongs is refused at once, never waited on.
+    const file = join(dir, 'index.json');
+    const bytes = await readUserFile(
+      file,
+      { file, what: 'OCI layout index', key: 'output' },
+      { maxBytes: MAX_JSON_BYTES },
+    );
+    const index = JSON.parse(bytes.toString('utf8')) as ImageIndex | null;
+    if (index !== null && Array.isArray(index.manifests)) return index;
   } catch {
-    // start afresh
+    // start afresh: the index is replaced (renamed over) when the image is written
   }
   return { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [] };
 }
@@ -203,14 +206,15 @@ async function readIndex(dir: string): Promise<ImageIndex> {
 async function readSourceIndex(dir: string, name: string): Promise<ImageIndex> {
   const path = join(dir, 'index.json');
   const place = { file: path };
-  const bytes = await readSmallFile(path, MAX_JSON_BYTES, place).catch((error: unknown) => {
-    if (error instanceof UsageError && /does not exist/.test(error.message))
-      throw new UsageError(`${shownPath(name)} is not an OCI layout: it has no index.json`, {
-        place,
-        hint: 'Point oci: at the folder that holds oci-layout, index.json and blobs/.',
-      });
-    throw error;
-  });
+  const bytes = await readUserFile(
+    path,
+    {
+      file: path,
+      what: `the index.json of ${shownPath(name)}`,
+      notFoundHint: `${shownPath(name)} is not an OCI layout: point oci: at the folder that holds oci-layout, index.json and blobs/.`,
+    },
+    { maxBytes: MAX_JSON_BYTES },
+  );
   const index = parseJsonFile(bytes, path, place) as Partial<ImageIndex> | null;
   const manifests: unknown = index?.manifests;
   if (
@@ -240,6 +244,7 @@ async function readSourceIndex(dir: string, name: string): Promise<ImageIndex> {
 /** An OCI image layout folder as a base image or a copy source. */
 export class OciLayoutSource implements ImageSource {
   readonly name: string;
+  readonly origin = 'local';
   constructor(
     private readonly dir: string,
     private readonly tag: string | undefined,
@@ -296,11 +301,10 @@ export class OciLayoutSource implements ImageSource {
       blobPath(this.dir, descriptor.digest, this.name),
       descriptor.digest,
     );
-    return readSmallFile(
+    return readUserFile(
       path,
-      MAX_JSON_BYTES,
-      {},
-      { noFollow: true, what: `${this.name} blob ${descriptor.digest}` },
+      { file: path, what: `${shownPath(this.name)} blob ${descriptor.digest}` },
+      { noFollow: true, maxBytes: MAX_JSON_BYTES },
     );
   }
 
@@ -314,10 +318,17 @@ export class OciLayoutSource implements ImageSource {
     try {
       [real, root] = await Promise.all([realpath(path), realpath(this.dir)]);
     } catch (error) {
-      throw new UsageError(`${this.name} is missing blob ${digest}: ${fsReason(error)}`, {
-        cause: error,
-        hint: 'The layout is incomplete; copy the image again.',
-      });
+      throw (
+        userPathError(
+          error,
+          {
+            file: path,
+            what: `${shownPath(this.name)} blob ${digest}`,
+            notFoundHint: 'The layout is incomplete; copy the image again.',
+          },
+          'read',
+        ) ?? error
+      );
     }
     if (!isInside(root, real))
       throw new UsageError(
@@ -335,10 +346,11 @@ export class OciLayoutSource implements ImageSource {
     offset: number,
   ): AsyncGenerator<Uint8Array> {
     const real = await this.checkedBlob(path, digest);
-    const { handle, stats } = await openRegularFile(
+    const { handle, stats } = await openUserFile(
       real,
-      {},
-      { noFollow: true, what: `${this.name} blob ${digest}` },
+      { file: real, what: `${shownPath(this.name)} blob ${digest}` },
+      // Streamed, never held: a layer is as large as the weights in it.
+      { noFollow: true, maxBytes: Number.POSITIVE_INFINITY },
     );
     try {
       let position = offset;

@@ -1,4 +1,4 @@
-import { InfraError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { isIndexMediaType } from '../registry/media-types.js';
 import type {
   ImageConfig,
@@ -7,6 +7,7 @@ import type {
   ImageSource,
   ManifestBytes,
 } from '../registry/model.js';
+import { badDocument, parseJsonObject } from './source-fault.js';
 
 export interface Platform {
   os: string;
@@ -37,19 +38,31 @@ export async function resolveImage(
   platform: Platform,
 ): Promise<ResolvedImage> {
   let manifestBytes = await source.getManifest();
-  let parsed = parseJson<ImageManifest | ImageIndex>(manifestBytes.bytes, source.name);
+  let parsed = parseJsonObject(manifestBytes.bytes, source, `The manifest of ${source.name}`);
   if (isIndexMediaType(manifestBytes.mediaType) || 'manifests' in parsed) {
-    const index = parsed as ImageIndex;
-    const match = index.manifests.find(
+    const entries = parsed['manifests'];
+    const isEntry = (entry: unknown): entry is ImageIndex['manifests'][number] =>
+      typeof entry === 'object' &&
+      entry !== null &&
+      typeof (entry as { digest?: unknown }).digest === 'string';
+    if (!Array.isArray(entries) || !(entries as unknown[]).every(isEntry))
+      throw badDocument(
+        source,
+        `The index of ${source.name} is not a list of manifests (a \`manifests\` entry without a digest)`,
+      );
+    const manifests = entries as ImageIndex['manifests'];
+    const match = manifests.find(
       (entry) =>
         entry.platform?.os === platform.os &&
         entry.platform.architecture === platform.architecture &&
         (platform.variant === undefined || entry.platform.variant === platform.variant),
     );
     if (!match) {
-      const offered = index.manifests
+      const offered = manifests
         .map((entry) =>
-          entry.platform ? `${entry.platform.os}/${entry.platform.architecture}` : '?',
+          entry.platform
+            ? `${String(entry.platform.os)}/${String(entry.platform.architecture)}`
+            : '?',
         )
         .join(', ');
       throw new UsageError(
@@ -61,20 +74,26 @@ export async function resolveImage(
       );
     }
     manifestBytes = await source.getManifest(match.digest);
-    parsed = parseJson<ImageManifest>(manifestBytes.bytes, source.name);
+    parsed = parseJsonObject(manifestBytes.bytes, source, `The manifest of ${source.name}`);
   }
-  const manifest = parsed as ImageManifest;
-  if (!manifest.config || !Array.isArray(manifest.layers)) {
-    throw new UsageError(
+  const manifest = parsed as Partial<ImageManifest>;
+  if (
+    typeof manifest.config !== 'object' ||
+    manifest.config === null ||
+    !Array.isArray(manifest.layers)
+  ) {
+    throw badDocument(
+      source,
       `${source.name} is not an image manifest (media type ${manifestBytes.mediaType})`,
     );
   }
-  const config = parseJson<ImageConfig>(
+  const config = parseJsonObject(
     await source.readBlob(manifest.config),
-    `${source.name} config`,
-  );
+    source,
+    `The config of ${source.name}`,
+  ) as ImageConfig;
   checkPlatform(source.name, config, platform);
-  return { manifest, manifestBytes, config };
+  return { manifest: manifest as ImageManifest, manifestBytes, config };
 }
 
 export function formatPlatform(platform: Partial<Platform>): string {
@@ -108,12 +127,4 @@ function checkPlatform(name: string, config: ImageConfig, platform: Platform): v
     place: { key: 'platform' },
     hint: `Give --platform ${base} to build on it, or a base that has ${asked} (or a multi-platform one).`,
   });
-}
-
-function parseJson<T>(bytes: Buffer, what: string): T {
-  try {
-    return JSON.parse(bytes.toString('utf8')) as T;
-  } catch (error) {
-    throw new InfraError(`${what} returned a document that is not JSON`, { cause: error });
-  }
 }

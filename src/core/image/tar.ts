@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
-import { openRegularFile, shownPath } from './local-files.js';
+import { shownPath } from '../files/fs-errors.js';
+import { openUserFile } from '../files/user-file.js';
 
 /**
  * A deterministic tar writer: the caller gives entries in their final order; every header has
@@ -61,7 +62,11 @@ export async function* tarStream(entries: readonly TarEntry[]): AsyncGenerator<B
  * size header that lies) is ever finished.
  */
 async function* fileBytes(source: string, size: number): AsyncGenerator<Buffer> {
-  const { handle, stats } = await openRegularFile(source, {}, { noFollow: true });
+  const { handle, stats } = await openUserFile(
+    source,
+    { file: source, what: `file ${shownPath(source)}` },
+    { noFollow: true, maxBytes: Number.POSITIVE_INFINITY },
+  );
   try {
     if (stats.size !== size) throw changed(source, size, `it is now ${stats.size} bytes`);
     let read = 0;

@@ -3,13 +3,8 @@ import type { BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { isInside } from '../files/contained.js';
-import {
-  FOLLOW_OUTSIDE_INPUT,
-  fsReason,
-  hasControlCharacter,
-  shownPath,
-  specialKind,
-} from './local-files.js';
+import { hasControlCharacter, shownPath, userPathError } from '../files/fs-errors.js';
+import { FOLLOW_OUTSIDE_INPUT, specialKind } from './local-files.js';
 
 export interface WalkedFile {
   /** Path relative to the walked directory, `/`-separated. */
@@ -41,8 +36,19 @@ export interface WalkOptions {
 /** Directories that never belong in an image. */
 const SKIPPED = new Set(['.git', '.hg', '.svn', '__pycache__', '.sluice-cache']);
 
-/** Files at least this long are checked for holes: a sparse file would pack gigabytes of zeros. */
-const SPARSE_CHECK_BYTES = 64n * 1024n * 1024n;
+/**
+ * The longest file packed, by its apparent size (what `ls -l` shows). Packing costs the apparent
+ * size whatever the disk holds: every byte is read, hashed and written (holes as zeros), and a
+ * registry stores it. So the bound is on that cost, not on how many blocks the file takes: a
+ * block count is no sign of a hostile file (btrfs, ZFS and APFS compress, dedupe and store small
+ * files inline, so an honest 1 GiB file of weights may take a few MiB on disk), and the former
+ * "under an eighth of its size on disk" guess refused such files. 64 GiB is above the largest
+ * single file the model hubs hold (Hugging Face refuses files over 50 GB; weights come in shards)
+ * and above what the large registries take as one layer (Docker Hub and GHCR about 10 GB, ECR
+ * about 52 GB), yet a runner reads it in minutes: a `truncate -s 10T` file is refused at once
+ * instead of taking the job's hours and disk.
+ */
+export const MAX_FILE_BYTES = 64n * 1024n * 1024n * 1024n;
 
 /**
  * Every file and directory under `root`, sorted by path so the tar is the same on every
@@ -54,8 +60,8 @@ const SPARSE_CHECK_BYTES = 64n * 1024n * 1024n;
  * `model/x` into a link to `/etc/shadow` or `~/.docker/config.json` and have it pushed in a
  * layer. A link that leads nowhere, loops, or leads back into a folder being walked is refused
  * too. FIFOs, sockets and devices are refused by name (their type is read with lstat, nothing
- * is opened); so are names that are not UTF-8 or hold control characters, and very sparse
- * files. Hard links are regular files: each name packs the bytes.
+ * is opened); so are names that are not UTF-8 or hold control characters, and files longer
+ * than MAX_FILE_BYTES. Hard links are regular files: each name packs the bytes.
  */
 export async function walk(
   root: string,
@@ -116,7 +122,7 @@ export async function walk(
         });
         await visit(abs, entry.path, id, childRel);
       } else {
-        refuseSparse(abs, info, key);
+        refuseHuge(abs, info, key);
         out.push({
           rel: childRel,
           abs: entry.path,
@@ -206,16 +212,15 @@ function refuseSpecial(abs: string, stats: BigIntStats, key: string, prefix = ''
   );
 }
 
-/** A file whose blocks cover less than an eighth of its length is mostly holes: refused. */
-function refuseSparse(abs: string, stats: BigIntStats, key: string): void {
-  if (stats.size < SPARSE_CHECK_BYTES) return;
+/** A file longer than MAX_FILE_BYTES (sparse or not) would cost more than any image should: refused. */
+function refuseHuge(abs: string, stats: BigIntStats, key: string): void {
+  if (stats.size <= MAX_FILE_BYTES) return;
   const allocated = stats.blocks * 512n;
-  if (allocated * 8n >= stats.size) return;
   throw new UsageError(
-    `${shownPath(abs)} is a sparse file: ${stats.size} bytes long but only ${allocated} on disk`,
+    `${shownPath(abs)} is ${stats.size} bytes long, more than the ${MAX_FILE_BYTES} (64 GiB) one file of an image may be${allocated * 8n < stats.size ? ` (a sparse file: ${allocated} bytes on disk, the rest holes that would pack as zeros)` : ''}`,
     {
       place: { key },
-      hint: 'A file that is mostly holes would pack as gigabytes of zeros; remove it, or write it out in full if it is meant to be there.',
+      hint: 'Remove it from the folder, or split it (weights in shards of a few GiB each, as safetensors does); no registry takes a layer this large.',
     },
   );
 }
@@ -252,10 +257,13 @@ async function fsCall<T>(call: () => Promise<T>, path: string, key: string): Pro
   }
 }
 
-function fsError(path: string, key: string, error: unknown): UsageError {
-  return new UsageError(`Cannot read ${shownPath(path)} in the ${key} folder: ${fsReason(error)}`, {
-    place: { key },
-    hint: 'Check the files in the folder (their permissions, and that nothing moves them during the build).',
-    cause: error,
-  });
+/** A file-system failure in the folder, mapped as every user path's is (exit 2, or 3 for the disk). */
+function fsError(path: string, key: string, error: unknown): Error {
+  return (
+    userPathError(
+      error,
+      { file: path, what: `${shownPath(path)} in the ${key} folder`, key },
+      'read',
+    ) ?? (error as Error)
+  );
 }

@@ -83,6 +83,12 @@ export interface ImageSink {
 /** Where an image comes from. */
 export interface ImageSource {
   readonly name: string;
+  /**
+   * Where the source's bytes come from, which decides whose fault a bad document is: `local`,
+   * files on this machine the user (or a pull request) gave, an OCI layout or an archive (exit 2);
+   * `remote`, a server that answered, a registry or the Docker engine (exit 3).
+   */
+  readonly origin: 'local' | 'remote';
   /** The manifest (or index) the reference points at. */
   getManifest(reference?: string): Promise<ManifestBytes>;
   getBlob(descriptor: Descriptor): BlobSource;

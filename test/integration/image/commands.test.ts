@@ -4,11 +4,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildImageCommand } from '../../../src/core/commands/build-image.js';
-import { pushImageCommand } from '../../../src/core/commands/push-image.js';
-import type { CommandDeps, Inputs } from '../../../src/core/commands/types.js';
+import type { BuildImageInputs } from '../../../src/core/commands/build-image.js';
+import type { CommandDeps } from '../../../src/core/commands/types.js';
 import { UsageError } from '../../../src/core/errors.js';
-import { localDeps } from '../../unit/image/helpers.js';
+import { localDeps, runBuildImage, runPushImage } from '../../unit/image/helpers.js';
 import { requireBinary } from '../services/binaries.js';
 import { startRegistry, type RunningRegistry } from '../services/registry.js';
 import { tempDir } from '../../unit/support/temp-dirs.js';
@@ -24,7 +23,7 @@ function deps(): CommandDeps {
   return localDeps(repo);
 }
 
-function buildInputs(extra: Inputs): Inputs {
+function buildInputs(extra: Partial<BuildImageInputs>): Partial<BuildImageInputs> {
   return {
     base: 'scratch',
     model: 'model',
@@ -98,7 +97,7 @@ afterAll(async () => {
 
 describe('build-image', () => {
   it('pushes and reports {digest, image, size, layers}; labels from git and the model; created = commit time', async () => {
-    const result = await buildImageCommand(
+    const result = await runBuildImage(
       buildInputs({
         tag: [
           `${registry.address}/team/model:{short-sha}`,
@@ -145,15 +144,15 @@ describe('build-image', () => {
   });
 
   it('gives the same digest on a rebuild in another checkout, and SOURCE_DATE_EPOCH sets created', async () => {
-    const a = await buildImageCommand(
+    const a = await runBuildImage(
       buildInputs({ 'source-date-epoch': 1_600_000_000, 'cache-dir': 'none' }),
       deps(),
     );
-    const b = await buildImageCommand(buildInputs({ 'source-date-epoch': 1_600_000_000 }), deps());
+    const b = await runBuildImage(buildInputs({ 'source-date-epoch': 1_600_000_000 }), deps());
     expect(b.outputs!['digest']).toBe(a.outputs!['digest']);
     const layout = tempDir('sluice-out-');
     const archive = join(layout, 'image.tar');
-    const c = await buildImageCommand(
+    const c = await runBuildImage(
       buildInputs({
         'source-date-epoch': 1_600_000_000,
         output: [`oci:${layout}/oci:v1`, `docker-archive:${archive}:team/model:v1`],
@@ -169,9 +168,9 @@ describe('build-image', () => {
 
   it('rejects a registry reference as --output and --push without a tag, as usage errors', async () => {
     await expect(
-      buildImageCommand(buildInputs({ output: [`${registry.address}/x:1`] }), deps()),
+      runBuildImage(buildInputs({ output: [`${registry.address}/x:1`] }), deps()),
     ).rejects.toThrow(UsageError);
-    await expect(buildImageCommand(buildInputs({ push: true }), deps())).rejects.toThrow(
+    await expect(runBuildImage(buildInputs({ push: true }), deps())).rejects.toThrow(
       /--push needs/,
     );
   });
@@ -181,7 +180,7 @@ describe('attachments', () => {
   it('attaches the model card and gate report to the image digest (fallback tag on a registry without referrers)', async () => {
     writeFileSync(join(repo, 'MODEL_CARD.md'), '# churn\nAccuracy 0.93\n');
     writeFileSync(join(repo, 'gate.json'), '{"verdict": "pass"}');
-    const result = await buildImageCommand(
+    const result = await runBuildImage(
       buildInputs({
         tag: [`${registry.address}/team/attested:1`],
         push: true,
@@ -229,12 +228,12 @@ describe('attachments', () => {
 
 describe('push-image', () => {
   it('promotes by digest to a registry that takes its credentials from the Docker config', async () => {
-    const built = await buildImageCommand(
+    const built = await runBuildImage(
       buildInputs({ tag: [`${registry.address}/staging/model:rc`], push: true }),
       deps(),
     );
     const digest = built.outputs!['digest']!;
-    const result = await pushImageCommand(
+    const result = await runPushImage(
       {
         from: `${registry.address}/staging/model@${digest}`,
         to: [`${secured.address}/prod/model:1.0`],

@@ -1,11 +1,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildImageCommand } from '../../../src/core/commands/build-image.js';
-import { pushImageCommand } from '../../../src/core/commands/push-image.js';
-import type { Inputs } from '../../../src/core/commands/types.js';
+import type { BuildImageInputs } from '../../../src/core/commands/build-image.js';
 import { gitlabPlatform, gitlabRegistryLogin } from '../../../src/platforms/gitlab/platform.js';
-import { daemonlessBuildInputs, localDeps, usageError } from '../../unit/image/helpers.js';
+import {
+  daemonlessBuildInputs,
+  localDeps,
+  runBuildImage,
+  runPushImage,
+  usageError,
+} from '../../unit/image/helpers.js';
 import { startRegistry, type RunningRegistry } from '../services/registry.js';
 import { tempDir } from '../../unit/support/temp-dirs.js';
 
@@ -16,7 +20,7 @@ let secured: RunningRegistry;
 /** A Docker config folder with no config.json: no credentials for any registry. */
 let noDockerConfig: string;
 
-function buildInputs(extra: Inputs): Inputs {
+function buildInputs(extra: Partial<BuildImageInputs>): Partial<BuildImageInputs> {
   return daemonlessBuildInputs({ parallel: 3, 'docker-config': noDockerConfig, ...extra });
 }
 
@@ -43,7 +47,7 @@ afterAll(async () => {
 
 describe('credentials by role', () => {
   it('tells a user whose base registry refused them that bases read the Docker config, not registry-username', async () => {
-    await buildImageCommand(
+    await runBuildImage(
       buildInputs({
         tag: [`${secured.address}/base/runtime:1`],
         push: true,
@@ -53,7 +57,7 @@ describe('credentials by role', () => {
       localDeps(work),
     );
     const error = await usageError(
-      buildImageCommand(
+      runBuildImage(
         buildInputs({
           base: `${secured.address}/base/runtime:1`,
           tag: [`${open.address}/team/model:1`],
@@ -76,7 +80,7 @@ describe('credentials by role', () => {
 
   it('still tells a user refused by a destination to give registry-username/registry-password', async () => {
     const error = await usageError(
-      buildImageCommand(
+      runBuildImage(
         buildInputs({ tag: [`${secured.address}/team/model:1`], push: true }),
         localDeps(work),
       ),
@@ -98,16 +102,16 @@ describe("GitLab's registry credentials (CI_REGISTRY, CI_REGISTRY_USER, CI_REGIS
   };
 
   it('pushes to CI_REGISTRY and pulls from it (source and base) with no other credentials', async () => {
-    const built = await buildImageCommand(
+    const built = await runBuildImage(
       buildInputs({ tag: [`${secured.address}/group/base:1`], push: true }),
       gitlabDeps(secured.address),
     );
     const digest = built.outputs!['digest']!;
-    await buildImageCommand(
+    await runBuildImage(
       buildInputs({ base: `${secured.address}/group/base:1`, output: [`oci:${work}/from-ci:1`] }),
       gitlabDeps(secured.address),
     );
-    const promoted = await pushImageCommand(
+    const promoted = await runPushImage(
       {
         from: `${secured.address}/group/base@${digest}`,
         to: [`${secured.address}/group/prod:1`],
@@ -122,7 +126,7 @@ describe("GitLab's registry credentials (CI_REGISTRY, CI_REGISTRY_USER, CI_REGIS
 
   it('gives them to CI_REGISTRY only: another registry gets no credentials', async () => {
     const error = await usageError(
-      buildImageCommand(
+      runBuildImage(
         buildInputs({ tag: [`${secured.address}/group/other:1`], push: true }),
         gitlabDeps('registry.gitlab.invalid'),
       ),
@@ -138,7 +142,7 @@ describe("GitLab's registry credentials (CI_REGISTRY, CI_REGISTRY_USER, CI_REGIS
       JSON.stringify({ auths: { [secured.address]: { auth } } }),
     );
     const error = await usageError(
-      buildImageCommand(
+      runBuildImage(
         buildInputs({
           tag: [`${secured.address}/group/model:1`],
           push: true,
@@ -164,7 +168,7 @@ describe("GitLab's registry credentials (CI_REGISTRY, CI_REGISTRY_USER, CI_REGIS
 
   it('lets registry-username/registry-password win for a destination', async () => {
     const error = await usageError(
-      buildImageCommand(
+      runBuildImage(
         buildInputs({
           tag: [`${secured.address}/group/model:2`],
           push: true,
@@ -180,13 +184,13 @@ describe("GitLab's registry credentials (CI_REGISTRY, CI_REGISTRY_USER, CI_REGIS
 
 describe('attach files are checked before anything moves', () => {
   it('push-image: a missing attach file fails before the image is copied or the tag moved', async () => {
-    const built = await buildImageCommand(
+    const built = await runBuildImage(
       buildInputs({ tag: [`${open.address}/staging/model:rc`], push: true }),
       localDeps(work),
     );
     const digest = built.outputs!['digest']!;
     const error = await usageError(
-      pushImageCommand(
+      runPushImage(
         {
           from: `${open.address}/staging/model@${digest}`,
           to: [`${open.address}/prod/model:1.0`],
@@ -206,7 +210,7 @@ describe('attach files are checked before anything moves', () => {
 
   it('build-image --push: a missing attach file fails before the tag is pushed', async () => {
     const error = await usageError(
-      buildImageCommand(
+      runBuildImage(
         buildInputs({
           tag: [`${open.address}/team/attest:1`],
           push: true,

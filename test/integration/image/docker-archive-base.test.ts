@@ -8,11 +8,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildImageCommand } from '../../../src/core/commands/build-image.js';
-import { pushImageCommand } from '../../../src/core/commands/push-image.js';
-import type { CommandDeps, Inputs } from '../../../src/core/commands/types.js';
+import type { BuildImageInputs } from '../../../src/core/commands/build-image.js';
+import type { CommandDeps } from '../../../src/core/commands/types.js';
 import { UsageError } from '../../../src/core/errors.js';
-import { localDeps } from '../../unit/image/helpers.js';
+import { localDeps, runBuildImage, runPushImage } from '../../unit/image/helpers.js';
 import { requireBinary } from '../services/binaries.js';
 import { startRegistry, type RunningRegistry } from '../services/registry.js';
 import { tempDir } from '../../unit/support/temp-dirs.js';
@@ -26,7 +25,7 @@ function deps(): CommandDeps {
   return localDeps(work);
 }
 
-function inputs(extra: Inputs): Inputs {
+function inputs(extra: Partial<BuildImageInputs>): Partial<BuildImageInputs> {
   return {
     base: 'scratch',
     push: false,
@@ -62,7 +61,7 @@ beforeAll(async () => {
   writeFileSync(join(work, 'model', 'weights.bin'), randomBytes(120_000));
   // A "runtime" base image, converted by skopeo into a two-image docker archive.
   const layout = join(work, 'layout');
-  await buildImageCommand(
+  await runBuildImage(
     inputs({
       model: 'runtime',
       'model-path': '/srv',
@@ -88,7 +87,7 @@ afterAll(async () => {
 
 describe('docker-archive as a source', () => {
   it('builds on a base read from the archive: its layers first, its config kept, pushed complete', async () => {
-    const built = await buildImageCommand(
+    const built = await runBuildImage(
       inputs({
         base: `docker-archive:${archive}:team/runtime:1`,
         model: 'model',
@@ -115,7 +114,7 @@ describe('docker-archive as a source', () => {
   });
 
   it('push-image promotes an image from the archive to a registry', async () => {
-    const result = await pushImageCommand(
+    const result = await runPushImage(
       {
         from: `docker-archive:${archive}:team/runtime:1`,
         to: [`${registry.address}/team/runtime:1`],
@@ -132,7 +131,7 @@ describe('docker-archive as a source', () => {
   });
 
   it('names the tags the archive holds when the asked one is not there', async () => {
-    const error = await buildImageCommand(
+    const error = await runBuildImage(
       inputs({ base: `docker-archive:${archive}:team/missing:9`, model: 'model' }),
       deps(),
     ).catch((caught: unknown) => caught);

@@ -15,11 +15,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasBuildx } from '../../../src/clients/docker/docker-build.js';
 import { nodeExec } from '../../../src/clients/exec/node-exec.js';
-import { buildImageCommand } from '../../../src/core/commands/build-image.js';
-import { pushImageCommand } from '../../../src/core/commands/push-image.js';
 import { UsageError } from '../../../src/core/errors.js';
 import type { Exec } from '../../../src/core/ports.js';
-import { localDeps } from '../../unit/image/helpers.js';
+import { localDeps, runBuildImage, runPushImage } from '../../unit/image/helpers.js';
 import { freePort, requireBinary, waitFor } from '../services/binaries.js';
 import { startDockerd, type RunningDockerd } from '../services/dockerd.js';
 import { requireTool, startRegistry, type RunningRegistry } from '../services/registry.js';
@@ -80,7 +78,7 @@ describe('the Docker engine', () => {
   it('loads a daemonless build with docker-daemon:, runs it, and serves the model over HTTP', async () => {
     const port = await freePort();
     const deps = localDeps(work, execWithEngine);
-    const result = await buildImageCommand(
+    const result = await runBuildImage(
       {
         base: 'scratch',
         model: 'model',
@@ -136,7 +134,7 @@ describe('the Docker engine', () => {
       'FROM sluice-test/model:1\nCOPY weights /opt/weights\nENV MODEL=/opt/weights\n',
     );
     const deps = localDeps(work, execWithEngine);
-    const result = await buildImageCommand(
+    const result = await runBuildImage(
       {
         dockerfile: 'Dockerfile',
         context: '.',
@@ -192,14 +190,14 @@ describe('the Docker engine', () => {
         'source-date-epoch': 1_700_000_000,
       };
       // No credentials: the registry refuses, and the hint says where they would come from.
-      const refused = await buildImageCommand(inputs, deps).then(
+      const refused = await runBuildImage(inputs, deps).then(
         () => undefined,
         (caught: unknown) => caught as Error & { hint?: string },
       );
       expect(refused?.message).toMatch(/docker push .* failed/);
       expect(refused?.hint).toContain(`Credentials sent to ${secured.address}: those`);
 
-      const result = await buildImageCommand(
+      const result = await runBuildImage(
         { ...inputs, 'registry-username': username, 'registry-password': password },
         deps,
       );
@@ -225,7 +223,7 @@ describe('the Docker engine', () => {
         password,
         source: 'CI_REGISTRY_USER/CI_REGISTRY_PASSWORD',
       };
-      const viaCi = await buildImageCommand(
+      const viaCi = await runBuildImage(
         { ...inputs, dockerfile: 'ci.Dockerfile', tag: [`${secured.address}/private/ci:1`] },
         deps,
       );
@@ -254,7 +252,7 @@ describe('the Docker engine', () => {
     const saves = () => readdirSync(tmpdir()).filter((name) => name.startsWith('sluice-save-'));
     const before = saves();
     // The engine stores the image the first test loaded; promote it from there to the registry.
-    const pushed = await pushImageCommand(
+    const pushed = await runPushImage(
       {
         from: 'docker-daemon:sluice-test/model:1',
         to: [`${registry.address}/engine/promoted:1`],
@@ -284,7 +282,7 @@ describe('the Docker engine', () => {
     // The same image as the base of a daemonless build: its layers come first, unchanged.
     mkdirSync(join(work, 'extra'), { recursive: true });
     writeFileSync(join(work, 'extra', 'head.bin'), randomBytes(50_000));
-    const built = await buildImageCommand(
+    const built = await runBuildImage(
       {
         base: 'docker-daemon:sluice-test/model:1',
         model: 'extra',
@@ -313,7 +311,7 @@ describe('the Docker engine', () => {
 
     // An image the engine does not have is the user's mistake, with a hint, and leaves nothing.
     await expect(
-      pushImageCommand(
+      runPushImage(
         { from: 'docker-daemon:sluice-test/absent:1', to: [`${registry.address}/engine/x:1`] },
         deps,
       ),
@@ -366,8 +364,8 @@ describe('the Docker engine', () => {
         'chunk-size': 16,
       };
       // Two services: which one to build must be said.
-      await expect(buildImageCommand(base, deps)).rejects.toThrow(/name the one to build/);
-      const result = await buildImageCommand({ ...base, service: 'model' }, deps);
+      await expect(runBuildImage(base, deps)).rejects.toThrow(/name the one to build/);
+      const result = await runBuildImage({ ...base, service: 'model' }, deps);
       const data = result.report!.data as {
         digest: string;
         modelLayer: { title: string; size: number };
@@ -387,7 +385,7 @@ describe('the Docker engine', () => {
         expect(inspected.Labels['org.opencontainers.image.created']).toBe('2023-11-14T22:13:20Z');
       }
       await expect(
-        buildImageCommand({ ...base, service: 'model', dockerfile: 'serve.Dockerfile' }, deps),
+        runBuildImage({ ...base, service: 'model', dockerfile: 'serve.Dockerfile' }, deps),
       ).rejects.toThrow(UsageError);
     });
   }
@@ -405,7 +403,7 @@ describe('the Docker engine', () => {
       );
       writeFileSync(join(project, 'compose.yml'), 'services:\n  model:\n    build: .\n');
       const deps = localDeps(project, composeExec(version));
-      const build = buildImageCommand(
+      const build = runBuildImage(
         {
           'compose-file': 'compose.yml',
           model: 'served-model',

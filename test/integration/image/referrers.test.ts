@@ -10,10 +10,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildImageCommand } from '../../../src/core/commands/build-image.js';
 import type { CommandDeps } from '../../../src/core/commands/types.js';
 import { ATTESTATION_ARTIFACT_TYPE } from '../../../src/core/image/attestations.js';
-import { localDeps } from '../../unit/image/helpers.js';
+import { localDeps, runBuildImage } from '../../unit/image/helpers.js';
 import { requireBinary } from '../services/binaries.js';
 import { startRegistry, type RunningRegistry } from '../services/registry.js';
 import { tempDir } from '../../unit/support/temp-dirs.js';
@@ -28,7 +27,7 @@ function deps(): CommandDeps {
 }
 
 async function buildAndAttach(address: string, repository: string) {
-  const result = await buildImageCommand(
+  const result = await runBuildImage(
     {
       base: 'scratch',
       model: 'model',

@@ -1,8 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildImageCommand } from '../../../src/core/commands/build-image.js';
-import { pushImageCommand } from '../../../src/core/commands/push-image.js';
 import { OciLayoutSource } from '../../../src/core/image/oci-layout.js';
 import { resolveImage } from '../../../src/core/image/platform.js';
 import { renderMarkdown } from '../../../src/core/report/render/markdown.js';
@@ -10,7 +8,13 @@ import { nodeExec } from '../../../src/clients/exec/node-exec.js';
 import type { Exec } from '../../../src/core/ports.js';
 import { githubRunContext } from '../../../src/platforms/github/context.js';
 import { gitlabRunContext } from '../../../src/platforms/gitlab/context.js';
-import { daemonlessBuildInputs, localDeps, usageError } from './helpers.js';
+import {
+  daemonlessBuildInputs,
+  localDeps,
+  runBuildImage,
+  runPushImage,
+  usageError,
+} from './helpers.js';
 import { tempDir } from '../support/temp-dirs.js';
 
 function workdir(): string {
@@ -34,22 +38,20 @@ describe('build-image runtime inputs', () => {
     ['port', '8080/sctp'],
   ])('refuses %s %s as a usage error naming the key', async (key, value) => {
     const dir = workdir();
-    const error = await usageError(buildImageCommand(inputs({ [key]: value }), localDeps(dir)));
+    const error = await usageError(runBuildImage(inputs({ [key]: value }), localDeps(dir)));
     expect(error.place?.key).toBe(key);
     expect(error.exitCode).toBe(2);
   });
 
   it.each(['FOO', '1X=a', 'A-B=c', '=value'])('refuses env %s', async (pair) => {
     const dir = workdir();
-    const error = await usageError(
-      buildImageCommand(inputs({ env: ['OK=1', pair] }), localDeps(dir)),
-    );
+    const error = await usageError(runBuildImage(inputs({ env: ['OK=1', pair] }), localDeps(dir)));
     expect(error.place?.key).toBe('env');
   });
 
   it('writes good values as given: port with /tcp added, env kept, trailing / of a path dropped', async () => {
     const dir = workdir();
-    await buildImageCommand(
+    await runBuildImage(
       inputs({
         'model-path': '/srv/model/',
         port: '8080',
@@ -71,10 +73,7 @@ describe('build-image report', () => {
   it('puts the digest and references in code blocks, so the Markdown holds them exactly', async () => {
     const dir = workdir();
     const layout = join(dir, 'layout');
-    const result = await buildImageCommand(
-      inputs({ output: [`oci:${layout}:v1`] }),
-      localDeps(dir),
-    );
+    const result = await runBuildImage(inputs({ output: [`oci:${layout}:v1`] }), localDeps(dir));
     const digest = result.outputs!['digest']!;
     expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(result.outputs!['image']).toBe(`oci:${layout}:v1`);
@@ -88,7 +87,7 @@ describe('build-image report', () => {
 
   it('says the tags were not pushed without --push, and names the image by its digest once', async () => {
     const dir = workdir();
-    const result = await buildImageCommand(inputs({ tag: ['127.0.0.1:1/x:1'] }), localDeps(dir));
+    const result = await runBuildImage(inputs({ tag: ['127.0.0.1:1/x:1'] }), localDeps(dir));
     const report = result.report!;
     const digest = result.outputs!['digest']!;
     expect(result.outputs!['image']).toBe(digest);
@@ -106,9 +105,9 @@ describe('push-image --attach', () => {
   it('refuses attach when no destination is a registry, even for a file that exists', async () => {
     const dir = workdir();
     writeFileSync(join(dir, 'card.md'), '# card');
-    await buildImageCommand(inputs({ output: [`oci:${join(dir, 'src')}:v1`] }), localDeps(dir));
+    await runBuildImage(inputs({ output: [`oci:${join(dir, 'src')}:v1`] }), localDeps(dir));
     const error = await usageError(
-      pushImageCommand(
+      runPushImage(
         {
           from: `oci:${join(dir, 'src')}:v1`,
           to: [`oci:${join(dir, 'dst')}:v1`],
@@ -144,7 +143,7 @@ describe('build-image without a git binary (GitLab slim images)', () => {
       dir,
     );
     const { 'source-date-epoch': _epoch, ...rest } = inputs({});
-    const result = await buildImageCommand(
+    const result = await runBuildImage(
       { ...rest, tag: ['127.0.0.1:1/m:{short-sha}'], output: [`oci:${layout}:v1`] },
       deps,
     );
@@ -202,7 +201,7 @@ describe('build-image without a git binary (GitLab slim images)', () => {
       const layout = join(dir, `layout-${forge}`);
       const deps = localDeps(dir, gitAtMerge);
       deps.run = run;
-      const result = await buildImageCommand(
+      const result = await runBuildImage(
         inputs({ tag: ['127.0.0.1:1/m:{short-sha}'], output: [`oci:${layout}:v1`] }),
         deps,
       );
@@ -220,7 +219,7 @@ describe('build-image without a git binary (GitLab slim images)', () => {
     const sha = 'fedcba9876543210fedcba9876543210fedcba98';
     const deps = localDeps(dir, noGit);
     deps.run = githubRunContext({ GITHUB_SHA: sha }, dir);
-    const result = await buildImageCommand(inputs({ tag: ['127.0.0.1:1/m:{sha}'] }), deps);
+    const result = await runBuildImage(inputs({ tag: ['127.0.0.1:1/m:{sha}'] }), deps);
     expect(result.report!.data['unpushedTags']).toEqual([`127.0.0.1:1/m:${sha}`]);
   });
 });

@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nodeExec } from '../../../src/clients/exec/node-exec.js';
@@ -34,7 +35,28 @@ describe('Docker config', () => {
     const dir = configDir();
     mkdirSync(join(dir, 'config.json'));
     const error = await usageError(credentialsFromDockerConfig(dir, 'r.example:5000', nodeExec));
-    expect(error.message).toMatch(/Cannot read the Docker config .*config\.json: EISDIR/);
+    expect(error.message).toContain('this is a directory, not a Docker config');
+    expect(error.place).toMatchObject({ file: join(dir, 'config.json'), key: 'docker-config' });
+  });
+
+  it(
+    'refuses a FIFO as config.json by name, without waiting on it',
+    { timeout: 10_000 },
+    async () => {
+      const dir = configDir();
+      execFileSync('mkfifo', [join(dir, 'config.json')]);
+      const error = await usageError(credentialsFromDockerConfig(dir, 'r.example:5000', nodeExec));
+      expect(error.message).toContain('named pipe');
+      expect(error.place?.file).toBe(join(dir, 'config.json'));
+    },
+  );
+
+  it('refuses a config.json far larger than any config by its size, before reading it', async () => {
+    const dir = configDir();
+    writeFileSync(join(dir, 'config.json'), '');
+    truncateSync(join(dir, 'config.json'), 64 * 1024 * 1024);
+    const error = await usageError(credentialsFromDockerConfig(dir, 'r.example:5000', nodeExec));
+    expect(error.message).toContain('too large');
   });
 
   it('refuses a config.json that is JSON but not an object', async () => {

@@ -10,15 +10,15 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildImageCommand } from '../../../src/core/commands/build-image.js';
-import type { CiRegistryLogin, CommandDeps, Inputs } from '../../../src/core/commands/types.js';
+import type { BuildImageInputs } from '../../../src/core/commands/build-image.js';
+import type { CiRegistryLogin, CommandDeps } from '../../../src/core/commands/types.js';
 import { InfraError } from '../../../src/core/errors.js';
 import type { Exec } from '../../../src/core/ports.js';
 import { buildImage } from '../../../src/inputs/build-image.js';
 import { parseInputs } from '../../../src/inputs/parse.js';
 import { refuseDaemonlessInputs } from '../../../src/core/image/dockerfile-inputs.js';
 import { parse } from 'yaml';
-import { localDeps, silentLogger, usageError } from './helpers.js';
+import { localDeps, runBuildImage, silentLogger, usageError } from './helpers.js';
 import { tempDir } from '../support/temp-dirs.js';
 
 const PASSWORD = 'pa55-Very-S3cret';
@@ -117,7 +117,7 @@ function project(exec: Exec, ciRegistry?: CiRegistryLogin): Project {
 }
 
 /** The inputs exactly as the action passes them: every default spelled out, plus `given`. */
-function actionInputs(given: Record<string, string>): Inputs {
+function actionInputs(given: Record<string, string>): BuildImageInputs {
   return parseInputs(buildImage, (name) => given[name], 'action');
 }
 
@@ -177,10 +177,7 @@ describe('build-image with a Dockerfile refuses the daemonless-only inputs', () 
     const { deps, dir } = project(docker.exec);
     writeFileSync(join(dir, 'card.md'), '# card');
     const error = await usageError(
-      buildImageCommand(
-        actionInputs({ dockerfile: 'Dockerfile', model: 'model', [key]: value }),
-        deps,
-      ),
+      runBuildImage(actionInputs({ dockerfile: 'Dockerfile', model: 'model', [key]: value }), deps),
     );
     expect(error.exitCode).toBe(2);
     expect(error.place).toEqual({ key });
@@ -193,7 +190,7 @@ describe('build-image with a Dockerfile refuses the daemonless-only inputs', () 
   it("accepts cache-dir, sluice's cache folder that the GitLab component always sets", async () => {
     const docker = fakeDocker();
     const { deps } = project(docker.exec);
-    await buildImageCommand(
+    await runBuildImage(
       actionInputs({
         dockerfile: 'Dockerfile',
         model: 'model',
@@ -243,7 +240,7 @@ describe('build-image with a Dockerfile refuses the daemonless-only inputs', () 
   it('names every ignored input in one error, placed at the first', async () => {
     const { deps } = project(fakeDocker().exec);
     const error = await usageError(
-      buildImageCommand(
+      runBuildImage(
         actionInputs({
           dockerfile: 'Dockerfile',
           model: 'model',
@@ -263,7 +260,7 @@ describe('build-image with a Dockerfile refuses the daemonless-only inputs', () 
     const { deps, dir } = project(fakeDocker().exec);
     writeFileSync(join(dir, 'compose.yml'), 'services:\n  model:\n    build: .\n');
     const error = await usageError(
-      buildImageCommand(
+      runBuildImage(
         actionInputs({
           'compose-file': 'compose.yml',
           model: 'model',
@@ -294,7 +291,7 @@ describe('build-image with a Dockerfile refuses the daemonless-only inputs', () 
       attach: '',
     });
     expect(inputs).toMatchObject({ base: 'scratch', parallel: 3, 'compression-level': 1 });
-    const result = await buildImageCommand(inputs, deps);
+    const result = await runBuildImage(inputs, deps);
     expect(result.report!.summary).toContain('Built the image with docker build');
   });
 });
@@ -303,7 +300,7 @@ describe('build-image with a Dockerfile: registry credentials', () => {
   it('runs docker as before when nothing is to be added: no DOCKER_CONFIG at all', async () => {
     const docker = fakeDocker();
     const { deps } = project(docker.exec);
-    await buildImageCommand(pushInputs({}), deps);
+    await runBuildImage(pushInputs({}), deps);
     expect(docker.docker().map((call) => call.args[0])).toEqual([
       'buildx',
       'build',
@@ -317,7 +314,7 @@ describe('build-image with a Dockerfile: registry credentials', () => {
     const docker = fakeDocker();
     const { deps, dir } = project(docker.exec);
     const home = userConfig(dir, { auths: {} });
-    await buildImageCommand(
+    await runBuildImage(
       actionInputs({ dockerfile: 'Dockerfile', model: 'model', 'docker-config': home }),
       deps,
     );
@@ -333,7 +330,7 @@ describe('build-image with a Dockerfile: registry credentials', () => {
       auths: { 'other.example': { auth: basic('me', 'x') } },
       credHelpers: { 'gcr.example': 'gcloud' },
     });
-    const result = await buildImageCommand(
+    const result = await runBuildImage(
       pushInputs({
         'docker-config': home,
         'registry-username': 'robot',
@@ -378,7 +375,7 @@ describe('build-image with a Dockerfile: registry credentials', () => {
   it('removes the private config after a failed push, and says which credentials went, without the secret', async () => {
     const docker = fakeDocker({ failPush: true });
     const { deps, logged } = project(docker.exec);
-    const error = await buildImageCommand(
+    const error = await runBuildImage(
       pushInputs({
         'docker-config': join(deps.run.cwd, 'no-such-folder'),
         'registry-username': 'robot',
@@ -407,7 +404,7 @@ describe('build-image with a Dockerfile: registry credentials', () => {
     const docker = fakeDocker();
     const { deps } = project(docker.exec);
     // Not pushed: the tag's registry is no destination, so nothing is added.
-    await buildImageCommand(
+    await runBuildImage(
       actionInputs({
         dockerfile: 'Dockerfile',
         model: 'model',
@@ -423,7 +420,7 @@ describe('build-image with a Dockerfile: registry credentials', () => {
   it('keys Docker Hub by the index URL the Docker CLI looks up', async () => {
     const docker = fakeDocker();
     const { deps } = project(docker.exec);
-    await buildImageCommand(
+    await runBuildImage(
       actionInputs({
         dockerfile: 'Dockerfile',
         model: 'model',
@@ -445,7 +442,7 @@ describe('build-image with a Dockerfile: registry credentials', () => {
     const docker = fakeDocker();
     const { deps, dir, logged } = project(docker.exec, ci);
     const home = userConfig(dir, { auths: { 'other.example': { auth: basic('me', 'x') } } });
-    const result = await buildImageCommand(
+    const result = await runBuildImage(
       pushInputs({
         'docker-config': home,
         'registry-username': 'robot',
@@ -479,7 +476,7 @@ describe('build-image with a Dockerfile: registry credentials', () => {
   it('names the CI login in the hint of a failed push to the CI’s registry', async () => {
     const docker = fakeDocker({ failPush: true });
     const { deps } = project(docker.exec, ci);
-    const error = await buildImageCommand(
+    const error = await runBuildImage(
       actionInputs({
         dockerfile: 'Dockerfile',
         model: 'model',
@@ -510,7 +507,7 @@ describe('build-image with a Dockerfile: registry credentials', () => {
     const home = userConfig(one.dir, {
       auths: { 'gitlab-registry.example': { auth: basic('me', 'mine') } },
     });
-    await buildImageCommand(
+    await runBuildImage(
       actionInputs({ dockerfile: 'Dockerfile', model: 'model', 'docker-config': home }),
       one.deps,
     );
@@ -519,7 +516,7 @@ describe('build-image with a Dockerfile: registry credentials', () => {
     const withHelper = fakeDocker({ helper: { 'gitlab-registry.example': 'helper-secret' } });
     const two = project(withHelper.exec, ci);
     const helperHome = userConfig(two.dir, { credsStore: 'fake' });
-    await buildImageCommand(
+    await runBuildImage(
       actionInputs({ dockerfile: 'Dockerfile', model: 'model', 'docker-config': helperHome }),
       two.deps,
     );
@@ -531,7 +528,7 @@ describe('build-image with a Dockerfile: registry credentials', () => {
     const docker = fakeDocker({ helper: {} });
     const { deps, dir } = project(docker.exec, ci);
     const home = userConfig(dir, { credsStore: 'fake' });
-    await buildImageCommand(
+    await runBuildImage(
       actionInputs({ dockerfile: 'Dockerfile', model: 'model', 'docker-config': home }),
       deps,
     );
@@ -547,7 +544,7 @@ describe('build-image with a Dockerfile: registry credentials', () => {
     const docker = fakeDocker();
     const { deps, dir } = project(docker.exec, ci);
     writeFileSync(join(dir, 'compose.yml'), 'services:\n  model:\n    build: .\n');
-    await buildImageCommand(
+    await runBuildImage(
       actionInputs({
         'compose-file': 'compose.yml',
         service: 'model',
@@ -578,7 +575,7 @@ describe('build-image with a Dockerfile: registry credentials', () => {
   it('refuses registry-username without registry-password', async () => {
     const { deps } = project(fakeDocker().exec);
     const error = await usageError(
-      buildImageCommand(
+      runBuildImage(
         actionInputs({ dockerfile: 'Dockerfile', model: 'model', 'registry-username': 'robot' }),
         deps,
       ),

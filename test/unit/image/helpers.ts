@@ -2,10 +2,17 @@ import { homedir, tmpdir } from 'node:os';
 import { lazyDockerEngine, lazyRegistryPort } from '../../../src/app/lazy-clients.js';
 import { nodeExec } from '../../../src/clients/exec/node-exec.js';
 import { expect } from 'vitest';
-import type { CommandDeps, Inputs } from '../../../src/core/commands/types.js';
+import {
+  buildImageCommand,
+  type BuildImageInputs,
+} from '../../../src/core/commands/build-image.js';
+import { pushImageCommand, type PushImageInputs } from '../../../src/core/commands/push-image.js';
+import type { CommandDeps, CommandResult } from '../../../src/core/commands/types.js';
 import { UsageError } from '../../../src/core/errors.js';
 import type { Exec, GitReader, Logger } from '../../../src/core/ports.js';
 import { buildImage } from '../../../src/inputs/build-image.js';
+import { inputsWithDefaults } from '../../../src/inputs/parse.js';
+import { pushImage } from '../../../src/inputs/push-image.js';
 
 export const silentLogger: Logger = {
   debug: () => undefined,
@@ -44,7 +51,7 @@ export async function usageError(promise: Promise<unknown>): Promise<UsageError>
 }
 
 /** Inputs of a daemonless build from `scratch` of the folder `model`, reproducible and unpushed. */
-export function daemonlessBuildInputs(extra: Inputs): Inputs {
+export function daemonlessBuildInputs(extra: Partial<BuildImageInputs>): Partial<BuildImageInputs> {
   return {
     base: 'scratch',
     model: 'model',
@@ -57,4 +64,23 @@ export function daemonlessBuildInputs(extra: Inputs): Inputs {
     'source-date-epoch': 1_700_000_000,
     ...extra,
   };
+}
+
+/**
+ * build-image run with values rather than text: what is not given takes its definition's
+ * default, as the parser fills it in, and a misspelt input name does not compile.
+ */
+export function runBuildImage(
+  given: Partial<BuildImageInputs>,
+  deps: CommandDeps,
+): Promise<CommandResult> {
+  return buildImageCommand(inputsWithDefaults(buildImage, given), deps);
+}
+
+/** push-image run with values, its defaults filled in (see runBuildImage). */
+export function runPushImage(
+  given: Partial<PushImageInputs>,
+  deps: CommandDeps,
+): Promise<CommandResult> {
+  return pushImageCommand(inputsWithDefaults(pushImage, given), deps);
 }

@@ -2,7 +2,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
-import { buildImageCommand } from '../../../src/core/commands/build-image.js';
 import type { CommandDeps } from '../../../src/core/commands/types.js';
 import type {
   DockerCli,
@@ -12,7 +11,7 @@ import type {
   RegistryPort,
 } from '../../../src/core/ports.js';
 import type { BlobSource, ManifestBytes } from '../../../src/core/registry/model.js';
-import { daemonlessBuildInputs, localDeps } from './helpers.js';
+import { daemonlessBuildInputs, localDeps, runBuildImage } from './helpers.js';
 import { tempDir } from '../support/temp-dirs.js';
 
 function workdir(): string {
@@ -99,7 +98,7 @@ describe('the image commands reach registries and the Docker engine only through
   it('pushes a daemonless build through deps.registry, with the Docker config under deps.folders.home', async () => {
     const dir = workdir();
     const registry = fakeRegistry();
-    const result = await buildImageCommand(
+    const result = await runBuildImage(
       daemonlessBuildInputs({
         tag: ['registry.example/team/model:v1'],
         push: true,
@@ -124,7 +123,7 @@ describe('the image commands reach registries and the Docker engine only through
     const dir = workdir();
     const docker = fakeDocker();
     const clock = { now: () => new Date(36 ** 5) };
-    const result = await buildImageCommand(
+    const result = await runBuildImage(
       { model: 'model', dockerfile: 'Dockerfile', 'source-date-epoch': 1_700_000_000 },
       portDeps(dir, { docker: docker.engine, clock, registry: fakeRegistry().port }),
     );
@@ -137,7 +136,7 @@ describe('the image commands reach registries and the Docker engine only through
     const deps = localDeps(dir);
     delete deps.registry;
     await expect(
-      buildImageCommand(daemonlessBuildInputs({ output: [`oci:${dir}/out:v1`] }), deps),
+      runBuildImage(daemonlessBuildInputs({ output: [`oci:${dir}/out:v1`] }), deps),
     ).rejects.toThrow('deps.registry');
   });
 });

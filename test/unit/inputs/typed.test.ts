@@ -4,12 +4,16 @@
  * fails the type check, and an `@ts-expect-error` that no longer errors fails it too.
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { BuildImageInputs } from '../../../src/core/commands/build-image.js';
+import type { PushImageInputs } from '../../../src/core/commands/push-image.js';
 import type { InferSchemaInputs } from '../../../src/core/commands/infer-schema.js';
 import type { QualityGateInputs } from '../../../src/core/commands/quality-gate.js';
 import type { CommandImpl, Inputs } from '../../../src/core/commands/types.js';
 import type { ValidateDataInputs } from '../../../src/core/commands/validate-data.js';
 import { UsageError } from '../../../src/core/errors.js';
+import { buildImage } from '../../../src/inputs/build-image.js';
 import { inputsWithDefaults, parseInputs } from '../../../src/inputs/parse.js';
+import { pushImage } from '../../../src/inputs/push-image.js';
 import { qualityGate } from '../../../src/inputs/quality-gate.js';
 import type { ReportFormat } from '../../../src/inputs/shared.js';
 import type { CommandDef, InputDef, InputsOf } from '../../../src/inputs/types.js';
@@ -39,6 +43,9 @@ const demo = {
   ],
   outputs: [],
 } as const satisfies CommandDef;
+
+const buildDefaults = () => inputsWithDefaults(buildImage, { model: 'model' });
+const pushDefaults = () => inputsWithDefaults(pushImage, { from: 'a:1', to: ['b:1'] });
 
 describe('InputsOf: each input typed by its definition', () => {
   it('gives strings, numbers, booleans, lists and option unions, undefined only when optional', () => {
@@ -96,6 +103,49 @@ describe('InputsOf: each input typed by its definition', () => {
       output: string | undefined;
       'follow-links-outside': boolean;
     }>();
+  });
+
+  it('types build-image and push-image, their shared registry inputs included', () => {
+    expectTypeOf<BuildImageInputs['model']>().toEqualTypeOf<string>();
+    expectTypeOf<BuildImageInputs['base']>().toEqualTypeOf<string>();
+    expectTypeOf<BuildImageInputs['code']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<BuildImageInputs['push']>().toEqualTypeOf<boolean>();
+    expectTypeOf<BuildImageInputs['tag']>().toEqualTypeOf<string[] | undefined>();
+    expectTypeOf<BuildImageInputs['compression-level']>().toEqualTypeOf<number>();
+    expectTypeOf<BuildImageInputs['source-date-epoch']>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<BuildImageInputs['follow-links-outside']>().toEqualTypeOf<boolean>();
+    expectTypeOf<PushImageInputs['from']>().toEqualTypeOf<string>();
+    expectTypeOf<PushImageInputs['to']>().toEqualTypeOf<string[]>();
+    expectTypeOf<PushImageInputs['follow-links-outside']>().toEqualTypeOf<boolean>();
+    for (const inputs of [buildDefaults(), pushDefaults()]) {
+      expectTypeOf(inputs['network-timeout']).toEqualTypeOf<number>();
+      expectTypeOf(inputs.parallel).toEqualTypeOf<number>();
+      expectTypeOf(inputs['chunk-size']).toEqualTypeOf<number>();
+      expectTypeOf(inputs['docker-config']).toEqualTypeOf<string | undefined>();
+      expectTypeOf(inputs['insecure-registry']).toEqualTypeOf<string[] | undefined>();
+    }
+    // The defaults come from the definition, not from the code that reads them.
+    expect(buildDefaults()).toMatchObject({
+      base: 'scratch',
+      platform: 'linux/amd64',
+      'model-path': '/opt/model',
+      'code-path': '/opt/app',
+      context: '.',
+      'compression-level': 1,
+      parallel: 3,
+      'network-timeout': 300,
+      'chunk-size': 16,
+      'follow-links-outside': false,
+    });
+    expect(pushDefaults()).toMatchObject({ parallel: 3, 'follow-links-outside': false });
+    // @ts-expect-error -- build-image has no input `modle`
+    inputsWithDefaults(buildImage, { model: 'm', modle: 'm' });
+    // @ts-expect-error -- push-image's destinations are `to`, not `dest`
+    inputsWithDefaults(pushImage, { from: 'a', to: ['b'], dest: ['c'] });
+    const read = (inputs: BuildImageInputs): unknown =>
+      // @ts-expect-error -- no input is called `compression`
+      inputs.compression;
+    expect(read(buildDefaults())).toBeUndefined();
   });
 
   it('makes a misspelt input name a compile error', () => {
