@@ -6,7 +6,7 @@ import { defaultSleep, fetchWithRetry } from './http.js';
 import type { RetryPolicy } from './http.js';
 
 /** GitLab accepts note bodies up to this many characters. */
-export const GITLAB_MAX_NOTE_LENGTH = 1_000_000;
+const GITLAB_MAX_NOTE_LENGTH = 1_000_000;
 
 export interface GitLabForgeOptions {
   /** The REST API root, e.g. the value of CI_API_V4_URL (`https://<host>/api/v4`). */

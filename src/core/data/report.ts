@@ -67,7 +67,7 @@ function profileJson(
 }
 
 /** The machine-readable contract of issue 3, merged at the top of `--format json`. */
-export function validationData(result: ValidationResult): Record<string, unknown> {
+function validationData(result: ValidationResult): Record<string, unknown> {
   return {
     verdict: result.verdict,
     rows: result.rows,

@@ -15,7 +15,7 @@ import { decodeText } from '../text/utf8.js';
 export type { UserPath } from './fs-errors.js';
 
 /** Larger than any metrics, rules, schema or report file; below what one string may hold. */
-export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
+const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
 
 export interface ReadUserFileOptions {
   maxBytes?: number;
@@ -48,7 +48,7 @@ function checkName(absolute: string, target: UserPath, access: FileAccess): void
  * by name before it is opened, so a FIFO never blocks), at most `maxBytes`, and every failure a
  * UsageError (or InfraError for the disk itself) naming the path.
  */
-export async function readUserFile(
+async function readUserFile(
   absolute: string,
   target: UserPath,
   options: ReadUserFileOptions = {},

@@ -43,7 +43,7 @@ export interface DriftSummary {
 }
 
 /** Evidently's defaults: p < 0.05 for tests, 0.1 for distances; dataset drift at ≥ 50 % of columns. */
-export const DEFAULT_THRESHOLD: Record<DriftMethod, number> = {
+const DEFAULT_THRESHOLD: Record<DriftMethod, number> = {
   ks: 0.05,
   chisquare: 0.05,
   wasserstein: 0.1,
