@@ -108,7 +108,12 @@ export function fractionOf(ctx: Ctx, pair: Pair, key: string): number {
   return value;
 }
 
-export function choice<T extends string>(ctx: Ctx, pair: Pair, key: string, options: readonly T[]): T {
+export function choice<T extends string>(
+  ctx: Ctx,
+  pair: Pair,
+  key: string,
+  options: readonly T[],
+): T {
   const node = pair.value as Node;
   const value = isScalar(node) ? node.value : undefined;
   if (typeof value !== 'string' || !options.includes(value as T)) {
