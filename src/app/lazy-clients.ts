@@ -26,7 +26,7 @@ export function createLazyExec(masker?: Pick<SecretMasker, 'mask'>): Exec {
 }
 
 /** The lean child_process Exec; a call with a timeout or a signal goes to execa. */
-export function createLeanExec(masker?: Pick<SecretMasker, 'mask'>): Exec {
+function createLeanExec(masker?: Pick<SecretMasker, 'mask'>): Exec {
   let exec: Promise<Exec> | undefined;
   const get = () =>
     (exec ??= import('../clients/exec/node-exec.js').then(({ createNodeExec }) =>
@@ -34,9 +34,6 @@ export function createLeanExec(masker?: Pick<SecretMasker, 'mask'>): Exec {
     ));
   return { run: async (...args) => (await get()).run(...args) };
 }
-
-/** `deps.exec` without a masker (the run sequence should pass the platform's: createLazyExec). */
-export const lazyExec: Exec = createLazyExec();
 
 export function lazyGitReader(cwd: string, masker?: Pick<SecretMasker, 'mask'>): GitReader {
   let reader: Promise<GitReader> | undefined;

@@ -248,7 +248,7 @@ function missingInput(name: string): never {
   throw new Error(`input \`${name}\` has no value, though its definition gives a default`);
 }
 
-export function reportFailure(error: unknown, platform: Platform): number {
+function reportFailure(error: unknown, platform: Platform): number {
   const logger = platform.logger;
   if (error instanceof SluiceError) {
     // The logger puts the place in front (or in the annotation), so the message goes without it.

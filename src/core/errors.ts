@@ -2,6 +2,9 @@
  * Every failure sluice reports carries a meaning, and the meaning is the exit code:
  * 0 pass, 1 verdict failed, 2 usage or bad input, 3 infrastructure.
  * Adapters map these to exit codes and print `message` (+ `hint`) without a stack trace.
+ * A failed verdict is not an error: it is the report's `verdict`, which src/app/run-command.ts
+ * turns into exit 1 after every report file, output and comment is written (or into a warning
+ * with `fail-on-verdict: false`); thrown, it would skip them.
  */
 export const ExitCode = { Pass: 0, Verdict: 1, Usage: 2, Infra: 3, Bug: 70 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
@@ -38,12 +41,6 @@ export abstract class SluiceError extends Error {
 export class UsageError extends SluiceError {
   override readonly name = 'UsageError';
   readonly exitCode = ExitCode.Usage;
-}
-
-/** The thing checked did not pass: a gate, a validation, an analysis. Exit 1. */
-export class VerdictError extends SluiceError {
-  override readonly name = 'VerdictError';
-  readonly exitCode = ExitCode.Verdict;
 }
 
 /** A network, registry, API or server failed. Exit 3. */

@@ -13,7 +13,7 @@ const FALSE_WORDS = ['false', 'no', '0'];
 const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** `--metrics` */
-export function cliFlag(name: string): string {
+function cliFlag(name: string): string {
   return `--${name}`;
 }
 
@@ -108,7 +108,7 @@ export function parseInput(
 }
 
 /** How the user set this input on this platform (the flag, the variables, the `with:` key). */
-export function whereSet(input: InputDef, platform: Platform): string {
+function whereSet(input: InputDef, platform: Platform): string {
   const fallback = input.envFallback ? ` (or $${input.envFallback})` : '';
   switch (platform) {
     case 'action':

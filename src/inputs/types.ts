@@ -4,7 +4,7 @@
  * the CLI flags, and the input tables in README.md (see scripts/generate.ts).
  */
 
-export type InputType = 'string' | 'boolean' | 'number' | 'list' | 'choice';
+type InputType = 'string' | 'boolean' | 'number' | 'list' | 'choice';
 
 export type Platform = 'action' | 'gitlab' | 'cli';
 
@@ -45,13 +45,13 @@ export interface InputDef {
   renamedFrom?: readonly string[];
 }
 
-export interface OutputDef {
+interface OutputDef {
   name: string;
   description: string;
 }
 
 /** How the command's GitLab component job differs from a plain job. */
-export interface GitlabJobDef {
+interface GitlabJobDef {
   /**
    * The job's default `when:` (a component input the user may override). `always` for a
    * command that reports on earlier jobs, so it runs when they fail (comment); `on_success`
@@ -71,7 +71,7 @@ export interface GitlabJobDef {
  * `input` names the `string` input holding its path; the GitLab component defaults that input
  * to `sluice-reports/<file>` and keeps the file as an artifact.
  */
-export interface ResultFileDef {
+interface ResultFileDef {
   input: string;
   file: string;
 }
@@ -124,7 +124,7 @@ type GivenValue<I extends InputDef> = I['type'] extends 'boolean'
  * `undefined` only when the input may be left out: neither required nor defaulted, or it exists
  * only on some platforms (elsewhere it is never read).
  */
-export type InputValueOf<I extends InputDef> = I extends { platforms: readonly Platform[] }
+type InputValueOf<I extends InputDef> = I extends { platforms: readonly Platform[] }
   ? GivenValue<I> | undefined
   : I extends { required: true } | { default: NonNullable<InputDef['default']> }
     ? GivenValue<I>

@@ -1,8 +1,6 @@
 import type { CiRegistryLogin, RunContext } from '../core/commands/types.js';
 import type { ForgeFactory, Logger, SecretMasker, StateStore } from '../core/ports.js';
 
-export type { ForgeRequest } from '../core/ports.js';
-
 /** Everything a CI platform provides around the pure core. */
 export interface Platform {
   readonly name: RunContext['platform'];

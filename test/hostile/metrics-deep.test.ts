@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/core/errors.js';
+import { usageError } from '../unit/support/errors.js';
 import { MAX_NESTING } from '../../src/core/metrics/tree.js';
 import { parseMetrics } from '../../src/core/metrics/parsers-all.js';
 import type { MetricsFormat } from '../../src/core/metrics/model.js';
 
 const DEEP = 100_000;
-
-function usageError(run: () => unknown): UsageError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof UsageError) return error;
-    throw error;
-  }
-  throw new Error('expected a UsageError');
-}
 
 const cases: [string, MetricsFormat, string][] = [
   ['JSON objects', 'json', `${'{"a":'.repeat(DEEP)}1${'}'.repeat(DEEP)}`],

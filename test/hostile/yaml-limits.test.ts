@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseSchema } from '../../src/core/data/schema.js';
-import { UsageError } from '../../src/core/errors.js';
+import { usageError } from '../unit/support/errors.js';
 import { parseRules } from '../../src/core/gate/rules.js';
 import { parseMetrics } from '../../src/core/metrics/parsers-all.js';
 import { readYaml, YAML_LIMITS } from '../../src/core/yaml/read.js';
@@ -21,16 +21,6 @@ const readers: [string, (text: string) => unknown][] = [
   ['rules', (text) => parseRules(text, 'rules.yml')],
   ['schema', (text) => parseSchema(text, 'schema.yml', (dir, path) => `${dir}/${path}`)],
 ];
-
-function usageError(run: () => unknown): UsageError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof UsageError) return error;
-    throw error;
-  }
-  throw new Error('expected a UsageError');
-}
 
 describe.each(readers)('the %s reader', (_name, read) => {
   it('refuses an alias bomb quickly, naming the file, the line and the limit', () => {

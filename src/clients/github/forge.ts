@@ -68,28 +68,12 @@ export async function createGitHubForge(options: GitHubForgeOptions): Promise<Fo
       });
     }
   };
-  /** The data of a 2xx answer, checked to be what was asked for; anything else is exit 3. */
   const expect = <T>(
     data: unknown,
     valid: (data: unknown) => data is T,
     what: string,
     action: string,
-  ): T => {
-    if (valid(data)) return data;
-    const shown =
-      typeof data === 'string'
-        ? data
-        : data instanceof ArrayBuffer
-          ? Buffer.from(data).toString('utf8')
-          : (JSON.stringify(data) ?? '');
-    const said = mask(scrub(serverText(shown, 200), options.token));
-    throw new InfraError(
-      `the GitHub API at ${host} answered the request to ${action}, but not with ${what}: ${said || 'an empty body'}`,
-      {
-        hint: "check the API URL (GITHUB_API_URL; GitHub Enterprise: the /api/v3 URL of your server): a proxy or login page may answer in GitHub's place",
-      },
-    );
-  };
+  ): T => expectAnswer(data, valid, { what, action, host, mask, token: options.token });
   const toComment = (c: ApiComment): ForgeComment => ({
     id: String(c.id),
     body: c.body ?? '',
@@ -145,6 +129,34 @@ export async function createGitHubForge(options: GitHubForgeOptions): Promise<Fo
         }
       }),
   };
+}
+
+/** The data of a 2xx answer, checked to be what was asked for; anything else is exit 3. */
+function expectAnswer<T>(
+  data: unknown,
+  valid: (data: unknown) => data is T,
+  context: {
+    what: string;
+    action: string;
+    host: string;
+    mask: (text: string) => string;
+    token: string;
+  },
+): T {
+  if (valid(data)) return data;
+  const shown =
+    typeof data === 'string'
+      ? data
+      : data instanceof ArrayBuffer
+        ? Buffer.from(data).toString('utf8')
+        : (JSON.stringify(data) ?? '');
+  const said = context.mask(scrub(serverText(shown, 200), context.token));
+  throw new InfraError(
+    `the GitHub API at ${context.host} answered the request to ${context.action}, but not with ${context.what}: ${said || 'an empty body'}`,
+    {
+      hint: "check the API URL (GITHUB_API_URL; GitHub Enterprise: the /api/v3 URL of your server): a proxy or login page may answer in GitHub's place",
+    },
+  );
 }
 
 interface ApiComment {

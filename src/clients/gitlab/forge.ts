@@ -6,7 +6,7 @@ import { defaultSleep, fetchWithRetry } from './http.js';
 import type { RetryPolicy } from './http.js';
 
 /** GitLab accepts note bodies up to this many characters. */
-export const GITLAB_MAX_NOTE_LENGTH = 1_000_000;
+const GITLAB_MAX_NOTE_LENGTH = 1_000_000;
 
 export interface GitLabForgeOptions {
   /** The REST API root, e.g. the value of CI_API_V4_URL (`https://<host>/api/v4`). */
@@ -49,8 +49,31 @@ const MAX_PAGES = 1000;
 /** Stands for a token whose user GitLab would not name: no GitLab username has parentheses. */
 const UNKNOWN_USER: ForgeUser = { login: '(unknown: GET /user refused)' };
 
-/** A Forge over GitLab's merge request notes API (REST v4). */
-export function createGitLabForge(options: GitLabForgeOptions): Forge {
+/** Talking to one merge request's notes: retried requests, checked JSON, errors named. */
+interface NotesApi {
+  api: string;
+  notes: string;
+  iid: number;
+  jobToken: boolean;
+  request(
+    action: string,
+    method: string,
+    url: string,
+    body?: string,
+  ): ReturnType<typeof fetchWithRetry>;
+  /** A request whose answer must be 2xx; anything else is the error toGitLabError names. */
+  send(action: string, method: string, url: string, body?: string): Promise<Response>;
+  fail(response: Response, action: string, attempts: number, on?: string): Promise<SluiceError>;
+  /** The JSON of a 2xx answer, checked to be what was asked for; anything else is exit 3. */
+  json<T>(
+    response: Response,
+    action: string,
+    valid: (data: unknown) => data is T,
+    what: string,
+  ): Promise<T>;
+}
+
+function notesApi(options: GitLabForgeOptions): NotesApi {
   const api = options.apiUrl.replace(/\/+$/, '');
   const iid = options.mergeRequestIid;
   const notes = `${api}/projects/${encodeURIComponent(String(options.projectId))}/merge_requests/${iid}/notes`;
@@ -71,7 +94,6 @@ export function createGitLabForge(options: GitLabForgeOptions): Forge {
   const fetchImpl = boundedFetch(options.fetch ?? fetch, options.bounds);
   const host = hostOf(api);
   const mask = options.mask ?? ((text: string) => text);
-  /** The JSON of a 2xx answer, checked to be what was asked for; anything else is exit 3. */
   const json = async <T>(
     response: Response,
     action: string,
@@ -94,7 +116,6 @@ export function createGitLabForge(options: GitLabForgeOptions): Forge {
       },
     );
   };
-
   const request = (action: string, method: string, url: string, body?: string) => {
     const init: RequestInit = {
       method,
@@ -122,6 +143,12 @@ export function createGitLabForge(options: GitLabForgeOptions): Forge {
     if (!response.ok) throw await fail(response, action, attempts);
     return response;
   };
+  return { api, notes, iid, jobToken, request, send, fail, json };
+}
+
+/** A Forge over GitLab's merge request notes API (REST v4). */
+export function createGitLabForge(options: GitLabForgeOptions): Forge {
+  const { api, notes, iid, jobToken, request, send, fail, json } = notesApi(options);
   const toComment = (note: ApiNote): ForgeComment => ({
     id: String(note.id),
     body: note.body,

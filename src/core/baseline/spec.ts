@@ -46,21 +46,6 @@ export function parseBaselineSpec(raw: string | undefined): BaselineSpec {
   });
 }
 
-export function describeBaselineSpec(spec: BaselineSpec): string {
-  switch (spec.kind) {
-    case 'auto':
-      return 'auto';
-    case 'none':
-      return 'none';
-    case 'file':
-      return spec.path;
-    case 'git':
-      return spec.ref;
-    case 'mlflow':
-      return `${spec.model}@${spec.alias}`;
-  }
-}
-
 /** A value as it may be printed: control characters escaped, at most 100 characters. */
 export function printable(text: string): string {
   const escaped = text.replace(

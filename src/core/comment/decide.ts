@@ -15,7 +15,7 @@ export interface CommentSituation {
 
 export type CommentDecision = { post: true } | { post: false; reason: string };
 
-export const FORK_PATTERN_DOC = 'docs/fork-safe-comments.md';
+const FORK_PATTERN_DOC = 'docs/fork-safe-comments.md';
 
 const NO_CHANGE_REQUEST: Record<CommentSituation['platform'], string> = {
   github: 'this run is not a pull request and no `pull-request` number was given',

@@ -42,7 +42,7 @@ export async function postStickyReports(
  * Whether each of `keys` has the same text in `current` as in `written`, or a later run's
  * part (by `rank`) stands there instead.
  */
-export function ownPartsHold(
+function ownPartsHold(
   keys: readonly string[],
   written: string,
   current: string,

@@ -14,7 +14,7 @@ import { truncateMarkdown } from './truncate.js';
  * once more when its own part is not there, a bounded number of times.
  */
 
-export interface StickyBodyContext {
+interface StickyBodyContext {
   /** Bodies (marker line removed) of our marked comments found, oldest first. */
   previous: readonly string[];
   /** Room left for the body once the marker line is in. */

@@ -29,7 +29,7 @@ function cutAtLine(text: string, room: number): string {
 }
 
 /** Never leaves half of a surrogate pair at the end. */
-export function safeSlice(text: string, length: number): string {
+function safeSlice(text: string, length: number): string {
   if (length <= 0) return '';
   if (text.length <= length) return text;
   const code = text.charCodeAt(length - 1);

@@ -13,7 +13,7 @@ function shown(delimiter: string): string {
 }
 
 /** The candidate delimiter that splits a header line into the most fields. */
-export function likelyDelimiter(header: string): string | undefined {
+function likelyDelimiter(header: string): string | undefined {
   let best: string | undefined;
   let bestCount = 0;
   for (const candidate of CANDIDATES) {

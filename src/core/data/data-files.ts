@@ -57,7 +57,7 @@ export async function dataFiles(engine: SqlEngine, source: DataSource): Promise<
  * be forged, so the stream itself is counted. Infinity when it cannot be told (a corrupt
  * stream, which DuckDB then names; zstd on a Node without zstd).
  */
-export async function textBytesUpTo(files: readonly DataFile[], limit: number): Promise<number> {
+async function textBytesUpTo(files: readonly DataFile[], limit: number): Promise<number> {
   let total = 0;
   for (const file of files) {
     if (total > limit) break;
@@ -99,7 +99,7 @@ async function inflatedUpTo(file: DataFile, budget: number): Promise<number> {
 }
 
 /** Rows times columns a set of Parquet files declares, or Infinity when DuckDB cannot tell. */
-export async function parquetValues(
+async function parquetValues(
   engine: SqlEngine,
   source: DataSource,
   columns: number,
@@ -147,7 +147,7 @@ export async function exactProfileFits(
 }
 
 /** Deeper than this, JSON is refused before DuckDB reads it (its reader recursed to a crash at ~50,000). */
-export const MAX_JSON_DEPTH = 1000;
+const MAX_JSON_DEPTH = 1000;
 
 /**
  * Walks JSON files byte by byte (decompressed) and refuses one nested deeper than `maxDepth`,

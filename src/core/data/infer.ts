@@ -5,7 +5,7 @@ import { dataFiles, refuseDeepJson } from './data-files.js';
 import type { SqlEngine, SqlRow } from './engine.js';
 import { guardOneColumn } from './csv-diagnose.js';
 import { translateEngineError } from './engine-errors.js';
-import { describeSource } from './validate.js';
+import { describeSource } from './describe.js';
 import { scanSql } from './source.js';
 import type { DataSource } from './source.js';
 import { isNumericFamily, numberLiteral, quoteIdent, quoteString, typeFamily } from './sql.js';

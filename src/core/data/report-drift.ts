@@ -6,7 +6,7 @@ import { fmt } from './report-text.js';
 import { plural } from '../text/plural.js';
 
 /** Bars per chart: the most drifted columns, so the chart reads at a glance. */
-export const CHART_BARS = 10;
+const CHART_BARS = 10;
 
 /**
  * What each method's chart shows: always a distance (bigger is more drift), never a p-value,
@@ -32,14 +32,14 @@ function counted(d: DriftColumnResult): boolean {
 }
 
 /** The distance a column is charted and ranked by. */
-export function chartValue(d: DriftColumnResult): number | null {
+function chartValue(d: DriftColumnResult): number | null {
   const value = d.method === 'chisquare' ? d.effect : d.statistic;
   // The digits the table shows, so a bar's label matches its row.
   return value !== null && Number.isFinite(value) ? Number(value.toPrecision(4)) : null;
 }
 
 /** When a column of this method counts as drifted, in words (chart titles, JUnit text). */
-export function driftRule(method: DriftMethod, threshold: number, minEffect: number): string {
+function driftRule(method: DriftMethod, threshold: number, minEffect: number): string {
   if (method === 'ks') return `drift at p under ${fmt(threshold)} and D ≥ ${fmt(minEffect)}`;
   if (method === 'chisquare')
     return `drift at p under ${fmt(threshold)} and distance ≥ ${fmt(minEffect)}`;
@@ -47,7 +47,7 @@ export function driftRule(method: DriftMethod, threshold: number, minEffect: num
 }
 
 /** One bar chart per measure present, each ranking its most drifted columns. */
-export function driftCharts(drift: DriftSummary, minEffect: number): Chart[] {
+function driftCharts(drift: DriftSummary, minEffect: number): Chart[] {
   const charts: Chart[] = [];
   for (const method of METHOD_ORDER) {
     const columns = drift.columns.filter(

@@ -67,7 +67,7 @@ function profileJson(
 }
 
 /** The machine-readable contract of issue 3, merged at the top of `--format json`. */
-export function validationData(result: ValidationResult): Record<string, unknown> {
+function validationData(result: ValidationResult): Record<string, unknown> {
   return {
     verdict: result.verdict,
     rows: result.rows,
@@ -163,24 +163,55 @@ export function buildValidationReport(
   },
 ): Report {
   const failed = result.checks.filter((c) => c.status === 'fail');
-  const warned = result.checks.filter((c) => c.status === 'warn');
-  const passing = result.checks.filter((c) => c.status === 'pass');
   const minEffect = options.minEffect ?? DEFAULT_MIN_EFFECT;
-  const sections: Report['sections'] = [];
+  const files = sampleFileNames(result.checks, options.dataPaths);
+  const sections: Report['sections'] = [{ title: 'Checks', blocks: checkBlocks(result, files) }];
+  if (result.drift) sections.push({ title: 'Drift', blocks: driftBlocks(result.drift, minEffect) });
+  sections.push(profileSection(result));
+  const tests = checkTests(result.checks, files);
+  if (result.drift) pushAll(tests, driftTests(result.drift, minEffect));
+  return {
+    command: 'validate-data',
+    key: options.key,
+    title: `Data validation: ${options.dataLabel}`,
+    verdict: result.verdict,
+    summary: summaryLine(result),
+    // Each failed or warned check is a row of the checks table (and an annotation on the
+    // forge): a note per check would show every failure twice.
+    notes: [],
+    sections,
+    tests,
+    measurements: measurements(result, failed.length),
+    outputs: {
+      passed: String(result.verdict === 'pass'),
+      'failed-checks': failed.map(checkLabel).join(','),
+    },
+    data: validationData(result),
+  };
+}
 
+/**
+ * Short names for the files sample rows come from, when the dataset is several files;
+ * undefined when it is one (its samples need no file name).
+ */
+function sampleFileNames(
+  checks: readonly CheckResult[],
+  dataPaths: readonly string[] | undefined,
+): Map<string, string> | undefined {
   // Samples of a dataset of several files name their file, even when the few failing rows
   // all sit in one of them: the reader must know which one to open.
   const sampleFiles = [
-    ...new Set(
-      result.checks.flatMap((c) => c.samples.map((s) => s.file)).filter((f) => f !== null),
-    ),
+    ...new Set(checks.flatMap((c) => c.samples.map((s) => s.file)).filter((f) => f !== null)),
   ];
-  const multiFile = options.dataPaths ? isMultiFile(options.dataPaths) : sampleFiles.length > 1;
-  const files =
-    multiFile && sampleFiles.length > 0
-      ? shortFileNames(sampleFiles, (options.dataPaths ?? []).map(dataFolder))
-      : undefined;
+  const multiFile = dataPaths ? isMultiFile(dataPaths) : sampleFiles.length > 1;
+  return multiFile && sampleFiles.length > 0
+    ? shortFileNames(sampleFiles, (dataPaths ?? []).map(dataFolder))
+    : undefined;
+}
 
+/** The checks table (failures and warnings on top, passing ones folded), then failing samples. */
+function checkBlocks(result: ValidationResult, files: Map<string, string> | undefined): Block[] {
+  const passing = result.checks.filter((c) => c.status === 'pass');
   const checkRow = (c: CheckResult): Cell[] => [
     c.name,
     c.column === null ? '—' : { text: c.column, code: true },
@@ -193,7 +224,7 @@ export function buildValidationReport(
       : '—',
   ];
   // A reviewer looks for what failed: failures and warnings on top, passing checks folded.
-  const checkBlocks: Block[] = [
+  const blocks: Block[] = [
     {
       type: 'table',
       columns: [
@@ -216,16 +247,18 @@ export function buildValidationReport(
         : {}),
     },
   ];
-  for (const check of failed)
-    if (check.samples.length > 0) checkBlocks.push(samplesBlock(check, files));
-  sections.push({ title: 'Checks', blocks: checkBlocks });
+  for (const check of result.checks)
+    if (check.status === 'fail' && check.samples.length > 0)
+      blocks.push(samplesBlock(check, files));
+  return blocks;
+}
 
-  if (result.drift) sections.push({ title: 'Drift', blocks: driftBlocks(result.drift, minEffect) });
-
+/** The per-column profile, folded. */
+function profileSection(result: ValidationResult): Report['sections'][number] {
   const estimated = result.profiles.some(
     (p) => !p.distinctExact || (p.quantiles && !p.quantilesExact),
   );
-  sections.push({
+  return {
     title: 'Profile',
     blocks: [
       {
@@ -278,9 +311,15 @@ export function buildValidationReport(
         ],
       },
     ],
-  });
+  };
+}
 
-  const tests: TestCase[] = result.checks.map((c) => ({
+/** One test case per check (JUnit); its failing samples in the case's body. */
+function checkTests(
+  checks: readonly CheckResult[],
+  files: Map<string, string> | undefined,
+): TestCase[] {
+  return checks.map((c) => ({
     suite: 'validate-data',
     name: checkLabel(c),
     // A warning does not fail the run: it passes, with its text in the case's output.
@@ -299,46 +338,35 @@ export function buildValidationReport(
       : {}),
     ...(c.place?.file ? { file: c.place.file } : {}),
   }));
-  if (result.drift) pushAll(tests, driftTests(result.drift, minEffect));
+}
 
-  // `2 checks passed on 3 rows`; with warnings `2 checks passed, 1 warning, on 3 rows`.
+/** `2 checks passed on 3 rows`; with warnings `2 checks passed, 1 warning, on 3 rows`. */
+function summaryLine(result: ValidationResult): string {
+  const failed = result.checks.filter((c) => c.status === 'fail').length;
+  const warned = result.checks.filter((c) => c.status === 'warn').length;
+  const passing = result.checks.filter((c) => c.status === 'pass').length;
   const onRows =
-    warned.length > 0
-      ? `, ${plural(warned.length, 'warning')}, on ${plural(result.rows, 'row')}`
+    warned > 0
+      ? `, ${plural(warned, 'warning')}, on ${plural(result.rows, 'row')}`
       : ` on ${plural(result.rows, 'row')}`;
-  const summary =
-    result.verdict === 'pass'
-      ? `${plural(passing.length, 'check')} passed${onRows}.`
-      : `${failed.length} of ${plural(result.checks.length, 'check')} failed${onRows}${result.drift?.datasetDrift ? '; dataset drift detected' : ''}.`;
-  return {
-    command: 'validate-data',
-    key: options.key,
-    title: `Data validation: ${options.dataLabel}`,
-    verdict: result.verdict,
-    summary,
-    // Each failed or warned check is a row of the checks table (and an annotation on the
-    // forge): a note per check would show every failure twice.
-    notes: [],
-    sections,
-    tests,
-    // The OpenMetrics renderer puts `sluice_` in front of every name.
-    measurements: [
-      { name: 'data_rows', value: result.rows, help: 'Rows in the validated dataset' },
-      { name: 'data_checks_failed', value: failed.length, help: 'Failed data checks' },
-      ...(result.drift
-        ? [
-            {
-              name: 'data_drift_share',
-              value: result.drift.driftedShare,
-              help: 'Share of drifted columns',
-            },
-          ]
-        : []),
-    ],
-    outputs: {
-      passed: String(result.verdict === 'pass'),
-      'failed-checks': failed.map(checkLabel).join(','),
-    },
-    data: validationData(result),
-  };
+  return result.verdict === 'pass'
+    ? `${plural(passing, 'check')} passed${onRows}.`
+    : `${failed} of ${plural(result.checks.length, 'check')} failed${onRows}${result.drift?.datasetDrift ? '; dataset drift detected' : ''}.`;
+}
+
+/** The OpenMetrics renderer puts `sluice_` in front of every name. */
+function measurements(result: ValidationResult, failed: number): Report['measurements'] {
+  return [
+    { name: 'data_rows', value: result.rows, help: 'Rows in the validated dataset' },
+    { name: 'data_checks_failed', value: failed, help: 'Failed data checks' },
+    ...(result.drift
+      ? [
+          {
+            name: 'data_drift_share',
+            value: result.drift.driftedShare,
+            help: 'Share of drifted columns',
+          },
+        ]
+      : []),
+  ];
 }

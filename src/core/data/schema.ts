@@ -1,23 +1,30 @@
 import { dirname } from 'node:path';
 import { isMap, isScalar, isSeq } from 'yaml';
-import type { Node, Pair, YAMLMap } from 'yaml';
+import type { Node, Pair } from 'yaml';
 import { UsageError } from '../errors.js';
 import type { Place } from '../errors.js';
 import { readYaml } from '../yaml/read.js';
+import {
+  bool,
+  choice,
+  count,
+  entries,
+  fractionOf,
+  literal,
+  literalNode,
+  mapOf,
+  positive,
+  scalarText,
+  str,
+} from './schema-values.js';
+import type { Ctx } from './schema-values.js';
 
 /** The declared types a schema column can have. */
-export const COLUMN_TYPES = ['integer', 'float', 'string', 'boolean', 'date', 'timestamp'] as const;
+const COLUMN_TYPES = ['integer', 'float', 'string', 'boolean', 'date', 'timestamp'] as const;
 export type ColumnType = (typeof COLUMN_TYPES)[number];
 
-export const DRIFT_METHODS = [
-  'auto',
-  'ks',
-  'psi',
-  'wasserstein',
-  'jensenshannon',
-  'chisquare',
-] as const;
-export type DriftMethodSetting = (typeof DRIFT_METHODS)[number];
+const DRIFT_METHODS = ['auto', 'ks', 'psi', 'wasserstein', 'jensenshannon', 'chisquare'] as const;
+type DriftMethodSetting = (typeof DRIFT_METHODS)[number];
 export type DriftMethod = Exclude<DriftMethodSetting, 'auto'>;
 
 export type Literal = string | number | boolean;
@@ -131,9 +138,6 @@ export function parseSchema(
   }
   const ctx: Ctx = { file, placeOf };
   const top = entries(ctx, root, TOP_KEYS, '');
-  const schemaDir = dirname(file);
-
-  const columns: ColumnRule[] = [];
   const columnsNode = top.get('columns');
   if (!columnsNode) {
     throw new UsageError('the schema has no `columns:` mapping', {
@@ -141,14 +145,7 @@ export function parseSchema(
       hint: 'list each column with its type',
     });
   }
-  if (!isMap(columnsNode.value))
-    throw new UsageError('`columns` must be a mapping of column name to rules', {
-      place: placeOf((columnsNode.value ?? columnsNode.key) as Node, 'columns'),
-    });
-  for (const pair of columnsNode.value.items) {
-    columns.push(parseColumn(ctx, pair));
-  }
-
+  const columns = parseColumns(ctx, columnsNode);
   const schema: DataSchema = {
     file,
     columns,
@@ -163,139 +160,143 @@ export function parseSchema(
     schema.strict = bool(ctx, strict, 'strict');
     schema.strictPlace = placeOf(strict.key as Node, 'strict');
   }
-
   const rows = top.get('rows');
-  if (rows) {
-    const map = mapOf(ctx, rows, 'rows');
-    const keys = entries(ctx, map, ROWS_KEYS, 'rows');
-    schema.rows = { place: placeOf(rows.key as Node, 'rows') };
-    const min = keys.get('min');
-    const max = keys.get('max');
-    if (min) schema.rows.min = count(ctx, min, 'rows.min');
-    if (max) schema.rows.max = count(ctx, max, 'rows.max');
-  }
+  if (rows) schema.rows = parseRows(ctx, rows);
   const duplicates = top.get('duplicates');
-  if (duplicates) {
-    const keys = entries(ctx, mapOf(ctx, duplicates, 'duplicates'), DUPLICATES_KEYS, 'duplicates');
-    const fraction = keys.get('max_fraction');
-    schema.duplicates = {
-      maxFraction: fraction ? fractionOf(ctx, fraction, 'duplicates.max_fraction') : 0,
-      place: placeOf(duplicates.key as Node, 'duplicates'),
-    };
-  }
+  if (duplicates) schema.duplicates = parseDuplicates(ctx, duplicates);
   const checks = top.get('checks');
-  if (checks) {
-    if (!isSeq(checks.value))
-      throw new UsageError('`checks` must be a list of `{name, sql, max_failures}`', {
-        place: placeOf(checks.value as Node, 'checks'),
-      });
-    checks.value.items.forEach((item, index) => {
-      const key = `checks[${index}]`;
-      if (!isMap(item))
-        throw new UsageError('each check is a mapping `{name, sql, max_failures}`', {
-          place: placeOf(item as Node, key),
-        });
-      const keys = entries(ctx, item, CHECK_KEYS, key);
-      const name = keys.get('name');
-      const sql = keys.get('sql');
-      if (!sql)
-        throw new UsageError('a check needs `sql:` (a row predicate, e.g. `price >= 0`)', {
-          place: placeOf(item, key),
-        });
-      const maxFailures = keys.get('max_failures');
-      const predicate = str(ctx, sql, `${key}.sql`);
-      // Only text here: DuckDB's own parser vets it as one row predicate (check-sql.ts).
-      schema.checks.push({
-        name: name ? str(ctx, name, `${key}.name`) : `check_${index + 1}`,
-        sql: predicate,
-        maxFailures: maxFailures ? count(ctx, maxFailures, `${key}.max_failures`) : 0,
-        place: placeOf(item, key),
-        sqlPlace: placeOf(sql.value as Node, `${key}.sql`),
-      });
-    });
-  }
+  if (checks) schema.checks = parseChecks(ctx, checks);
   const drift = top.get('drift');
-  if (drift) {
-    const keys = entries(ctx, mapOf(ctx, drift, 'drift'), DRIFT_KEYS, 'drift');
-    const config: DriftConfig = {
-      columns: 'all',
-      method: 'auto',
-      place: placeOf(drift.key as Node, 'drift'),
-    };
-    const reference = keys.get('reference');
-    if (reference)
-      config.reference = resolvePath(schemaDir, str(ctx, reference, 'drift.reference'));
-    const cols = keys.get('columns');
-    if (cols) {
-      if (isScalar(cols.value) && cols.value.value === 'all') config.columns = 'all';
-      else if (isSeq(cols.value)) {
-        config.columns = cols.value.items.map((item) =>
-          scalarText(ctx, item as Node, 'drift.columns'),
-        );
-        config.columnPlaces = cols.value.items.map((item) =>
-          placeOf(item as Node, 'drift.columns'),
-        );
-      } else
-        throw new UsageError('`drift.columns` is `all` or a list of column names', {
-          place: placeOf(cols.value as Node, 'drift.columns'),
-        });
-    }
-    const method = keys.get('method');
-    if (method) config.method = choice(ctx, method, 'drift.method', DRIFT_METHODS);
-    const threshold = keys.get('threshold');
-    if (threshold && !(isScalar(threshold.value) && threshold.value.value === 'auto')) {
-      config.threshold = positive(ctx, threshold, 'drift.threshold');
-      // A p-value of 1 or more would flag every column.
-      if ((config.method === 'ks' || config.method === 'chisquare') && config.threshold >= 1)
-        throw new UsageError(
-          `\`drift.threshold\` is a p-value for \`${config.method}\`: below 1 (e.g. 0.05); got ${config.threshold}`,
-          { place: placeOf(threshold.value as Node, 'drift.threshold') },
-        );
-    }
-    const minEffect = keys.get('min_effect');
-    if (minEffect) config.minEffect = fractionOf(ctx, minEffect, 'drift.min_effect');
-    const keyColumns = columns.filter((c) => c.unique).map((c) => c.name);
-    if (keyColumns.length > 0) config.keys = keyColumns;
-    schema.drift = config;
-  }
+  if (drift)
+    schema.drift = parseDrift(ctx, drift, columns, (path) => resolvePath(dirname(file), path));
   const csv = top.get('csv');
-  if (csv) {
-    const keys = entries(ctx, mapOf(ctx, csv, 'csv'), CSV_KEYS, 'csv');
-    const delimiter = keys.get('delimiter');
-    const header = keys.get('header');
-    if (delimiter) schema.csv.delimiter = str(ctx, delimiter, 'csv.delimiter');
-    if (header) schema.csv.header = bool(ctx, header, 'csv.header');
-  }
+  if (csv) schema.csv = parseCsv(ctx, csv);
   return schema;
 }
 
-interface Ctx {
-  file: string;
-  placeOf: (node: Node | null | undefined, key?: string) => Place;
+/** `columns:`: column name → its rules. */
+function parseColumns(ctx: Ctx, pair: Pair): ColumnRule[] {
+  if (!isMap(pair.value))
+    throw new UsageError('`columns` must be a mapping of column name to rules', {
+      place: ctx.placeOf((pair.value ?? pair.key) as Node, 'columns'),
+    });
+  return pair.value.items.map((item) => parseColumn(ctx, item));
 }
 
-function entries(
-  ctx: Ctx,
-  map: YAMLMap,
-  allowed: readonly string[],
-  path: string,
-): Map<string, Pair> {
-  const out = new Map<string, Pair>();
-  for (const pair of map.items) {
-    const keyNode = pair.key as Node;
-    const key = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
-    const dotted = path ? `${path}.${key}` : key;
-    if (!allowed.includes(key)) {
-      throw new UsageError(`unknown key \`${key}\``, {
-        place: ctx.placeOf(keyNode, dotted),
-        hint: `allowed here: ${allowed.join(', ')}`,
+/** `rows: {min, max}`. */
+function parseRows(ctx: Ctx, pair: Pair): NonNullable<DataSchema['rows']> {
+  const keys = entries(ctx, mapOf(ctx, pair, 'rows'), ROWS_KEYS, 'rows');
+  const rows: NonNullable<DataSchema['rows']> = { place: ctx.placeOf(pair.key as Node, 'rows') };
+  const min = keys.get('min');
+  const max = keys.get('max');
+  if (min) rows.min = count(ctx, min, 'rows.min');
+  if (max) rows.max = count(ctx, max, 'rows.max');
+  return rows;
+}
+
+/** `duplicates: {max_fraction}`. */
+function parseDuplicates(ctx: Ctx, pair: Pair): NonNullable<DataSchema['duplicates']> {
+  const keys = entries(ctx, mapOf(ctx, pair, 'duplicates'), DUPLICATES_KEYS, 'duplicates');
+  const fraction = keys.get('max_fraction');
+  return {
+    maxFraction: fraction ? fractionOf(ctx, fraction, 'duplicates.max_fraction') : 0,
+    place: ctx.placeOf(pair.key as Node, 'duplicates'),
+  };
+}
+
+/** `checks:`: a list of `{name, sql, max_failures}`. */
+function parseChecks(ctx: Ctx, pair: Pair): RowCheck[] {
+  if (!isSeq(pair.value))
+    throw new UsageError('`checks` must be a list of `{name, sql, max_failures}`', {
+      place: ctx.placeOf(pair.value as Node, 'checks'),
+    });
+  return pair.value.items.map((item, index) => {
+    const key = `checks[${index}]`;
+    if (!isMap(item))
+      throw new UsageError('each check is a mapping `{name, sql, max_failures}`', {
+        place: ctx.placeOf(item as Node, key),
       });
-    }
-    out.set(key, pair);
-  }
-  return out;
+    const keys = entries(ctx, item, CHECK_KEYS, key);
+    const name = keys.get('name');
+    const sql = keys.get('sql');
+    if (!sql)
+      throw new UsageError('a check needs `sql:` (a row predicate, e.g. `price >= 0`)', {
+        place: ctx.placeOf(item, key),
+      });
+    const maxFailures = keys.get('max_failures');
+    const predicate = str(ctx, sql, `${key}.sql`);
+    // Only text here: DuckDB's own parser vets it as one row predicate (check-sql.ts).
+    return {
+      name: name ? str(ctx, name, `${key}.name`) : `check_${index + 1}`,
+      sql: predicate,
+      maxFailures: maxFailures ? count(ctx, maxFailures, `${key}.max_failures`) : 0,
+      place: ctx.placeOf(item, key),
+      sqlPlace: ctx.placeOf(sql.value as Node, `${key}.sql`),
+    };
+  });
 }
 
+/** `drift: {reference, columns, method, threshold, min_effect}`; `resolve` places the reference. */
+function parseDrift(
+  ctx: Ctx,
+  pair: Pair,
+  columns: readonly ColumnRule[],
+  resolve: (path: string) => string,
+): DriftConfig {
+  const keys = entries(ctx, mapOf(ctx, pair, 'drift'), DRIFT_KEYS, 'drift');
+  const config: DriftConfig = {
+    columns: 'all',
+    method: 'auto',
+    place: ctx.placeOf(pair.key as Node, 'drift'),
+  };
+  const reference = keys.get('reference');
+  if (reference) config.reference = resolve(str(ctx, reference, 'drift.reference'));
+  const cols = keys.get('columns');
+  if (cols) {
+    if (isScalar(cols.value) && cols.value.value === 'all') config.columns = 'all';
+    else if (isSeq(cols.value)) {
+      config.columns = cols.value.items.map((item) =>
+        scalarText(ctx, item as Node, 'drift.columns'),
+      );
+      config.columnPlaces = cols.value.items.map((item) =>
+        ctx.placeOf(item as Node, 'drift.columns'),
+      );
+    } else
+      throw new UsageError('`drift.columns` is `all` or a list of column names', {
+        place: ctx.placeOf(cols.value as Node, 'drift.columns'),
+      });
+  }
+  const method = keys.get('method');
+  if (method) config.method = choice(ctx, method, 'drift.method', DRIFT_METHODS);
+  const threshold = keys.get('threshold');
+  if (threshold && !(isScalar(threshold.value) && threshold.value.value === 'auto')) {
+    config.threshold = positive(ctx, threshold, 'drift.threshold');
+    // A p-value of 1 or more would flag every column.
+    if ((config.method === 'ks' || config.method === 'chisquare') && config.threshold >= 1)
+      throw new UsageError(
+        `\`drift.threshold\` is a p-value for \`${config.method}\`: below 1 (e.g. 0.05); got ${config.threshold}`,
+        { place: ctx.placeOf(threshold.value as Node, 'drift.threshold') },
+      );
+  }
+  const minEffect = keys.get('min_effect');
+  if (minEffect) config.minEffect = fractionOf(ctx, minEffect, 'drift.min_effect');
+  const keyColumns = columns.filter((c) => c.unique).map((c) => c.name);
+  if (keyColumns.length > 0) config.keys = keyColumns;
+  return config;
+}
+
+/** `csv: {delimiter, header}`. */
+function parseCsv(ctx: Ctx, pair: Pair): CsvOptions {
+  const keys = entries(ctx, mapOf(ctx, pair, 'csv'), CSV_KEYS, 'csv');
+  const csv: CsvOptions = { header: true };
+  const delimiter = keys.get('delimiter');
+  const header = keys.get('header');
+  if (delimiter) csv.delimiter = str(ctx, delimiter, 'csv.delimiter');
+  if (header) csv.header = bool(ctx, header, 'csv.header');
+  return csv;
+}
+
+/** One column's rules, each key read by its own reader. */
 function parseColumn(ctx: Ctx, pair: Pair): ColumnRule {
   const keyNode = pair.key as Node;
   const name = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
@@ -367,107 +368,4 @@ function parseColumn(ctx: Ctx, pair: Pair): ColumnRule {
     }
   }
   return rule;
-}
-
-function mapOf(ctx: Ctx, pair: Pair, key: string): YAMLMap {
-  if (!isMap(pair.value))
-    throw new UsageError(`\`${key}\` must be a mapping`, {
-      place: ctx.placeOf((pair.value ?? pair.key) as Node, key),
-    });
-  return pair.value;
-}
-
-function scalarText(ctx: Ctx, node: Node, key: string): string {
-  if (!isScalar(node) || node.value === null || typeof node.value === 'object') {
-    throw new UsageError(`\`${key}\` must be a plain value`, { place: ctx.placeOf(node, key) });
-  }
-  return String(node.value);
-}
-
-function str(ctx: Ctx, pair: Pair, key: string): string {
-  const node = pair.value as Node;
-  if (!isScalar(node) || typeof node.value !== 'string' || node.value === '') {
-    throw new UsageError(`\`${key}\` must be a non-empty string`, {
-      place: ctx.placeOf(node ?? (pair.key as Node), key),
-    });
-  }
-  return node.value;
-}
-
-function bool(ctx: Ctx, pair: Pair, key: string): boolean {
-  const node = pair.value as Node;
-  if (!isScalar(node) || typeof node.value !== 'boolean') {
-    throw new UsageError(`\`${key}\` must be true or false`, {
-      place: ctx.placeOf(node ?? (pair.key as Node), key),
-    });
-  }
-  return node.value;
-}
-
-function num(ctx: Ctx, pair: Pair, key: string): number {
-  const node = pair.value as Node;
-  if (!isScalar(node) || typeof node.value !== 'number' || !Number.isFinite(node.value)) {
-    throw new UsageError(`\`${key}\` must be a number`, {
-      place: ctx.placeOf(node ?? (pair.key as Node), key),
-    });
-  }
-  return node.value;
-}
-
-function count(ctx: Ctx, pair: Pair, key: string): number {
-  const value = num(ctx, pair, key);
-  if (!Number.isInteger(value) || value < 0)
-    throw new UsageError(`\`${key}\` must be a whole number ≥ 0`, {
-      place: ctx.placeOf(pair.value as Node, key),
-    });
-  return value;
-}
-
-function positive(ctx: Ctx, pair: Pair, key: string): number {
-  const value = num(ctx, pair, key);
-  if (value <= 0)
-    throw new UsageError(`\`${key}\` must be > 0 (or \`auto\`)`, {
-      place: ctx.placeOf(pair.value as Node, key),
-    });
-  return value;
-}
-
-function fractionOf(ctx: Ctx, pair: Pair, key: string): number {
-  const value = num(ctx, pair, key);
-  if (value < 0 || value > 1)
-    throw new UsageError(`\`${key}\` is a fraction between 0 and 1`, {
-      place: ctx.placeOf(pair.value as Node, key),
-    });
-  return value;
-}
-
-function choice<T extends string>(ctx: Ctx, pair: Pair, key: string, options: readonly T[]): T {
-  const node = pair.value as Node;
-  const value = isScalar(node) ? node.value : undefined;
-  if (typeof value !== 'string' || !options.includes(value as T)) {
-    throw new UsageError(`\`${key}\` must be one of ${options.join(', ')}`, {
-      place: ctx.placeOf(node ?? (pair.key as Node), key),
-    });
-  }
-  return value as T;
-}
-
-function literal(ctx: Ctx, pair: Pair, key: string): Literal {
-  return literalNode(ctx, pair.value as Node, key);
-}
-
-function literalNode(ctx: Ctx, node: Node, key: string): Literal {
-  if (isScalar(node)) {
-    const value: unknown = node.value;
-    if (typeof value === 'number' && !Number.isFinite(value))
-      throw new UsageError(`\`${key}\` must be a finite number; got ${String(value)}`, {
-        place: ctx.placeOf(node, key),
-      });
-    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
-      return value;
-    if (value instanceof Date) return value.toISOString();
-  }
-  throw new UsageError(`\`${key}\` must be a number, string or boolean`, {
-    place: ctx.placeOf(node, key),
-  });
 }

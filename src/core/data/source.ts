@@ -4,9 +4,9 @@ import { extname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { LinkPolicy } from '../files/contained.js';
 import type { CsvOptions } from './schema.js';
-import { quoteIdent, quoteString } from './sql.js';
+import { quoteString } from './sql.js';
 
-export type DataFormat = 'csv' | 'parquet' | 'json';
+type DataFormat = 'csv' | 'parquet' | 'json';
 
 /** One dataset: a set of files (paths or globs) of one format, read as one table. */
 export interface DataSource {
@@ -28,7 +28,7 @@ export interface DataSource {
 const COMPRESSION = /\.(gz|gzip|zst|zstd)$/i;
 
 /** The format a file name says, or undefined. `.tsv` is CSV with a tab. */
-export function formatOf(path: string): { format: DataFormat; delimiter?: string } | undefined {
+function formatOf(path: string): { format: DataFormat; delimiter?: string } | undefined {
   const base = path.replace(COMPRESSION, '');
   const ext = extname(base).toLowerCase();
   if (ext === '.csv' || ext === '.txt') return { format: 'csv' };
@@ -217,8 +217,6 @@ export function scanSql(source: DataSource, options: ScanOptions = {}): string {
 export function jsonKeysSql(source: DataSource): string {
   return `SELECT DISTINCT unnest(k) AS k FROM (SELECT DISTINCT json_keys(json) AS k FROM read_json_objects(${pathListSql(source)}, format=${jsonFormat(source)}))`;
 }
-
-export { quoteIdent };
 
 /** A data path must be a regular file (after links): names what it is otherwise. */
 export function refuseSpecial(info: Stats, label: string): void {

@@ -12,7 +12,7 @@ export function isInside(root: string, path: string): boolean {
 const GLOB_CHARACTER = /[*?[\]{}]/;
 
 /** The folder a glob can never leave: everything before its first wildcard's path part. */
-export function staticPrefix(pattern: string): string {
+function staticPrefix(pattern: string): string {
   const at = pattern.search(GLOB_CHARACTER);
   if (at === -1) return pattern;
   const head = pattern.slice(0, at);
@@ -23,7 +23,7 @@ export function staticPrefix(pattern: string): string {
  * Where `path` really is: links resolved through its longest existing prefix, so a path that
  * does not exist yet (or a glob's folder) is judged by the folders it would be found in.
  */
-export async function realLocation(path: string): Promise<string> {
+async function realLocation(path: string): Promise<string> {
   let existing = resolve(path);
   const rest: string[] = [];
   for (;;) {

@@ -83,7 +83,7 @@ async function walk(dir: string, depth: number): Promise<string[]> {
   return out;
 }
 
-export function globToRegExp(glob: string): RegExp {
+function globToRegExp(glob: string): RegExp {
   let source = '';
   for (let i = 0; i < glob.length; i++) {
     const char = glob[i]!;

@@ -17,7 +17,7 @@ import { refuseLinkOut, type LinkPolicy } from './contained.js';
 export type { UserPath } from './fs-errors.js';
 
 /** Larger than any metrics, rules, schema or report file; below what one string may hold. */
-export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
+const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
 
 export interface ReadUserFileOptions {
   maxBytes?: number;
@@ -57,7 +57,7 @@ function checkName(absolute: string, target: UserPath, access: FileAccess): void
  * by name before it is opened, so a FIFO never blocks), at most `maxBytes`, and every failure a
  * UsageError (or InfraError for the disk itself) naming the path.
  */
-export async function readUserFile(
+async function readUserFile(
   absolute: string,
   target: UserPath,
   options: ReadUserFileOptions = {},

@@ -1,19 +1,4 @@
-import { UsageError } from '../errors.js';
 import type { MetricsSet, MetricValue } from '../metrics/model.js';
-import {
-  abs,
-  compare,
-  decimalFromNumber,
-  multiply,
-  parseDecimal,
-  percentChange,
-  sign,
-  subtract,
-  toNumber,
-  toPlainString,
-  type Decimal,
-} from '../numbers/decimal.js';
-import { formatDelta, formatMetricValue, formatPercent } from '../numbers/format.js';
 import { inferDirection, inferPatternDirection } from './direction.js';
 import type {
   Direction,
@@ -24,8 +9,16 @@ import type {
   RuleSet,
   RuleThreshold,
 } from './model.js';
-import { compilePattern, compileRules, type RuleMatcher } from './pattern.js';
-import { editDistance } from '../text/edit-distance.js';
+import { compileRules, type RuleMatcher } from './pattern.js';
+import { missingRequired, refuseUnmatchedRules } from './rule-coverage.js';
+import {
+  THRESHOLD_NAME,
+  checkNumber,
+  describeThreshold,
+  describeValue,
+  numericChange,
+  sameValue,
+} from './thresholds.js';
 import { pushAll } from '../arrays.js';
 
 /**
@@ -170,6 +163,7 @@ function evaluateMetric(
     inferDirection(name) ??
     (match && match.label !== 'default' ? inferPatternDirection(match.label) : undefined);
   const change = numericChange(candidate, baseline);
+  const plainStatus = plainStatusOf(candidate, baseline, hasBaseline);
   const diff: MetricDiff = {
     file,
     name,
@@ -177,7 +171,7 @@ function evaluateMetric(
     candidate,
     delta: change?.delta ?? null,
     deltaPct: change?.deltaPct ?? null,
-    status: 'info',
+    status: plainStatus,
     reasons: [],
     gated: false,
   };
@@ -186,74 +180,23 @@ function evaluateMetric(
   if (match) diff.rule = match.label;
   if (match?.rule.place) diff.rulePlace = match.rule.place;
 
-  const plainStatus: MetricStatus =
-    candidate === undefined
-      ? 'removed'
-      : hasBaseline && baseline === undefined
-        ? 'new'
-        : baseline !== undefined && sameValue(candidate, baseline)
-          ? 'unchanged'
-          : 'info';
-  diff.status = plainStatus;
   if (!match) {
     if (rules && plainStatus === 'info') diff.reasons.push('not gated: no rule matches it');
     return diff;
   }
-
-  const rule = match.rule;
   if (candidate === undefined) {
-    if (rule.required) {
+    if (match.rule.required) {
       diff.gated = true;
       diff.status = 'fail';
       diff.reasons.push(`${name} is missing from the candidate (required)`);
     }
     return diff;
   }
-
-  let thresholds = (['min', 'max', 'maxRegression', 'maxRegressionPct'] as const).filter(
-    (key) => rule[key] !== undefined,
-  );
-  const failures: string[] = [];
-
-  if (candidate.kind !== 'number') {
-    if (thresholds.length > 0 && !match.isDefault) {
-      failures.push(
-        `${name} is ${describeValue(candidate)}, not a number, so ${thresholds.map((key) => describeThreshold(rule, key)).join(' and ')} cannot be met`,
-      );
-    }
-    // Otherwise text such as a model name is shown, not gated; `required` is met by its presence.
-    diff.gated = failures.length > 0 || rule.required === true;
-  } else {
-    const needsDirection = thresholds.some(
-      (key) => key === 'maxRegression' || key === 'maxRegressionPct',
-    );
-    if (needsDirection && !direction) {
-      thresholds = thresholds.filter((key) => key === 'min' || key === 'max');
-      diff.reasons.push(
-        `not gated for regression: which way is better cannot be inferred from the name ${name}; add a rule with direction: higher or lower`,
-      );
-    }
-    // Regression limits need a numeric baseline: without one they check nothing, and the
-    // table must not show a check that passed.
-    const comparable = baseline?.kind === 'number';
-    const unchecked: RuleThreshold[] = comparable
-      ? []
-      : thresholds.filter((key) => key === 'maxRegression' || key === 'maxRegressionPct');
-    if (unchecked.length > 0) {
-      thresholds = thresholds.filter((key) => !unchecked.includes(key));
-      diff.reasons.push(
-        `${unchecked.map((key) => THRESHOLD_NAME[key]).join(' and ')} not checked: ${hasBaseline ? `no baseline value for ${name}` : 'no baseline'}`,
-      );
-    }
-    diff.gated = thresholds.length > 0 || rule.required === true;
-    if (!diff.gated) {
-      if (plainStatus !== 'unchanged') diff.status = unchecked.length > 0 ? plainStatus : 'info';
-      return diff;
-    }
-    if (thresholds.length > 0)
-      failures.push(...checkNumber(name, candidate, baseline, rule, thresholds, direction));
-  }
-
+  const failures =
+    candidate.kind === 'number'
+      ? gateNumber(diff, candidate, match, direction, hasBaseline)
+      : gateNotNumber(diff, candidate, match);
+  if (failures === undefined) return diff;
   if (failures.length > 0) {
     diff.status = 'fail';
     diff.reasons.push(...failures);
@@ -263,223 +206,81 @@ function evaluateMetric(
   return diff;
 }
 
-function checkNumber(
-  name: string,
-  candidate: Extract<MetricValue, { kind: 'number' }>,
+/** The status a metric has before any rule: removed, new, unchanged, or just shown. */
+function plainStatusOf(
+  candidate: MetricValue | undefined,
   baseline: MetricValue | undefined,
-  rule: Omit<Rule, 'pattern'>,
-  thresholds: RuleThreshold[],
-  direction: Direction | undefined,
-): string[] {
-  const shown = formatMetricValue(candidate);
-  const value = decimalOf(candidate);
-  if (!value) {
-    return [
-      `${name} is ${shown}, which fails ${thresholds.map((key) => describeThreshold(rule, key)).join(' and ')}`,
-    ];
-  }
-  const failures: string[] = [];
-  if (rule.min !== undefined && compare(value, decimalFromNumber(rule.min)!) < 0) {
-    failures.push(`${name} ${shown} is below min ${written(rule, 'min')}`);
-  }
-  if (rule.max !== undefined && compare(value, decimalFromNumber(rule.max)!) > 0) {
-    failures.push(`${name} ${shown} is above max ${written(rule, 'max')}`);
-  }
-  const regressionKeys = thresholds.filter(
-    (key) => key === 'maxRegression' || key === 'maxRegressionPct',
-  );
-  if (regressionKeys.length === 0 || !direction || baseline?.kind !== 'number') return failures;
-  const base = decimalOf(baseline);
-  if (!base) return failures; // A NaN baseline cannot be regressed from; the candidate is judged on its own.
+  hasBaseline: boolean,
+): MetricStatus {
+  if (candidate === undefined) return 'removed';
+  if (hasBaseline && baseline === undefined) return 'new';
+  if (baseline !== undefined && sameValue(candidate, baseline)) return 'unchanged';
+  return 'info';
+}
 
-  const worsening = direction === 'higher' ? subtract(base, value) : subtract(value, base);
-  if (sign(worsening) <= 0) return failures;
-  const pct = percentChange(worsening, base);
-  const by = `${name} regressed by ${formatDelta(worsening).replace(/^\+/, '')}${pct === null ? '' : ` (${formatPercent(pct)})`}`;
-  if (
-    rule.maxRegression !== undefined &&
-    compare(worsening, decimalFromNumber(rule.maxRegression)!) > 0
-  ) {
-    failures.push(`${by}, allowed ${written(rule, 'maxRegression')}`);
+function thresholdsOf(rule: Omit<Rule, 'pattern'>): RuleThreshold[] {
+  return THRESHOLDS.filter((key) => rule[key] !== undefined);
+}
+
+/**
+ * Text such as a model name is shown, not gated; `required` is met by its presence. An
+ * explicit rule with bounds fails: its bound cannot be met.
+ */
+function gateNotNumber(diff: MetricDiff, candidate: MetricValue, match: Match): string[] {
+  const { rule } = match;
+  const thresholds = thresholdsOf(rule);
+  const failures: string[] = [];
+  if (thresholds.length > 0 && !match.isDefault) {
+    failures.push(
+      `${diff.name} is ${describeValue(candidate)}, not a number, so ${thresholds.map((key) => describeThreshold(rule, key)).join(' and ')} cannot be met`,
+    );
   }
-  if (rule.maxRegressionPct !== undefined) {
-    const allowed = decimalFromNumber(rule.maxRegressionPct)!;
-    // worsening / |base| × 100 > allowed  ⇔  worsening × 100 > allowed × |base|, exact.
-    const exceeds =
-      base.coef === 0n ||
-      compare(multiply(worsening, { coef: 100n, exp: 0 }), multiply(allowed, abs(base))) > 0;
-    if (exceeds) {
-      const from =
-        base.coef === 0n ? ' from 0 (any worsening of a zero baseline is unbounded in %)' : '';
-      failures.push(`${by}${from}, allowed ${written(rule, 'maxRegressionPct')}\u00a0%`);
-    }
-  }
+  diff.gated = failures.length > 0 || rule.required === true;
   return failures;
 }
 
-/** Parsed once per value: the delta, the equality test and the rules all need it. */
 /**
- * The last few values' decimals: evaluating one metric reads its candidate and baseline twice
- * (same value? then the delta). A WeakMap kept every decimal of a million-metric run alive.
+ * A number against the thresholds that can be checked: regression limits need a direction
+ * and a numeric baseline, and say so when they are left out. Undefined: nothing gates it.
  */
-const recent: { value: MetricValue; decimal: Decimal | null }[] = [];
-
-function decimalOf(value: Extract<MetricValue, { kind: 'number' }>): Decimal | undefined {
-  for (const entry of recent) if (entry.value === value) return entry.decimal ?? undefined;
-  const decimal = Number.isFinite(value.value)
-    ? (parseDecimal(value.text) ?? decimalFromNumber(value.value) ?? null)
-    : null;
-  if (recent.length >= 4) recent.shift();
-  recent.push({ value, decimal });
-  return decimal ?? undefined;
-}
-
-function numericChange(
-  candidate: MetricValue | undefined,
-  baseline: MetricValue | undefined,
-): { delta: number; deltaPct: number | null; text?: string } | undefined {
-  if (candidate?.kind !== 'number' || baseline?.kind !== 'number') return undefined;
-  // JSON has no NaN or Infinity: a delta involving them is null, and the values speak for themselves.
-  if (!Number.isFinite(candidate.value) || !Number.isFinite(baseline.value)) return undefined;
-  const c = decimalOf(candidate);
-  const b = decimalOf(baseline);
-  if (!c || !b) {
-    const delta = candidate.value - baseline.value;
-    return {
-      delta,
-      deltaPct: baseline.value === 0 ? null : (delta / Math.abs(baseline.value)) * 100,
-    };
-  }
-  const delta = subtract(c, b);
-  return { delta: toNumber(delta), deltaPct: percentChange(delta, b), text: toPlainString(delta) };
-}
-
-function sameValue(a: MetricValue, b: MetricValue): boolean {
-  if (a.kind === 'number' && b.kind === 'number') {
-    if (!Number.isFinite(a.value) || !Number.isFinite(b.value)) return Object.is(a.value, b.value);
-    const x = decimalOf(a);
-    const y = decimalOf(b);
-    return x && y ? compare(x, y) === 0 : a.value === b.value;
-  }
-  if (a.kind === 'null' || b.kind === 'null') return a.kind === b.kind;
-  return a.kind === b.kind && a.value === b.value;
-}
-
-function written(rule: Omit<Rule, 'pattern'>, key: RuleThreshold): string {
-  return rule.written?.[key] ?? String(rule[key]);
-}
-
-const THRESHOLD_NAME: Record<RuleThreshold, string> = {
-  min: 'min',
-  max: 'max',
-  maxRegression: 'max_regression',
-  maxRegressionPct: 'max_regression_pct',
-};
-
-function describeThreshold(rule: Omit<Rule, 'pattern'>, key: RuleThreshold): string {
-  return `${THRESHOLD_NAME[key]} ${written(rule, key)}`;
-}
-
-function describeValue(value: MetricValue): string {
-  switch (value.kind) {
-    case 'text':
-      return JSON.stringify(value.value);
-    case 'boolean':
-      return String(value.value);
-    case 'null':
-      return 'null';
-    case 'number':
-      return formatMetricValue(value);
-  }
-}
-
-/** A `required` rule no candidate metric matches at all (in any file) fails once, on its pattern. */
-function missingRequired(
-  candidates: MetricsSet[],
-  diffs: MetricDiff[],
-  rules: RuleSet | undefined,
-): MetricDiff[] {
-  const missing: MetricDiff[] = [];
-  for (const rule of rules?.rules ?? []) {
-    if (!rule.required) continue;
-    const matches = compilePattern(rule.pattern);
-    // Present in some candidate, or already failed as removed from one: nothing more to say.
-    if (
-      diffs.some(
-        (diff) => (diff.candidate !== undefined || diff.status === 'fail') && matches(diff.name),
-      )
-    )
-      continue;
-    const wildcard = rule.pattern.includes('*');
-    missing.push({
-      file: candidates[0]?.file ?? '',
-      name: rule.pattern,
-      baseline: undefined,
-      candidate: undefined,
-      delta: null,
-      deltaPct: null,
-      status: 'fail',
-      rule: rule.pattern,
-      reasons: [
-        wildcard
-          ? `no candidate metric matches ${rule.pattern} (required)`
-          : `${rule.pattern} is missing from the candidate (required)`,
-      ],
-      gated: true,
-      ...(rule.direction ? { direction: rule.direction } : {}),
-    });
-  }
-  return missing;
-}
-
-/**
- * A rule that matches no metric in any candidate or baseline is almost always a typo
- * (`acuracy`), and a typo must not pass the gate silently: bad input, exit 2. A rule meant
- * for metrics that only some runs report says so with `required: false`; a rule with
- * `required: true` that matches nothing is a failed verdict instead (see missingRequired).
- */
-function refuseUnmatchedRules(
-  candidates: MetricsSet[],
-  baselines: (MetricsSet | undefined)[],
-  rules: RuleSet,
-): void {
-  const names = new Set<string>();
-  for (const set of [...candidates, ...baselines]) {
-    if (set) for (const name of set.values.keys()) names.add(name);
-  }
-  const unmatched = rules.rules.filter((rule) => {
-    if (rule.required !== undefined) return false;
-    const matches = compilePattern(rule.pattern);
-    for (const name of names) if (matches(name)) return false;
-    return true;
-  });
-  const [first] = unmatched;
-  if (!first) return;
-  const describe = (rule: Rule): string => {
-    const near = rule.pattern.includes('*') ? undefined : nearestName(rule.pattern, names);
-    const line = rule.place?.line !== undefined ? `line ${rule.place.line}: ` : '';
-    return `${line}${JSON.stringify(rule.pattern)}${near ? ` (did you mean ${JSON.stringify(near)}?)` : ''}`;
-  };
-  const file = first.place?.file ?? rules.file;
-  throw new UsageError(
-    `${unmatched.length === 1 ? 'a rule matches' : `${unmatched.length} rules match`} no metric: ${unmatched.map(describe).join('; ')}`,
-    {
-      place: { ...(file ? { file } : {}), ...first.place, key: `metrics.${first.pattern}` },
-      hint: `fix the name (metrics: ${[...names].slice(0, 8).join(', ')}${names.size > 8 ? ', …' : ''}), or add \`required: false\` to a rule for a metric that only some runs report`,
-    },
+function gateNumber(
+  diff: MetricDiff,
+  candidate: Extract<MetricValue, { kind: 'number' }>,
+  match: Match,
+  direction: Direction | undefined,
+  hasBaseline: boolean,
+): string[] | undefined {
+  const { rule } = match;
+  const { name, baseline } = diff;
+  const plainStatus = diff.status;
+  let thresholds = thresholdsOf(rule);
+  const needsDirection = thresholds.some(
+    (key) => key === 'maxRegression' || key === 'maxRegressionPct',
   );
-}
-
-function nearestName(pattern: string, names: ReadonlySet<string>): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(pattern.length / 4)) + 1;
-  for (const name of names) {
-    if (Math.abs(name.length - pattern.length) >= bestDistance) continue;
-    const distance = editDistance(pattern.toLowerCase(), name.toLowerCase());
-    if (distance < bestDistance) {
-      best = name;
-      bestDistance = distance;
-    }
+  if (needsDirection && !direction) {
+    thresholds = thresholds.filter((key) => key === 'min' || key === 'max');
+    diff.reasons.push(
+      `not gated for regression: which way is better cannot be inferred from the name ${name}; add a rule with direction: higher or lower`,
+    );
   }
-  return best;
+  // Regression limits need a numeric baseline: without one they check nothing, and the
+  // table must not show a check that passed.
+  const comparable = baseline?.kind === 'number';
+  const unchecked: RuleThreshold[] = comparable
+    ? []
+    : thresholds.filter((key) => key === 'maxRegression' || key === 'maxRegressionPct');
+  if (unchecked.length > 0) {
+    thresholds = thresholds.filter((key) => !unchecked.includes(key));
+    diff.reasons.push(
+      `${unchecked.map((key) => THRESHOLD_NAME[key]).join(' and ')} not checked: ${hasBaseline ? `no baseline value for ${name}` : 'no baseline'}`,
+    );
+  }
+  diff.gated = thresholds.length > 0 || rule.required === true;
+  if (!diff.gated) {
+    if (plainStatus !== 'unchanged') diff.status = unchecked.length > 0 ? plainStatus : 'info';
+    return undefined;
+  }
+  return thresholds.length > 0
+    ? checkNumber(name, candidate, baseline, rule, thresholds, direction)
+    : [];
 }

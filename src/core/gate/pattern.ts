@@ -20,7 +20,7 @@ interface CompiledPattern {
   segments: (string | RegExp)[];
 }
 
-export function wildcardCount(pattern: string): number {
+function wildcardCount(pattern: string): number {
   return pattern.split('*').length - 1;
 }
 

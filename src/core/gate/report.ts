@@ -214,7 +214,7 @@ function ruleText(diff: MetricDiff, rules: Map<string, Omit<Rule, 'pattern'>>): 
 }
 
 /** "higher, min 0.80, max_regression 0.01, required" */
-export function describeRule(rule: Omit<Rule, 'pattern'>): string {
+function describeRule(rule: Omit<Rule, 'pattern'>): string {
   const parts: string[] = [];
   if (rule.direction) parts.push(`${rule.direction} is better`);
   const written = (key: 'min' | 'max' | 'maxRegression' | 'maxRegressionPct'): string =>

@@ -9,4 +9,4 @@ import { treeParsers } from './load.js';
 treeParsers.yaml = parseYamlTree;
 treeParsers.toml = parseTomlTree;
 
-export { parseMetrics, parseMetricsText, loadMetricsFile } from './load.js';
+export { parseMetrics, loadMetricsFile } from './load.js';

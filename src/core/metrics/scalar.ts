@@ -1,7 +1,7 @@
 import type { MetricValue } from './model.js';
 
 /** A decimal number as text: "0.70", "-1e-3", "+.5", "12". */
-export const NUMBER_TEXT = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+const NUMBER_TEXT = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /**
  * Spellings of NaN and the infinities that tools write: Python's json ("NaN", "Infinity"),

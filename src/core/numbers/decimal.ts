@@ -50,11 +50,6 @@ function align(a: Decimal, b: Decimal): [bigint, bigint, number] {
   return [a.coef * pow10(a.exp - exp), b.coef * pow10(b.exp - exp), exp];
 }
 
-export function add(a: Decimal, b: Decimal): Decimal {
-  const [x, y, exp] = align(a, b);
-  return { coef: x + y, exp };
-}
-
 export function subtract(a: Decimal, b: Decimal): Decimal {
   const [x, y, exp] = align(a, b);
   return { coef: x - y, exp };
@@ -64,7 +59,7 @@ export function multiply(a: Decimal, b: Decimal): Decimal {
   return { coef: a.coef * b.coef, exp: a.exp + b.exp };
 }
 
-export function negate(a: Decimal): Decimal {
+function negate(a: Decimal): Decimal {
   return { coef: -a.coef, exp: a.exp };
 }
 

@@ -21,7 +21,7 @@ const ROUND_DIGITS = 6;
 const SMALL = 1e-6;
 const LARGE = 1e15;
 
-export function formatNonFinite(n: number): string {
+function formatNonFinite(n: number): string {
   if (Number.isNaN(n)) return 'NaN';
   return n > 0 ? '∞' : '-∞';
 }

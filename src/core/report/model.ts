@@ -8,7 +8,7 @@ import type { Place } from '../errors.js';
  * it for its own surface.
  */
 
-export type Verdict = 'pass' | 'fail';
+type Verdict = 'pass' | 'fail';
 
 /** Row status, shown as an icon plus word in tables. */
 export type Status = 'pass' | 'fail' | 'warn' | 'new' | 'removed' | 'unchanged' | 'info' | 'skip';

@@ -31,14 +31,14 @@ function isWide(codePoint: number): boolean {
   );
 }
 
-export function graphemeWidth(grapheme: string): number {
+function graphemeWidth(grapheme: string): number {
   if (ZERO_WIDTH.test(grapheme)) return 0;
   if (EMOJI.test(grapheme)) return 2;
   return isWide(grapheme.codePointAt(0) ?? 0) ? 2 : 1;
 }
 
 /** Extended grapheme clusters, close enough for column widths (see the rules above). */
-export function graphemes(text: string): string[] {
+function graphemes(text: string): string[] {
   const out: string[] = [];
   let joinNext = false;
   for (const char of text) {

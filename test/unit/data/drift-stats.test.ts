@@ -4,7 +4,7 @@ import {
   ksTwoSamplePValue,
   smirnovSf,
 } from '../../../src/core/data/drift/kolmogorov.js';
-import { autoMethod } from '../../../src/core/data/drift/run.js';
+import { autoMethod } from '../../../src/core/data/drift/column.js';
 import { chi2Sf } from '../../../src/core/data/drift/special.js';
 import {
   chiSquare,

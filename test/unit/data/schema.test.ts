@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { UsageError } from '../../../src/core/errors.js';
 import { parseDuration, parseSchema } from '../../../src/core/data/schema.js';
-import { planChecks } from '../../../src/core/data/checks.js';
+import { planChecks } from '../../../src/core/data/plan-checks.js';
 
 const resolvePath = (dir: string, path: string): string => join('/abs', dir, path);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../../src/core/errors.js';
+import { usageError } from '../support/errors.js';
 import { inferPatternDirection } from '../../../src/core/gate/direction.js';
 import { evaluateGate } from '../../../src/core/gate/evaluate.js';
 import type { MetricDiff } from '../../../src/core/gate/model.js';
@@ -17,16 +17,6 @@ function gate(candidate: string, baseline: string | undefined, rulesYaml: string
     baseline === undefined ? undefined : 'main',
   );
   return { result, diffs: byName(result.diffs) };
-}
-
-function usageError(run: () => unknown): UsageError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof UsageError) return error;
-    throw error;
-  }
-  throw new Error('expected a UsageError');
 }
 
 describe('a rule that matches no metric', () => {

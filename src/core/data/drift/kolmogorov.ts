@@ -1,4 +1,4 @@
-import { ldexp, logGamma, STIRLING } from './special.js';
+import { ldexp, STIRLING } from './special.js';
 
 /**
  * P-values of the two-sample Kolmogorov–Smirnov test, computed the way scipy's
@@ -7,10 +7,10 @@ import { ldexp, logGamma, STIRLING } from './special.js';
  * n = round(n1·n2 / (n1+n2)) (Simard & L'Ecuyer's choice of algorithm per region).
  */
 
-export const KS_EXACT_MAX_N = 10_000;
+const KS_EXACT_MAX_N = 10_000;
 
 /** Python's round(): halves go to the even neighbour. */
-export function roundHalfEven(x: number): number {
+function roundHalfEven(x: number): number {
   const floor = Math.floor(x);
   const diff = x - floor;
   if (diff > 0.5) return floor + 1;
@@ -146,7 +146,7 @@ const P128 = 2 ** 128;
 const M128 = 2 ** -128;
 
 /** Pr(D_n ≤ d) by Durbin's matrix method as Marsaglia, Tsang and Wang compute it. */
-export function durbinCdf(n: number, d: number): number {
+function durbinCdf(n: number, d: number): number {
   if (d >= 1) return 1;
   const nd = n * d;
   if (nd <= 0.5) return 0;
@@ -226,7 +226,7 @@ const PI6 = Math.PI ** 6;
 const SQRT2PI = Math.sqrt(2 * Math.PI);
 
 /** Pelz–Good asymptotic series for Pr(D_n ≤ x). */
-export function pelzGoodCdf(n: number, x: number): number {
+function pelzGoodCdf(n: number, x: number): number {
   if (x <= 0) return 0;
   if (x >= 1) return 1;
   const z = Math.sqrt(n) * x;
@@ -332,5 +332,3 @@ export function smirnovSf(n: number, x: number): number {
   }
   return Math.min(1, Math.max(0, x * sum));
 }
-
-export { logGamma };

@@ -2,23 +2,10 @@ import type { SqlEngine, SqlRow } from '../engine.js';
 import type { DataColumn } from '../checks.js';
 import type { DriftConfig, DriftMethod } from '../schema.js';
 import { isNumericFamily, isTimeFamily } from '../sql.js';
-import { ecdfDistances } from './ecdf.js';
-import { histogram, MAX_CATEGORIES, sortedValues, valueCounts } from './queries.js';
+import { DEFAULT_THRESHOLD, driftOne } from './column.js';
 import { CURRENT_PREFIX, readSides, sideStats } from './sides.js';
 import type { Side } from './sides.js';
-import { ksTwoSamplePValue } from './kolmogorov.js';
-import {
-  chiSquare,
-  jensenShannon,
-  normedWasserstein,
-  psi,
-  sturgesEdges,
-  totalVariation,
-} from './stats.js';
-import type { Binned } from './stats.js';
-import { observeCategories, observeSorted } from './seen.js';
 import type { SeenValues } from './seen.js';
-import { PROFILE_QUANTILES } from '../profile.js';
 
 /** Receives what drift read of a current column, for the profile (seen.ts). */
 export type SeenReport = (column: string, seen: SeenValues) => void;
@@ -42,17 +29,8 @@ export interface DriftSummary {
   datasetDrift: boolean;
 }
 
-/** Evidently's defaults: p < 0.05 for tests, 0.1 for distances; dataset drift at ≥ 50 % of columns. */
-export const DEFAULT_THRESHOLD: Record<DriftMethod, number> = {
-  ks: 0.05,
-  chisquare: 0.05,
-  wasserstein: 0.1,
-  jensenshannon: 0.1,
-  psi: 0.1,
-};
+/** Dataset drift: at least this share of the measured columns drifted (Evidently's default). */
 export const DATASET_DRIFT_SHARE = 0.5;
-/** A numeric column with more distinct values than this is continuous, not categories (Evidently's line too). */
-const CHISQUARE_MAX_VALUES = 20;
 /**
  * A p-value test flags drift only when the effect is at least this large too (KS: D ≥ 0.05;
  * chi-square: total variation distance ≥ 0.05), so a huge current sample does not flag a
@@ -61,17 +39,6 @@ const CHISQUARE_MAX_VALUES = 20;
 export const DEFAULT_MIN_EFFECT = 0.05;
 export function isPValueMethod(method: DriftMethod): boolean {
   return method === 'ks' || method === 'chisquare';
-}
-
-/** Evidently's automatic choice for one column. */
-export function autoMethod(
-  numeric: boolean,
-  referenceRows: number,
-  distinctValues: number,
-): DriftMethod {
-  const treatAsCategory = !numeric || distinctValues <= 5;
-  if (referenceRows <= 1000) return treatAsCategory ? 'chisquare' : 'ks';
-  return treatAsCategory ? 'jensenshannon' : 'wasserstein';
 }
 
 /**
@@ -181,16 +148,9 @@ export async function runDrift(
         (isTimeFamily(column.family) && isTimeFamily(refType.family));
       results.push(
         await driftOne(
-          engine,
-          scans,
-          column,
-          numeric,
-          ref,
-          cur,
+          { engine, scans, column, refColumn: refType, numeric, ref, cur, report },
           config,
           minEffect,
-          refType,
-          report,
         ),
       );
     }
@@ -204,146 +164,6 @@ export async function runDrift(
     driftedShare,
     datasetDrift: measured.length > 0 && driftedShare >= DATASET_DRIFT_SHARE,
   };
-}
-
-async function driftOne(
-  engine: SqlEngine,
-  scans: { reference: string; current: string },
-  column: DataColumn,
-  numeric: boolean,
-  ref: Side,
-  cur: Side,
-  config: DriftConfig,
-  minEffect: number,
-  refColumn: DataColumn,
-  report: SeenReport,
-): Promise<DriftColumnResult> {
-  const base = { column: column.name, statistic: null, pValue: null, drifted: false, effect: null };
-  const countCategories = async (): Promise<Binned & { categories: number }> => {
-    const counted = await valueCounts(engine, scans.reference, scans.current, column, refColumn);
-    if (counted.categories <= MAX_CATEGORIES) {
-      const seen = observeCategories(
-        counted.labels,
-        counted.current,
-        PROFILE_QUANTILES,
-        isNumericFamily(column.family),
-      );
-      if (seen) report(column.name, seen);
-    }
-    return counted;
-  };
-  let counts: (Binned & { categories: number }) | undefined;
-  let method: DriftMethod;
-  if (config.method === 'auto') {
-    let distinct = Math.max(ref.distinct, cur.distinct);
-    if (numeric && distinct <= 5) {
-      counts = await countCategories();
-      distinct = counts.categories;
-    }
-    method = autoMethod(numeric, ref.n, distinct);
-  } else {
-    method = config.method;
-  }
-  const threshold = config.threshold ?? DEFAULT_THRESHOLD[method];
-  if (ref.n === 0 && cur.n === 0)
-    return { ...base, method, threshold, note: 'no values on either side' };
-  // A column that emptied (or filled) entirely has drifted as far as a column can; no
-  // statistic measures it, so it is flagged as it is (Evidently stops with an error here).
-  if (ref.n === 0 || cur.n === 0)
-    return {
-      ...base,
-      method,
-      threshold,
-      drifted: true,
-      note: ref.n === 0 ? 'no values in the reference' : 'no values here (all null)',
-    };
-  if ((method === 'ks' || method === 'wasserstein') && !numeric)
-    return { ...base, method, threshold, note: `${method} needs a numeric column` };
-  // Chi-square compares category counts: on a continuous column every value is its own category.
-  const distinctValues = Math.max(ref.distinct, cur.distinct);
-  if (method === 'chisquare' && numeric && distinctValues > CHISQUARE_MAX_VALUES)
-    return {
-      ...base,
-      method,
-      threshold,
-      note: `chisquare needs categories: more than ${CHISQUARE_MAX_VALUES} distinct values here (use ks or wasserstein)`,
-    };
-
-  if (method === 'ks' || method === 'wasserstein') {
-    const { d, wasserstein } = await ecdfDistances(
-      sortedValues(engine, scans.reference, refColumn, ref),
-      isNumericFamily(column.family)
-        ? observeSorted(
-            sortedValues(engine, scans.current, column, cur),
-            cur.n,
-            PROFILE_QUANTILES,
-            (seen) => report(column.name, seen),
-          )
-        : sortedValues(engine, scans.current, column, cur),
-      ref.n,
-      cur.n,
-    );
-    if (method === 'ks') {
-      const result = ksTwoSamplePValue(d, ref.n, cur.n);
-      return {
-        ...base,
-        method,
-        threshold,
-        statistic: result.statistic,
-        pValue: result.pValue,
-        effect: result.statistic,
-        drifted: result.pValue < threshold && result.statistic >= minEffect,
-      };
-    }
-    const statistic = normedWasserstein(wasserstein, ref.std);
-    return { ...base, method, threshold, statistic, drifted: statistic >= threshold };
-  }
-
-  let binned: Binned;
-  if (numeric && method !== 'chisquare' && ref.distinct > 20) {
-    // numpy clamps the Sturges width to 1 only for integer arrays; pandas turns a column with nulls into floats.
-    const integerValues =
-      column.family === 'integer' &&
-      refColumn.family === 'integer' &&
-      ref.nulls === 0 &&
-      cur.nulls === 0;
-    const edges = sturgesEdges(
-      Math.min(ref.min, cur.min),
-      Math.max(ref.max, cur.max),
-      ref.n + cur.n,
-      integerValues,
-    );
-    binned = {
-      reference: await histogram(engine, scans.reference, refColumn, edges),
-      current: await histogram(engine, scans.current, column, edges),
-      referenceTotal: ref.n,
-      currentTotal: cur.n,
-    };
-  } else {
-    // DuckDB's HyperLogLog errs by up to ~30 %: only at twice the cap is the count surely over it.
-    if (Math.max(ref.distinct, cur.distinct) > MAX_CATEGORIES * 2)
-      return { ...base, method, threshold, note: `more than ${MAX_CATEGORIES} categories` };
-    counts ??= await countCategories();
-    if (counts.categories > MAX_CATEGORIES)
-      return { ...base, method, threshold, note: `more than ${MAX_CATEGORIES} categories` };
-    binned = counts;
-  }
-  if (method === 'chisquare') {
-    const result = chiSquare(binned);
-    const effect = totalVariation(binned);
-    const pValue = Number.isNaN(result.pValue) ? null : result.pValue;
-    return {
-      ...base,
-      method,
-      threshold,
-      statistic: result.statistic,
-      pValue,
-      effect,
-      drifted: pValue !== null && pValue < threshold && effect >= minEffect,
-    };
-  }
-  const statistic = method === 'psi' ? psi(binned) : jensenShannon(binned);
-  return { ...base, method, threshold, statistic, drifted: statistic >= threshold };
 }
 
 export type { SqlRow };

@@ -19,7 +19,7 @@ export interface SeenValues {
  * Follows values arriving in ascending order, each standing for `count` rows, and keeps the
  * values at the ranks linear interpolation needs (DuckDB's quantile_cont: rank (n − 1)·p).
  */
-export class RankedValues {
+class RankedValues {
   private readonly wanted: number[];
   private readonly found = new Map<number, number>();
   private seen = 0;

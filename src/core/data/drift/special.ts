@@ -17,7 +17,7 @@ export const STIRLING = [
 ];
 
 /** log Γ(x) for x > 0: shifted up to x ≥ 15, then the Stirling series (error ~1e-16 relative). */
-export function logGamma(x: number): number {
+function logGamma(x: number): number {
   if (!(x > 0)) return Number.NaN;
   let shift = 0;
   let z = x;
@@ -51,7 +51,7 @@ const EPS = 1e-16;
 const MAX_ITER = 100_000;
 
 /** Q(a, x) = Γ(a, x) / Γ(a), the regularized upper incomplete gamma function. */
-export function gammaQ(a: number, x: number): number {
+function gammaQ(a: number, x: number): number {
   if (Number.isNaN(a) || Number.isNaN(x) || a <= 0 || x < 0) return Number.NaN;
   if (x === 0) return 1;
   if (!Number.isFinite(x)) return 0;

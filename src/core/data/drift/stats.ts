@@ -43,10 +43,7 @@ export function sturgesEdges(
 }
 
 /** Shares per bin; with `fillZeros`, empty bins get Evidently's small stand-in value. */
-export function percents(
-  binned: Binned,
-  fillZeros: boolean,
-): { reference: number[]; current: number[] } {
+function percents(binned: Binned, fillZeros: boolean): { reference: number[]; current: number[] } {
   const reference = binned.reference.map((c) => c / binned.referenceTotal);
   const current = binned.current.map((c) => c / binned.currentTotal);
   if (fillZeros) {

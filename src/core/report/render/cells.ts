@@ -13,7 +13,7 @@ export interface CellText {
   align?: 'left' | 'right';
 }
 
-export const EMPTY_CELL = '—';
+const EMPTY_CELL = '—';
 
 export function cellText(cell: Cell): CellText {
   if (cell === null) return { text: EMPTY_CELL, code: false, strong: false };

@@ -45,6 +45,3 @@ export function renderReportChunks(
 }
 
 export { renderDotenv, renderJson, renderJunit, renderMarkdown, renderOpenMetrics, renderTerminal };
-export { parseReportJson } from './parse-json.js';
-export { MARKDOWN_LIMITS } from './markdown.js';
-export type { DotenvOptions, MarkdownOptions, TerminalOptions };

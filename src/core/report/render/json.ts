@@ -13,7 +13,7 @@ export const RESERVED_FIELDS = [
   'report',
 ] as const;
 
-export function toReportJson(report: Report): ReportJson {
+function toReportJson(report: Report): ReportJson {
   const { data, ...rest } = report;
   const document: ReportJson = {
     schema: REPORT_SCHEMA,

@@ -44,7 +44,7 @@ export function safeHref(href: string): string | undefined {
   });
 }
 
-export function renderInline(pieces: Inline[]): string {
+function renderInline(pieces: Inline[]): string {
   const out = pieces
     .map((piece) => {
       if (typeof piece === 'string') return escapeMarkdownInline(piece);
@@ -104,7 +104,7 @@ function rowsOf(rows: Cell[][], width: number, context: MarkdownContext): string
  * `<details>` whose summary sits on its own line (raw HTML, so HTML-escaped only) and whose
  * body follows a blank line, so GitHub and GitLab parse the body as Markdown again.
  */
-export function renderDetails(summary: string, body: string): string {
+function renderDetails(summary: string, body: string): string {
   return `<details>\n<summary>${escapeHtmlText(summary)}</summary>\n\n${body}\n\n</details>`;
 }
 

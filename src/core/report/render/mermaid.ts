@@ -6,7 +6,7 @@ const MAX_LABEL = 40;
 /** Titles carry what a chart measures and its threshold: they get more room than axis labels. */
 const MAX_TITLE = 80;
 /** What an empty label shows: `""` on an axis stops Mermaid's parser. */
-export const EMPTY_LABEL = '(empty)';
+const EMPTY_LABEL = '(empty)';
 
 /**
  * Text for a double-quoted Mermaid string. Mermaid has no escape for `"` inside a string,
