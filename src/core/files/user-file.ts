@@ -57,7 +57,7 @@ function checkName(absolute: string, target: UserPath, access: FileAccess): void
  * by name before it is opened, so a FIFO never blocks), at most `maxBytes`, and every failure a
  * UsageError (or InfraError for the disk itself) naming the path.
  */
-async function readUserFile(
+export async function readUserFile(
   absolute: string,
   target: UserPath,
   options: ReadUserFileOptions = {},

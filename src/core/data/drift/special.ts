@@ -51,7 +51,7 @@ const EPS = 1e-16;
 const MAX_ITER = 100_000;
 
 /** Q(a, x) = Γ(a, x) / Γ(a), the regularized upper incomplete gamma function. */
-function gammaQ(a: number, x: number): number {
+export function gammaQ(a: number, x: number): number {
   if (Number.isNaN(a) || Number.isNaN(x) || a <= 0 || x < 0) return Number.NaN;
   if (x === 0) return 1;
   if (!Number.isFinite(x)) return 0;
