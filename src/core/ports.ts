@@ -105,7 +105,7 @@ export interface GitReader {
 }
 
 /** Where the forge coordinates come from when posting a comment. */
-export interface ForgeRequest {
+interface ForgeRequest {
   /** The token the user gave (`token` input); platforms may fall back to the CI's own. */
   token: string | undefined;
   /** Overrides the change request of the run (workflow_run jobs, scheduled jobs). */
@@ -346,7 +346,7 @@ export interface RegistryPort {
 }
 
 /** A `docker build` of a Dockerfile. */
-export interface DockerBuildRequest {
+interface DockerBuildRequest {
   context: string;
   dockerfile: string;
   tags: readonly string[];
@@ -355,7 +355,7 @@ export interface DockerBuildRequest {
 }
 
 /** One service of a compose project, built under `image` with `labels`. */
-export interface ComposeBuildRequest {
+interface ComposeBuildRequest {
   /** The project's compose file. */
   file: string;
   /** The service to build; may be left out when the file builds exactly one. */

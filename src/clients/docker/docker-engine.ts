@@ -4,7 +4,7 @@ import { composeBuild } from './docker-compose.js';
 import { withDockerLogins } from './docker-login-config.js';
 
 /** The Docker CLI (and compose) run through `exec`. */
-export function dockerCli(exec: Exec): DockerCli {
+function dockerCli(exec: Exec): DockerCli {
   return {
     build: (request) => dockerBuild(exec, request),
     composeBuild: (request) => composeBuild(exec, request),

@@ -6,7 +6,7 @@ import { readDockerConfig } from '../oci/docker-config.js';
 import { removeScratchFolder, trackScratchFolder } from '../scratch/scratch-folders.js';
 
 /** Credentials to add for one registry (see core/image/dockerfile-logins.ts). */
-export type AddedLogin = DockerLoginEntry;
+type AddedLogin = DockerLoginEntry;
 
 export type DockerLoginFolders = DockerLoginScope;
 
@@ -55,7 +55,7 @@ export async function withDockerLogins<T>(
  * instead of the added entry). Every other entry of the user's folder (cli-plugins, buildx,
  * contexts, …) is linked, so plugins, builders and contexts keep working. The caller removes it.
  */
-export async function privateDockerConfig(
+async function privateDockerConfig(
   userDir: string,
   logins: readonly AddedLogin[],
 ): Promise<string> {
@@ -90,7 +90,7 @@ export async function privateDockerConfig(
 }
 
 /** The Exec with DOCKER_CONFIG set on every call (over any env the call brings). */
-export function withDockerConfig(exec: Exec, dir: string | undefined): Exec {
+function withDockerConfig(exec: Exec, dir: string | undefined): Exec {
   if (dir === undefined) return exec;
   return {
     run: (command, args, options = {}) =>

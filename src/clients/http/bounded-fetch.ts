@@ -10,7 +10,7 @@ export interface FetchBounds {
   maxBytes: number;
 }
 
-export const DEFAULT_FETCH_BOUNDS: FetchBounds = {
+const DEFAULT_FETCH_BOUNDS: FetchBounds = {
   headersTimeoutMs: 30_000,
   idleTimeoutMs: 30_000,
   maxBytes: 16 * 1024 * 1024,

@@ -8,8 +8,8 @@ import { readUserText } from '../../core/files/user-file.js';
  * CSV cells that read as numbers become numbers, empty cells null, the rest strings.
  */
 
-export const MAX_ROWS = 10_000;
-export const MAX_DATASET_BYTES = 64 * 1024 * 1024;
+const MAX_ROWS = 10_000;
+const MAX_DATASET_BYTES = 64 * 1024 * 1024;
 
 export interface DatasetRow {
   /** The row's `id` column when it has one, else its line number in the file. */
@@ -45,7 +45,7 @@ function tooMany(file: string, maxRows: number): UsageError {
   });
 }
 
-export function parseJsonl(text: string, file: string, maxRows = MAX_ROWS): DatasetRow[] {
+function parseJsonl(text: string, file: string, maxRows = MAX_ROWS): DatasetRow[] {
   const rows: DatasetRow[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {

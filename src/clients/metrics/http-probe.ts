@@ -31,7 +31,7 @@ export const PROBE_METRICS = [
   'latency_p95',
   'latency_p99',
 ] as const;
-export const MAX_PROBE_REQUESTS = 20_000;
+const MAX_PROBE_REQUESTS = 20_000;
 const MAX_ANSWER_BYTES = 1024 * 1024;
 
 export interface HttpProbeOptions {
@@ -198,7 +198,7 @@ function looksLikeJson(text: string): boolean {
 }
 
 /** Linear-interpolated quantile (numpy's default) of unsorted values. */
-export function quantile(values: readonly number[], q: number): number {
+function quantile(values: readonly number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   const pos = (sorted.length - 1) * q;
   const lo = Math.floor(pos);

@@ -28,7 +28,7 @@ export interface PrometheusOptions {
   fetch?: typeof fetch;
 }
 
-export const PROMETHEUS_DEFAULTS = { maxPoints: 250, timeoutMs: 15_000, maxBytes: 8 * 1024 * 1024 };
+const PROMETHEUS_DEFAULTS = { maxPoints: 250, timeoutMs: 15_000, maxBytes: 8 * 1024 * 1024 };
 
 interface PromAnswer {
   status?: unknown;

@@ -9,7 +9,7 @@ import { UsageError } from '../../core/errors.js';
  * fix, before Prometheus sees anything.
  */
 
-export const MAX_TEMPLATE_LENGTH = 10_000;
+const MAX_TEMPLATE_LENGTH = 10_000;
 const PLACEHOLDER = /\{\{\s*([A-Za-z_]+)\s*\}\}/y;
 const NAMES = new Set(['version', 'stable', 'canary']);
 
@@ -20,7 +20,7 @@ interface Piece {
 }
 
 /** Splits the template into text and placeholders, each placeholder with its quote. */
-export function parseTemplate(template: string, where = 'the PromQL query'): Piece[] {
+function parseTemplate(template: string, where = 'the PromQL query'): Piece[] {
   if (template.trim() === '') throw new UsageError(`${where} is empty`);
   if (template.length > MAX_TEMPLATE_LENGTH)
     throw new UsageError(`${where} is longer than ${MAX_TEMPLATE_LENGTH} characters`);

@@ -42,8 +42,8 @@ export const REPLAY_METRICS = [
   'error_rate',
   'latency',
 ] as const;
-export const CONCURRENCY = 8;
-export const REQUEST_TIMEOUT_MS = 30_000;
+const CONCURRENCY = 8;
+const REQUEST_TIMEOUT_MS = 30_000;
 
 export interface ReplayOptions {
   data: string;

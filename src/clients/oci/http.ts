@@ -52,11 +52,11 @@ export interface RegistryRequest {
   transfer?: boolean;
 }
 
-export const DEFAULT_TIMEOUT_MS = 300_000;
+const DEFAULT_TIMEOUT_MS = 300_000;
 const MAX_IDLE_MS = 60_000;
 const MAX_REDIRECTS = 5;
 /** Token answers and error bodies are small; anything larger is not read past this. */
-export const MAX_SMALL_BODY = 64 * 1024;
+const MAX_SMALL_BODY = 64 * 1024;
 /** Characters of a server's error text that reach a message. */
 const MAX_SERVER_TEXT = 200;
 

@@ -5,5 +5,4 @@ export type {
   NginxRouterConfig,
   RouterConfig,
   RouterDeps,
-  VersionRef,
 } from '../../core/rollout/model.js';

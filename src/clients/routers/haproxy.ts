@@ -5,7 +5,7 @@ import type { HaproxyRouterConfig, RouterDeps } from './config.js';
 import { bounded, completeWeights, percentsOf, routeAll } from './weights.js';
 
 /** Largest runtime API answer read, bytes. */
-export const MAX_ANSWER_BYTES = 1024 * 1024;
+const MAX_ANSWER_BYTES = 1024 * 1024;
 /** HAProxy names (backend, server): nothing the runtime API would read as a separator. */
 const NAME = /^[A-Za-z0-9_.:-]{1,100}$/;
 

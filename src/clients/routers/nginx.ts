@@ -33,7 +33,7 @@ export function nginxWeights(percents: Readonly<Record<string, number>>): Record
   );
 }
 
-export function mirrorUpstreamName(upstream: string): string {
+function mirrorUpstreamName(upstream: string): string {
   return `${upstream}__sluice_mirror`;
 }
 
@@ -163,7 +163,7 @@ async function readIfThere(file: string): Promise<string | undefined> {
 }
 
 /** Writes a file so that readers see the old or the new content, never half: temp file + rename. */
-export async function writeAtomically(file: string, content: string): Promise<void> {
+async function writeAtomically(file: string, content: string): Promise<void> {
   const temp = path.join(
     path.dirname(file),
     `.${path.basename(file)}.sluice-${randomBytes(6).toString('hex')}`,

@@ -69,7 +69,7 @@ export interface LinkPolicy {
 }
 
 /** The input that lets a file in the working directory be a link to a file outside it. */
-export const FOLLOW_LINKS_INPUT = 'follow-links-outside';
+const FOLLOW_LINKS_INPUT = 'follow-links-outside';
 
 /**
  * Refuses `absolute` when it lies inside the policy's root but, through a link, leads out of

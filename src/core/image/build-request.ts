@@ -27,7 +27,7 @@ export interface BuildRequest {
 }
 
 /** The image settings given by hand, checked before anything is read or pushed. */
-export interface RuntimeInputs {
+interface RuntimeInputs {
   modelPath: string;
   codePath: string;
   env: string[];

@@ -48,7 +48,7 @@ export interface BuildOptions {
   progress?: (bytes: number) => void;
 }
 
-export interface LayerSummary {
+interface LayerSummary {
   digest: string;
   size: number;
   mediaType: string;
@@ -201,7 +201,7 @@ function diffIdOf(layer: Layer): string {
 }
 
 /** Computes digests without storing anything: `build-image` with no destination. */
-export class DigestOnlySink implements ImageSink {
+class DigestOnlySink implements ImageSink {
   readonly name = 'digest only';
   async hasBlob(): Promise<boolean> {
     return false;

@@ -11,7 +11,7 @@ import { imageName, modelLabels, optional, type BuildRequest } from './build-req
 import { formatBytes, imageRefsBlocks } from './command-support.js';
 import { planDockerLogins } from './dockerfile-logins.js';
 
-export interface DockerfileBuildOptions {
+interface DockerfileBuildOptions {
   /** Runs the build and every other docker command but the push. */
   docker: DockerCli;
   /** Runs `docker push` (default: `docker`): the push may need credentials the build must not use. */
@@ -34,7 +34,7 @@ export interface DockerfileBuildOptions {
   modelDir: string;
 }
 
-export interface DockerfileBuildResult {
+interface DockerfileBuildResult {
   /** The registry's manifest digest when pushed, else the engine's image ID. */
   digest: string;
   imageId: string;
@@ -50,7 +50,7 @@ export interface DockerfileBuildResult {
  * The Dockerfile path: `docker build` (or a compose project's build) with sluice's tags and
  * labels, then `docker push`.
  */
-export async function buildWithDockerfile(
+async function buildWithDockerfile(
   options: DockerfileBuildOptions,
 ): Promise<DockerfileBuildResult> {
   const names: string[] = [];

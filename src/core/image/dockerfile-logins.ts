@@ -6,7 +6,7 @@ import type { DockerLoginScope } from '../ports.js';
 import { dockerConfigDir, registryLoginInputs } from './command-support.js';
 
 /** Credentials for one registry that the Docker CLI's own config does not have. */
-export interface DockerLogin {
+interface DockerLogin {
   registry: string;
   username: string;
   password: string;

@@ -51,7 +51,7 @@ export function withCiFacts(facts: GitFacts, run: RunContext): GitFacts {
 }
 
 /** A remote URL without the user and token some CI systems put in it; scp-style becomes https. */
-export function publicUrl(remote: string): string {
+function publicUrl(remote: string): string {
   const scp = /^[\w.-]+@([\w.-]+):(.+?)(?:\.git)?$/.exec(remote);
   if (scp) return `https://${scp[1]}/${scp[2]}`;
   try {

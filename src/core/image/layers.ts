@@ -7,7 +7,7 @@ import { tarStream, type TarEntry } from './tar.js';
 import type { WalkedFile } from './walk.js';
 
 /** Files at least this big get a layer of their own, stored uncompressed (weights do not compress). */
-export const LARGE_FILE_BYTES = 64 * 1024 * 1024;
+const LARGE_FILE_BYTES = 64 * 1024 * 1024;
 /** Bumped whenever the bytes a plan produces would change, so old cache entries are ignored. */
 const FORMAT_VERSION = 'sluice-layer/1';
 

@@ -96,7 +96,7 @@ export async function resolveImage(
   return { manifest: manifest as ImageManifest, manifestBytes, config };
 }
 
-export function formatPlatform(platform: Partial<Platform>): string {
+function formatPlatform(platform: Partial<Platform>): string {
   return [platform.os, platform.architecture, platform.variant].filter(Boolean).join('/');
 }
 

@@ -1,4 +1,4 @@
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import { Readable, pipeline } from 'node:stream';
 import { createGzip } from 'node:zlib';
 
@@ -52,10 +52,6 @@ export async function* deterministicGzip(
     }
     yield chunk;
   }
-}
-
-export function sha256Hex(data: Uint8Array | string): string {
-  return createHash('sha256').update(data).digest('hex');
 }
 
 export async function* fromBuffer(bytes: Uint8Array, offset = 0): AsyncGenerator<Uint8Array> {

@@ -48,7 +48,7 @@ const SKIPPED = new Set(['.git', '.hg', '.svn', '__pycache__', '.sluice-cache'])
  * about 52 GB), yet a runner reads it in minutes: a `truncate -s 10T` file is refused at once
  * instead of taking the job's hours and disk.
  */
-export const MAX_FILE_BYTES = 64n * 1024n * 1024n * 1024n;
+const MAX_FILE_BYTES = 64n * 1024n * 1024n * 1024n;
 
 /**
  * Every file and directory under `root`, sorted by path so the tar is the same on every

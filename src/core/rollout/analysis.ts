@@ -30,7 +30,7 @@ import type {
  *   as soon as one metric ends otherwise than Successful.
  */
 
-export const ERROR_RETRY_MS = 10_000;
+const ERROR_RETRY_MS = 10_000;
 const DEFAULT_WINDOW_MS = 60_000;
 
 export type ProviderFactory = (config: ProviderConfig) => Promise<MetricsProvider>;
@@ -266,7 +266,7 @@ function messageOf(error: unknown): string {
 const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
 /** One measurement of a metric: the canary (and stable, when a condition compares) on the last window. */
-export async function measure(metric: AnalysisMetric, ctx: AnalysisContext): Promise<Measurement> {
+async function measure(metric: AnalysisMetric, ctx: AnalysisContext): Promise<Measurement> {
   const now = ctx.clock.now();
   const windowMs = metric.intervalMs || metric.initialDelayMs || DEFAULT_WINDOW_MS;
   const to = now.toISOString();

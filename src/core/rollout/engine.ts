@@ -23,7 +23,7 @@ export interface RolloutEnv {
   pollMs?: number;
 }
 
-export const STATE_KEY = 'rollout';
+const STATE_KEY = 'rollout';
 
 /** Why a rollout stops short of promotion: analysis (exit 1), its errors (exit 3), a person or a signal. */
 export class Halt extends Error {

@@ -112,7 +112,7 @@ export interface ProviderDeps {
 // The spec (rollout.yml), as validated: every default filled in.
 
 /** A place in the spec, for errors and reports. */
-export interface SpecPlace {
+interface SpecPlace {
   file: string;
   line?: number;
 }

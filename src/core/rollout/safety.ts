@@ -6,7 +6,7 @@ const TOLERANCE = 1;
 const RESTORE_ATTEMPTS = 3;
 const RESTORE_PAUSE_MS = 1000;
 /** Longest one router call of a restore may take (the rollout's own signal may be aborted). */
-export const RESTORE_TIMEOUT_MS = 30_000;
+const RESTORE_TIMEOUT_MS = 30_000;
 
 export function describeWeights(weights: Readonly<Record<string, number>>): string {
   const parts = Object.entries(weights)

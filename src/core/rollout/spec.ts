@@ -46,8 +46,8 @@ import { YamlReader, parseDuration } from './yaml-reader.js';
  * Every mistake is a UsageError (exit 2) with the file, the line and the key path.
  */
 
-export const DEFAULT_PAUSE_MS = 60_000;
-export const DEFAULT_WEIGHTS = [10, 25, 50] as const;
+const DEFAULT_PAUSE_MS = 60_000;
+const DEFAULT_WEIGHTS = [10, 25, 50] as const;
 
 const TOP_KEYS = [
   'strategy',
@@ -140,7 +140,7 @@ export function specFromInputs(overrides: SpecOverrides): RolloutSpec {
   };
 }
 
-export function defaultSteps(file: string): CanaryStep[] {
+function defaultSteps(file: string): CanaryStep[] {
   return DEFAULT_WEIGHTS.flatMap((weight): CanaryStep[] => [
     { setWeight: weight, place: { file } },
     { pause: { durationMs: DEFAULT_PAUSE_MS }, place: { file } },

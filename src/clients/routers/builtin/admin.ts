@@ -3,7 +3,7 @@ import { applyPatch, StateError } from './state.js';
 import type { WeightedProxy } from './proxy.js';
 
 /** Largest admin request body, bytes. */
-export const MAX_ADMIN_BODY = 64 * 1024;
+const MAX_ADMIN_BODY = 64 * 1024;
 
 /** The state as the admin API shows it (GET /state, and the answer to PUT /state). */
 export interface AdminState {
@@ -15,7 +15,7 @@ export interface AdminState {
   generation: number;
 }
 
-export function adminState(proxy: WeightedProxy): AdminState {
+function adminState(proxy: WeightedProxy): AdminState {
   const state = proxy.getState();
   return {
     versions: proxy.versions,

@@ -13,7 +13,7 @@ interface AdminAnswer {
 }
 
 /** Reads GET/PUT /state answers strictly: anything else is not a state to trust. */
-export function parseAdminAnswer(router: string, text: string): AdminAnswer {
+function parseAdminAnswer(router: string, text: string): AdminAnswer {
   let body: unknown;
   try {
     body = JSON.parse(text);

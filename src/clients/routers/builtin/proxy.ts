@@ -17,7 +17,7 @@ export interface ProxyLimits {
   maxSocketsPerUpstream: number;
 }
 
-export const DEFAULT_LIMITS: ProxyLimits = {
+const DEFAULT_LIMITS: ProxyLimits = {
   maxRequestBytes: 10 * 1024 * 1024,
   maxResponseBytes: 64 * 1024 * 1024,
   upstreamTimeoutMs: 30_000,
@@ -26,7 +26,7 @@ export const DEFAULT_LIMITS: ProxyLimits = {
 };
 
 /** Per version: what the proxy sent it and what came of it. */
-export interface VersionStats {
+interface VersionStats {
   requests: number;
   /** Answers passed on, by status class. */
   status2xx: number;

@@ -6,7 +6,7 @@ import { WeightedProxy, type ProxyLimits } from './proxy.js';
 import { applyPatch, StateError, type RoutingState } from './state.js';
 
 /** Where a server listens: `host:port` (`[::1]:port`), or a port on 127.0.0.1. Port 0 picks a free one. */
-export type ListenAddress = string | number | { host?: string; port?: number };
+type ListenAddress = string | number | { host?: string; port?: number };
 
 export interface BuiltinRouterOptions {
   /** Where users' traffic comes in. Default 127.0.0.1, a free port. */

@@ -9,8 +9,8 @@ export interface RoutingState {
 }
 
 /** The most header routes the admin API accepts, and the longest header value. */
-export const MAX_HEADER_ROUTES = 32;
-export const MAX_HEADER_VALUE = 256;
+const MAX_HEADER_ROUTES = 32;
+const MAX_HEADER_VALUE = 256;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/;
 
 /** A change the admin API was asked for that it refuses; the message is safe to answer. */

@@ -11,7 +11,7 @@ import { jensenShannon, psi, sturgesEdges, type Binned } from '../../data/drift/
 export type Prediction = string | number | boolean | null;
 
 /** Numeric predictions with more distinct values than this are binned; fewer are classes. */
-export const MAX_CLASSES_FOR_NUMBERS = 10;
+const MAX_CLASSES_FOR_NUMBERS = 10;
 
 /** Whether two predictions count as the same: equal labels, or numbers within 1e-9 relative. */
 export function samePrediction(a: Prediction, b: Prediction): boolean {

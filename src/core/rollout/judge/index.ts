@@ -20,7 +20,7 @@ import { newcombeInterval, twoProportionZTest } from './proportions.js';
  */
 
 export { agreement, comparePredictions, samePrediction } from './distribution.js';
-export type { DistributionComparison, Prediction } from './distribution.js';
+export type { Prediction } from './distribution.js';
 
 export type JudgeVerdict = 'pass' | 'fail' | 'inconclusive';
 
@@ -34,7 +34,7 @@ export interface JudgeOptions {
 }
 
 /** More samples than this per side are thinned to this many evenly spaced order statistics. */
-export const MAX_LATENCY_SAMPLES = 100_000;
+const MAX_LATENCY_SAMPLES = 100_000;
 
 export interface LatencyComparison {
   verdict: JudgeVerdict;

@@ -15,7 +15,7 @@ import { normalQuantile, normalSf } from './normal.js';
  */
 
 /** Largest n·m whose exact distribution is computed (≈ 50 × 50 samples: a few ms). */
-export const EXACT_MAX_PAIRS = 2_500;
+const EXACT_MAX_PAIRS = 2_500;
 
 export interface MannWhitneyResult {
   /** U of the first sample: pairs (a, b) with a > b, plus half the ties. */
@@ -56,7 +56,7 @@ function rank(a: readonly number[], b: readonly number[]): Ranked {
 }
 
 /** Standard deviation of U under the null, with the tie correction. */
-export function uStandardDeviation(n: number, m: number, tieTerm: number): number {
+function uStandardDeviation(n: number, m: number, tieTerm: number): number {
   const total = n + m;
   const variance = ((n * m) / 12) * (total + 1 - tieTerm / (total * (total - 1)));
   return Math.sqrt(Math.max(variance, 0));
@@ -81,7 +81,7 @@ export function mannWhitney(a: readonly number[], b: readonly number[]): MannWhi
 }
 
 /** The exact null distribution of U for sizes n and m (no ties). */
-export interface UDistribution {
+interface UDistribution {
   /** P(U ≤ u). */
   cdf(u: number): number;
   /** P(U ≥ u). */
@@ -94,7 +94,7 @@ const exactCache = new Map<string, UDistribution>();
  * Counts of arrangements per value of U: coefficients of Π_{i=1..s} (1 − q^{l+i}) / (1 − q^i)
  * with s = min(n, m), l = max(n, m); exact integers, then shares of C(n+m, n).
  */
-export function exactDistribution(n: number, m: number): UDistribution {
+function exactDistribution(n: number, m: number): UDistribution {
   const key = `${Math.min(n, m)}x${Math.max(n, m)}`;
   const cached = exactCache.get(key);
   if (cached) return cached;

@@ -16,7 +16,7 @@ export function normalSf(z: number): number {
 }
 
 /** P(Z ≤ z). */
-export function normalCdf(z: number): number {
+function normalCdf(z: number): number {
   return normalSf(-z);
 }
 

@@ -34,7 +34,7 @@ export function twoProportionZTest(
 }
 
 /** Wilson score interval of x successes in n at the two-sided `confidence`. */
-export function wilsonInterval(x: number, n: number, confidence: number): [number, number] {
+function wilsonInterval(x: number, n: number, confidence: number): [number, number] {
   const z = normalQuantile(1 - (1 - confidence) / 2);
   const p = x / n;
   const z2 = z * z;
