@@ -1,3 +1,0 @@
-import { createRequire as __sluiceCreateRequire } from 'node:module';
-const require = __sluiceCreateRequire(import.meta.url);
-var i={Pass:0,Verdict:1,Usage:2,Infra:3,Bug:70},t=class extends Error{place;hint;constructor(n,r={}){super(n,r.cause===void 0?void 0:{cause:r.cause}),this.place=r.place,this.hint=r.hint}},o=class extends t{name="UsageError";exitCode=i.Usage};var d=class extends t{name="InfraError";exitCode=i.Infra};function a(e){if(!e)return"";let n=e.file??"";return e.line!==void 0&&(n+=`:${e.line}${e.column!==void 0?`:${e.column}`:""}`),e.key!==void 0&&(n+=n?` (key ${e.key})`:`key ${e.key}`),n}function s(e){return e instanceof t?e.exitCode:i.Bug}export{i as a,t as b,o as c,d,a as e,s as f};
