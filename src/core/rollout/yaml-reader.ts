@@ -1,14 +1,15 @@
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
+import { readYaml, type YamlFile } from '../yaml/read.js';
 import { UsageError } from '../errors.js';
 import { editDistance } from '../text/edit-distance.js';
 
 /**
- * A YAML file read with every value's line, so a mistake is a UsageError naming the file, the
- * line, the key path and the fix. (A shared reader is planned in src/core/yaml; this one stays
- * local to the rollout spec until it lands.)
+ * The rollout spec read with every value's line, so a mistake is a UsageError naming the file,
+ * the line, the key path and the fix. Parsing goes through the one bounded reader
+ * (src/core/yaml/read.ts: size, depth and alias limits); an alias is followed where a value is read.
  */
 export class YamlReader {
-  private readonly lines = new LineCounter();
+  private readonly yaml: YamlFile;
   readonly root: Node | null;
 
   constructor(
@@ -16,27 +17,20 @@ export class YamlReader {
     readonly file: string,
     what: string,
   ) {
-    const doc = parseDocument(text, {
-      lineCounter: this.lines,
-      uniqueKeys: true,
-      prettyErrors: false,
+    this.yaml = readYaml(text, file, {
+      what: `the ${what}`,
+      syntaxHint: () => 'check indentation and quoting near that line',
     });
-    const error = doc.errors[0];
-    if (error) {
-      const pos = this.lines.linePos(error.pos[0]);
-      throw new UsageError(
-        `malformed YAML in the ${what}: ${(error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`,
-        {
-          place: { file, line: pos.line, column: pos.col },
-          hint: 'check indentation and quoting near that line',
-        },
-      );
-    }
-    this.root = (doc.contents as Node | null) ?? null;
+    this.root = this.resolved(this.yaml.contents);
+  }
+
+  /** The node an alias names; any other node as it is. */
+  private resolved(node: Node | null | undefined): Node | null {
+    return (node ? (this.yaml.resolve(node) as Node) : null) ?? null;
   }
 
   line(node: Node | null | undefined): number | undefined {
-    return node?.range ? this.lines.linePos(node.range[0]).line : undefined;
+    return this.yaml.lineOf(node ?? undefined);
   }
 
   error(
@@ -95,7 +89,7 @@ export class YamlReader {
           `${near ? `did you mean ${near}? ` : ''}allowed keys: ${allowed.join(', ')}`,
         );
       }
-      return [key, (pair.value as Node | null) ?? null, keyNode];
+      return [key, this.resolved(pair.value as Node | null), keyNode];
     });
   }
 
@@ -110,7 +104,7 @@ export class YamlReader {
 
   items(node: Node | null | undefined, path: string, example: string): Node[] {
     if (!isSeq(node)) throw this.error(`${path} must be a list`, node, path, `e.g. ${example}`);
-    return node.items as Node[];
+    return (node.items as Node[]).map((item) => this.resolved(item) as Node);
   }
 
   show(node: Node | null | undefined): string {

@@ -83,3 +83,35 @@ describe('rollout spec', () => {
     expect(() => parseStepsInput('10:soon')).toThrow(UsageError);
   });
 });
+
+describe('the spec is read by the one bounded YAML reader', () => {
+  const base =
+    'strategy: canary\ncanary: v2\nrouter: { type: builtin, admin: "http://127.0.0.1:9901" }\n';
+
+  it('refuses an alias bomb at its line, before anything expands it', () => {
+    const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (const [i, name] of ['b', 'c', 'd', 'e', 'f', 'g'].entries()) {
+      const prev = 'abcdef'[i]!;
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]`);
+    }
+    const error = (() => {
+      try {
+        parseRolloutSpec(`${levels.join('\n')}\nstable: *g\n${base}`, 'rollout.yml');
+      } catch (e) {
+        return e as UsageError;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error?.message).toMatch(/alias/);
+    expect(error?.place?.file).toBe('rollout.yml');
+  });
+
+  it('follows an alias where a value is read', () => {
+    const spec = parseRolloutSpec(
+      `stable: v1\n${base}steps:\n  - setWeight: &w 20\n  - pause: { duration: 1s }\n  - setWeight: 40\n  - pause: { duration: 1s }\n  - setWeight: *w\n`,
+      'rollout.yml',
+    );
+    expect(JSON.stringify(spec.steps)).toContain('20');
+  });
+});
