@@ -83,6 +83,8 @@ lint() {
   local status=0
   npx --no-install eslint . || status=1
   npx --no-install prettier --check . || status=1
+  # Unused files, exports and dependencies (knip.json says what the entry points are).
+  npx --no-install knip || status=1
   return "$status"
 }
 
