@@ -17,7 +17,7 @@ import type {
 import type { FetchBounds } from '../http/bounded-fetch.js';
 import type { MlflowConfig } from './config.js';
 import type { components, paths } from './schema.js';
-import { mlflowTransport, snippet } from './transport.js';
+import { ENDPOINT_NOT_FOUND, mlflowTransport, snippet } from './transport.js';
 
 type Schemas = components['schemas'];
 type Metric = Schemas['Metric'];
@@ -72,6 +72,14 @@ export function createMlflowRegistry(
     const code = error?.error_code ?? '';
     const message = snippet(error?.message ?? '', masker);
     const said = `${status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}`;
+    if (code === ENDPOINT_NOT_FOUND) {
+      throw new InfraError(
+        `${server} has no endpoint for ${what} (404 without MLflow's JSON${message ? `: ${message}` : ''})`,
+        {
+          hint: 'MLFLOW_TRACKING_URI must be the tracking server root (GitLab: https://<gitlab>/api/v4/projects/<id>/ml/mlflow)',
+        },
+      );
+    }
     if (status === 404 || code === 'RESOURCE_DOES_NOT_EXIST') return 'missing';
     if (
       status === 401 ||
@@ -192,8 +200,10 @@ export function createMlflowRegistry(
       params: { path: { model_id: version.modelId } },
     });
     if (error !== undefined || !data) {
-      // A server without MLflow 3's logged models (older, GitLab) answers 404: use the run.
-      if (failure(what, response.status, error) === 'missing') return undefined;
+      // A server without MLflow 3's logged models (older, GitLab) has no such endpoint, and a
+      // logged model may be gone: either way the run's metrics stand in.
+      if (error?.error_code === ENDPOINT_NOT_FOUND) return undefined;
+      failure(what, response.status, error);
       return undefined;
     }
     const values = latest(data.model?.data?.metrics ?? []);

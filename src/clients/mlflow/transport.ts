@@ -22,6 +22,8 @@ export interface TransportOptions {
 }
 
 const RETRY_AFTER_CAP_MS = 30_000;
+/** A 404 that is not MLflow's JSON: the server has no such endpoint (not MLflow, or older). */
+export const ENDPOINT_NOT_FOUND = 'SLUICE_ENDPOINT_NOT_FOUND';
 const SNIPPET = 200;
 
 /** What came back, as it may be printed: masked, control characters dropped, bounded. */
@@ -85,7 +87,25 @@ export function mlflowTransport(options: TransportOptions): typeof fetch {
         });
       }
       const text = await response.text();
-      if (!isJsonObject(text, response)) {
+      const json = isJsonObject(text, response);
+      // A sign-in refused, or an endpoint the server lacks, often comes as text or HTML (MLflow's
+      // auth app, a proxy): handed on as MLflow's error shape so the client names the cause.
+      if (
+        !json &&
+        (response.status === 401 || response.status === 403 || response.status === 404)
+      ) {
+        const code =
+          response.status === 404
+            ? ENDPOINT_NOT_FOUND
+            : response.status === 401
+              ? 'UNAUTHENTICATED'
+              : 'PERMISSION_DENIED';
+        return new Response(JSON.stringify({ error_code: code, message: snippet(text, masker) }), {
+          status: response.status,
+          headers: { 'content-type': 'application/json' },
+        });
+      }
+      if (!json) {
         const type = response.headers.get('content-type') ?? 'no content type';
         throw new InfraError(
           `${server}: ${where} answered ${response.status} with ${type}, not MLflow's JSON: ${snippet(text, masker) || '(empty)'}`,

@@ -72,7 +72,7 @@ describe('quality-gate with an MLflow baseline', () => {
     const champion = seeded.versions[0]!;
     writeFileSync(
       path.join(work, 'candidate.json'),
-      JSON.stringify({ accuracy: champion.metrics.accuracy + 0.01, auc: champion.metrics.auc }),
+      JSON.stringify({ accuracy: champion.metrics.accuracy! + 0.01, auc: champion.metrics.auc }),
     );
     const { code, report, stderr } = await gate([
       '--metrics',

@@ -49,7 +49,12 @@ export async function startMlflow(
 ): Promise<MlflowServer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'sluice-mlflow-'));
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, MLFLOW_HOME: dir };
+  // No job runner (huey consumers): the tests need none, and the machine is shared.
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    MLFLOW_HOME: dir,
+    MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false',
+  };
   const args = [
     'server',
     '--backend-store-uri',
@@ -78,6 +83,8 @@ export async function startMlflow(
       ].join('\n'),
     );
     env.MLFLOW_AUTH_CONFIG_PATH = ini;
+    // The auth app's CSRF protection wants a fixed key (one per test server here).
+    env.MLFLOW_FLASK_SERVER_SECRET_KEY = `sluice-test-${port}-${process.pid}`;
     args.push('--app-name', 'basic-auth');
   }
   const child = spawn(path.join(venv, 'bin/mlflow'), args, {
@@ -88,7 +95,7 @@ export async function startMlflow(
   });
   let log = '';
   child.stderr.on('data', (chunk: Buffer) => {
-    log = (log + chunk.toString()).slice(-4000);
+    log = (log + chunk.toString()).slice(-1500);
   });
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
@@ -99,6 +106,12 @@ export async function startMlflow(
       const timer = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), 10_000);
       await exited;
       clearTimeout(timer);
+    }
+    // Whatever of the group outlived the server (workers) goes too.
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      /* the group is gone */
     }
     rmSync(dir, { recursive: true, force: true });
   };
