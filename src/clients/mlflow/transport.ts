@@ -159,11 +159,15 @@ function pathOf(url: string): string {
 function causeText(error: unknown): string {
   let current: unknown = error;
   let text = error instanceof Error ? error.message : String(error);
-  for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
-    const code = (current as { code?: unknown }).code;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth += 1) {
+    const { code, message, cause } = current as {
+      code?: unknown;
+      message?: unknown;
+      cause?: unknown;
+    };
     if (typeof code === 'string') return code;
-    if (current.message) text = current.message;
-    current = current.cause;
+    if (typeof message === 'string' && message) text = message;
+    current = cause;
   }
   return text;
 }
