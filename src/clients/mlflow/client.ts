@@ -335,28 +335,35 @@ export function createMlflowRegistry(
   };
 }
 
-/** The latest value per key: the highest step, then the latest timestamp (as MLflow shows them). */
+/**
+ * The latest value per key: the highest step, then the latest timestamp (as MLflow shows them).
+ * MLflow writes NaN and infinities as strings (`"NaN"`, `"-Infinity"`); anything else that is
+ * not a number is left out. Steps and timestamps may come as numbers or as text.
+ */
 function latest(metrics: readonly Metric[]): Map<string, number> {
-  const best = new Map<string, Metric>();
+  const best = new Map<string, { value: number; step: number; time: number }>();
   for (const metric of metrics) {
-    if (!metric.key) continue;
-    const value = typeof metric.value === 'number' ? metric.value : Number(metric.value);
-    if (
-      !Number.isFinite(value) &&
-      typeof metric.value !== 'number' &&
-      !/nan|inf/i.test(String(metric.value))
-    )
-      continue;
+    if (typeof metric.key !== 'string' || metric.key === '') continue;
+    const value = numeric(metric.value as unknown);
+    if (value === undefined) continue;
+    const step = numeric(metric.step as unknown) ?? 0;
+    const time = numeric(metric.timestamp as unknown) ?? 0;
     const seen = best.get(metric.key);
-    if (
-      !seen ||
-      (metric.step ?? 0) > (seen.step ?? 0) ||
-      ((metric.step ?? 0) === (seen.step ?? 0) && (metric.timestamp ?? 0) >= (seen.timestamp ?? 0))
-    ) {
-      best.set(metric.key, { ...metric, value });
+    if (!seen || step > seen.step || (step === seen.step && time >= seen.time)) {
+      best.set(metric.key, { value, step, time });
     }
   }
-  return new Map([...best].map(([key, metric]) => [key, metric.value as number]));
+  return new Map([...best].map(([key, { value }]) => [key, value]));
+}
+
+function numeric(raw: unknown): number | undefined {
+  if (typeof raw === 'number') return raw;
+  if (typeof raw !== 'string') return undefined;
+  if (raw === 'NaN') return Number.NaN;
+  if (raw === 'Infinity') return Number.POSITIVE_INFINITY;
+  if (raw === '-Infinity') return Number.NEGATIVE_INFINITY;
+  if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(raw)) return undefined;
+  return Number(raw);
 }
 
 function authKey(config: MlflowConfig): string {
