@@ -121,6 +121,10 @@ export function lazyModelRegistry(
       const real = await get();
       return real.readRun ? real.readRun(runId) : undefined;
     },
+    metricHistory: async (runId, key) => {
+      const real = await get();
+      return real.metricHistory ? real.metricHistory(runId, key) : [];
+    },
     earlierVersions: async (version, count) => {
       const real = await get();
       return real.earlierVersions ? real.earlierVersions(version, count) : [];

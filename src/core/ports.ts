@@ -186,7 +186,7 @@ export interface RunMetrics extends RegistryMetrics {
  * - `readMetrics`: MLflow 3's logged model (`logged-models/<model_id>` → `model.data.metrics`)
  *   when the version has one with metrics, else its run (`runs/get` → `run.data.metrics`, the
  *   latest value per key, as MLflow shows them)
- * - `readRun`: `runs/get?run_id=`
+ * - `readRun`: `runs/get?run_id=`; `metricHistory`: `metrics/get-history?run_id=&metric_key=`
  * - `tagVersion`: POST `model-versions/set-tag` (`name`, `version`, `key`, `value`)
  * - `setAlias`: POST `registered-models/alias` (`name`, `alias`, `version`)
  * - `earlierVersions`: GET `model-versions/search` (the model's versions before this one)
@@ -205,6 +205,8 @@ export interface ModelRegistry {
   readMetrics(version: ModelVersionRef): Promise<RegistryMetrics>;
   /** One run's latest metrics, or undefined when there is no such run. */
   readRun?(runId: string): Promise<RunMetrics | undefined>;
+  /** Every logged value of one metric of a run, by step (its training curve), oldest first. */
+  metricHistory?(runId: string, key: string): Promise<{ step: number; value: number }[]>;
   /** Up to `count` versions of the model older than `version`, oldest first (the history chart). */
   earlierVersions?(version: ModelVersionRef, count: number): Promise<ModelVersionRef[]>;
   /** Lineage back to the registry: tags on the version (image digest, gate verdict, report URL). */

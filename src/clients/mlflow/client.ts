@@ -273,6 +273,42 @@ export function createMlflowRegistry(
 
     readRun,
 
+    async metricHistory(runId, key) {
+      const what = `the history of \`${key}\` in run ${runId}`;
+      const points: { step: number; value: number; time: number }[] = [];
+      let pageToken: string | undefined;
+      // Bounded: 10 pages of 1,000 values is more than any chart shows.
+      for (let page = 0; page < 10; page += 1) {
+        const { data, error, response } = await api.GET('/metrics/get-history', {
+          params: {
+            query: {
+              run_id: runId,
+              metric_key: key,
+              max_results: 1000,
+              ...(pageToken ? { page_token: pageToken } : {}),
+            },
+          },
+        });
+        if (error !== undefined || !data) {
+          failure(what, response.status, error);
+          return [];
+        }
+        for (const metric of data.metrics ?? []) {
+          const value = numeric(metric.value as unknown);
+          if (value === undefined) continue;
+          points.push({
+            step: numeric(metric.step as unknown) ?? 0,
+            value,
+            time: numeric(metric.timestamp as unknown) ?? 0,
+          });
+        }
+        pageToken = data.next_page_token || undefined;
+        if (!pageToken) break;
+      }
+      points.sort((a, b) => a.step - b.step || a.time - b.time);
+      return points.map(({ step, value }) => ({ step, value }));
+    },
+
     async earlierVersions(version, count) {
       const what = `versions of \`${version.model}\``;
       const { data, error, response } = await api.GET('/model-versions/search', {

@@ -20,8 +20,10 @@ export interface RegistryRead {
   provenance: Inline[];
   /** The version read, when the reference named one (write-back tags it). */
   version?: ModelVersionRef;
-  /** The model's earlier versions and this one, as chart points for a candidate file. */
+  /** The model's earlier versions and this one (or a run's steps), as chart points for a file. */
   history?: (file: string) => (count: number) => Promise<HistoryPoint[]>;
+  /** What the history's points are: `versions` or `steps`. */
+  historyUnit?: 'versions' | 'steps';
 }
 
 export function numberValues(values: ReadonlyMap<string, number>): Map<string, MetricValue> {
@@ -70,8 +72,16 @@ export async function readRegistryRef(
       }
       requireValues(run, named, key, registry);
       const short = ref.runId.slice(0, 7);
+      const curve = registry.metricHistory?.bind(registry);
       return {
         label: `run ${short}`,
+        historyUnit: 'steps' as const,
+        ...(curve
+          ? {
+              history: (file: string) => (count: number) =>
+                runHistory(curve, ref.runId, run.values, file, count),
+            }
+          : {}),
         values: numberValues(run.values),
         notes: [],
         provenance: [
@@ -159,6 +169,31 @@ function requireValues(
       hint: 'log the evaluation metrics on the run (mlflow.log_metrics) or on the logged model (model_id=…)',
     },
   );
+}
+
+/** Keys whose curves are read for a run's chart: the chart shows at most a few. */
+const HISTORY_KEYS = 20;
+
+/** A run's training curves as chart points, one per step (the last `count` steps). */
+async function runHistory(
+  curve: NonNullable<ModelRegistry['metricHistory']>,
+  runId: string,
+  values: ReadonlyMap<string, number>,
+  file: string,
+  count: number,
+): Promise<HistoryPoint[]> {
+  const byStep = new Map<number, Map<string, number>>();
+  for (const key of [...values.keys()].slice(0, HISTORY_KEYS)) {
+    for (const { step, value } of await curve(runId, key)) {
+      const at = byStep.get(step) ?? new Map<string, number>();
+      at.set(key, value);
+      byStep.set(step, at);
+    }
+  }
+  return [...byStep]
+    .sort(([a], [b]) => a - b)
+    .slice(-count)
+    .map(([step, at]) => ({ label: `step ${step}`, sets: [{ file, values: numberValues(at) }] }));
 }
 
 function linked(text: string, href: string | undefined): Inline[] {

@@ -29,6 +29,8 @@ export interface ResolvedBaseline {
   provenance?: Inline[];
   /** The baseline's own history (a registry's earlier versions), oldest first, itself last. */
   history?: (count: number) => Promise<HistoryPoint[]>;
+  /** What `history`'s points are (`versions` of a model, `steps` of a run). */
+  historyUnit?: 'versions' | 'steps';
 }
 
 export interface BaselineDeps {
@@ -218,6 +220,7 @@ async function resolveModelRegistry(
     notes: read.notes,
     provenance: [{ strong: 'Baseline' }, ': ', ...read.provenance],
     ...(read.history ? { history: read.history(candidateFiles[0]!) } : {}),
+    ...(read.historyUnit ? { historyUnit: read.historyUnit } : {}),
   };
 }
 

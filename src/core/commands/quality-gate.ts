@@ -107,7 +107,7 @@ export async function runQualityGate(
     const charts = historyCharts(result, history, candidates);
     if (charts.length > 0) {
       report.sections.push({
-        title: `History (last ${history.length} versions of ${baseline.label})`,
+        title: `History (last ${history.length} ${baseline.historyUnit ?? 'versions'} of ${baseline.label})`,
         blocks: charts,
       });
     }

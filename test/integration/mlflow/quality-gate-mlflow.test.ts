@@ -121,6 +121,20 @@ describe('quality-gate with an MLflow baseline', () => {
     expect(history?.title).toBe('History (last 2 versions of churn version 2)');
   });
 
+  it("charts a run baseline's training curve by step (metrics/get-history)", async () => {
+    writeFileSync(path.join(work, 'candidate.json'), JSON.stringify({ accuracy: 0.7, auc: 0.9 }));
+    const runId = seeded.versions[0]!.run_id;
+    const { report } = await gate([
+      '--metrics',
+      'candidate.json',
+      '--baseline',
+      `mlflow:runs:/${runId}`,
+    ]);
+    const history = report!.sections.find((s) => s.title.startsWith('History'));
+    // The training script logs accuracy at steps 0-2, then the evaluation at step 3.
+    expect(history?.title).toBe(`History (last 4 steps of run ${runId.slice(0, 7)})`);
+  });
+
   it('reads a run as the candidate (mlflow:runs:/<run_id>)', async () => {
     const { code, report } = await gate([
       '--metrics',

@@ -153,6 +153,24 @@ describe('mlflow: baselines', () => {
     expect(history[0]!.sets[0]!.values.get('accuracy')).toMatchObject({ value: 0.5 });
   });
 
+  it("chart a run's training curves by step", async () => {
+    const registry = fakeRegistry({
+      metricHistory: (_run, key) =>
+        Promise.resolve(
+          key === 'accuracy' ? [0, 1, 2].map((step) => ({ step, value: 0.3 + step / 10 })) : [],
+        ),
+    });
+    const resolved = await resolveBaseline(
+      parseBaselineSpec('mlflow:runs:/r9'),
+      ['m.json'],
+      deps(registry),
+    );
+    expect(resolved.historyUnit).toBe('steps');
+    const history = await resolved.history!(2);
+    expect(history.map((point) => point.label)).toEqual(['step 1', 'step 2']);
+    expect(history[1]!.sets[0]!.values.get('accuracy')).toMatchObject({ value: 0.5 });
+  });
+
   it('read a run by id', async () => {
     const resolved = await resolveBaseline(
       parseBaselineSpec('mlflow:runs:/r9'),
