@@ -7,6 +7,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMlflowRegistry } from '../../../src/clients/mlflow/client.js';
+import { mlflowConfig } from '../../../src/clients/mlflow/config.js';
+import { createMasker } from '../../../src/platforms/masker.js';
 import {
   ensureMlflow,
   freePort,
@@ -177,5 +180,33 @@ describe('quality-gate with an MLflow baseline', () => {
     );
     expect(code).toBe(2);
     expect(stderr).toContain('MLFLOW_TRACKING_URI');
+  });
+});
+
+describe('the MLflow client against the real server (write-back)', () => {
+  it('moves an alias (rollout promotion) and reads it back; tags a version', async () => {
+    const registry = createMlflowRegistry(mlflowConfig({ MLFLOW_TRACKING_URI: server.url }), {
+      masker: createMasker(),
+    });
+    await registry.setAlias('churn', 'challenger', '2');
+    expect(await registry.resolveAlias('churn', 'challenger')).toMatchObject({
+      model: 'churn',
+      version: '2',
+      aliases: ['challenger'],
+    });
+    await registry.setAlias('churn', 'challenger', '1');
+    expect((await registry.resolveAlias('churn', 'challenger'))?.version).toBe('1');
+    const v1 = (await registry.getVersion('churn', '1'))!;
+    await registry.tagVersion(v1, { 'sluice.image': 'registry.example/churn@sha256:abc' });
+    const answer = (await (
+      await fetch(`${server.url}/api/2.0/mlflow/model-versions/get?name=churn&version=1`)
+    ).json()) as { model_version: { tags?: { key: string; value: string }[] } };
+    expect(answer.model_version.tags).toContainEqual({
+      key: 'sluice.image',
+      value: 'registry.example/churn@sha256:abc',
+    });
+    await expect(registry.setAlias('churn', 'challenger', '99')).rejects.toThrow(
+      /has no version 99 of `churn`/,
+    );
   });
 });
