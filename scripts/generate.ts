@@ -1,5 +1,6 @@
 /**
- * Writes every file derived from src/inputs (action.yml files, GitLab components, README tables).
+ * Writes every file derived from src/inputs (action.yml files, GitLab components, README tables)
+ * and the MLflow client types from src/clients/mlflow/openapi.yaml.
  * `--check` writes nothing and exits 1 listing the stale files, for CI.
  */
 import { readdir, readFile, rm, mkdir, writeFile } from 'node:fs/promises';
@@ -7,6 +8,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { COMMANDS, FLAGSHIP } from '../src/inputs/index.js';
 import { generateAll, type Generated } from './generate/files.js';
+import { MLFLOW_SCHEMA, renderMlflowSchema } from './generate/mlflow-schema.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -54,6 +56,7 @@ async function main(argv: string[]): Promise<number> {
     version: pkg.version,
     readme: await readOptional(join(ROOT, 'README.md')),
   });
+  generated.files.set(MLFLOW_SCHEMA, await renderMlflowSchema(ROOT));
   for (const warning of generated.warnings) console.warn(`generate: ${warning}`);
   const { changed, extra } = await staleFiles(ROOT, generated);
   if (check) {

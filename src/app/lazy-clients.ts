@@ -2,10 +2,12 @@ import type {
   DockerEngine,
   Exec,
   GitReader,
+  ModelRegistry,
   RegistryConnection,
   RegistryPort,
   SecretMasker,
 } from '../core/ports.js';
+import { mlflowSecrets } from '../clients/mlflow/config.js';
 
 /**
  * Exec and git, loaded on first use: most runs never start a process, and loading
@@ -80,4 +82,51 @@ export function lazyDockerEngine(exec: Exec): DockerEngine {
       createDockerEngine(exec),
     ));
   return { withLogins: async (scope, work) => (await get()).withLogins(scope, work) };
+}
+
+/**
+ * The model registry (clients/mlflow), configured from MLflow's environment variables and
+ * loaded on first use: only `mlflow:` baselines, candidates and write-back reach it. Its
+ * secrets are registered with the masker at once, whether or not it is used.
+ */
+export function lazyModelRegistry(
+  env: Readonly<Record<string, string | undefined>>,
+  masker: SecretMasker,
+): ModelRegistry {
+  for (const secret of mlflowSecrets(env)) masker.add(secret);
+  let registry: Promise<ModelRegistry> | undefined;
+  const get = () =>
+    (registry ??= Promise.all([
+      import('../clients/mlflow/config.js'),
+      import('../clients/mlflow/client.js'),
+    ]).then(([{ mlflowConfig }, { createMlflowRegistry }]) =>
+      createMlflowRegistry(mlflowConfig(env), { masker }),
+    ));
+  const host = (() => {
+    try {
+      return new URL(env.MLFLOW_TRACKING_URI ?? '').host;
+    } catch {
+      return undefined;
+    }
+  })();
+  return {
+    name: host ? `MLflow at ${host}` : 'MLflow',
+    resolveAlias: async (...args) => (await get()).resolveAlias(...args),
+    getVersion: async (...args) => (await get()).getVersion(...args),
+    readMetrics: async (...args) => (await get()).readMetrics(...args),
+    readRun: async (runId) => {
+      const real = await get();
+      return real.readRun ? real.readRun(runId) : undefined;
+    },
+    metricHistory: async (runId, key) => {
+      const real = await get();
+      return real.metricHistory ? real.metricHistory(runId, key) : [];
+    },
+    earlierVersions: async (version, count) => {
+      const real = await get();
+      return real.earlierVersions ? real.earlierVersions(version, count) : [];
+    },
+    tagVersion: async (...args) => (await get()).tagVersion(...args),
+    setAlias: async (...args) => (await get()).setAlias(...args),
+  };
 }

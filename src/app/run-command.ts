@@ -16,6 +16,7 @@ import {
   createLazyExec,
   lazyDockerEngine,
   lazyGitReader,
+  lazyModelRegistry,
   lazyRegistryPort,
 } from './lazy-clients.js';
 import { parseOutputTargets } from './output-targets.js';
@@ -73,6 +74,8 @@ export async function runCommand<D extends CommandDef>(options: RunOptions<D>): 
       docker: lazyDockerEngine(exec),
       ...(platform.ciRegistry ? { ciRegistry: platform.ciRegistry } : {}),
       masker: platform.masker,
+      // MLflow reads its own variables (MLFLOW_TRACKING_URI, …) whatever the platform.
+      modelRegistry: lazyModelRegistry(process.env, platform.masker),
       forge: (request) => platform.createForge(request),
       summary: {
         write: (markdown) => platform.writeSummary(markdown),

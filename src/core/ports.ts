@@ -147,24 +147,52 @@ export interface ModelVersionRef {
   version: string;
   /** The run that produced it (MLflow `run_id`), whose metrics are the version's metrics. */
   runId?: string;
+  /** MLflow 3: the logged model it registers (`model_id`), whose metrics come first. */
+  modelId?: string;
   /** Where its artifacts are (MLflow `source`, e.g. `models:/…` or `s3://…`). */
   source?: string;
   /** Aliases pointing at it (`champion`, `challenger`). */
   aliases?: string[];
+  /** Its page in the registry's UI, when the registry has one sluice can link to. */
+  url?: string;
+  /** What the registry said while finding it (GitLab: "no aliases, the alias was read as a version"). */
+  note?: string;
+}
+
+/** The metrics a version or run carries, and where they were read. */
+export interface RegistryMetrics {
+  /** The latest value per key (`accuracy` → 0.91), in the order the registry gives them. */
+  values: Map<string, number>;
+  /** Where they came from, for the report: `logged model m-1a2b`, `run 3f9e…`, `nothing`. */
+  source: string;
+  /** The run they came from (or that logged the model), when there is one. */
+  runId?: string;
+  /** The run's (or logged model's) page in the registry's UI. */
+  url?: string;
+}
+
+/** A run of the tracking server (`mlflow:runs:/<run_id>`). */
+export interface RunMetrics extends RegistryMetrics {
+  runId: string;
+  /** `name` of the run when it has one. */
+  runName?: string;
 }
 
 /**
- * A registry of models with versions and aliases: backs the `mlflow:<model>@<alias>` baseline
- * and, after a rollout, writes lineage back. Shaped on MLflow's REST API:
- * - `resolveAlias`: GET `/api/2.0/mlflow/registered-models/alias?name=&alias=` → `model_version`
- * - `getVersion`: GET `/api/2.0/mlflow/model-versions/get?name=&version=` → `model_version`
- * - `readMetrics`: GET `/api/2.0/mlflow/runs/get?run_id=` → `run.data.metrics` (`key`, `value`,
- *   `step`, `timestamp`; the latest per key, as MLflow shows them)
- * - `tagVersion`: POST `/api/2.0/mlflow/model-versions/set-tag` (`name`, `version`, `key`, `value`)
- * - `setAlias`: POST `/api/2.0/mlflow/registered-models/alias` (`name`, `alias`, `version`)
- * Not implemented yet (the MLflow client fills it); until then `mlflow:` baselines are a
- * UsageError saying so. Errors: a missing model/alias/version is `undefined`, a refused token
- * or unknown model name a UsageError, the server failing an InfraError naming its host.
+ * A registry of models with versions and aliases: backs the `mlflow:` baselines and candidates,
+ * and writes lineage back. Shaped on MLflow's REST API (src/clients/mlflow/openapi.yaml):
+ * - `resolveAlias`: GET `registered-models/alias?name=&alias=` → `model_version`
+ * - `getVersion`: GET `model-versions/get?name=&version=` → `model_version`
+ * - `readMetrics`: MLflow 3's logged model (`logged-models/<model_id>` → `model.data.metrics`)
+ *   when the version has one with metrics, else its run (`runs/get` → `run.data.metrics`, the
+ *   latest value per key, as MLflow shows them)
+ * - `readRun`: `runs/get?run_id=`; `metricHistory`: `metrics/get-history?run_id=&metric_key=`
+ * - `tagVersion`: POST `model-versions/set-tag` (`name`, `version`, `key`, `value`)
+ * - `setAlias`: POST `registered-models/alias` (`name`, `alias`, `version`)
+ * - `earlierVersions`: GET `model-versions/search` (the model's versions before this one)
+ * Errors: a missing alias/version/run is `undefined`; an unknown registered model, a refused
+ * token or a write the server forbids a UsageError; the server failing (down, 5xx, 429, an
+ * answer that is not MLflow's JSON) an InfraError naming its host.
  */
 export interface ModelRegistry {
   /** How reports name the registry, e.g. `MLflow at mlflow.example.com`. */
@@ -173,11 +201,14 @@ export interface ModelRegistry {
   resolveAlias(model: string, alias: string): Promise<ModelVersionRef | undefined>;
   /** One version, or undefined when it does not exist. */
   getVersion(model: string, version: string): Promise<ModelVersionRef | undefined>;
-  /**
-   * The metrics of the version's run, the latest value per key (`accuracy` → 0.91), in the
-   * order the registry gives them; empty when the version has no run.
-   */
-  readMetrics(version: ModelVersionRef): Promise<Map<string, number>>;
+  /** The version's metrics: its logged model's (MLflow 3) when it has any, else its run's. */
+  readMetrics(version: ModelVersionRef): Promise<RegistryMetrics>;
+  /** One run's latest metrics, or undefined when there is no such run. */
+  readRun?(runId: string): Promise<RunMetrics | undefined>;
+  /** Every logged value of one metric of a run, by step (its training curve), oldest first. */
+  metricHistory?(runId: string, key: string): Promise<{ step: number; value: number }[]>;
+  /** Up to `count` versions of the model older than `version`, oldest first (the history chart). */
+  earlierVersions?(version: ModelVersionRef, count: number): Promise<ModelVersionRef[]>;
   /** Lineage back to the registry: tags on the version (image digest, gate verdict, report URL). */
   tagVersion(version: ModelVersionRef, tags: Readonly<Record<string, string>>): Promise<void>;
   /** Points `alias` at `version` (promotion after a rollout); moves it when it pointed elsewhere. */

@@ -45,6 +45,12 @@ export const rollout = {
       description:
         'Canary steps as `<weight>[:<pause>]`, comma-separated, e.g. `10:1m,25:1m,50:1m` (promotion to 100 % follows). Default: the spec’s, else 10 → 25 → 50 with 1m pauses.',
     },
+    {
+      name: 'mlflow-promote-alias',
+      type: 'string',
+      description:
+        'Opt-in lineage: `<model>@<alias>=<version>` (e.g. `churn@champion=7`). After a rollout that promoted the canary (or `promote` that put all traffic on it), move the MLflow alias to that model version; after a rollback or abort, leave it where it was. The report says what it did. Reads `MLFLOW_TRACKING_URI` and its credentials.',
+    },
     ...reportInputs('rollout'),
     ...forgeInputs,
   ],

@@ -12,7 +12,10 @@ import type { MetricsSet } from '../metrics/model.js';
 import type { LinkPolicy } from '../files/contained.js';
 import { decodeText } from '../text/utf8.js';
 import type { GitReader, ModelRegistry } from '../ports.js';
-import { printable, type BaselineSpec } from './spec.js';
+import type { Inline } from '../report/model.js';
+import type { HistoryPoint } from './history.js';
+import { describeMlflowRef, printable, type BaselineSpec, type MlflowRef } from './spec.js';
+import { readRegistryRef } from './registry.js';
 
 /** The baseline metrics, one entry per candidate file (undefined: that file has no baseline). */
 export interface ResolvedBaseline {
@@ -22,12 +25,18 @@ export interface ResolvedBaseline {
   notes: string[];
   /** The commit-ish the baseline was read at, when it came from git (for the history chart). */
   gitRef?: string;
+  /** Where the baseline came from, with links (a registry's version and run pages). */
+  provenance?: Inline[];
+  /** The baseline's own history (a registry's earlier versions), oldest first, itself last. */
+  history?: (count: number) => Promise<HistoryPoint[]>;
+  /** What `history`'s points are (`versions` of a model, `steps` of a run). */
+  historyUnit?: 'versions' | 'steps';
 }
 
 export interface BaselineDeps {
   git: GitReader;
   run: RunContext;
-  /** Backs `mlflow:<model>@<alias>`; none until the MLflow client lands. */
+  /** Backs `mlflow:` baselines (src/clients/mlflow); undefined when none is configured. */
   modelRegistry?: ModelRegistry;
   /** Baseline files in the working directory may not link out of it (unless allowed). */
   links?: LinkPolicy;
@@ -56,7 +65,7 @@ export async function resolveBaseline(
     case 'git':
       return resolveGit(spec.ref, spec.ref, candidateFiles, deps);
     case 'mlflow':
-      return resolveModelRegistry(spec.model, spec.alias, candidateFiles, deps);
+      return resolveModelRegistry(spec.ref, candidateFiles, deps);
   }
 }
 
@@ -193,55 +202,26 @@ async function resolveGit(
 }
 
 async function resolveModelRegistry(
-  model: string,
-  alias: string,
+  ref: MlflowRef,
   candidateFiles: readonly string[],
   deps: BaselineDeps,
 ): Promise<ResolvedBaseline> {
-  const named = `\`mlflow:${printable(model)}@${printable(alias)}\``;
-  const registry = deps.modelRegistry;
-  if (!registry) {
-    throw new UsageError(
-      `baseline ${named}: MLflow baselines are not available yet (planned for a later version)`,
-      {
-        place: { key: 'baseline' },
-        hint: 'compare with `file:<path>` (e.g. metrics downloaded from the MLflow run), `git:<ref>` or `auto` for now',
-      },
-    );
-  }
+  const named = `\`mlflow:${printable(describeMlflowRef(ref))}\``;
   if (candidateFiles.length !== 1) {
     throw new UsageError(`baseline ${named} compares against exactly one metrics file`, {
       place: { key: 'metrics' },
       hint: 'give one metrics file, or use a `file:` baseline folder for several',
     });
   }
-  try {
-    const version = await registry.resolveAlias(model, alias);
-    if (!version) {
-      throw new UsageError(
-        `baseline ${named}: ${registry.name} has no alias \`${printable(alias)}\` on registered model \`${printable(model)}\``,
-        {
-          place: { key: 'baseline' },
-          hint: "check the model name and alias (the MLflow UI lists a model's aliases), or set the alias first",
-        },
-      );
-    }
-    const metrics = await registry.readMetrics(version);
-    const values = new Map(
-      [...metrics].map(([key, value]) => [
-        key,
-        { kind: 'number' as const, value, text: String(value) },
-      ]),
-    );
-    return {
-      label: `${model}@${alias} (version ${version.version})`,
-      sets: [{ file: candidateFiles[0]!, values }],
-      notes: [],
-    };
-  } catch (error) {
-    if (error instanceof UsageError || error instanceof InfraError) throw error;
-    throw new InfraError(`cannot read ${named} from ${registry.name}`, { cause: error });
-  }
+  const read = await readRegistryRef(ref, deps.modelRegistry, 'baseline');
+  return {
+    label: read.label,
+    sets: [{ file: candidateFiles[0]!, values: read.values }],
+    notes: read.notes,
+    provenance: [{ strong: 'Baseline' }, ': ', ...read.provenance],
+    ...(read.history ? { history: read.history(candidateFiles[0]!) } : {}),
+    ...(read.historyUnit ? { historyUnit: read.historyUnit } : {}),
+  };
 }
 
 type FolderPaths = string[] & { ambiguous?: string[] };

@@ -1,5 +1,17 @@
 import path from 'node:path';
-import { parseBaselineSpec } from '../baseline/spec.js';
+import {
+  describeBaselineSpec,
+  describeMlflowRef,
+  parseBaselineSpec,
+  parseMlflowRef,
+  printable,
+  type BaselineSpec,
+  type MlflowRef,
+} from '../baseline/spec.js';
+import { readRegistryRef, requireRegistry, type RegistryRead } from '../baseline/registry.js';
+import { UsageError } from '../errors.js';
+import type { ModelVersionRef } from '../ports.js';
+import type { Inline, Report } from '../report/model.js';
 import { readGitHistory } from '../baseline/history.js';
 import { resolveBaseline } from '../baseline/resolve.js';
 import { expandPatterns } from '../files/glob.js';
@@ -22,12 +34,22 @@ export async function runQualityGate(
   const cwd = deps.run.cwd;
   const links = { root: cwd, followOutside: options['follow-links-outside'] };
   const rulesFile = options.rules;
-  const files = await expandPatterns(options.metrics, cwd, 'metrics');
   const spec = parseBaselineSpec(options.baseline);
+  const fromRegistry = registryCandidate(options.metrics, spec);
+  const files = fromRegistry
+    ? [`mlflow:${describeMlflowRef(fromRegistry)}`]
+    : await expandPatterns(options.metrics, cwd, 'metrics');
+  const candidateRead = fromRegistry
+    ? await readRegistryRef(fromRegistry, deps.modelRegistry, 'metrics')
+    : undefined;
   const [candidates, rules] = await Promise.all([
-    allInOrder(
-      files.map((file) => loadMetricsFile(path.resolve(cwd, file), { displayPath: file, links })),
-    ),
+    candidateRead
+      ? [{ file: files[0]!, values: candidateRead.values }]
+      : allInOrder(
+          files.map((file) =>
+            loadMetricsFile(path.resolve(cwd, file), { displayPath: file, links }),
+          ),
+        ),
     rulesFile
       ? // The rules parser pulls in the YAML library: load it only when there are rules.
         import('../gate/rules.js').then(({ loadRules }) =>
@@ -66,6 +88,30 @@ export async function runQualityGate(
       text: `${diff.name} is ${diff.candidate?.kind === 'number' ? diff.candidate.text : ''} in ${diff.file}: no rule gates it, but any rule on it would fail.`,
     });
   }
+  const provenance = [
+    ...(candidateRead ? [[{ strong: 'Candidate' }, ': ', ...candidateRead.provenance]] : []),
+    ...(baseline.provenance ? [baseline.provenance] : []),
+  ] satisfies Inline[][];
+  if (provenance.length > 0) {
+    report.sections.push({
+      title: 'Where the metrics came from',
+      blocks: [{ type: 'list', items: provenance }],
+    });
+  }
+  report.notes.push(
+    ...(candidateRead?.notes ?? []).map((text) => ({ level: 'info' as const, text })),
+  );
+  if (baseline.history && !baseline.gitRef && options.history > 0) {
+    // The registry's earlier versions: a courtesy like git history, never failing the gate.
+    const history = await baseline.history(options.history).catch(() => []);
+    const charts = historyCharts(result, history, candidates);
+    if (charts.length > 0) {
+      report.sections.push({
+        title: `History (last ${history.length} ${baseline.historyUnit ?? 'versions'} of ${baseline.label})`,
+        blocks: charts,
+      });
+    }
+  }
   if (baseline.gitRef && options.history > 0) {
     const absolute = files.map((file) => path.resolve(cwd, file));
     // The trend is a courtesy beside the verdict: failing to read it never fails the gate.
@@ -84,5 +130,106 @@ export async function runQualityGate(
       });
     }
   }
+  const tagTarget = options['mlflow-tag-version'];
+  if (tagTarget !== undefined) {
+    const changed = await tagGateVerdict(tagTarget, candidateRead, report, deps);
+    report.notes.push({ level: 'info', text: changed });
+  }
   return { report };
+}
+
+/** `--metrics mlflow:…`: one MLflow run or version as the candidate (never mixed with files). */
+function registryCandidate(
+  metrics: readonly string[],
+  baseline: BaselineSpec,
+): MlflowRef | undefined {
+  const entries = metrics.map((entry) => entry.trim()).filter((entry) => entry !== '');
+  const mlflow = entries.filter((entry) => entry.startsWith('mlflow:'));
+  if (mlflow.length === 0) return undefined;
+  if (entries.length !== 1) {
+    throw new UsageError('`metrics` names an MLflow run or version beside other candidates', {
+      place: { key: 'metrics' },
+      hint: 'gate one MLflow run or version at a time, or only metrics files',
+    });
+  }
+  // A git baseline (and `auto`, which is one) is found by the candidate's path: a run has none.
+  if (baseline.kind === 'git' || baseline.kind === 'auto') {
+    throw new UsageError(
+      `\`metrics: ${printable(entries[0]!)}\` comes from MLflow, so the baseline cannot come from git (\`baseline: ${describeBaselineSpec(baseline)}\`)`,
+      {
+        place: { key: 'baseline' },
+        hint: 'compare with `mlflow:<model>@<alias>`, `mlflow:runs:/<run_id>`, `file:<path>` or `none`',
+      },
+    );
+  }
+  return parseMlflowRef(entries[0]!.slice('mlflow:'.length), 'metrics');
+}
+
+const TAG_FORM = /^(.+)\/([0-9]{1,12})$/;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** Tags the gated model version with the verdict; returns what it changed, for the report. */
+async function tagGateVerdict(
+  target: string,
+  candidate: RegistryRead | undefined,
+  report: Report,
+  deps: CommandDeps,
+): Promise<string> {
+  let version: ModelVersionRef | undefined;
+  const text = target.trim();
+  if (text === 'candidate') {
+    version = candidate?.version;
+    if (!version) {
+      throw new UsageError(
+        '`mlflow-tag-version: candidate` needs the candidate to be an MLflow model version',
+        {
+          place: { key: 'mlflow-tag-version' },
+          hint: 'give `metrics: mlflow:<model>/<version>`, or name the version: `mlflow-tag-version: <model>/<version>`',
+        },
+      );
+    }
+  } else {
+    const match = TAG_FORM.exec(text);
+    if (!match || CONTROL.test(text)) {
+      throw new UsageError(`\`mlflow-tag-version: ${printable(text)}\` names no model version`, {
+        place: { key: 'mlflow-tag-version' },
+        hint: 'write it as `<registered model>/<version>`, e.g. `churn/7`, or `candidate`',
+      });
+    }
+    const registry = requireRegistry(
+      deps.modelRegistry,
+      `\`${printable(text)}\``,
+      'mlflow-tag-version',
+    );
+    version = await registry.getVersion(match[1]!, match[2]!);
+    if (!version) {
+      throw new UsageError(
+        `\`mlflow-tag-version: ${printable(text)}\`: ${registry.name} has no version ${match[2]!} of \`${printable(match[1]!)}\``,
+        { place: { key: 'mlflow-tag-version' }, hint: 'check the model name and version' },
+      );
+    }
+  }
+  const registry = requireRegistry(deps.modelRegistry, 'tagging', 'mlflow-tag-version');
+  const run = deps.run;
+  const change = run.changeRequest;
+  const changeUrl =
+    change && run.repositoryUrl
+      ? run.platform === 'gitlab'
+        ? `${run.repositoryUrl}/-/merge_requests/${change.number}`
+        : `${run.repositoryUrl}/pull/${change.number}`
+      : undefined;
+  const commit = change?.headSha ?? run.commit?.sha;
+  const reportUrl = report.fullReportUrl ?? run.runUrl;
+  const tags: Record<string, string> = {
+    'sluice.gate': report.verdict === 'fail' ? 'failed' : 'passed',
+    ...(reportUrl ? { 'sluice.report-url': reportUrl } : {}),
+    ...(changeUrl ? { 'sluice.change-url': changeUrl } : {}),
+    ...(commit ? { 'sluice.commit': commit } : {}),
+  };
+  await registry.tagVersion(version, tags);
+  const list = Object.entries(tags)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(', ');
+  return `Tagged version ${version.version} of ${version.model} in ${registry.name}: ${list}.`;
 }

@@ -4,6 +4,7 @@ import type { rollout } from '../../inputs/rollout.js';
 import type { InputsOf } from '../../inputs/types.js';
 import type { TrafficRouter } from '../ports.js';
 import type { RolloutEnv } from '../rollout/engine.js';
+import { parsePromoteAlias, promoteAliasAfterRollout } from './mlflow-alias.js';
 import { readProgress } from '../rollout/engine.js';
 import type { ProviderConfig, RolloutSpec, RouterConfig } from '../rollout/model.js';
 import { buildControlReport, buildRolloutReport } from '../rollout/report.js';
@@ -37,6 +38,10 @@ export async function rolloutCommand(
     ...(inputs.canary ? { canary: inputs.canary } : {}),
     ...(inputs.steps ? { steps: parseStepsInput(inputs.steps) } : {}),
   };
+  // Parsed first: a malformed value is exit 2 before any traffic moves.
+  const promoteAlias = inputs['mlflow-promote-alias']
+    ? parsePromoteAlias(inputs['mlflow-promote-alias'])
+    : undefined;
   const spec = await readSpec(inputs, overrides, deps, inputs.action === 'run');
   if (inputs.action === 'run') {
     const env = await environment(spec!.router, deps, {
@@ -45,8 +50,18 @@ export async function rolloutCommand(
       urls: versionUrls(spec!),
     });
     const result = await runRollout(spec!, env);
+    const report = buildRolloutReport(result, key);
+    if (promoteAlias) {
+      // Traffic is settled (promoted or back on stable) before the registry is touched.
+      const said = await promoteAliasAfterRollout(
+        promoteAlias,
+        result.outcome === 'promoted',
+        deps.modelRegistry,
+      );
+      report.notes.push({ level: 'info', text: said });
+    }
     return {
-      report: buildRolloutReport(result, key),
+      report,
       ...(result.error ? { error: result.error } : {}),
     };
   }
@@ -75,7 +90,16 @@ export async function rolloutCommand(
         ? await promoteRollout(env, spec ? { canary: spec.canary.name } : {})
         : await abortRollout(env, spec ? { stable: spec.stable.name } : {});
   deps.logger.info(result.message);
-  return { report: buildControlReport(inputs.action, result, key) };
+  const report = buildControlReport(inputs.action, result, key);
+  if (promoteAlias && inputs.action !== 'status') {
+    const said = await promoteAliasAfterRollout(
+      promoteAlias,
+      result.outcome === 'promoted',
+      deps.modelRegistry,
+    );
+    report.notes.push({ level: 'info', text: said });
+  }
+  return { report };
 }
 
 /** The post: step and GitLab's after_script: an unfinished rollout of this job goes back on stable. */

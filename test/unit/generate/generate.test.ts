@@ -99,7 +99,7 @@ describe('GitLab component', () => {
     expect(inputs.baseline).toMatchObject({
       type: 'string',
       default: 'auto',
-      regex: '^(auto|none|file:.+|git:.+)$',
+      regex: '^(auto|none|file:.+|git:.+|mlflow:.+)$',
     });
     expect(inputs.rules).toMatchObject({ type: 'string', default: '' });
     expect(inputs['pull-request']).toMatchObject({ type: 'string', default: '' });

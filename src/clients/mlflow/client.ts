@@ -1,0 +1,407 @@
+/**
+ * The MLflow REST client (openapi-fetch over openapi.yaml's generated types), as the core's
+ * ModelRegistry port. What is missing (an alias, version or run) comes back undefined for the
+ * core to name; an unknown registered model or a refused sign-in is a UsageError; the server
+ * failing is an InfraError naming it (see transport.ts for retries and answer checks).
+ */
+import createClient from 'openapi-fetch';
+import { printable } from '../../core/baseline/spec.js';
+import { InfraError, UsageError } from '../../core/errors.js';
+import type {
+  ModelRegistry,
+  ModelVersionRef,
+  RegistryMetrics,
+  RunMetrics,
+  SecretMasker,
+} from '../../core/ports.js';
+import type { FetchBounds } from '../http/bounded-fetch.js';
+import type { MlflowConfig } from './config.js';
+import type { components, paths } from './schema.js';
+import { ENDPOINT_NOT_FOUND, mlflowTransport, snippet } from './transport.js';
+
+type Schemas = components['schemas'];
+type Metric = Schemas['Metric'];
+type ApiError = Schemas['Error'];
+
+export interface MlflowClientOptions {
+  masker: SecretMasker;
+  fetch?: typeof fetch;
+  bounds?: Partial<FetchBounds>;
+  attempts?: number;
+  backoffMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const GITLAB_NO_ALIASES =
+  "GitLab's MLflow-compatible API has no model aliases: its alias lookup takes a version number";
+
+export function createMlflowRegistry(
+  config: MlflowConfig,
+  options: MlflowClientOptions,
+): ModelRegistry {
+  const { masker } = options;
+  if (config.auth.kind === 'basic') {
+    masker.add(config.auth.password);
+    masker.add(`${config.auth.username}:${config.auth.password}`);
+  }
+  if (config.auth.kind === 'bearer') masker.add(config.auth.token);
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (config.auth.kind === 'basic') {
+    const pair = `${config.auth.username}:${config.auth.password}`;
+    headers.authorization = `Basic ${Buffer.from(pair, 'utf8').toString('base64')}`;
+  } else if (config.auth.kind === 'bearer') {
+    headers.authorization = `Bearer ${config.auth.token}`;
+  }
+  const api = createClient<paths>({
+    baseUrl: `${config.baseUrl}/api/2.0/mlflow`,
+    headers,
+    fetch: mlflowTransport({
+      server: config.name,
+      masker,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.bounds ? { bounds: options.bounds } : {}),
+      ...(options.attempts !== undefined ? { attempts: options.attempts } : {}),
+      ...(options.backoffMs !== undefined ? { backoffMs: options.backoffMs } : {}),
+      ...(options.sleep ? { sleep: options.sleep } : {}),
+    }),
+  });
+  const server = config.name;
+
+  /** An MLflow error answer: missing → undefined, the user's problem → UsageError, else exit 3. */
+  function failure(what: string, status: number, error: ApiError | undefined): 'missing' {
+    const code = error?.error_code ?? '';
+    const message = snippet(error?.message ?? '', masker);
+    const said = `${status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}`;
+    if (code === ENDPOINT_NOT_FOUND) {
+      throw new InfraError(
+        `${server} has no endpoint for ${what} (404 without MLflow's JSON${message ? `: ${message}` : ''})`,
+        {
+          hint: 'MLFLOW_TRACKING_URI must be the tracking server root (GitLab: https://<gitlab>/api/v4/projects/<id>/ml/mlflow)',
+        },
+      );
+    }
+    if (status === 404 || code === 'RESOURCE_DOES_NOT_EXIST') return 'missing';
+    if (
+      status === 401 ||
+      status === 403 ||
+      code === 'PERMISSION_DENIED' ||
+      code === 'UNAUTHENTICATED'
+    ) {
+      throw new UsageError(`${server} refused ${what} (${said})`, {
+        place: { key: config.auth.kind === 'none' ? 'MLFLOW_TRACKING_TOKEN' : authKey(config) },
+        hint:
+          config.auth.kind === 'none'
+            ? 'the server asks for a sign-in: set MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD'
+            : 'check the credentials and that this account may read (or, for write-back, edit) the model',
+      });
+    }
+    if (status >= 400 && status < 500) {
+      throw new UsageError(`${server} refused ${what} (${said})`, {
+        hint: 'check the model name, version, alias or run id',
+      });
+    }
+    throw new InfraError(`${server}: ${what} answered ${said}`);
+  }
+
+  function versionRef(raw: Schemas['ModelVersion'] | undefined, what: string): ModelVersionRef {
+    if (!raw?.name || raw.version === undefined || raw.version === '') {
+      throw new InfraError(
+        `${server}: ${what} answered without a model version (not MLflow's answer?)`,
+      );
+    }
+    const version = String(raw.version);
+    // MLflow 3 registers a logged model: `model_id` where the server sends it, else the
+    // `models:/m-…` source it was registered from.
+    const modelId = raw.model_id ?? /^models:\/(m-[0-9a-f]{8,64})$/.exec(raw.source ?? '')?.[1];
+    return {
+      model: raw.name,
+      version,
+      ...(raw.run_id ? { runId: raw.run_id } : {}),
+      ...(modelId ? { modelId } : {}),
+      ...(raw.source ? { source: raw.source } : {}),
+      ...(raw.aliases?.length ? { aliases: raw.aliases } : {}),
+      ...(config.uiUrl
+        ? {
+            url: `${config.uiUrl}/#/models/${encodeURIComponent(raw.name)}/versions/${encodeURIComponent(version)}`,
+          }
+        : {}),
+    };
+  }
+
+  async function requireModel(model: string): Promise<void> {
+    const what = `registered model \`${model}\``;
+    const { data, error, response } = await api.GET('/registered-models/get', {
+      params: { query: { name: model } },
+    });
+    if (error !== undefined || !data) {
+      if (failure(what, response.status, error) === 'missing') {
+        throw new UsageError(`${server} has no registered model \`${printable(model)}\``, {
+          place: { key: 'baseline' },
+          hint: 'check the name (it is case-sensitive; the MLflow UI lists registered models under "Models")',
+        });
+      }
+    }
+  }
+
+  async function getVersion(model: string, version: string): Promise<ModelVersionRef | undefined> {
+    const what = `version ${version} of \`${model}\``;
+    const { data, error, response } = await api.GET('/model-versions/get', {
+      params: { query: { name: model, version } },
+    });
+    if (error !== undefined || !data) {
+      failure(what, response.status, error);
+      await requireModel(model);
+      return undefined;
+    }
+    return versionRef(data.model_version, what);
+  }
+
+  async function runInfo(runId: string): Promise<Schemas['Run'] | undefined> {
+    const what = `run ${runId}`;
+    const { data, error, response } = await api.GET('/runs/get', {
+      params: { query: { run_id: runId } },
+    });
+    if (error !== undefined || !data) {
+      // MLflow answers an unknown run id with 404 RESOURCE_DOES_NOT_EXIST; some with 400.
+      if (response.status === 400 && /not found|does not exist/i.test(error?.message ?? ''))
+        return undefined;
+      failure(what, response.status, error);
+      return undefined;
+    }
+    if (!data.run?.info) throw new InfraError(`${server}: ${what} answered without a run`);
+    return data.run;
+  }
+
+  function runUrl(run: Schemas['Run']): string | undefined {
+    const info = run.info;
+    if (!config.uiUrl || !info?.run_id || !info.experiment_id) return undefined;
+    return `${config.uiUrl}/#/experiments/${encodeURIComponent(info.experiment_id)}/runs/${encodeURIComponent(info.run_id)}`;
+  }
+
+  async function readRun(runId: string): Promise<RunMetrics | undefined> {
+    const run = await runInfo(runId);
+    if (!run) return undefined;
+    const url = runUrl(run);
+    return {
+      values: latest(run.data?.metrics ?? []),
+      source: `run ${runId}`,
+      runId,
+      ...(run.info?.run_name ? { runName: run.info.run_name } : {}),
+      ...(url ? { url } : {}),
+    };
+  }
+
+  async function loggedModelMetrics(
+    version: ModelVersionRef,
+  ): Promise<RegistryMetrics | undefined> {
+    if (!version.modelId) return undefined;
+    const what = `logged model ${version.modelId}`;
+    const { data, error, response } = await api.GET('/logged-models/{model_id}', {
+      params: { path: { model_id: version.modelId } },
+    });
+    if (error !== undefined || !data) {
+      // A server without MLflow 3's logged models (older, GitLab) has no such endpoint, and a
+      // logged model may be gone: either way the run's metrics stand in.
+      if (error?.error_code === ENDPOINT_NOT_FOUND) return undefined;
+      failure(what, response.status, error);
+      return undefined;
+    }
+    const values = latest(data.model?.data?.metrics ?? []);
+    if (values.size === 0) return undefined;
+    const info = data.model?.info;
+    const url =
+      config.uiUrl && info?.experiment_id
+        ? `${config.uiUrl}/#/experiments/${encodeURIComponent(info.experiment_id)}/models/${encodeURIComponent(version.modelId)}`
+        : undefined;
+    return {
+      values,
+      source: `logged model ${version.modelId}`,
+      ...(info?.source_run_id ? { runId: info.source_run_id } : {}),
+      ...(url ? { url } : {}),
+    };
+  }
+
+  return {
+    name: server,
+
+    async resolveAlias(model, alias) {
+      if (config.flavour === 'gitlab') {
+        if (!/^[0-9]+$/.test(alias)) {
+          throw new UsageError(`${GITLAB_NO_ALIASES}, and \`${printable(alias)}\` is not one`, {
+            place: { key: 'baseline' },
+            hint: `name the version: \`mlflow:${printable(model)}/<version>\` (or \`mlflow:${printable(model)}@<version>\`)`,
+          });
+        }
+        const found = await getVersion(model, alias);
+        return (
+          found && {
+            ...found,
+            note: `${GITLAB_NO_ALIASES}: \`@${alias}\` was read as version ${alias}.`,
+          }
+        );
+      }
+      const what = `alias \`${alias}\` of \`${model}\``;
+      const { data, error, response } = await api.GET('/registered-models/alias', {
+        params: { query: { name: model, alias } },
+      });
+      if (error !== undefined || !data) {
+        // MLflow answers an unknown alias with 400 INVALID_PARAMETER_VALUE "… alias … not found".
+        const aliasMissing =
+          response.status === 400 &&
+          error?.error_code === 'INVALID_PARAMETER_VALUE' &&
+          /alias/i.test(error.message ?? '') &&
+          /not found|does not exist/i.test(error.message ?? '');
+        if (!aliasMissing) failure(what, response.status, error);
+        await requireModel(model);
+        return undefined;
+      }
+      return versionRef(data.model_version, what);
+    },
+
+    getVersion,
+
+    async readMetrics(version) {
+      const logged = await loggedModelMetrics(version);
+      if (logged) return logged;
+      if (!version.runId) return { values: new Map(), source: 'nothing (the version has no run)' };
+      const run = await readRun(version.runId);
+      if (!run) {
+        return { values: new Map(), source: `nothing (its run ${version.runId} no longer exists)` };
+      }
+      return run;
+    },
+
+    readRun,
+
+    async metricHistory(runId, key) {
+      const what = `the history of \`${key}\` in run ${runId}`;
+      const points: { step: number; value: number; time: number }[] = [];
+      let pageToken: string | undefined;
+      // Bounded: 10 pages of 1,000 values is more than any chart shows.
+      for (let page = 0; page < 10; page += 1) {
+        const { data, error, response } = await api.GET('/metrics/get-history', {
+          params: {
+            query: {
+              run_id: runId,
+              metric_key: key,
+              max_results: 1000,
+              ...(pageToken ? { page_token: pageToken } : {}),
+            },
+          },
+        });
+        if (error !== undefined || !data) {
+          failure(what, response.status, error);
+          return [];
+        }
+        for (const metric of data.metrics ?? []) {
+          const value = numeric(metric.value as unknown);
+          if (value === undefined) continue;
+          points.push({
+            step: numeric(metric.step as unknown) ?? 0,
+            value,
+            time: numeric(metric.timestamp as unknown) ?? 0,
+          });
+        }
+        pageToken = data.next_page_token || undefined;
+        if (!pageToken) break;
+      }
+      points.sort((a, b) => a.step - b.step || a.time - b.time);
+      return points.map(({ step, value }) => ({ step, value }));
+    },
+
+    async earlierVersions(version, count) {
+      const what = `versions of \`${version.model}\``;
+      const { data, error, response } = await api.GET('/model-versions/search', {
+        params: {
+          query: {
+            filter: `name = '${version.model.replace(/'/g, "\\'")}'`,
+            max_results: 200,
+          },
+        },
+      });
+      if (error !== undefined || !data) {
+        failure(what, response.status, error);
+        return [];
+      }
+      const current = Number(version.version);
+      return (data.model_versions ?? [])
+        .map((raw) => versionRef(raw, what))
+        .filter((ref) => Number(ref.version) < current)
+        .sort((a, b) => Number(a.version) - Number(b.version))
+        .slice(-count);
+    },
+
+    async tagVersion(version, tags) {
+      for (const [key, value] of Object.entries(tags)) {
+        const what = `tag \`${key}\` on version ${version.version} of \`${version.model}\``;
+        const { error, response } = await api.POST('/model-versions/set-tag', {
+          body: { name: version.model, version: version.version, key, value },
+        });
+        if (error !== undefined && failure(what, response.status, error) === 'missing') {
+          throw new UsageError(
+            `${server} has no version ${printable(version.version)} of \`${printable(version.model)}\` to tag`,
+            { hint: 'check the model name and version' },
+          );
+        }
+      }
+    },
+
+    async setAlias(model, alias, version) {
+      if (config.flavour === 'gitlab') {
+        throw new UsageError(
+          `${GITLAB_NO_ALIASES}: sluice cannot move \`${printable(alias)}\` there`,
+          {
+            hint: 'tag the version instead, or keep the champion in an MLflow server with aliases',
+          },
+        );
+      }
+      const what = `alias \`${alias}\` → version ${version} of \`${model}\``;
+      const { error, response } = await api.POST('/registered-models/alias', {
+        body: { name: model, alias, version },
+      });
+      if (error !== undefined && failure(what, response.status, error) === 'missing') {
+        throw new UsageError(
+          `${server} has no version ${printable(version)} of \`${printable(model)}\``,
+          {
+            hint: 'check the model name and version',
+          },
+        );
+      }
+    },
+  };
+}
+
+/**
+ * The latest value per key: the highest step, then the latest timestamp (as MLflow shows them).
+ * MLflow writes NaN and infinities as strings (`"NaN"`, `"-Infinity"`); anything else that is
+ * not a number is left out. Steps and timestamps may come as numbers or as text.
+ */
+function latest(metrics: readonly Metric[]): Map<string, number> {
+  const best = new Map<string, { value: number; step: number; time: number }>();
+  for (const metric of metrics) {
+    if (typeof metric.key !== 'string' || metric.key === '') continue;
+    const value = numeric(metric.value as unknown);
+    if (value === undefined) continue;
+    const step = numeric(metric.step as unknown) ?? 0;
+    const time = numeric(metric.timestamp as unknown) ?? 0;
+    const seen = best.get(metric.key);
+    if (!seen || step > seen.step || (step === seen.step && time >= seen.time)) {
+      best.set(metric.key, { value, step, time });
+    }
+  }
+  return new Map([...best].map(([key, { value }]) => [key, value]));
+}
+
+function numeric(raw: unknown): number | undefined {
+  if (typeof raw === 'number') return raw;
+  if (typeof raw !== 'string') return undefined;
+  if (raw === 'NaN') return Number.NaN;
+  if (raw === 'Infinity') return Number.POSITIVE_INFINITY;
+  if (raw === '-Infinity') return Number.NEGATIVE_INFINITY;
+  if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(raw)) return undefined;
+  return Number(raw);
+}
+
+function authKey(config: MlflowConfig): string {
+  return config.auth.kind === 'basic' ? 'MLFLOW_TRACKING_USERNAME' : 'MLFLOW_TRACKING_TOKEN';
+}

@@ -1,0 +1,113 @@
+/**
+ * quality-gate's opt-in write-back (`mlflow-tag-version`): the gated version is tagged with the
+ * verdict, the report's URL, the PR/MR URL and the commit, and the report says what changed.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runQualityGate } from '../../../src/core/commands/quality-gate.js';
+import type { CommandDeps } from '../../../src/core/commands/types.js';
+import { UsageError } from '../../../src/core/errors.js';
+import type { ModelRegistry, ModelVersionRef } from '../../../src/core/ports.js';
+import { parseInputs } from '../../../src/inputs/parse.js';
+import { qualityGate } from '../../../src/inputs/quality-gate.js';
+
+function setup(platform: 'github' | 'gitlab') {
+  const cwd = mkdtempSync(path.join(tmpdir(), 'sluice-wb-'));
+  writeFileSync(path.join(cwd, 'm.json'), '{"accuracy": 0.9}');
+  writeFileSync(path.join(cwd, 'rules.yml'), 'metrics:\n  accuracy: {min: 0.95}\n');
+  const tagged: { version: ModelVersionRef; tags: Record<string, string> }[] = [];
+  const v7: ModelVersionRef = { model: 'churn', version: '7', runId: 'r7' };
+  const registry: ModelRegistry = {
+    name: 'MLflow at ml.test',
+    resolveAlias: () => Promise.resolve(v7),
+    getVersion: (model, version) =>
+      Promise.resolve(model === 'churn' && version === '7' ? v7 : undefined),
+    readMetrics: () => Promise.resolve({ values: new Map([['accuracy', 0.96]]), source: 'run r7' }),
+    tagVersion: (version, tags) => {
+      tagged.push({ version, tags: { ...tags } });
+      return Promise.resolve();
+    },
+    setAlias: () => Promise.resolve(),
+  };
+  const deps = {
+    logger: {
+      debug() {},
+      info() {},
+      warn() {},
+      error() {},
+      group: (_: string, f: () => unknown) => f(),
+    },
+    run: {
+      platform,
+      cwd,
+      runUrl: 'https://ci.example/run/1',
+      repositoryUrl: 'https://forge.example/team/churn',
+      changeRequest: { number: 12, baseRef: 'main', headSha: 'abc123', isFork: false },
+    },
+    modelRegistry: registry,
+  } as unknown as CommandDeps;
+  const inputs = (extra: Record<string, string>) =>
+    parseInputs(
+      qualityGate,
+      (name) =>
+        ({ metrics: 'm.json', baseline: 'mlflow:churn@champion', rules: 'rules.yml', ...extra })[
+          name
+        ],
+      'cli',
+    );
+  return { deps, inputs, tagged };
+}
+
+describe('mlflow-tag-version', () => {
+  it('tags the named version with the verdict, report, PR and commit, and says so', async () => {
+    const { deps, inputs, tagged } = setup('github');
+    const { report } = await runQualityGate(inputs({ 'mlflow-tag-version': 'churn/7' }), deps);
+    expect(report!.verdict).toBe('fail');
+    expect(tagged).toEqual([
+      {
+        version: expect.objectContaining({ model: 'churn', version: '7' }) as ModelVersionRef,
+        tags: {
+          'sluice.gate': 'failed',
+          'sluice.report-url': 'https://ci.example/run/1',
+          'sluice.change-url': 'https://forge.example/team/churn/pull/12',
+          'sluice.commit': 'abc123',
+        },
+      },
+    ]);
+    expect(report!.notes.map((n) => n.text)).toContainEqual(
+      expect.stringMatching(
+        /^Tagged version 7 of churn in MLflow at ml\.test: sluice\.gate=failed/,
+      ),
+    );
+  });
+
+  it('on GitLab the change URL is the merge request', async () => {
+    const { deps, inputs, tagged } = setup('gitlab');
+    await runQualityGate(inputs({ 'mlflow-tag-version': 'churn/7' }), deps);
+    expect(tagged[0]!.tags['sluice.change-url']).toBe(
+      'https://forge.example/team/churn/-/merge_requests/12',
+    );
+  });
+
+  it('is off unless asked: nothing is tagged', async () => {
+    const { deps, inputs, tagged } = setup('github');
+    await runQualityGate(inputs({}), deps);
+    expect(tagged).toEqual([]);
+  });
+
+  it.each([
+    ['churn', /names no model version/],
+    ['churn/8', /has no version 8 of `churn`/],
+    ['candidate', /needs the candidate to be an MLflow model version/],
+  ])('`%s` is exit 2', async (value, message) => {
+    const { deps, inputs, tagged } = setup('github');
+    const error = await runQualityGate(inputs({ 'mlflow-tag-version': value }), deps).catch(
+      (e: unknown) => e as UsageError,
+    );
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).message).toMatch(message);
+    expect(tagged).toEqual([]);
+  });
+});
