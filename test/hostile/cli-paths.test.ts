@@ -47,6 +47,18 @@ describe('output paths', () => {
     expect(run.stderr).toMatch(reason);
   });
 
+  it('build-image --output oci:<under a file> is exit 2 naming the path', async () => {
+    mkdirSync(path.join(dir, 'model'), { recursive: true });
+    writeFileSync(path.join(dir, 'model', 'w.bin'), 'w');
+    const run = await sluice(['build-image', '--model', 'model', '--output', 'oci:file/layout'], {
+      cwd: dir,
+      timeoutMs: 30_000,
+    });
+    expectHandled(run, 2);
+    expect(run.stderr).toContain('file/layout');
+    expect(run.stderr).toMatch(/a part of the path is a file/);
+  });
+
   it.each([
     ['a folder', 'folder', /this is a directory/],
     ['under a file', 'file/comment.md', /a part of the path is a file/],

@@ -4,7 +4,7 @@ import { access, lstat, mkdir, realpath, rename, rm, writeFile } from 'node:fs/p
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { InfraError, UsageError } from '../errors.js';
+import { InfraError, UsageError, type SluiceError } from '../errors.js';
 import { MediaType } from '../registry/media-types.js';
 import type {
   BlobSource,
@@ -40,18 +40,24 @@ function blobPath(dir: string, digest: string, name = `oci:${dir}`): string {
   return join(dir, 'blobs', algorithm!, hex!);
 }
 
-function fsFailure(dir: string, action: string, error: unknown): InfraError {
-  const code = (error as NodeJS.ErrnoException).code;
-  const why =
-    code === 'ENOSPC'
-      ? 'the disk is full'
-      : code === 'EACCES'
-        ? 'permission denied'
-        : String((error as Error).message);
-  return new InfraError(`Could not ${action} in the OCI layout ${dir}: ${why}`, {
-    hint: code === 'ENOSPC' ? 'Free space on that disk or write the layout elsewhere.' : undefined,
-    cause: error,
-  });
+/**
+ * A write into the output layout failed: the user's path (a file where a folder must be, no
+ * permission: exit 2) or the disk (full: exit 3), as for every other path a user names.
+ */
+function fsFailure(dir: string, action: string, error: unknown): SluiceError {
+  return (
+    userPathError(
+      error,
+      { file: dir, what: `the OCI layout (to ${action})`, key: 'output' },
+      'write',
+    ) ??
+    new InfraError(
+      `Could not ${action} in the OCI layout ${dir}: ${String((error as Error).message)}`,
+      {
+        cause: error,
+      },
+    )
+  );
 }
 
 /** An OCI image layout folder (`oci:<dir>[:<tag>]`) as a place to write images. */
