@@ -1,9 +1,11 @@
 /** The router shapes live with the rollout's other shared types in the core. */
 export type {
   BuiltinRouterConfig,
+  GatewayApiRouterConfig,
   HaproxyRouterConfig,
   NginxRouterConfig,
   RouterConfig,
   RouterDeps,
+  ServiceSwitchRouterConfig,
   VersionRef,
 } from '../../core/rollout/model.js';
