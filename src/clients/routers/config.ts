@@ -3,6 +3,7 @@ export type {
   BuiltinRouterConfig,
   GatewayApiRouterConfig,
   HaproxyRouterConfig,
+  KserveRouterConfig,
   NginxRouterConfig,
   RouterConfig,
   RouterDeps,

@@ -3,6 +3,7 @@ import { BuiltinTrafficRouter } from './builtin/client.js';
 import type { RouterConfig, RouterDeps } from './config.js';
 import { HaproxyTrafficRouter } from './haproxy.js';
 import { GatewayApiTrafficRouter } from './kubernetes/gateway-api.js';
+import { KserveTrafficRouter } from './kubernetes/kserve.js';
 import { ServiceSwitchTrafficRouter } from './kubernetes/service-switch.js';
 import { NginxTrafficRouter } from './nginx.js';
 
@@ -15,6 +16,7 @@ export type { RouterConfig, RouterDeps } from './config.js';
  * - haproxy: weights (whole percents) through the runtime API; no mirror, no header routes.
  * - gateway-api: weights on a Kubernetes HTTPRoute's backendRefs (src/clients/routers/kubernetes).
  * - service-switch: blue-green by a Kubernetes Service's selector; no weights.
+ * - kserve: an InferenceService's canaryTrafficPercent (latest revision = canary).
  */
 export function createTrafficRouter(config: RouterConfig, deps: RouterDeps): TrafficRouter {
   switch (config.type) {
@@ -28,5 +30,7 @@ export function createTrafficRouter(config: RouterConfig, deps: RouterDeps): Tra
       return new GatewayApiTrafficRouter(config, deps);
     case 'service-switch':
       return new ServiceSwitchTrafficRouter(config, deps);
+    case 'kserve':
+      return new KserveTrafficRouter(config, deps);
   }
 }

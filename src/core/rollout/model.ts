@@ -108,12 +108,23 @@ export interface ServiceSwitchRouterConfig extends KubernetesAccessConfig {
   selectorValues?: Record<string, string>;
 }
 
+/** A KServe InferenceService's canaryTrafficPercent (serving.kserve.io/v1beta1). */
+export interface KserveRouterConfig extends KubernetesAccessConfig {
+  type: 'kserve';
+  namespace: string;
+  inferenceService: string;
+  /** The version name of the previous ready revision (stable) and of the latest one (canary). */
+  stable: string;
+  canary: string;
+}
+
 export type RouterConfig =
   | BuiltinRouterConfig
   | NginxRouterConfig
   | HaproxyRouterConfig
   | GatewayApiRouterConfig
-  | ServiceSwitchRouterConfig;
+  | ServiceSwitchRouterConfig
+  | KserveRouterConfig;
 
 /**
  * Which metrics provider a metric is read from, and how. `versions` says which version is stable

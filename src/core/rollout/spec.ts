@@ -392,6 +392,7 @@ class SpecReader {
       'haproxy',
       'gateway-api',
       'service-switch',
+      'kserve',
     ] as const);
     const example = 'router: { type: builtin, admin: http://127.0.0.1:9901 }';
     switch (type) {
@@ -555,7 +556,34 @@ class SpecReader {
         );
         return out as RouterConfig;
       }
+      case 'kserve':
+        return this.kserveRouter(node, path);
     }
+  }
+
+  private kserveRouter(node: Node | null, path: string): RouterConfig {
+    const y = this.y;
+    const out: Partial<Extract<RouterConfig, { type: 'kserve' }>> = { type: 'kserve' };
+    for (const [key, value] of y.entries(
+      node,
+      path,
+      ['type', 'namespace', 'inferenceService', 'stable', 'canary', ...KUBERNETES_ACCESS_KEYS],
+      'router: { type: kserve, namespace: models, inferenceService: model, stable: v1, canary: v2 }',
+    )) {
+      const p = `${path}.${key}`;
+      if (key === 'namespace') out.namespace = this.k8sName(value, p, 'models');
+      else if (key === 'inferenceService') out.inferenceService = this.k8sName(value, p, 'model');
+      else if (key === 'stable') out.stable = y.string(value, p, 'v1');
+      else if (key === 'canary') out.canary = y.string(value, p, 'v2');
+      else this.k8sAccess(out, key, value, p);
+    }
+    this.required(out.namespace, node, `${path}.namespace`, 'models');
+    this.required(out.inferenceService, node, `${path}.inferenceService`, 'model');
+    this.required(out.stable, node, `${path}.stable`, 'v1 (the version of the previous revision)');
+    this.required(out.canary, node, `${path}.canary`, 'v2 (the version of the latest revision)');
+    if (out.stable === out.canary)
+      throw y.error(`${path}.canary must differ from ${path}.stable`, node, `${path}.canary`, 'v2');
+    return out as RouterConfig;
   }
 
   /** A Kubernetes object or namespace name (DNS-1123: what the API server accepts). */

@@ -30,6 +30,14 @@ interface Deployment extends KubernetesObject {
   };
 }
 
+function stringEntries(map: Record<string, unknown> | undefined): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(map ?? {}).filter(
+      (entry): entry is [string, string] => typeof entry[1] === 'string',
+    ),
+  );
+}
+
 /**
  * Blue-green on plain Deployments and Services: all traffic goes to the version whose pods the
  * Service's selector picks (`selectorKey: value`). Before a switch the target Deployment must be
@@ -105,7 +113,14 @@ export class ServiceSwitchTrafficRouter implements TrafficRouter {
             [ROLLOUT_ANNOTATION]: JSON.stringify({ route: version, by: 'sluice' }),
           },
         },
-        spec: { selector: { [this.config.selectorKey]: this.valueOf(version) } },
+        // spec.selector is an atomic map for server-side apply: the whole selector is sent, the
+        // other keys as they are on the server.
+        spec: {
+          selector: {
+            ...stringEntries(service.spec?.selector),
+            [this.config.selectorKey]: this.valueOf(version),
+          },
+        },
       };
       try {
         await api.apply(body, SERVICES, s);
