@@ -106,6 +106,13 @@ export interface ServiceSwitchRouterConfig extends KubernetesAccessConfig {
   deployments: Record<string, string>;
   /** version → the selector value its pods carry (default: the version's name). */
   selectorValues?: Record<string, string>;
+  /**
+   * After a switch, wait until the Service's EndpointSlices list only the new Deployment's pods,
+   * all ready (default true; needs `list` on endpointslices).
+   */
+  waitForEndpoints?: boolean;
+  /** how long EndpointSlices may take to follow a switch, in ms (default 60000). */
+  endpointsTimeoutMs?: number;
 }
 
 /** A KServe InferenceService's canaryTrafficPercent (serving.kserve.io/v1beta1). */

@@ -513,6 +513,8 @@ class SpecReader {
             'selectorKey',
             'deployments',
             'selectorValues',
+            'waitForEndpoints',
+            'endpointsTimeout',
             ...KUBERNETES_ACCESS_KEYS,
           ],
           'router: { type: service-switch, namespace: models, service: model, selectorKey: version, deployments: { v1: model-blue, v2: model-green } }',
@@ -543,7 +545,12 @@ class SpecReader {
                   `${p}.${version}`,
                   'e.g. blue',
                 );
-          } else this.k8sAccess(out, key, value, p);
+          } else if (key === 'waitForEndpoints') {
+            if (!isScalar(value) || typeof value.value !== 'boolean')
+              throw y.error(`${p} must be true or false`, value, p, 'waitForEndpoints: true');
+            out.waitForEndpoints = value.value;
+          } else if (key === 'endpointsTimeout') out.endpointsTimeoutMs = y.duration(value, p);
+          else this.k8sAccess(out, key, value, p);
         }
         this.required(out.namespace, node, `${path}.namespace`, 'models');
         this.required(out.service, node, `${path}.service`, 'model');

@@ -79,6 +79,11 @@ export interface TestCluster {
   stop(): Promise<void>;
   /** The server processes' output so far (for a failing test's message). */
   logs(): string;
+  /**
+   * Starts kube-controller-manager, kube-scheduler and kwok (one fake node whose pods become
+   * Ready without a kubelet): Deployments roll out and EndpointSlices follow Services.
+   */
+  startControllers(): Promise<void>;
 }
 
 export async function startCluster(): Promise<TestCluster> {
@@ -221,6 +226,103 @@ export async function startCluster(): Promise<TestCluster> {
       'the CRDs to be established',
       60_000,
     );
+    const startControllers = async () => {
+      const kubeconfig = join(dir, 'admin.kubeconfig');
+      await writeFile(
+        kubeconfig,
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Config',
+          'current-context': 'admin',
+          clusters: [{ name: 'test', cluster: { server, 'insecure-skip-tls-verify': true } }],
+          users: [{ name: 'admin', user: { token: adminToken } }],
+          contexts: [{ name: 'admin', context: { cluster: 'test', user: 'admin' } }],
+        }),
+        { mode: 0o600 },
+      );
+      const [kcmPort, schedulerPort, kwokPort] = [
+        await freePort(),
+        await freePort(),
+        await freePort(),
+      ];
+      started(
+        'kube-controller-manager',
+        spawn(
+          join(bin, 'kube-controller-manager'),
+          [
+            `--kubeconfig=${kubeconfig}`,
+            `--authentication-kubeconfig=${kubeconfig}`,
+            `--authorization-kubeconfig=${kubeconfig}`,
+            '--leader-elect=false',
+            '--bind-address=127.0.0.1',
+            `--secure-port=${kcmPort}`,
+            `--cert-dir=${join(dir, 'kcm-certs')}`,
+            '--controllers=*,-nodeipam',
+            `--service-account-private-key-file=${join(dir, 'sa.key')}`,
+          ],
+          { stdio: ['ignore', 'pipe', 'pipe'] },
+        ),
+      );
+      started(
+        'kube-scheduler',
+        spawn(
+          join(bin, 'kube-scheduler'),
+          [
+            `--kubeconfig=${kubeconfig}`,
+            `--authentication-kubeconfig=${kubeconfig}`,
+            `--authorization-kubeconfig=${kubeconfig}`,
+            '--leader-elect=false',
+            '--bind-address=127.0.0.1',
+            `--secure-port=${schedulerPort}`,
+            `--cert-dir=${join(dir, 'scheduler-certs')}`,
+          ],
+          { stdio: ['ignore', 'pipe', 'pipe'] },
+        ),
+      );
+      const stages = (await readdir(join(CACHE, 'kwok-stages')))
+        .filter((f) => f.endsWith('.yaml'))
+        .map((f) => `--config=${join(CACHE, 'kwok-stages', f)}`);
+      started(
+        'kwok',
+        spawn(
+          join(bin, 'kwok'),
+          [
+            `--kubeconfig=${kubeconfig}`,
+            '--manage-all-nodes=false',
+            '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+            '--node-ip=127.0.0.1',
+            `--server-address=127.0.0.1:${kwokPort}`,
+            ...stages,
+          ],
+          { stdio: ['ignore', 'pipe', 'pipe'] },
+        ),
+      );
+      await apply([
+        {
+          apiVersion: 'v1',
+          kind: 'Node',
+          metadata: {
+            name: 'kwok-node-0',
+            annotations: { 'kwok.x-k8s.io/node': 'fake' },
+            labels: { type: 'kwok', 'kubernetes.io/hostname': 'kwok-node-0' },
+          },
+        },
+      ]);
+      await apply(
+        [
+          {
+            apiVersion: 'v1',
+            kind: 'Node',
+            metadata: { name: 'kwok-node-0' },
+            status: {
+              allocatable: { cpu: '32', memory: '256Gi', pods: '110' },
+              capacity: { cpu: '32', memory: '256Gi', pods: '110' },
+            },
+          },
+        ],
+        { subresource: 'status', manager: 'sluice-test-node' },
+      );
+    };
     return {
       server,
       adminToken,
@@ -233,6 +335,7 @@ export async function startCluster(): Promise<TestCluster> {
       killApiServer: () => stopChild(apiServer, 'SIGKILL'),
       stop,
       logs: () => output.join(''),
+      startControllers,
     };
   } catch (error) {
     await stop();
@@ -245,6 +348,7 @@ export function restPath(object: KubeObject): string {
   const plural: Record<string, string> = {
     CustomResourceDefinition: 'customresourcedefinitions',
     Namespace: 'namespaces',
+    Node: 'nodes',
     Service: 'services',
     ServiceAccount: 'serviceaccounts',
     Deployment: 'deployments',

@@ -236,6 +236,8 @@ describe('service-switch router on a real API server', () => {
         selectorKey: 'color',
         deployments: { v1: 'model-blue', v2: 'model-green' },
         selectorValues: { v1: 'blue', v2: 'green' },
+        // No endpointslice controller in this file (endpoints.test.ts runs one).
+        waitForEndpoints: false,
         ...access(),
       },
       deps,

@@ -54,6 +54,14 @@ export interface KubeApi {
   /** The API server's address, for messages. */
   readonly server: string;
   get(ref: KubeObjectRef, rbac: RbacResource, signal?: AbortSignal): Promise<KubeObject>;
+  /** The objects of a kind in a namespace matching a label selector (`list` verb). */
+  list?(
+    apiVersion: string,
+    namespace: string,
+    rbac: RbacResource,
+    labelSelector: string,
+    signal?: AbortSignal,
+  ): Promise<KubeObject[]>;
   /**
    * Server-side apply (field manager `sluice`, forced) of `body`; a `metadata.resourceVersion` in
    * it makes the write conditional (409 when the object changed since it was read).
@@ -179,6 +187,30 @@ export class HttpKubeApi implements KubeApi {
     return this.call('get', ref, rbac, () =>
       this.http.request('GET', objectPath(ref, rbac), signal ? { signal } : {}),
     );
+  }
+
+  async list(
+    apiVersion: string,
+    namespace: string,
+    rbac: RbacResource,
+    labelSelector: string,
+    signal?: AbortSignal,
+  ): Promise<KubeObject[]> {
+    const ref: KubeObjectRef = { apiVersion, kind: '', namespace, name: '' };
+    const base = objectPath(ref, rbac).replace(/\/$/, '');
+    const list = await this.call('list', ref, rbac, () =>
+      this.http.request(
+        'GET',
+        `${base}?labelSelector=${encodeURIComponent(labelSelector)}&limit=500`,
+        signal ? { signal } : {},
+      ),
+    );
+    const items = (list as { items?: unknown }).items;
+    if (!Array.isArray(items))
+      throw new InfraError(
+        `the Kubernetes API server at ${this.server} answered a list without items`,
+      );
+    return items.filter((i): i is KubeObject => !!i && typeof i === 'object');
   }
 
   apply(body: KubeObject, rbac: RbacResource, signal?: AbortSignal): Promise<KubeObject> {
@@ -365,6 +397,7 @@ async function fromKubeconfig(
 
 function describe(rbac: RbacResource, ref: KubeObjectRef): string {
   const resource = rbac.group ? `${rbac.resource}.${rbac.group}` : rbac.resource;
+  if (ref.name === '') return `${resource} in namespace "${ref.namespace}"`;
   return `${resource} "${ref.name}" in namespace "${ref.namespace}"`;
 }
 

@@ -15,6 +15,15 @@ import { CONFLICT_RETRIES, type KubernetesRouterOptions } from './gateway-api.js
 
 const SERVICES: RbacResource = { resource: 'services', group: '' };
 const DEPLOYMENTS: RbacResource = { resource: 'deployments', group: 'apps' };
+const ENDPOINT_SLICES: RbacResource = { resource: 'endpointslices', group: 'discovery.k8s.io' };
+const DEFAULT_ENDPOINTS_TIMEOUT_MS = 60_000;
+
+interface EndpointSlice {
+  endpoints?: {
+    conditions?: { ready?: boolean | null };
+    targetRef?: { kind?: string; name?: string };
+  }[];
+}
 
 interface Service extends KubernetesObject {
   spec?: { selector?: Record<string, unknown>; [key: string]: unknown };
@@ -56,6 +65,8 @@ export class ServiceSwitchTrafficRouter implements TrafficRouter {
   private readonly versions: string[];
   private readonly ref: KubeObjectRef;
   private apiPromise: Promise<KubeApi> | undefined;
+  /** Desired replicas per version, as the readiness check read them. */
+  private readonly desired = new Map<string, number>();
 
   constructor(
     private readonly config: ServiceSwitchRouterConfig,
@@ -124,6 +135,7 @@ export class ServiceSwitchTrafficRouter implements TrafficRouter {
       };
       try {
         await api.apply(body, SERVICES, s);
+        if (this.config.waitForEndpoints !== false) await this.waitForEndpoints(api, version, s);
         return;
       } catch (error) {
         if (!(error instanceof ConflictError)) throw error;
@@ -138,6 +150,46 @@ export class ServiceSwitchTrafficRouter implements TrafficRouter {
     }
   }
 
+  /**
+   * Waits until the Service's EndpointSlices (label kubernetes.io/service-name) list the new
+   * Deployment's pods only (Deployment pods are named `<deployment>-…`), at least its desired
+   * replicas of them ready: the switch has reached the data plane's view of the Service.
+   */
+  private async waitForEndpoints(api: KubeApi, version: string, signal?: AbortSignal) {
+    if (!api.list) return;
+    const deployment = this.config.deployments[version]!;
+    const desired = this.desired.get(version) ?? 1;
+    const timeoutMs = this.config.endpointsTimeoutMs ?? DEFAULT_ENDPOINTS_TIMEOUT_MS;
+    const deadline = Date.now() + timeoutMs;
+    let seen = '';
+    for (;;) {
+      const slices = (await api.list(
+        'discovery.k8s.io/v1',
+        this.config.namespace,
+        ENDPOINT_SLICES,
+        `kubernetes.io/service-name=${this.config.service}`,
+        signal,
+      )) as EndpointSlice[];
+      let ready = 0;
+      let others = 0;
+      for (const endpoint of slices.flatMap((slice) => slice.endpoints ?? [])) {
+        const name = endpoint.targetRef?.name ?? '';
+        if (name.startsWith(`${deployment}-`)) {
+          if (endpoint.conditions?.ready !== false) ready++;
+        } else others++;
+      }
+      seen = `${ready} ready endpoints of ${deployment} (of ${desired}), ${others} of other pods`;
+      if (ready >= desired && others === 0) return;
+      if (Date.now() > deadline)
+        throw new InfraError(
+          `${this.name}: the Service's EndpointSlices did not follow the switch to "${version}" within ${timeoutMs} ms: ${seen}`,
+          { hint: 'check the pods of the Deployment and the endpointslice controller' },
+        );
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      signal?.throwIfAborted();
+    }
+  }
+
   /** The version's Deployment is rolled out and all its replicas ready, or the switch is refused. */
   private async checkReady(api: KubeApi, version: string, signal?: AbortSignal) {
     const name = this.config.deployments[version]!;
@@ -147,6 +199,7 @@ export class ServiceSwitchTrafficRouter implements TrafficRouter {
       signal,
     )) as Deployment;
     const desired = deployment.spec?.replicas ?? 1;
+    this.desired.set(version, desired);
     const status = deployment.status ?? {};
     const generation = deployment.metadata?.generation ?? 0;
     const problems: string[] = [];
