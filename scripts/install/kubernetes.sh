@@ -70,8 +70,14 @@ build() {
   # kwok's stage files (nodes and pods that become Ready without a kubelet), from its module.
   local kwok_dir
   kwok_dir="$(cd /tmp && go mod download -json "sigs.k8s.io/kwok@${KWOK_VERSION}" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')"
+  rm -rf "$CACHE/kwok-stages"
   mkdir -p "$CACHE/kwok-stages"
-  cp "$kwok_dir"/kustomize/stage/node/fast/*.yaml "$kwok_dir"/kustomize/stage/pod/fast/*.yaml "$CACHE/kwok-stages/"
+  local stage
+  for stage in "$kwok_dir"/kustomize/stage/node/fast/*.yaml "$kwok_dir"/kustomize/stage/pod/fast/*.yaml; do
+    case "$(basename "$stage")" in kustomization.yaml) continue ;; esac
+    cp "$stage" "$CACHE/kwok-stages/"
+  done
+  chmod -R u+w "$CACHE/kwok-stages"
   "$BIN/kube-apiserver" --version
   echo "kubernetes.sh: build finished in $(($(date +%s) - start)) s"
   touch "$CACHE/build.done"
