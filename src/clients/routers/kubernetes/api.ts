@@ -54,6 +54,17 @@ export interface KubeApi {
   /** The API server's address, for messages. */
   readonly server: string;
   get(ref: KubeObjectRef, rbac: RbacResource, signal?: AbortSignal): Promise<KubeObject>;
+  /**
+   * A JSON merge patch (`patch` verb); a `metadata.resourceVersion` in it makes it conditional.
+   * For fields server-side apply cannot own well (another controller's status, Argo's pause).
+   */
+  mergePatch?(
+    ref: KubeObjectRef,
+    rbac: RbacResource,
+    body: unknown,
+    signal?: AbortSignal,
+    subresource?: 'status',
+  ): Promise<KubeObject>;
   /** The objects of a kind in a namespace matching a label selector (`list` verb). */
   list?(
     apiVersion: string,
@@ -211,6 +222,24 @@ export class HttpKubeApi implements KubeApi {
         `the Kubernetes API server at ${this.server} answered a list without items`,
       );
     return items.filter((i): i is KubeObject => !!i && typeof i === 'object');
+  }
+
+  mergePatch(
+    ref: KubeObjectRef,
+    rbac: RbacResource,
+    body: unknown,
+    signal?: AbortSignal,
+    subresource?: 'status',
+  ): Promise<KubeObject> {
+    const target = subresource ? { ...rbac, resource: `${rbac.resource}/${subresource}` } : rbac;
+    const path = `${objectPath(ref, rbac)}${subresource ? `/${subresource}` : ''}`;
+    return this.call('patch', ref, target, () =>
+      this.http.request('PATCH', `${path}?fieldManager=${FIELD_MANAGER}`, {
+        body: JSON.stringify(body),
+        contentType: 'application/merge-patch+json',
+        ...(signal ? { signal } : {}),
+      }),
+    );
   }
 
   apply(body: KubeObject, rbac: RbacResource, signal?: AbortSignal): Promise<KubeObject> {
