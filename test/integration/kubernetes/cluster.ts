@@ -16,8 +16,8 @@ import { parseAllDocuments } from 'yaml';
 import { KubeHttp, type KubeObject } from '../../../src/clients/routers/kubernetes/api.js';
 import { freePort, waitFor } from '../services/binaries.js';
 
-export const K8S_VERSION = 'v1.37.2';
-export const CACHE = join(
+const K8S_VERSION = 'v1.37.2';
+const CACHE = join(
   process.env.SLUICE_CACHE_DIR ?? join(homedir(), '.cache', 'sluice'),
   `kubernetes-${K8S_VERSION}`,
 );
@@ -27,7 +27,7 @@ const BUILD_WAIT_MS = 40 * 60_000;
  * Waits for scripts/install/kubernetes.sh's background build (the `build.done` marker). Fails
  * (no skip) when the build failed, or when no build ran and none runs.
  */
-export async function waitForBuild(timeoutMs = BUILD_WAIT_MS): Promise<string> {
+async function waitForBuild(timeoutMs = BUILD_WAIT_MS): Promise<string> {
   const bin = join(CACHE, 'bin');
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -344,7 +344,7 @@ export async function startCluster(): Promise<TestCluster> {
 }
 
 /** The REST path of an object from its apiVersion and kind (the kinds these tests use). */
-export function restPath(object: KubeObject): string {
+function restPath(object: KubeObject): string {
   const plural: Record<string, string> = {
     CustomResourceDefinition: 'customresourcedefinitions',
     Namespace: 'namespaces',

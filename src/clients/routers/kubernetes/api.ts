@@ -13,7 +13,7 @@ import type { KubernetesAccessConfig, KubernetesEnvironment } from '../../../cor
 import { bounded } from '../weights.js';
 
 /** The field manager every sluice write uses (server-side apply). */
-export const FIELD_MANAGER = 'sluice';
+const FIELD_MANAGER = 'sluice';
 /** The annotation on the driven object that records the rollout's last change. */
 export const ROLLOUT_ANNOTATION = 'sluice.dev/rollout';
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -187,7 +187,7 @@ export function objectPath(ref: KubeObjectRef, rbac: RbacResource): string {
 }
 
 /** The routers' client on a KubeHttp: errors mapped, answers parsed. */
-export class HttpKubeApi implements KubeApi {
+class HttpKubeApi implements KubeApi {
   constructor(private readonly http: KubeHttp) {}
 
   get server(): string {
