@@ -20,6 +20,7 @@ import {
   lazyRegistryPort,
 } from './lazy-clients.js';
 import { parseOutputTargets } from './output-targets.js';
+import { kubernetesEnvironment } from '../platforms/kubernetes-env.js';
 
 export interface RunOptions<D extends CommandDef = CommandDef> {
   def: D;
@@ -89,6 +90,7 @@ export async function runCommand<D extends CommandDef>(options: RunOptions<D>): 
         (await import('../clients/routers/index.js')).createTrafficRouter(config, {
           exec,
           logger,
+          kubernetes: kubernetesEnvironment(),
           ...(signal ? { signal: signal.signal } : {}),
         }),
       metrics: async (config) =>

@@ -64,7 +64,74 @@ export interface HaproxyRouterConfig {
   timeoutMs?: number;
 }
 
-export type RouterConfig = BuiltinRouterConfig | NginxRouterConfig | HaproxyRouterConfig;
+/**
+ * How a Kubernetes router reaches the API server. Without `server`, the kubeconfig (KUBECONFIG,
+ * else ~/.kube/config) or the in-cluster service account is used, as the platform finds them.
+ */
+export interface KubernetesAccessConfig {
+  /** https://HOST:PORT of the API server (with `tokenFile`); overrides the kubeconfig. */
+  server?: string;
+  /** A file holding a bearer token (never the token itself in the spec). */
+  tokenFile?: string;
+  /** The API server's CA certificate (PEM file). */
+  caFile?: string;
+  /** Accept any server certificate (loopback test servers with a self-signed one only). */
+  insecureSkipTlsVerify?: boolean;
+  /** The kubeconfig context to use (default: its current-context). */
+  context?: string;
+  /** the longest one API call may take, in ms (default 10000). */
+  timeoutMs?: number;
+}
+
+/** Canary weights on a Gateway API HTTPRoute's backendRefs (gateway.networking.k8s.io/v1). */
+export interface GatewayApiRouterConfig extends KubernetesAccessConfig {
+  type: 'gateway-api';
+  namespace: string;
+  /** The HTTPRoute's name. */
+  route: string;
+  /** Which of the route's rules carries the split (index, default 0). */
+  rule?: number;
+  /** version → the backend Service's name in that rule's backendRefs. */
+  backends: Record<string, string>;
+}
+
+/** Blue-green by switching a Service's selector between the versions' Deployments. */
+export interface ServiceSwitchRouterConfig extends KubernetesAccessConfig {
+  type: 'service-switch';
+  namespace: string;
+  service: string;
+  /** The selector key that tells the versions apart (e.g. app.kubernetes.io/version). */
+  selectorKey: string;
+  /** version → its Deployment (whose pods must be ready before the switch). */
+  deployments: Record<string, string>;
+  /** version → the selector value its pods carry (default: the version's name). */
+  selectorValues?: Record<string, string>;
+  /**
+   * After a switch, wait until the Service's EndpointSlices list only the new Deployment's pods,
+   * all ready (default true; needs `list` on endpointslices).
+   */
+  waitForEndpoints?: boolean;
+  /** how long EndpointSlices may take to follow a switch, in ms (default 60000). */
+  endpointsTimeoutMs?: number;
+}
+
+/** A KServe InferenceService's canaryTrafficPercent (serving.kserve.io/v1beta1). */
+export interface KserveRouterConfig extends KubernetesAccessConfig {
+  type: 'kserve';
+  namespace: string;
+  inferenceService: string;
+  /** The version name of the previous ready revision (stable) and of the latest one (canary). */
+  stable: string;
+  canary: string;
+}
+
+export type RouterConfig =
+  | BuiltinRouterConfig
+  | NginxRouterConfig
+  | HaproxyRouterConfig
+  | GatewayApiRouterConfig
+  | ServiceSwitchRouterConfig
+  | KserveRouterConfig;
 
 /**
  * Which metrics provider a metric is read from, and how. `versions` says which version is stable
@@ -98,6 +165,18 @@ export interface RouterDeps {
   exec: Exec;
   logger: Logger;
   signal?: AbortSignal;
+  /** Where the Kubernetes routers find credentials, as the platform read them from its env. */
+  kubernetes?: KubernetesEnvironment;
+}
+
+/** The Kubernetes credentials the platform found (read from the env in src/platforms only). */
+export interface KubernetesEnvironment {
+  /** KUBECONFIG's files (the first one is used). */
+  kubeconfigFiles: string[];
+  /** In a pod: https://KUBERNETES_SERVICE_HOST:KUBERNETES_SERVICE_PORT (the service account applies). */
+  inClusterServer?: string;
+  /** The user's home folder (~/.kube/config). */
+  home: string;
 }
 
 /** What the app hands a metrics provider it creates. */

@@ -7,6 +7,7 @@ import type {
   AnalysisSpec,
   CanaryStep,
   CompareCondition,
+  KubernetesAccessConfig,
   ProviderConfig,
   RolloutSpec,
   RouterConfig,
@@ -14,6 +15,20 @@ import type {
   VersionRef,
 } from './model.js';
 import { YamlReader, parseDuration } from './yaml-reader.js';
+
+/** Keys for reaching the Kubernetes API server, shared by the Kubernetes routers. */
+const KUBERNETES_ACCESS_KEYS = [
+  'server',
+  'tokenFile',
+  'caFile',
+  'insecureSkipTlsVerify',
+  'context',
+  'timeout',
+] as const;
+const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 
 /**
  * The rollout spec (rollout.yml). Names follow Argo Rollouts where it has one (docs/rollout.md
@@ -371,7 +386,14 @@ class SpecReader {
 
   private router(node: Node | null, path: string): RouterConfig {
     const y = this.y;
-    const type = this.typeOf(node, path, ['builtin', 'nginx', 'haproxy'] as const);
+    const type = this.typeOf(node, path, [
+      'builtin',
+      'nginx',
+      'haproxy',
+      'gateway-api',
+      'service-switch',
+      'kserve',
+    ] as const);
     const example = 'router: { type: builtin, admin: http://127.0.0.1:9901 }';
     switch (type) {
       case 'builtin': {
@@ -455,6 +477,150 @@ class SpecReader {
         this.required(out.servers, node, `${path}.servers`, '{ v1: s1, v2: s2 }');
         return out as RouterConfig;
       }
+      case 'gateway-api': {
+        const out: Partial<Extract<RouterConfig, { type: 'gateway-api' }>> = { type };
+        for (const [key, value] of y.entries(
+          node,
+          path,
+          ['type', 'namespace', 'route', 'rule', 'backends', ...KUBERNETES_ACCESS_KEYS],
+          'router: { type: gateway-api, namespace: models, route: model, backends: { v1: model-v1, v2: model-v2 } }',
+        )) {
+          const p = `${path}.${key}`;
+          if (key === 'namespace') out.namespace = this.k8sName(value, p, 'models');
+          else if (key === 'route') out.route = this.k8sName(value, p, 'model');
+          else if (key === 'rule')
+            out.rule = y.number(value, p, { min: 0, max: 63, integer: true }, '0');
+          else if (key === 'backends') {
+            out.backends = y.stringMap(value, p, '{ v1: model-v1, v2: model-v2 }');
+            for (const [version, name] of Object.entries(out.backends))
+              this.k8sNameText(name, value, `${p}.${version}`, 'model-v1');
+          } else this.k8sAccess(out, key, value, p);
+        }
+        this.required(out.namespace, node, `${path}.namespace`, 'models');
+        this.required(out.route, node, `${path}.route`, 'model');
+        this.required(out.backends, node, `${path}.backends`, '{ v1: model-v1, v2: model-v2 }');
+        return out as RouterConfig;
+      }
+      case 'service-switch': {
+        const out: Partial<Extract<RouterConfig, { type: 'service-switch' }>> = { type };
+        for (const [key, value] of y.entries(
+          node,
+          path,
+          [
+            'type',
+            'namespace',
+            'service',
+            'selectorKey',
+            'deployments',
+            'selectorValues',
+            'waitForEndpoints',
+            'endpointsTimeout',
+            ...KUBERNETES_ACCESS_KEYS,
+          ],
+          'router: { type: service-switch, namespace: models, service: model, selectorKey: version, deployments: { v1: model-blue, v2: model-green } }',
+        )) {
+          const p = `${path}.${key}`;
+          if (key === 'namespace') out.namespace = this.k8sName(value, p, 'models');
+          else if (key === 'service') out.service = this.k8sName(value, p, 'model');
+          else if (key === 'selectorKey') {
+            out.selectorKey = y.string(value, p, 'app.kubernetes.io/version');
+            if (!LABEL_KEY.test(out.selectorKey))
+              throw y.error(
+                `${p} must be a label key, not ${JSON.stringify(out.selectorKey.slice(0, 80))}`,
+                value,
+                p,
+                'e.g. app.kubernetes.io/version',
+              );
+          } else if (key === 'deployments') {
+            out.deployments = y.stringMap(value, p, '{ v1: model-blue, v2: model-green }');
+            for (const [version, name] of Object.entries(out.deployments))
+              this.k8sNameText(name, value, `${p}.${version}`, 'model-blue');
+          } else if (key === 'selectorValues') {
+            out.selectorValues = y.stringMap(value, p, '{ v1: blue, v2: green }');
+            for (const [version, label] of Object.entries(out.selectorValues))
+              if (!LABEL_VALUE.test(label))
+                throw y.error(
+                  `${p}.${version} must be a label value, not ${JSON.stringify(label.slice(0, 80))}`,
+                  value,
+                  `${p}.${version}`,
+                  'e.g. blue',
+                );
+          } else if (key === 'waitForEndpoints') {
+            if (!isScalar(value) || typeof value.value !== 'boolean')
+              throw y.error(`${p} must be true or false`, value, p, 'waitForEndpoints: true');
+            out.waitForEndpoints = value.value;
+          } else if (key === 'endpointsTimeout') out.endpointsTimeoutMs = y.duration(value, p);
+          else this.k8sAccess(out, key, value, p);
+        }
+        this.required(out.namespace, node, `${path}.namespace`, 'models');
+        this.required(out.service, node, `${path}.service`, 'model');
+        this.required(out.selectorKey, node, `${path}.selectorKey`, 'app.kubernetes.io/version');
+        this.required(
+          out.deployments,
+          node,
+          `${path}.deployments`,
+          '{ v1: model-blue, v2: model-green }',
+        );
+        return out as RouterConfig;
+      }
+      case 'kserve':
+        return this.kserveRouter(node, path);
+    }
+  }
+
+  private kserveRouter(node: Node | null, path: string): RouterConfig {
+    const y = this.y;
+    const out: Partial<Extract<RouterConfig, { type: 'kserve' }>> = { type: 'kserve' };
+    for (const [key, value] of y.entries(
+      node,
+      path,
+      ['type', 'namespace', 'inferenceService', 'stable', 'canary', ...KUBERNETES_ACCESS_KEYS],
+      'router: { type: kserve, namespace: models, inferenceService: model, stable: v1, canary: v2 }',
+    )) {
+      const p = `${path}.${key}`;
+      if (key === 'namespace') out.namespace = this.k8sName(value, p, 'models');
+      else if (key === 'inferenceService') out.inferenceService = this.k8sName(value, p, 'model');
+      else if (key === 'stable') out.stable = y.string(value, p, 'v1');
+      else if (key === 'canary') out.canary = y.string(value, p, 'v2');
+      else this.k8sAccess(out, key, value, p);
+    }
+    this.required(out.namespace, node, `${path}.namespace`, 'models');
+    this.required(out.inferenceService, node, `${path}.inferenceService`, 'model');
+    this.required(out.stable, node, `${path}.stable`, 'v1 (the version of the previous revision)');
+    this.required(out.canary, node, `${path}.canary`, 'v2 (the version of the latest revision)');
+    if (out.stable === out.canary)
+      throw y.error(`${path}.canary must differ from ${path}.stable`, node, `${path}.canary`, 'v2');
+    return out as RouterConfig;
+  }
+
+  /** A Kubernetes object or namespace name (DNS-1123: what the API server accepts). */
+  private k8sName(node: Node | null, path: string, example: string): string {
+    return this.k8sNameText(this.y.string(node, path, example), node, path, example);
+  }
+
+  private k8sNameText(text: string, node: Node | null, path: string, example: string): string {
+    if (!DNS_NAME.test(text))
+      throw this.y.error(
+        `${path} must be a Kubernetes name (lower-case letters, digits, '-' and '.', at most 253), not ${JSON.stringify(text.slice(0, 80))}`,
+        node,
+        path,
+        `e.g. ${example}`,
+      );
+    return text;
+  }
+
+  /** The keys every Kubernetes router shares: how to reach the API server. */
+  private k8sAccess(out: KubernetesAccessConfig, key: string, value: Node | null, p: string) {
+    const y = this.y;
+    if (key === 'server') out.server = this.url(value, p);
+    else if (key === 'tokenFile') out.tokenFile = y.string(value, p, '/var/run/secrets/token');
+    else if (key === 'caFile') out.caFile = y.string(value, p, '/etc/kubernetes/ca.crt');
+    else if (key === 'context') out.context = y.string(value, p, 'prod');
+    else if (key === 'timeout') out.timeoutMs = y.duration(value, p);
+    else if (key === 'insecureSkipTlsVerify') {
+      if (!isScalar(value) || typeof value.value !== 'boolean')
+        throw y.error(`${p} must be true or false`, value, p, 'insecureSkipTlsVerify: false');
+      out.insecureSkipTlsVerify = value.value;
     }
   }
 
