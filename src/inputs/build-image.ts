@@ -212,6 +212,12 @@ export const buildImage = {
       description: 'MLflow run that produced the model, written to the labels.',
     },
     {
+      name: 'mlflow-model-version',
+      type: 'string',
+      description:
+        'Opt-in lineage: the MLflow registered model version the image serves, `<model>/<version>` (e.g. `churn/7`). Read before the build (exit 2 when it does not exist): the labels name it (`io.sluice.model.mlflow-model`, `-version`, `-model-id`, and its run, name and version unless given). After the image is written, the version is tagged `sluice.image` (the references) and `sluice.image-digest`; a tag that fails after the push is exit 3 naming what was pushed. Reads `MLFLOW_TRACKING_URI` and its credentials.',
+    },
+    {
       name: 'metrics-file',
       type: 'string',
       description: 'Metrics file the model was gated on; its sha256 becomes a label.',

@@ -1,11 +1,12 @@
 import { resolve } from 'node:path';
 import type { BuildImageInputs } from '../commands/build-image.js';
-import type { CommandDeps } from '../commands/types.js';
+import type { CommandDeps, CommandResult } from '../commands/types.js';
 import { UsageError } from '../errors.js';
 import { formatImageRef, type ImageRef } from '../registry/reference.js';
 import { checkAttachFiles, parseRefs } from './command-support.js';
 import { refuseDaemonlessInputs } from './dockerfile-inputs.js';
 import { imageLabels, readGitFacts, withCiFacts, type GitFacts } from './labels.js';
+import type { RegistryModelFacts, WrittenImage } from './mlflow-lineage.js';
 import { checkEnv, checkImagePath, checkPort } from './runtime-inputs.js';
 import { currentBranch, expandTagTemplates } from './tag-templates.js';
 
@@ -24,6 +25,14 @@ export interface BuildRequest {
   runtime: RuntimeInputs;
   /** The `attach` files, absolute, checked readable. */
   attachFiles: readonly string[];
+  /** The MLflow model version (`mlflow-model-version`), read before the build, for the labels. */
+  registryModel?: RegistryModelFacts;
+}
+
+/** A build's result, and where the image went (what write-back to the model registry names). */
+export interface BuiltImage {
+  result: CommandResult;
+  written: WrittenImage;
 }
 
 /** The image settings given by hand, checked before anything is read or pushed. */
@@ -137,16 +146,17 @@ function runtimeInputs(inputs: BuildImageInputs): RuntimeInputs {
 export async function modelLabels(
   request: BuildRequest,
 ): Promise<{ created: string; labels: Record<string, string> }> {
-  const { inputs, deps, git, modelVersion } = request;
+  const { inputs, deps, git, modelVersion, registryModel } = request;
   const cwd = deps.run.cwd;
   const created = createdTime(inputs, git, deps.logger);
   const labels = await imageLabels(
     created,
     git,
     {
-      ...optional('name', inputs['model-name']),
-      ...optional('version', modelVersion),
-      ...optional('mlflowRunId', inputs['mlflow-run-id']),
+      ...optional('name', registryModel?.name ?? inputs['model-name']),
+      ...optional('version', registryModel?.version ?? modelVersion),
+      ...optional('mlflowRunId', registryModel?.mlflowRunId ?? inputs['mlflow-run-id']),
+      ...optional('mlflowModelVersion', registryModel?.mlflowModelVersion),
       ...optional('metricsFile', absolute(cwd, inputs['metrics-file'])),
       ...optional('datasetFile', absolute(cwd, inputs['dataset-file'])),
     },

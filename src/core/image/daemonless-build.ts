@@ -1,12 +1,17 @@
 import { join, resolve } from 'node:path';
 import { runFolders } from '../commands/image-deps.js';
-import type { CommandResult } from '../commands/types.js';
 import { UsageError } from '../errors.js';
 import { formatImageRef, type ImageRef } from '../registry/reference.js';
 import type { Report } from '../report/model.js';
 import { plural } from '../text/plural.js';
 import { buildImage, type BuildResult } from './build.js';
-import { absolute, modelLabels, optional, type BuildRequest } from './build-request.js';
+import {
+  absolute,
+  modelLabels,
+  optional,
+  type BuildRequest,
+  type BuiltImage,
+} from './build-request.js';
 import {
   attachToRegistries,
   formatBytes,
@@ -26,7 +31,7 @@ import type { ImageSource } from '../registry/model.js';
  * The daemonless path: the model (and code) folders become layers on the base image, written
  * straight to registries, OCI layouts, archives or the Docker engine; no daemon builds anything.
  */
-export async function daemonlessBuild(request: BuildRequest): Promise<CommandResult> {
+export async function daemonlessBuild(request: BuildRequest): Promise<BuiltImage> {
   const { inputs, deps, tags } = request;
   const destinations = new Set(
     tags.flatMap((ref) => (ref.transport === 'registry' ? [ref.registry] : [])),
@@ -45,7 +50,7 @@ async function buildOnBase(
   request: BuildRequest,
   transport: TransportDeps,
   base: ImageSource | undefined,
-): Promise<CommandResult> {
+): Promise<BuiltImage> {
   const { inputs, deps, tags, outputs, push } = request;
   const destinationRefs: ImageRef[] = [...(push ? tags : []), ...outputs];
   const targets = await openSinks(destinationRefs, transport, push ? 'tag' : 'output');
@@ -75,7 +80,14 @@ async function buildOnBase(
     );
   const report = daemonlessReport(result, image, destinationRefs, unpushed);
   if (attached.length > 0) report.data['attached'] = attached;
-  return { report, outputs: { digest: result.digest, image } };
+  return {
+    result: { report, outputs: { digest: result.digest, image } },
+    written: {
+      references: destinationRefs.map(formatImageRef),
+      digest: result.digest,
+      pushed: push && destinationRefs.some((ref) => ref.transport === 'registry'),
+    },
+  };
 }
 
 /** The platform and the folders that become layers, and where they go in the image. */

@@ -1,13 +1,18 @@
 import { basename, resolve } from 'node:path';
 import { dockerEngine } from '../commands/image-deps.js';
 import type { BuildImageInputs } from '../commands/build-image.js';
-import type { CommandResult } from '../commands/types.js';
 import { UsageError } from '../errors.js';
 import type { Clock, DockerCli } from '../ports.js';
 import { formatImageRef, type ImageRef } from '../registry/reference.js';
 import type { Report } from '../report/model.js';
 import { plural } from '../text/plural.js';
-import { imageName, modelLabels, optional, type BuildRequest } from './build-request.js';
+import {
+  imageName,
+  modelLabels,
+  optional,
+  type BuildRequest,
+  type BuiltImage,
+} from './build-request.js';
 import { formatBytes, imageRefsBlocks } from './command-support.js';
 import { planDockerLogins } from './dockerfile-logins.js';
 
@@ -136,7 +141,7 @@ async function composeBuildTagged(
  * The Dockerfile (or compose) path: the Docker engine builds the image with sluice's tags and
  * labels, each phase with the Docker logins it needs, and pushes it.
  */
-export async function dockerfileBuild(request: BuildRequest): Promise<CommandResult> {
+export async function dockerfileBuild(request: BuildRequest): Promise<BuiltImage> {
   const { inputs, deps, tags, outputs, push } = request;
   const cwd = deps.run.cwd;
   const { labels } = await modelLabels(request);
@@ -166,7 +171,19 @@ export async function dockerfileBuild(request: BuildRequest): Promise<CommandRes
   );
   const image = imageName(request) ?? result.imageId;
   const report = dockerfileReport(result, image, push);
-  return { report, outputs: { digest: result.digest, image } };
+  // Pushed, the registry's manifest digest names it; else the engine keeps it under its names.
+  const references = [
+    ...tags.map((ref) => (push ? formatImageRef(ref) : `docker-daemon:${formatImageRef(ref)}`)),
+    ...outputs.map(formatImageRef),
+  ];
+  return {
+    result: { report, outputs: { digest: result.digest, image } },
+    written: {
+      references: references.length > 0 ? references : [result.imageId],
+      ...(push ? { digest: result.digest } : { imageId: result.imageId }),
+      pushed: push,
+    },
+  };
 }
 
 /** The registries `docker push` writes to: none without --push. */

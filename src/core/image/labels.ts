@@ -68,6 +68,8 @@ export interface ModelFacts {
   name?: string;
   version?: string;
   mlflowRunId?: string;
+  /** The MLflow registered model version the image serves (`mlflow-model-version`). */
+  mlflowModelVersion?: { model: string; version: string; modelId?: string };
   /** Files whose sha256 become labels: the metrics the model was gated on, the dataset. */
   metricsFile?: string;
   datasetFile?: string;
@@ -91,6 +93,12 @@ export async function imageLabels(
     labels['io.sluice.model.version'] = model.version;
   }
   if (model.mlflowRunId) labels['io.sluice.model.mlflow-run-id'] = model.mlflowRunId;
+  if (model.mlflowModelVersion) {
+    const { model: registered, version, modelId } = model.mlflowModelVersion;
+    labels['io.sluice.model.mlflow-model'] = registered;
+    labels['io.sluice.model.mlflow-version'] = version;
+    if (modelId) labels['io.sluice.model.mlflow-model-id'] = modelId;
+  }
   if (model.metricsFile)
     labels['io.sluice.model.metrics.digest'] = await fileDigest(model.metricsFile, 'metrics-file');
   if (model.datasetFile)
