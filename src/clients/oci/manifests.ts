@@ -3,7 +3,8 @@ import { digestOf, digestProblem, isDigest, shorten } from '../../core/registry/
 import { checkManifest, MAX_MANIFEST_BYTES } from '../../core/registry/manifest.js';
 import { MANIFEST_ACCEPT, MediaType } from '../../core/registry/media-types.js';
 import type { ImageIndex, ManifestBytes } from '../../core/registry/model.js';
-import { readCapped, type RegistryHttp } from './http.js';
+import { readCapped } from './http-body.js';
+import type { RegistryHttp } from './http.js';
 import {
   checkDigest,
   checkRepository,

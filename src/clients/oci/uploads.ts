@@ -4,7 +4,8 @@ import { isDigest } from '../../core/registry/digest.js';
 import type { BlobSource } from '../../core/registry/model.js';
 import { hasBlob } from './blobs.js';
 import { ChunkReader } from './chunks.js';
-import { networkProblem, type RegistryHttp } from './http.js';
+import { networkProblem } from './http-body.js';
+import type { RegistryHttp } from './http.js';
 import {
   checkDigest,
   checkRepository,

@@ -210,6 +210,68 @@ export class YamlReader {
       this.string(item, `${path}[${i}]`, example),
     );
   }
+
+  /** An http(s) URL. */
+  url(node: Node | null, path: string): string {
+    const text = this.string(node, path, 'http://127.0.0.1:8080');
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(text);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+      throw this.error(
+        `${path} must be an http(s) URL, not ${JSON.stringify(text)}`,
+        node,
+        path,
+        'e.g. http://127.0.0.1:8080',
+      );
+    }
+    return text;
+  }
+
+  /** Version name to http(s) URL. */
+  urlMap(node: Node | null, path: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [key, value] of this.freeEntries(node, path, '{ v1: http://127.0.0.1:8081 }'))
+      out[key] = this.url(value, `${path}.${key}`);
+    return out;
+  }
+
+  /** The `type:` of a map that has one of several shapes (routers, providers). */
+  typeOf<T extends string>(node: Node | null, path: string, types: readonly T[]): T {
+    if (!isMap(node))
+      throw this.error(
+        `${path} must be a map with a type`,
+        node,
+        path,
+        `type is one of ${types.join(', ')}`,
+      );
+    const typeNode = node.get('type', true) as Node | undefined;
+    if (typeNode === undefined)
+      throw this.error(
+        `${path} has no type`,
+        node,
+        `${path}.type`,
+        `add type: (one of ${types.join(', ')})`,
+      );
+    return this.choice(typeNode, `${path}.type`, types);
+  }
+
+  /** A value a key must have been given: the error names the missing key and an example. */
+  required<T>(value: T | undefined, node: Node | null, path: string, example: string): T {
+    if (value === undefined) {
+      const key = path.split('.').pop()!;
+      throw this.error(
+        `${path.slice(0, path.length - key.length - 1)} has no ${key}`,
+        node,
+        path,
+        `add ${key}: ${example}`,
+      );
+    }
+    return value;
+  }
 }
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };

@@ -1,0 +1,279 @@
+import { isScalar, type Node } from 'yaml';
+import { UsageError } from '../errors.js';
+import type { KubernetesAccessConfig, RouterConfig } from './model.js';
+import type { YamlReader } from './yaml-reader.js';
+
+/**
+ * The `router:` of the rollout spec, one reader per router type (builtin, nginx, HAProxy, and the
+ * Kubernetes ones: Gateway API, Service selector switch, KServe), and the `router` input.
+ */
+
+/** Keys for reaching the Kubernetes API server, shared by the Kubernetes routers. */
+const KUBERNETES_ACCESS_KEYS = [
+  'server',
+  'tokenFile',
+  'caFile',
+  'insecureSkipTlsVerify',
+  'context',
+  'timeout',
+] as const;
+const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
+/** `builtin:http://127.0.0.1:9901`: the `router` input (other routers need the spec). */
+export function parseRouterInput(text: string): RouterConfig {
+  const match = /^builtin:(https?:\/\/.+)$/.exec(text.trim());
+  if (!match) {
+    throw new UsageError(`router ${JSON.stringify(text)} is not builtin:<admin url>`, {
+      place: { key: 'router' },
+      hint: 'e.g. builtin:http://127.0.0.1:9901; nginx and HAProxy are configured in the spec file (router:)',
+    });
+  }
+  return { type: 'builtin', admin: match[1]! };
+}
+
+export function readRouter(y: YamlReader, node: Node | null, path: string): RouterConfig {
+  const type = y.typeOf(node, path, [
+    'builtin',
+    'nginx',
+    'haproxy',
+    'gateway-api',
+    'service-switch',
+    'kserve',
+  ] as const);
+  const example = 'router: { type: builtin, admin: http://127.0.0.1:9901 }';
+  switch (type) {
+    case 'builtin': {
+      let admin: string | undefined;
+      let timeoutMs: number | undefined;
+      for (const [key, value] of y.entries(node, path, ['type', 'admin', 'timeout'], example)) {
+        if (key === 'admin') admin = y.url(value, `${path}.admin`);
+        else if (key === 'timeout') timeoutMs = y.duration(value, `${path}.timeout`);
+      }
+      return {
+        type,
+        admin: y.required(admin, node, `${path}.admin`, 'http://127.0.0.1:9901'),
+        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      };
+    }
+    case 'nginx': {
+      const out: Partial<Extract<RouterConfig, { type: 'nginx' }>> = { type };
+      for (const [key, value] of y.entries(
+        node,
+        path,
+        [
+          'type',
+          'upstreamFile',
+          'upstream',
+          'servers',
+          'reload',
+          'prefix',
+          'conf',
+          'test',
+          'mirrorFile',
+          'pidFile',
+          'reloadTimeout',
+        ],
+        'router: { type: nginx, upstreamFile: /etc/nginx/conf.d/model.conf, upstream: model, servers: { v1: 127.0.0.1:8081, v2: 127.0.0.1:8082 } }',
+      )) {
+        const p = `${path}.${key}`;
+        if (key === 'upstreamFile')
+          out.upstreamFile = y.string(value, p, '/etc/nginx/conf.d/model.conf');
+        else if (key === 'upstream') out.upstream = y.string(value, p, 'model');
+        else if (key === 'servers') out.servers = y.stringMap(value, p, '{ v1: 127.0.0.1:8081 }');
+        else if (key === 'reload') out.reload = y.stringList(value, p, '[nginx, -s, reload]');
+        else if (key === 'prefix') out.prefix = y.string(value, p, '/usr/local/nginx');
+        else if (key === 'conf') out.conf = y.string(value, p, '/etc/nginx/nginx.conf');
+        else if (key === 'test') out.test = y.stringList(value, p, '[nginx, -t]');
+        else if (key === 'mirrorFile')
+          out.mirrorFile = y.string(value, p, '/etc/nginx/snippets/model-mirror.conf');
+        else if (key === 'pidFile') out.pidFile = y.string(value, p, '/run/nginx.pid');
+        else if (key === 'reloadTimeout') out.reloadTimeoutMs = y.duration(value, p);
+      }
+      y.required(out.upstreamFile, node, `${path}.upstreamFile`, '/etc/nginx/conf.d/model.conf');
+      y.required(out.upstream, node, `${path}.upstream`, 'model');
+      y.required(
+        out.servers,
+        node,
+        `${path}.servers`,
+        '{ v1: 127.0.0.1:8081, v2: 127.0.0.1:8082 }',
+      );
+      return out as RouterConfig;
+    }
+    case 'haproxy': {
+      const out: Partial<Extract<RouterConfig, { type: 'haproxy' }>> = { type };
+      for (const [key, value] of y.entries(
+        node,
+        path,
+        ['type', 'socket', 'backend', 'servers', 'timeout'],
+        'router: { type: haproxy, socket: /run/haproxy/admin.sock, backend: model, servers: { v1: s1, v2: s2 } }',
+      )) {
+        const p = `${path}.${key}`;
+        if (key === 'socket') out.socket = y.string(value, p, '/run/haproxy/admin.sock');
+        else if (key === 'backend') out.backend = y.string(value, p, 'model');
+        else if (key === 'servers') out.servers = y.stringMap(value, p, '{ v1: s1 }');
+        else if (key === 'timeout') out.timeoutMs = y.duration(value, p);
+      }
+      y.required(out.socket, node, `${path}.socket`, '/run/haproxy/admin.sock');
+      y.required(out.backend, node, `${path}.backend`, 'model');
+      y.required(out.servers, node, `${path}.servers`, '{ v1: s1, v2: s2 }');
+      return out as RouterConfig;
+    }
+    case 'gateway-api': {
+      const out: Partial<Extract<RouterConfig, { type: 'gateway-api' }>> = { type };
+      for (const [key, value] of y.entries(
+        node,
+        path,
+        ['type', 'namespace', 'route', 'rule', 'backends', ...KUBERNETES_ACCESS_KEYS],
+        'router: { type: gateway-api, namespace: models, route: model, backends: { v1: model-v1, v2: model-v2 } }',
+      )) {
+        const p = `${path}.${key}`;
+        if (key === 'namespace') out.namespace = k8sName(y, value, p, 'models');
+        else if (key === 'route') out.route = k8sName(y, value, p, 'model');
+        else if (key === 'rule')
+          out.rule = y.number(value, p, { min: 0, max: 63, integer: true }, '0');
+        else if (key === 'backends') {
+          out.backends = y.stringMap(value, p, '{ v1: model-v1, v2: model-v2 }');
+          for (const [version, name] of Object.entries(out.backends))
+            k8sNameText(y, name, value, `${p}.${version}`, 'model-v1');
+        } else k8sAccess(y, out, key, value, p);
+      }
+      y.required(out.namespace, node, `${path}.namespace`, 'models');
+      y.required(out.route, node, `${path}.route`, 'model');
+      y.required(out.backends, node, `${path}.backends`, '{ v1: model-v1, v2: model-v2 }');
+      return out as RouterConfig;
+    }
+    case 'service-switch': {
+      const out: Partial<Extract<RouterConfig, { type: 'service-switch' }>> = { type };
+      for (const [key, value] of y.entries(
+        node,
+        path,
+        [
+          'type',
+          'namespace',
+          'service',
+          'selectorKey',
+          'deployments',
+          'selectorValues',
+          'waitForEndpoints',
+          'endpointsTimeout',
+          ...KUBERNETES_ACCESS_KEYS,
+        ],
+        'router: { type: service-switch, namespace: models, service: model, selectorKey: version, deployments: { v1: model-blue, v2: model-green } }',
+      )) {
+        const p = `${path}.${key}`;
+        if (key === 'namespace') out.namespace = k8sName(y, value, p, 'models');
+        else if (key === 'service') out.service = k8sName(y, value, p, 'model');
+        else if (key === 'selectorKey') {
+          out.selectorKey = y.string(value, p, 'app.kubernetes.io/version');
+          if (!LABEL_KEY.test(out.selectorKey))
+            throw y.error(
+              `${p} must be a label key, not ${JSON.stringify(out.selectorKey.slice(0, 80))}`,
+              value,
+              p,
+              'e.g. app.kubernetes.io/version',
+            );
+        } else if (key === 'deployments') {
+          out.deployments = y.stringMap(value, p, '{ v1: model-blue, v2: model-green }');
+          for (const [version, name] of Object.entries(out.deployments))
+            k8sNameText(y, name, value, `${p}.${version}`, 'model-blue');
+        } else if (key === 'selectorValues') {
+          out.selectorValues = y.stringMap(value, p, '{ v1: blue, v2: green }');
+          for (const [version, label] of Object.entries(out.selectorValues))
+            if (!LABEL_VALUE.test(label))
+              throw y.error(
+                `${p}.${version} must be a label value, not ${JSON.stringify(label.slice(0, 80))}`,
+                value,
+                `${p}.${version}`,
+                'e.g. blue',
+              );
+        } else if (key === 'waitForEndpoints') {
+          if (!isScalar(value) || typeof value.value !== 'boolean')
+            throw y.error(`${p} must be true or false`, value, p, 'waitForEndpoints: true');
+          out.waitForEndpoints = value.value;
+        } else if (key === 'endpointsTimeout') out.endpointsTimeoutMs = y.duration(value, p);
+        else k8sAccess(y, out, key, value, p);
+      }
+      y.required(out.namespace, node, `${path}.namespace`, 'models');
+      y.required(out.service, node, `${path}.service`, 'model');
+      y.required(out.selectorKey, node, `${path}.selectorKey`, 'app.kubernetes.io/version');
+      y.required(
+        out.deployments,
+        node,
+        `${path}.deployments`,
+        '{ v1: model-blue, v2: model-green }',
+      );
+      return out as RouterConfig;
+    }
+    case 'kserve':
+      return kserveRouter(y, node, path);
+  }
+}
+
+function kserveRouter(y: YamlReader, node: Node | null, path: string): RouterConfig {
+  const out: Partial<Extract<RouterConfig, { type: 'kserve' }>> = { type: 'kserve' };
+  for (const [key, value] of y.entries(
+    node,
+    path,
+    ['type', 'namespace', 'inferenceService', 'stable', 'canary', ...KUBERNETES_ACCESS_KEYS],
+    'router: { type: kserve, namespace: models, inferenceService: model, stable: v1, canary: v2 }',
+  )) {
+    const p = `${path}.${key}`;
+    if (key === 'namespace') out.namespace = k8sName(y, value, p, 'models');
+    else if (key === 'inferenceService') out.inferenceService = k8sName(y, value, p, 'model');
+    else if (key === 'stable') out.stable = y.string(value, p, 'v1');
+    else if (key === 'canary') out.canary = y.string(value, p, 'v2');
+    else k8sAccess(y, out, key, value, p);
+  }
+  y.required(out.namespace, node, `${path}.namespace`, 'models');
+  y.required(out.inferenceService, node, `${path}.inferenceService`, 'model');
+  y.required(out.stable, node, `${path}.stable`, 'v1 (the version of the previous revision)');
+  y.required(out.canary, node, `${path}.canary`, 'v2 (the version of the latest revision)');
+  if (out.stable === out.canary)
+    throw y.error(`${path}.canary must differ from ${path}.stable`, node, `${path}.canary`, 'v2');
+  return out as RouterConfig;
+}
+
+/** A Kubernetes object or namespace name (DNS-1123: what the API server accepts). */
+function k8sName(y: YamlReader, node: Node | null, path: string, example: string): string {
+  return k8sNameText(y, y.string(node, path, example), node, path, example);
+}
+
+function k8sNameText(
+  y: YamlReader,
+  text: string,
+  node: Node | null,
+  path: string,
+  example: string,
+): string {
+  if (!DNS_NAME.test(text))
+    throw y.error(
+      `${path} must be a Kubernetes name (lower-case letters, digits, '-' and '.', at most 253), not ${JSON.stringify(text.slice(0, 80))}`,
+      node,
+      path,
+      `e.g. ${example}`,
+    );
+  return text;
+}
+
+/** The keys every Kubernetes router shares: how to reach the API server. */
+function k8sAccess(
+  y: YamlReader,
+  out: KubernetesAccessConfig,
+  key: string,
+  value: Node | null,
+  p: string,
+) {
+  if (key === 'server') out.server = y.url(value, p);
+  else if (key === 'tokenFile') out.tokenFile = y.string(value, p, '/var/run/secrets/token');
+  else if (key === 'caFile') out.caFile = y.string(value, p, '/etc/kubernetes/ca.crt');
+  else if (key === 'context') out.context = y.string(value, p, 'prod');
+  else if (key === 'timeout') out.timeoutMs = y.duration(value, p);
+  else if (key === 'insecureSkipTlsVerify') {
+    if (!isScalar(value) || typeof value.value !== 'boolean')
+      throw y.error(`${p} must be true or false`, value, p, 'insecureSkipTlsVerify: false');
+    out.insecureSkipTlsVerify = value.value;
+  }
+}
