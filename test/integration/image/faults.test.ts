@@ -314,9 +314,10 @@ describe('OCI layout faults', () => {
     expect(error).toBeInstanceOf(InfraError);
     expect(exitCodeOf(error)).toBe(3);
     expect((error as Error).message).toBe(
-      `Could not write a blob in the OCI layout ${layout}: the disk is full`,
+      'the OCI layout (to write a blob) cannot be written: no space left on the device',
     );
-    expect((error as InfraError).hint).toMatch(/Free space/);
+    expect((error as InfraError).place?.file).toBe(layout);
+    expect((error as InfraError).hint).toMatch(/free space/i);
     expect(existsSync(join(layout, 'index.json'))).toBe(false);
     const left = readdirSync(join(layout, 'blobs', 'sha256'));
     expect(left.filter((name) => name.startsWith('.upload-'))).toEqual([]);
