@@ -113,6 +113,8 @@ const TOOLS_CACHE = `$CI_PROJECT_DIR/${CACHE_DIR}/tools`;
  */
 export function gitlabDefault(def: CommandDef, input: InputDef): InputDef['default'] {
   if (input.default !== undefined) return input.default;
+  const environment = def.gitlab?.environment;
+  if (environment && input.name === environment.name) return environment.default;
   if (input === reportTargetsInput(def)) {
     return reportOutputs(def.name).map(([format, path]) => `${format}=${path}`);
   }
@@ -244,6 +246,10 @@ export function renderGitlabComponent(def: CommandDef, options: GitlabOptions): 
     else if (spec.type === 'string') variables[env] = `$[[ inputs.${specName} ]]`;
     else exports.push(`export ${env}="$[[ inputs.${specName} ]]"`);
   }
+  const environment = def.gitlab?.environment;
+  const environmentAction = environment
+    ? environmentActionInput(def, inputs, environment.url)
+    : undefined;
   // An input of the same variable (build-image's `cache-dir`) wins: it defaults to this folder.
   variables['SLUICE_CACHE_DIR'] ??= TOOLS_CACHE;
   variables['npm_config_cache'] = `$CI_PROJECT_DIR/${CACHE_DIR}/npm`;
@@ -256,6 +262,14 @@ export function renderGitlabComponent(def: CommandDef, options: GitlabOptions): 
     cache: { key: `sluice-${options.version}`, paths: [`${CACHE_DIR}/`], when: 'always' },
     script: [...exports, `$[[ inputs.${sluice} ]] ${def.name}`],
   };
+  // GitLab records the deployment itself: a failed job (a rollback) leaves the last good one current.
+  if (environment && environmentAction) {
+    job.environment = {
+      name: `$[[ inputs.${environment.name} ]]`,
+      url: `$[[ inputs.${environment.url} ]]`,
+      action: `$[[ inputs.${environmentAction} ]]`,
+    };
+  }
   // GitLab runs after_script in its own shell, also on failure and cancellation.
   if (def.gitlab?.afterScript)
     job.after_script = [...exports, `$[[ inputs.${sluice} ]] ${def.gitlab.afterScript}`];
@@ -266,6 +280,33 @@ export function renderGitlabComponent(def: CommandDef, options: GitlabOptions): 
     `${GENERATED_NOTE}\n GitLab CI/CD component \`${def.name}\`: ${def.summary}\n Secrets are read from masked CI/CD variables named by the \`*-variable\` inputs.`,
   );
   return `${spec}---\n${yamlDocument({ [`$[[ inputs.${jobName} ]]`]: job })}`;
+}
+
+/**
+ * Adds the component input of the job's `environment:action` (after the environment's URL) and
+ * returns its name: `start` records a deployment of the job's commit; a job that only reads or
+ * undoes a rollout (`status`, `abort`) should not, and takes `verify` or `access` instead.
+ */
+function environmentActionInput(
+  def: CommandDef,
+  inputs: Record<string, GitlabInput>,
+  after: string,
+): string {
+  const name = def.inputs.some((input) => input.name === 'environment-action')
+    ? 'job-environment-action'
+    : 'environment-action';
+  const spec: GitlabInput = {
+    type: 'string',
+    description: `GitLab \`environment:action\` of the job: \`start\` records a deployment of this commit in the environment (failed when the rollout is rolled back); give \`verify\` or \`access\` to a job that only reads or undoes a rollout (\`action: status\` or \`abort\`).`,
+    default: 'start',
+    options: ['start', 'prepare', 'verify', 'access'],
+  };
+  const entries = Object.entries(inputs);
+  const at = entries.findIndex(([key]) => key === after);
+  entries.splice(at < 0 ? entries.length : at + 1, 0, [name, spec]);
+  for (const key of Object.keys(inputs)) delete inputs[key];
+  Object.assign(inputs, Object.fromEntries(entries));
+  return name;
 }
 
 /**

@@ -78,6 +78,9 @@ export async function runCommand<D extends CommandDef>(options: RunOptions<D>): 
       // MLflow reads its own variables (MLFLOW_TRACKING_URI, …) whatever the platform.
       modelRegistry: lazyModelRegistry(process.env, platform.masker),
       forge: (request) => platform.createForge(request),
+      ...(platform.createDeployments
+        ? { deployments: platform.createDeployments.bind(platform) }
+        : {}),
       summary: {
         write: (markdown) => platform.writeSummary(markdown),
         limitBytes: platform.summaryLimit,

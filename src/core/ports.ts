@@ -121,6 +121,46 @@ export type ForgeFactory = (
   request: ForgeRequest,
 ) => Promise<{ forge: Forge } | { reason: string }>;
 
+/** The states a deployment goes through, as GitHub names them. */
+export type DeploymentState = 'in_progress' | 'success' | 'failure' | 'inactive';
+
+/** What one deployment records: which commit went to which environment, and where it answers. */
+export interface DeploymentRequest {
+  /** The environment's name, e.g. `production`. */
+  environment: string;
+  /** The commit deployed (a SHA). */
+  ref: string;
+  description: string;
+  /** Where the environment answers (GitHub `environment_url`). */
+  url?: string;
+}
+
+/** One deployment once started: each status is a new entry in its history, never an edit. */
+export interface DeploymentHandle {
+  /** The forge's id of the deployment, as text. */
+  readonly id: string;
+  status(state: DeploymentState, detail: { description: string; url?: string }): Promise<void>;
+}
+
+/**
+ * Records where each version is deployed (GitHub Deployments). Implemented by
+ * src/clients/github/deployments.ts; GitLab records them itself from the job's `environment:`
+ * keyword, so it has none, and neither has a terminal. Errors: a refused token is a UsageError
+ * naming the permission, the forge failing an InfraError naming its host; the rollout turns
+ * either into a warning, never a failed rollout.
+ */
+export interface Deployments {
+  start(request: DeploymentRequest): Promise<DeploymentHandle>;
+}
+
+/**
+ * Opens the run's deployments with the `token` input (platforms may fall back to the CI's own),
+ * or says plainly why there are none (no token, no repository): a reason to log, not a failure.
+ */
+export type DeploymentsFactory = (request: {
+  token: string | undefined;
+}) => Promise<{ deployments: Deployments } | { reason: string }>;
+
 /** The job summary (GitHub `GITHUB_STEP_SUMMARY`): Markdown shown on the run's page. */
 export interface JobSummary {
   /** Appends the Markdown (the platform adds one newline). */

@@ -51,6 +51,20 @@ export const rollout = {
       description:
         'Opt-in lineage: `<model>@<alias>=<version>` (e.g. `churn@champion=7`). After a rollout that promoted the canary (or `promote` that put all traffic on it), move the MLflow alias to that model version; after a rollback or abort, leave it where it was. The report says what it did. Reads `MLFLOW_TRACKING_URI` and its credentials.',
     },
+    {
+      name: 'environment',
+      type: 'string',
+      // GitLab's rule for environment names; no `/` at either end.
+      regex: '^[A-Za-z0-9_.${}-]([A-Za-z0-9 _./${}-]*[A-Za-z0-9_.${}-])?$',
+      description:
+        'The environment the rollout deploys to, e.g. `production`: shows where each version is. GitHub: a Deployment of the commit, `in_progress` while the rollout runs, then `success` when promoted or `failure` (with the reason) when rolled back; needs `permissions: deployments: write` (without it, a warning). GitLab: the job’s `environment:` (default `rollout`). The CLI: nothing.',
+    },
+    {
+      name: 'environment-url',
+      type: 'string',
+      description:
+        'Where the environment answers (e.g. `https://models.example.com`), linked from the deployment (GitHub `environment_url`, GitLab `environment:url`).',
+    },
     ...reportInputs('rollout'),
     ...forgeInputs,
   ],
@@ -65,5 +79,8 @@ export const rollout = {
   ],
   post: true,
   abortOnSignal: true,
-  gitlab: { afterScript: 'rollout abort' },
+  gitlab: {
+    afterScript: 'rollout abort',
+    environment: { name: 'environment', url: 'environment-url', default: 'rollout' },
+  },
 } as const satisfies CommandDef;

@@ -64,6 +64,13 @@ interface GitlabJobDef {
    * (rollout: `rollout abort`).
    */
   afterScript?: string;
+  /**
+   * The job's `environment:` (GitLab records a deployment of the job's commit and shows it under
+   * Operate > Environments): `name` and `url` name the command's inputs it comes from. GitLab
+   * cannot leave a key out when an input is empty, and refuses an empty environment name, so the
+   * job always has one: the `name` input defaults to `default` in the component.
+   */
+  environment?: { name: string; url: string; default: string };
 }
 
 /**

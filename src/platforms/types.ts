@@ -1,5 +1,11 @@
 import type { CiRegistryLogin, RunContext } from '../core/commands/types.js';
-import type { ForgeFactory, Logger, SecretMasker, StateStore } from '../core/ports.js';
+import type {
+  DeploymentsFactory,
+  ForgeFactory,
+  Logger,
+  SecretMasker,
+  StateStore,
+} from '../core/ports.js';
 
 /** Everything a CI platform provides around the pure core. */
 export interface Platform {
@@ -19,6 +25,11 @@ export interface Platform {
   readonly ciRegistry?: CiRegistryLogin;
   /** A forge client for the run's change request, or the plain reason there is none. */
   createForge: ForgeFactory;
+  /**
+   * The forge's deployments (GitHub Deployments); absent where the platform records them itself
+   * (GitLab: the job's `environment:`) or has none (a terminal).
+   */
+  createDeployments?: DeploymentsFactory;
   /** Values kept from a step to its cleanup step (`post:`); see StateStore. */
   readonly state: StateStore;
 }

@@ -260,7 +260,22 @@ function describe(error: unknown): string {
   return typeof status === 'number' ? String(status) : 'GraphQL error';
 }
 
-async function createOctokit(options: GitHubForgeOptions): Promise<Octokit> {
+/** What an Octokit client needs: the token, the API and the bounds of its calls. */
+export type OctokitOptions = Pick<
+  GitHubForgeOptions,
+  | 'token'
+  | 'baseUrl'
+  | 'logger'
+  | 'retries'
+  | 'retryDelayUnitMs'
+  | 'maxRateLimitWaitSeconds'
+  | 'throttle'
+  | 'bounds'
+  | 'fetch'
+>;
+
+/** Octokit with retries and rate-limit pacing, loaded on first use. */
+export async function createOctokit(options: OctokitOptions): Promise<Octokit> {
   const [{ Octokit }, { retry }, { throttling }] = await Promise.all([
     import('@octokit/rest'),
     import('@octokit/plugin-retry'),

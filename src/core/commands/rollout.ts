@@ -1,14 +1,21 @@
 import path from 'node:path';
-import { InfraError, UsageError } from '../errors.js';
+import { InfraError, SluiceError, UsageError } from '../errors.js';
 import type { rollout } from '../../inputs/rollout.js';
 import type { InputsOf } from '../../inputs/types.js';
-import type { TrafficRouter } from '../ports.js';
+import type { DeploymentHandle, DeploymentState, TrafficRouter } from '../ports.js';
 import type { RolloutEnv } from '../rollout/engine.js';
+import type { Note } from '../report/model.js';
 import { parsePromoteAlias, promoteAliasAfterRollout } from './mlflow-alias.js';
 import { readProgress } from '../rollout/engine.js';
 import type { ProviderConfig, RolloutSpec, RouterConfig } from '../rollout/model.js';
 import { buildControlReport, buildRolloutReport } from '../rollout/report.js';
-import { abortRollout, promoteRollout, rolloutStatus, runRollout } from '../rollout/run.js';
+import {
+  abortRollout,
+  promoteRollout,
+  rolloutStatus,
+  runRollout,
+  type RolloutResult,
+} from '../rollout/run.js';
 import {
   loadRolloutSpec,
   parseRouterInput,
@@ -49,8 +56,12 @@ export async function rolloutCommand(
       canary: spec!.canary.name,
       urls: versionUrls(spec!),
     });
+    const notes: Note[] = [];
+    const deployment = await startDeployment(inputs, spec!, deps, notes);
     const result = await runRollout(spec!, env);
+    if (deployment) await finishDeployment(deployment, result, inputs, deps, notes);
     const report = buildRolloutReport(result, key);
+    report.notes.push(...notes);
     if (promoteAlias) {
       // Traffic is settled (promoted or back on stable) before the registry is touched.
       const said = await promoteAliasAfterRollout(
@@ -113,6 +124,108 @@ export async function rolloutPostCommand(
   const result = await abortRollout(env);
   deps.logger.info(`rollout post: ${result.message}`);
   return { report: buildControlReport('abort', result, inputs['report-key']) };
+}
+
+/** An open deployment and what to call it in messages. */
+interface OpenDeployment {
+  handle: DeploymentHandle;
+  environment: string;
+}
+
+/**
+ * With an `environment`, records a deployment of the run's commit there (GitHub Deployments),
+ * `in_progress` until the rollout ends. Whatever fails here is a warning: the record of where a
+ * version is never stops (or fails) the rollout itself.
+ */
+async function startDeployment(
+  inputs: RolloutInputs,
+  spec: RolloutSpec,
+  deps: CommandDeps,
+  notes: Note[],
+): Promise<OpenDeployment | undefined> {
+  const environment = inputs.environment;
+  if (!environment) return undefined;
+  if (!deps.deployments) {
+    deps.logger.debug(
+      `environment ${environment}: ${deps.run.platform === 'gitlab' ? 'GitLab records the deployment from the job’s environment:' : 'this platform records no deployments'}`,
+    );
+    return undefined;
+  }
+  const warn = (text: string): undefined => {
+    deps.logger.warn(text);
+    notes.push({ level: 'warning', text });
+    return undefined;
+  };
+  // The commit the author pushed: on a pull request the checkout is a merge commit.
+  const ref = deps.run.changeRequest?.headSha ?? deps.run.commit?.sha;
+  if (!ref)
+    return warn(
+      `no deployment to ${environment} recorded: the run names no commit (GITHUB_SHA is not set)`,
+    );
+  const url = inputs['environment-url'];
+  if (url !== undefined && !/^https?:\/\/[^\s]+$/i.test(url)) {
+    throw new UsageError(
+      `input \`environment-url\`: ${JSON.stringify(url.slice(0, 100))} is not an http(s) URL`,
+      { hint: 'give the address where the environment answers, e.g. https://models.example.com' },
+    );
+  }
+  const description = `${spec.strategy} of ${spec.canary.name} against ${spec.stable.name}`;
+  try {
+    const opened = await deps.deployments({ token: inputs.token });
+    if ('reason' in opened)
+      return warn(`no deployment to ${environment} recorded: ${opened.reason}`);
+    const handle = await opened.deployments.start({
+      environment,
+      ref,
+      description,
+      ...(url ? { url } : {}),
+    });
+    await handle.status('in_progress', {
+      description: `${description}: rolling out`,
+      ...(url ? { url } : {}),
+    });
+    deps.logger.info(`deployment ${handle.id} to ${environment}: in progress`);
+    return { handle, environment };
+  } catch (error) {
+    return warn(`no deployment to ${environment} recorded: ${describeError(error)}`);
+  }
+}
+
+/** The deployment's last status: success when promoted, failure (with the reason) otherwise. */
+async function finishDeployment(
+  deployment: OpenDeployment,
+  result: RolloutResult,
+  inputs: RolloutInputs,
+  deps: CommandDeps,
+  notes: Note[],
+): Promise<void> {
+  const { stable, canary } = result.spec;
+  const [state, description]: [DeploymentState, string] =
+    result.outcome === 'promoted'
+      ? ['success', `${canary.name} promoted: all traffic on it`]
+      : result.outcome === 'paused'
+        ? ['in_progress', `${canary.name} paused: waiting for rollout promote`]
+        : [
+            'failure',
+            `${result.outcome === 'rolled-back' ? 'rolled back' : 'aborted'}: ${result.reason}${result.error ? '' : `; all traffic on ${stable.name}`}`,
+          ];
+  const url = inputs['environment-url'];
+  try {
+    await deployment.handle.status(state, { description, ...(url ? { url } : {}) });
+    deps.logger.info(
+      `deployment ${deployment.handle.id} to ${deployment.environment}: ${state.replace('_', ' ')}`,
+    );
+  } catch (error) {
+    const text = `the deployment to ${deployment.environment} could not be marked ${state}: ${describeError(error)}`;
+    deps.logger.warn(text);
+    notes.push({ level: 'warning', text });
+  }
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof SluiceError)
+    return error.hint ? `${error.message} (${error.hint})` : error.message;
+  return error instanceof Error ? error.message : String(error);
 }
 
 async function readSpec(

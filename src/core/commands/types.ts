@@ -2,6 +2,7 @@ import type { CommandDef, InputValue } from '../../inputs/types.js';
 import type { RunRank } from '../comment/run-rank.js';
 import type {
   Clock,
+  DeploymentsFactory,
   DockerEngine,
   Exec,
   ForgeFactory,
@@ -110,6 +111,12 @@ export interface CommandDeps {
   masker?: SecretMasker;
   /** Opens the forge of the run's change request (the `comment` command, `comment: true`). */
   forge?: ForgeFactory;
+  /**
+   * Opens the forge's deployments (GitHub Deployments), for a rollout given an `environment`;
+   * absent where the platform records none itself (GitLab: the component's `environment:`) or
+   * has none (a terminal).
+   */
+  deployments?: DeploymentsFactory;
   /** The job summary, where the platform has one. */
   summary?: JobSummary;
   /** The model registry behind `mlflow:` baselines; none until the MLflow client lands. */

@@ -28,6 +28,25 @@ export function githubPlatform(env: Env, cwd: string, write: (line: string) => v
       if (env.GITHUB_STEP_SUMMARY)
         await appendFile(env.GITHUB_STEP_SUMMARY, `${markdown}\n`, 'utf8');
     },
+    async createDeployments({ token }) {
+      const repository = githubRepository(env);
+      if (!repository) return { reason: 'GITHUB_REPOSITORY is not set' };
+      if (!token) return { reason: 'no token (the `token` input is empty)' };
+      masker.add(token);
+      const run = githubRunContext(env, cwd);
+      const { createGitHubDeployments } = await import('../../clients/github/deployments.js');
+      return {
+        deployments: await createGitHubDeployments({
+          token,
+          owner: repository.owner,
+          repo: repository.repo,
+          ...(run.runUrl ? { runUrl: run.runUrl } : {}),
+          logger,
+          mask: (text) => masker.mask(text),
+          baseUrl: env.GITHUB_API_URL || 'https://api.github.com',
+        }),
+      };
+    },
     async createForge({ token, pullRequest }) {
       const run = githubRunContext(env, cwd);
       const number = pullRequest ?? run.changeRequest?.number;

@@ -307,6 +307,54 @@ describe('GitLab components follow the definition, not the command name', () => 
     expect(named.job.artifacts).toBeUndefined();
   });
 
+  it('gives the job the `environment:` its `gitlab.environment` names, never with an empty name', () => {
+    const name: InputDef = { name: 'env', type: 'string', description: 'd' };
+    const url: InputDef = { name: 'env-url', type: 'string', description: 'd' };
+    const { inputs, job } = component(
+      def([name, url], {
+        gitlab: { environment: { name: 'env', url: 'env-url', default: 'live' } },
+      }),
+    );
+    expect(job.environment).toEqual({
+      name: '$[[ inputs.env ]]',
+      url: '$[[ inputs.env-url ]]',
+      action: '$[[ inputs.environment-action ]]',
+    });
+    // GitLab refuses an empty environment name: the name always has a default; the URL may be empty.
+    expect(inputs.env).toMatchObject({ type: 'string', default: 'live' });
+    expect(inputs['env-url']).toMatchObject({ type: 'string', default: '' });
+    expect(inputs['environment-action']).toMatchObject({
+      default: 'start',
+      options: ['start', 'prepare', 'verify', 'access'],
+    });
+    // Right after the environment's inputs, before the report inputs.
+    const keys = Object.keys(inputs);
+    expect(keys.indexOf('environment-action')).toBe(keys.indexOf('env-url') + 1);
+    // The sluice process still gets both (GitLab records the deployment, not sluice).
+    expect(job.variables).toMatchObject({
+      SLUICE_ENV: '$[[ inputs.env ]]',
+      SLUICE_ENV_URL: '$[[ inputs.env-url ]]',
+    });
+    expect(component(def([name, url])).job.environment).toBeUndefined();
+  });
+
+  it('gives the rollout component the environment block, named `rollout` unless the input says', () => {
+    const { inputs, job } = component(commandByName('rollout')!);
+    expect(job.environment).toEqual({
+      name: '$[[ inputs.environment ]]',
+      url: '$[[ inputs.environment-url ]]',
+      action: '$[[ inputs.environment-action ]]',
+    });
+    expect(inputs.environment).toMatchObject({ default: 'rollout' });
+    // The default passes the regex GitLab checks the input against.
+    expect(new RegExp(String(inputs.environment!.regex)).test('rollout')).toBe(true);
+    expect(new RegExp(String(inputs.environment!.regex)).test('review/$CI_COMMIT_REF_SLUG')).toBe(
+      true,
+    );
+    expect(new RegExp(String(inputs.environment!.regex)).test('/production')).toBe(false);
+    expect(job.after_script).toBeDefined();
+  });
+
   it('defaults an input with the `cache-dir` role to the cached folder, not one named cache-dir', () => {
     const cache: InputDef = { name: 'layers', type: 'string', role: 'cache-dir', description: 'd' };
     const plain: InputDef = { name: 'cache-dir', type: 'string', description: 'd' };
