@@ -131,7 +131,23 @@ async function bundleFolder(outDir, folder, entries) {
     metafile: true,
     logLevel: 'warning',
   });
+  await dropUnusedRequireShims(Object.keys(result.metafile.outputs));
   return result.metafile;
+}
+
+/**
+ * The `require` shim is only for files with CommonJS code in them; in the others it is one
+ * createRequire call per file at start-up for nothing (13 files at quality-gate's start).
+ */
+async function dropUnusedRequireShims(outputs) {
+  for (const output of outputs) {
+    if (!output.endsWith('.js')) continue;
+    const file = join(ROOT, output);
+    const code = await readFile(file, 'utf8');
+    if (!code.startsWith(ESM_REQUIRE_SHIM)) continue;
+    const rest = code.slice(ESM_REQUIRE_SHIM.length);
+    if (!/\brequire\b/.test(rest)) await writeFile(file, rest.replace(/^\n/, ''));
+  }
 }
 
 /** Every folder's bundle, one metafile for all of them, and the licenses of what they carry. */

@@ -1,3 +1,1 @@
-import { createRequire as __sluiceCreateRequire } from 'node:module';
-const require = __sluiceCreateRequire(import.meta.url);
 function l(r){let t=new Set([r]);t.add(encodeURIComponent(r)),t.add(JSON.stringify(r).slice(1,-1));let o=Buffer.from(r,"utf8");for(let n of["base64","base64url"]){let e=o.toString(n);t.add(e),t.add(e.replace(/=+$/,""));for(let s=0;s<3;s+=1){let c=Buffer.concat([Buffer.alloc(s),o]).toString(n),i=s===0?0:4,a=Math.floor((s+o.length)/3)*4,f=c.slice(i,a);f.length>=8&&t.add(f)}}return[...t].filter(n=>n.length>=4)}function d(r,t){let o=r;for(let n of t)o.includes(n)&&(o=o.split(n).join("***"));return o}export{l as a,d as b};

@@ -1,3 +1,1 @@
-import { createRequire as __sluiceCreateRequire } from 'node:module';
-const require = __sluiceCreateRequire(import.meta.url);
 import{rmSync as c}from"node:fs";import{rm as n}from"node:fs/promises";var o=new Set,s=["SIGINT","SIGTERM","SIGHUP"],t=!1;function l(r){if(o.add(r),!t){t=!0;for(let e of s)process.once(e,()=>i(e))}}async function u(r){await n(r,{recursive:!0,force:!0}),o.delete(r)}function i(r){f();for(let e of s)process.removeAllListeners(e);process.kill(process.pid,r)}function f(r=e=>c(e,{recursive:!0,force:!0,maxRetries:5,retryDelay:20})){for(let e of o)try{r(e),o.delete(e)}catch{}}export{l as a,u as b};

@@ -1,2 +1,0 @@
-import { createRequire as __sluiceCreateRequire } from 'node:module';
-const require = __sluiceCreateRequire(import.meta.url);

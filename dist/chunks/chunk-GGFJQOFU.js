@@ -1,3 +1,1 @@
-import { createRequire as __sluiceCreateRequire } from 'node:module';
-const require = __sluiceCreateRequire(import.meta.url);
 import{d as o}from"./chunk-OMBPNNEB.js";var r=class extends o{reason;shallow;constructor(t,a,n={}){super(t,n.cause===void 0?{}:{cause:n.cause}),this.reason=a,this.shallow=n.shallow??!1}};function i(e){if(e.startsWith("-"))return"starts with `-`, which git would read as an option";if(/[\s\u0000-\u001f\u007f]/.test(e))return"holds white space or a control character";if(e.includes(":"))return"holds `:` (a ref names a commit, not a file in it)";if(e.includes(".."))return"holds `..` (a range, not one commit)";if(e.length>255)return"is longer than 255 characters"}export{r as a,i as b};

@@ -1,4 +1,2 @@
-import { createRequire as __sluiceCreateRequire } from 'node:module';
-const require = __sluiceCreateRequire(import.meta.url);
 var r={Pass:0,Verdict:1,Usage:2,Infra:3,Bug:70},t=class extends Error{place;hint;constructor(n,i={}){super(n,i.cause===void 0?void 0:{cause:i.cause}),this.place=i.place,this.hint=i.hint}},o=class extends t{name="UsageError";exitCode=r.Usage},d=class extends t{name="InfraError";exitCode=r.Infra};function s(e){if(!e)return"";let n=e.file??"";return e.line!==void 0&&(n+=`:${e.line}${e.column!==void 0?`:${e.column}`:""}`),e.key!==void 0&&(n+=n?` (key ${e.key})`:`key ${e.key}`),n}function a(e){let n=s(e);return n?`${n}: `:""}function u(e){let n=`${a(e.place)}${e.message}`;return e.hint?`${n}
   hint: ${e.hint}`:n}function c(e){return e instanceof t?e.exitCode:r.Bug}export{r as a,t as b,o as c,d,s as e,a as f,u as g,c as h};

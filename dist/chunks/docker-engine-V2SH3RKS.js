@@ -1,5 +1,3 @@
-import { createRequire as __sluiceCreateRequire } from 'node:module';
-const require = __sluiceCreateRequire(import.meta.url);
 import{b as y}from"./chunk-U2MPDECY.js";import{a as b,b as p}from"./chunk-DUQTHLLD.js";import{l as w}from"./chunk-4COXER2M.js";import{c as l,d as a}from"./chunk-OMBPNNEB.js";import"./chunk-FPGCCMNG.js";async function x(r,e){let o=["build","--file",e.dockerfile,"--quiet"];for(let n of e.tags)o.push("--tag",n);for(let[n,s]of Object.entries(e.labels).sort())o.push("--label",`${n}=${s}`);for(let n of e.buildArgs??[])o.push("--build-arg",n);e.platform&&o.push("--platform",e.platform),o.push(e.context);let i={DOCKER_BUILDKIT:await g(r)?"1":"0"},t=await r.run("docker",o,{env:i,allowFailure:!0});if(t.exitCode!==0){let n=`${t.stderr}
 ${t.stdout}`.trim(),s=n.split(`
 `).slice(-15).join(`

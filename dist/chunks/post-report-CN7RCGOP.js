@@ -1,5 +1,3 @@
-import { createRequire as __sluiceCreateRequire } from 'node:module';
-const require = __sluiceCreateRequire(import.meta.url);
 import{j as I,k as O,l as R,m as K,n as L}from"./chunk-AIBALQQ5.js";import{i as B}from"./chunk-RHDUFPEW.js";import{c as C,d as E}from"./chunk-7PRDWNFR.js";import"./chunk-FPGCCMNG.js";import{createHash as H}from"node:crypto";function x(t,e="comment-key"){let r=t.trim().replace(/[^A-Za-z0-9_.-]+/g,"_").replace(/-{2,}/g,"-");if(r===""||/^[_.-]+$/.test(r))throw new C(`the ${e} "${t}" is empty once reduced to letters, digits, '_', '.' and '-'`,{place:{key:e},hint:`give a ${e} such as "sluice" or "quality-gate"`});return r}function $(t){return`<!-- sluice:comment:${x(t)} -->`}function k(t){return t.replace(/\r\n?/g,`
 `).split(`
 `).map(e=>e.trimEnd()).join(`

@@ -1,5 +1,3 @@
-import { createRequire as __sluiceCreateRequire } from 'node:module';
-const require = __sluiceCreateRequire(import.meta.url);
 import"./chunk-FG6JU6A4.js";import{a as D}from"./chunk-K446MBJY.js";import{c as b}from"./chunk-7PRDWNFR.js";import"./chunk-FPGCCMNG.js";function P(e,i){let r=e.slice(0,i).split(/\r?\n/);return[r.length,r.pop().length+1]}function Z(e,i,r){let t=e.split(/\r?\n/),a="",l=(Math.log10(i+1)|0)+1;for(let n=i-1;n<=i+1;n++){let o=t[n-1];o&&(a+=n.toString().padEnd(l," "),a+=":  ",a+=o,a+=`
 `,n===i&&(a+=" ".repeat(l+r+2),a+=`^
 `))}return a}var s=class e extends Error{line;column;codeblock;constructor(i,r){let[t,a]=P(r.toml,r.ptr),l=Z(r.toml,t,a);super(`Invalid TOML document: ${i}
