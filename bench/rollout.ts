@@ -256,15 +256,18 @@ steps:
   const set = bad.result.timeline.find((e) => e.weight === 10);
   const back = bad.result.timeline.filter((e) => e.step === 'rollback').at(-1);
   const detection = set && back ? (atMs(back.at) - atMs(set.at)) / 1000 : NaN;
-  const bound = 0.1 * rate * detection;
+  // Each request goes to the canary with probability 0.1: the failures are binomial, so the
+  // expectation alone would be missed half the time by chance. The bound allows 3 σ over it.
+  const expected = 0.1 * rate * detection;
+  const bound = expected + 3 * Math.sqrt(expected * 0.9);
   console.error(
-    `rollout bad canary: outcome ${bad.result.outcome}; detection ${detection.toFixed(2)} s; failed ${bad.load.failures.length} of ${bad.load.sent}; bound ${bound.toFixed(0)}`,
+    `rollout bad canary: outcome ${bad.result.outcome}; detection ${detection.toFixed(2)} s; failed ${bad.load.failures.length} of ${bad.load.sent}; expected ${expected.toFixed(1)}, bound ${bound.toFixed(1)}`,
   );
   rows.push({
-    name: `rollout: failed requests during a bad 10 % canary at ${rate} rps (bound 10 % × rate × ${detection.toFixed(2)} s = ${bound.toFixed(0)})`,
+    name: `rollout: failed requests during a bad 10 % canary at ${rate} rps (expected 10 % × rate × ${detection.toFixed(2)} s detection = ${expected.toFixed(1)})`,
     value: bad.load.failures.length,
     unit: 'requests',
-    goal: '≤ 10 % × rate × detection time',
+    goal: `≤ expected + 3 σ = ${bound.toFixed(1)}`,
     met: bad.result.outcome === 'rolled-back' && bad.load.failures.length <= bound,
   });
   return rows;

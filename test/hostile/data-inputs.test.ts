@@ -28,12 +28,15 @@ function deps(): ReturnType<typeof dataDeps> {
   return dataDeps(dir, { now: new Date('2026-01-10T00:00:00Z') });
 }
 
-async function exitOf(run: () => Promise<unknown>): Promise<{ code: number; message: string }> {
+async function exitOf(
+  run: () => Promise<unknown>,
+): Promise<{ code: number; message: string; place?: unknown }> {
   try {
     await run();
     return { code: 0, message: '' };
   } catch (error) {
-    return { code: exitCodeOf(error), message: (error as Error).message };
+    const { message, place } = error as Error & { place?: unknown };
+    return { code: exitCodeOf(error), message, place };
   }
 }
 
@@ -149,6 +152,61 @@ describe('a small compressed file that inflates to 200 MB', () => {
     );
     const profiles = report?.data['profile'] as { distinct_exact: boolean }[];
     expect(profiles[0]?.distinct_exact).toBe(true);
+  });
+});
+
+describe("a NUL character, which would cut DuckDB's SQL text short", () => {
+  it('in a CSV header or a JSON key: exit 2 naming the file and the column', async () => {
+    await writeFile(join(dir, 'nul.csv'), 'a,b\0c\n1,2\n');
+    await writeFile(join(dir, 'nul.jsonl'), '{"\\u0000x": 1}\n');
+    for (const [file, column] of [
+      ['nul.csv', 2],
+      ['nul.jsonl', 1],
+    ] as const) {
+      for (const run of [
+        () => runInferSchema({ data: [file] }, deps()),
+        () => runValidateData({ data: [file], schema: 'schema.yml', format: 'json' }, deps()),
+      ]) {
+        const { code, message, place } = await exitOf(run);
+        expect(code, message).toBe(2);
+        expect(message).toBe(`column ${column}'s name holds a NUL character (\\0)`);
+        expect(place).toEqual({ file });
+      }
+    }
+  });
+
+  it('anywhere in a schema (name, value, pattern, check): exit 2 at its line', async () => {
+    await writeFile(join(dir, 'n.csv'), 'a\nx\n');
+    const cases = [
+      ['columns:\n  "a\\0": {type: string}\n', 2],
+      ['columns:\n  a: {allowed: [x, "y\\0"]}\n', 2],
+      ['columns:\n  a:\n    pattern: "^x\\0"\n', 3],
+      ['columns:\n  a: {}\nchecks:\n  - sql: "a <> \'\\0\'"\n', 4],
+    ] as const;
+    for (const [i, [text, line]] of cases.entries()) {
+      await writeFile(join(dir, `nul${i}.yml`), text);
+      let error: (Error & { place?: { line?: number } }) | undefined;
+      try {
+        await runValidateData({ data: ['n.csv'], schema: `nul${i}.yml`, format: 'json' }, deps());
+      } catch (e) {
+        error = e as typeof error;
+      }
+      expect(error && exitCodeOf(error), text).toBe(2);
+      expect(error?.message).toMatch(/NUL character/);
+      expect(error?.place?.line, text).toBe(line);
+    }
+  });
+
+  it('in values: infer-schema writes no allowed list validate-data would refuse', async () => {
+    await writeFile(join(dir, 'nulv.csv'), 'a\nx\0y\nx\0y\nz\nz\nx\0y\n');
+    const { stdout: schema = '' } = await runInferSchema({ data: ['nulv.csv'] }, deps());
+    expect(schema).not.toMatch(/allowed/);
+    await writeFile(join(dir, 'nulv.yml'), schema);
+    const { report } = await runValidateData(
+      { data: ['nulv.csv'], schema: 'nulv.yml', format: 'json' },
+      deps(),
+    );
+    expect(report?.verdict).toBe('pass');
   });
 });
 

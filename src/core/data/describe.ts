@@ -7,6 +7,7 @@ import type { DataSchema } from './schema.js';
 import { jsonKeysSql, scanSql } from './source.js';
 import type { DataSource, ScanOptions } from './source.js';
 import { DUCKDB_TYPE, typeFamily } from './sql.js';
+import { refuseNulInColumns } from './sql-text.js';
 
 /** Columns and their types as DuckDB reads the source (CSV: before forcing declared types). */
 export async function describeSource(
@@ -28,6 +29,10 @@ export async function describeSource(
     type: String(r['column_type']),
     family: typeFamily(String(r['column_type'])),
   }));
+  refuseNulInColumns(
+    columns.map((c) => c.name),
+    source.label,
+  );
   // DuckDB reads records of over 200 keys, or of keys each in few records, as one MAP column
   // `json`: a record's keys are its columns here, however many or rare.
   const [only] = columns;

@@ -10,6 +10,7 @@ import { scanSql } from './source.js';
 import type { DataSource } from './source.js';
 import { isNumericFamily, numberLiteral, quoteIdent, quoteString, typeFamily } from './sql.js';
 import { toNumber } from './checks.js';
+import { holdsNul } from './sql-text.js';
 import type { DataColumn } from './checks.js';
 
 /** At most this many distinct values make an `allowed` list. */
@@ -179,11 +180,13 @@ async function secondPass(
     if (`u${i}` in second && toNumber(second[`u${i}`]) === values) result.unique.add(i);
     const list = second[`c${i}`];
     // A list is a category set only when values repeat: a few values each seen once say little.
+    // A value holding a NUL cannot be written into a schema validate-data would read back.
     if (
       Array.isArray(list) &&
       list.length > 0 &&
       list.length <= MAX_ALLOWED &&
-      list.length < values / 2
+      list.length < values / 2 &&
+      !list.some((v) => holdsNul(String(v)))
     )
       result.allowed.set(
         i,

@@ -4,6 +4,7 @@ import type { Node, Pair } from 'yaml';
 import { UsageError } from '../errors.js';
 import type { Place } from '../errors.js';
 import { readYaml } from '../yaml/read.js';
+import { refuseNulInSchema } from './sql-text.js';
 import {
   bool,
   choice,
@@ -130,6 +131,7 @@ export function parseSchema(
   const yaml = readYaml(text, file, { what: 'the schema file' });
   const placeOf = (node: Node | null | undefined, key?: string): Place => yaml.placeOf(node, key);
   const root = yaml.contents;
+  refuseNulInSchema(root, (node) => placeOf(node));
   if (!isMap(root)) {
     throw new UsageError('a schema file is a YAML mapping with at least `columns:`', {
       place: placeOf(root),
