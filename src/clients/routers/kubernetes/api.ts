@@ -287,6 +287,20 @@ class HttpKubeApi implements KubeApi {
 }
 
 /** Builds the client from the spec's access keys or the platform's kubeconfig / in-cluster env. */
+/**
+ * The API client of a router, made on first use (creating it reads the kubeconfig, which a
+ * spec error found earlier must not wait for); tests hand in their own.
+ */
+export function lazyKubeApi(
+  access: KubernetesAccessConfig,
+  env: KubernetesEnvironment | undefined,
+  routerName: string,
+  given?: KubeApi,
+): () => Promise<KubeApi> {
+  let api: Promise<KubeApi> | undefined = given ? Promise.resolve(given) : undefined;
+  return () => (api ??= createKubeApi(access, env, routerName));
+}
+
 export async function createKubeApi(
   access: KubernetesAccessConfig,
   env: KubernetesEnvironment | undefined,

@@ -4,7 +4,7 @@ import type { RouterDeps } from '../config.js';
 import { bounded } from '../weights.js';
 import {
   ConflictError,
-  createKubeApi,
+  lazyKubeApi,
   ROLLOUT_ANNOTATION,
   type KubeApi,
   type KubeObject,
@@ -54,7 +54,7 @@ interface Rollout extends KubeObject {
 export class ArgoRolloutsBridge {
   readonly name: string;
   private readonly ref: KubeObjectRef;
-  private apiPromise: Promise<KubeApi> | undefined;
+  private readonly api: () => Promise<KubeApi>;
 
   constructor(
     private readonly config: ArgoRolloutsConfig,
@@ -68,13 +68,7 @@ export class ArgoRolloutsBridge {
       namespace: config.namespace,
       name: config.rollout,
     };
-  }
-
-  private api(): Promise<KubeApi> {
-    this.apiPromise ??= this.options.api
-      ? Promise.resolve(this.options.api)
-      : createKubeApi(this.config, this.deps.kubernetes, this.name);
-    return this.apiPromise;
+    this.api = lazyKubeApi(config, deps.kubernetes, this.name, options.api);
   }
 
   /** A merge patch conditional on the resourceVersion read; 409 re-reads and retries. */

@@ -5,7 +5,7 @@ import type { GatewayApiRouterConfig, RouterDeps } from '../config.js';
 import { badState, bounded, completeWeights, percentsOf, routeAll } from '../weights.js';
 import {
   ConflictError,
-  createKubeApi,
+  lazyKubeApi,
   ROLLOUT_ANNOTATION,
   type KubeApi,
   type KubeObjectRef,
@@ -52,7 +52,7 @@ export class GatewayApiTrafficRouter implements TrafficRouter {
   };
   private readonly versions: string[];
   private readonly ref: KubeObjectRef;
-  private apiPromise: Promise<KubeApi> | undefined;
+  private readonly api: () => Promise<KubeApi>;
 
   constructor(
     private readonly config: GatewayApiRouterConfig,
@@ -67,13 +67,7 @@ export class GatewayApiTrafficRouter implements TrafficRouter {
       namespace: config.namespace,
       name: config.route,
     };
-  }
-
-  private api(): Promise<KubeApi> {
-    this.apiPromise ??= this.options.api
-      ? Promise.resolve(this.options.api)
-      : createKubeApi(this.config, this.deps.kubernetes, this.name);
-    return this.apiPromise;
+    this.api = lazyKubeApi(config, deps.kubernetes, this.name, options.api);
   }
 
   async setWeights(weights: Readonly<Record<string, number>>, signal?: AbortSignal) {

@@ -4,7 +4,7 @@ import type { KserveRouterConfig, RouterDeps } from '../config.js';
 import { badState, bounded, completeWeights, routeAll } from '../weights.js';
 import {
   ConflictError,
-  createKubeApi,
+  lazyKubeApi,
   ROLLOUT_ANNOTATION,
   type KubeApi,
   type KubeObject,
@@ -37,7 +37,7 @@ export class KserveTrafficRouter implements TrafficRouter {
     headerRouting: false,
   };
   private readonly ref: KubeObjectRef;
-  private apiPromise: Promise<KubeApi> | undefined;
+  private readonly api: () => Promise<KubeApi>;
 
   constructor(
     private readonly config: KserveRouterConfig,
@@ -51,17 +51,11 @@ export class KserveTrafficRouter implements TrafficRouter {
       namespace: config.namespace,
       name: config.inferenceService,
     };
+    this.api = lazyKubeApi(config, deps.kubernetes, this.name, options.api);
   }
 
   private get versions(): string[] {
     return [this.config.stable, this.config.canary];
-  }
-
-  private api(): Promise<KubeApi> {
-    this.apiPromise ??= this.options.api
-      ? Promise.resolve(this.options.api)
-      : createKubeApi(this.config, this.deps.kubernetes, this.name);
-    return this.apiPromise;
   }
 
   async setWeights(weights: Readonly<Record<string, number>>, signal?: AbortSignal) {

@@ -5,7 +5,7 @@ import type { RouterDeps, ServiceSwitchRouterConfig } from '../config.js';
 import { badState, bounded, completeWeights, routeAll } from '../weights.js';
 import {
   ConflictError,
-  createKubeApi,
+  lazyKubeApi,
   ROLLOUT_ANNOTATION,
   type KubeApi,
   type KubeObjectRef,
@@ -64,7 +64,7 @@ export class ServiceSwitchTrafficRouter implements TrafficRouter {
   };
   private readonly versions: string[];
   private readonly ref: KubeObjectRef;
-  private apiPromise: Promise<KubeApi> | undefined;
+  private readonly api: () => Promise<KubeApi>;
   /** Desired replicas per version, as the readiness check read them. */
   private readonly desired = new Map<string, number>();
 
@@ -81,13 +81,7 @@ export class ServiceSwitchTrafficRouter implements TrafficRouter {
       namespace: config.namespace,
       name: config.service,
     };
-  }
-
-  private api(): Promise<KubeApi> {
-    this.apiPromise ??= this.options.api
-      ? Promise.resolve(this.options.api)
-      : createKubeApi(this.config, this.deps.kubernetes, this.name);
-    return this.apiPromise;
+    this.api = lazyKubeApi(config, deps.kubernetes, this.name, options.api);
   }
 
   private valueOf(version: string): string {
