@@ -31,19 +31,21 @@ import { pushAll } from '../arrays.js';
  * - NaN and ±Infinity fail every rule that touches them.
  * - Strings, booleans and null are shown, never compared; an explicit rule with bounds on a
  *   metric that is not a number fails, because its bound cannot be met.
- * - A metric matched only by `default`, whose direction the name does not tell, is `info`:
- *   a regression rule cannot be applied without knowing which way is worse.
+ * - A metric matched only by `default`, whose direction the name does not tell, is not gated
+ *   (a regression rule cannot be applied without knowing which way is worse): it keeps the
+ *   status its values give (`new` when the baseline lacks it, else `info`) and says why.
  * All comparisons are decimal-exact on the written texts.
  *
- * Against MLflow's MetricThreshold (mlflow.models.MetricThreshold), where they overlap:
+ * Against MLflow's MetricThreshold (mlflow.models.MetricThreshold, as of 3.17), where they overlap:
  * - `threshold` with `greater_is_better` = our `min` (direction higher) or `max` (lower); both
  *   inclusive, as MLflow's >= / <=. We allow min and max together, direction-free.
- * - `min_absolute_change` demands an improvement of at least that much; `max_regression` allows a
- *   worsening of at most that much: `max_regression: x` ≡ `min_absolute_change: -x`, and
- *   `max_regression: 0` ≡ MLflow's "must not get worse" (candidate >= baseline, inclusive).
- * - `min_relative_change` is a fraction of the baseline value; `max_regression_pct` is percent
- *   of |baseline|. Taking |baseline| keeps "worse" meaning worse for negative metrics (r2 < 0);
- *   MLflow multiplies by the signed baseline. A zero baseline allows no relative worsening.
+ * - `min_absolute_change` must be positive: it demands an improvement of at least that much.
+ *   `max_regression` allows a worsening of at most that much, which MLflow cannot express, nor
+ *   "must not get worse" (`max_regression: 0`).
+ * - `min_relative_change` (0 to 1) demands an improvement of that fraction of |baseline| (MLflow
+ *   3.x takes the magnitude, so "better" keeps its meaning for negative metrics such as r2 < 0);
+ *   `max_regression_pct` allows a worsening of that percent of |baseline|, the same base. A zero
+ *   baseline allows no relative worsening.
  * - Both require a direction for change rules; MLflow takes it explicitly (`greater_is_better`),
  *   we also infer it from well-known names. MLflow has no `max` beside `threshold`, no
  *   `required`, and no default rule.
@@ -236,6 +238,8 @@ function gateNotNumber(diff: MetricDiff, candidate: MetricValue, match: Match): 
     );
   }
   diff.gated = failures.length > 0 || rule.required === true;
+  if (!diff.gated && thresholds.length > 0)
+    diff.reasons.push('not gated: not a number (only numbers are compared)');
   return failures;
 }
 
@@ -252,7 +256,6 @@ function gateNumber(
 ): string[] | undefined {
   const { rule } = match;
   const { name, baseline } = diff;
-  const plainStatus = diff.status;
   let thresholds = thresholdsOf(rule);
   const needsDirection = thresholds.some(
     (key) => key === 'maxRegression' || key === 'maxRegressionPct',
@@ -276,10 +279,9 @@ function gateNumber(
     );
   }
   diff.gated = thresholds.length > 0 || rule.required === true;
-  if (!diff.gated) {
-    if (plainStatus !== 'unchanged') diff.status = unchecked.length > 0 ? plainStatus : 'info';
-    return undefined;
-  }
+  // Not gated: the status stays what the values say; a metric new in the candidate is `new`
+  // (what a reviewer must see), and the reason says why it is not gated.
+  if (!diff.gated) return undefined;
   return thresholds.length > 0
     ? checkNumber(name, candidate, baseline, rule, thresholds, direction)
     : [];

@@ -176,7 +176,7 @@ function row(diff: MetricDiff, rules: Map<string, Omit<Rule, 'pattern'>>): Cell[
     valueCell(diff.baseline),
     valueCell(diff.candidate),
     delta === '' ? null : delta,
-    diff.deltaPct === null ? null : formatPercent(diff.deltaPct, { signed: true }),
+    diff.deltaPct === null ? null : formatPercent(diff.deltaPct, { signed: true, fixed: true }),
     STATUS_CELL[diff.status],
     ruleText(diff, rules),
   ];

@@ -3,9 +3,11 @@ import type { MetricValue } from './model.js';
 import type { TreeNode } from './tree.js';
 
 /**
- * Nested keys join with dots and list items by index (`eval.slices.0.recall`), as
- * `dvc metrics diff` shows them. Empty maps and lists hold no metric and vanish. Two entries
- * that flatten to the same key (`{"a.b": 1, "a": {"b": 2}}`) are an error: one would hide the other.
+ * Nested keys join with dots (`eval.slices.us.recall`), as `dvc metrics diff` names them, and
+ * list items by index (`eval.folds.0.auc`), where DVC (3.67) leaves lists out of the diff
+ * altogether: a per-fold or per-epoch score is a metric a reviewer wants to see move. Empty maps
+ * and lists hold no metric and vanish. Two entries that flatten to the same key
+ * (`{"a.b": 1, "a": {"b": 2}}`) are an error: one would hide the other.
  */
 export function flattenTree(tree: TreeNode, file: string): Map<string, MetricValue> {
   if (tree.kind === 'leaf') {

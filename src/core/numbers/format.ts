@@ -108,14 +108,17 @@ export function formatDelta(delta: Decimal | number | null | undefined): string 
 }
 
 /**
- * A percentage with about two decimals: "6.67 %", signed "+6.67 %" / "-6.67 %". Tiny values keep
- * two significant digits ("0.0012 %") so a real change never reads as zero.
+ * A percentage with about two decimals: "6.67 %", signed "+6.67 %" / "-6.67 %"; in prose
+ * "10 %". `fixed` keeps both decimals ("+2.00 %" beside "+0.29 %") so a table column reads at
+ * one precision. Tiny values keep two significant digits ("0.0012 %") so a real change never
+ * reads as zero.
  */
 export function formatPercent(
   pct: number | null | undefined,
-  options: { signed?: boolean } = {},
+  options: { signed?: boolean; fixed?: boolean } = {},
 ): string {
   if (pct === null || pct === undefined) return '';
+  const trim = options.fixed ? (text: string) => text : trimZeros;
   const signed = options.signed ?? false;
   if (!Number.isFinite(pct)) {
     if (Number.isNaN(pct)) return 'NaN';
@@ -123,11 +126,10 @@ export function formatPercent(
   }
   const magnitude = Math.abs(pct);
   let body: string;
-  if (magnitude === 0) return '0\u00a0%';
+  if (magnitude === 0) return `${trim('0.00')}\u00a0%`;
   if (magnitude >= LARGE) body = trimZeros(magnitude.toExponential(2));
-  else if (magnitude < 0.01) body = trimZeros(magnitude.toPrecision(2));
-  else body = trimZeros(magnitude.toFixed(2));
-  if (body === '0') body = trimZeros(magnitude.toPrecision(2));
+  else if (magnitude < 0.005) body = trimZeros(magnitude.toPrecision(2));
+  else body = trim(magnitude.toFixed(2));
   const sign = pct < 0 ? '-' : signed ? '+' : '';
   // A no-break space keeps the number and its unit on one line in narrow table columns.
   return `${sign}${body}\u00a0%`;

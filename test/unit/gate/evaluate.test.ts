@@ -57,6 +57,27 @@ describe('evaluateGate statuses', () => {
     expect(result.baselineLabel).toBe('main@abc1234');
   });
 
+  it('a metric new in the candidate that no rule can gate is `new`, saying why it is not gated', () => {
+    const { result, diffs } = gate(
+      '{"accuracy": 0.9, "widgets": 3, "model": "v2"}',
+      '{"accuracy": 0.9, "model": "v2"}',
+      'metrics:\n  accuracy: { min: 0.5 }\ndefault:\n  max_regression_pct: 2\n',
+    );
+    expect(result.verdict).toBe('pass');
+    expect(diffs.widgets).toMatchObject({ status: 'new', gated: false });
+    expect(diffs.widgets!.reasons.join(' ')).toMatch(/not gated for regression/);
+  });
+
+  it('text under a regression rule is shown with why it is not gated, not the rule', () => {
+    const { diffs } = gate(
+      '{"model": "v2"}',
+      '{"model": "v1"}',
+      'metrics: {}\ndefault:\n  max_regression_pct: 2\n',
+    );
+    expect(diffs.model).toMatchObject({ status: 'info', gated: false });
+    expect(diffs.model!.reasons).toEqual(['not gated: not a number (only numbers are compared)']);
+  });
+
   it('0.75 → 0.70 is a regression of exactly 0.05, and boundaries are inclusive', () => {
     const { diffs } = gate(
       '{"accuracy": 0.70, "recall": 0.79, "f1": 0.75, "precision": 0.80}',

@@ -90,6 +90,22 @@ describe('buildGateReport', () => {
     expect(t.folded?.rows[1]![6]).toBe('max_regression 0');
   });
 
+  it('the Δ % column is at one precision: two decimals on every row', () => {
+    const r = buildGateReport(
+      evaluateGate(
+        [parseMetrics('{"a": 1.02, "b": 0.972, "c": 1.0029}', 'json', 'c.json')],
+        [parseMetrics('{"a": 1, "b": 1, "c": 1}', 'json', 'b.json')],
+        undefined,
+      ),
+      { key: 'qg' },
+    );
+    expect(table(r.sections[0]!.blocks[0]).rows.map((row) => row[4])).toEqual([
+      '+2.00\u00a0%',
+      '-2.80\u00a0%',
+      '+0.29\u00a0%',
+    ]);
+  });
+
   it('JUnit testcases for gated metrics only, suite = file', () => {
     expect(report.tests).toEqual([
       {

@@ -70,6 +70,16 @@ describe('formatPercent', () => {
     expect(formatPercent(0)).toBe('0\u00a0%');
   });
 
+  it('fixed: always two decimals, so a column reads at one precision', () => {
+    const fixed = { signed: true, fixed: true };
+    expect(formatPercent(2, fixed)).toBe('+2.00\u00a0%');
+    expect(formatPercent(-2.8, fixed)).toBe('-2.80\u00a0%');
+    expect(formatPercent(0.29, fixed)).toBe('+0.29\u00a0%');
+    expect(formatPercent(0.005, fixed)).toBe('+0.01\u00a0%');
+    expect(formatPercent(0.0012345, fixed)).toBe('+0.0012\u00a0%');
+    expect(formatPercent(0, fixed)).toBe('0.00\u00a0%');
+  });
+
   it('keeps tiny and huge changes readable', () => {
     expect(formatPercent(0.0012345)).toBe('0.0012\u00a0%');
     expect(formatPercent(1.5e16, { signed: true })).toBe('+1.5e+16\u00a0%');
