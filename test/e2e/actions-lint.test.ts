@@ -56,6 +56,9 @@ describe('action-validator', () => {
       workflows.length,
       'no workflow under .github/workflows or examples/**/.github/workflows',
     ).toBeGreaterThan(0);
+    // sluice's own workflows (ci, self-test, release) are linted like the examples'.
+    for (const own of ['ci.yml', 'release.yml', 'self-test.yml'])
+      expect(workflows).toContain(`.github/workflows/${own}`);
   });
 
   it.each([...actions, ...workflows])('%s is valid', (file) => {
