@@ -11,6 +11,7 @@ import type { DataSource } from './source.js';
 import { isNumericFamily, numberLiteral, quoteIdent, quoteString, typeFamily } from './sql.js';
 import { toNumber } from './checks.js';
 import { holdsNul } from './sql-text.js';
+import { widenedBounds } from './infer-bounds.js';
 import type { DataColumn } from './checks.js';
 
 /** At most this many distinct values make an `allowed` list. */
@@ -46,7 +47,9 @@ export async function inferSchema(engine: SqlEngine, source: DataSource): Promis
     });
   const scan = scanSql(source, { types });
   const second = await secondPass(engine, scan, columns, row, rows, source);
-  const bounds = await safeBounds(engine, columns, row);
+  const keys = keyColumns(columns, row, second.unique);
+  const tails = await tailsOf(engine, scan, columns, row, rows, source);
+  const bounds = await safeBounds(engine, columns, row, tails, keys);
 
   // A Map, not an object: a column may be called `__proto__`.
   const rules = new Map<string, Record<string, unknown>>();
@@ -61,11 +64,12 @@ export async function inferSchema(engine: SqlEngine, source: DataSource): Promis
     if (range?.max !== undefined) rule['max'] = range.max;
     const allowed = second.allowed.get(i);
     if (allowed) rule['allowed'] = allowed;
-    if (second.unique.has(i)) rule['unique'] = true;
+    if (second.unique.has(i) && (c.family === 'string' || keys.has(i))) rule['unique'] = true;
     rules.set(c.name, rule);
   });
   const doc = new Document({ columns: rules, strict: true, rows: { min: 1 } });
   markUntyped(doc, untyped);
+  markKeys(doc, columns, keys, rows);
   const label = source.label.replace(/\s+/g, ' ');
   return `# Inferred by \`sluice infer-schema\` from ${label}: review before relying on it.\n${doc.toString()}`;
 }
@@ -100,7 +104,8 @@ async function firstPass(
     columns.forEach((c, i) => {
       const q = quoteIdent(c.name);
       parts.push(`count(${q}) AS n${i}`);
-      if (c.family === 'string') parts.push(`approx_count_distinct(${q}) AS d${i}`);
+      if (c.family === 'string' || c.family === 'integer')
+        parts.push(`approx_count_distinct(${q}) AS d${i}`);
       if (isNumericFamily(c.family)) {
         // DOUBLE for the number written; the text for checking it against the exact value.
         // min/max order NaN above +inf, so a non-finite bound shows NaN or ±inf is present.
@@ -145,6 +150,72 @@ interface SecondPass {
 }
 
 /**
+ * The percentiles of the bounds' margins are exact (DuckDB then holds every value of every
+ * numeric column) up to this many values in all, and estimated above it (a t-digest per column).
+ */
+const EXACT_TAIL_VALUES = 2_000_000;
+/**
+ * Aggregates per scan: exact distinct counts, value lists and percentiles each hold a state per
+ * column and thread, and a table of hundreds of columns would exhaust the engine's memory in one.
+ */
+const AGGREGATES_PER_SCAN = 16;
+
+/** One row of aggregates, computed a few at a time. */
+async function scanInParts(
+  engine: SqlEngine,
+  scan: string,
+  parts: string[],
+  source: DataSource,
+): Promise<SqlRow> {
+  const out: SqlRow = {};
+  for (let at = 0; at < parts.length; at += AGGREGATES_PER_SCAN) {
+    const some = parts.slice(at, at + AGGREGATES_PER_SCAN);
+    try {
+      Object.assign(out, (await engine.query(`SELECT ${some.join(', ')} FROM ${scan}`))[0] ?? {});
+    } catch (error) {
+      translateEngineError(error, source);
+    }
+  }
+  return out;
+}
+
+/**
+ * The 1st and 99th percentiles of each numeric column, for the margins of its bounds.
+ */
+async function tailsOf(
+  engine: SqlEngine,
+  scan: string,
+  columns: DataColumn[],
+  row: SqlRow,
+  rows: number,
+  source: DataSource,
+): Promise<Map<number, { p01: number; p99: number }>> {
+  const numeric = columns
+    .map((c, i) => ({ c, i }))
+    .filter(({ c, i }) => isNumericFamily(c.family) && toNumber(row[`n${i}`]) > 0);
+  const quantile = rows * numeric.length > EXACT_TAIL_VALUES ? 'approx_quantile' : 'quantile_disc';
+  const result = await scanInParts(
+    engine,
+    scan,
+    numeric.map(
+      ({ c, i }) => `${quantile}(CAST(${quoteIdent(c.name)} AS DOUBLE), [0.01, 0.99]) AS t${i}`,
+    ),
+    source,
+  );
+  const tails = new Map<number, { p01: number; p99: number }>();
+  for (const { i } of numeric) {
+    const tail = result[`t${i}`];
+    if (Array.isArray(tail) && tail.length === 2)
+      tails.set(i, { p01: Number(tail[0]), p99: Number(tail[1]) });
+  }
+  return tails;
+}
+
+/** Fewer rows than this prove nothing about a key: any handful of numbers can be distinct. */
+const MIN_KEY_ROWS = 20;
+const ID_NAME = /(^|[_\s.-])(id|key|uuid|guid)$|[a-z]Id$/i;
+
+/**
  * Exact distinct counts for the columns the estimate says may be unique, and the value lists
  * of the columns it says have few values: one more scan, and only of those columns.
  */
@@ -159,22 +230,17 @@ async function secondPass(
   const result: SecondPass = { unique: new Set(), allowed: new Map() };
   const parts: string[] = [];
   columns.forEach((c, i) => {
-    if (c.family !== 'string') return;
     const q = quoteIdent(c.name);
     const values = toNumber(row[`n${i}`]);
+    if (c.family !== 'string' && c.family !== 'integer') return;
     const estimate = toNumber(row[`d${i}`]);
-    if (values === rows && estimate >= values * UNIQUE_CANDIDATE_SHARE)
-      parts.push(`count(DISTINCT ${q}) AS u${i}`);
-    if (values > 0 && estimate <= CATEGORY_CANDIDATE)
+    if (values === rows && rows >= (c.family === 'integer' ? MIN_KEY_ROWS : 1))
+      if (estimate >= values * UNIQUE_CANDIDATE_SHARE) parts.push(`count(DISTINCT ${q}) AS u${i}`);
+    if (c.family === 'string' && values > 0 && estimate <= CATEGORY_CANDIDATE)
       parts.push(`list_sort(list(DISTINCT ${q}) FILTER (WHERE ${q} IS NOT NULL)) AS c${i}`);
   });
   if (parts.length === 0) return result;
-  let second: SqlRow;
-  try {
-    second = (await engine.query(`SELECT ${parts.join(', ')} FROM ${scan}`))[0] ?? {};
-  } catch (error) {
-    translateEngineError(error, source);
-  }
+  const second = await scanInParts(engine, scan, parts, source);
   columns.forEach((_c, i) => {
     const values = toNumber(row[`n${i}`]);
     if (`u${i}` in second && toNumber(second[`u${i}`]) === values) result.unique.add(i);
@@ -206,6 +272,8 @@ async function safeBounds(
   engine: SqlEngine,
   columns: DataColumn[],
   row: SqlRow,
+  tails: Map<number, { p01: number; p99: number }>,
+  keys: Set<number>,
 ): Promise<Map<number, { min?: number; max?: number }>> {
   interface Bound {
     index: number;
@@ -216,13 +284,28 @@ async function safeBounds(
   }
   const candidates: Bound[] = [];
   columns.forEach((c, i) => {
-    if (!isNumericFamily(c.family)) return;
+    // A key's range says nothing about the next batch: its ids move on.
+    if (!isNumericFamily(c.family) || keys.has(i)) return;
+    const lo = row[`lo${i}`];
+    const hi = row[`hi${i}`];
+    const tail = tails.get(i);
+    const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+    const widened =
+      finite(lo) && finite(hi)
+        ? widenedBounds({
+            lo,
+            hi,
+            p01: finite(tail?.p01) ? tail.p01 : lo,
+            p99: finite(tail?.p99) ? tail.p99 : hi,
+            integer: c.family === 'integer',
+          })
+        : undefined;
     // NaN sorts above +inf: a column holding NaN has a NaN max, which rules out any max.
     for (const [side, value, exact] of [
-      ['min', row[`lo${i}`], row[`lot${i}`]],
-      ['max', row[`hi${i}`], row[`hit${i}`]],
+      ['min', widened?.min ?? lo, row[`lot${i}`]],
+      ['max', widened?.max ?? hi, row[`hit${i}`]],
     ] as const) {
-      if (typeof value === 'number' && Number.isFinite(value))
+      if (finite(value))
         candidates.push({ index: i, side, value, exact: String(exact), type: c.type });
     }
   });
@@ -258,6 +341,35 @@ function nextDouble(x: number, direction: 1 | -1): number {
   const bits = view.getBigUint64(0);
   view.setBigUint64(0, x > 0 === direction > 0 ? bits + 1n : bits - 1n);
   return view.getFloat64(0);
+}
+
+/**
+ * Integer columns that are keys: every value distinct (an exact count) and either named like
+ * one (`id`, `customer_id`, `userId`) or dense (the values fill most of their range, as
+ * sequential ids do). A measurement whose values merely happen to differ is neither.
+ */
+function keyColumns(columns: DataColumn[], row: SqlRow, unique: Set<number>): Set<number> {
+  const keys = new Set<number>();
+  columns.forEach((c, i) => {
+    if (c.family !== 'integer' || !unique.has(i)) return;
+    const values = toNumber(row[`n${i}`]);
+    const span = Number(row[`hi${i}`]) - Number(row[`lo${i}`]) + 1;
+    if (ID_NAME.test(c.name) || span <= 2 * values) keys.add(i);
+  });
+  return keys;
+}
+
+/** A comment on each key column: why it has `unique` and no range. */
+function markKeys(doc: Document, columns: DataColumn[], keys: Set<number>, rows: number): void {
+  if (keys.size === 0) return;
+  const map = doc.get('columns', true);
+  if (!isMap(map)) return;
+  const names = new Set([...keys].map((i) => columns[i]?.name));
+  for (const pair of map.items as Pair[]) {
+    const key = pair.key;
+    if (isScalar(key) && names.has(String(key.value)))
+      key.commentBefore = ` a key: all ${rows} values distinct; no range, since ids move on`;
+  }
 }
 
 /**
