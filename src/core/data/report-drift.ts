@@ -19,8 +19,9 @@ const MEASURE: Record<DriftMethod, { title: string; axis: string }> = {
   psi: { title: 'PSI', axis: 'PSI' },
   ks: { title: 'KS statistic D', axis: 'D' },
   chisquare: { title: 'Chi-square: total variation distance', axis: 'distance' },
+  z: { title: 'Z-test for two proportions: difference of shares', axis: 'difference' },
 };
-const METHOD_ORDER: DriftMethod[] = ['wasserstein', 'jensenshannon', 'psi', 'ks', 'chisquare'];
+const METHOD_ORDER: DriftMethod[] = ['wasserstein', 'jensenshannon', 'psi', 'ks', 'chisquare', 'z'];
 
 function measured(d: DriftColumnResult): boolean {
   return d.note === undefined && d.statistic !== null;
@@ -33,7 +34,7 @@ function counted(d: DriftColumnResult): boolean {
 
 /** The distance a column is charted and ranked by. */
 function chartValue(d: DriftColumnResult): number | null {
-  const value = d.method === 'chisquare' ? d.effect : d.statistic;
+  const value = d.method === 'chisquare' || d.method === 'z' ? d.effect : d.statistic;
   // The digits the table shows, so a bar's label matches its row.
   return value !== null && Number.isFinite(value) ? Number(value.toPrecision(4)) : null;
 }
@@ -43,6 +44,8 @@ function driftRule(method: DriftMethod, threshold: number, minEffect: number): s
   if (method === 'ks') return `drift at p under ${fmt(threshold)} and D ≥ ${fmt(minEffect)}`;
   if (method === 'chisquare')
     return `drift at p under ${fmt(threshold)} and distance ≥ ${fmt(minEffect)}`;
+  if (method === 'z')
+    return `drift at p under ${fmt(threshold)} and share difference ≥ ${fmt(minEffect)}`;
   return `drift at ≥ ${fmt(threshold)}`;
 }
 
@@ -110,7 +113,7 @@ export function driftBlocks(drift: DriftSummary, minEffect: number): Block[] {
         : { status: 'skip' as const, label: d.note }
       : {
           status: d.drifted ? ('warn' as const) : ('pass' as const),
-          label: d.drifted ? 'drifted' : 'stable',
+          label: d.unseen ? `drifted: ${unseenText(d.unseen)}` : d.drifted ? 'drifted' : 'stable',
         },
   ]);
   const blocks: Block[] = [
@@ -143,8 +146,18 @@ function describe(d: DriftColumnResult, minEffect: number): string {
   if (d.pValue !== null) parts.push(`p-value ${fmt(d.pValue)}`);
   if (d.method === 'chisquare' && d.effect !== null)
     parts.push(`total variation distance ${fmt(d.effect)}`);
+  if (d.method === 'z' && d.effect !== null) parts.push(`share difference ${fmt(d.effect)}`);
   const rule = d.method === null ? '' : ` (${driftRule(d.method, d.threshold, minEffect)})`;
-  return `${d.drifted ? 'drifted' : 'stable'}: ${parts.join(', ')}${rule}`;
+  const unseen = d.unseen ? `; ${unseenText(d.unseen)}` : '';
+  return `${d.drifted ? 'drifted' : 'stable'}: ${parts.join(', ')}${rule}${unseen}`;
+}
+
+/** "2 values the reference never had (3.1 % of rows): `XX`, `YY`" */
+function unseenText(unseen: NonNullable<DriftColumnResult['unseen']>): string {
+  const share = unseen.share * 100;
+  const pct = share >= 0.1 ? share.toFixed(1) : share.toPrecision(1);
+  const more = unseen.values > unseen.examples.length ? ', …' : '';
+  return `${plural(unseen.values, 'value')} the reference never had (${pct} % of rows): ${unseen.examples.map((e) => JSON.stringify(e)).join(', ')}${more}`;
 }
 
 /**
@@ -205,6 +218,7 @@ export function driftJson(drift: DriftSummary | null): Record<string, unknown>[]
       drifted: d.drifted,
       effect: finiteOrNull(d.effect),
       ...(note !== undefined ? { note } : {}),
+      ...(d.unseen ? { unseen: d.unseen } : {}),
     };
   });
 }

@@ -24,7 +24,15 @@ import type { Ctx } from './schema-values.js';
 const COLUMN_TYPES = ['integer', 'float', 'string', 'boolean', 'date', 'timestamp'] as const;
 export type ColumnType = (typeof COLUMN_TYPES)[number];
 
-const DRIFT_METHODS = ['auto', 'ks', 'psi', 'wasserstein', 'jensenshannon', 'chisquare'] as const;
+const DRIFT_METHODS = [
+  'auto',
+  'ks',
+  'psi',
+  'wasserstein',
+  'jensenshannon',
+  'chisquare',
+  'z',
+] as const;
 type DriftMethodSetting = (typeof DRIFT_METHODS)[number];
 export type DriftMethod = Exclude<DriftMethodSetting, 'auto'>;
 
@@ -274,7 +282,10 @@ function parseDrift(
   if (threshold && !(isScalar(threshold.value) && threshold.value.value === 'auto')) {
     config.threshold = positive(ctx, threshold, 'drift.threshold');
     // A p-value of 1 or more would flag every column.
-    if ((config.method === 'ks' || config.method === 'chisquare') && config.threshold >= 1)
+    if (
+      (config.method === 'ks' || config.method === 'chisquare' || config.method === 'z') &&
+      config.threshold >= 1
+    )
       throw new UsageError(
         `\`drift.threshold\` is a p-value for \`${config.method}\`: below 1 (e.g. 0.05); got ${config.threshold}`,
         { place: ctx.placeOf(threshold.value as Node, 'drift.threshold') },

@@ -148,10 +148,7 @@ describe('drift statistics equal scipy / Evidently on the same samples', () => {
     for (const probe of fixture.evidently_auto) {
       const ours = autoMethod(probe.numeric, probe.reference_rows, probe.distinct);
       const where = `numeric=${probe.numeric} rows=${probe.reference_rows} distinct=${probe.distinct}`;
-      // Known divergence: with ≤ 1000 reference rows and ≤ 2 values Evidently runs its
-      // two-proportion z-test, which sluice does not have; sluice runs chi-square there.
-      const expected = probe.method === 'z' ? 'chisquare' : probe.method;
-      expect(ours, where).toBe(expected);
+      expect(ours, where).toBe(probe.method);
     }
     expect(fixture.evidently_auto.filter((p) => p.method === 'z')).toHaveLength(4);
   });

@@ -18,6 +18,7 @@ import type { Binned } from './stats.js';
 import { observeCategories, observeSorted } from './seen.js';
 import { PROFILE_QUANTILES } from '../profile.js';
 import type { DriftColumnResult, SeenReport } from './run.js';
+import { twoProportionZTest } from '../../rollout/judge/proportions.js';
 
 /**
  * One column's drift: the method (`auto` chooses as Evidently does), whether the column can be
@@ -29,6 +30,7 @@ import type { DriftColumnResult, SeenReport } from './run.js';
 export const DEFAULT_THRESHOLD: Record<DriftMethod, number> = {
   ks: 0.05,
   chisquare: 0.05,
+  z: 0.05,
   wasserstein: 0.1,
   jensenshannon: 0.1,
   psi: 0.1,
@@ -36,14 +38,22 @@ export const DEFAULT_THRESHOLD: Record<DriftMethod, number> = {
 /** A numeric column with more distinct values than this is continuous, not categories (Evidently's line too). */
 const CHISQUARE_MAX_VALUES = 20;
 
-/** Evidently's automatic choice for one column. */
+/**
+ * Evidently's automatic choice for one column, `distinctValues` counted over both sides: on a
+ * small reference, two values (or one) take the z-test for two proportions, as Evidently's
+ * `z` does, where chi-square against the reference's shares treats those shares as exact and
+ * calls a small reference's sampling noise drift.
+ */
 export function autoMethod(
   numeric: boolean,
   referenceRows: number,
   distinctValues: number,
 ): DriftMethod {
   const treatAsCategory = !numeric || distinctValues <= 5;
-  if (referenceRows <= 1000) return treatAsCategory ? 'chisquare' : 'ks';
+  if (referenceRows <= 1000) {
+    if (treatAsCategory && distinctValues <= 2) return 'z';
+    return treatAsCategory ? 'chisquare' : 'ks';
+  }
   return treatAsCategory ? 'jensenshannon' : 'wasserstein';
 }
 
@@ -60,7 +70,10 @@ export interface ColumnPair {
   report: SeenReport;
 }
 
-type Counted = Binned & { categories: number };
+type Counted = Binned & { categories: number; labels: string[] };
+
+/** Examples of values new in the current data the report names. */
+const UNSEEN_EXAMPLES = 5;
 
 export async function driftOne(
   pair: ColumnPair,
@@ -85,7 +98,11 @@ export async function driftOne(
     return ecdfDrift(pair, method, verdict, minEffect);
   const binned = await binnedSides(pair, method, counts);
   if (typeof binned === 'string') return { ...verdict, note: binned };
-  return binnedDrift(binned, method, verdict, minEffect);
+  const measured = binnedDrift(binned, method, verdict, minEffect);
+  const unseen = 'labels' in binned ? unseenValues(binned as Counted) : undefined;
+  // A value the reference never had is a finding of its own, whatever the statistic says: an
+  // effect floor or a small share must not hide a new category (3 % of rows, p = 0).
+  return unseen ? { ...measured, unseen, drifted: true } : measured;
 }
 
 /** The method to use; `auto` may count a few-valued numeric column's values to decide. */
@@ -97,7 +114,8 @@ async function chooseMethod(
   const { numeric, ref, cur } = pair;
   let distinct = Math.max(ref.distinct, cur.distinct);
   let counts: Counted | undefined;
-  if (numeric && distinct <= 5) {
+  // Few values: count them over both sides (the estimates are per side) to choose exactly.
+  if (distinct <= 5) {
     counts = await countCategories(pair);
     distinct = counts.categories;
   }
@@ -233,6 +251,28 @@ function binnedDrift(
   minEffect: number,
 ): DriftColumnResult {
   const { threshold } = verdict;
+  if (method === 'z') {
+    if (binned.reference.length > 2)
+      return {
+        ...verdict,
+        note: `z needs two values: ${binned.reference.length} here (use chisquare or jensenshannon)`,
+      };
+    // The share of the first value on each side; with one value on both, nothing differs.
+    const test = twoProportionZTest(
+      binned.reference[0] ?? 0,
+      binned.referenceTotal,
+      binned.current[0] ?? 0,
+      binned.currentTotal,
+    );
+    const effect = Math.abs(test.difference);
+    return {
+      ...verdict,
+      statistic: test.z,
+      pValue: test.p,
+      effect,
+      drifted: test.p < threshold && effect >= minEffect,
+    };
+  }
   if (method === 'chisquare') {
     const result = chiSquare(binned);
     const effect = totalVariation(binned);
@@ -247,4 +287,24 @@ function binnedDrift(
   }
   const statistic = method === 'psi' ? psi(binned) : jensenShannon(binned);
   return { ...verdict, statistic, drifted: statistic >= threshold };
+}
+
+/** Values in the current data that the reference never had: how many, their rows, examples. */
+function unseenValues(counted: Counted): DriftColumnResult['unseen'] {
+  let values = 0;
+  let rows = 0;
+  const found: { label: string; count: number }[] = [];
+  counted.labels.forEach((label, i) => {
+    const current = counted.current[i] ?? 0;
+    if ((counted.reference[i] ?? 0) > 0 || current === 0) return;
+    values++;
+    rows += current;
+    found.push({ label, count: current });
+  });
+  if (values === 0) return undefined;
+  const examples = found
+    .sort((a, b) => b.count - a.count || (a.label < b.label ? -1 : 1))
+    .slice(0, UNSEEN_EXAMPLES)
+    .map((f) => f.label);
+  return { values, rows, share: rows / counted.currentTotal, examples };
 }

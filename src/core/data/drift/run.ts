@@ -18,9 +18,11 @@ export interface DriftColumnResult {
   pValue: number | null;
   threshold: number;
   drifted: boolean;
-  /** Effect size behind a p-value test (KS: D; chi-square: total variation distance). */
+  /** Effect size behind a p-value test (KS: D; chi-square: total variation distance; z: |p1 − p2|). */
   effect: number | null;
   note?: string;
+  /** Values the current data has and the reference never had (categories only). */
+  unseen?: { values: number; rows: number; share: number; examples: string[] };
 }
 
 export interface DriftSummary {
@@ -38,7 +40,7 @@ export const DATASET_DRIFT_SHARE = 0.5;
  */
 export const DEFAULT_MIN_EFFECT = 0.05;
 export function isPValueMethod(method: DriftMethod): boolean {
-  return method === 'ks' || method === 'chisquare';
+  return method === 'ks' || method === 'chisquare' || method === 'z';
 }
 
 /**
