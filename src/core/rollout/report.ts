@@ -14,6 +14,7 @@ const PHASE_STATUS: Record<MeasurementPhase, Status> = {
 export function buildRolloutReport(result: RolloutResult, key: string): Report {
   const { spec } = result;
   const promoted = result.outcome === 'promoted';
+  const passed = promoted || result.outcome === 'passed';
   const start = result.timeline[0] ? Date.parse(result.timeline[0].at) : 0;
   const elapsed = (at: string) => `${Math.round((Date.parse(at) - start) / 1000)}s`;
   const rows: Cell[][] = result.timeline.map((entry) => [
@@ -44,13 +45,15 @@ export function buildRolloutReport(result: RolloutResult, key: string): Report {
     sections.push({ title: 'Weight and metric over time', blocks: [{ type: 'chart', chart }] });
   const summary = promoted
     ? `${spec.canary.name} promoted: all traffic on it (${spec.strategy}).`
-    : `${spec.canary.name} not promoted (${result.outcome}): ${result.reason}. All traffic is on ${spec.stable.name}${result.finalState ? ` (read back: ${describeState(result.finalState)})` : ''}.`;
+    : result.outcome === 'passed'
+      ? `${spec.canary.name} passed the shadow analysis on a copy of live traffic; not promoted (promote: false). Users got ${spec.stable.name}'s answers throughout; mirroring is off${result.finalState ? ` (read back: ${describeState(result.finalState)})` : ''}.`
+      : `${spec.canary.name} not promoted (${result.outcome}): ${result.reason}. All traffic is on ${spec.stable.name}${result.finalState ? ` (read back: ${describeState(result.finalState)})` : ''}.`;
   const measurements = result.analyses.flatMap((a) => a.result.measurements);
   return {
     command: 'rollout',
     key,
     title: `Rollout of ${spec.canary.name}`,
-    verdict: promoted ? 'pass' : 'fail',
+    verdict: passed ? 'pass' : 'fail',
     summary:
       result.error && !result.finalState
         ? `${spec.canary.name} not promoted: ${result.error.message}`
