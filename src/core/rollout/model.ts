@@ -46,7 +46,8 @@ export interface NginxRouterConfig {
   mirrorFile?: string;
   /**
    * nginx's pid file, to check that its master started new workers after a reload
-   * (default `<prefix>/logs/nginx.pid` with a prefix). Without a readable one the check is skipped.
+   * (default `<prefix>/logs/nginx.pid` with a prefix). Without a readable one the check is skipped;
+   * a pidFile given here that does not exist reads back as nginx not running (exit 3).
    */
   pidFile?: string;
   /** how long a reload may take to show new workers, in ms (default 10000). */

@@ -30,7 +30,8 @@ export interface RunningNginx {
 
 export async function startNginx(
   stack: Stack,
-  options: { mirror?: boolean } = {},
+  /** mirror: a mirror include in the server block; pidFile: the spec names nginx's pid file. */
+  options: { mirror?: boolean; pidFile?: boolean } = {},
 ): Promise<RunningNginx> {
   const binary = requireBinary('nginx', 'scripts/install/routers.sh');
   const dir = stack.dir;
@@ -49,6 +50,7 @@ export async function startNginx(
     reload: [binary, '-p', dir, '-c', mainConf, '-s', 'reload'],
     test: [binary, '-p', dir, '-c', mainConf, '-t', '-q'],
     ...(options.mirror ? { mirrorFile: path.join(dir, 'mirror.conf') } : {}),
+    ...(options.pidFile ? { pidFile: path.join(dir, 'logs/nginx.pid') } : {}),
   };
   writeFileSync(config.upstreamFile, renderUpstreamFile(config, { v1: 100, v2: 0 }, undefined, 1));
   if (config.mirrorFile) writeFileSync(config.mirrorFile, renderMirrorFile('model', undefined));
@@ -84,7 +86,7 @@ http {
   const frontend = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await fetch(`${frontend}/healthz`)).ok, 'nginx');
   const list = (argv: readonly string[]) => `[${argv.map((a) => JSON.stringify(a)).join(', ')}]`;
-  const routerYaml = `{ type: nginx, upstreamFile: ${config.upstreamFile}, upstream: model, servers: { v1: "${config.servers.v1}", v2: "${config.servers.v2}" }, prefix: ${dir}, conf: ${mainConf}, reload: ${list(config.reload!)}, test: ${list(config.test!)}${config.mirrorFile ? `, mirrorFile: ${config.mirrorFile}` : ''} }`;
+  const routerYaml = `{ type: nginx, upstreamFile: ${config.upstreamFile}, upstream: model, servers: { v1: "${config.servers.v1}", v2: "${config.servers.v2}" }, prefix: ${dir}, conf: ${mainConf}, reload: ${list(config.reload!)}, test: ${list(config.test!)}${config.mirrorFile ? `, mirrorFile: ${config.mirrorFile}` : ''}${config.pidFile ? `, pidFile: ${config.pidFile}` : ''} }`;
   const router = createTrafficRouter(config, { exec: createExecaExec(), logger: quietLogger });
   return {
     config,
