@@ -157,6 +157,39 @@ describe('shadow rollouts through the built-in router, judged on Prometheus', ()
     );
   });
 
+  it('a slow canary fails the comparative latency judge on the mirrored window; users saw no failure', async () => {
+    stack = await startStack({ mode: 'slow', latencyMs: 40 });
+    const prom = await startPrometheus(stack);
+    // Each version's mean latency per 1 s step over the window: the canary on the mirrored
+    // copies, stable on the same users' requests; the judge compares the two samples.
+    const latency =
+      'sum(rate(model_request_duration_seconds_sum{version="{{version}}"}[3s])) / sum(rate(model_request_duration_seconds_count{version="{{version}}"}[3s]))';
+    const spec = shadowSpec(stack, prom).replace(
+      /shadow:[\s\S]*$/,
+      `shadow:
+  duration: 30s
+  analysis:
+    metrics:
+      - name: latency
+        provider: prom
+        query: '${latency}'
+        initialDelay: 8s
+        interval: 8s
+        count: 2
+        inconclusiveLimit: 1
+        compare: { kind: latency, max_increase: 0.5, confidence: 0.95, min_samples: 4 }
+`,
+    );
+    const { run, load } = await rolloutUnderLoad(stack, spec);
+    const out = run.stdout + run.stderr;
+    expect(run.code, out).toBe(1);
+    expect(out).toMatch(/shadow analysis failed: latency/);
+    expect(out).toMatch(/compare latency/);
+    expect(load.failures).toEqual([]);
+    expect(Object.keys(load.byVersion)).toEqual(['v1']);
+    expect(await routerState(stack)).toMatchObject({ weights: { v1: 100, v2: 0 }, mirror: null });
+  });
+
   it('nginx (mirror include): a canary erroring on mirrored traffic fails, users saw no failure', async () => {
     stack = await startStack({ mode: 'errors', errorRate: 20 });
     const prom = await startPrometheus(stack);
