@@ -4,7 +4,7 @@ import { REPORT_OUTPUT, forgeInputs, reportInputs } from './shared.js';
 export const rollout = {
   name: 'rollout',
   summary:
-    'Roll a new model version out (canary or blue-green) with analysis, promoting it or putting all traffic back on stable.',
+    'Roll a new model version out (canary, blue-green or shadow) with analysis, promoting it or putting all traffic back on stable.',
   inputs: [
     {
       name: 'action',
@@ -23,9 +23,9 @@ export const rollout = {
     {
       name: 'strategy',
       type: 'choice',
-      options: ['canary', 'blue-green'],
+      options: ['canary', 'blue-green', 'shadow'],
       description:
-        'canary (weights step by step) or blue-green (preview, then all at once). Default: the spec’s, else canary.',
+        'canary (weights step by step), blue-green (preview, then all at once) or shadow (the canary gets a copy of live requests, users get stable’s answers; needs the spec’s `shadow:` and a router that mirrors). Default: the spec’s, else canary.',
     },
     {
       name: 'router',
@@ -72,7 +72,7 @@ export const rollout = {
     {
       name: 'outcome',
       description:
-        '`promoted`, `rolled-back` or `aborted` (and for `status`/`promote`/`abort`, what it did).',
+        '`promoted`, `passed` (shadow: the canary passed its analysis, not promoted), `rolled-back` or `aborted` (and for `status`/`promote`/`abort`, what it did).',
     },
     { name: 'promoted', description: '`true` when the canary was promoted, else `false`.' },
     REPORT_OUTPUT,

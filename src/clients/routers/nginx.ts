@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InfraError, UsageError } from '../../core/errors.js';
 import type { TrafficCapabilities, TrafficRouter, TrafficState } from '../../core/ports.js';
@@ -290,9 +290,18 @@ export class NginxTrafficRouter implements TrafficRouter {
       ? await readIfThere(this.config.mirrorFile)
       : undefined;
     const generation = (previous ? (parseUpstreamFileLoose(previous) ?? 0) : 0) + 1;
+    const previousTimes = await stat(this.config.upstreamFile).catch(() => undefined);
     const restore = async () => {
       if (previous === undefined) await rm(this.config.upstreamFile, { force: true });
-      else await writeAtomically(this.config.upstreamFile, previous);
+      else {
+        await writeAtomically(this.config.upstreamFile, previous);
+        // Its old times too: the same bytes nginx loaded still read back as loaded (checkLoaded),
+        // so a rollback after a failed test or reload can say what nginx does.
+        if (previousTimes)
+          await utimes(this.config.upstreamFile, previousTimes.atime, previousTimes.mtime).catch(
+            () => undefined,
+          );
+      }
       if (this.config.mirrorFile) {
         if (previousMirror === undefined) await rm(this.config.mirrorFile, { force: true });
         else await writeAtomically(this.config.mirrorFile, previousMirror);
@@ -449,7 +458,21 @@ export class NginxTrafficRouter implements TrafficRouter {
 
   private async checkLoaded(): Promise<void> {
     const master = await this.master();
-    if (master === undefined) return;
+    if (master === undefined) {
+      const file = this.pidFile();
+      const text = file === undefined ? undefined : await readIfThere(file);
+      // A pid file the spec names, gone: nginx removed it on exit (or never started). Any pid
+      // file without a pid: nginx is not running (`nginx -t` creates an empty one), or is
+      // writing or removing it.
+      if (file !== undefined && (text !== undefined || this.config.pidFile !== undefined))
+        throw new InfraError(
+          text === undefined
+            ? `${this.name}: nginx is not running (its pid file ${file} does not exist), so it routes nothing`
+            : `${this.name}: nginx's pid file ${file} holds no pid: nginx is not running, or is starting or stopping (nginx -t leaves an empty one), so what it routes is unknown`,
+          { hint: 'start nginx, then run `sluice rollout abort` to put traffic on stable' },
+        );
+      return;
+    }
     const workers = (await childrenOf(master)).filter((child) => !child.shuttingDown);
     if (workers.length === 0)
       throw new InfraError(

@@ -99,7 +99,10 @@ export async function rolloutCommand(
       ? await rolloutStatus(env)
       : inputs.action === 'promote'
         ? await promoteRollout(env, spec ? { canary: spec.canary.name } : {})
-        : await abortRollout(env, spec ? { stable: spec.stable.name } : {});
+        : await abortRollout(
+            env,
+            spec ? { stable: spec.stable.name, strategy: spec.strategy } : {},
+          );
   deps.logger.info(result.message);
   const report = buildControlReport(inputs.action, result, key);
   if (promoteAlias && inputs.action !== 'status') {
@@ -205,10 +208,16 @@ async function finishDeployment(
       ? ['success', `${canary.name} promoted: all traffic on it`]
       : result.outcome === 'paused'
         ? ['in_progress', `${canary.name} paused: waiting for rollout promote`]
-        : [
-            'failure',
-            `${result.outcome === 'rolled-back' ? 'rolled back' : 'aborted'}: ${result.reason}${result.error ? '' : `; all traffic on ${stable.name}`}`,
-          ];
+        : result.outcome === 'passed'
+          ? // Not live: users stay on stable, so this deployment is not the environment's current one.
+            [
+              'inactive',
+              `${canary.name} passed the shadow analysis, not promoted; all traffic on ${stable.name}`,
+            ]
+          : [
+              'failure',
+              `${result.outcome === 'rolled-back' ? 'rolled back' : 'aborted'}: ${result.reason}${result.error ? '' : `; all traffic on ${stable.name}`}`,
+            ];
   const url = inputs['environment-url'];
   try {
     await deployment.handle.status(state, { description, ...(url ? { url } : {}) });

@@ -45,6 +45,8 @@ export interface AnalysisContext {
   signal: AbortSignal;
   /** Ends an analysis that runs until ended (background): its metrics are then assessed as they are. */
   end?: AbortSignal;
+  /** `end` ends only metrics without a count of their own (shadow): the others take all theirs. */
+  endUnlimitedOnly?: boolean;
   onMeasurement?: (measurement: Measurement) => void;
 }
 
@@ -151,8 +153,10 @@ async function runMetric(
     count: 0,
     reason: '',
   };
-  const waitSignal = AbortSignal.any([ctx.signal, stop, ...(ctx.end ? [ctx.end] : [])]);
-  const ended = () => stop.aborted || (ctx.end?.aborted ?? false);
+  const limited = metric.count !== undefined || metric.intervalMs <= 0;
+  const end = ctx.endUnlimitedOnly && limited ? undefined : ctx.end;
+  const waitSignal = AbortSignal.any([ctx.signal, stop, ...(end ? [end] : [])]);
+  const ended = () => stop.aborted || (end?.aborted ?? false);
   /** Waits; false when the analysis was ended meanwhile (cancellation rethrows). */
   const wait = async (ms: number): Promise<boolean> => {
     if (ms <= 0) return !ended();

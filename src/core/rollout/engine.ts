@@ -8,7 +8,8 @@ import type {
   TimelineEntry,
 } from './model.js';
 import { formatDuration } from './yaml-reader.js';
-import { allOn, describeWeights, verify } from './safety.js';
+import { allOn, describeState, describeWeights, verify } from './safety.js';
+import { InfraError } from '../errors.js';
 
 /** What a rollout runs on: the ports, and the signal SIGTERM/SIGINT abort. */
 export interface RolloutEnv {
@@ -56,6 +57,8 @@ export class Recorder {
   readonly analyses: { label: string; result: AnalysisResult }[] = [];
   readonly notes: string[] = [];
   weight = 0;
+  /** The version the router mirrors to, as last set and read back (shadow). */
+  mirror: string | undefined;
   private progress: RolloutProgress;
 
   constructor(
@@ -85,6 +88,7 @@ export class Recorder {
       at: this.env.clock.now().toISOString(),
       step,
       weight: this.weight,
+      ...(this.mirror !== undefined ? { mirror: this.mirror } : {}),
       event,
       ...(measurement ? { measurement } : {}),
     });
@@ -120,6 +124,32 @@ export class Recorder {
     this.event(step, `traffic set to ${describeWeights(weights)} (read back)`);
   }
 
+  /**
+   * Mirrors every request to `version` (undefined: mirroring off), then reads the router back:
+   * the mirror as set, and all user traffic still on stable. Records it.
+   */
+  async setMirror(step: string, version: string | undefined): Promise<void> {
+    const { router, signal } = this.env;
+    const { stable } = this.spec;
+    if (!router.setMirror) {
+      throw new InfraError(`the ${router.name} router cannot mirror requests`, {
+        hint: 'use a router that can mirror (builtin, or nginx with mirrorFile) for strategy: shadow',
+      });
+    }
+    // Recorded before the change: a job killed mid-call leaves a state the post: step undoes.
+    if (version !== undefined) await this.save({ mirror: version });
+    await router.setMirror(version, signal);
+    const state = await verify(router, allOn(stable.name), signal, version ?? false);
+    this.mirror = version;
+    if (version === undefined) await this.save({ mirror: undefined });
+    this.event(
+      step,
+      version === undefined
+        ? `mirroring off (read back: ${describeState(state)})`
+        : `mirroring a copy of every request to ${version}, its answers dropped; users get ${stable.name}'s (read back: ${describeState(state)})`,
+    );
+  }
+
   /** Runs an analysis, its measurements on the timeline; Halt unless it is Successful (or the person promotes). */
   async analyse(
     step: string,
@@ -127,6 +157,7 @@ export class Recorder {
     spec: AnalysisSpec,
     signal: AbortSignal,
     end?: AbortSignal,
+    endUnlimitedOnly = false,
   ): Promise<AnalysisResult> {
     this.event(step, `${label} started (${spec.metrics.map((m) => m.name).join(', ')})`);
     const result = await runAnalysis(spec, {
@@ -136,7 +167,7 @@ export class Recorder {
       stable: this.spec.stable,
       canary: this.spec.canary,
       signal,
-      ...(end ? { end } : {}),
+      ...(end ? { end, endUnlimitedOnly } : {}),
       onMeasurement: (m) => this.event(step, `${m.metric}: ${m.phase} (${m.reason})`, m),
     });
     this.analyses.push({ label, result });

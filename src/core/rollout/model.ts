@@ -46,7 +46,8 @@ export interface NginxRouterConfig {
   mirrorFile?: string;
   /**
    * nginx's pid file, to check that its master started new workers after a reload
-   * (default `<prefix>/logs/nginx.pid` with a prefix). Without a readable one the check is skipped.
+   * (default `<prefix>/logs/nginx.pid` with a prefix). Without a readable one the check is skipped;
+   * a pidFile given here that does not exist reads back as nginx not running (exit 3).
    */
   pidFile?: string;
   /** how long a reload may take to show new workers, in ms (default 10000). */
@@ -257,14 +258,37 @@ export type CanaryStep =
   | { pause: { durationMs?: number }; place: SpecPlace }
   | { analysis: AnalysisSpec; place: SpecPlace };
 
+/** The shadow phase (strategy: shadow): the canary gets a copy of live requests, users get stable's answers. */
+export interface ShadowSpec {
+  /** The analysis run while the canary is mirrored (required: a shadow phase exists to be judged). */
+  analysis: AnalysisSpec;
+  /**
+   * When metrics without a `count` of their own end, ms (default 1 minute); metrics with one take
+   * all their measurements: mirroring lasts until the analysis ends.
+   */
+  durationMs: number;
+  /**
+   * After a passed shadow analysis: false (default) ends there, exit 0, traffic never moved;
+   * true goes on to the canary's `steps` (or switches all traffic at once without steps).
+   */
+  promote: boolean;
+}
+
+export type RolloutStrategy = 'canary' | 'blue-green' | 'shadow';
+
 export interface RolloutSpec {
   file: string;
-  strategy: 'canary' | 'blue-green';
+  strategy: RolloutStrategy;
   stable: VersionRef;
   canary: VersionRef;
   router: RouterConfig;
-  /** Canary steps; default 10 → 25 → 50 → 100 with pauses. */
+  /**
+   * Canary steps; default 10 → 25 → 50 → 100 with pauses. Shadow: the steps after a promoted
+   * shadow phase (empty: all traffic switches at once).
+   */
   steps: CanaryStep[];
+  /** strategy: shadow. */
+  shadow?: ShadowSpec;
   /** Analysis running in the background for the whole canary (Argo `canary.analysis`). */
   backgroundAnalysis?: AnalysisSpec;
   /** Blue-green: analysis against the preview before switching (Argo `prePromotionAnalysis`). */
@@ -310,16 +334,19 @@ export interface TimelineEntry {
   step: string;
   /** Canary weight after this entry, percent. */
   weight: number;
+  /** The version receiving a mirror of the traffic after this entry (shadow), if any. */
+  mirror?: string;
   event: string;
   measurement?: Measurement;
 }
 
-export type RolloutOutcome = 'promoted' | 'rolled-back' | 'aborted' | 'paused';
+/** `passed`: a shadow rollout whose canary passed its analysis, not promoted (`promote: false`). */
+export type RolloutOutcome = 'promoted' | 'passed' | 'rolled-back' | 'aborted' | 'paused';
 
 /** What the state store keeps between a run, its post: step and a re-run (JSON under `rollout`). */
 export interface RolloutProgress {
   id: string;
-  strategy: 'canary' | 'blue-green';
+  strategy: RolloutStrategy;
   stable: string;
   canary: string;
   router: RouterConfig;
@@ -327,7 +354,10 @@ export interface RolloutProgress {
   step: number;
   /** The weights last set. */
   weights: Record<string, number>;
-  status: 'running' | 'promoted' | 'rolled-back' | 'aborted' | 'paused' | 'promote-requested';
+  /** The version sluice last set the router to mirror to (shadow), if any. */
+  mirror?: string;
+  status:
+    'running' | 'promoted' | 'passed' | 'rolled-back' | 'aborted' | 'paused' | 'promote-requested';
   /** ISO 8601. */
   updatedAt: string;
 }

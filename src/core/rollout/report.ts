@@ -1,6 +1,6 @@
-import type { Block, Cell, Chart, Report, Status } from '../report/model.js';
+import type { Block, Cell, Report, Status } from '../report/model.js';
 import type { ControlResult, RolloutResult } from './run.js';
-import type { MeasurementPhase } from './model.js';
+import type { MeasurementPhase, TimelineEntry } from './model.js';
 import { describeState } from './safety.js';
 
 const PHASE_STATUS: Record<MeasurementPhase, Status> = {
@@ -10,10 +10,11 @@ const PHASE_STATUS: Record<MeasurementPhase, Status> = {
   Error: 'fail',
 };
 
-/** The rollout's report: the verdict, a timeline table, and a chart of weight and the main metric over time. */
+/** The rollout's report: the verdict, a timeline table, and charts of weight and each metric over time. */
 export function buildRolloutReport(result: RolloutResult, key: string): Report {
   const { spec } = result;
   const promoted = result.outcome === 'promoted';
+  const passed = promoted || result.outcome === 'passed';
   const start = result.timeline[0] ? Date.parse(result.timeline[0].at) : 0;
   const elapsed = (at: string) => `${Math.round((Date.parse(at) - start) / 1000)}s`;
   const rows: Cell[][] = result.timeline.map((entry) => [
@@ -38,19 +39,20 @@ export function buildRolloutReport(result: RolloutResult, key: string): Report {
       rows,
     },
   ];
-  const chart = timelineChart(result);
   const sections = [{ title: 'Timeline', blocks }];
-  if (chart)
-    sections.push({ title: 'Weight and metric over time', blocks: [{ type: 'chart', chart }] });
+  const charts = timelineCharts(result);
+  if (charts.length > 0) sections.push({ title: 'Weight and metrics over time', blocks: charts });
   const summary = promoted
     ? `${spec.canary.name} promoted: all traffic on it (${spec.strategy}).`
-    : `${spec.canary.name} not promoted (${result.outcome}): ${result.reason}. All traffic is on ${spec.stable.name}${result.finalState ? ` (read back: ${describeState(result.finalState)})` : ''}.`;
+    : result.outcome === 'passed'
+      ? `${spec.canary.name} passed the shadow analysis on a copy of live traffic; not promoted (promote: false). Users got ${spec.stable.name}'s answers throughout; mirroring is off${result.finalState ? ` (read back: ${describeState(result.finalState)})` : ''}.`
+      : `${spec.canary.name} not promoted (${result.outcome}): ${result.reason}. All traffic is on ${spec.stable.name}${result.finalState ? ` (read back: ${describeState(result.finalState)})` : ''}.`;
   const measurements = result.analyses.flatMap((a) => a.result.measurements);
   return {
     command: 'rollout',
     key,
     title: `Rollout of ${spec.canary.name}`,
-    verdict: promoted ? 'pass' : 'fail',
+    verdict: passed ? 'pass' : 'fail',
     summary:
       result.error && !result.finalState
         ? `${spec.canary.name} not promoted: ${result.error.message}`
@@ -87,30 +89,105 @@ export function buildRolloutReport(result: RolloutResult, key: string): Report {
   };
 }
 
-/** Weight and the first metric measured, at each measurement and weight change. */
-function timelineChart(result: RolloutResult): Chart | undefined {
-  const main = result.timeline.find((e) => e.measurement?.value !== undefined)?.measurement?.metric;
-  const points = result.timeline.filter((e) =>
-    e.measurement ? e.measurement.metric === main && e.measurement.value !== undefined : true,
+/** At most this many metric charts (beside the weight chart): a comment stays readable. */
+export const MAX_METRIC_CHARTS = 4;
+
+const seconds = (at: string, start: number) => `${Math.round((Date.parse(at) - start) / 1000)}s`;
+
+/**
+ * The charts: the canary's weight over time (and, for a shadow rollout, when it was mirrored),
+ * then one chart per metric on its own scale (canary, and stable where it was measured on the
+ * same window), each point labelled with its time and the canary's weight then. Metrics past
+ * MAX_METRIC_CHARTS are named in a line under the charts, never dropped silently.
+ */
+export function timelineCharts(result: RolloutResult): Block[] {
+  const { timeline } = result;
+  if (timeline.length === 0) return [];
+  const start = Date.parse(timeline[0]!.at);
+  const blocks: Block[] = [];
+
+  // Weight: the first entry, each change, and the last entry.
+  const changes = timeline.filter(
+    (entry, i) =>
+      i === 0 ||
+      i === timeline.length - 1 ||
+      entry.weight !== timeline[i - 1]!.weight ||
+      entry.mirror !== timeline[i - 1]!.mirror,
   );
-  if (points.length < 2 || main === undefined) return undefined;
-  const start = Date.parse(points[0]!.at);
-  let lastValue: number | null = null;
-  const metricValues = points.map((e) => {
-    if (e.measurement?.value !== undefined) lastValue = e.measurement.value;
-    return lastValue;
-  });
-  // xychart cannot leave gaps: points before the first measurement carry its value.
-  const first = metricValues.find((v) => v !== null) ?? null;
-  return {
-    title: `Canary weight (%) and ${main}`,
-    kind: 'line',
-    xLabels: points.map((e) => `${Math.round((Date.parse(e.at) - start) / 1000)}s`),
-    series: [
-      { name: 'canary weight %', values: points.map((e) => e.weight) },
-      { name: main, values: metricValues.map((v) => v ?? first) },
-    ],
-  };
+  const mirrored = timeline.some((entry) => entry.mirror !== undefined);
+  if (changes.length >= 2) {
+    blocks.push({
+      type: 'chart',
+      chart: {
+        title: mirrored ? 'Canary weight and mirrored share (%)' : 'Canary weight (%)',
+        kind: 'line',
+        xLabels: changes.map((e) => seconds(e.at, start)),
+        series: [
+          { name: 'canary weight %', values: changes.map((e) => e.weight) },
+          ...(mirrored
+            ? [
+                {
+                  name: 'mirrored to canary %',
+                  values: changes.map((e) => (e.mirror !== undefined ? 100 : 0)),
+                },
+              ]
+            : []),
+        ],
+      },
+    });
+  }
+
+  // One chart per metric, in the order they were first measured.
+  const byMetric = new Map<string, TimelineEntry[]>();
+  for (const entry of timeline) {
+    const m = entry.measurement;
+    if (m?.value === undefined || !Number.isFinite(m.value)) continue;
+    const list = byMetric.get(m.metric) ?? [];
+    list.push(entry);
+    byMetric.set(m.metric, list);
+  }
+  const metrics = [...byMetric.keys()];
+  for (const name of metrics.slice(0, MAX_METRIC_CHARTS)) {
+    const points = byMetric.get(name)!;
+    const withStable = points.every(
+      (e) =>
+        e.measurement!.stableValue !== undefined && Number.isFinite(e.measurement!.stableValue),
+    );
+    blocks.push({
+      type: 'chart',
+      chart: {
+        title: withStable ? `${name}: canary and stable` : `${name} (canary)`,
+        kind: 'line',
+        xLabels: points.map(
+          (e) => `${seconds(e.at, start)} · ${e.mirror !== undefined ? 'shadow' : `${e.weight} %`}`,
+        ),
+        series: [
+          {
+            name: `${result.spec.canary.name} (canary)`,
+            values: points.map((e) => e.measurement!.value!),
+          },
+          ...(withStable
+            ? [
+                {
+                  name: `${result.spec.stable.name} (stable)`,
+                  values: points.map((e) => e.measurement!.stableValue!),
+                },
+              ]
+            : []),
+        ],
+      },
+    });
+  }
+  const left = metrics.slice(MAX_METRIC_CHARTS);
+  if (left.length > 0) {
+    blocks.push({
+      type: 'paragraph',
+      content: [
+        `${left.length} more metric${left.length === 1 ? '' : 's'} not charted (at most ${MAX_METRIC_CHARTS} charts): ${left.join(', ')}; every measurement is in the timeline.`,
+      ],
+    });
+  }
+  return blocks;
 }
 
 /** The report of `status`, `promote` and `abort`. */

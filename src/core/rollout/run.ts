@@ -2,6 +2,7 @@ import { InfraError, SluiceError, UsageError } from '../errors.js';
 import type { TrafficState } from '../ports.js';
 import { runBlueGreen } from './blue-green.js';
 import { runCanary } from './canary.js';
+import { runShadow } from './shadow.js';
 import { Halt, Recorder, readProgress, type RolloutEnv } from './engine.js';
 import type { RolloutOutcome, RolloutProgress, RolloutSpec, TimelineEntry } from './model.js';
 import type { AnalysisResult } from './analysis.js';
@@ -76,17 +77,30 @@ export async function runRollout(spec: RolloutSpec, env: RolloutEnv): Promise<Ro
   }
   let startIndex = 0;
   let resumeAfterSwitch = false;
+  /** Shadow: the canary step a re-run finishes from, past the shadow phase. */
+  let shadowResume: number | undefined;
+  const shadow = spec.strategy === 'shadow';
+  const restoreOptions = { mirrorOff: shadow };
   const leftOver =
     !sameWeights(actual.weights, allOn(spec.stable.name)) ||
+    (shadow && actual.mirror !== undefined) ||
     (saved !== undefined && UNFINISHED.includes(saved.status));
   if (leftOver) {
     const where = `the ${env.router.name} router reads back ${describeState(actual)}${saved && UNFINISHED.includes(saved.status) ? ` and the last run stopped at step ${saved.step + 1} (${saved.status})` : ''}`;
     const otherVersions = Object.entries(actual.weights).some(
       ([v, w]) => w > 0 && v !== spec.stable.name && v !== spec.canary.name,
     );
-    if (spec.onResume === 'finish' && !otherVersions && canaryWeight > 0) {
+    // A shadow rollout is finished only past its shadow phase (traffic already on the canary).
+    const finishable = !shadow || (spec.shadow?.promote === true && canaryWeight > 0);
+    if (spec.onResume === 'finish' && !otherVersions && canaryWeight > 0 && finishable) {
       rec.weight = canaryWeight;
-      if (spec.strategy === 'blue-green') {
+      if (shadow) {
+        shadowResume =
+          saved?.canary === spec.canary.name && saved.status !== 'promoted'
+            ? Math.min(saved.step, spec.steps.length)
+            : resumeIndex(spec, canaryWeight);
+        startIndex = shadowResume;
+      } else if (spec.strategy === 'blue-green') {
         resumeAfterSwitch = canaryWeight >= 100;
       } else {
         startIndex =
@@ -102,7 +116,7 @@ export async function runRollout(spec: RolloutSpec, env: RolloutEnv): Promise<Ro
         `a rollout was left unfinished (${where}): rolling it back before starting again (onResume: ${spec.onResume})`,
       );
       try {
-        actual = await restoreStable(env.router, spec.stable.name, env);
+        actual = await restoreStable(env.router, spec.stable.name, env, restoreOptions);
       } catch (error) {
         return done('aborted', 'the unfinished rollout could not be rolled back', {
           error: error as SluiceError,
@@ -122,7 +136,20 @@ export async function runRollout(spec: RolloutSpec, env: RolloutEnv): Promise<Ro
       'start',
       `${spec.strategy} of ${spec.canary.name} against ${spec.stable.name} through the ${env.router.name} router`,
     );
-    if (spec.strategy === 'canary') await runCanary(spec, env, rec, startIndex);
+    if (spec.strategy === 'shadow') {
+      if (shadowResume !== undefined) await restoreMirrorOff(env, rec);
+      if ((await runShadow(spec, env, rec, shadowResume)) === 'passed') {
+        env.signal.throwIfAborted();
+        await rec.save({ status: 'passed', weights: allOn(spec.stable.name) });
+        const state = await env.router.readBack(env.signal);
+        rec.event('done', `${spec.canary.name} passed the shadow analysis`);
+        return done(
+          'passed',
+          `${spec.canary.name} passed the shadow analysis (not promoted: promote is false)`,
+          { finalState: state },
+        );
+      }
+    } else if (spec.strategy === 'canary') await runCanary(spec, env, rec, startIndex);
     else await runBlueGreen(spec, env, rec, resumeAfterSwitch);
     env.signal.throwIfAborted();
     await rec.save({ status: 'promoted', weights: allOn(spec.canary.name) });
@@ -142,12 +169,13 @@ export async function runRollout(spec: RolloutSpec, env: RolloutEnv): Promise<Ro
     rec.event('rollback', `${reason}: putting all traffic back on ${spec.stable.name}`);
     let state: TrafficState;
     try {
-      state = await restoreStable(env.router, spec.stable.name, env);
+      state = await restoreStable(env.router, spec.stable.name, env, restoreOptions);
     } catch (restoreError) {
       await rec.save({ status: 'running' }).catch(() => undefined);
       return done('aborted', reason, { error: restoreError as SluiceError });
     }
     rec.weight = 0;
+    if (shadow) rec.mirror = undefined;
     rec.event(
       'rollback',
       `traffic back on ${spec.stable.name} (read back: ${describeState(state)})`,
@@ -187,6 +215,19 @@ export async function runRollout(spec: RolloutSpec, env: RolloutEnv): Promise<Ro
   }
 }
 
+/** A shadow rollout found past its shadow phase: a mirror left on goes off, read back. */
+async function restoreMirrorOff(env: RolloutEnv, rec: Recorder): Promise<void> {
+  const state = await env.router.readBack(env.signal);
+  if (state.mirror === undefined || !env.router.setMirror) return;
+  await env.router.setMirror(undefined, env.signal);
+  const after = await env.router.readBack(env.signal);
+  if (after.mirror !== undefined)
+    throw new InfraError(
+      `the ${env.router.name} router reads back ${describeState(after)} after sluice switched mirroring off`,
+    );
+  rec.event('reconcile', `mirroring off (read back: ${describeState(after)})`);
+}
+
 /** The first step after the last setWeight not above `weight`: where a rollout found at `weight` goes on. */
 function resumeIndex(spec: RolloutSpec, weight: number): number {
   let index = 0;
@@ -209,7 +250,7 @@ export interface ControlResult {
  */
 export async function abortRollout(
   env: RolloutEnv,
-  fallback: { stable?: string; canary?: string } = {},
+  fallback: { stable?: string; canary?: string; strategy?: RolloutSpec['strategy'] } = {},
 ): Promise<ControlResult> {
   const progress = await readProgress(env.state);
   const stable = progress?.stable ?? fallback.stable;
@@ -227,7 +268,10 @@ export async function abortRollout(
     };
   if (!stable)
     return { outcome: 'nothing', message: 'no rollout was started here: nothing to abort' };
-  const state = await restoreStable(env.router, stable, env);
+  // A shadow rollout's mirror goes off too.
+  const mirrorOff =
+    (progress?.strategy ?? fallback.strategy) === 'shadow' || progress?.mirror !== undefined;
+  const state = await restoreStable(env.router, stable, env, { mirrorOff });
   if (progress)
     await env.state?.set(
       'rollout',
@@ -235,6 +279,7 @@ export async function abortRollout(
         ...progress,
         status: 'aborted',
         weights: allOn(stable),
+        mirror: undefined,
         updatedAt: env.clock.now().toISOString(),
       }),
     );
@@ -276,8 +321,11 @@ export async function promoteRollout(
       hint: 'give --spec (or --canary) to say which version',
     });
   await env.router.setRoute(canary, env.signal);
+  // A shadow rollout's mirror (to the canary, now serving everyone) goes off.
+  const mirrorOff = progress?.strategy === 'shadow' && env.router.setMirror !== undefined;
+  if (mirrorOff) await env.router.setMirror!(undefined, env.signal);
   const state = await env.router.readBack(env.signal);
-  if (!sameWeights(state.weights, allOn(canary))) {
+  if (!sameWeights(state.weights, allOn(canary)) || (mirrorOff && state.mirror !== undefined)) {
     throw new InfraError(
       `the ${env.router.name} router reads back ${describeState(state)} after sluice put all traffic on ${canary}`,
     );
@@ -289,6 +337,7 @@ export async function promoteRollout(
         ...progress,
         status: 'promoted',
         weights: allOn(canary),
+        mirror: undefined,
         updatedAt: env.clock.now().toISOString(),
       }),
     );

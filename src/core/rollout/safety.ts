@@ -38,11 +38,15 @@ export function allOn(version: string): Record<string, number> {
   return { [version]: 100 };
 }
 
-/** Reads the router back and checks it does what was set; an InfraError naming both otherwise. */
+/**
+ * Reads the router back and checks it does what was set; an InfraError naming both otherwise.
+ * `mirror`: also check the mirror (a version, or `false` for none); unchecked when undefined.
+ */
 export async function verify(
   router: TrafficRouter,
   expected: Record<string, number>,
   signal?: AbortSignal,
+  mirror?: string | false,
 ): Promise<TrafficState> {
   let state: TrafficState;
   try {
@@ -50,15 +54,23 @@ export async function verify(
   } catch (error) {
     throw wrap(error, `could not read the ${router.name} router back`);
   }
-  if (!sameWeights(state.weights, expected)) {
+  if (!sameWeights(state.weights, expected) || !sameMirror(state, mirror)) {
+    const set =
+      describeWeights(expected) +
+      (mirror === undefined ? '' : mirror === false ? ', no mirror' : `, mirroring to ${mirror}`);
     throw new InfraError(
-      `the ${router.name} router reads back ${describeState(state)} after sluice set ${describeWeights(expected)}`,
+      `the ${router.name} router reads back ${describeState(state)} after sluice set ${set}`,
       {
         hint: 'another process may be changing the router, or it did not apply the change',
       },
     );
   }
   return state;
+}
+
+function sameMirror(state: TrafficState, mirror: string | false | undefined): boolean {
+  if (mirror === undefined) return true;
+  return (state.mirror ?? false) === mirror;
 }
 
 function wrap(error: unknown, what: string): SluiceError {
@@ -77,24 +89,41 @@ export async function restoreStable(
   router: TrafficRouter,
   stable: string,
   deps: { sleep: Sleep; logger: Logger },
+  options: { mirrorOff?: boolean } = {},
 ): Promise<TrafficState> {
+  // A shadow rollout's mirror goes off too (where the router can mirror at all).
+  const mirrorOff = options.mirrorOff === true && router.setMirror !== undefined;
   let lastSetError: unknown;
   let lastReadError: unknown;
   let lastState: TrafficState | undefined;
   for (let attempt = 1; attempt <= RESTORE_ATTEMPTS; attempt++) {
+    lastSetError = undefined;
     try {
       await router.setRoute(stable, AbortSignal.timeout(RESTORE_TIMEOUT_MS));
-      lastSetError = undefined;
     } catch (error) {
       lastSetError = error;
       deps.logger.warn(
         `rollback: setting all traffic on ${stable} failed (attempt ${attempt} of ${RESTORE_ATTEMPTS}): ${messageOf(error)}`,
       );
     }
+    if (mirrorOff) {
+      try {
+        await router.setMirror!(undefined, AbortSignal.timeout(RESTORE_TIMEOUT_MS));
+      } catch (error) {
+        lastSetError ??= error;
+        deps.logger.warn(
+          `rollback: switching mirroring off failed (attempt ${attempt} of ${RESTORE_ATTEMPTS}): ${messageOf(error)}`,
+        );
+      }
+    }
     try {
       lastState = await router.readBack(AbortSignal.timeout(RESTORE_TIMEOUT_MS));
       lastReadError = undefined;
-      if (sameWeights(lastState.weights, allOn(stable))) return lastState;
+      if (
+        sameWeights(lastState.weights, allOn(stable)) &&
+        (!mirrorOff || lastState.mirror === undefined)
+      )
+        return lastState;
     } catch (error) {
       lastReadError = error;
     }
@@ -105,9 +134,9 @@ export async function restoreStable(
       ? `cannot be read back (${messageOf(lastReadError)}): its state is unknown`
       : `sends ${describeState(lastState)}`;
   throw new InfraError(
-    `could not put traffic back on stable ${stable}${lastSetError !== undefined ? ` (${messageOf(lastSetError)})` : ''}: the ${router.name} router ${now}`,
+    `could not put traffic back on stable ${stable}${mirrorOff ? ' with mirroring off' : ''}${lastSetError !== undefined ? ` (${messageOf(lastSetError)})` : ''}: the ${router.name} router ${now}`,
     {
-      hint: `put all traffic on ${stable} by hand, or run \`sluice rollout abort\` again once the router answers`,
+      hint: `put all traffic on ${stable}${mirrorOff ? ' and switch mirroring off' : ''} by hand, or run \`sluice rollout abort\` again once the router answers`,
       ...(lastSetError !== undefined ? { cause: lastSetError } : {}),
     },
   );

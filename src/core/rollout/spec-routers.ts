@@ -34,6 +34,23 @@ export function parseRouterInput(text: string): RouterConfig {
   return { type: 'builtin', admin: match[1]! };
 }
 
+/**
+ * Why a router configured so cannot mirror (strategy: shadow), or undefined when it can. Kept
+ * equal to each router client's `capabilities.mirror` (test/unit/rollout/shadow.test.ts).
+ */
+export function mirrorSupport(config: RouterConfig): string | undefined {
+  switch (config.type) {
+    case 'builtin':
+      return undefined;
+    case 'nginx':
+      return config.mirrorFile === undefined
+        ? 'the nginx router mirrors only with mirrorFile (an include file in its server block)'
+        : undefined;
+    default:
+      return `the ${config.type} router cannot mirror requests`;
+  }
+}
+
 export function readRouter(y: YamlReader, node: Node | null, path: string): RouterConfig {
   const type = y.typeOf(node, path, [
     'builtin',

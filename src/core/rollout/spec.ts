@@ -1,10 +1,19 @@
 import { isScalar, type Node } from 'yaml';
 import { readUserText } from '../files/user-file.js';
 import { UsageError } from '../errors.js';
-import type { CanaryStep, ProviderConfig, RolloutSpec, RouterConfig, VersionRef } from './model.js';
+import type {
+  AnalysisSpec,
+  CanaryStep,
+  ProviderConfig,
+  RolloutSpec,
+  RolloutStrategy,
+  RouterConfig,
+  ShadowSpec,
+  VersionRef,
+} from './model.js';
 import { AnalysisReader } from './spec-analysis.js';
 import { readProvider } from './spec-providers.js';
-import { readRouter } from './spec-routers.js';
+import { mirrorSupport, readRouter } from './spec-routers.js';
 import { defaultSteps, readSteps } from './spec-steps.js';
 import { YamlReader } from './yaml-reader.js';
 
@@ -15,7 +24,7 @@ export { parseStepsInput } from './spec-steps.js';
  * The rollout spec (rollout.yml). Names follow Argo Rollouts where it has one (docs/rollout.md
  * puts them side by side):
  *
- *   strategy: canary                      # or blue-green
+ *   strategy: canary                      # or blue-green, or shadow (with shadow:)
  *   stable: { name: v1, url: http://127.0.0.1:8081 }
  *   canary: v2                            # a name alone is enough
  *   router: { type: builtin, admin: http://127.0.0.1:9901 }
@@ -57,11 +66,15 @@ const TOP_KEYS = [
   'onInconclusive',
   'onResume',
   'waitTimeout',
+  'shadow',
 ] as const;
+
+const SHADOW_EXAMPLE = 'shadow: { analysis: errors, duration: 2m, promote: false }';
+const DEFAULT_SHADOW_MS = 60_000;
 
 /** What the command's inputs may override (`strategy`, `router`, `stable`, `canary`, `steps`). */
 export interface SpecOverrides {
-  strategy?: 'canary' | 'blue-green';
+  strategy?: RolloutStrategy;
   router?: RouterConfig;
   stable?: string;
   canary?: string;
@@ -102,6 +115,12 @@ export function specFromInputs(overrides: SpecOverrides): RolloutSpec {
         hint: 'give a spec file (--spec rollout.yml), or --router builtin:http://127.0.0.1:9901 --stable v1 --canary v2',
       },
     );
+  }
+  if (overrides.strategy === 'shadow') {
+    throw new UsageError('strategy shadow needs a spec file with its analysis', {
+      place: { key: 'strategy' },
+      hint: `give --spec rollout.yml holding ${SHADOW_EXAMPLE} (see docs/rollout.md)`,
+    });
   }
   return {
     file: '(inputs)',
@@ -164,7 +183,7 @@ class SpecReader {
     const strategy =
       this.overrides.strategy ??
       (fields.has('strategy')
-        ? y.choice(get('strategy'), 'strategy', ['canary', 'blue-green'] as const)
+        ? y.choice(get('strategy'), 'strategy', ['canary', 'blue-green', 'shadow'] as const)
         : 'canary');
     const stable =
       this.overrides.stable !== undefined
@@ -192,9 +211,38 @@ class SpecReader {
       }
       router = readRouter(y, get('router'), 'router');
     }
+    const shadow = this.shadow(strategy, fields, analysis);
+    if (strategy === 'shadow') {
+      const cannot = mirrorSupport(router);
+      if (cannot) {
+        throw new UsageError(`strategy shadow needs a router that can mirror: ${cannot}`, {
+          place: {
+            file: this.overrides.router ? '--router' : file,
+            ...(!this.overrides.router && y.line(get('router')) !== undefined
+              ? { line: y.line(get('router'))! }
+              : {}),
+            key: 'router',
+          },
+          hint: 'use the builtin router, or nginx with mirrorFile (an include in its server block); or strategy: canary / blue-green with this router',
+        });
+      }
+    }
+    const stepsGiven = this.overrides.steps !== undefined || fields.has('steps');
+    if (shadow && !shadow.promote && stepsGiven) {
+      throw y.error(
+        'steps follow a shadow phase only with shadow.promote: true',
+        fields.get('steps')?.[1],
+        'steps',
+        'add promote: true under shadow: to go on to these canary steps after a passed shadow analysis, or drop steps',
+      );
+    }
     const steps =
       this.overrides.steps ??
-      (fields.has('steps') ? readSteps(y, get('steps'), analysis) : defaultSteps(file));
+      (fields.has('steps')
+        ? readSteps(y, get('steps'), analysis)
+        : strategy === 'shadow'
+          ? []
+          : defaultSteps(file));
     if (strategy === 'blue-green' && fields.has('steps') && !this.overrides.steps) {
       throw y.error(
         'steps are for the canary strategy',
@@ -223,24 +271,102 @@ class SpecReader {
         ? y.duration(get('waitTimeout'), 'waitTimeout')
         : 3_600_000,
     };
-    if (fields.has('analysis')) spec.backgroundAnalysis = analysis(get('analysis'), 'analysis');
+    if (shadow) spec.shadow = shadow;
+    if (fields.has('analysis')) {
+      if (shadow && (!shadow.promote || steps.length === 0))
+        throw y.error(
+          'analysis: is the background analysis of canary steps, which this shadow rollout has none of',
+          fields.get('analysis')?.[1],
+          'analysis',
+          'put the shadow phase’s analysis under shadow: { analysis: ... }; analysis: runs beside steps after a promoted shadow phase (promote: true with steps)',
+        );
+      spec.backgroundAnalysis = analysis(get('analysis'), 'analysis');
+    }
     if (fields.has('previewAnalysis'))
       spec.previewAnalysis = analysis(get('previewAnalysis'), 'previewAnalysis');
     if (fields.has('postPromotionAnalysis'))
       spec.postPromotionAnalysis = analysis(get('postPromotionAnalysis'), 'postPromotionAnalysis');
-    if (strategy === 'canary') {
+    if (strategy !== 'blue-green') {
       for (const key of ['previewAnalysis', 'postPromotionAnalysis'] as const) {
         if (fields.has(key))
           throw y.error(
             `${key} is for the blue-green strategy`,
             fields.get(key)?.[1],
             key,
-            'use analysis: or an analysis step for a canary, or strategy: blue-green',
+            strategy === 'shadow'
+              ? 'put the shadow phase’s analysis under shadow: { analysis: ... }, or use strategy: blue-green'
+              : 'use analysis: or an analysis step for a canary, or strategy: blue-green',
           );
       }
     }
     analyses.checkAllTemplates();
     return spec;
+  }
+
+  /** `shadow:` (strategy: shadow only, and required there). */
+  private shadow(
+    strategy: RolloutStrategy,
+    fields: Map<string, [Node | null, Node]>,
+    analysis: (node: Node | null, path: string) => AnalysisSpec,
+  ): ShadowSpec | undefined {
+    const y = this.y;
+    const entry = fields.get('shadow');
+    if (strategy !== 'shadow') {
+      if (entry)
+        throw y.error(
+          'shadow: is for strategy: shadow',
+          entry[1],
+          'shadow',
+          this.overrides.strategy
+            ? `the strategy input says ${this.overrides.strategy}: drop shadow: or give strategy shadow`
+            : 'add strategy: shadow, or drop shadow:',
+        );
+      return undefined;
+    }
+    if (!entry) {
+      throw new UsageError('strategy shadow needs a shadow: block with the analysis to run', {
+        place: { file: y.file, key: 'shadow' },
+        hint: `add ${SHADOW_EXAMPLE}`,
+      });
+    }
+    const [node] = entry;
+    let spec: AnalysisSpec | undefined;
+    let durationMs = DEFAULT_SHADOW_MS;
+    let promote = false;
+    for (const [key, value] of y.entries(
+      node,
+      'shadow',
+      ['analysis', 'duration', 'promote'],
+      SHADOW_EXAMPLE,
+    )) {
+      if (key === 'analysis') spec = analysis(value, 'shadow.analysis');
+      else if (key === 'duration') durationMs = y.duration(value, 'shadow.duration');
+      else {
+        if (!isScalar(value) || typeof value.value !== 'boolean')
+          throw y.error(
+            'shadow.promote must be true or false',
+            value,
+            'shadow.promote',
+            'promote: false ends after the shadow analysis; promote: true goes on to steps (or switches all traffic at once)',
+          );
+        promote = value.value;
+      }
+    }
+    if (!spec || spec.metrics.length === 0)
+      throw y.error(
+        'shadow has no analysis: a shadow phase exists to be judged',
+        node,
+        'shadow.analysis',
+        `add analysis: (a template name, a list of them, or { metrics: [...] }), e.g. ${SHADOW_EXAMPLE}`,
+      );
+    if (durationMs <= 0)
+      throw y.error(
+        'shadow.duration must be above 0',
+        node,
+        'shadow.duration',
+        'e.g. duration: 2m',
+      );
+    return { analysis: spec, durationMs, promote };
   }
 
   private version(entry: [Node | null, Node] | undefined, key: 'stable' | 'canary'): VersionRef {

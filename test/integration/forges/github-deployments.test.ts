@@ -1,5 +1,5 @@
 import '../../unit/clients/node20.js';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import nock from 'nock';
@@ -15,6 +15,7 @@ import {
   FakeProvider,
   FakeRouter,
   MemoryState,
+  MirrorRouter,
   recordingLogger,
   values,
 } from '../../unit/rollout/fakes.js';
@@ -172,6 +173,42 @@ describe('GitHub Deployments of a rollout', () => {
     expect(
       seen.filter((r) => r.path.includes('/statuses')).every((r) => r.path === statusesPath),
     ).toBe(true);
+  });
+
+  it('a shadow rollout that passed: in_progress then inactive (nothing of it is live), exit 0', async () => {
+    const { scope, seen } = github();
+    const time = new VirtualTime();
+    const router = new MirrorRouter();
+    const { deps: d } = deps(router, 0.001, time);
+    const dir = (d.run as { cwd: string }).cwd;
+    writeFileSync(
+      path.join(dir, 'rollout.yml'),
+      `strategy: shadow
+stable: v1
+canary: v2
+router: { type: builtin, admin: "http://127.0.0.1:9901" }
+shadow:
+  analysis:
+    metrics:
+      - { name: error_rate, provider: { type: prometheus, url: "http://127.0.0.1:9090" }, interval: 30s, count: 2, failureCondition: { max: 0.05 } }
+`,
+    );
+    try {
+      const result = await drive(time, rolloutCommand(inputs(given), d));
+      expect(result.error).toBeUndefined();
+      expect(result.report?.verdict).toBe('pass');
+      expect(result.report?.outputs).toMatchObject({ outcome: 'passed', promoted: 'false' });
+      expect(router.weights).toEqual({ v1: 100 });
+      expect(router.mirror).toBeUndefined();
+      expect(scope.isDone()).toBe(true);
+      for (const request of seen) assertGitHubRequest(request, base);
+      const states = seen.slice(1).map((r) => r.body as { state: string; description: string });
+      expect(states.map((s) => s.state)).toEqual(['in_progress', 'inactive']);
+      expect(states[0]!.description).toBe('shadow of v2 against v1: rolling out');
+      expect(states[1]!.description).toMatch(/^v2 passed the shadow analysis, not promoted/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a token without deployments: write is a warning naming the permission; the rollout runs and exits as the analysis says', async () => {

@@ -19,6 +19,8 @@ export class FakeRouter implements TrafficRouter {
   failReadBack = false;
   /** When set, readBack answers this instead of the truth. */
   lie: TrafficState | undefined;
+  /** The version mirrored to (only a MirrorRouter sets it). */
+  mirror: string | undefined;
 
   constructor(initial: Record<string, number> = { v1: 100 }) {
     this.weights = { ...initial };
@@ -39,7 +41,27 @@ export class FakeRouter implements TrafficRouter {
   async readBack(): Promise<TrafficState> {
     this.calls.push('readBack');
     if (this.failReadBack) throw new Error('admin API unreachable');
-    return this.lie ?? { weights: { ...this.weights } };
+    return (
+      this.lie ?? {
+        weights: { ...this.weights },
+        ...(this.mirror !== undefined ? { mirror: this.mirror } : {}),
+      }
+    );
+  }
+}
+
+/** A FakeRouter that can mirror (as the built-in and nginx routers); can be told to fail at it. */
+export class MirrorRouter extends FakeRouter {
+  override capabilities = { weights: true, mirror: true, headerRouting: false };
+  failSetMirror = false;
+  /** Fails switching mirroring off only (the mirror stays on). */
+  failMirrorOff = false;
+
+  async setMirror(version: string | undefined): Promise<void> {
+    this.calls.push(`setMirror ${version ?? 'off'}`);
+    if (this.failSetMirror || (version === undefined && this.failMirrorOff))
+      throw new Error('nginx -t failed: the mirror include is invalid');
+    this.mirror = version;
   }
 }
 
