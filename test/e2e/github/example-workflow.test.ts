@@ -303,7 +303,13 @@ describe('examples/churn deliver.yml under act', () => {
     const digest = run.outputs[BUILD]?.digest;
     expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(run.outputs['Push it']?.digest).toBe(digest);
-    expect(run.outputs[`post ${ROLLOUT}`]?.outcome).toBe('nothing');
+    // The post: step finds the rollout ended: it sets no output and writes no report over the
+    // rollout's (which says the canary failed).
+    expect(run.outputs[`post ${ROLLOUT}`]).toBeUndefined();
+    const report = JSON.parse(readFileSync(run.outputs[ROLLOUT]!.report!, 'utf8')) as {
+      verdict: string;
+    };
+    expect(report.verdict).toBe('fail');
     const manifest = await fetch(
       `http://${registry.address}/v2/acme/churn/churn/manifests/${sha}`,
       {
