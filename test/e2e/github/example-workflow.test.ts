@@ -243,6 +243,7 @@ describe('examples/churn deliver.yml under act', () => {
     expect(good.outputs[BUILD]?.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(good.output).toMatch(/wrote metrics\/candidate\.json: accuracy 0\.76/);
     expect(github.violations).toEqual([]);
+    expect(good.output).not.toContain('ghs_exampletoken'); // the token never reaches the log
     expect(github.comments).toHaveLength(1);
     const body = github.comments[0]!.body;
     expect(body).toContain('## ✅ Quality gate');
