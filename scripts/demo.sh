@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `npm run demo`: sluice on the example project with embedded defaults: no registry,
 # no cluster, no account. Uses the committed bundles, so it needs no `npm install`.
+# The first run installs DuckDB (@duckdb/node-api, about 70 MB, with npm) into ~/.cache/sluice
+# for validate-data, which says so as it starts; later runs reuse it.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 SLUICE="${SLUICE_DEMO_CLI:-node $PWD/dist/cli/index.js}"

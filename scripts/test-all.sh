@@ -67,16 +67,36 @@ deps() {
   "${lock[@]}" npm ci --no-audit --no-fund
 }
 
+# Every scripts/install/*.sh at once (downloads and Go builds overlap; their apt calls take
+# turns through lib/apt.sh's lock); each one's output is printed whole when all are done.
 installers() {
-  local script
+  local logs=".tmp/installers" script name status=0 code seconds
+  local names=() pids=()
+  rm -rf "$logs"
+  mkdir -p "$logs"
   for script in scripts/install/*.sh; do
     [ -e "$script" ] || continue
-    echo "--- $script"
-    bash "$script" || {
-      echo "installer failed: $script" >&2
-      return 1
-    }
+    name="$(basename "$script" .sh)"
+    (
+      start=$(date +%s)
+      bash "$script" >"$logs/$name.log" 2>&1
+      echo "$? $(($(date +%s) - start))" >"$logs/$name.status"
+    ) &
+    pids+=("$!")
+    names+=("$name")
   done
+  echo "installing in parallel: ${names[*]} (output in $logs/ until all finish)"
+  wait "${pids[@]}"
+  for name in "${names[@]}"; do
+    read -r code seconds <"$logs/$name.status" || code=1
+    echo "--- scripts/install/$name.sh (${seconds:-?} s, exit $code)"
+    cat "$logs/$name.log"
+    if [ "$code" != 0 ]; then
+      echo "installer failed: scripts/install/$name.sh" >&2
+      status=1
+    fi
+  done
+  return "$status"
 }
 
 lint() {

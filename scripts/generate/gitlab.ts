@@ -271,8 +271,18 @@ export function renderGitlabComponent(def: CommandDef, options: GitlabOptions): 
     };
   }
   // GitLab runs after_script in its own shell, also on failure and cancellation.
-  if (def.gitlab?.afterScript)
-    job.after_script = [...exports, `$[[ inputs.${sluice} ]] ${def.gitlab.afterScript}`];
+  // Its report goes to a file of its own: written over the job's reports (the junit, metrics and
+  // dotenv GitLab reads), a clean-up that found nothing to undo would turn a failed job's
+  // widgets green (a rolled-back canary shown as "Rollout abort: PASS").
+  if (def.gitlab?.afterScript) {
+    const reports = reportTargetsInput(def);
+    const own = reports
+      ? [
+          `export ${envVarName(reports.name)}="json=${REPORT_DIR}/${def.gitlab.afterScript.trim().split(/\s+/).join('-')}.json"`,
+        ]
+      : [];
+    job.after_script = [...exports, ...own, `$[[ inputs.${sluice} ]] ${def.gitlab.afterScript}`];
+  }
   const artifacts = artifactsOf(def);
   if (artifacts) job.artifacts = artifacts;
   const spec = yamlDocument(

@@ -30,8 +30,11 @@ else
   sudo_cmd=()
   if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
   echo "docker.sh: installing ${missing[*]}"
-  "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # Installers run in parallel (scripts/test-all.sh): apt calls take turns (as lib/apt.sh's).
+  lock=()
+  command -v flock >/dev/null 2>&1 && lock=(flock "${SLUICE_APT_LOCK:-/tmp/sluice-apt.lock}")
+  "${lock[@]}" "${sudo_cmd[@]}" apt-get -o DPkg::Lock::Timeout=300 update -qq
+  DEBIAN_FRONTEND=noninteractive "${lock[@]}" "${sudo_cmd[@]}" apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
 if ! command -v go >/dev/null; then

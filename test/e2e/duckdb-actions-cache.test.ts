@@ -274,6 +274,9 @@ describe('loadDuckDb with a store (in process, npm shimmed to copy the run 1 ins
     expect(npmCallCount()).toBe(npmBefore + 1);
     expect(calls).toEqual([`restore ${duckDbStoreKey()}`, `save ${duckDbStoreKey()}`]);
     expect(lines).toEqual([
+      expect.stringMatching(
+        /^info DuckDB .* is not installed here: installing @duckdb\/node-api@.* with npm into /,
+      ),
       expect.stringMatching(/^info .*installed and saved to the actions cache/),
     ]);
   });
@@ -296,7 +299,12 @@ describe('loadDuckDb with a store (in process, npm shimmed to copy the run 1 ins
     );
     expect(typeof duckdb.DuckDBInstance.create).toBe('function');
     expect(npmCallCount()).toBe(npmBefore + 1);
-    expect(lines).toEqual([expect.stringMatching(/^info .*installed and saved/)]);
+    expect(lines).toEqual([
+      expect.stringMatching(
+        /^info DuckDB .* is not installed here: installing @duckdb\/node-api@.* with npm into /,
+      ),
+      expect.stringMatching(/^info .*installed and saved/),
+    ]);
   });
 
   it('a save that throws is one warning line; DuckDB still loads', async () => {
@@ -312,6 +320,50 @@ describe('loadDuckDb with a store (in process, npm shimmed to copy the run 1 ins
       ),
     );
     expect(typeof duckdb.DuckDBInstance.create).toBe('function');
-    expect(lines).toEqual([expect.stringMatching(/^warn .*installed, but not saved/)]);
+    expect(lines).toEqual([
+      expect.stringMatching(
+        /^info DuckDB .* is not installed here: installing @duckdb\/node-api@.* with npm into /,
+      ),
+      expect.stringMatching(/^warn .*installed, but not saved/),
+    ]);
+  });
+
+  it('without a store (the CLI, `npm run demo`) it says what it downloads before npm runs', async () => {
+    const cacheDir = mkdtempSync(path.join(outside, 'cli-'));
+    lines.length = 0;
+    const npmBefore = npmCallCount();
+    const path0 = process.env.PATH;
+    process.env.PATH = `${shims}/seeded:${path0 ?? ''}`;
+    let npmCallsWhenSaid = -1;
+    try {
+      const duckdb = await loadDuckDb(
+        { SLUICE_CACHE_DIR: cacheDir },
+        {
+          logger: {
+            info: (message) => {
+              npmCallsWhenSaid = npmCallCount();
+              lines.push(`info ${message}`);
+            },
+            warn: (message) => lines.push(`warn ${message}`),
+          },
+        },
+      );
+      expect(typeof duckdb.DuckDBInstance.create).toBe('function');
+    } finally {
+      process.env.PATH = path0;
+    }
+    const folder = path.join(cacheDir, `duckdb-node-api-${DUCKDB_NODE_API_VERSION}`);
+    expect(lines).toEqual([
+      `info DuckDB ${DUCKDB_NODE_API_VERSION} is not installed here: installing @duckdb/node-api@${DUCKDB_NODE_API_VERSION} with npm into ${folder} (about 70 MB, once; later runs reuse it)`,
+    ]);
+    expect(npmCallsWhenSaid).toBe(npmBefore); // said before npm started
+    expect(npmCallCount()).toBe(npmBefore + 1);
+    // The second time it is there: nothing to say.
+    lines.length = 0;
+    await loadDuckDb(
+      { SLUICE_CACHE_DIR: cacheDir },
+      { logger: { info: (m) => lines.push(m), warn: (m) => lines.push(m) } },
+    );
+    expect(lines).toEqual([]);
   });
 });

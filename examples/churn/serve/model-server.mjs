@@ -1,7 +1,7 @@
 // A stand-in for the churn model served over HTTP, for the demo's rollout (plain Node, no
 // dependencies): node model-server.mjs <version> [error-percent]
 // POST /predict {"features":[...]} → {"version","prediction"}; GET /healthz. Listens on a free
-// 127.0.0.1 port and prints `listening PORT`. With error-percent, that share of predictions
+// 127.0.0.1 port (PORT, when set, on every interface: the image) and prints `listening PORT`. With error-percent, that share of predictions
 // answers HTTP 500 (spread evenly): the bad canary.
 import { createServer } from 'node:http';
 
@@ -34,5 +34,8 @@ const server = createServer((request, response) => {
   });
 });
 server.keepAliveTimeout = 30_000;
-server.listen(0, '127.0.0.1', () => console.log(`listening ${server.address().port}`));
+const port = Number(process.env.PORT ?? 0);
+server.listen(port, port ? '0.0.0.0' : '127.0.0.1', () =>
+  console.log(`listening ${server.address().port}`),
+);
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

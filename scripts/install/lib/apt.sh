@@ -9,11 +9,14 @@ ensure_apt_packages() {
   [ "${#missing[@]}" -eq 0 ] && return 0
   local sudo=()
   [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  # Installers run in parallel (scripts/test-all.sh): their apt calls take turns.
+  local lock=()
+  command -v flock >/dev/null 2>&1 && lock=(flock "${SLUICE_APT_LOCK:-/tmp/sluice-apt.lock}")
   local stamp="${SLUICE_APT_STAMP:-/tmp/sluice-apt-updated}"
   if [ ! -e "$stamp" ]; then
-    "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=300 update -qq
+    "${lock[@]}" "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=300 update -qq
     touch "$stamp"
   fi
   echo "installing Debian packages: ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}"
+  DEBIAN_FRONTEND=noninteractive "${lock[@]}" "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}"
 }

@@ -10,6 +10,8 @@ import type { Logger } from '../../core/ports.js';
 
 /** The DuckDB client sluice is tested with; scripts/install/duckdb.sh reads this line. */
 export const DUCKDB_NODE_API_VERSION = '1.5.6-r.1';
+/** What that install puts on disk (the client and its native binding for one platform), in MB. */
+const DUCKDB_DOWNLOAD_MB = 70;
 
 /** The part of @duckdb/node-api sluice uses (the package is not a build-time dependency). */
 export interface DuckDbModule {
@@ -79,7 +81,8 @@ export async function loadDuckDb(
     return (await import(specifier)) as DuckDbModule;
   } catch {
     const folder = cacheFolder(env);
-    if (existsSync(entryOf(folder)) || !options.persist) return importFromCache(folder);
+    if (existsSync(entryOf(folder)) || !options.persist)
+      return importFromCache(folder, options.logger);
     return importThroughStore(folder, options.persist, options.logger);
   }
 }
@@ -105,8 +108,11 @@ function entryOf(folder: string): string {
   return path.join(folder, 'node_modules', '@duckdb', 'node-api', 'lib', 'index.js');
 }
 
-async function importFromCache(folder: string): Promise<DuckDbModule> {
-  if (!existsSync(entryOf(folder))) await installInto(folder);
+async function importFromCache(
+  folder: string,
+  logger: LoadDuckDbOptions['logger'],
+): Promise<DuckDbModule> {
+  if (!existsSync(entryOf(folder))) await installInto(folder, logger);
   return (await import(pathToFileURL(entryOf(folder)).href)) as DuckDbModule;
 }
 
@@ -131,7 +137,7 @@ async function importThroughStore(
   }
   // What a failed restore left behind would stop the install's rename into place.
   if (!existsSync(entryOf(folder))) await rm(folder, { recursive: true, force: true });
-  await installInto(folder);
+  await installInto(folder, logger);
   // Import before saving, so a folder that does not load is never kept for later runs.
   const duckdb = (await import(entry.href)) as DuckDbModule;
   const saved = await attempt(() => store.save(folder, key));
@@ -155,8 +161,14 @@ async function attempt(call: () => Promise<boolean>): Promise<{ ok: boolean; rea
   }
 }
 
-/** Installs beside the cache folder and renames into place, so racing jobs never see half an install. */
-async function installInto(folder: string): Promise<void> {
+/**
+ * Installs beside the cache folder and renames into place, so racing jobs never see half an
+ * install. Says so first: the download takes a while, and a silent pause looks like a hang.
+ */
+async function installInto(folder: string, logger: LoadDuckDbOptions['logger']): Promise<void> {
+  logger?.info(
+    `DuckDB ${DUCKDB_NODE_API_VERSION} is not installed here: installing @duckdb/node-api@${DUCKDB_NODE_API_VERSION} with npm into ${folder} (about ${DUCKDB_DOWNLOAD_MB} MB, once; later runs reuse it)`,
+  );
   const staging = `${folder}.partial-${process.pid}`;
   await mkdir(staging, { recursive: true });
   try {

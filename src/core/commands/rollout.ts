@@ -126,6 +126,10 @@ export async function rolloutPostCommand(
   const env = await environment(progress.router, deps);
   const result = await abortRollout(env);
   deps.logger.info(`rollout post: ${result.message}`);
+  // A rollout that ended (promoted or rolled back) already wrote its report, outputs, summary
+  // and comment section under the same names: a report saying "nothing to abort" in their
+  // place would turn a rolled-back canary green.
+  if (result.outcome === 'nothing') return {};
   return { report: buildControlReport('abort', result, inputs['report-key']) };
 }
 

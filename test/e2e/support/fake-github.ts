@@ -21,6 +21,8 @@ export async function startFakeGitHub(): Promise<{
   url: string;
   comments: StoredComment[];
   requests: RecordedRequest[];
+  /** Deployments made (POST …/deployments) and the states posted to each. */
+  deployments: { id: number; environment: string; states: string[] }[];
   /** Requests GitHub's OpenAPI description does not allow. */
   violations: string[];
   close: () => Promise<void>;
@@ -28,6 +30,7 @@ export async function startFakeGitHub(): Promise<{
   const comments: StoredComment[] = [];
   const requests: RecordedRequest[] = [];
   const violations: string[] = [];
+  const deployments: { id: number; environment: string; states: string[] }[] = [];
   let next = 1000;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -67,6 +70,25 @@ export async function startFakeGitHub(): Promise<{
       const list = url.pathname.match(/^\/repos\/[^/]+\/[^/]+\/issues\/\d+\/comments$/);
       const one = url.pathname.match(/^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/);
       if (list && req.method === 'GET') return send(200, comments);
+      if (/^\/repos\/[^/]+\/[^/]+\/deployments$/.test(url.pathname) && req.method === 'POST') {
+        const { environment = 'production' } = (body ?? {}) as { environment?: string };
+        const deployment = { id: next++, environment, states: [] };
+        deployments.push(deployment);
+        return send(201, {
+          id: deployment.id,
+          environment,
+          url: `${req.url ?? ''}/${deployment.id}`,
+        });
+      }
+      const statuses = url.pathname.match(/^\/repos\/[^/]+\/[^/]+\/deployments\/(\d+)\/statuses$/);
+      const deployment = statuses
+        ? deployments.find((d) => d.id === Number(statuses[1]))
+        : undefined;
+      if (deployment && req.method === 'POST') {
+        const { state = '' } = (body ?? {}) as { state?: string };
+        deployment.states.push(state);
+        return send(201, { id: next++, state });
+      }
       if (list && req.method === 'POST') {
         const comment = {
           id: next++,
@@ -97,6 +119,7 @@ export async function startFakeGitHub(): Promise<{
     url: `http://127.0.0.1:${port}`,
     comments,
     requests,
+    deployments,
     violations,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };

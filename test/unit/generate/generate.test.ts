@@ -355,6 +355,14 @@ describe('GitLab components follow the definition, not the command name', () => 
     expect(job.after_script).toBeDefined();
   });
 
+  it("writes the after_script's report apart, never over the job's junit / metrics / dotenv", () => {
+    const { job } = component(commandByName('rollout')!);
+    const script = job.after_script as string[];
+    const output = script.findIndex((line) => line.startsWith('export SLUICE_OUTPUT='));
+    expect(script[output]).toBe('export SLUICE_OUTPUT="json=sluice-reports/rollout-abort.json"');
+    expect(output).toBeLessThan(script.findIndex((line) => line.endsWith(' rollout abort')));
+  });
+
   it('defaults an input with the `cache-dir` role to the cached folder, not one named cache-dir', () => {
     const cache: InputDef = { name: 'layers', type: 'string', role: 'cache-dir', description: 'd' };
     const plain: InputDef = { name: 'cache-dir', type: 'string', description: 'd' };

@@ -117,6 +117,26 @@ describe('sluice rollout', () => {
     expect(await rolloutPostCommand(inputs({}), deps(untouched, 0, time))).toEqual({});
     expect(untouched.calls).toEqual([]);
   });
+
+  it('the post step of a rollout that ended leaves its report, outputs and comment alone', async () => {
+    const time = new VirtualTime();
+    const state = new MemoryState();
+    const progress = {
+      id: 'x',
+      strategy: 'canary',
+      stable: 'v1',
+      canary: 'v2',
+      router: { type: 'builtin', admin: 'http://h' },
+      step: 1,
+      weights: { v1: 100 },
+      updatedAt: '',
+    };
+    for (const status of ['rolled-back', 'promoted']) {
+      state.map.set('rollout', JSON.stringify({ ...progress, status }));
+      const router = new FakeRouter(status === 'promoted' ? { v2: 100 } : { v1: 100 });
+      expect(await rolloutPostCommand(inputs({}), deps(router, 0, time, state))).toEqual({});
+    }
+  });
 });
 
 describe('provider endpoints', () => {
