@@ -8,7 +8,7 @@ import { InfraError } from '../../../src/core/errors.js';
 import { renderReport } from '../../../src/core/report/render/index.js';
 import { parseInputs } from '../../../src/inputs/parse.js';
 import { rollout } from '../../../src/inputs/rollout.js';
-import { VirtualTime } from '../support/virtual-time.js';
+import { runOnVirtualTime, VirtualTime } from '../support/virtual-time.js';
 import { FakeProvider, FakeRouter, MemoryState, recordingLogger, values } from './fakes.js';
 
 const SPEC = `stable: v1
@@ -41,12 +41,8 @@ function deps(router: FakeRouter, errorRate: number, time: VirtualTime, state = 
 
 const inputs = (raw: Record<string, string>) => parseInputs(rollout, (name) => raw[name], 'cli');
 
-async function drive<T>(time: VirtualTime, p: Promise<T>): Promise<T> {
-  let done = false;
-  void p.finally(() => (done = true)).catch(() => undefined);
-  for (let i = 0; i < 1000 && !done; i++) await time.advance(10_000);
-  return p;
-}
+const drive = <T>(time: VirtualTime, p: Promise<T>): Promise<T> =>
+  runOnVirtualTime(time, p, 10_000);
 
 describe('sluice rollout', () => {
   it('a healthy canary: verdict pass, a timeline and a chart of weight and the metric', async () => {

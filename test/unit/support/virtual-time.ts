@@ -76,3 +76,28 @@ export class VirtualTime implements Clock, Sleep {
 async function settle(): Promise<void> {
   await new Promise<void>((resolve) => setImmediate(resolve));
 }
+
+/**
+ * Runs `work` to its end on virtual time: time moves on only while the code sleeps on it, so
+ * real I/O it awaits on the way (a file read, a module's first import on a loaded machine)
+ * never lets virtual time race ahead of it. Bounded by `realMs` of real time.
+ */
+export async function runOnVirtualTime<T>(
+  time: VirtualTime,
+  work: Promise<T>,
+  stepMs = 1000,
+  realMs = 60_000,
+): Promise<T> {
+  let settled = false;
+  const result = work.finally(() => {
+    settled = true;
+  });
+  result.catch(() => undefined);
+  const deadline = Date.now() + realMs;
+  while (!settled && Date.now() < deadline) {
+    if (time.pending > 0) await time.advance(stepMs);
+    else await new Promise<void>((resolve) => setTimeout(resolve, 1));
+  }
+  return result;
+}
+
