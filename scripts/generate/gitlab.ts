@@ -54,7 +54,7 @@ function componentInputs(def: CommandDef, version: string): [string, GitlabInput
         type: 'string',
         default: DEFAULT_IMAGE,
         description:
-          'Image the job runs in; it needs Node.js 20 or later, and git for `baseline: auto`, `git:` baselines and image labels and tags from the commit.',
+          'Image the job runs in; it needs Node.js 20.19 or later, and git for `baseline: auto`, `git:` baselines and image labels and tags from the commit.',
       },
     ],
     [

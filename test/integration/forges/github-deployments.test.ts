@@ -1,4 +1,3 @@
-import '../../unit/clients/node20.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
