@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +17,7 @@ import {
   values,
 } from '../../unit/rollout/fakes.js';
 import { VirtualTime } from '../../unit/support/virtual-time.js';
+import { tempDir } from '../../unit/support/temp-dirs.js';
 
 const origin = 'https://ghe.test';
 const base = '/api/v3';
@@ -41,7 +41,7 @@ steps:
 `;
 
 function deps(router: FakeRouter, errorRate: number, time: VirtualTime) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'deployments-'));
+  const dir = tempDir('deployments-');
   writeFileSync(path.join(dir, 'rollout.yml'), SPEC);
   const logger = recordingLogger();
   const d: CommandDeps = {

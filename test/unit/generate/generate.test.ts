@@ -1,5 +1,4 @@
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
@@ -10,6 +9,7 @@ import { renderAction } from '../../../scripts/generate/action.js';
 import { generateAll } from '../../../scripts/generate/files.js';
 import { gitlabInput, renderGitlabComponent } from '../../../scripts/generate/gitlab.js';
 import { endMarker, startMarker, updateReadme } from '../../../scripts/generate/readme.js';
+import { tempDir } from '../support/temp-dirs.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const qualityGate = commandByName('quality-gate')!;
@@ -388,7 +388,7 @@ describe('README tables', () => {
 
 describe('generate --check', () => {
   it('finds a stale file, a missing one and one that should not exist', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'sluice-generate-'));
+    const root = tempDir('sluice-generate-');
     const generated = await generateAll({
       commands: COMMANDS,
       flagship: FLAGSHIP,
