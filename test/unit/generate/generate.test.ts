@@ -81,7 +81,7 @@ describe('action.yml', () => {
 
 describe('GitLab component', () => {
   const [specDoc, jobDoc] = parseAllDocuments(
-    renderGitlabComponent(qualityGate, { version: '9.9.9' }),
+    renderGitlabComponent(qualityGate, { version: '9.9.9', packageName: '@sluice-ml/sluice' }),
   ).map((doc) => doc.toJS() as Record<string, unknown>);
   const inputs = (specDoc as { spec: { inputs: Record<string, Record<string, unknown>> } }).spec
     .inputs;
@@ -152,9 +152,7 @@ describe('GitLab component', () => {
   it('renames a component input that a command already uses', () => {
     const yml = renderGitlabComponent(
       def([{ name: 'image', type: 'string', description: 'the image' }]),
-      {
-        version: '1',
-      },
+      { version: '1', packageName: '@sluice-ml/sluice' },
     );
     const spec = (
       parseAllDocuments(yml)[0]!.toJS() as { spec: { inputs: Record<string, unknown> } }
@@ -202,9 +200,9 @@ function component(command: CommandDef): {
   inputs: Record<string, Record<string, unknown>>;
   job: Record<string, unknown>;
 } {
-  const [specDoc, jobDoc] = parseAllDocuments(renderGitlabComponent(command, { version: '1' })).map(
-    (doc) => doc.toJS() as Record<string, unknown>,
-  );
+  const [specDoc, jobDoc] = parseAllDocuments(
+    renderGitlabComponent(command, { version: '1', packageName: '@sluice-ml/sluice' }),
+  ).map((doc) => doc.toJS() as Record<string, unknown>);
   const inputs = (specDoc as { spec: { inputs: Record<string, Record<string, unknown>> } }).spec
     .inputs;
   const job = Object.values(jobDoc as Record<string, Record<string, unknown>>)[0]!;
@@ -393,6 +391,7 @@ describe('generate --check', () => {
       commands: COMMANDS,
       flagship: FLAGSHIP,
       version: '1.0.0',
+      packageName: '@sluice-ml/sluice',
       readme: undefined,
       root: ROOT,
     });
@@ -414,6 +413,7 @@ describe('generate --check', () => {
       commands: COMMANDS,
       flagship: FLAGSHIP,
       version: '1.0.0',
+      packageName: '@sluice-ml/sluice',
       readme: undefined,
       root: ROOT,
     };
