@@ -5,6 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -45,6 +46,7 @@ function runStep(artifactNumber: string, headSha: string, headRepo: string) {
     cwd: dir,
     encoding: 'utf8',
     env: {
+      TMPDIR: tmpdir(),
       PATH: `${path.join(dir, 'bin')}:${process.env.PATH ?? ''}`,
       GITHUB_OUTPUT: output,
       GITHUB_REPOSITORY: 'acme/churn',

@@ -6,6 +6,7 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -37,6 +38,7 @@ async function runAction(action: 'build-image' | 'push-image', inputs: Record<st
   const dir = tempDir('sluice-image-action-');
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
+    TMPDIR: tmpdir(),
     HOME: dir,
     GITHUB_ACTIONS: 'true',
     GITHUB_OUTPUT: path.join(dir, 'output'),
