@@ -69,6 +69,7 @@ function coldStart(root: string): BenchRow[] {
       bare.push(timeCommand(['-e', '0'], {}));
     }
   }
+  rmSync(dir, { recursive: true, force: true });
   const ratio = median(action) / median(bare);
   const runs = `median of ${COLD_START_RUNS}, interleaved`;
   return [

@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 SLUICE="${SLUICE_DEMO_CLI:-node $PWD/dist/cli/index.js}"
 OUT="$PWD/.tmp/demo"
 mkdir -p "$OUT"
-bold() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# Headings are bold on a terminal only (NO_COLOR / FORCE_COLOR respected).
+. scripts/lib/style.sh
+bold() { heading "$@"; }
 expect() { # expect <wanted exit code> <what> -- command...
   local want=$1 what=$2; shift 3
   "$@"; local got=$?

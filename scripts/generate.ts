@@ -48,12 +48,16 @@ export async function staleFiles(
 
 async function main(argv: string[]): Promise<number> {
   const check = argv.includes('--check');
-  const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
+    name: string;
+    version: string;
+  };
   const generated = await generateAll({
     root: ROOT,
     commands: COMMANDS,
     flagship: FLAGSHIP,
     version: pkg.version,
+    packageName: pkg.name,
     readme: await readOptional(join(ROOT, 'README.md')),
   });
   generated.files.set(MLFLOW_SCHEMA, await renderMlflowSchema(ROOT));

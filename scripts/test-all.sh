@@ -57,7 +57,7 @@ deps() {
     return 0
   fi
   if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-    echo "Node.js 20+ and npm are required (e.g. apt-get install nodejs npm, or nvm)" >&2
+    echo "Node.js 20.19+ (or 22.13+) and npm are required (e.g. apt-get install nodejs npm, or nvm)" >&2
     return 1
   fi
   local lock=()

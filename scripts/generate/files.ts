@@ -7,7 +7,9 @@ import { updateReadme } from './readme.js';
 export interface GenerateContext {
   commands: readonly CommandDef[];
   flagship: string;
+  /** package.json's version and name: the package the GitLab components run. */
   version: string;
+  packageName: string;
   /** README.md's current text, or undefined when there is none yet (then it is skipped). */
   readme: string | undefined;
   /** Repository root: its Prettier config formats the YAML so `prettier --check` agrees. */
@@ -40,7 +42,7 @@ function renderAll(context: GenerateContext): Generated {
     files.set(`actions/${def.name}/action.yml`, renderAction(def, { root: '../..' }));
     files.set(
       `gitlab-templates/${def.name}.yml`,
-      renderGitlabComponent(def, { version: context.version }),
+      renderGitlabComponent(def, { version: context.version, packageName: context.packageName }),
     );
   }
   const flagship = context.commands.find((def) => def.name === context.flagship);

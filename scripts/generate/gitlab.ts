@@ -15,6 +15,8 @@ export interface GitlabInput {
 export interface GitlabOptions {
   /** package.json version, pinned in the default `sluice` command. */
   version: string;
+  /** package.json name: the npm package the default `sluice` command runs. */
+  packageName: string;
 }
 
 /** Where the component writes its reports (each GitLab job has its own work tree). */
@@ -41,8 +43,13 @@ function defaultWhen(def: CommandDef): string {
   return def.gitlab?.when ?? 'on_success';
 }
 
+/** The default `sluice` input: npx runs the npm package of this release, pinned. */
+export function sluiceCommand(options: GitlabOptions): string {
+  return `npx --yes --package=${options.packageName}@${options.version} sluice`;
+}
+
 /** Extra inputs of every component; renamed with `job-` when a command has an input of that name. */
-function componentInputs(def: CommandDef, version: string): [string, GitlabInput][] {
+function componentInputs(def: CommandDef, options: GitlabOptions): [string, GitlabInput][] {
   const taken = new Set(def.inputs.map((input) => input.name));
   const free = (name: string): string => (taken.has(name) ? `job-${name}` : name);
   return [
@@ -54,15 +61,16 @@ function componentInputs(def: CommandDef, version: string): [string, GitlabInput
         type: 'string',
         default: DEFAULT_IMAGE,
         description:
-          'Image the job runs in; it needs Node.js 20 or later, and git for `baseline: auto`, `git:` baselines and image labels and tags from the commit.',
+          'Image the job runs in; it needs Node.js 20.19 or later, and git for `baseline: auto`, `git:` baselines and image labels and tags from the commit.',
       },
     ],
     [
       free('sluice'),
       {
         type: 'string',
-        // The published package name; a bare `sluice` on the registry is not ours.
-        default: `npx --yes --package=@sluice-ml/sluice@${version} sluice`,
+        // The package this release publishes, at its version (package.json's name and version);
+        // a bare `sluice` on the registry is not ours.
+        default: sluiceCommand(options),
         description:
           'The command that runs sluice, e.g. `node path/to/dist/cli/index.js` for a checkout.',
       },
@@ -223,7 +231,7 @@ function withDefault(spec: GitlabInput, fallback: InputDef['default']): GitlabIn
  * variable must be a string.
  */
 export function renderGitlabComponent(def: CommandDef, options: GitlabOptions): string {
-  const extra = componentInputs(def, options.version);
+  const extra = componentInputs(def, options);
   const [stage, jobName, image, sluice, when] = extra.map(([name]) => name) as [
     string,
     string,

@@ -1,6 +1,7 @@
 import process from 'node:process';
 import { parseCliArgs } from '../app/cli-args.js';
 import { commandHelp, mainHelp } from '../app/cli-help.js';
+import { useColor } from '../app/color.js';
 import { IMPLEMENTATIONS } from '../app/commands.js';
 import { detectPlatform } from '../app/detect-platform.js';
 import { envFallback, runCommand } from '../app/run-command.js';
@@ -31,7 +32,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(commandHelp(def));
     return ExitCode.Pass;
   }
-  const color = process.stderr.isTTY === true && !process.env.NO_COLOR;
+  const color = useColor(process.stderr, process.env);
   const platform = detectPlatform(
     process.env,
     process.cwd(),
@@ -47,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
       process.env[envVarName(input)] ??
       envFallback(def, input, process.env),
     stdout: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-    color: process.stdout.isTTY === true && !process.env.NO_COLOR,
+    color: useColor(process.stdout, process.env),
   });
 }
 

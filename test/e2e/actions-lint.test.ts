@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../unit/support/temp-dirs.js';
 
 /**
  * Every action.yml and every workflow (ours and the examples') passes @action-validator/cli, and
@@ -33,7 +33,7 @@ const workflows = [
 function validatable(file: string): string {
   const text = readFileSync(join(ROOT, file), 'utf8');
   if (!/^\s+using: node24$/m.test(text)) return file;
-  const copy = join(mkdtempSync(join(tmpdir(), 'sluice-lint-')), 'action.yml');
+  const copy = join(tempDir('sluice-lint-'), 'action.yml');
   writeFileSync(copy, text.replace(/^(\s+using: )node24$/m, '$1node20'));
   return copy;
 }
@@ -72,7 +72,7 @@ describe('action-validator', () => {
   });
 
   it('catches a broken action.yml (the linter really runs)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sluice-lint-'));
+    const dir = tempDir('sluice-lint-');
     writeFileSync(
       join(dir, 'action.yml'),
       'name: x\ninputs:\n  a:\n    requird: true\nruns:\n  using: node20\n  main: x.js\n',
@@ -94,7 +94,7 @@ describe('actionlint', () => {
   });
 
   it('catches a broken workflow (the linter really runs)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sluice-actionlint-'));
+    const dir = tempDir('sluice-actionlint-');
     const file = join(dir, 'broken.yml');
     writeFileSync(
       file,

@@ -4,12 +4,13 @@
  * that answers as GitHub's "get a pull request" would.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import os from 'node:os';
+import { chmodSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { tempDir } from '../unit/support/temp-dirs.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const workflow = parse(
@@ -26,7 +27,7 @@ const pulls: Record<string, string> = {
 };
 
 function runStep(artifactNumber: string, headSha: string, headRepo: string) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-pr-step-'));
+  const dir = tempDir('sluice-pr-step-');
   mkdirSync(path.join(dir, 'reports'));
   mkdirSync(path.join(dir, 'bin'));
   writeFileSync(path.join(dir, 'reports/pr-number'), artifactNumber);
@@ -45,6 +46,7 @@ function runStep(artifactNumber: string, headSha: string, headRepo: string) {
     cwd: dir,
     encoding: 'utf8',
     env: {
+      TMPDIR: tmpdir(),
       PATH: `${path.join(dir, 'bin')}:${process.env.PATH ?? ''}`,
       GITHUB_OUTPUT: output,
       GITHUB_REPOSITORY: 'acme/churn',
@@ -99,7 +101,7 @@ describe('model-ci.yml keeps the PR number when the gate failed', () => {
   const keep = steps.find((s) => s.run?.includes('pr-number'))!;
 
   it('writes reports/pr-number even when the gate wrote no report (exit 2: no reports/)', () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-model-ci-'));
+    const dir = tempDir('sluice-model-ci-');
     const script = keep.run!.replace('${{ github.event.pull_request.number }}', '42');
     const result = spawnSync('bash', ['-e', '-c', script], { cwd: dir, encoding: 'utf8' });
     expect(result.status, result.stderr).toBe(0);

@@ -5,8 +5,8 @@
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { requireBinary } from '../integration/services/binaries.js';
 import { startRegistry, type RunningRegistry } from '../integration/services/registry.js';
+import { tempDir } from '../unit/support/temp-dirs.js';
 
 const run = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -34,9 +35,10 @@ async function runAction(action: 'build-image' | 'push-image', inputs: Record<st
   const actionDir = path.join(root, 'actions', action);
   const yml = parse(readFileSync(path.join(actionDir, 'action.yml'), 'utf8')) as ActionYml;
   expect(yml.runs.using).toBe('node24');
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-image-action-'));
+  const dir = tempDir('sluice-image-action-');
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
+    TMPDIR: tmpdir(),
     HOME: dir,
     GITHUB_ACTIONS: 'true',
     GITHUB_OUTPUT: path.join(dir, 'output'),
@@ -78,7 +80,7 @@ async function inspect(ref: string, ...flags: string[]) {
 beforeAll(async () => {
   requireBinary('skopeo');
   requireBinary('git');
-  workspace = mkdtempSync(path.join(os.tmpdir(), 'sluice-image-action-ws-'));
+  workspace = tempDir('sluice-image-action-ws-');
   mkdirSync(path.join(workspace, 'model'));
   mkdirSync(path.join(workspace, 'app'));
   writeFileSync(path.join(workspace, 'model', 'model.onnx'), randomBytes(200_000));
@@ -96,7 +98,7 @@ beforeAll(async () => {
   git('init', '-q', '-b', 'main');
   git('add', '.');
   git('commit', '-q', '-m', 'model');
-  emptyDockerConfig = mkdtempSync(path.join(os.tmpdir(), 'sluice-image-action-dc-'));
+  emptyDockerConfig = tempDir('sluice-image-action-dc-');
   [registry, secured] = await Promise.all([
     startRegistry(),
     startRegistry({ htpasswd: { username: 'robot', password: PASSWORD } }),
@@ -156,7 +158,7 @@ describe('build-image and push-image actions', () => {
 
   it('push-image promotes that digest to another registry (source credentials from the Docker config)', async () => {
     expect(built, 'the build-image test ran first').toBeDefined();
-    const loggedIn = mkdtempSync(path.join(os.tmpdir(), 'sluice-image-action-login-'));
+    const loggedIn = tempDir('sluice-image-action-login-');
     writeFileSync(
       path.join(loggedIn, 'config.json'),
       JSON.stringify({

@@ -1,13 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/core/errors.js';
 import { loadRules } from '../../src/core/gate/rules.js';
 import { loadMetricsFile } from '../../src/core/metrics/parsers-all.js';
 import { decodeText, firstInvalidUtf8 } from '../../src/core/text/utf8.js';
+import { tempDir } from '../unit/support/temp-dirs.js';
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-utf8-'));
+const dir = tempDir('sluice-utf8-');
 function file(name: string, bytes: number[] | Buffer): string {
   const full = path.join(dir, name);
   writeFileSync(full, Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes));

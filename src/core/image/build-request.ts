@@ -61,6 +61,8 @@ export async function readBuildRequest(
       deps.def?.inputs,
     );
   const git = withCiFacts(await readGitFacts(deps.exec, cwd), deps.run);
+  if (git.source === undefined && git.sourceLeftOut)
+    deps.logger.info(`No org.opencontainers.image.source label: ${git.sourceLeftOut}`);
   const modelVersion = inputs['model-version'];
   const tagTemplates = inputs.tag ?? [];
   const tagTexts = tagTemplates.some((tag) => tag.includes('{'))

@@ -73,10 +73,7 @@ export interface BuildResult {
 export async function buildImage(options: BuildOptions): Promise<BuildResult> {
   const base = options.base ? await resolveImage(options.base, options.platform) : undefined;
   const layers = await plannedLayers(options);
-  const known = layers.filter((layer) => layer.digest !== undefined).length;
-  options.logger.info(
-    `${layers.length} new layer${layers.length === 1 ? '' : 's'} (${known} known from the cache), base ${options.base?.name ?? 'scratch'}`,
-  );
+  options.logger.info(layerCountLine(layers, options.base?.name, base?.manifest.layers.length));
 
   const targets: SinkTarget[] =
     options.targets.length > 0 ? options.targets : [{ sink: new DigestOnlySink(), tags: [] }];
@@ -115,6 +112,26 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
     layers: summaries,
     uploaded: options.targets.length > 0 ? stats.uploaded : {},
   };
+}
+
+/**
+ * What the build is made of, said once: the layers of the model and code folders, how many
+ * were packed now and how many came ready from the layer cache (a rebuild of unchanged folders
+ * packs none), and the base image's own layers, which are copied as they are.
+ */
+export function layerCountLine(
+  layers: readonly Pick<Layer, 'digest'>[],
+  baseName: string | undefined,
+  baseLayers: number | undefined,
+): string {
+  const reused = layers.filter((layer) => layer.digest !== undefined).length;
+  const packed = layers.length - reused;
+  const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+  const onBase =
+    baseName === undefined
+      ? 'on scratch'
+      : `on base ${baseName} (${plural(baseLayers ?? 0, 'layer')} copied as is)`;
+  return `${plural(layers.length, 'layer')} of model and code: ${packed} packed, ${reused} reused from the layer cache; ${onBase}`;
 }
 
 /** The model's layers (large files apart), then the code's, each filled in from the cache. */

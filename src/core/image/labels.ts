@@ -9,7 +9,10 @@ export interface GitFacts {
   revision?: string;
   /** Seconds since the epoch of the HEAD commit. */
   commitTime?: number;
+  /** A forge URL of the repository (https), for the image source label. */
   source?: string;
+  /** Why there is no source label although origin is set (a local path, a file:// remote). */
+  sourceLeftOut?: string;
 }
 
 /** What git says about the work tree; each fact is optional (a tarball checkout has none). */
@@ -26,7 +29,13 @@ export async function readGitFacts(exec: Exec, cwd: string): Promise<GitFacts> {
   const facts: GitFacts = {};
   if (revision) facts.revision = revision;
   if (time && /^\d+$/.test(time)) facts.commitTime = Number(time);
-  if (remote) facts.source = publicUrl(remote);
+  if (remote) {
+    const url = forgeUrl(remote);
+    if (url) facts.source = url;
+    else
+      facts.sourceLeftOut =
+        'the origin remote is not a forge URL (https://…, ssh://… or git@host:owner/repo), e.g. a local path or a file:// URL';
+  }
   return facts;
 }
 
@@ -45,23 +54,47 @@ export function withCiFacts(facts: GitFacts, run: RunContext): GitFacts {
     const millis = Date.parse(run.commit.timestamp);
     if (Number.isFinite(millis)) filled.commitTime = Math.floor(millis / 1000);
   }
-  if (filled.source === undefined && run.repositoryUrl)
-    filled.source = publicUrl(run.repositoryUrl);
+  if (filled.source === undefined && run.repositoryUrl) {
+    const url = forgeUrl(run.repositoryUrl);
+    if (url) {
+      filled.source = url;
+      delete filled.sourceLeftOut;
+    }
+  }
   return filled;
 }
 
-/** A remote URL without the user and token some CI systems put in it; scp-style becomes https. */
-function publicUrl(remote: string): string {
-  const scp = /^[\w.-]+@([\w.-]+):(.+?)(?:\.git)?$/.exec(remote);
-  if (scp) return `https://${scp[1]}/${scp[2]}`;
+/**
+ * The https URL of a repository on a forge, from a git remote: an http(s) URL without the user,
+ * token, query and fragment CI systems and users put in it; an ssh one (`ssh://git@host/o/r`,
+ * `git@host:o/r`) as https on the same host. Anything else (a local path, `file://`, a bundle)
+ * says nothing a reader of the image could open: undefined.
+ */
+export function forgeUrl(remote: string): string | undefined {
+  const trimmed = remote.trim();
+  const scp = /^[\w.+-]+@([a-z0-9.-]+):(?!\/)([^\s?#]+)$/i.exec(trimmed);
+  if (scp) return withoutGitSuffix(`https://${scp[1]!.toLowerCase()}/${scp[2]}`);
+  let url: URL;
   try {
-    const url = new URL(remote);
-    url.username = '';
-    url.password = '';
-    return url.toString().replace(/\.git$/, '');
+    url = new URL(trimmed);
   } catch {
-    return remote;
+    return undefined;
   }
+  if (!url.hostname || /\s/.test(trimmed)) return undefined;
+  if (url.protocol === 'ssh:' || url.protocol === 'git+ssh:') {
+    const path = url.pathname.replace(/^\/+/, '');
+    return path ? withoutGitSuffix(`https://${url.hostname}/${path}`) : undefined;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
+  url.username = '';
+  url.password = '';
+  url.search = '';
+  url.hash = '';
+  return withoutGitSuffix(url.toString());
+}
+
+function withoutGitSuffix(url: string): string {
+  return url.replace(/\/+$/, '').replace(/\.git$/, '');
 }
 
 export interface ModelFacts {

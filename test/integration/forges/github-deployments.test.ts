@@ -1,6 +1,4 @@
-import '../../unit/clients/node20.js';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +18,7 @@ import {
   values,
 } from '../../unit/rollout/fakes.js';
 import { VirtualTime } from '../../unit/support/virtual-time.js';
+import { tempDir } from '../../unit/support/temp-dirs.js';
 
 const origin = 'https://ghe.test';
 const base = '/api/v3';
@@ -43,7 +42,7 @@ steps:
 `;
 
 function deps(router: FakeRouter, errorRate: number, time: VirtualTime) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'deployments-'));
+  const dir = tempDir('deployments-');
   writeFileSync(path.join(dir, 'rollout.yml'), SPEC);
   const logger = recordingLogger();
   const d: CommandDeps = {

@@ -1,4 +1,3 @@
-import '../../unit/clients/node20.js';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { toGitHubError } from '../../../src/clients/github/errors.js';

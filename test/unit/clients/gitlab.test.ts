@@ -1,4 +1,3 @@
-import './node20.js';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createGitLabForge } from '../../../src/clients/gitlab/forge.js';

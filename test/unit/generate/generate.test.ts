@@ -1,5 +1,4 @@
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
@@ -10,6 +9,7 @@ import { renderAction } from '../../../scripts/generate/action.js';
 import { generateAll } from '../../../scripts/generate/files.js';
 import { gitlabInput, renderGitlabComponent } from '../../../scripts/generate/gitlab.js';
 import { endMarker, startMarker, updateReadme } from '../../../scripts/generate/readme.js';
+import { tempDir } from '../support/temp-dirs.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const qualityGate = commandByName('quality-gate')!;
@@ -81,7 +81,7 @@ describe('action.yml', () => {
 
 describe('GitLab component', () => {
   const [specDoc, jobDoc] = parseAllDocuments(
-    renderGitlabComponent(qualityGate, { version: '9.9.9' }),
+    renderGitlabComponent(qualityGate, { version: '9.9.9', packageName: '@sluice-ml/sluice' }),
   ).map((doc) => doc.toJS() as Record<string, unknown>);
   const inputs = (specDoc as { spec: { inputs: Record<string, Record<string, unknown>> } }).spec
     .inputs;
@@ -152,9 +152,7 @@ describe('GitLab component', () => {
   it('renames a component input that a command already uses', () => {
     const yml = renderGitlabComponent(
       def([{ name: 'image', type: 'string', description: 'the image' }]),
-      {
-        version: '1',
-      },
+      { version: '1', packageName: '@sluice-ml/sluice' },
     );
     const spec = (
       parseAllDocuments(yml)[0]!.toJS() as { spec: { inputs: Record<string, unknown> } }
@@ -202,9 +200,9 @@ function component(command: CommandDef): {
   inputs: Record<string, Record<string, unknown>>;
   job: Record<string, unknown>;
 } {
-  const [specDoc, jobDoc] = parseAllDocuments(renderGitlabComponent(command, { version: '1' })).map(
-    (doc) => doc.toJS() as Record<string, unknown>,
-  );
+  const [specDoc, jobDoc] = parseAllDocuments(
+    renderGitlabComponent(command, { version: '1', packageName: '@sluice-ml/sluice' }),
+  ).map((doc) => doc.toJS() as Record<string, unknown>);
   const inputs = (specDoc as { spec: { inputs: Record<string, Record<string, unknown>> } }).spec
     .inputs;
   const job = Object.values(jobDoc as Record<string, Record<string, unknown>>)[0]!;
@@ -396,11 +394,12 @@ describe('README tables', () => {
 
 describe('generate --check', () => {
   it('finds a stale file, a missing one and one that should not exist', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'sluice-generate-'));
+    const root = tempDir('sluice-generate-');
     const generated = await generateAll({
       commands: COMMANDS,
       flagship: FLAGSHIP,
       version: '1.0.0',
+      packageName: '@sluice-ml/sluice',
       readme: undefined,
       root: ROOT,
     });
@@ -422,6 +421,7 @@ describe('generate --check', () => {
       commands: COMMANDS,
       flagship: FLAGSHIP,
       version: '1.0.0',
+      packageName: '@sluice-ml/sluice',
       readme: undefined,
       root: ROOT,
     };

@@ -24,7 +24,9 @@ const actionInputs = new Map(
 );
 const componentInputs = new Map(
   COMMANDS.map((def) => {
-    const [spec] = parseAllDocuments(renderGitlabComponent(def, { version: pkg.version }));
+    const [spec] = parseAllDocuments(
+      renderGitlabComponent(def, { version: pkg.version, packageName: pkg.name }),
+    );
     const inputs = (spec?.toJS() as { spec?: { inputs?: object } }).spec?.inputs ?? {};
     return [def.name, new Set(Object.keys(inputs))];
   }),

@@ -2,7 +2,7 @@ import { mkdirSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { buildImage, type BuildOptions } from '../../../src/core/image/build.js';
+import { buildImage, layerCountLine, type BuildOptions } from '../../../src/core/image/build.js';
 import { LayerCache } from '../../../src/core/image/layer-cache.js';
 import { walk } from '../../../src/core/image/walk.js';
 import { silentLogger, usageError } from './helpers.js';
@@ -64,7 +64,39 @@ describe('layer cache', () => {
       ...options(model, cache),
       logger: { ...silentLogger, info: (line: string) => logged.push(line) },
     });
-    expect(logged.join('\n')).toContain('(1 known from the cache)');
+    expect(logged.join('\n')).toContain('1 layer of model and code: 0 packed, 1 reused');
+  });
+
+  it('tells what a build packed and what it reused from the cache, as counted', async () => {
+    const model = tmp('sluice-model-');
+    const cache = tmp('sluice-cache-');
+    writeFileSync(join(model, 'weights.bin'), Buffer.alloc(4000, 1));
+    writeFileSync(join(model, 'config.json'), '{}');
+    const line = async () => {
+      const logged: string[] = [];
+      await buildImage({
+        ...options(model, cache),
+        logger: { ...silentLogger, info: (text: string) => logged.push(text) },
+      });
+      return logged.find((text) => text.includes('of model and code'));
+    };
+    expect(await line()).toBe(
+      '2 layers of model and code: 2 packed, 0 reused from the layer cache; on scratch',
+    );
+    expect(await line()).toBe(
+      '2 layers of model and code: 0 packed, 2 reused from the layer cache; on scratch',
+    );
+    await sleep(30);
+    writeFileSync(join(model, 'config.json'), '{"changed": true}');
+    expect(await line()).toBe(
+      '2 layers of model and code: 1 packed, 1 reused from the layer cache; on scratch',
+    );
+  });
+
+  it('names the base image and its layers, copied as they are', () => {
+    expect(layerCountLine([{ digest: 'sha256:a' }], 'python:3.12-slim', 4)).toBe(
+      '1 layer of model and code: 0 packed, 1 reused from the layer cache; on base python:3.12-slim (4 layers copied as is)',
+    );
   });
 
   it('titles a layer of one file in the singular', async () => {

@@ -3,8 +3,7 @@
  * alias to the canary's version; a rolled-back one leaves it; a bad value is exit 2 before any
  * traffic moves. Runs the real rollout command with the rollout tests' fakes, in virtual time.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -25,6 +24,7 @@ import {
   recordingLogger,
   values,
 } from '../rollout/fakes.js';
+import { tempDir } from '../support/temp-dirs.js';
 
 const SPEC = `stable: v1
 canary: v2
@@ -63,7 +63,7 @@ function fakeRegistry() {
 
 async function runRollout(errorRate: number, promote: string) {
   const time = new VirtualTime();
-  const dir = mkdtempSync(path.join(tmpdir(), 'rollout-alias-'));
+  const dir = tempDir('rollout-alias-');
   writeFileSync(path.join(dir, 'rollout.yml'), SPEC);
   const { registry, moves } = fakeRegistry();
   const deps = {

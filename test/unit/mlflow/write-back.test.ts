@@ -2,8 +2,7 @@
  * quality-gate's opt-in write-back (`mlflow-tag-version`): the gated version is tagged with the
  * verdict, the report's URL, the PR/MR URL and the commit, and the report says what changed.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runQualityGate } from '../../../src/core/commands/quality-gate.js';
@@ -12,9 +11,10 @@ import { UsageError } from '../../../src/core/errors.js';
 import type { ModelRegistry, ModelVersionRef } from '../../../src/core/ports.js';
 import { parseInputs } from '../../../src/inputs/parse.js';
 import { qualityGate } from '../../../src/inputs/quality-gate.js';
+import { tempDir } from '../support/temp-dirs.js';
 
 function setup(platform: 'github' | 'gitlab') {
-  const cwd = mkdtempSync(path.join(tmpdir(), 'sluice-wb-'));
+  const cwd = tempDir('sluice-wb-');
   writeFileSync(path.join(cwd, 'm.json'), '{"accuracy": 0.9}');
   writeFileSync(path.join(cwd, 'rules.yml'), 'metrics:\n  accuracy: {min: 0.95}\n');
   const tagged: { version: ModelVersionRef; tags: Record<string, string> }[] = [];

@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { rolloutCommand, rolloutPostCommand } from '../../../src/core/commands/rollout.js';
@@ -10,6 +9,7 @@ import { parseInputs } from '../../../src/inputs/parse.js';
 import { rollout } from '../../../src/inputs/rollout.js';
 import { runOnVirtualTime, VirtualTime } from '../support/virtual-time.js';
 import { FakeProvider, FakeRouter, MemoryState, recordingLogger, values } from './fakes.js';
+import { tempDir } from '../support/temp-dirs.js';
 
 const SPEC = `stable: v1
 canary: v2
@@ -25,7 +25,7 @@ steps:
 `;
 
 function deps(router: FakeRouter, errorRate: number, time: VirtualTime, state = new MemoryState()) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'rollout-'));
+  const dir = tempDir('rollout-');
   writeFileSync(path.join(dir, 'rollout.yml'), SPEC);
   const d = {
     logger: recordingLogger(),
