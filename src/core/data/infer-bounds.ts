@@ -20,8 +20,8 @@ export interface Observed {
   integer: boolean;
 }
 
-export const RANGE_SHARE = 0.25;
-export const TAIL_FACTOR = 2;
+const RANGE_SHARE = 0.25;
+const TAIL_FACTOR = 2;
 
 export function widenedBounds(o: Observed): { min: number; max: number } {
   const width = o.hi - o.lo;
