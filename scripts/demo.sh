@@ -38,8 +38,18 @@ bold "validate-data: this week's customer table against the schema and the train
 expect 1 "validate-data" -- $SLUICE validate-data --data data/current.csv --schema schema.yml \
   --output "json=$OUT/validate-data.json" --output "markdown=$OUT/validate-data.md"
 
+bold "build-image: the model and its server as a reproducible image, into an OCI folder (no daemon, no registry)"
+# train.py writes model/ (it needs scikit-learn); the demo packs a stand-in weights file instead.
+mkdir -p "$OUT/model" && printf '{"coef":[0.8,-1.2],"intercept":0.1}\n' >"$OUT/model/model.json"
+for build in 1 2; do
+  expect 0 "build-image ($build)" -- $SLUICE build-image --model "$OUT/model" --code serve \
+    --entrypoint "node /opt/app/model-server.mjs" --port 8080 --model-name churn \
+    --metrics-file metrics/candidate.json --source-date-epoch 1767225600 \
+    --output "oci:$OUT/image:candidate" --report-output "json=$OUT/build-image-$build.json"
+done
+node -e 'const [a,b]=process.argv.slice(1).map(f=>JSON.parse(require("fs").readFileSync(f,"utf8")).digest); console.log(a===b?`built twice, same digest ${a}: reproducible`:`digests differ: ${a} ${b}`); if(a!==b) process.exit(1)' "$OUT/build-image-1.json" "$OUT/build-image-2.json" || exit 1
 bold "comment: the sticky PR comment body, written to a file (no forge here)"
-expect 0 "comment preview" -- $SLUICE comment --reports "$OUT/quality-gate.json" "$OUT/validate-data.json" --preview "$OUT/comment.md"
+expect 0 "comment preview" -- $SLUICE comment --reports "$OUT/quality-gate.json" "$OUT/validate-data.json" "$OUT/build-image-1.json" --preview "$OUT/comment.md"
 
 bold "rollout: a canary failing 10 % of requests, behind sluice's built-in router, under load"
 # Everything started here is stopped by its PID on the way out, whatever happens.
