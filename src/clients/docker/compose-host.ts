@@ -168,7 +168,7 @@ export class ComposeHost implements DeployHost {
       else if (base && typeof base === 'object') Object.assign(env, base);
       // A literal value: `$` escaped so compose does not interpolate it.
       for (const [k, v] of Object.entries(this.config.canaryEnvironment))
-        env[k] = v.replaceAll('$', '$$');
+        env[k] = v.split('$').join('$$');
       canary.environment = env;
     }
     return canary;
