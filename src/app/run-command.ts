@@ -96,6 +96,12 @@ export async function runCommand<D extends CommandDef>(options: RunOptions<D>): 
           kubernetes: kubernetesEnvironment(),
           ...(signal ? { signal: signal.signal } : {}),
         }),
+      deployHosts: async (config) =>
+        new (await import('../clients/docker/compose-host.js')).ComposeHost(config, {
+          exec,
+          logger,
+          sleep: realSleep,
+        }),
       metrics: async (config) =>
         (await import('../clients/metrics/index.js')).createMetricsProvider(config, {
           clock: { now: () => new Date() },

@@ -303,6 +303,42 @@ export interface TrafficRouter {
   ): Promise<void>;
 }
 
+/** A container of a deploy host's service, as the host reads it back. */
+export interface HostContainer {
+  service: string;
+  name: string;
+  image: string;
+  /** running, exited, restarting, created… */
+  state: string;
+  /** healthy, unhealthy, starting; undefined without a healthcheck. */
+  health?: string;
+}
+
+/**
+ * Where the versions run when sluice starts the canary itself (a docker-compose project on one
+ * host, src/clients/docker/compose-host.ts): the canary as a service beside the stable one.
+ * Every method that changes something waits until it is done (healthy, or gone).
+ */
+export interface DeployHost {
+  /** e.g. `compose project models`. */
+  readonly name: string;
+  readonly stableService: string;
+  readonly canaryService: string;
+  /** The image the canary service runs. */
+  readonly canaryImage: string;
+  /** The containers of the stable and canary services now. */
+  containers(signal?: AbortSignal): Promise<HostContainer[]>;
+  /**
+   * Starts the canary service from the canary image (an up-to-date one is kept), then waits
+   * until it is healthy. A HostUnhealthy error when it never gets there.
+   */
+  startCanary(signal?: AbortSignal): Promise<void>;
+  /** Stops and removes the canary service's containers. */
+  removeCanary(signal?: AbortSignal): Promise<void>;
+  /** Recreates the stable service from the canary image, then waits until it is healthy. */
+  updateStable(signal?: AbortSignal): Promise<void>;
+}
+
 /** One measurement of a metric at a time. */
 export interface MetricSample {
   /** ISO 8601. */

@@ -40,6 +40,12 @@ export const rollout = {
     },
     { name: 'canary', type: 'string', description: 'The new version.' },
     {
+      name: 'canary-image',
+      type: 'string',
+      description:
+        'On a compose host (the spec’s `deploy:`), the image the canary service runs, e.g. `ghcr.io/acme/model:2` (default: the spec’s `deploy.image`, `{{version}}` replaced by the canary’s name).',
+    },
+    {
       name: 'steps',
       type: 'string',
       description:

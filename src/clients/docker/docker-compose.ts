@@ -22,7 +22,7 @@ export interface ComposeBuildOptions {
 const COMPOSE_MAX_BYTES = 16 * 1024 * 1024;
 
 /** `docker compose` (the v2 plugin) when the CLI has it, else `docker-compose` (v1). */
-async function findCompose(
+export async function findCompose(
   exec: Exec,
 ): Promise<{ command: string; prefix: string[]; name: string }> {
   const plugin = await exec

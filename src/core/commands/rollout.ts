@@ -2,18 +2,19 @@ import path from 'node:path';
 import { InfraError, SluiceError, UsageError } from '../errors.js';
 import type { rollout } from '../../inputs/rollout.js';
 import type { InputsOf } from '../../inputs/types.js';
-import type { DeploymentHandle, DeploymentState, TrafficRouter } from '../ports.js';
+import type { DeployHost, DeploymentHandle, DeploymentState, TrafficRouter } from '../ports.js';
 import type { RolloutEnv } from '../rollout/engine.js';
 import type { Note } from '../report/model.js';
 import { parsePromoteAlias, promoteAliasAfterRollout } from './mlflow-alias.js';
 import { readProgress } from '../rollout/engine.js';
-import type { ProviderConfig, RolloutSpec, RouterConfig } from '../rollout/model.js';
+import type { DeployConfig, ProviderConfig, RolloutSpec, RouterConfig } from '../rollout/model.js';
 import { buildControlReport, buildRolloutReport } from '../rollout/report.js';
 import {
   abortRollout,
   promoteRollout,
   rolloutStatus,
   runRollout,
+  type ControlResult,
   type RolloutResult,
 } from '../rollout/run.js';
 import {
@@ -24,6 +25,7 @@ import {
   type SpecOverrides,
 } from '../rollout/spec.js';
 import { realSleep } from '../async/sleep.js';
+import { describeContainers, runRolloutOnHost } from '../rollout/host.js';
 import type { CommandDeps, CommandResult } from './types.js';
 
 /** rollout's inputs, typed by its definition. */
@@ -44,6 +46,7 @@ export async function rolloutCommand(
     ...(inputs.stable ? { stable: inputs.stable } : {}),
     ...(inputs.canary ? { canary: inputs.canary } : {}),
     ...(inputs.steps ? { steps: parseStepsInput(inputs.steps) } : {}),
+    ...(inputs['canary-image'] ? { canaryImage: inputs['canary-image'] } : {}),
   };
   // Parsed first: a malformed value is exit 2 before any traffic moves.
   const promoteAlias = inputs['mlflow-promote-alias']
@@ -58,7 +61,9 @@ export async function rolloutCommand(
     });
     const notes: Note[] = [];
     const deployment = await startDeployment(inputs, spec!, deps, notes);
-    const result = await runRollout(spec!, env);
+    const result = spec!.deploy
+      ? await runRolloutOnHost(spec!, env, await openHost(spec!.deploy, deps))
+      : await runRollout(spec!, env);
     if (deployment) await finishDeployment(deployment, result, inputs, deps, notes);
     const report = buildRolloutReport(result, key);
     report.notes.push(...notes);
@@ -103,6 +108,7 @@ export async function rolloutCommand(
             env,
             spec ? { stable: spec.stable.name, strategy: spec.strategy } : {},
           );
+  if (inputs.action === 'abort') await removeLeftCanary(result, progress?.deploy, deps);
   deps.logger.info(result.message);
   const report = buildControlReport(inputs.action, result, key);
   if (promoteAlias && inputs.action !== 'status') {
@@ -125,12 +131,44 @@ export async function rolloutPostCommand(
   if (!progress) return {};
   const env = await environment(progress.router, deps);
   const result = await abortRollout(env);
+  await removeLeftCanary(result, progress.deploy, deps);
   deps.logger.info(`rollout post: ${result.message}`);
   // A rollout that ended (promoted or rolled back) already wrote its report, outputs, summary
   // and comment section under the same names: a report saying "nothing to abort" in their
   // place would turn a rolled-back canary green.
   if (result.outcome === 'nothing') return {};
   return { report: buildControlReport('abort', result, inputs['report-key']) };
+}
+
+async function openHost(config: DeployConfig, deps: CommandDeps): Promise<DeployHost> {
+  if (!deps.deployHosts)
+    throw new InfraError('deploy hosts are not wired into this run', {
+      hint: 'a bug in the app wiring: report it',
+    });
+  return deps.deployHosts(config);
+}
+
+/**
+ * `abort` and the post: step on a compose host: once all traffic is back on stable, the canary
+ * service is removed too; what is left is said in the message.
+ */
+async function removeLeftCanary(
+  result: ControlResult,
+  deploy: DeployConfig | undefined,
+  deps: CommandDeps,
+): Promise<void> {
+  if (!deploy || result.outcome !== 'aborted') return;
+  const host = await openHost(deploy, deps);
+  try {
+    await host.removeCanary();
+    result.message += `; the canary service ${host.canaryService} is removed`;
+  } catch (error) {
+    const now = await host.containers().then(describeContainers, () => 'unknown');
+    throw new InfraError(
+      `${result.message}, but removing the canary service ${host.canaryService} failed: ${error instanceof Error ? error.message : String(error)}; containers: ${now}`,
+      { hint: 'remove it by hand (docker rm -f), or run `sluice rollout abort` again' },
+    );
+  }
 }
 
 /** An open deployment and what to call it in messages. */

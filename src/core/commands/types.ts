@@ -16,8 +16,8 @@ import type {
   StateStore,
 } from '../ports.js';
 import type { Report } from '../report/model.js';
-import type { MetricsProvider, TrafficRouter } from '../ports.js';
-import type { ProviderConfig, RouterConfig } from '../rollout/model.js';
+import type { DeployHost, MetricsProvider, TrafficRouter } from '../ports.js';
+import type { DeployConfig, ProviderConfig, RouterConfig } from '../rollout/model.js';
 import type { SluiceError } from '../errors.js';
 import type { SqlEngineFactory } from '../data/engine.js';
 
@@ -127,6 +127,8 @@ export interface CommandDeps {
   sleep?: Sleep;
   /** Opens the traffic router a rollout drives (src/clients/routers), loaded lazily by the app. */
   routers?: (config: RouterConfig) => Promise<TrafficRouter>;
+  /** Opens the host a rollout starts its canary on (a compose project), loaded lazily by the app. */
+  deployHosts?: (config: DeployConfig) => Promise<DeployHost>;
   /** Opens a metrics provider for rollout analysis (src/clients/metrics), loaded lazily by the app. */
   metrics?: (config: ProviderConfig) => Promise<MetricsProvider>;
   /** Aborted on SIGTERM/SIGINT for commands whose definition asks (`abortOnSignal`). */

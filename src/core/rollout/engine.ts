@@ -72,6 +72,7 @@ export class Recorder {
       stable: spec.stable.name,
       canary: spec.canary.name,
       router: spec.router,
+      ...(spec.deploy ? { deploy: spec.deploy } : {}),
       step: 0,
       weights: allOn(spec.stable.name),
       status: 'running',

@@ -135,6 +135,40 @@ export type RouterConfig =
   | KserveRouterConfig;
 
 /**
+ * Where the versions run (`deploy:`): a docker-compose project on one host. sluice starts the
+ * canary as a service beside the stable one, waits for its health, runs the rollout through the
+ * router, then updates the stable service to the canary's image (promotion) or removes the canary
+ * service (rollback). See docs/rollout.md, "A docker-compose host".
+ */
+export interface ComposeDeployConfig {
+  type: 'compose';
+  /** The project's compose files (`-f`, in order), as written in the spec. */
+  files: string[];
+  /** The compose project name (`-p`). */
+  project: string;
+  /** The stable service (the version the router calls `stable`). */
+  service: string;
+  /** The canary service sluice creates beside it (default `<service>-canary`). */
+  canaryService: string;
+  /** The canary's image, `{{version}}` already replaced by the canary's name. */
+  image: string;
+  /** Replaces the stable service's published ports in the canary service (its router backend). */
+  canaryPorts?: string[];
+  /** Merged over the stable service's environment in the canary service. */
+  canaryEnvironment?: Record<string, string>;
+  /** GET until 2xx: the canary service's readiness URL (else its compose healthcheck). */
+  canaryHealthUrl?: string;
+  /** The same for the stable service, after it is updated to the canary's image. */
+  stableHealthUrl?: string;
+  /** How long a service may take to become healthy, ms (default 120000). */
+  healthTimeoutMs: number;
+  /** The override file sluice writes and keeps (the canary service, the stable service's image). */
+  override: string;
+}
+
+export type DeployConfig = ComposeDeployConfig;
+
+/**
  * Which metrics provider a metric is read from, and how. `versions` says which version is stable
  * and which the canary; the rollout fills it in when it creates the provider.
  */
@@ -282,6 +316,8 @@ export interface RolloutSpec {
   stable: VersionRef;
   canary: VersionRef;
   router: RouterConfig;
+  /** Where the versions run, when sluice starts the canary itself (a docker-compose host). */
+  deploy?: DeployConfig;
   /**
    * Canary steps; default 10 → 25 → 50 → 100 with pauses. Shadow: the steps after a promoted
    * shadow phase (empty: all traffic switches at once).
@@ -350,6 +386,8 @@ export interface RolloutProgress {
   stable: string;
   canary: string;
   router: RouterConfig;
+  /** The compose host the rollout started its canary on, for `abort` and the post: step. */
+  deploy?: DeployConfig;
   /** Index of the step under way. */
   step: number;
   /** The weights last set. */

@@ -12,6 +12,7 @@ import type {
   VersionRef,
 } from './model.js';
 import { AnalysisReader } from './spec-analysis.js';
+import { DEPLOY_EXAMPLE, readDeploy } from './spec-deploy.js';
 import { readProvider } from './spec-providers.js';
 import { mirrorSupport, readRouter } from './spec-routers.js';
 import { defaultSteps, readSteps } from './spec-steps.js';
@@ -67,6 +68,7 @@ const TOP_KEYS = [
   'onResume',
   'waitTimeout',
   'shadow',
+  'deploy',
 ] as const;
 
 const SHADOW_EXAMPLE = 'shadow: { analysis: errors, duration: 2m, promote: false }';
@@ -80,6 +82,8 @@ export interface SpecOverrides {
   canary?: string;
   /** From the `steps` input: `10:1m,25:1m,50`. */
   steps?: CanaryStep[];
+  /** From the `canary-image` input: the canary's image on a compose host (`deploy:`). */
+  canaryImage?: string;
 }
 
 export async function loadRolloutSpec(
@@ -115,6 +119,12 @@ export function specFromInputs(overrides: SpecOverrides): RolloutSpec {
         hint: 'give a spec file (--spec rollout.yml), or --router builtin:http://127.0.0.1:9901 --stable v1 --canary v2',
       },
     );
+  }
+  if (overrides.canaryImage !== undefined) {
+    throw new UsageError('canary-image needs a spec file with a compose host (deploy:)', {
+      place: { key: 'canary-image' },
+      hint: `give --spec rollout.yml holding ${DEPLOY_EXAMPLE} (see docs/rollout.md)`,
+    });
   }
   if (overrides.strategy === 'shadow') {
     throw new UsageError('strategy shadow needs a spec file with its analysis', {
@@ -272,6 +282,18 @@ class SpecReader {
         : 3_600_000,
     };
     if (shadow) spec.shadow = shadow;
+    if (fields.has('deploy'))
+      spec.deploy = readDeploy(y, get('deploy'), 'deploy', {
+        canary: canary.name,
+        ...(this.overrides.canaryImage !== undefined
+          ? { canaryImage: this.overrides.canaryImage }
+          : {}),
+      });
+    else if (this.overrides.canaryImage !== undefined)
+      throw new UsageError('canary-image is for a spec with a compose host (deploy:)', {
+        place: { file, key: 'deploy' },
+        hint: `add ${DEPLOY_EXAMPLE}, or drop --canary-image`,
+      });
     if (fields.has('analysis')) {
       if (shadow && (!shadow.promote || steps.length === 0))
         throw y.error(
