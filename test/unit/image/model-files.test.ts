@@ -141,7 +141,9 @@ describe('folder modes', () => {
     const archive = join(root, '..', `${basename(root)}.tar`);
     writeFileSync(archive, await collect(tarStream(plan!.entries)));
     try {
-      const listing = execFileSync('tar', ['--numeric-owner', '-tvf', archive], { encoding: 'utf8' });
+      const listing = execFileSync('tar', ['--numeric-owner', '-tvf', archive], {
+        encoding: 'utf8',
+      });
       expect(listing).toMatch(/^drwxrwxrwt 0\/0 .* tmp\/$/m);
       expect(listing).toMatch(/^drwxr-xr-x 0\/0 .* open\/$/m);
     } finally {
