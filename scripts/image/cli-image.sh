@@ -79,7 +79,9 @@ cp "$dist/package.json" "$dist/licenses.txt" "$app/"
 duckdb=${SLUICE_IMAGE_DUCKDB:-}
 if [ -z "$duckdb" ]; then
   duckdb="$stage/duckdb"
-  npm install --prefix "$duckdb" --no-save --no-package-lock --no-audit --no-fund \
+  # No install scripts: the binding comes prebuilt in its platform package, and the release
+  # step holds a registry token in its environment.
+  npm install --prefix "$duckdb" --no-save --no-package-lock --no-audit --no-fund --ignore-scripts \
     "@duckdb/node-api@$duckdb_version" >&2
 fi
 found=$(node -p "require('$duckdb/node_modules/@duckdb/node-api/package.json').version" 2>/dev/null) ||
