@@ -308,6 +308,22 @@ describe('the CLI image', () => {
     expect(fail.stdout).toContain('accuracy');
   });
 
+  it("runs the README's docker line as written (the image under its GHCR name)", async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const line = /^docker run .*ghcr\.io\/sluice-ml\/sluice:(\S+) .*$/m.exec(readme);
+    expect(line, 'a docker run line in the README').not.toBeNull();
+    expect(line![1], 'the README pins the version package.json says').toBe(pkg.version);
+    const ghcr = `ghcr.io/sluice-ml/sluice:${pkg.version}`;
+    expect((await exec('docker', ['tag', IMAGE, ghcr])).status).toBe(0);
+    writeFileSync(join(workspace, 'metrics.json'), '{"accuracy": 0.91}\n');
+    expect((await git('add', 'metrics.json')).status).toBe(0);
+    expect((await git('commit', '-q', '-m', 'metrics')).status).toBe(0);
+    expect((await git('update-ref', 'refs/remotes/origin/main', 'HEAD')).status).toBe(0);
+    const ran = await exec('bash', ['-c', line![0]], { cwd: workspace });
+    expect(ran.status, ran.stderr + ran.stdout).toBe(0);
+    expect(ran.stdout).toContain('Quality gate: PASS');
+  });
+
   it('infer-schema and validate-data run DuckDB inside the image, with no network', async () => {
     const inferred = await sluice(['infer-schema', '--data', 'data.csv']);
     expect(inferred.status, inferred.stderr).toBe(0);
