@@ -1,6 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { InfraError } from '../../core/errors.js';
 import type { NumberChunk, SqlEngine, SqlRow, SqlValue } from '../../core/data/engine.js';
 import type { DuckDbChunk, DuckDbConnection, DuckDbInstance } from './load-module.js';
 import type { LoadDuckDbOptions } from './load-module.js';
@@ -12,6 +13,26 @@ import { removeScratchFolder, trackScratchFolder } from '../scratch/scratch-fold
  * 690–720 MB and no slower, since the passes spill either way (bench/data/RESULTS.md).
  */
 export const DEFAULT_MEMORY_LIMIT = '384MB';
+
+/**
+ * The folder DuckDB spills to, in the temporary folder. One this user cannot write in (a
+ * container's read-only /tmp, a TMPDIR that does not exist) is the machine's setup, not a bug.
+ */
+async function scratchFolder(): Promise<string> {
+  const temp = os.tmpdir();
+  try {
+    return await mkdtemp(path.join(temp, 'sluice-duckdb-'));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'an error';
+    throw new InfraError(
+      `cannot make DuckDB's scratch folder in the temporary folder ${temp} (${code})`,
+      {
+        hint: 'validate-data and infer-schema spill data there: point TMPDIR at a folder this user can write (in a container, a writable /tmp or --tmpfs /tmp)',
+        cause: error,
+      },
+    );
+  }
+}
 
 /**
  * DuckDB in-process behind the core's SqlEngine port. The module is imported lazily so
@@ -27,7 +48,7 @@ export async function createDuckDbEngine(
   // uncompressed (a CSV copies in about half the time a database file takes), are evicted to
   // disk under the memory limit, so a 10 GB CSV validates in bounded memory, and, unlike
   // TEMP tables, are visible to the extra connections that stream sorted columns.
-  const folder = await mkdtemp(path.join(os.tmpdir(), 'sluice-duckdb-'));
+  const folder = await scratchFolder();
   trackScratchFolder(folder);
   const config: Record<string, string> = {
     memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,

@@ -68,7 +68,7 @@ export function planLayers(options: PlanOptions): LayerPlan[] {
     const entries: TarEntry[] = target ? parentDirs(`${target}/x`) : [];
     for (const file of rest) {
       const path = inImage(file.rel);
-      entries.push(file.type === 'dir' ? dirEntry(path) : fileEntry(path, file));
+      entries.push(file.type === 'dir' ? dirEntry(path, file.sticky) : fileEntry(path, file));
     }
     const files = rest.filter((file) => file.type === 'file');
     const count = `${files.length} ${large.length > 0 ? 'smaller ' : ''}file${files.length === 1 ? '' : 's'}`;
@@ -137,8 +137,9 @@ function fileEntry(path: string, file: WalkedFile): TarEntry {
   };
 }
 
-function dirEntry(path: string): TarEntry {
-  return { path, type: 'dir', mode: 0o755 };
+/** Folders are `755`; one with the sticky bit (a `/tmp`) is `1777`, writable by any user. */
+function dirEntry(path: string, sticky = false): TarEntry {
+  return { path, type: 'dir', mode: sticky ? 0o1777 : 0o755 };
 }
 
 /** `opt/model/a/b.bin` → `opt`, `opt/model`, `opt/model/a`. */

@@ -17,6 +17,11 @@ export interface WalkedFile {
   type: 'file' | 'dir';
   size: number;
   executable: boolean;
+  /**
+   * A folder with the sticky bit (a `/tmp`): written `1777`, so a container's non-root user can
+   * make files in it. Every other folder is `755`.
+   */
+  sticky?: boolean;
   /** For the layer cache: a file whose size, mtime, ctime and inode are unchanged is not re-hashed. */
   mtimeMs: number;
   /**
@@ -116,6 +121,7 @@ export async function walk(
           type: 'dir',
           size: 0,
           executable: true,
+          ...((Number(info.mode) & 0o1000) !== 0 ? { sticky: true } : {}),
           mtimeMs: 0,
           ctimeNs: '0',
           ino: 0,

@@ -1,9 +1,21 @@
-import { mkdirSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  mkdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { buildImage, layerCountLine, type BuildOptions } from '../../../src/core/image/build.js';
 import { LayerCache } from '../../../src/core/image/layer-cache.js';
+import { planLayers } from '../../../src/core/image/layers.js';
+import { collect } from '../../../src/core/image/streams.js';
+import { tarStream } from '../../../src/core/image/tar.js';
 import { walk } from '../../../src/core/image/walk.js';
 import { silentLogger, usageError } from './helpers.js';
 import { tempDir } from '../support/temp-dirs.js';
@@ -104,6 +116,39 @@ describe('layer cache', () => {
     writeFileSync(join(model, 'config.json'), '{}');
     const built = await buildImage(options(model, tmp('sluice-cache-')));
     expect(built.layers.map((layer) => layer.title)).toEqual(['model: 1 file']);
+  });
+});
+
+describe('folder modes', () => {
+  it('writes a sticky folder (a /tmp) 1777 and every other folder 755, whatever their mode on disk', async () => {
+    const root = tmp('sluice-rootfs-');
+    mkdirSync(join(root, 'tmp'));
+    chmodSync(join(root, 'tmp'), 0o1777);
+    mkdirSync(join(root, 'open'));
+    chmodSync(join(root, 'open'), 0o777);
+    mkdirSync(join(root, 'etc'));
+    chmodSync(join(root, 'etc'), 0o700);
+    writeFileSync(join(root, 'etc', 'passwd'), 'sluice:x:65532:65532::/tmp:/sbin/nologin\n');
+    const [plan] = planLayers({
+      files: await walk(root, 'model'),
+      target: '/',
+      label: 'model',
+      compressionLevel: 1,
+      splitLarge: false,
+    });
+    const modes = Object.fromEntries(plan!.entries.map((entry) => [entry.path, entry.mode]));
+    expect(modes).toEqual({ etc: 0o755, 'etc/passwd': 0o644, open: 0o755, tmp: 0o1777 });
+    const archive = join(root, '..', `${basename(root)}.tar`);
+    writeFileSync(archive, await collect(tarStream(plan!.entries)));
+    try {
+      const listing = execFileSync('tar', ['--numeric-owner', '-tvf', archive], {
+        encoding: 'utf8',
+      });
+      expect(listing).toMatch(/^drwxrwxrwt 0\/0 .* tmp\/$/m);
+      expect(listing).toMatch(/^drwxr-xr-x 0\/0 .* open\/$/m);
+    } finally {
+      rmSync(archive);
+    }
   });
 });
 

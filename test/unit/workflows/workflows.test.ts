@@ -11,6 +11,7 @@ import { minVersion } from 'semver';
 import { parse } from 'yaml';
 import { tempDir } from '../support/temp-dirs.js';
 import {
+  grants,
   jobsOf,
   permissionViolations,
   pinningViolations,
@@ -171,6 +172,23 @@ describe('release.yml', () => {
   it('attaches the GitLab catalog tree built by scripts/catalog-tree.sh', () => {
     expect(scripts(jobs.package!)).toContain('bash scripts/catalog-tree.sh');
     expect(scripts(jobs['github-release']!)).toContain('gh release create');
+  });
+
+  it('pushes the CLI image with sluice build-image from the one job that may write packages, after the publish', () => {
+    const image = jobs.image!;
+    expect(image.needs).toEqual(expect.arrayContaining(['version', 'publish']));
+    expect(scripts(image)).toMatch(/bash scripts\/image\/cli-image\.sh .*--push/);
+    expect(grants(image)).toEqual({ contents: 'read', packages: 'write' });
+    for (const name of files)
+      for (const [job, definition] of Object.entries(jobsOf(workflow(name))))
+        if (`${name}:${job}` !== 'release.yml:image')
+          expect(grants(definition)['packages'], `${name} ${job}`).toBeUndefined();
+    // The token reaches build-image as its registry-password input, never written in a script.
+    const step = stepsOf(image).find((s) => String(s.run ?? '').includes('cli-image.sh'))!;
+    expect((step.env as Record<string, string>)['SLUICE_REGISTRY_PASSWORD']).toBe(
+      '${{ github.token }}',
+    );
+    expect(scripts(image)).not.toContain('github.token');
   });
 
   it('package.json names the repository (npm provenance checks it against the build)', () => {
