@@ -401,7 +401,7 @@ async function classification(
       : undefined;
   const grouping = columns.slices.map((_, i) => `GROUPING(s${i}) AS g${i}, s${i}`).join(', ');
   const rows = await engine.query(
-    `SELECT ${grouping ? `${grouping}, ` : ''}y, a, b, count(*) AS n FROM ${PAIRS} GROUP BY GROUPING SETS (${groupingSets(columns, 'y, a, b')})`,
+    `SELECT ${grouping ? `${grouping}, ` : ''}y, a, b, count(*) AS n FROM ${PAIRS} GROUP BY GROUPING SETS (${groupingSets(columns, 'y, a, b')}) ORDER BY ALL`,
   );
   const cells = new Map<string, { slice?: { column: string; value: string }; rows: SqlRow[] }>();
   for (const row of rows) {
