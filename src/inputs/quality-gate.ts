@@ -8,9 +8,8 @@ export const qualityGate = {
     {
       name: 'metrics',
       type: 'list',
-      required: true,
       description:
-        'Candidate metrics files (JSON, YAML, TOML, CSV/TSV, OpenMetrics), one per line or comma-separated. Nested keys flatten with dots. Or one MLflow run or model version: `mlflow:runs:/<run_id>`, `mlflow:<model>/<version>`, `mlflow:<model>@<alias>` (needs `MLFLOW_TRACKING_URI`).',
+        'Candidate metrics files (JSON, YAML, TOML, CSV/TSV, OpenMetrics), one per line or comma-separated; needed unless `predictions` is given. Nested keys flatten with dots. Or one MLflow run or model version: `mlflow:runs:/<run_id>`, `mlflow:<model>/<version>`, `mlflow:<model>@<alias>` (needs `MLFLOW_TRACKING_URI`).',
     },
     {
       name: 'baseline',
@@ -41,6 +40,93 @@ export const qualityGate = {
       default: 8,
       description:
         "With a git baseline, chart the most telling metrics over this many earlier versions of the metrics files; with an MLflow model version baseline, over the model's earlier versions (0: no charts).",
+    },
+    {
+      name: 'predictions',
+      type: 'list',
+      description:
+        "Per-example predictions of the candidate model (CSV/TSV, Parquet, JSON lines; files, globs or a folder), one row per example with an id, the label and the prediction. Compared with `baseline-predictions` example by example: flips, McNemar's exact test, and a paired bootstrap interval for each metric's difference, overall and per slice.",
+    },
+    {
+      name: 'baseline-predictions',
+      type: 'string',
+      description:
+        "The baseline model's predictions on the same examples: a file path, or `git:<ref>` (the `predictions` file at that ref). Default: the `predictions` file at the baseline's ref when `baseline` is `git:<ref>` (or `auto` on a pull/merge request).",
+    },
+    {
+      name: 'id-column',
+      type: 'string',
+      default: 'id',
+      description: 'The column that pairs an example in both prediction files (unique in each).',
+    },
+    {
+      name: 'label-column',
+      type: 'string',
+      default: 'label',
+      description: 'The column holding the true label (class or number).',
+    },
+    {
+      name: 'prediction-column',
+      type: 'string',
+      default: 'prediction',
+      description: 'The column holding the predicted class or number.',
+    },
+    {
+      name: 'score-column',
+      type: 'string',
+      description:
+        'Optional: the column holding the score (probability) of the positive class; orders the worst flipped examples by how confident the candidate was.',
+    },
+    {
+      name: 'slice-columns',
+      type: 'list',
+      description:
+        'Columns of the candidate predictions to compare per value (e.g. `region`, `segment`): every metric and interval per slice; rules match `slices.<column>.<value>.<metric>`.',
+    },
+    {
+      name: 'task',
+      type: 'choice',
+      options: ['classification', 'regression'],
+      description:
+        'What the predictions are: `classification` (accuracy, precision, recall, F1; binary or macro-averaged) or `regression` (RMSE, MAE). Inferred from the label when left out (numbers with more than 20 values or fractions: regression), and said in the report.',
+    },
+    {
+      name: 'bootstrap-resamples',
+      type: 'number',
+      integer: true,
+      min: 100,
+      max: 100000,
+      default: 1000,
+      description: 'How many paired bootstrap resamples of the ids give each interval.',
+    },
+    {
+      name: 'seed',
+      type: 'number',
+      integer: true,
+      min: 0,
+      max: 4294967295,
+      default: 20261207,
+      description:
+        "Seed of the bootstrap's random generator: the same inputs and seed give the same intervals on every machine.",
+    },
+    {
+      name: 'confidence',
+      type: 'number',
+      min: 0.5,
+      max: 0.999,
+      default: 0.95,
+      description:
+        "Confidence of the intervals (a rule's own `confidence` wins): `max_regression` fails a metric only when the whole interval is past the limit; otherwise the report says within noise.",
+    },
+    {
+      name: 'min-slice-size',
+      type: 'number',
+      integer: true,
+      min: 1,
+      max: 1000000,
+      default: 30,
+      description:
+        'Slices with fewer examples are reported as too small to judge (a warning), never gated nor passed silently.',
     },
     ...reportInputs('quality-gate'),
     ...forgeInputs,

@@ -23,6 +23,8 @@ import type { qualityGate } from '../../inputs/quality-gate.js';
 import type { InputsOf } from '../../inputs/types.js';
 import type { CommandDeps, CommandResult } from './types.js';
 import { allInOrder } from '../async/in-order.js';
+import { comparePredictionFiles } from './quality-gate-predictions.js';
+import type { PredictionsReport } from '../predictions/report.js';
 
 /** quality-gate's inputs, typed by its definition. */
 export type QualityGateInputs = InputsOf<typeof qualityGate>;
@@ -35,10 +37,19 @@ export async function runQualityGate(
   const links = { root: cwd, followOutside: options['follow-links-outside'] };
   const rulesFile = options.rules;
   const spec = parseBaselineSpec(options.baseline);
-  const fromRegistry = registryCandidate(options.metrics, spec);
+  const metrics = (options.metrics ?? []).filter((entry) => entry.trim() !== '');
+  const predictions = (options.predictions ?? []).filter((entry) => entry.trim() !== '');
+  if (metrics.length === 0 && predictions.length === 0) {
+    throw new UsageError('quality-gate needs `metrics` or `predictions`', {
+      place: { key: 'metrics' },
+      hint: 'give the candidate metrics files (`--metrics metrics.json`), or per-example predictions (`--predictions predictions.csv`)',
+    });
+  }
+  if (metrics.length === 0) return predictionsOnly(options, spec, deps);
+  const fromRegistry = registryCandidate(metrics, spec);
   const files = fromRegistry
     ? [`mlflow:${describeMlflowRef(fromRegistry)}`]
-    : await expandPatterns(options.metrics, cwd, 'metrics');
+    : await expandPatterns(metrics, cwd, 'metrics');
   const candidateRead = fromRegistry
     ? await readRegistryRef(fromRegistry, deps.modelRegistry, 'metrics')
     : undefined;
@@ -130,12 +141,70 @@ export async function runQualityGate(
       });
     }
   }
+  if (predictions.length > 0) {
+    const compared = await comparePredictionFiles(options, spec, rules, deps);
+    mergePredictions(report, compared);
+  }
   const tagTarget = options['mlflow-tag-version'];
   if (tagTarget !== undefined) {
     const changed = await tagGateVerdict(tagTarget, candidateRead, report, deps);
     report.notes.push({ level: 'info', text: changed });
   }
   return { report };
+}
+
+/** `--predictions` alone: the report is the per-example comparison's. */
+async function predictionsOnly(
+  options: QualityGateInputs,
+  spec: BaselineSpec,
+  deps: CommandDeps,
+): Promise<CommandResult> {
+  const cwd = deps.run.cwd;
+  const links = { root: cwd, followOutside: options['follow-links-outside'] };
+  const rulesFile = options.rules;
+  const rules = rulesFile
+    ? await import('../gate/rules.js').then(({ loadRules }) =>
+        loadRules(path.resolve(cwd, rulesFile), rulesFile, links),
+      )
+    : undefined;
+  const compared = await comparePredictionFiles(options, spec, rules, deps);
+  const report: Report = {
+    command: 'quality-gate',
+    key: options['report-key'],
+    title: 'Quality gate',
+    verdict: compared.failed.length > 0 ? 'fail' : 'pass',
+    summary: compared.summary,
+    notes: compared.notes,
+    sections: compared.sections,
+    tests: compared.tests,
+    measurements: [],
+    outputs: {
+      passed: String(compared.failed.length === 0),
+      'failed-metrics': compared.failed.join(','),
+    },
+    data: { verdict: compared.failed.length > 0 ? 'fail' : 'pass', predictions: compared.data },
+  };
+  if (options['mlflow-tag-version'] !== undefined) {
+    const changed = await tagGateVerdict(options['mlflow-tag-version'], undefined, report, deps);
+    report.notes.push({ level: 'info', text: changed });
+  }
+  return { report };
+}
+
+/** Metrics files and predictions in one run: one verdict, both sets of sections. */
+function mergePredictions(report: Report, compared: PredictionsReport): void {
+  report.sections.push(...compared.sections);
+  report.notes.push(...compared.notes);
+  report.tests.push(...compared.tests);
+  report.summary = `${report.summary}; ${compared.summary}`;
+  if (compared.failed.length > 0) {
+    report.verdict = 'fail';
+    report.data['verdict'] = 'fail';
+    report.outputs['passed'] = 'false';
+    const failed = report.outputs['failed-metrics'];
+    report.outputs['failed-metrics'] = [failed, ...compared.failed].filter((f) => f).join(',');
+  }
+  report.data['predictions'] = compared.data;
 }
 
 /** `--metrics mlflow:…`: one MLflow run or version as the candidate (never mixed with files). */

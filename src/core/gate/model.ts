@@ -12,6 +12,11 @@ export interface Rule {
   maxRegression?: number;
   maxRegressionPct?: number;
   required?: boolean;
+  /**
+   * Per-example comparisons (`--predictions`): the confidence of the paired bootstrap interval
+   * a regression must clear before `max_regression` fails it (e.g. 0.95).
+   */
+  confidence?: number;
   /** Where the rule was written, for error messages and annotations. */
   place?: Place;
   /** The thresholds as written ("0.80"), so reasons quote the author's digits. */

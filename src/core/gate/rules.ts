@@ -14,6 +14,7 @@ import { editDistance } from '../text/edit-distance.js';
  *   metrics:
  *     accuracy: { direction: higher, min: 0.80, max_regression: 0.01 }
  *     "slices.*.recall": { max_regression_pct: 2, required: true }
+ *     f1: { max_regression: 0.01, confidence: 0.95 }   # --predictions: fail only past noise
  *   default: { max_regression_pct: 0 }
  *
  * Every mistake is a UsageError with the file, the line and the key path
@@ -28,6 +29,7 @@ const RULE_KEYS = [
   'max_regression',
   'max_regression_pct',
   'required',
+  'confidence',
 ] as const;
 const DIRECTIONS: readonly Direction[] = ['higher', 'lower'];
 
@@ -197,6 +199,19 @@ class RulesReader {
             );
           }
           rule.required = required;
+          break;
+        }
+        case 'confidence': {
+          const number = isScalar(value) ? value.value : undefined;
+          if (typeof number !== 'number' || !(number > 0 && number < 1)) {
+            throw this.error(
+              `confidence must be a number between 0 and 1, not ${this.show(value)}`,
+              value ?? (pair.key as Node),
+              keyPath,
+              "write the interval's level as a share, e.g. confidence: 0.95",
+            );
+          }
+          rule.confidence = number;
           break;
         }
         case 'min':

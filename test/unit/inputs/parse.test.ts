@@ -54,18 +54,18 @@ describe('parseInputs on the real quality-gate definition', () => {
   });
 
   it('names a missing required input with the way to set it on each platform', () => {
-    expect(usageError(() => parseInputs(qualityGate, reader({}), 'cli')).message).toBe(
-      'input `metrics` is required',
+    // quality-gate needs `metrics` or `predictions` (checked by the command); validate-data's
+    // `data` is required by the definition.
+    const validate = commandByName('validate-data')!;
+    const given = reader({ schema: 'schema.yml' });
+    expect(usageError(() => parseInputs(validate, given, 'cli')).message).toBe(
+      'input `data` is required',
     );
-    expect(usageError(() => parseInputs(qualityGate, reader({}), 'cli')).hint).toContain(
-      '--metrics <value>` or set SLUICE_METRICS',
+    expect(usageError(() => parseInputs(validate, given, 'cli')).hint).toContain(
+      '--data <value>` or set SLUICE_DATA',
     );
-    expect(usageError(() => parseInputs(qualityGate, reader({}), 'action')).hint).toContain(
-      'with:',
-    );
-    expect(usageError(() => parseInputs(qualityGate, reader({}), 'gitlab')).hint).toContain(
-      'inputs:',
-    );
+    expect(usageError(() => parseInputs(validate, given, 'action')).hint).toContain('with:');
+    expect(usageError(() => parseInputs(validate, given, 'gitlab')).hint).toContain('inputs:');
   });
 
   it('treats an empty string like a missing value', () => {

@@ -79,7 +79,9 @@ describe('InputsOf: each input typed by its definition', () => {
 
   it("types quality-gate's inputs, its shared report and forge inputs included", () => {
     expectTypeOf<QualityGateInputs>().toEqualTypeOf<InputsOf<typeof qualityGate>>();
-    expectTypeOf<QualityGateInputs['metrics']>().toEqualTypeOf<string[]>();
+    expectTypeOf<QualityGateInputs['metrics']>().toEqualTypeOf<string[] | undefined>();
+    expectTypeOf<QualityGateInputs['predictions']>().toEqualTypeOf<string[] | undefined>();
+    expectTypeOf<QualityGateInputs['bootstrap-resamples']>().toEqualTypeOf<number>();
     expectTypeOf<QualityGateInputs['baseline']>().toEqualTypeOf<string>();
     expectTypeOf<QualityGateInputs['rules']>().toEqualTypeOf<string | undefined>();
     expectTypeOf<QualityGateInputs['history']>().toEqualTypeOf<number>();

@@ -17,7 +17,7 @@ export const STIRLING = [
 ];
 
 /** log Γ(x) for x > 0: shifted up to x ≥ 15, then the Stirling series (error ~1e-16 relative). */
-function logGamma(x: number): number {
+export function logGamma(x: number): number {
   if (!(x > 0)) return Number.NaN;
   let shift = 0;
   let z = x;

@@ -1,0 +1,188 @@
+import { compileRules } from '../gate/pattern.js';
+import type { Rule, RuleSet } from '../gate/model.js';
+import { HIGHER_IS_BETTER, compareUnits, intervalOf, type MetricName } from './metrics.js';
+import type { ExampleGroup, LoadedPredictions } from './read.js';
+import { mcnemarExact } from './tests.js';
+
+/** What the interval says about a difference. */
+export type Significance = 'regressed' | 'improved' | 'within noise' | 'too small to judge';
+
+export interface JudgedMetric {
+  /** The key rules match: `accuracy`, or `slices.<column>.<value>.accuracy`. */
+  key: string;
+  metric: MetricName;
+  group: ExampleGroup;
+  baseline: number;
+  candidate: number;
+  delta: number;
+  /** The paired bootstrap's percentile interval of the delta; undefined for too small slices. */
+  interval?: [number, number];
+  confidence: number;
+  significance: Significance;
+  /** The gate's word: fail only on a regression past the rule's limit beyond noise. */
+  status: 'pass' | 'fail' | 'warn' | 'info';
+  reasons: string[];
+  rule?: Rule | Omit<Rule, 'pattern'>;
+  ruleLabel?: string;
+}
+
+export interface PredictionsVerdict {
+  verdict: 'pass' | 'fail';
+  metrics: JudgedMetric[];
+  mcnemar?: { worse: number; better: number; statistic: number; p: number };
+  /** Per slice group: right → wrong and wrong → right, for the slice table. */
+  resamples: number;
+  seed: number;
+  confidence: number;
+  minSliceSize: number;
+}
+
+export interface JudgeOptions {
+  resamples: number;
+  seed: number;
+  confidence: number;
+  minSliceSize: number;
+}
+
+/** A key segment: dots would split it, so they become `_`. */
+function segment(text: string): string {
+  return text.replace(/\./g, '_');
+}
+
+export function groupKey(group: ExampleGroup, metric: string): string {
+  return group.slice
+    ? `slices.${segment(group.slice.column)}.${segment(group.slice.value)}.${metric}`
+    : metric;
+}
+
+export function judgePredictions(
+  loaded: LoadedPredictions,
+  rules: RuleSet | undefined,
+  options: JudgeOptions,
+): PredictionsVerdict {
+  const matcher = rules ? compileRules(rules.rules) : undefined;
+  const metrics: JudgedMetric[] = [];
+  for (const group of loaded.groups) {
+    const small = group.slice !== undefined && group.examples < options.minSliceSize;
+    const compared = compareUnits(group.units, {
+      // A too small slice gets its point values only.
+      resamples: small ? 0 : options.resamples,
+      seed: options.seed,
+      stream: group.slice ? `${group.slice.column}\u0000${group.slice.value}` : '',
+    });
+    for (const comparison of compared) {
+      const key = groupKey(group, comparison.metric);
+      const matched = matcher?.match(key);
+      const rule = matched ?? rules?.default;
+      const ruleLabel = matched ? matched.pattern : rule ? 'default' : undefined;
+      const confidence = rule?.confidence ?? options.confidence;
+      const interval = small ? undefined : intervalOf(comparison, confidence);
+      const judged: JudgedMetric = {
+        key,
+        metric: comparison.metric,
+        group,
+        baseline: comparison.baseline,
+        candidate: comparison.candidate,
+        delta: comparison.delta,
+        ...(interval ? { interval } : {}),
+        confidence,
+        significance: small ? 'too small to judge' : significance(comparison.metric, interval),
+        status: 'info',
+        reasons: [],
+        ...(rule ? { rule } : {}),
+        ...(ruleLabel ? { ruleLabel } : {}),
+      };
+      applyRule(judged, options.minSliceSize);
+      metrics.push(judged);
+    }
+  }
+  const flips = loaded.flips;
+  const verdict = metrics.some((m) => m.status === 'fail') ? 'fail' : 'pass';
+  return {
+    verdict,
+    metrics,
+    ...(flips
+      ? {
+          mcnemar: {
+            worse: flips.worse,
+            better: flips.better,
+            ...mcnemarExact(flips.worse, flips.better),
+          },
+        }
+      : {}),
+    resamples: options.resamples,
+    seed: options.seed,
+    confidence: options.confidence,
+    minSliceSize: options.minSliceSize,
+  };
+}
+
+function significance(metric: MetricName, interval: [number, number] | undefined): Significance {
+  if (!interval) return 'within noise';
+  const [low, high] = interval;
+  const higher = HIGHER_IS_BETTER[metric];
+  if (low > 0) return higher ? 'improved' : 'regressed';
+  if (high < 0) return higher ? 'regressed' : 'improved';
+  return 'within noise';
+}
+
+/** How much worse the candidate is (positive: worse), whatever the metric's direction. */
+export function harmOf(metric: MetricName, delta: number): number {
+  return HIGHER_IS_BETTER[metric] ? -delta : delta;
+}
+
+function applyRule(judged: JudgedMetric, minSliceSize: number): void {
+  const rule = judged.rule;
+  if (judged.significance === 'too small to judge') {
+    judged.status = 'warn';
+    judged.reasons.push(
+      `too small to judge: ${judged.group.examples} examples, fewer than ${minSliceSize}${rule ? '; its rule is not applied' : ''}`,
+    );
+    return;
+  }
+  if (!rule) return;
+  const failures: string[] = [];
+  const written = (key: 'min' | 'max' | 'maxRegression' | 'maxRegressionPct'): string =>
+    rule.written?.[key] ?? String(rule[key]);
+  if (rule.min !== undefined && judged.candidate < rule.min)
+    failures.push(`${fmt(judged.candidate)} is below min ${written('min')}`);
+  if (rule.max !== undefined && judged.candidate > rule.max)
+    failures.push(`${fmt(judged.candidate)} is above max ${written('max')}`);
+  const limits: { limit: number; text: string }[] = [];
+  if (rule.maxRegression !== undefined)
+    limits.push({ limit: rule.maxRegression, text: `max_regression ${written('maxRegression')}` });
+  if (rule.maxRegressionPct !== undefined)
+    limits.push({
+      limit: (rule.maxRegressionPct / 100) * Math.abs(judged.baseline),
+      text: `max_regression_pct ${written('maxRegressionPct')}`,
+    });
+  const interval = judged.interval;
+  const level = `${fmtPct(judged.confidence)} interval`;
+  for (const { limit, text } of limits) {
+    const harm = harmOf(judged.metric, judged.delta);
+    if (!interval) {
+      if (harm > limit) failures.push(`regressed by ${fmt(harm)}, past ${text}`);
+      continue;
+    }
+    // The interval's end nearest no change: the least the candidate can be worse by.
+    const harms = interval.map((end) => harmOf(judged.metric, end));
+    const least = Math.min(...harms);
+    if (least > limit)
+      failures.push(`regressed by ${fmt(harm)} (${level}: at least ${fmt(least)}), past ${text}`);
+    else if (harm > limit) {
+      judged.reasons.push(
+        `within noise: regressed by ${fmt(harm)}, past ${text}, but the ${level} reaches ${fmt(least)}`,
+      );
+    }
+  }
+  judged.status = failures.length > 0 ? 'fail' : 'pass';
+  if (failures.length > 0) judged.reasons.unshift(...failures);
+}
+
+function fmt(value: number): string {
+  return Number.isFinite(value) ? String(Number(value.toPrecision(4))) : String(value);
+}
+
+function fmtPct(share: number): string {
+  return `${Number((share * 100).toPrecision(4))} %`;
+}

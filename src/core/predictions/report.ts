@@ -1,0 +1,269 @@
+import type {
+  Block,
+  Cell,
+  Chart,
+  Column,
+  Inline,
+  Note,
+  Section,
+  Status,
+  TestCase,
+} from '../report/model.js';
+import { plural } from '../text/plural.js';
+import { harmOf, type JudgedMetric, type PredictionsVerdict } from './judge.js';
+import type { LoadedPredictions } from './read.js';
+
+/** What the per-example comparison adds to the quality gate's report. */
+export interface PredictionsReport {
+  summary: string;
+  notes: Note[];
+  sections: Section[];
+  tests: TestCase[];
+  failed: string[];
+  data: Record<string, unknown>;
+}
+
+const STATUS: Record<JudgedMetric['status'], Status> = {
+  pass: 'pass',
+  fail: 'fail',
+  warn: 'warn',
+  info: 'info',
+};
+
+function num(value: number): string {
+  if (!Number.isFinite(value)) return Number.isNaN(value) ? 'NaN' : value > 0 ? '∞' : '-∞';
+  if (value === 0) return '0';
+  const text = String(Number(value.toPrecision(4)));
+  return text;
+}
+
+function signed(value: number): string {
+  const text = num(value);
+  return value > 0 ? `+${text}` : text;
+}
+
+function intervalText(metric: JudgedMetric): string {
+  return metric.interval ? `[${signed(metric.interval[0])}, ${signed(metric.interval[1])}]` : '';
+}
+
+function statusCell(metric: JudgedMetric): Cell {
+  const label =
+    metric.status === 'fail'
+      ? `fail: ${metric.significance}`
+      : metric.significance === 'too small to judge'
+        ? 'too small to judge'
+        : metric.significance;
+  return { status: STATUS[metric.status], label };
+}
+
+function ruleText(metric: JudgedMetric): string {
+  if (metric.reasons.length > 0) return metric.reasons.join('; ');
+  return metric.ruleLabel ?? '';
+}
+
+function metricRow(metric: JudgedMetric, withSlice: boolean): Cell[] {
+  return [
+    ...(withSlice
+      ? [
+          { text: `${metric.group.slice!.column} = ${metric.group.slice!.value}`, code: true },
+          metric.group.examples,
+        ]
+      : []),
+    { text: metric.metric, code: true },
+    num(metric.baseline),
+    num(metric.candidate),
+    signed(metric.delta),
+    intervalText(metric),
+    statusCell(metric),
+    ruleText(metric),
+  ];
+}
+
+export function buildPredictionsReport(
+  loaded: LoadedPredictions,
+  judged: PredictionsVerdict,
+  labels: { candidate: string; baseline: string },
+): PredictionsReport {
+  const level = `${Number((judged.confidence * 100).toPrecision(4))} %`;
+  const columns = (withSlice: boolean): Column[] => [
+    ...(withSlice ? [{ title: 'Slice' }, { title: 'Examples', align: 'right' as const }] : []),
+    { title: 'Metric' },
+    { title: 'Baseline', align: 'right' },
+    { title: 'Candidate', align: 'right' },
+    { title: 'Δ', align: 'right' },
+    { title: `${level} interval of Δ`, align: 'right' },
+    { title: 'Status' },
+    { title: 'Rule / reason', optional: true },
+  ];
+  const overall = judged.metrics.filter((m) => !m.group.slice);
+  const slices = judged.metrics.filter((m) => m.group.slice);
+  const notes: Note[] = [];
+  for (const [side, only, other] of [
+    [labels.candidate, loaded.onlyCandidate, labels.baseline],
+    [labels.baseline, loaded.onlyBaseline, labels.candidate],
+  ] as const) {
+    if (only.count === 0) continue;
+    notes.push({
+      level: 'warning',
+      text: `${plural(only.count, 'id')} of ${side} ${only.count === 1 ? 'is' : 'are'} not in ${other} and ${only.count === 1 ? 'was' : 'were'} left out of the comparison (e.g. ${only.examples.join(', ')}).`,
+    });
+  }
+  const small = slices.filter((m) => m.significance === 'too small to judge');
+  const smallGroups = new Set(small.map((m) => m.group));
+  if (smallGroups.size > 0) {
+    notes.push({
+      level: 'warning',
+      text: `${plural(smallGroups.size, 'slice')} ${smallGroups.size === 1 ? 'has' : 'have'} fewer than ${judged.minSliceSize} examples and ${smallGroups.size === 1 ? 'is' : 'are'} too small to judge: ${[...smallGroups].map((g) => `${g.slice!.column} = ${g.slice!.value} (${g.examples})`).join(', ')}.`,
+    });
+  }
+  const grouped = loaded.groups.some((g) => g.units.kind === 'regression' && g.units.grouped);
+  const about: Inline[] = [
+    `${plural(loaded.paired, 'example')} paired by id; task: `,
+    { strong: loaded.task },
+    ` (${loaded.taskReason})`,
+    ...(loaded.positive !== undefined ? [`; positive class: `, { code: loaded.positive }] : []),
+    ...(loaded.classes && loaded.positive === undefined
+      ? [
+          `; ${plural(loaded.classes.length, 'class', 'classes')}, precision/recall/F1 macro-averaged`,
+        ]
+      : []),
+    `. Intervals: paired bootstrap, ${judged.resamples} resamples of the ids, seed ${judged.seed}, percentile method${grouped ? `; regression groups above 10,000 examples are resampled as 10,000 random groups of ids` : ''}. A rule's \`max_regression\` fails a metric only when the whole interval is past it; otherwise it is within noise.`,
+  ];
+  const blocks: Block[] = [
+    { type: 'paragraph', content: about },
+    { type: 'table', columns: columns(false), rows: overall.map((m) => metricRow(m, false)) },
+  ];
+  if (judged.mcnemar) {
+    const { worse, better, p } = judged.mcnemar;
+    blocks.push({
+      type: 'paragraph',
+      content: [
+        { strong: 'Flips' },
+        `: ${plural(worse, 'example')} right → wrong, ${plural(better, 'example')} wrong → right; McNemar's exact test p = ${num(p)}${p < 1 - judged.confidence ? ' (the models differ)' : ' (no significant difference)'}.`,
+      ],
+    });
+  }
+  const sections: Section[] = [
+    { title: `Per-example comparison: ${labels.candidate} vs ${labels.baseline}`, blocks },
+  ];
+  if (slices.length > 0) {
+    // Worst regression first; slices too small to judge last.
+    const sorted = [...slices].sort((a, b) => {
+      const smallA = a.significance === 'too small to judge' ? 1 : 0;
+      const smallB = b.significance === 'too small to judge' ? 1 : 0;
+      return smallA - smallB || harmOf(b.metric, b.delta) - harmOf(a.metric, a.delta);
+    });
+    const primary = slices[0]!.metric;
+    const chartRows = slices
+      .filter((m) => m.metric === primary && m.interval)
+      .sort((a, b) => harmOf(b.metric, b.delta) - harmOf(a.metric, a.delta))
+      .slice(0, 30);
+    const chart: Chart = {
+      title: `Δ ${primary} per slice with its interval`,
+      kind: 'line',
+      xLabels: chartRows.map((m) => `${m.group.slice!.column}=${m.group.slice!.value}`),
+      yLabel: `Δ ${primary}`,
+      series: [
+        { name: 'interval low', values: chartRows.map((m) => m.interval![0]) },
+        { name: `Δ ${primary}`, values: chartRows.map((m) => m.delta) },
+        { name: 'interval high', values: chartRows.map((m) => m.interval![1]) },
+      ],
+    };
+    sections.push({
+      title: 'Slices (worst regression first)',
+      blocks: [
+        { type: 'table', columns: columns(true), rows: sorted.map((m) => metricRow(m, true)) },
+        ...(chartRows.length > 0 ? [{ type: 'chart' as const, chart }] : []),
+      ],
+    });
+  }
+  const worst = loaded.flips?.worst ?? loaded.worst ?? [];
+  if (worst.length > 0) {
+    const regression = loaded.task === 'regression';
+    const hasChange = worst.some((w) => w.change !== undefined);
+    sections.push({
+      title: regression
+        ? 'Examples whose error grew most'
+        : 'Worst flipped examples (right → wrong)',
+      blocks: [
+        {
+          type: 'table',
+          columns: [
+            { title: 'Id' },
+            { title: 'Label' },
+            { title: 'Baseline' },
+            { title: 'Candidate' },
+            ...(hasChange
+              ? [
+                  {
+                    title: regression ? 'Error growth' : 'Candidate score',
+                    align: 'right' as const,
+                  },
+                ]
+              : []),
+          ],
+          rows: worst.map((w) => [
+            { text: w.id, code: true },
+            w.label,
+            w.baseline,
+            w.candidate,
+            ...(hasChange ? [w.change === undefined ? null : num(w.change)] : []),
+          ]),
+        },
+      ],
+    });
+  }
+  const gated = judged.metrics.filter((m) => m.rule !== undefined);
+  const failed = judged.metrics.filter((m) => m.status === 'fail');
+  const tests: TestCase[] = gated.map((m) => ({
+    suite: 'predictions',
+    name: m.key,
+    status: m.status === 'fail' ? 'fail' : m.status === 'warn' ? 'skip' : 'pass',
+    ...(m.reasons.length > 0 ? { message: m.reasons.join('; ') } : {}),
+    file: labels.candidate,
+  }));
+  const regressed = judged.metrics.filter((m) => m.significance === 'regressed' && !m.group.slice);
+  const summary =
+    failed.length > 0
+      ? `${plural(failed.length, 'prediction metric')} regressed past ${failed.length === 1 ? 'its rule' : 'their rules'} beyond noise against ${labels.baseline}`
+      : regressed.length > 0
+        ? `${regressed.map((m) => m.metric).join(', ')} regressed beyond noise against ${labels.baseline}, within the rules`
+        : `no prediction metric regressed beyond noise against ${labels.baseline}`;
+  return {
+    summary,
+    notes,
+    sections,
+    tests,
+    failed: failed.map((m) => m.key),
+    data: {
+      task: loaded.task,
+      paired: loaded.paired,
+      onlyCandidate: loaded.onlyCandidate,
+      onlyBaseline: loaded.onlyBaseline,
+      ...(loaded.positive !== undefined ? { positiveClass: loaded.positive } : {}),
+      resamples: judged.resamples,
+      seed: judged.seed,
+      confidence: judged.confidence,
+      ...(judged.mcnemar ? { mcnemar: judged.mcnemar } : {}),
+      metrics: judged.metrics.map((m) => ({
+        key: m.key,
+        metric: m.metric,
+        slice: m.group.slice ?? null,
+        examples: m.group.examples,
+        baseline: finite(m.baseline),
+        candidate: finite(m.candidate),
+        delta: finite(m.delta),
+        interval: m.interval ?? null,
+        confidence: m.confidence,
+        significance: m.significance,
+        status: m.status,
+        reasons: m.reasons,
+      })),
+      worst,
+    },
+  };
+}
+
+function finite(value: number): number | string {
+  return Number.isFinite(value) ? value : String(value);
+}
