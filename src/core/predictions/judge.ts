@@ -5,7 +5,7 @@ import type { ExampleGroup, LoadedPredictions } from './read.js';
 import { mcnemarExact } from './tests.js';
 
 /** What the interval says about a difference. */
-export type Significance = 'regressed' | 'improved' | 'within noise' | 'too small to judge';
+type Significance = 'regressed' | 'improved' | 'within noise' | 'too small to judge';
 
 export interface JudgedMetric {
   /** The key rules match: `accuracy`, or `slices.<column>.<value>.accuracy`. */
@@ -49,7 +49,7 @@ function segment(text: string): string {
   return text.replace(/\./g, '_');
 }
 
-export function groupKey(group: ExampleGroup, metric: string): string {
+function groupKey(group: ExampleGroup, metric: string): string {
   return group.slice
     ? `slices.${segment(group.slice.column)}.${segment(group.slice.value)}.${metric}`
     : metric;

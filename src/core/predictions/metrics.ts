@@ -28,13 +28,8 @@ export const HIGHER_IS_BETTER: Record<MetricName, boolean> = {
   mae: false,
 };
 
-export const CLASSIFICATION_METRICS: readonly MetricName[] = [
-  'accuracy',
-  'precision',
-  'recall',
-  'f1',
-];
-export const REGRESSION_METRICS: readonly MetricName[] = ['rmse', 'mae'];
+const CLASSIFICATION_METRICS: readonly MetricName[] = ['accuracy', 'precision', 'recall', 'f1'];
+const REGRESSION_METRICS: readonly MetricName[] = ['rmse', 'mae'];
 
 /** Regression slices above this many examples are resampled as this many hash groups. */
 export const MAX_UNITS = 10_000;
@@ -64,18 +59,18 @@ export interface RegressionUnits {
 
 export type Units = ClassCells | RegressionUnits;
 
-export function metricsOf(units: Units): readonly MetricName[] {
+function metricsOf(units: Units): readonly MetricName[] {
   return units.kind === 'classification' ? CLASSIFICATION_METRICS : REGRESSION_METRICS;
 }
 
-export function examplesOf(units: Units): number {
+function examplesOf(units: Units): number {
   let n = 0;
   for (const c of units.count) n += c;
   return n;
 }
 
 /** Per-metric values of both models, filled by `evaluate` (reused across resamples). */
-export interface PairValues {
+interface PairValues {
   baseline: Float64Array;
   candidate: Float64Array;
 }
@@ -96,7 +91,7 @@ class ClassScratch {
  * Metric values of both models on examples weighted by `weights` (per cell: how many examples;
  * per regression unit: how many times it was drawn). Order of `metricsOf(units)`.
  */
-export function evaluate(
+function evaluate(
   units: Units,
   weights: Float64Array,
   out: PairValues,

@@ -33,7 +33,7 @@ export interface ExampleGroup {
   units: Units;
 }
 
-export interface FlippedExample {
+interface FlippedExample {
   id: string;
   label: string;
   baseline: string;

@@ -33,8 +33,14 @@ describe('action.yml', () => {
 
   it('has every quality-gate input with its required flag and default as a string', () => {
     expect(Object.keys(action.inputs)).toEqual(qualityGate.inputs.map((input) => input.name));
-    expect(action.inputs.metrics).toMatchObject({ required: true });
+    // `metrics` or `predictions`: neither is required alone; the command checks one is given.
+    expect(action.inputs.metrics).toMatchObject({ required: false });
     expect(action.inputs.metrics!.default).toBeUndefined();
+    const validate = parse(
+      renderAction(commandByName('validate-data')!, { root: '../..' }),
+    ) as ActionYml;
+    expect(validate.inputs.data).toMatchObject({ required: true });
+    expect(validate.inputs.data!.default).toBeUndefined();
     expect(action.inputs.baseline).toMatchObject({ required: false, default: 'auto' });
     expect(action.inputs.comment).toMatchObject({ required: false, default: 'false' });
     expect(action.inputs['fail-on-verdict']).toMatchObject({ default: 'true' });
@@ -88,8 +94,14 @@ describe('GitLab component', () => {
   const job = (jobDoc as Record<string, Record<string, unknown>>)['$[[ inputs.job-name ]]']!;
 
   it('maps sluice types to GitLab types', () => {
-    expect(inputs.metrics).toMatchObject({ type: 'string' });
-    expect(inputs.metrics!.default).toBeUndefined(); // required: GitLab demands a value
+    expect(inputs.metrics).toMatchObject({ type: 'string', default: '' });
+    const [validateSpec] = parseAllDocuments(
+      renderGitlabComponent(commandByName('validate-data')!, {
+        version: '9.9.9',
+        packageName: '@sluice-ml/sluice',
+      }),
+    ).map((doc) => doc.toJS() as { spec: { inputs: Record<string, Record<string, unknown>> } });
+    expect(validateSpec!.spec.inputs.data!.default).toBeUndefined(); // required: GitLab demands a value
     expect(inputs.comment).toMatchObject({ type: 'boolean', default: false });
     expect(inputs.format).toMatchObject({
       type: 'string',
@@ -378,7 +390,7 @@ describe('README tables', () => {
     expect(text.startsWith(`# Title\n${startMarker('quality-gate')}\n| Input | Type |`)).toBe(true);
     expect(text.endsWith(`${endMarker('quality-gate')}\nafter | text\n`)).toBe(true);
     expect(text).not.toContain('old table');
-    expect(text).toContain('| `metrics` | list | yes |  |');
+    expect(text).toContain('| `metrics` | list | no |  |');
     expect(text).toContain('| `passed` |');
     expect(updateReadme(text, COMMANDS).text).toBe(text);
   });

@@ -16,7 +16,7 @@ import { UsageError } from '../../../src/core/errors.js';
 import type { ModelRegistry, ModelVersionRef } from '../../../src/core/ports.js';
 import { parseInputs } from '../../../src/inputs/parse.js';
 import { rollout } from '../../../src/inputs/rollout.js';
-import { VirtualTime } from '../support/virtual-time.js';
+import { runOnVirtualTime, VirtualTime } from '../support/virtual-time.js';
 import {
   FakeProvider,
   FakeRouter,
@@ -84,10 +84,7 @@ async function runRollout(errorRate: number, promote: string) {
     ),
     deps,
   );
-  let done = false;
-  void p.finally(() => (done = true)).catch(() => undefined);
-  for (let i = 0; i < 1000 && !done; i++) await time.advance(10_000);
-  return { result: await p, moves };
+  return { result: await runOnVirtualTime(time, p, 10_000), moves };
 }
 
 describe('mlflow-promote-alias', () => {
