@@ -23,7 +23,6 @@ import type { qualityGate } from '../../inputs/quality-gate.js';
 import type { InputsOf } from '../../inputs/types.js';
 import type { CommandDeps, CommandResult } from './types.js';
 import { allInOrder } from '../async/in-order.js';
-import { comparePredictionFiles } from './quality-gate-predictions.js';
 import type { PredictionsReport } from '../predictions/report.js';
 
 /** quality-gate's inputs, typed by its definition. */
@@ -142,7 +141,9 @@ export async function runQualityGate(
     }
   }
   if (predictions.length > 0) {
-    const compared = await comparePredictionFiles(options, spec, rules, deps);
+    const compared = await (
+      await loadPredictions()
+    ).comparePredictionFiles(options, spec, rules, deps);
     mergePredictions(report, compared);
   }
   const tagTarget = options['mlflow-tag-version'];
@@ -152,6 +153,12 @@ export async function runQualityGate(
   }
   return { report };
 }
+
+/**
+ * The per-example comparison, loaded only when predictions are given: its DuckDB, bootstrap and
+ * report code must not weigh on the cold start of every metrics-only gate (`npm run bench`).
+ */
+const loadPredictions = () => import('./quality-gate-predictions.js');
 
 /** `--predictions` alone: the report is the per-example comparison's. */
 async function predictionsOnly(
@@ -167,7 +174,9 @@ async function predictionsOnly(
         loadRules(path.resolve(cwd, rulesFile), rulesFile, links),
       )
     : undefined;
-  const compared = await comparePredictionFiles(options, spec, rules, deps);
+  const compared = await (
+    await loadPredictions()
+  ).comparePredictionFiles(options, spec, rules, deps);
   const report: Report = {
     command: 'quality-gate',
     key: options['report-key'],

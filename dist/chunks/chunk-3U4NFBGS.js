@@ -1,0 +1,1 @@
+var b=.5*Math.log(2*Math.PI),l=[-3617/122400,1/156,-691/360360,1/1188,-1/1680,1/1260,-1/360,1/12];function s(n){if(!(n>0))return Number.NaN;let u=0,t=n;for(;t<15;)u+=Math.log(t),t+=1;let e=1/t,o=e*e,r=0;for(let i of l)r=r*o+i;return(t-.5)*Math.log(t)-t+b+e*r-u}export{s as a};
