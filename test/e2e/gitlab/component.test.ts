@@ -114,9 +114,11 @@ describe('GitLab components wire inputs to sluice (stand-in CLI)', () => {
   });
 
   it('requires the required inputs', () => {
-    const rejected = runPipeline({ ci: `include:\n  - local: templates/quality-gate.yml\n` });
+    // quality-gate takes `metrics` or `predictions` (its command checks one is given):
+    // validate-data's `data` is a required input GitLab itself enforces.
+    const rejected = runPipeline({ ci: `include:\n  - local: templates/validate-data.yml\n` });
     expect(rejected.status).not.toBe(0);
-    expect(rejected.output).toMatch(/metrics.*required value has not been provided/);
+    expect(rejected.output).toMatch(/data.*required value has not been provided/);
   });
 });
 
