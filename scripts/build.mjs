@@ -112,7 +112,7 @@ async function writeLicenses(folder, inputs) {
  * so a chunk two runs make alike (a library's lazy chunk: @actions/cache, octokit) is one file.
  */
 async function bundleFolder(outDir, folder, entries) {
-  const result = await build({
+  const options = {
     absWorkingDir: ROOT,
     entryPoints: Object.fromEntries(entries.map(([, file, base]) => [`${folder}/${base}`, file])),
     outdir: outDir,
@@ -130,9 +130,84 @@ async function bundleFolder(outDir, folder, entries) {
     external: ['@duckdb/*'],
     metafile: true,
     logLevel: 'warning',
+  };
+  // First pass (not written): which of our modules the entries load at start.
+  const first = await build({ ...options, write: false });
+  const entryFiles = entries.map(([, , base]) => `${folder}/${base}.js`);
+  const startModules = startInputs(first.metafile, entryFiles);
+  // The entries themselves stay out: they end in a top-level await on the whole run, which a
+  // lazy chunk importing them would wait for.
+  for (const [, file] of entries) startModules.delete(file);
+  const result = await build({
+    ...options,
+    plugins: [oneStartChunk(startModules, lazyTargets(first.metafile))],
   });
   await dropUnusedRequireShims(Object.keys(result.metafile.outputs));
   return result.metafile;
+}
+
+/** Our own source files in the entries' outputs and the chunks they import statically. */
+function startInputs(metafile, entryFiles) {
+  const outputs = metafile.outputs;
+  const entryOutputs = Object.keys(outputs).filter((file) =>
+    entryFiles.some((entry) => file.endsWith(`/${entry}`) || file === entry),
+  );
+  if (entryOutputs.length !== entryFiles.length) throw new Error('build: entry outputs not found');
+  const seen = new Set();
+  const visit = (file) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const { path, kind } of outputs[file].imports)
+      if (kind === 'import-statement' && outputs[path]) visit(path);
+  };
+  entryOutputs.forEach(visit);
+  const inputs = new Set();
+  for (const file of seen)
+    for (const input of Object.keys(outputs[file].inputs))
+      if (input.startsWith('src/')) inputs.add(resolve(ROOT, input));
+  return inputs;
+}
+
+/** Our own source files that something loads with `import()`. */
+function lazyTargets(metafile) {
+  const targets = new Set();
+  for (const { imports } of Object.values(metafile.inputs))
+    for (const { path, kind } of imports)
+      if (kind === 'dynamic-import' && path.startsWith('src/')) targets.add(resolve(ROOT, path));
+  return targets;
+}
+
+/**
+ * esbuild splits by which entries and `import()` targets reach each statement, so the code an
+ * action runs at start lands in as many small chunks as there are patterns of sharing with its
+ * lazy chunks (17 files for quality-gate), and each file an ES module reads costs start-up time.
+ * A lazy chunk is only ever loaded after its entry started, so letting every lazy target re-export
+ * the whole start graph costs nothing at run time and gives all of it one pattern: one chunk.
+ */
+function oneStartChunk(startModules, lazyTargets) {
+  return {
+    name: 'one-start-chunk',
+    setup(build) {
+      build.onResolve({ filter: /^sluice:start$/ }, () => ({ path: 'start', namespace: 'sluice' }));
+      build.onLoad({ filter: /.*/, namespace: 'sluice' }, () => ({
+        contents: [...startModules]
+          .sort()
+          .map((file, i) => `export * as m${i} from ${JSON.stringify(file)};`)
+          .join('\n'),
+        resolveDir: ROOT,
+        loader: 'js',
+      }));
+      build.onLoad({ filter: /\.ts$/ }, async (args) => {
+        if (!lazyTargets.has(args.path)) return undefined;
+        const code = await readFile(args.path, 'utf8');
+        return {
+          contents: `${code}\nexport * as __sluiceStart from 'sluice:start';\n`,
+          loader: 'ts',
+          resolveDir: dirname(args.path),
+        };
+      });
+    },
+  };
 }
 
 /**

@@ -1,1 +1,1 @@
-import{a as o,c as r,d as m}from"../chunks/chunk-QXTTE6VZ.js";import"../chunks/chunk-JOIOD7HK.js";import"../chunks/chunk-UADA7KSC.js";import"../chunks/chunk-UVUAZSD2.js";import"../chunks/chunk-IYFLQGSK.js";import"../chunks/chunk-C6POICUH.js";import"../chunks/chunk-HANDA66I.js";import"../chunks/chunk-5YGG4NAC.js";import"../chunks/chunk-2IQFETD4.js";import"../chunks/chunk-JYVBWUKU.js";import"../chunks/chunk-7PRDWNFR.js";import"../chunks/chunk-FPGCCMNG.js";await m(r,o);
+import{C as m,o,q as r}from"../chunks/chunk-WQY7XJXA.js";import"../chunks/chunk-FPGCCMNG.js";await m(r,o);

@@ -1,5 +1,4 @@
 import { homedir, tmpdir } from 'node:os';
-import process from 'node:process';
 import path from 'node:path';
 import type { FolderStore } from '../clients/duckdb/load-module.js';
 import type { CommandDeps, CommandImpl, Inputs } from '../core/commands/types.js';

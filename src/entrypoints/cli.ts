@@ -1,4 +1,3 @@
-import process from 'node:process';
 import { parseCliArgs } from '../app/cli-args.js';
 import { commandHelp, mainHelp } from '../app/cli-help.js';
 import { useColor } from '../app/color.js';

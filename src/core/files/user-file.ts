@@ -1,5 +1,6 @@
-import { constants, type Stats } from 'node:fs';
-import { lstat, mkdir, open, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+// constants from fs/promises, not node:fs: importing node:fs loads every stream module (cold start).
+import { constants, lstat, mkdir, open, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import {

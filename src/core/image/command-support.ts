@@ -1,5 +1,4 @@
-import { constants } from 'node:fs';
-import { access, realpath } from 'node:fs/promises';
+import { access, constants, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { registryPort, runFolders } from '../commands/image-deps.js';
 import type { RegistryInputs } from '../../inputs/build-image.js';

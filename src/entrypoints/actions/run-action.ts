@@ -1,6 +1,5 @@
 import os from 'node:os';
 import path from 'node:path';
-import process from 'node:process';
 import type { FolderStore } from '../../clients/duckdb/load-module.js';
 import { envFallback, runCommand } from '../../app/run-command.js';
 import type { CommandImpl } from '../../core/commands/types.js';

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { RunContext } from '../../core/commands/types.js';
 import { runRankOf } from '../../core/comment/run-rank.js';
 import type { Env } from '../types.js';
@@ -56,6 +55,9 @@ export function githubRunContext(env: Env, cwd: string): RunContext {
 function readEvent(file: string | undefined): PullRequestEvent | undefined {
   if (!file) return undefined;
   try {
+    // Not `import … from 'node:fs'`: an ES import of node:fs runs its lazy getters and loads all
+    // of Node's stream modules, a few milliseconds of every action's cold start (bench).
+    const { readFileSync } = process.getBuiltinModule('node:fs');
     return JSON.parse(readFileSync(file, 'utf8')) as PullRequestEvent;
   } catch {
     return undefined;

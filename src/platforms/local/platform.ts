@@ -1,4 +1,3 @@
-import process from 'node:process';
 import { decideComment } from '../../core/comment/decide.js';
 import { placePrefix } from '../../core/errors.js';
 import type { Logger, SecretMasker } from '../../core/ports.js';

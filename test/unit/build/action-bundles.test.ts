@@ -101,3 +101,43 @@ describe('action bundles', () => {
     }
   });
 });
+
+describe('what an action reads at start', () => {
+  // Each file an ES module reads costs start-up time; scripts/build.mjs puts all the code an
+  // entry runs at start in one chunk (plus esbuild's small runtime chunk).
+  it.each(COMMANDS.map((command) => command.name))(
+    'the %s action reads its entry and at most two chunks',
+    (name) => {
+      const start = reachable(path.join(out, name, 'index.js'), false);
+      expect(start.size, [...start].join('\n')).toBeLessThanOrEqual(3);
+    },
+  );
+
+  // `import … from 'node:fs'` runs fs's lazy getters and loads Node's stream modules;
+  // `import process from 'node:process'` runs process.stdin's getter: milliseconds each. The
+  // data and image commands read files as streams anyway; the two that start in a blink don't.
+  it.each(['quality-gate', 'comment'])(
+    'the %s action imports neither node:fs nor node:process at start',
+    (name) => {
+      for (const file of reachable(path.join(out, name, 'index.js'), false)) {
+        const slow = meta.outputs[path.relative(ROOT, file)]!.imports.filter(
+          (imported) => imported.path === 'node:fs' || imported.path === 'node:process',
+        );
+        expect(slow, `${path.relative(out, file)} imports ${slow.map((s) => s.path)}`).toEqual([]);
+      }
+    },
+  );
+
+  it('a lazy chunk is loaded after its entry started, never by it', () => {
+    // The one-chunk start works because lazy chunks import the start chunk; an entry's own file
+    // must stay out of it (its top-level await would wait for the lazy chunk that waits for it).
+    for (const name of COMMANDS.map((command) => command.name)) {
+      const entry = path.join(out, name, 'index.js');
+      for (const file of reachable(entry, true))
+        if (file !== entry)
+          expect(
+            meta.outputs[path.relative(ROOT, file)]!.imports.map((i) => path.resolve(ROOT, i.path)),
+          ).not.toContain(entry);
+    }
+  });
+});

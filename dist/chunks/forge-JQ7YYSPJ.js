@@ -1,1 +1,0 @@
-import{b as a,c as b,d as c,e as d}from"./chunk-PYU423TG.js";import"./chunk-QMWQNIRC.js";import"./chunk-7PRDWNFR.js";import"./chunk-FPGCCMNG.js";export{c as ACTIONS_BOT_LOGIN,a as GITHUB_MAX_COMMENT_LENGTH,b as createGitHubForge,d as createOctokit};

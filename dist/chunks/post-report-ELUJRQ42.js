@@ -1,1 +1,0 @@
-import{b as a}from"./chunk-YKUOOOKO.js";import"./chunk-D2752LXY.js";import"./chunk-ZDMHOZSB.js";import"./chunk-TC3JB65R.js";import"./chunk-LTTA4YD4.js";import"./chunk-YAI2NI22.js";import"./chunk-OMBPNNEB.js";import"./chunk-FPGCCMNG.js";export{a as postReportComment};
