@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # scripts/catalog-tree.sh <out-dir>: the tree a GitLab CI/CD catalog project holds for this
 # release: templates/<name>.yml (one per component, copied from gitlab-templates/) and the
-# README.md the catalog shows. The release workflow attaches it to the GitHub release as
-# sluice-gitlab-catalog-<version>.tar.gz; the catalog project commits it and tags the version.
+# README.md the catalog shows, and the catalog project's .gitlab-ci.yml, whose job makes the
+# GitLab release (with the `release` keyword) that publishes a tagged version to the catalog.
+# The release workflow attaches it to the GitHub release as sluice-gitlab-catalog-<version>.tar.gz
+# and scripts/publish-catalog.sh commits it to the catalog project and tags the version.
 # Fails when a component runs a sluice package of another version than package.json's.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -53,4 +55,20 @@ done
     echo "| \`$name\` | ${what:-see templates/$name.yml} |"
   done
 } >"$OUT/README.md"
+# GitLab publishes a catalog version when a pipeline of the tag runs a job with `release:`; the
+# release tool's image comes from GitLab's own template registry, named by its predefined
+# variable so that a self-managed instance uses its own.
+cat >"$OUT/.gitlab-ci.yml" <<'PIPELINE'
+# Written by sluice's release (scripts/catalog-tree.sh): each semantic-version tag that the
+# release pushes becomes a GitLab release, which publishes the components to the CI/CD catalog.
+create-release:
+  stage: deploy
+  image: $CI_TEMPLATE_REGISTRY_HOST/gitlab-org/release-cli:latest
+  rules:
+    - if: $CI_COMMIT_TAG =~ /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/
+  script: echo "publishing sluice components $CI_COMMIT_TAG to the CI/CD catalog"
+  release:
+    tag_name: $CI_COMMIT_TAG
+    description: sluice components $CI_COMMIT_TAG (see README.md)
+PIPELINE
 echo "catalog-tree: ${#names[@]} components for $VERSION in $OUT"

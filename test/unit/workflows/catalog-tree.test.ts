@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { tempDir } from '../support/temp-dirs.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
@@ -38,7 +39,24 @@ describe('scripts/catalog-tree.sh', () => {
     const readme = readFileSync(join(out, 'README.md'), 'utf8');
     for (const name of components)
       expect(readme).toContain(`/${name.replace(/\.yml$/, '')}@${version}\n`);
-    expect(readdirSync(out).sort()).toEqual(['README.md', 'templates']);
+    expect(readdirSync(out).sort()).toEqual(['.gitlab-ci.yml', 'README.md', 'templates']);
+  });
+
+  it("gives the catalog project a pipeline whose job releases each version's tag", () => {
+    const { out, status, stderr } = tree(ROOT);
+    expect(status, stderr).toBe(0);
+    const pipeline = parse(readFileSync(join(out, '.gitlab-ci.yml'), 'utf8')) as Record<
+      string,
+      { image: string; rules: { if: string }[]; release: { tag_name: string } }
+    >;
+    const job = pipeline['create-release']!;
+    expect(job.release.tag_name).toBe('$CI_COMMIT_TAG');
+    // GitLab's own template registry, by its predefined variable (self-managed instances too).
+    expect(job.image).toMatch(/^\$CI_TEMPLATE_REGISTRY_HOST\/gitlab-org\/release-cli:/);
+    const [, pattern] = /^\$CI_COMMIT_TAG =~ \/(.*)\/$/.exec(job.rules[0]!.if)!;
+    const tag = new RegExp(pattern!);
+    for (const good of ['0.1.0', '1.2.3', '2.0.0-rc.1', version]) expect(good).toMatch(tag);
+    for (const other of ['v1.2.3', '1.2', 'main', '1.2.3 ']) expect(other).not.toMatch(tag);
   });
 
   it('refuses a component that runs another sluice version, naming file and versions', () => {

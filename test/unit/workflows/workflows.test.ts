@@ -174,6 +174,26 @@ describe('release.yml', () => {
     expect(scripts(jobs['github-release']!)).toContain('gh release create');
   });
 
+  it('commits and tags the catalog tree in the GitLab catalog project after the npm publish', () => {
+    const catalog = jobs['gitlab-catalog']!;
+    expect(catalog.needs).toEqual(expect.arrayContaining(['version', 'publish']));
+    expect(scripts(catalog)).toContain(
+      'bash scripts/publish-catalog.sh "$RUNNER_TEMP/catalog" "$VERSION" "$GITLAB_CATALOG_URL"',
+    );
+    expect(grants(catalog)).toEqual({ contents: 'read' });
+    // The token reaches only the publishing step, through its environment.
+    const step = stepsOf(catalog).find((s) => String(s.run ?? '').includes('publish-catalog'))!;
+    expect((step.env as Record<string, string>)['GITLAB_CATALOG_TOKEN']).toBe(
+      '${{ secrets.GITLAB_CATALOG_TOKEN }}',
+    );
+    for (const name of files)
+      expect(text(name).match(/secrets\.GITLAB_CATALOG_TOKEN/g)?.length ?? 0, name).toBe(
+        name === 'release.yml' ? 1 : 0,
+      );
+    // Unset, the job fails saying what to set: a release must not skip the catalog silently.
+    expect(scripts(catalog)).toMatch(/::error::set the repository variable GITLAB_CATALOG_URL/);
+  });
+
   it('pushes the CLI image with sluice build-image from the one job that may write packages, after the publish', () => {
     const image = jobs.image!;
     expect(image.needs).toEqual(expect.arrayContaining(['version', 'publish']));
