@@ -1,1 +1,1 @@
-import{C as m,o,q as r}from"../chunks/chunk-WQY7XJXA.js";import"../chunks/chunk-FPGCCMNG.js";await m(r,o);
+import{C as m,o,q as r}from"../chunks/chunk-3ZVLRODI.js";import"../chunks/chunk-FPGCCMNG.js";await m(r,o);

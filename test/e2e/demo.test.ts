@@ -14,12 +14,18 @@ describe('npm run demo', () => {
     const run = spawnSync('bash', ['scripts/demo.sh'], {
       cwd: ROOT,
       encoding: 'utf8',
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '' },
+      // FORCE_COLOR removed, not emptied: Node warns when it is set at all beside NO_COLOR.
+      env: {
+        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'FORCE_COLOR')),
+        NO_COLOR: '1',
+      },
       timeout: 180_000,
     });
     const output = `${run.stdout}\n${run.stderr}`;
     expect(run.status, output).toBe(0);
     expect(output.includes('\u001b[')).toBe(false);
+    // Node's own warnings (a listener leak, a deprecation) are noise a user should never see.
+    expect(output).not.toMatch(/\(node:\d+\) \w*Warning/);
     for (const step of [
       '(quality-gate: exit 1, as expected)',
       '(validate-data: exit 1, as expected)',

@@ -23,6 +23,44 @@ export class FetchBoundError extends Error {
 
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
+/**
+ * The requests in flight under each caller's signal, and the one abort listener that ends them
+ * all. One listener a request would put dozens on the signal an HTTP probe or a replay shares
+ * between its concurrent requests, and Node warns of a listener leak on the user's terminal.
+ */
+const followers = new WeakMap<
+  AbortSignal,
+  { controllers: Set<AbortController>; onAbort: () => void }
+>();
+
+/** Aborts `controller` when `outer` aborts; the returned function stops following. */
+function follow(outer: AbortSignal, controller: AbortController): () => void {
+  if (outer.aborted) {
+    controller.abort(outer.reason);
+    return () => undefined;
+  }
+  let entry = followers.get(outer);
+  if (!entry) {
+    const controllers = new Set<AbortController>();
+    const onAbort = () => {
+      followers.delete(outer);
+      for (const follower of controllers) follower.abort(outer.reason);
+    };
+    entry = { controllers, onAbort };
+    followers.set(outer, entry);
+    outer.addEventListener('abort', onAbort, { once: true });
+  }
+  const { controllers, onAbort } = entry;
+  controllers.add(controller);
+  return () => {
+    controllers.delete(controller);
+    if (controllers.size === 0 && followers.get(outer) === entry) {
+      followers.delete(outer);
+      outer.removeEventListener('abort', onAbort);
+    }
+  };
+}
+
 export function boundedFetch(
   fetchImpl: typeof fetch,
   bounds: Partial<FetchBounds> = {},
@@ -42,11 +80,7 @@ export function boundedFetch(
       }, ms);
     };
     const outer = init?.signal;
-    const onOuterAbort = () => controller.abort(outer?.reason);
-    if (outer) {
-      if (outer.aborted) controller.abort(outer.reason);
-      else outer.addEventListener('abort', onOuterAbort, { once: true });
-    }
+    const unfollow = outer ? follow(outer, controller) : () => undefined;
     try {
       arm(limits.headersTimeoutMs, 'no answer');
       const response = await fetchImpl(input, { ...init, signal: controller.signal });
@@ -81,7 +115,7 @@ export function boundedFetch(
       throw error;
     } finally {
       clearTimeout(timer);
-      outer?.removeEventListener('abort', onOuterAbort);
+      unfollow();
     }
   };
 }

@@ -1,1 +1,0 @@
-import{b as a,c as b,d as c,e as d}from"./chunk-57UGZG2N.js";import"./chunk-QMWQNIRC.js";import{z as e}from"./chunk-WQY7XJXA.js";import"./chunk-FPGCCMNG.js";export{c as ACTIONS_BOT_LOGIN,a as GITHUB_MAX_COMMENT_LENGTH,e as __sluiceStart,b as createGitHubForge,d as createOctokit};
