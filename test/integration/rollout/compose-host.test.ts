@@ -24,10 +24,10 @@ import {
 } from '../../../src/clients/routers/builtin/serve.js';
 import { freePort, requireBinary } from '../services/binaries.js';
 import { startDockerd, type RunningDockerd } from '../services/dockerd.js';
-import { runLoad, type LoadResult } from '../services/load.js';
+import { runLoad } from '../services/load.js';
 import { requireTool } from '../services/registry.js';
 import { tempDir } from '../../unit/support/temp-dirs.js';
-import { mergeLoads, routerWeights, spawnCli, type CliRun } from './scenario-support.js';
+import { PROBE_BODY, rolloutUnderLoad, routerWeights, spawnCli } from './scenario-support.js';
 
 const run = promisify(execFile);
 const PROJECT = 'sluicecompose';
@@ -174,7 +174,7 @@ providers:
   probe:
     type: http-probe
     path: /predict
-    body: '{"features":[1,1]}'
+    body: '${PROBE_BODY}'
     rate: 40
     timeout: 2s
 templates:
@@ -194,32 +194,11 @@ steps:
 `;
 }
 
-/** `sluice rollout` in the project's folder while the load generator sends 100 req/s through the router. */
-async function rolloutUnderLoad(args: string[] = []): Promise<{ run: CliRun; load: LoadResult }> {
-  writeFileSync(path.join(work, 'spec.yml'), spec());
-  let stop = false;
-  const windows: Promise<LoadResult>[] = [];
-  const loop = (async () => {
-    while (!stop) {
-      const window = runLoad({ url: router.address, durationMs: 1000, rate: 100, concurrency: 32 });
-      windows.push(window);
-      await window;
-    }
-  })();
-  const cli = spawnCli(
-    ['rollout', '--spec', 'spec.yml', '--output', 'json=report.json', ...args],
-    work,
-  );
-  const result = await cli.done;
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  stop = true;
-  await loop;
-  return { run: result, load: mergeLoads(await Promise.all(windows)) };
-}
-
 describe('rollout on a docker-compose host (real dockerd, Compose v2, built-in router)', () => {
   it('a canary answering 500s is rolled back and its service removed; stable untouched', async () => {
-    const { run: cli, load } = await rolloutUnderLoad(['--canary-image', 'model:bad']);
+    const { run: cli, load } = await rolloutUnderLoad({ dir: work, router }, spec(), {
+      args: ['--canary-image', 'model:bad'],
+    });
     expect(cli.code, cli.stdout + cli.stderr).toBe(1);
     expect(cli.stdout + cli.stderr).toMatch(/removed the canary service model-canary/);
     expect(await routerWeights(router.adminAddress)).toEqual({ v1: 100, v2: 0 });
@@ -234,7 +213,7 @@ describe('rollout on a docker-compose host (real dockerd, Compose v2, built-in r
   });
 
   it('a healthy canary starts beside stable and is promoted: stable runs its image, the canary service is gone, 0 failed requests', async () => {
-    const { run: cli, load } = await rolloutUnderLoad();
+    const { run: cli, load } = await rolloutUnderLoad({ dir: work, router }, spec());
     const output = cli.stdout + cli.stderr;
     expect(cli.code, output).toBe(0);
     expect(output).toMatch(/starting the canary service model-canary \(model:v2\)/);

@@ -31,6 +31,8 @@ export async function runLoad(options: {
   rate?: number;
   concurrency?: number;
   headers?: Record<string, string>;
+  /** The JSON body of request `index` (default: two features, what the test model server takes). */
+  body?: (index: number) => string;
 }): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency ?? 16 });
   const target = new URL('/predict', options.url);
@@ -45,7 +47,9 @@ export async function runLoad(options: {
   };
   const one = (index: number, attempt = 0): Promise<void> =>
     new Promise((resolve) => {
-      const body = JSON.stringify({ features: [(index % 7) - 3, 1] });
+      const body = options.body
+        ? options.body(index)
+        : JSON.stringify({ features: [(index % 7) - 3, 1] });
       const started = performance.now();
       let gotBytes = false;
       const request = http.request(
