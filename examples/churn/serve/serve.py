@@ -143,6 +143,7 @@ def make_handler(model, stats, args):
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as routers and load generators use it
+        disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms delayed-ACK wait
 
         def log_message(self, *_):  # no line per request
             pass

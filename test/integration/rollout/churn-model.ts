@@ -31,7 +31,7 @@ const pythonEnv = (): NodeJS.ProcessEnv => ({
 });
 
 let python: string | undefined;
-function venvPython(): string {
+export function venvPython(): string {
   python ??= path.join(ensureMlflow(), 'bin/python');
   return python;
 }
