@@ -81,7 +81,7 @@ export function churnModelDir(): Promise<string> {
 }
 
 /** serve.py's flags for a fault mode. */
-export function serveFlags(mode: ModelMode): string[] {
+function serveFlags(mode: ModelMode): string[] {
   switch (mode.mode) {
     case 'healthy':
       return [];
