@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { customerBody } from '../services/load.js';
 import type { ModelMode, ModelServer } from '../services/model-server.js';
 import { ensureMlflow } from '../mlflow/support.js';
 const root = path.resolve(import.meta.dirname, '../../..');
@@ -97,11 +98,7 @@ function serveFlags(mode: ModelMode): string[] {
 }
 
 /** A request body the churn model takes: train.py's four scaled features, varied by `index`. */
-export function churnBody(index: number): string {
-  return JSON.stringify({
-    features: [(index % 60) / 60, (index % 5) / 5, (index % 7) / 7, index % 3 === 0 ? 1 : 0],
-  });
-}
+export const churnBody = customerBody;
 
 /** serve.py on a free 127.0.0.1 port, answering as `name`, in `mode`. */
 export async function startChurnServer(

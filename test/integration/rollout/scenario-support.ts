@@ -15,7 +15,7 @@ import {
 } from '../../../src/clients/routers/builtin/serve.js';
 import { runLoad, type LoadResult } from '../services/load.js';
 import type { ModelMode, ModelServer } from '../services/model-server.js';
-import { churnBody, startChurnServer } from './churn-model.js';
+import { startChurnServer } from './churn-model.js';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const cli = path.join(root, 'src/entrypoints/cli.ts');
@@ -165,7 +165,6 @@ export async function underLoad<T>(
         durationMs: 1000,
         rate: options.rate ?? 100,
         concurrency: 32,
-        body: churnBody,
       });
       windows.push(window);
       await window;
