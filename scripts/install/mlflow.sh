@@ -2,7 +2,9 @@
 # Installs a pinned MLflow tracking server (with its basic-auth app, and scikit-learn for the
 # training script the tests run) into a virtualenv in a version-keyed cache folder, for
 # test/integration/mlflow/*, which start their own `mlflow server` on 127.0.0.1 with a SQLite
-# backend in a temporary folder. Idempotent and quick when cached: the marker file holds the
+# backend in a temporary folder, and for the rollout scenarios (test/integration/rollout), which
+# train examples/churn/train.py's model with it and serve it with examples/churn/serve/serve.py
+# (scikit-learn, joblib and numpy: all three come with scikit-learn). Idempotent and quick when cached: the marker file holds the
 # requirements it was made with, so a changed pin reinstalls and an interrupted install is redone,
 # never half-used. Cold: about 90 s on a 2-core machine. Prints the venv's folder last.
 #   SLUICE_CACHE_DIR   cache root (default ~/.cache/sluice)

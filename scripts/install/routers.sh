@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the rollout router tests and benchmarks need: nginx (weighted upstream,
-# `nginx -t` / `-s reload`), HAProxy (runtime API weights), wrk (load generator) and socat
+# `nginx -t` / `-s reload`), HAProxy (runtime API weights, its Prometheus exporter), wrk (load generator) and socat
 # (to talk to HAProxy's runtime socket by hand). Idempotent: `apt-get update` runs at most once
 # per test-all run, and only when a package is missing. The tests start their own nginx and
 # HAProxy on 127.0.0.1 with temporary prefixes: the Debian services are stopped and disabled
@@ -27,4 +27,9 @@ for program in nginx haproxy wrk socat; do
     exit 1
   fi
 done
+# The rollout's HAProxy recipe reads HAProxy's built-in Prometheus exporter (Debian builds it in).
+if ! /usr/sbin/haproxy -vv 2>/dev/null | grep -q '+PROMEX'; then
+  echo "routers.sh: this HAProxy has no Prometheus exporter (+PROMEX in haproxy -vv); the rollout tests need it" >&2
+  exit 1
+fi
 echo "routers.sh: present: $(/usr/sbin/nginx -v 2>&1 | tr -d '\n'), $(/usr/sbin/haproxy -v 2>/dev/null | head -n 1), $(wrk --version 2>&1 | head -n 1 | cut -c1-40)"

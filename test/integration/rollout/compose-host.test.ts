@@ -4,7 +4,10 @@
  * script, images built here from the static busybox: nothing pulled), the built-in router in
  * front, and the load generator through it for the whole rollout. A bad canary (500s) is rolled
  * back and its service removed; a healthy one is started beside stable and promoted: the stable
- * service runs its image, the canary service is gone, and users saw no failed request.
+ * service runs its image, the canary service is gone, and users saw no failed request. The same
+ * again with a real nginx (weighted upstream, reloads) as the router in front of the services.
+ * The model servers here are busybox CGI scripts, not the example's Python server: the images
+ * are built from the static busybox alone (nothing is pulled), and there is no Python in them.
  */
 import { execFile } from 'node:child_process';
 import {
@@ -24,15 +27,17 @@ import {
 } from '../../../src/clients/routers/builtin/serve.js';
 import { freePort, requireBinary } from '../services/binaries.js';
 import { startDockerd, type RunningDockerd } from '../services/dockerd.js';
-import { runLoad, type LoadResult } from '../services/load.js';
+import { runLoad } from '../services/load.js';
 import { requireTool } from '../services/registry.js';
 import { tempDir } from '../../unit/support/temp-dirs.js';
-import { mergeLoads, routerWeights, spawnCli, type CliRun } from './scenario-support.js';
+import { startNginx, type RunningNginx } from './nginx-support.js';
+import { PROBE_BODY, rolloutUnderLoad, routerWeights, spawnCli } from './scenario-support.js';
 
 const run = promisify(execFile);
 const PROJECT = 'sluicecompose';
 let dockerd: RunningDockerd;
 let router: RunningBuiltinRouter;
+let nginx: RunningNginx | undefined;
 let work: string;
 let dockerConfig: string;
 let stablePort: number;
@@ -81,6 +86,7 @@ beforeAll(async () => {
   await Promise.all([
     buildImage('model:v1', 'v1', 200),
     buildImage('model:v2', 'v2', 200),
+    buildImage('model:v3', 'v3', 200),
     buildImage('model:bad', 'v2', 500),
   ]);
   [stablePort, canaryPort] = [await freePort(), await freePort()];
@@ -119,6 +125,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
+  await nginx?.stop();
   await router?.close();
   if (dockerd) {
     await docker('rm', '--force', '--volumes', ...(await containerNames())).catch(() => undefined);
@@ -153,12 +160,13 @@ async function services(): Promise<Record<string, string[]>> {
   return out;
 }
 
-function spec(): string {
+/** The spec, with the built-in router unless `routerYaml` names another. */
+function spec(routerYaml = `{ type: builtin, admin: ${router.adminAddress} }`): string {
   const base = (port: number) => `http://127.0.0.1:${port}/cgi-bin`;
   return `strategy: canary
 stable: { name: v1, url: ${base(stablePort)} }
 canary: { name: v2, url: ${base(canaryPort)} }
-router: { type: builtin, admin: ${router.adminAddress} }
+router: ${routerYaml}
 deploy:
   type: compose
   files: [compose.yml]
@@ -174,7 +182,7 @@ providers:
   probe:
     type: http-probe
     path: /predict
-    body: '{"features":[1,1]}'
+    body: '${PROBE_BODY}'
     rate: 40
     timeout: 2s
 templates:
@@ -194,32 +202,11 @@ steps:
 `;
 }
 
-/** `sluice rollout` in the project's folder while the load generator sends 100 req/s through the router. */
-async function rolloutUnderLoad(args: string[] = []): Promise<{ run: CliRun; load: LoadResult }> {
-  writeFileSync(path.join(work, 'spec.yml'), spec());
-  let stop = false;
-  const windows: Promise<LoadResult>[] = [];
-  const loop = (async () => {
-    while (!stop) {
-      const window = runLoad({ url: router.address, durationMs: 1000, rate: 100, concurrency: 32 });
-      windows.push(window);
-      await window;
-    }
-  })();
-  const cli = spawnCli(
-    ['rollout', '--spec', 'spec.yml', '--output', 'json=report.json', ...args],
-    work,
-  );
-  const result = await cli.done;
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  stop = true;
-  await loop;
-  return { run: result, load: mergeLoads(await Promise.all(windows)) };
-}
-
 describe('rollout on a docker-compose host (real dockerd, Compose v2, built-in router)', () => {
   it('a canary answering 500s is rolled back and its service removed; stable untouched', async () => {
-    const { run: cli, load } = await rolloutUnderLoad(['--canary-image', 'model:bad']);
+    const { run: cli, load } = await rolloutUnderLoad({ dir: work, router }, spec(), {
+      args: ['--canary-image', 'model:bad'],
+    });
     expect(cli.code, cli.stdout + cli.stderr).toBe(1);
     expect(cli.stdout + cli.stderr).toMatch(/removed the canary service model-canary/);
     expect(await routerWeights(router.adminAddress)).toEqual({ v1: 100, v2: 0 });
@@ -234,7 +221,7 @@ describe('rollout on a docker-compose host (real dockerd, Compose v2, built-in r
   });
 
   it('a healthy canary starts beside stable and is promoted: stable runs its image, the canary service is gone, 0 failed requests', async () => {
-    const { run: cli, load } = await rolloutUnderLoad();
+    const { run: cli, load } = await rolloutUnderLoad({ dir: work, router }, spec());
     const output = cli.stdout + cli.stderr;
     expect(cli.code, output).toBe(0);
     expect(output).toMatch(/starting the canary service model-canary \(model:v2\)/);
@@ -257,5 +244,42 @@ describe('rollout on a docker-compose host (real dockerd, Compose v2, built-in r
     expect(rerun.code, rerun.stdout + rerun.stderr).toBe(0);
     expect(rerun.stdout + rerun.stderr).toMatch(/already runs model:v2/);
     expect(await services()).toEqual({ model: ['model:v2 running'] });
+  });
+
+  it('nginx in front instead: a 500ing canary is rolled back and removed, then a healthy v3 is promoted through reloads with 0 failed requests', async () => {
+    const nginxDir = path.join(work, 'nginx');
+    mkdirSync(nginxDir);
+    const n = (nginx = await startNginx(
+      { dir: nginxDir, stable: { port: stablePort }, canary: { port: canaryPort } },
+      { pathPrefix: '/cgi-bin' },
+    ));
+    const through = { target: n.frontend, readWeights: async () => (await n.readBack()).weights };
+
+    const bad = await rolloutUnderLoad({ dir: work }, spec(n.routerYaml), {
+      ...through,
+      args: ['--canary-image', 'model:bad'],
+    });
+    expect(bad.run.code, bad.run.stdout + bad.run.stderr).toBe(1);
+    expect(bad.run.stdout + bad.run.stderr).toMatch(/removed the canary service model-canary/);
+    expect(bad.weights).toEqual({ v1: 100, v2: 0 });
+    expect(await services()).toEqual({ model: ['model:v2 running'] });
+    expect(bad.load.failures.every((f) => f === '500')).toBe(true);
+    expect(bad.load.failures.length).toBeLessThan(bad.load.sent * 0.3);
+    expect(bad.load.sequence.at(-1)).toBe('v2');
+
+    const good = await rolloutUnderLoad({ dir: work }, spec(n.routerYaml), {
+      ...through,
+      args: ['--canary-image', 'model:v3'],
+    });
+    const output = good.run.stdout + good.run.stderr;
+    expect(good.run.code, output).toBe(0);
+    expect(output).toMatch(/the stable service model runs model:v3 and is healthy/);
+    expect(good.load.failures, output).toEqual([]);
+    expect(good.load.byVersion.v3).toBeGreaterThan(0);
+    expect(good.weights).toEqual({ v1: 100, v2: 0 });
+    expect(await services()).toEqual({ model: ['model:v3 running'] });
+    // nginx's workers, read back and asked: every user now gets v3 from the stable service.
+    const answer = await runLoad({ url: n.frontend, total: 20, concurrency: 4 });
+    expect(answer.byVersion).toEqual({ v3: 20 });
   });
 });

@@ -1,10 +1,12 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { realSleep } from '../../../src/core/async/sleep.js';
 import type { Logger } from '../../../src/core/ports.js';
 import type { ProviderDeps } from '../../../src/clients/metrics/config.js';
+import { waitFor } from '../services/binaries.js';
 
 export const quietLogger: Logger = {
   debug() {},
@@ -88,3 +90,52 @@ export function modelHandler(mode: {
 }
 
 export { realSleep };
+
+/**
+ * A real Prometheus scraping `targets` (host:port, `metricsPath` on each) every second, its data
+ * in `dir`; resolves once every target is up. `stop` ends it.
+ */
+export async function startPrometheus(
+  dir: string,
+  targets: string[],
+  metricsPath = '/metrics',
+): Promise<{ url: string; stop: () => Promise<void> }> {
+  const binary = ensurePrometheus();
+  const port = await freePort();
+  const config = path.join(dir, 'prometheus.yml');
+  writeFileSync(
+    config,
+    `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: rollout\n    metrics_path: ${metricsPath}\n    static_configs:\n      - targets: [${targets.map((t) => `'${t}'`).join(', ')}]\n`,
+  );
+  const child = spawn(
+    binary,
+    [
+      `--config.file=${config}`,
+      `--storage.tsdb.path=${path.join(dir, 'prometheus-data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ],
+    { stdio: 'ignore' },
+  );
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  };
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor(
+      async () => {
+        const r = await fetch(`${url}/api/v1/query?query=${encodeURIComponent('count(up == 1)')}`);
+        const body = (await r.json()) as { data: { result: { value: [number, string] }[] } };
+        return Number(body.data.result[0]?.value[1]) >= targets.length;
+      },
+      `prometheus scraping ${targets.join(', ')}`,
+      60_000,
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, stop };
+}

@@ -28,10 +28,16 @@ export interface RunningNginx {
   stop(): Promise<void>;
 }
 
+/** What nginx fronts: its folder, and the ports v1 and v2 listen on (a Stack is one). */
+type Backends = Pick<Stack, 'dir'> & { stable: { port: number }; canary: { port: number } };
+
 export async function startNginx(
-  stack: Stack,
-  /** mirror: a mirror include in the server block; pidFile: the spec names nginx's pid file. */
-  options: { mirror?: boolean; pidFile?: boolean } = {},
+  stack: Backends,
+  /**
+   * mirror: a mirror include in the server block; pidFile: the spec names nginx's pid file;
+   * pathPrefix: users' /x goes to the backends' <pathPrefix>/x.
+   */
+  options: { mirror?: boolean; pidFile?: boolean; pathPrefix?: string } = {},
 ): Promise<RunningNginx> {
   const binary = requireBinary('nginx', 'scripts/install/routers.sh');
   const dir = stack.dir;
@@ -72,7 +78,7 @@ http {
     listen 127.0.0.1:${port};
     ${config.mirrorFile ? `include ${config.mirrorFile};` : ''}
     location / {
-      proxy_pass http://model;
+      proxy_pass http://model${options.pathPrefix ? `${options.pathPrefix}/` : ''};
       proxy_http_version 1.1;
       proxy_set_header Connection "";
     }
@@ -84,7 +90,11 @@ http {
     stdio: 'ignore',
   });
   const frontend = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${frontend}/healthz`)).ok, 'nginx');
+  // Up when it answers through to stable: /healthz, or any answer of the backend under a prefix.
+  await waitFor(async () => {
+    const response = await fetch(`${frontend}/healthz`);
+    return options.pathPrefix ? response.status < 500 : response.ok;
+  }, 'nginx');
   const list = (argv: readonly string[]) => `[${argv.map((a) => JSON.stringify(a)).join(', ')}]`;
   const routerYaml = `{ type: nginx, upstreamFile: ${config.upstreamFile}, upstream: model, servers: { v1: "${config.servers.v1}", v2: "${config.servers.v2}" }, prefix: ${dir}, conf: ${mainConf}, reload: ${list(config.reload!)}, test: ${list(config.test!)}${config.mirrorFile ? `, mirrorFile: ${config.mirrorFile}` : ''}${config.pidFile ? `, pidFile: ${config.pidFile}` : ''} }`;
   const router = createTrafficRouter(config, { exec: createExecaExec(), logger: quietLogger });

@@ -5,13 +5,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../services/binaries.js';
 import { runLoad } from '../services/load.js';
-import { startModelServer, type ModelServer } from '../services/model-server.js';
+import type { ModelServer } from '../services/model-server.js';
+import { startChurnServer } from './churn-model.js';
 import { spawnCli, root } from './scenario-support.js';
 
 let v1: ModelServer;
 let v2: ModelServer;
 beforeAll(async () => {
-  [v1, v2] = await Promise.all([startModelServer('v1'), startModelServer('v2')]);
+  [v1, v2] = await Promise.all([startChurnServer('v1'), startChurnServer('v2')]);
 });
 afterAll(async () => {
   await Promise.all([v1?.stop(), v2?.stop()]);

@@ -8,7 +8,8 @@ import { createTrafficRouter } from '../../../src/clients/routers/index.js';
 import { InfraError, UsageError } from '../../../src/core/errors.js';
 import type { TrafficRouter } from '../../../src/core/ports.js';
 import { runLoad } from '../services/load.js';
-import { startModelServer, type ModelServer } from '../services/model-server.js';
+import type { ModelServer } from '../services/model-server.js';
+import { startChurnServer } from './churn-model.js';
 import { quietLogger, servedBy } from './support.js';
 
 let blue: ModelServer;
@@ -17,7 +18,7 @@ let proxy: RunningBuiltinRouter;
 let router: TrafficRouter;
 
 beforeAll(async () => {
-  [blue, green] = await Promise.all([startModelServer('blue'), startModelServer('green')]);
+  [blue, green] = await Promise.all([startChurnServer('blue'), startChurnServer('green')]);
   proxy = await startBuiltinRouter({ versions: { blue: blue.url, green: green.url } });
   router = createTrafficRouter(
     { type: 'builtin', admin: proxy.adminAddress },
@@ -99,7 +100,7 @@ describe('built-in router on real model servers', () => {
   });
 
   it('answers 502 and counts it when a version is down; the admin client fails with InfraError when the proxy is gone', async () => {
-    const doomed = await startModelServer('doomed');
+    const doomed = await startChurnServer('doomed');
     const other = await startBuiltinRouter({ versions: { doomed: doomed.url } });
     await doomed.stop();
     const load = await runLoad({ url: other.address, total: 5, concurrency: 1 });

@@ -11,7 +11,8 @@ import { InfraError, UsageError } from '../../../src/core/errors.js';
 import type { TrafficRouter } from '../../../src/core/ports.js';
 import { freePort, requireBinary, waitFor } from '../services/binaries.js';
 import { runLoad } from '../services/load.js';
-import { startModelServer, type ModelServer } from '../services/model-server.js';
+import type { ModelServer } from '../services/model-server.js';
+import { startChurnServer } from './churn-model.js';
 import { quietLogger } from './support.js';
 
 let blue: ModelServer;
@@ -25,7 +26,7 @@ let router: HaproxyTrafficRouter;
 
 beforeAll(async () => {
   const binary = requireBinary('haproxy', 'scripts/install/routers.sh');
-  [blue, green] = await Promise.all([startModelServer('blue'), startModelServer('green')]);
+  [blue, green] = await Promise.all([startChurnServer('blue'), startChurnServer('green')]);
   dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-haproxy-'));
   socket = path.join(dir, 'admin.sock');
   const [port, adminPort] = [await freePort(), await freePort()];

@@ -11,7 +11,8 @@ import { InfraError } from '../../../src/core/errors.js';
 import type { TrafficRouter } from '../../../src/core/ports.js';
 import { freePort, requireBinary, waitFor } from '../services/binaries.js';
 import { runLoad } from '../services/load.js';
-import { startModelServer, type ModelServer } from '../services/model-server.js';
+import type { ModelServer } from '../services/model-server.js';
+import { startChurnServer } from './churn-model.js';
 import { quietLogger, servedBy } from './support.js';
 
 let blue: ModelServer;
@@ -26,7 +27,7 @@ const deps = () => ({ exec: createExecaExec(), logger: quietLogger });
 
 beforeAll(async () => {
   const binary = requireBinary('nginx', 'scripts/install/routers.sh');
-  [blue, green] = await Promise.all([startModelServer('blue'), startModelServer('green')]);
+  [blue, green] = await Promise.all([startChurnServer('blue'), startChurnServer('green')]);
   dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-nginx-'));
   mkdirSync(path.join(dir, 'logs'));
   mkdirSync(path.join(dir, 'tmp'));

@@ -1,7 +1,8 @@
 /**
- * What the rollout scenarios share: two model server processes behind the built-in router, the
- * real `sluice rollout` CLI spawned against them (local platform, its state in a temp folder), and
- * the load generator sending traffic through the router for the whole rollout.
+ * What the rollout scenarios share: two processes serving the example's scikit-learn model
+ * (examples/churn/serve/serve.py, see churn-model.ts) behind the built-in router, the real
+ * `sluice rollout` CLI spawned against them (local platform, its state in a temp folder), and the
+ * load generator sending traffic through the router (or nginx, HAProxy) for the whole rollout.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +14,8 @@ import {
   type RunningBuiltinRouter,
 } from '../../../src/clients/routers/builtin/serve.js';
 import { runLoad, type LoadResult } from '../services/load.js';
-import { startModelServer, type ModelMode, type ModelServer } from '../services/model-server.js';
+import type { ModelMode, ModelServer } from '../services/model-server.js';
+import { startChurnServer } from './churn-model.js';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const cli = path.join(root, 'src/entrypoints/cli.ts');
@@ -31,8 +33,8 @@ export interface Stack {
 /** v1 (stable, healthy) and v2 (the canary, in `canaryMode`) behind a built-in router on v1. */
 export async function startStack(canaryMode: ModelMode = { mode: 'healthy' }): Promise<Stack> {
   const [stable, canary] = await Promise.all([
-    startModelServer('v1'),
-    startModelServer('v2', canaryMode),
+    startChurnServer('v1'),
+    startChurnServer('v2', canaryMode),
   ]);
   const router = await startBuiltinRouter({
     versions: { v1: stable.url, v2: canary.url },
@@ -98,13 +100,19 @@ export function readReport(dir: string): {
   };
 }
 
+/** Where a rollout runs: its folder (spec, state, report) and, by default, the built-in router. */
+export interface RolloutPlace {
+  dir: string;
+  router?: RunningBuiltinRouter;
+}
+
 /**
- * Runs `sluice rollout --spec spec.yml` (the spec written into the stack's folder) while the load
- * generator sends `rate` req/s through the router; the load starts before the rollout and ends
- * `tailMs` after it.
+ * Runs `sluice rollout --spec spec.yml` (the spec written into the place's folder) while the load
+ * generator sends `rate` req/s of churn-model requests through the router; the load starts
+ * before the rollout and ends `tailMs` after it.
  */
 export async function rolloutUnderLoad(
-  stack: Stack,
+  place: RolloutPlace,
   spec: string,
   options: {
     rate?: number;
@@ -117,41 +125,64 @@ export async function rolloutUnderLoad(
     readWeights?: () => Promise<Record<string, number>>;
   } = {},
 ): Promise<{ run: CliRun; load: LoadResult; weights: Record<string, number>; ms: number }> {
-  writeFileSync(path.join(stack.dir, 'spec.yml'), spec);
-  let stopLoad = false;
-  const loads: Promise<LoadResult>[] = [];
-  const rate = options.rate ?? 100;
-  // Consecutive 1 s load windows, so the load lasts exactly as long as the rollout does.
+  const target = options.target ?? place.router?.address;
+  const readWeights =
+    options.readWeights ?? (place.router && (() => routerWeights(place.router!.adminAddress)));
+  if (!target || !readWeights) throw new Error('rolloutUnderLoad: no router to send users through');
+  writeFileSync(path.join(place.dir, 'spec.yml'), spec);
+  let ms = 0;
+  const { result: run, load } = await underLoad(
+    { url: target, rate: options.rate ?? 100, tailMs: options.tailMs },
+    async () => {
+      const started = Date.now();
+      const cliRun = spawnCli(
+        ['rollout', '--spec', 'spec.yml', '--output', 'json=report.json', ...(options.args ?? [])],
+        place.dir,
+      );
+      if (options.during) await options.during(cliRun);
+      const done = await cliRun.done;
+      ms = Date.now() - started;
+      return done;
+    },
+  );
+  return { run, load, weights: await readWeights(), ms };
+}
+
+/**
+ * Users for as long as `work` runs (and `tailMs` after): consecutive 1 s windows of the load
+ * generator at `rate` req/s to `url`, churn-model request bodies, what they saw merged.
+ */
+export async function underLoad<T>(
+  options: { url: string; rate?: number; tailMs?: number },
+  work: () => Promise<T>,
+): Promise<{ result: T; load: LoadResult }> {
+  let stop = false;
+  const windows: Promise<LoadResult>[] = [];
   const loop = (async () => {
-    while (!stopLoad) {
+    while (!stop) {
       const window = runLoad({
-        url: options.target ?? stack.router.address,
+        url: options.url,
         durationMs: 1000,
-        rate,
+        rate: options.rate ?? 100,
         concurrency: 32,
       });
-      loads.push(window);
+      windows.push(window);
       await window;
     }
   })();
-  const started = Date.now();
-  const cliRun = spawnCli(
-    ['rollout', '--spec', 'spec.yml', '--output', 'json=report.json', ...(options.args ?? [])],
-    stack.dir,
-  );
-  if (options.during) await options.during(cliRun);
-  const run = await cliRun.done;
-  const ms = Date.now() - started;
-  await new Promise((resolve) => setTimeout(resolve, options.tailMs ?? 500));
-  stopLoad = true;
-  await loop;
-  const results = await Promise.all(loads);
-  const load = mergeLoads(results);
-  const weights = await (options.readWeights ?? (() => routerWeights(stack.router.adminAddress)))();
-  return { run, load, weights, ms };
+  try {
+    const result = await work();
+    await new Promise((resolve) => setTimeout(resolve, options.tailMs ?? 500));
+    stop = true;
+    await loop;
+    return { result, load: mergeLoads(await Promise.all(windows)) };
+  } finally {
+    stop = true;
+    await loop;
+  }
 }
 
-export function mergeLoads(results: LoadResult[]): LoadResult {
+function mergeLoads(results: LoadResult[]): LoadResult {
   const out: LoadResult = {
     sent: 0,
     ok: 0,
@@ -183,12 +214,15 @@ router: { type: builtin, admin: ${stack.router.adminAddress} }
 ${body}`;
 }
 
+/** One customer, in train.py's scaled features (the churn model takes four). */
+export const PROBE_BODY = '{"features":[0.2,0.4,0.5,1]}';
+
 /** An http-probe provider on both versions, POSTing a prediction request. */
 export function probeProvider(stack: Stack, rate = 40): string {
   return `probe:
     type: http-probe
     path: /predict
-    body: '{"features":[1,1]}'
+    body: '${PROBE_BODY}'
     rate: ${rate}
     timeout: 2s
     endpoints: { v1: ${stack.stable.url}, v2: ${stack.canary.url} }`;

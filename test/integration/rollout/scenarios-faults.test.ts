@@ -24,8 +24,15 @@ afterEach(async () => {
 describe('rollout scenarios with faults', () => {
   it('a canary that predicts differently, fast and error-free, rolls back only on the replay agreement', async () => {
     stack = await startStack({ mode: 'wrong' });
+    // Held-out customers in train.py's scaled features.
     const rows = Array.from({ length: 60 }, (_, i) =>
-      JSON.stringify({ id: `r${i}`, a: (i % 7) - 3, b: (i % 3) - 1 }),
+      JSON.stringify({
+        id: `r${i}`,
+        t: (i % 12) / 12,
+        s: (i % 5) / 4,
+        m: (i % 7) / 7,
+        f: i % 3 === 0 ? 1 : 0,
+      }),
     );
     writeFileSync(path.join(stack.dir, 'holdout.jsonl'), `${rows.join('\n')}\n`);
     const spec = builtinSpec(
@@ -35,7 +42,7 @@ describe('rollout scenarios with faults', () => {
   replay:
     type: replay
     data: holdout.jsonl
-    request: { path: /predict, template: '{"features": [{{a}}, {{b}}]}' }
+    request: { path: /predict, template: '{"features": [{{t}}, {{s}}, {{m}}, {{f}}]}' }
     prediction: prediction
     endpoints: { v1: ${stack.stable.url}, v2: ${stack.canary.url} }
 templates:

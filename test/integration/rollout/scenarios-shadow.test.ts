@@ -4,26 +4,19 @@
  * through it; a real Prometheus scrapes both model servers, and the shadow analysis reads the
  * canary's own error rate on the mirrored requests. Users must only ever get stable's answers.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, waitFor } from '../services/binaries.js';
-import { ensurePrometheus } from './metrics-support.js';
+import { waitFor } from '../services/binaries.js';
+import { startPrometheus as startPrometheusOn } from './metrics-support.js';
 import { startNginx, type RunningNginx } from './nginx-support.js';
 import { readReport, rolloutUnderLoad, startStack, type Stack } from './scenario-support.js';
 
 let stack: Stack | undefined;
-let prometheus: ChildProcess | undefined;
+let prometheus: { stop: () => Promise<void> } | undefined;
 let nginx: RunningNginx | undefined;
 afterEach(async () => {
   await nginx?.stop();
   nginx = undefined;
-  if (prometheus && prometheus.exitCode === null) {
-    const exited = new Promise((resolve) => prometheus!.once('exit', resolve));
-    prometheus.kill('SIGTERM');
-    await exited;
-  }
+  await prometheus?.stop();
   prometheus = undefined;
   await stack?.stop();
   stack = undefined;
@@ -31,33 +24,12 @@ afterEach(async () => {
 
 /** A Prometheus (1 s scrapes) of both model servers, its data in the stack's folder. */
 async function startPrometheus(s: Stack): Promise<string> {
-  const binary = ensurePrometheus();
-  const port = await freePort();
-  const config = path.join(s.dir, 'prometheus.yml');
-  writeFileSync(
-    config,
-    `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: models\n    static_configs:\n      - targets: ['127.0.0.1:${s.stable.port}', '127.0.0.1:${s.canary.port}']\n`,
-  );
-  prometheus = spawn(
-    binary,
-    [
-      `--config.file=${config}`,
-      `--storage.tsdb.path=${path.join(s.dir, 'prometheus-data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-    ],
-    { stdio: 'ignore' },
-  );
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(
-    async () => {
-      const r = await fetch(`${url}/api/v1/query?query=${encodeURIComponent('count(up == 1)')}`);
-      const body = (await r.json()) as { data: { result: { value: [number, string] }[] } };
-      return Number(body.data.result[0]?.value[1]) >= 2;
-    },
-    'prometheus scraping both model servers',
-    60_000,
-  );
-  return url;
+  const started = await startPrometheusOn(s.dir, [
+    `127.0.0.1:${s.stable.port}`,
+    `127.0.0.1:${s.canary.port}`,
+  ]);
+  prometheus = started;
+  return started.url;
 }
 
 /** The canary's share of 5xx answers over the last 5 s, on the requests it got (mirrored ones). */

@@ -21,6 +21,16 @@ export interface LoadResult {
 }
 
 /**
+ * One customer for POST /predict, varied by `index`: the example churn model's four scaled
+ * features (examples/churn/train.py), which the test model server (the sign of their sum) takes too.
+ */
+export function customerBody(index: number): string {
+  return JSON.stringify({
+    features: [(index % 60) / 60, (index % 5) / 5, (index % 7) / 7, index % 3 === 0 ? 1 : 0],
+  });
+}
+
+/**
  * A bounded in-process load generator: POST /predict to `url` with keep-alive connections,
  * `concurrency` at a time, either `total` requests or for `durationMs` at `rate` req/s.
  */
@@ -31,6 +41,8 @@ export async function runLoad(options: {
   rate?: number;
   concurrency?: number;
   headers?: Record<string, string>;
+  /** The JSON body of request `index` (default: `customerBody`). */
+  body?: (index: number) => string;
 }): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency ?? 16 });
   const target = new URL('/predict', options.url);
@@ -45,7 +57,7 @@ export async function runLoad(options: {
   };
   const one = (index: number, attempt = 0): Promise<void> =>
     new Promise((resolve) => {
-      const body = JSON.stringify({ features: [(index % 7) - 3, 1] });
+      const body = (options.body ?? customerBody)(index);
       const started = performance.now();
       let gotBytes = false;
       const request = http.request(
