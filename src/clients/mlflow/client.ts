@@ -4,6 +4,7 @@
  * core to name; an unknown registered model or a refused sign-in is a UsageError; the server
  * failing is an InfraError naming it (see transport.ts for retries and answer checks).
  */
+import { open, rm } from 'node:fs/promises';
 import createClient from 'openapi-fetch';
 import { printable } from '../../core/baseline/spec.js';
 import { InfraError, UsageError } from '../../core/errors.js';
@@ -65,6 +66,22 @@ export function createMlflowRegistry(
       ...(options.sleep ? { sleep: options.sleep } : {}),
     }),
   });
+  // The artifact download route sits at the server's root, not under /api/2.0/mlflow.
+  const files = createClient<paths>({
+    baseUrl: config.baseUrl,
+    headers,
+    fetch: mlflowTransport({
+      server: config.name,
+      masker,
+      stream: true,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.bounds ? { bounds: options.bounds } : {}),
+      ...(options.attempts !== undefined ? { attempts: options.attempts } : {}),
+      ...(options.backoffMs !== undefined ? { backoffMs: options.backoffMs } : {}),
+      ...(options.sleep ? { sleep: options.sleep } : {}),
+    }),
+  });
+  const idleMs = options.bounds?.idleTimeoutMs ?? 30_000;
   const server = config.name;
 
   /** An MLflow error answer: missing → undefined, the user's problem → UsageError, else exit 3. */
@@ -346,6 +363,83 @@ export function createMlflowRegistry(
       }
     },
 
+    async downloadArtifact(runId, artifactPath, to, maxBytes) {
+      const what = `artifact \`${artifactPath}\` of run ${runId}`;
+      const { data, error, response } = await files.GET('/get-artifact', {
+        params: { query: { run_id: runId, path: artifactPath } },
+        parseAs: 'stream',
+      });
+      if (error !== undefined || !data) {
+        if (response.status === 400 && error?.error_code === 'INVALID_PARAMETER_VALUE') {
+          throw new UsageError(
+            `${server} refused ${what}: ${snippet(error.message ?? '', masker) || 'invalid path'}`,
+            {
+              place: { key: 'baseline-predictions' },
+              hint: "name one file of the run's artifacts (the MLflow UI lists them on the run's Artifacts tab)",
+            },
+          );
+        }
+        if (failure(what, response.status, error) === 'missing') return undefined;
+        return undefined;
+      }
+      const bytes = await streamToFile(data, to, maxBytes, idleMs, () => {
+        throw new UsageError(
+          `${what} in ${server} is larger than ${maxBytes.toLocaleString('en-US')} bytes: not downloaded`,
+          {
+            place: { key: 'baseline-predictions' },
+            hint: 'log a smaller predictions file (Parquet is smaller than CSV), or download it yourself and give `baseline-predictions: <file>`',
+          },
+        );
+      }).catch((caught: unknown) => {
+        if (caught instanceof UsageError) throw caught;
+        throw new InfraError(
+          `${server}: reading ${what} failed: ${snippet(caught instanceof Error ? caught.message : String(caught), masker)}`,
+          { cause: caught },
+        );
+      });
+      return { bytes };
+    },
+
+    async findRunsByCommit(experiment, commit, limit) {
+      const found = await api.GET('/experiments/get-by-name', {
+        params: { query: { experiment_name: experiment } },
+      });
+      if (found.error !== undefined || !found.data) {
+        failure(`experiment \`${experiment}\``, found.response.status, found.error);
+        return undefined;
+      }
+      const experimentId = found.data.experiment?.experiment_id;
+      if (!experimentId) {
+        throw new InfraError(`${server}: experiment \`${experiment}\` answered without its id`);
+      }
+      const what = `runs of experiment \`${experiment}\` at commit ${commit}`;
+      const { data, error, response } = await api.POST('/runs/search', {
+        body: {
+          experiment_ids: [experimentId],
+          filter: `tags.\`mlflow.source.git.commit\` = '${commit.replace(/'/g, '')}'`,
+          run_view_type: 'ACTIVE_ONLY',
+          max_results: limit,
+          order_by: ['attributes.start_time DESC'],
+        },
+      });
+      if (error !== undefined || !data) {
+        failure(what, response.status, error);
+        return [];
+      }
+      return (data.runs ?? []).flatMap((run) => {
+        const runId = run.info?.run_id;
+        if (!runId) return [];
+        const url = runUrl(run);
+        return [
+          {
+            runId,
+            ...(run.info?.run_name ? { runName: run.info.run_name } : {}),
+            ...(url ? { url } : {}),
+          },
+        ];
+      });
+    },
+
     async setAlias(model, alias, version) {
       if (config.flavour === 'gitlab') {
         throw new UsageError(
@@ -369,6 +463,47 @@ export function createMlflowRegistry(
       }
     },
   };
+}
+
+/**
+ * Writes a download's body to `to` as it arrives: at most `maxBytes` (past it the file is
+ * removed and `tooLarge` throws), no silence longer than `idleMs`. Returns the bytes written.
+ */
+async function streamToFile(
+  body: ReadableStream<Uint8Array>,
+  to: string,
+  maxBytes: number,
+  idleMs: number,
+  tooLarge: () => never,
+): Promise<number> {
+  const reader = body.getReader();
+  const file = await open(to, 'wx');
+  let size = 0;
+  let done = false;
+  try {
+    for (;;) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const silence = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`nothing more arrived within ${idleMs / 1000} s`)),
+          idleMs,
+        );
+      });
+      const chunk = await Promise.race([reader.read(), silence]).finally(() => clearTimeout(timer));
+      if (chunk.done) break;
+      size += chunk.value.byteLength;
+      if (size > maxBytes) tooLarge();
+      await file.write(chunk.value);
+    }
+    done = true;
+    return size;
+  } finally {
+    await file.close();
+    if (!done) {
+      await reader.cancel().catch(() => undefined);
+      await rm(to, { force: true });
+    }
+  }
 }
 
 /**
