@@ -1,0 +1,313 @@
+/**
+ * Baseline predictions from an MLflow run's artifact, without a server: the one parser of
+ * `baseline-predictions` (paths confined to the run's artifacts), the client's bounded,
+ * streamed download over a scripted fetch (size, silence, 5xx, HTML, a missing file), and
+ * `mlflow:commit:<experiment>` resolving the commit and naming what matched.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createMlflowRegistry } from '../../../src/clients/mlflow/client.js';
+import { mlflowConfig } from '../../../src/clients/mlflow/config.js';
+import { findCommitRun } from '../../../src/core/baseline/registry.js';
+import {
+  artifactPathProblem,
+  parseBaselineSpec,
+  parseCommitRunRef,
+  parsePredictionsBaseline,
+} from '../../../src/core/baseline/spec.js';
+import { InfraError, UsageError } from '../../../src/core/errors.js';
+import type { GitReader, ModelRegistry } from '../../../src/core/ports.js';
+import { createMasker } from '../../../src/platforms/masker.js';
+import { tempDir } from '../support/temp-dirs.js';
+
+const fail = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e as Error,
+  );
+const thrown = (f: () => unknown) => {
+  try {
+    f();
+  } catch (error) {
+    return error as Error;
+  }
+  return undefined;
+};
+
+describe('baseline-predictions: one parser for every form', () => {
+  it.each([
+    ['preds/base.csv', { kind: 'file', path: 'preds/base.csv' }],
+    ['git:main', { kind: 'git', ref: 'main' }],
+    ['mlflow:churn@champion', { kind: 'mlflow', ref: { model: 'churn', alias: 'champion' } }],
+    [
+      'mlflow:churn@champion:eval/predictions.csv',
+      {
+        kind: 'mlflow',
+        ref: { model: 'churn', alias: 'champion' },
+        artifact: 'eval/predictions.csv',
+      },
+    ],
+    [
+      'mlflow:churn/3:predictions.parquet',
+      { kind: 'mlflow', ref: { model: 'churn', version: '3' }, artifact: 'predictions.parquet' },
+    ],
+    [
+      'mlflow:runs:/abc123/eval/p.csv',
+      { kind: 'mlflow', ref: { runId: 'abc123' }, artifact: 'eval/p.csv' },
+    ],
+    ['mlflow:runs:/abc123', { kind: 'mlflow', ref: { runId: 'abc123' } }],
+  ])('%s', (text, expected) => {
+    expect(parsePredictionsBaseline(text)).toEqual(expected);
+  });
+
+  it('a bad git ref is refused the same way for baseline and baseline-predictions', () => {
+    const a = thrown(() => parseBaselineSpec('git:a..b'));
+    const b = thrown(() => parsePredictionsBaseline('git:a..b'));
+    expect(a).toBeInstanceOf(UsageError);
+    expect(b).toBeInstanceOf(UsageError);
+    expect(b!.message).toBe(a!.message.replace(/^baseline /, 'baseline-predictions '));
+    expect(thrown(() => parsePredictionsBaseline('git:'))!.message).toContain('is empty');
+  });
+
+  it.each([
+    'mlflow:churn@champion:../secrets.csv',
+    'mlflow:churn@champion:eval/../../x.csv',
+    'mlflow:churn@champion:/etc/passwd',
+    'mlflow:churn@champion:http://evil.test/p.csv',
+    'mlflow:churn@champion:C:\\p.csv',
+    'mlflow:churn@champion:eval\\..\\p.csv',
+    'mlflow:churn/3:eval//p.csv',
+    'mlflow:churn/3:eval/./p.csv',
+    'mlflow:churn/3:p.csv?x=1',
+    'mlflow:churn/3:%2e%2e/p.csv',
+    'mlflow:churn/3:*.csv',
+    'mlflow:runs:/abc/../../p.csv',
+    'mlflow:runs:/abc//etc/passwd',
+    'mlflow:churn/3:p\u0000.csv',
+  ])('%s: exit 2, the artifact path stays inside the run', (text) => {
+    const error = thrown(() => parsePredictionsBaseline(text));
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error!.message).toMatch(/the artifact path/);
+    expect(error!.message).not.toMatch(/\u0000/);
+  });
+
+  it('no accepted artifact path climbs out, is absolute or names a scheme (property)', () => {
+    const part = fc.constantFrom(
+      'a',
+      'eval',
+      '..',
+      '.',
+      '',
+      'x.csv',
+      '%2e',
+      '\\',
+      'c:',
+      'http:',
+      '~',
+    );
+    fc.assert(
+      fc.property(fc.array(part, { minLength: 1, maxLength: 6 }), fc.boolean(), (parts, lead) => {
+        const artifact = `${lead ? '/' : ''}${parts.join('/')}`;
+        if (artifactPathProblem(artifact) !== undefined) return;
+        const segments = artifact.split('/');
+        expect(segments).not.toContain('..');
+        expect(segments).not.toContain('.');
+        expect(segments).not.toContain('');
+        expect(artifact).not.toMatch(/^[a-z]+:|\\|%/i);
+        expect(path.posix.normalize(artifact)).toBe(artifact);
+      }),
+    );
+  });
+
+  it('mlflow:commit:<experiment>[@<full sha>]', () => {
+    expect(parseCommitRunRef('commit:churn', 'metrics')).toEqual({ experiment: 'churn' });
+    expect(parseCommitRunRef(`commit:team/churn@${'A'.repeat(40)}`, 'metrics')).toEqual({
+      experiment: 'team/churn',
+      commit: 'a'.repeat(40),
+    });
+    expect(parseCommitRunRef('churn@champion', 'metrics')).toBeUndefined();
+    expect(thrown(() => parseCommitRunRef('commit:churn@abc1234', 'metrics'))!.message).toMatch(
+      /names no full commit SHA/,
+    );
+    expect(thrown(() => parseCommitRunRef('commit:', 'metrics'))!.message).toMatch(
+      /names no experiment/,
+    );
+  });
+});
+
+type Answer = { status: number; body?: BodyInit; type?: string } | 'stall-body';
+
+function downloader(answer: (url: URL) => Answer, bounds = {}) {
+  const seen: URL[] = [];
+  const fetchImpl: typeof fetch = async (input, init) => {
+    const url = new URL(new Request(input, init).url);
+    seen.push(url);
+    const a = answer(url);
+    if (a === 'stall-body') {
+      // One chunk, then silence until the reader gives up.
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('id,label\n'));
+        },
+      });
+      return new Response(body, { status: 200 });
+    }
+    return new Response(a.body ?? '', {
+      status: a.status,
+      headers: { 'content-type': a.type ?? 'application/octet-stream' },
+    });
+  };
+  const reg = createMlflowRegistry(
+    mlflowConfig({ MLFLOW_TRACKING_URI: 'https://ml.example.com/sub' }),
+    {
+      masker: createMasker(),
+      fetch: fetchImpl,
+      sleep: () => Promise.resolve(),
+      bounds,
+    },
+  );
+  return { reg, seen };
+}
+
+describe('the MLflow client downloads a run artifact (get-artifact)', () => {
+  it('streams it to the file, at the server root, with run_id and path', async () => {
+    const dir = tempDir('sluice-artifact-');
+    const { reg, seen } = downloader(() => ({ status: 200, body: 'id,label\n1,0\n' }));
+    const to = path.join(dir, 'p.csv');
+    expect(await reg.downloadArtifact!('r1', 'eval/p.csv', to, 1000)).toEqual({ bytes: 13 });
+    expect(readFileSync(to, 'utf8')).toBe('id,label\n1,0\n');
+    expect(seen[0]!.pathname).toBe('/sub/get-artifact');
+    expect(seen[0]!.searchParams.get('run_id')).toBe('r1');
+    expect(seen[0]!.searchParams.get('path')).toBe('eval/p.csv');
+  });
+
+  it('larger than the bound: exit 2 naming run, path and bound, and no file left', async () => {
+    const dir = tempDir('sluice-artifact-');
+    const chunk = new Uint8Array(64 * 1024);
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        controller.enqueue(chunk); // endless
+      },
+    });
+    const { reg } = downloader(() => ({ status: 200, body }));
+    const to = path.join(dir, 'p.csv');
+    const error = await fail(reg.downloadArtifact!('r1', 'p.csv', to, 1_000_000));
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error!.message).toMatch(/artifact `p.csv` of run r1 .* larger than 1,000,000 bytes/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('a body that stalls: exit 3, no file left', async () => {
+    const dir = tempDir('sluice-artifact-');
+    const { reg } = downloader(() => 'stall-body', { idleTimeoutMs: 50 });
+    const to = path.join(dir, 'p.csv');
+    const error = await fail(reg.downloadArtifact!('r1', 'p.csv', to, 1000));
+    expect(error).toBeInstanceOf(InfraError);
+    expect(error!.message).toMatch(
+      /reading artifact `p.csv` of run r1 failed: nothing more arrived/,
+    );
+    expect(existsSync(to)).toBe(false);
+  });
+
+  it('missing run or file (404 RESOURCE_DOES_NOT_EXIST): undefined, for the core to name', async () => {
+    const dir = tempDir('sluice-artifact-');
+    const { reg } = downloader(() => ({
+      status: 404,
+      type: 'application/json',
+      body: JSON.stringify({
+        error_code: 'RESOURCE_DOES_NOT_EXIST',
+        message: "No such artifact: 'p.csv'",
+      }),
+    }));
+    expect(
+      await reg.downloadArtifact!('r1', 'p.csv', path.join(dir, 'p.csv'), 1000),
+    ).toBeUndefined();
+  });
+
+  it('5xx every time: exit 3 after the retries; an HTML page: exit 3 with what came back', async () => {
+    const dir = tempDir('sluice-artifact-');
+    let n = 0;
+    const { reg } = downloader(() => {
+      n += 1;
+      return { status: 503, type: 'text/plain', body: 'overloaded' };
+    });
+    const error = await fail(reg.downloadArtifact!('r1', 'p.csv', path.join(dir, 'p.csv'), 1000));
+    expect(error).toBeInstanceOf(InfraError);
+    expect(error!.message).toMatch(
+      /MLflow at ml\.example\.com: \/sub\/get-artifact answered 503: overloaded/,
+    );
+    expect(n).toBe(4);
+    const html = downloader(() => ({ status: 404, type: 'text/html', body: '<html>nope</html>' }));
+    const missing = await fail(
+      html.reg.downloadArtifact!('r1', 'p.csv', path.join(dir, 'q.csv'), 1000),
+    );
+    expect(missing).toBeInstanceOf(InfraError);
+    expect(missing!.message).toMatch(/has no endpoint for artifact `p.csv` of run r1/);
+  });
+});
+
+describe('mlflow:commit:<experiment> finds the candidate run', () => {
+  const head = 'f'.repeat(40);
+  const git = {
+    mergeBase: (a: string, b: string) => Promise.resolve(a === 'HEAD' && b === 'HEAD' ? head : ''),
+  } as GitReader;
+  function registry(runs: { runId: string }[] | undefined) {
+    const asked: { experiment: string; commit: string }[] = [];
+    const reg = {
+      name: 'MLflow at ml.test',
+      findRunsByCommit: (experiment: string, commit: string) => {
+        asked.push({ experiment, commit });
+        return Promise.resolve(runs);
+      },
+    } as unknown as ModelRegistry;
+    return { reg, asked };
+  }
+
+  it("uses the pull request's head, else the CI's commit, else the working copy's HEAD", async () => {
+    const { reg, asked } = registry([{ runId: 'r1' }]);
+    const run = { platform: 'local' as const, cwd: '/w' };
+    await findCommitRun({ experiment: 'churn' }, { modelRegistry: reg, git, run }, 'metrics');
+    await findCommitRun(
+      { experiment: 'churn' },
+      { modelRegistry: reg, git, run: { ...run, commit: { sha: 'c'.repeat(40) } } },
+      'metrics',
+    );
+    const found = await findCommitRun(
+      { experiment: 'churn' },
+      {
+        modelRegistry: reg,
+        git,
+        run: {
+          ...run,
+          commit: { sha: 'c'.repeat(40) },
+          changeRequest: { number: 1, baseRef: 'main', headSha: 'e'.repeat(40), isFork: false },
+        },
+      },
+      'metrics',
+    );
+    expect(asked.map((a) => a.commit)).toEqual([head, 'c'.repeat(40), 'e'.repeat(40)]);
+    expect(found.runId).toBe('r1');
+  });
+
+  it.each([
+    [undefined, /there is no experiment `churn` of MLflow at ml\.test/],
+    [[], /no active run of experiment `churn` .* is tagged with commit f{40}/],
+    [
+      [{ runId: 'r1' }, { runId: 'r2' }],
+      /2 active runs of experiment `churn` .* commit f{40} \(r1, r2\)/,
+    ],
+  ])('%j: exit 2 naming the experiment and the commit', async (runs, message) => {
+    const { reg } = registry(runs);
+    const error = await fail(
+      findCommitRun(
+        { experiment: 'churn' },
+        { modelRegistry: reg, git, run: { platform: 'local', cwd: '/w' } },
+        'metrics',
+      ),
+    );
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error!.message).toMatch(message);
+  });
+});
