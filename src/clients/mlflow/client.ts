@@ -6,7 +6,7 @@
  */
 import { open, rm } from 'node:fs/promises';
 import createClient from 'openapi-fetch';
-import { printable } from '../../core/baseline/spec.js';
+import { artifactPathProblem, printable } from '../../core/baseline/spec.js';
 import { InfraError, UsageError } from '../../core/errors.js';
 import type {
   ModelRegistry,
@@ -66,20 +66,23 @@ export function createMlflowRegistry(
       ...(options.sleep ? { sleep: options.sleep } : {}),
     }),
   });
-  // The artifact download route sits at the server's root, not under /api/2.0/mlflow.
-  const files = createClient<paths>({
-    baseUrl: config.baseUrl,
+  // Artifact downloads stream; their routes sit at the server's root (`/get-artifact`) and
+  // under /api/2.0 (the artifact proxy's), not under /api/2.0/mlflow.
+  const download = mlflowTransport({
+    server: config.name,
+    masker,
+    stream: true,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.bounds ? { bounds: options.bounds } : {}),
+    ...(options.attempts !== undefined ? { attempts: options.attempts } : {}),
+    ...(options.backoffMs !== undefined ? { backoffMs: options.backoffMs } : {}),
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+  });
+  const files = createClient<paths>({ baseUrl: config.baseUrl, headers, fetch: download });
+  const proxied = createClient<paths>({
+    baseUrl: `${config.baseUrl}/api/2.0`,
     headers,
-    fetch: mlflowTransport({
-      server: config.name,
-      masker,
-      stream: true,
-      ...(options.fetch ? { fetch: options.fetch } : {}),
-      ...(options.bounds ? { bounds: options.bounds } : {}),
-      ...(options.attempts !== undefined ? { attempts: options.attempts } : {}),
-      ...(options.backoffMs !== undefined ? { backoffMs: options.backoffMs } : {}),
-      ...(options.sleep ? { sleep: options.sleep } : {}),
-    }),
+    fetch: download,
   });
   const idleMs = options.bounds?.idleTimeoutMs ?? 30_000;
   const server = config.name;
@@ -238,6 +241,27 @@ export function createMlflowRegistry(
     };
   }
 
+  /**
+   * The segments of a run's `mlflow-artifacts:` root (undefined when the run is gone); a root
+   * elsewhere (s3://, a local path) or one that climbs out is exit 3: sluice cannot read it.
+   */
+  async function proxiedRoot(runId: string, what: string): Promise<string[] | undefined> {
+    const run = await runInfo(runId);
+    if (!run) return undefined;
+    const root = run.info?.artifact_uri ?? '';
+    const match = /^mlflow-artifacts:(?:\/\/[^/]*)?\/(.*)$/.exec(root);
+    const tail = match?.[1]?.replace(/\/+$/, '') ?? '';
+    if (!match || (tail !== '' && artifactPathProblem(tail) !== undefined)) {
+      throw new InfraError(
+        `${server} has no artifact download route (/get-artifact) for ${what}, and the run's artifacts are at ${snippet(root, masker) || '(no artifact root)'}, which it does not proxy`,
+        {
+          hint: 'download the file yourself and give `baseline-predictions: <file>`',
+        },
+      );
+    }
+    return tail === '' ? [] : tail.split('/');
+  }
+
   return {
     name: server,
 
@@ -365,10 +389,28 @@ export function createMlflowRegistry(
 
     async downloadArtifact(runId, artifactPath, to, maxBytes) {
       const what = `artifact \`${artifactPath}\` of run ${runId}`;
-      const { data, error, response } = await files.GET('/get-artifact', {
+      let { data, error, response } = await files.GET('/get-artifact', {
         params: { query: { run_id: runId, path: artifactPath } },
         parseAs: 'stream',
       });
+      if (error?.error_code === ENDPOINT_NOT_FOUND) {
+        // No download route (GitLab's MLflow API): the artifact proxy's, under the run's root.
+        const root = await proxiedRoot(runId, what);
+        if (root === undefined) return undefined;
+        ({ data, error, response } = await proxied.GET(
+          '/mlflow-artifacts/artifacts/{artifact_path}',
+          {
+            params: { path: { artifact_path: [...root, ...artifactPath.split('/')].join('/') } },
+            // Each segment encoded, the `/` between them kept: the route takes a path.
+            pathSerializer: (pathname, params) =>
+              pathname.replace(
+                '{artifact_path}',
+                String(params['artifact_path']).split('/').map(encodeURIComponent).join('/'),
+              ),
+            parseAs: 'stream',
+          },
+        ));
+      }
       if (error !== undefined || !data) {
         if (response.status === 400 && error?.error_code === 'INVALID_PARAMETER_VALUE') {
           throw new UsageError(

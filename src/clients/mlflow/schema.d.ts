@@ -179,6 +179,22 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/mlflow-artifacts/artifacts/{artifact_path}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['downloadProxiedArtifact'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -623,6 +639,30 @@ export interface operations {
       };
       header?: never;
       path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The file's bytes. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/octet-stream': string;
+        };
+      };
+      default: components['responses']['Error'];
+    };
+  };
+  downloadProxiedArtifact: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The artifact root's path and the file's, `/`-separated, each segment encoded. */
+        artifact_path: string;
+      };
       cookie?: never;
     };
     requestBody?: never;

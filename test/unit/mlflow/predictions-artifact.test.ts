@@ -245,9 +245,52 @@ describe('the MLflow client downloads a run artifact (get-artifact)', () => {
     const missing = await fail(
       html.reg.downloadArtifact!('r1', 'p.csv', path.join(dir, 'q.csv'), 1000),
     );
+    // A 404 that is not MLflow's (no route): the run's root is asked for, and that is HTML too.
     expect(missing).toBeInstanceOf(InfraError);
-    expect(missing!.message).toMatch(/has no endpoint for artifact `p.csv` of run r1/);
+    expect(missing!.message).toMatch(/has no endpoint for run r1/);
   });
+});
+
+describe('without /get-artifact, the artifact proxy route under the run root', () => {
+  const runAnswer = (root: string): Answer => ({
+    status: 200,
+    type: 'application/json',
+    body: JSON.stringify({ run: { info: { run_id: 'r1', artifact_uri: root } } }),
+  });
+  const noRoute: Answer = { status: 404, type: 'text/html', body: '<html>Not Found</html>' };
+
+  it('reads <root>/<path>, each segment encoded', async () => {
+    const dir = tempDir('sluice-artifact-');
+    const { reg, seen } = downloader((url) =>
+      url.pathname.endsWith('/get-artifact')
+        ? noRoute
+        : url.pathname.endsWith('/runs/get')
+          ? runAnswer('mlflow-artifacts://ml.example.com/1/r1/artifacts')
+          : { status: 200, body: 'id\n1\n' },
+    );
+    const to = path.join(dir, 'p.csv');
+    expect(await reg.downloadArtifact!('r1', 'eval/p q.csv', to, 1000)).toEqual({ bytes: 5 });
+    expect(seen.at(-1)!.pathname).toBe(
+      '/sub/api/2.0/mlflow-artifacts/artifacts/1/r1/artifacts/eval/p%20q.csv',
+    );
+  });
+
+  it.each(['s3://bucket/1/r1/artifacts', 'mlflow-artifacts:/1/../../etc', '/srv/mlruns/1/r1'])(
+    'a root it does not proxy (%s): exit 3 saying so, nothing read from it',
+    async (root) => {
+      const dir = tempDir('sluice-artifact-');
+      const { reg, seen } = downloader((url) =>
+        url.pathname.endsWith('/get-artifact') ? noRoute : runAnswer(root),
+      );
+      const error = await fail(reg.downloadArtifact!('r1', 'p.csv', path.join(dir, 'p.csv'), 1000));
+      expect(error).toBeInstanceOf(InfraError);
+      expect(error!.message).toMatch(/has no artifact download route .* which it does not proxy/);
+      expect(seen.map((u) => u.pathname)).toEqual([
+        '/sub/get-artifact',
+        '/sub/api/2.0/mlflow/runs/get',
+      ]);
+    },
+  );
 });
 
 describe('mlflow:commit:<experiment> finds the candidate run', () => {

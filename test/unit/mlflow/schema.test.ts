@@ -20,7 +20,7 @@ describe('MLflow OpenAPI types', () => {
     const text = await readFile(path.join(root, 'src/clients/mlflow/openapi.yaml'), 'utf8');
     const client = await readFile(path.join(root, 'src/clients/mlflow/client.ts'), 'utf8');
     const described = [...text.matchAll(/^ {2}(\/[^\s:]+):$/gm)].map((m) => m[1]!).sort();
-    const called = [...client.matchAll(/\b(?:api|files)\.(?:GET|POST|DELETE|PUT)\('([^']+)'/g)].map(
+    const called = [...client.matchAll(/\b\w+\.(?:GET|POST|DELETE|PUT)\(\s*'([^']+)'/g)].map(
       (m) => m[1]!,
     );
     expect(new Set(called)).toEqual(new Set(described));
