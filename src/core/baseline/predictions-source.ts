@@ -24,7 +24,7 @@ import {
 const KEY = 'baseline-predictions';
 
 /** The largest predictions artifact downloaded from MLflow (about 20 M rows of CSV). */
-export const PREDICTIONS_ARTIFACT_MAX_BYTES = 1024 * 1024 * 1024;
+const PREDICTIONS_ARTIFACT_MAX_BYTES = 1024 * 1024 * 1024;
 
 export interface PredictionsBaseline {
   source: DataSource;
