@@ -389,28 +389,37 @@ export function createMlflowRegistry(
 
     async downloadArtifact(runId, artifactPath, to, maxBytes) {
       const what = `artifact \`${artifactPath}\` of run ${runId}`;
-      let { data, error, response } = await files.GET('/get-artifact', {
-        params: { query: { run_id: runId, path: artifactPath } },
-        parseAs: 'stream',
-      });
-      if (error?.error_code === ENDPOINT_NOT_FOUND) {
-        // No download route (GitLab's MLflow API): the artifact proxy's, under the run's root.
+      // GitLab's MLflow API has no /get-artifact (it answers an unknown route with its own JSON
+      // 404, which would read as a missing file): there the proxy route is asked at once.
+      const direct =
+        config.flavour === 'gitlab'
+          ? undefined
+          : await files.GET('/get-artifact', {
+              params: { query: { run_id: runId, path: artifactPath } },
+              parseAs: 'stream',
+            });
+      // A 404 without MLflow's error code is a route the server lacks, not a missing file.
+      const noRoute =
+        !direct ||
+        direct.error?.error_code === ENDPOINT_NOT_FOUND ||
+        (direct.response.status === 404 && !direct.error?.error_code);
+      let answer = direct;
+      if (noRoute) {
+        // The artifact proxy's route, under the run's `mlflow-artifacts:` root.
         const root = await proxiedRoot(runId, what);
         if (root === undefined) return undefined;
-        ({ data, error, response } = await proxied.GET(
-          '/mlflow-artifacts/artifacts/{artifact_path}',
-          {
-            params: { path: { artifact_path: [...root, ...artifactPath.split('/')].join('/') } },
-            // Each segment encoded, the `/` between them kept: the route takes a path.
-            pathSerializer: (pathname, params) =>
-              pathname.replace(
-                '{artifact_path}',
-                String(params['artifact_path']).split('/').map(encodeURIComponent).join('/'),
-              ),
-            parseAs: 'stream',
-          },
-        ));
+        answer = await proxied.GET('/mlflow-artifacts/artifacts/{artifact_path}', {
+          params: { path: { artifact_path: [...root, ...artifactPath.split('/')].join('/') } },
+          // Each segment encoded, the `/` between them kept: the route takes a path.
+          pathSerializer: (pathname, params) =>
+            pathname.replace(
+              '{artifact_path}',
+              String(params['artifact_path']).split('/').map(encodeURIComponent).join('/'),
+            ),
+          parseAs: 'stream',
+        });
       }
+      const { data, error, response } = answer!;
       if (error !== undefined || !data) {
         if (response.status === 400 && error?.error_code === 'INVALID_PARAMETER_VALUE') {
           throw new UsageError(

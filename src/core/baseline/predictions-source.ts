@@ -166,7 +166,9 @@ async function fromRegistry(
         'without an artifact path, the MLflow baseline of predictions is the file named like the candidate',
       ),
     );
-  const named = `\`mlflow:${printable(describeMlflowRef(ref))}\``;
+  const written =
+    'runId' in ref ? `runs:/${ref.runId}/${artifact}` : `${describeMlflowRef(ref)}:${artifact}`;
+  const named = `\`mlflow:${printable(written)}\``;
   const registry = requireRegistry(deps.modelRegistry, named, KEY);
   if (!registry.downloadArtifact) {
     throw new UsageError(`${KEY} ${named}: ${registry.name} cannot download run artifacts`, {
@@ -218,7 +220,7 @@ async function fromRegistry(
       `${KEY} ${named}: run ${runId} in ${registry.name} has no artifact \`${printable(artifact)}\``,
       {
         place: { key: KEY },
-        hint: `log the baseline's predictions with the run (mlflow.log_artifact("${path.basename(artifact)}")), or name the artifact's path: \`mlflow:<model>@<alias>:<path>\` or \`mlflow:runs:/<run_id>/<path>\``,
+        hint: `log the baseline's predictions with the run (${logCall(artifact)}), or name the artifact's path: \`mlflow:<model>@<alias>:<path>\` or \`mlflow:runs:/<run_id>/<path>\``,
       },
     );
   }
@@ -238,4 +240,13 @@ async function fromRegistry(
       ` in ${registry.name}`,
     ],
   };
+}
+
+/** The MLflow call that logs a file at `artifact` in a run, for the hint. */
+function logCall(artifact: string): string {
+  const folder = path.posix.dirname(artifact);
+  const file = JSON.stringify(path.posix.basename(artifact));
+  return folder === '.'
+    ? `mlflow.log_artifact(${file})`
+    : `mlflow.log_artifact(${file}, artifact_path=${JSON.stringify(folder)})`;
 }

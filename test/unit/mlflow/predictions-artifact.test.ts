@@ -275,6 +275,54 @@ describe('without /get-artifact, the artifact proxy route under the run root', (
     );
   });
 
+  it("GitLab's MLflow API: the proxy route at once (its JSON 404 for /get-artifact is no missing file)", async () => {
+    const dir = tempDir('sluice-artifact-');
+    const seen: URL[] = [];
+    const fetchImpl: typeof fetch = (input, init) => {
+      const url = new URL(new Request(input, init).url);
+      seen.push(url);
+      const answer: { status: number; body: string; type: string } = url.pathname.endsWith(
+        '/get-artifact',
+      )
+        ? { status: 404, body: '{"error":"404 Not Found"}', type: 'application/json' }
+        : url.pathname.endsWith('/runs/get')
+          ? {
+              status: 200,
+              type: 'application/json',
+              body: JSON.stringify({
+                run: {
+                  info: {
+                    run_id: 'r1',
+                    artifact_uri: 'mlflow-artifacts:/ml_experiment_1/candidate_5',
+                  },
+                },
+              }),
+            }
+          : { status: 200, body: 'id\n1\n', type: 'application/octet-stream' };
+      return Promise.resolve(
+        new Response(answer.body, {
+          status: answer.status,
+          headers: { 'content-type': answer.type },
+        }),
+      );
+    };
+    const base = 'https://gitlab.example.com/api/v4/projects/7/ml/mlflow';
+    for (const uri of [base, 'https://ml.example.com']) {
+      seen.length = 0;
+      const reg = createMlflowRegistry(mlflowConfig({ MLFLOW_TRACKING_URI: uri }), {
+        masker: createMasker(),
+        fetch: fetchImpl,
+      });
+      const to = path.join(dir, `p${seen.length}-${uri.length}.csv`);
+      expect(await reg.downloadArtifact!('r1', 'p.csv', to, 1000)).toEqual({ bytes: 5 });
+      expect(seen.at(-1)!.pathname).toMatch(
+        /\/api\/2\.0\/mlflow-artifacts\/artifacts\/ml_experiment_1\/candidate_5\/p\.csv$/,
+      );
+      // GitLab is never asked for a route it lacks; another server's JSON 404 sends it on too.
+      expect(seen.some((u) => u.pathname.endsWith('/get-artifact'))).toBe(uri !== base);
+    }
+  });
+
   it.each(['s3://bucket/1/r1/artifacts', 'mlflow-artifacts:/1/../../etc', '/srv/mlruns/1/r1'])(
     'a root it does not proxy (%s): exit 3 saying so, nothing read from it',
     async (root) => {
