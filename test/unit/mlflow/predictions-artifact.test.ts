@@ -185,6 +185,24 @@ describe('the MLflow client downloads a run artifact (get-artifact)', () => {
     expect(seen[0]!.searchParams.get('path')).toBe('eval/p.csv');
   });
 
+  it('signs in on the download route too (bearer token)', async () => {
+    const dir = tempDir('sluice-artifact-');
+    const headers: Headers[] = [];
+    const fetchImpl: typeof fetch = (input, init) => {
+      headers.push(new Request(input, init).headers);
+      return Promise.resolve(new Response('id\n', { status: 200 }));
+    };
+    const reg = createMlflowRegistry(
+      mlflowConfig({
+        MLFLOW_TRACKING_URI: 'https://ml.example.com',
+        MLFLOW_TRACKING_TOKEN: 'tok-1',
+      }),
+      { masker: createMasker(), fetch: fetchImpl },
+    );
+    await reg.downloadArtifact!('r1', 'p.csv', path.join(dir, 'p.csv'), 1000);
+    expect(headers[0]!.get('authorization')).toBe('Bearer tok-1');
+  });
+
   it('larger than the bound: exit 2 naming run, path and bound, and no file left', async () => {
     const dir = tempDir('sluice-artifact-');
     const chunk = new Uint8Array(64 * 1024);
