@@ -128,5 +128,15 @@ export function lazyModelRegistry(
     },
     tagVersion: async (...args) => (await get()).tagVersion(...args),
     setAlias: async (...args) => (await get()).setAlias(...args),
+    downloadArtifact: async (...args) => {
+      const real = await get();
+      if (!real.downloadArtifact) throw new Error('the MLflow client has no downloadArtifact');
+      return real.downloadArtifact(...args);
+    },
+    findRunsByCommit: async (...args) => {
+      const real = await get();
+      if (!real.findRunsByCommit) throw new Error('the MLflow client has no findRunsByCommit');
+      return real.findRunsByCommit(...args);
+    },
   };
 }

@@ -230,6 +230,10 @@ export interface RunMetrics extends RegistryMetrics {
  * - `tagVersion`: POST `model-versions/set-tag` (`name`, `version`, `key`, `value`)
  * - `setAlias`: POST `registered-models/alias` (`name`, `alias`, `version`)
  * - `earlierVersions`: GET `model-versions/search` (the model's versions before this one)
+ * - `downloadArtifact`: GET `<tracking URI>/get-artifact?run_id=&path=` (the server's artifact
+ *   download, which serves every artifact store the server reaches, proxied or not)
+ * - `findRunsByCommit`: GET `experiments/get-by-name`, then POST `runs/search` with
+ *   `tags.\`mlflow.source.git.commit\` = '<sha>'`
  * Errors: a missing alias/version/run is `undefined`; an unknown registered model, a refused
  * token or a write the server forbids a UsageError; the server failing (down, 5xx, 429, an
  * answer that is not MLflow's JSON) an InfraError naming its host.
@@ -253,6 +257,27 @@ export interface ModelRegistry {
   tagVersion(version: ModelVersionRef, tags: Readonly<Record<string, string>>): Promise<void>;
   /** Points `alias` at `version` (promotion after a rollout); moves it when it pointed elsewhere. */
   setAlias(model: string, alias: string, version: string): Promise<void>;
+  /**
+   * Writes the run's artifact at `artifactPath` (relative, already checked) to the file `to`,
+   * streaming, at most `maxBytes` (past it: a UsageError naming the run, path and bound, and no
+   * file). Undefined when the run or the artifact does not exist.
+   */
+  downloadArtifact?(
+    runId: string,
+    artifactPath: string,
+    to: string,
+    maxBytes: number,
+  ): Promise<{ bytes: number } | undefined>;
+  /**
+   * The active runs of an experiment whose `mlflow.source.git.commit` tag is `commit` (MLflow's
+   * clients set it from the working copy), newest first, at most `limit`; undefined when there
+   * is no such experiment.
+   */
+  findRunsByCommit?(
+    experiment: string,
+    commit: string,
+    limit: number,
+  ): Promise<{ runId: string; runName?: string; url?: string }[] | undefined>;
 }
 
 /** What a traffic router can do; the rollout plans only with what it has. */

@@ -204,7 +204,8 @@ export const buildImage = {
     {
       name: 'model-version',
       type: 'string',
-      description: 'Model version, written to the labels and usable as `{model-version}` in tags.',
+      description:
+        'Model version, written to the labels and usable as `{model-version}` in tags (default: the version `mlflow-model-version` resolves to).',
     },
     {
       name: 'mlflow-run-id',
@@ -215,7 +216,7 @@ export const buildImage = {
       name: 'mlflow-model-version',
       type: 'string',
       description:
-        'Opt-in lineage: the MLflow registered model version the image serves, `<model>/<version>` (e.g. `churn/7`). Read before the build (exit 2 when it does not exist): the labels name it (`io.sluice.model.mlflow-model`, `-version`, `-model-id`, and its run, name and version unless given). After the image is written, the version is tagged `sluice.image` (the references) and `sluice.image-digest`; a tag that fails after the push is exit 3 naming what was pushed. Reads `MLFLOW_TRACKING_URI` and its credentials.',
+        'Opt-in lineage: the MLflow registered model version the image serves, `<model>/<version>` (e.g. `churn/7`) or `<model>@<alias>` (e.g. `churn@champion`: the version behind the alias; `models:/…` accepted). Read before the build (exit 2 when it does not exist): the labels name it (`io.sluice.model.mlflow-model`, `-version`, `-model-id`, and its run, name and version unless given), and `{model-version}` in `tag` is its version unless `model-version` is given. After the image is written, the version is tagged `sluice.image` (the references) and `sluice.image-digest`; a tag that fails after the push is exit 3 naming what was pushed. Reads `MLFLOW_TRACKING_URI` and its credentials.',
     },
     {
       name: 'metrics-file',

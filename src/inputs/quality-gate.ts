@@ -9,7 +9,7 @@ export const qualityGate = {
       name: 'metrics',
       type: 'list',
       description:
-        'Candidate metrics files (JSON, YAML, TOML, CSV/TSV, OpenMetrics), one per line or comma-separated; needed unless `predictions` is given. Nested keys flatten with dots. Or one MLflow run or model version: `mlflow:runs:/<run_id>`, `mlflow:<model>/<version>`, `mlflow:<model>@<alias>` (needs `MLFLOW_TRACKING_URI`).',
+        'Candidate metrics files (JSON, YAML, TOML, CSV/TSV, OpenMetrics), one per line or comma-separated; needed unless `predictions` is given. Nested keys flatten with dots. Or one MLflow run or model version: `mlflow:runs:/<run_id>`, `mlflow:<model>/<version>`, `mlflow:<model>@<alias>`, or `mlflow:commit:<experiment>[@<sha>]`: the one active run of the experiment tagged with the commit this job builds (`mlflow.source.git.commit`) (needs `MLFLOW_TRACKING_URI`).',
     },
     {
       name: 'baseline',
@@ -51,7 +51,7 @@ export const qualityGate = {
       name: 'baseline-predictions',
       type: 'string',
       description:
-        "The baseline model's predictions on the same examples: a file path, or `git:<ref>` (the `predictions` file at that ref). Default: the `predictions` file at the baseline's ref when `baseline` is `git:<ref>` (or `auto` on a pull/merge request).",
+        "The baseline model's predictions on the same examples: a file path; `git:<ref>` (the `predictions` file at that ref); or a file logged as an artifact of an MLflow run: `mlflow:<model>@<alias>[:<artifact path>]` or `mlflow:<model>/<version>[:<artifact path>]` (the version's run), `mlflow:runs:/<run_id>[/<artifact path>]` (the artifact path defaults to the `predictions` file's name; at most 1 GiB). Default: the `predictions` file at the baseline's ref when `baseline` is `git:<ref>` (or `auto` on a pull/merge request), or its artifact in the run when `baseline` is `mlflow:…`.",
     },
     {
       name: 'id-column',

@@ -6,7 +6,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseCliArgs } from '../../src/app/cli-args.js';
 import { parseOutputTargets } from '../../src/app/output-targets.js';
-import { parseBaselineSpec } from '../../src/core/baseline/spec.js';
+import {
+  parseBaselineSpec,
+  parseCommitRunRef,
+  parsePredictionsBaseline,
+} from '../../src/core/baseline/spec.js';
 import { UsageError } from '../../src/core/errors.js';
 import { COMMANDS } from '../../src/inputs/index.js';
 import { parseInput, parseInputs } from '../../src/inputs/parse.js';
@@ -132,6 +136,9 @@ describe('input parsers never throw anything but UsageError', () => {
       fc.property(hostileText, fc.array(hostileText, { maxLength: 5 }), (text, items) => {
         valueOrUsage(() => parseBaselineSpec(text));
         valueOrUsage(() => parseBaselineSpec(`git:${text}`));
+        for (const prefix of ['', 'git:', 'mlflow:', 'mlflow:churn@champion:', 'mlflow:runs:/r1/'])
+          valueOrUsage(() => parsePredictionsBaseline(`${prefix}${text}`));
+        valueOrUsage(() => parseCommitRunRef(`commit:${text}`, 'metrics'));
         valueOrUsage(() => parseOutputTargets(items));
       }),
       { numRuns: 2000 },

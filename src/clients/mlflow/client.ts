@@ -4,8 +4,9 @@
  * core to name; an unknown registered model or a refused sign-in is a UsageError; the server
  * failing is an InfraError naming it (see transport.ts for retries and answer checks).
  */
+import { open, rm } from 'node:fs/promises';
 import createClient from 'openapi-fetch';
-import { printable } from '../../core/baseline/spec.js';
+import { artifactPathProblem, printable } from '../../core/baseline/spec.js';
 import { InfraError, UsageError } from '../../core/errors.js';
 import type {
   ModelRegistry,
@@ -65,6 +66,25 @@ export function createMlflowRegistry(
       ...(options.sleep ? { sleep: options.sleep } : {}),
     }),
   });
+  // Artifact downloads stream; their routes sit at the server's root (`/get-artifact`) and
+  // under /api/2.0 (the artifact proxy's), not under /api/2.0/mlflow.
+  const download = mlflowTransport({
+    server: config.name,
+    masker,
+    stream: true,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.bounds ? { bounds: options.bounds } : {}),
+    ...(options.attempts !== undefined ? { attempts: options.attempts } : {}),
+    ...(options.backoffMs !== undefined ? { backoffMs: options.backoffMs } : {}),
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+  });
+  const files = createClient<paths>({ baseUrl: config.baseUrl, headers, fetch: download });
+  const proxied = createClient<paths>({
+    baseUrl: `${config.baseUrl}/api/2.0`,
+    headers,
+    fetch: download,
+  });
+  const idleMs = options.bounds?.idleTimeoutMs ?? 30_000;
   const server = config.name;
 
   /** An MLflow error answer: missing → undefined, the user's problem → UsageError, else exit 3. */
@@ -221,6 +241,27 @@ export function createMlflowRegistry(
     };
   }
 
+  /**
+   * The segments of a run's `mlflow-artifacts:` root (undefined when the run is gone); a root
+   * elsewhere (s3://, a local path) or one that climbs out is exit 3: sluice cannot read it.
+   */
+  async function proxiedRoot(runId: string, what: string): Promise<string[] | undefined> {
+    const run = await runInfo(runId);
+    if (!run) return undefined;
+    const root = run.info?.artifact_uri ?? '';
+    const match = /^mlflow-artifacts:(?:\/\/[^/]*)?\/(.*)$/.exec(root);
+    const tail = match?.[1]?.replace(/\/+$/, '') ?? '';
+    if (!match || (tail !== '' && artifactPathProblem(tail) !== undefined)) {
+      throw new InfraError(
+        `${server} has no artifact download route (/get-artifact) for ${what}, and the run's artifacts are at ${snippet(root, masker) || '(no artifact root)'}, which it does not proxy`,
+        {
+          hint: 'download the file yourself and give `baseline-predictions: <file>`',
+        },
+      );
+    }
+    return tail === '' ? [] : tail.split('/');
+  }
+
   return {
     name: server,
 
@@ -346,6 +387,110 @@ export function createMlflowRegistry(
       }
     },
 
+    async downloadArtifact(runId, artifactPath, to, maxBytes) {
+      const what = `artifact \`${artifactPath}\` of run ${runId}`;
+      // GitLab's MLflow API has no /get-artifact (it answers an unknown route with its own JSON
+      // 404, which would read as a missing file): there the proxy route is asked at once.
+      const direct =
+        config.flavour === 'gitlab'
+          ? undefined
+          : await files.GET('/get-artifact', {
+              params: { query: { run_id: runId, path: artifactPath } },
+              parseAs: 'stream',
+            });
+      // A 404 without MLflow's error code is a route the server lacks, not a missing file.
+      const noRoute =
+        !direct ||
+        direct.error?.error_code === ENDPOINT_NOT_FOUND ||
+        (direct.response.status === 404 && !direct.error?.error_code);
+      let answer = direct;
+      if (noRoute) {
+        // The artifact proxy's route, under the run's `mlflow-artifacts:` root.
+        const root = await proxiedRoot(runId, what);
+        if (root === undefined) return undefined;
+        answer = await proxied.GET('/mlflow-artifacts/artifacts/{artifact_path}', {
+          params: { path: { artifact_path: [...root, ...artifactPath.split('/')].join('/') } },
+          // Each segment encoded, the `/` between them kept: the route takes a path.
+          pathSerializer: (pathname, params) =>
+            pathname.replace(
+              '{artifact_path}',
+              String(params['artifact_path']).split('/').map(encodeURIComponent).join('/'),
+            ),
+          parseAs: 'stream',
+        });
+      }
+      const { data, error, response } = answer!;
+      if (error !== undefined || !data) {
+        if (response.status === 400 && error?.error_code === 'INVALID_PARAMETER_VALUE') {
+          throw new UsageError(
+            `${server} refused ${what}: ${snippet(error.message ?? '', masker) || 'invalid path'}`,
+            {
+              place: { key: 'baseline-predictions' },
+              hint: "name one file of the run's artifacts (the MLflow UI lists them on the run's Artifacts tab)",
+            },
+          );
+        }
+        if (failure(what, response.status, error) === 'missing') return undefined;
+        return undefined;
+      }
+      const bytes = await streamToFile(data, to, maxBytes, idleMs, () => {
+        throw new UsageError(
+          `${what} in ${server} is larger than ${maxBytes.toLocaleString('en-US')} bytes: not downloaded`,
+          {
+            place: { key: 'baseline-predictions' },
+            hint: 'log a smaller predictions file (Parquet is smaller than CSV), or download it yourself and give `baseline-predictions: <file>`',
+          },
+        );
+      }).catch((caught: unknown) => {
+        if (caught instanceof UsageError) throw caught;
+        throw new InfraError(
+          `${server}: reading ${what} failed: ${snippet(caught instanceof Error ? caught.message : String(caught), masker)}`,
+          { cause: caught },
+        );
+      });
+      return { bytes };
+    },
+
+    async findRunsByCommit(experiment, commit, limit) {
+      const found = await api.GET('/experiments/get-by-name', {
+        params: { query: { experiment_name: experiment } },
+      });
+      if (found.error !== undefined || !found.data) {
+        failure(`experiment \`${experiment}\``, found.response.status, found.error);
+        return undefined;
+      }
+      const experimentId = found.data.experiment?.experiment_id;
+      if (!experimentId) {
+        throw new InfraError(`${server}: experiment \`${experiment}\` answered without its id`);
+      }
+      const what = `runs of experiment \`${experiment}\` at commit ${commit}`;
+      const { data, error, response } = await api.POST('/runs/search', {
+        body: {
+          experiment_ids: [experimentId],
+          filter: `tags.\`mlflow.source.git.commit\` = '${commit.replace(/'/g, '')}'`,
+          run_view_type: 'ACTIVE_ONLY',
+          max_results: limit,
+          order_by: ['attributes.start_time DESC'],
+        },
+      });
+      if (error !== undefined || !data) {
+        failure(what, response.status, error);
+        return [];
+      }
+      return (data.runs ?? []).flatMap((run) => {
+        const runId = run.info?.run_id;
+        if (!runId) return [];
+        const url = runUrl(run);
+        return [
+          {
+            runId,
+            ...(run.info?.run_name ? { runName: run.info.run_name } : {}),
+            ...(url ? { url } : {}),
+          },
+        ];
+      });
+    },
+
     async setAlias(model, alias, version) {
       if (config.flavour === 'gitlab') {
         throw new UsageError(
@@ -369,6 +514,47 @@ export function createMlflowRegistry(
       }
     },
   };
+}
+
+/**
+ * Writes a download's body to `to` as it arrives: at most `maxBytes` (past it the file is
+ * removed and `tooLarge` throws), no silence longer than `idleMs`. Returns the bytes written.
+ */
+async function streamToFile(
+  body: ReadableStream<Uint8Array>,
+  to: string,
+  maxBytes: number,
+  idleMs: number,
+  tooLarge: () => never,
+): Promise<number> {
+  const reader = body.getReader();
+  const file = await open(to, 'wx');
+  let size = 0;
+  let done = false;
+  try {
+    for (;;) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const silence = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`nothing more arrived within ${idleMs / 1000} s`)),
+          idleMs,
+        );
+      });
+      const chunk = await Promise.race([reader.read(), silence]).finally(() => clearTimeout(timer));
+      if (chunk.done) break;
+      size += chunk.value.byteLength;
+      if (size > maxBytes) tooLarge();
+      await file.write(chunk.value);
+    }
+    done = true;
+    return size;
+  } finally {
+    await file.close();
+    if (!done) {
+      await reader.cancel().catch(() => undefined);
+      await rm(to, { force: true });
+    }
+  }
 }
 
 /**

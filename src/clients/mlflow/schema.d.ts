@@ -91,7 +91,7 @@ export interface paths {
     get: operations['getModelVersionByAlias'];
     put?: never;
     post: operations['setRegisteredModelAlias'];
-    delete: operations['deleteRegisteredModelAlias'];
+    delete?: never;
     options?: never;
     head?: never;
     patch?: never;
@@ -145,22 +145,6 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/model-versions/delete-tag': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    post?: never;
-    delete: operations['deleteModelVersionTag'];
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
   '/logged-models/{model_id}': {
     parameters: {
       query?: never;
@@ -178,16 +162,33 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/logged-models/search': {
+  '/get-artifact': {
     parameters: {
       query?: never;
       header?: never;
       path?: never;
       cookie?: never;
     };
-    get?: never;
+    /** @description One file of a run's artifacts. A missing run or file is 404 RESOURCE_DOES_NOT_EXIST; a folder, or a path the server finds unsafe, 400 INVALID_PARAMETER_VALUE. */
+    get: operations['getRunArtifact'];
     put?: never;
-    post: operations['searchLoggedModels'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/mlflow-artifacts/artifacts/{artifact_path}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['downloadProxiedArtifact'];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -528,26 +529,6 @@ export interface operations {
       default: components['responses']['Error'];
     };
   };
-  deleteRegisteredModelAlias: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          name: string;
-          alias: string;
-        };
-      };
-    };
-    responses: {
-      200: components['responses']['Empty'];
-      default: components['responses']['Error'];
-    };
-  };
   getModelVersion: {
     parameters: {
       query: {
@@ -625,27 +606,6 @@ export interface operations {
       default: components['responses']['Error'];
     };
   };
-  deleteModelVersionTag: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          name: string;
-          version: string;
-          key: string;
-        };
-      };
-    };
-    responses: {
-      200: components['responses']['Empty'];
-      default: components['responses']['Error'];
-    };
-  };
   getLoggedModel: {
     parameters: {
       query?: never;
@@ -671,38 +631,49 @@ export interface operations {
       default: components['responses']['Error'];
     };
   };
-  searchLoggedModels: {
+  getRunArtifact: {
     parameters: {
-      query?: never;
+      query: {
+        run_id: string;
+        path: string;
+      };
       header?: never;
       path?: never;
       cookie?: never;
     };
-    requestBody: {
-      content: {
-        'application/json': {
-          experiment_ids?: string[];
-          filter?: string;
-          max_results?: number;
-          order_by?: {
-            field_name?: string;
-            ascending?: boolean;
-          }[];
-          page_token?: string;
-        };
-      };
-    };
+    requestBody?: never;
     responses: {
-      /** @description One page of logged models. */
+      /** @description The file's bytes. */
       200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            models?: components['schemas']['LoggedModel'][];
-            next_page_token?: string;
-          };
+          'application/octet-stream': string;
+        };
+      };
+      default: components['responses']['Error'];
+    };
+  };
+  downloadProxiedArtifact: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The artifact root's path and the file's, `/`-separated, each segment encoded. */
+        artifact_path: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The file's bytes. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/octet-stream': string;
         };
       };
       default: components['responses']['Error'];

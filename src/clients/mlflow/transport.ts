@@ -6,7 +6,7 @@
  */
 import { InfraError } from '../../core/errors.js';
 import type { SecretMasker } from '../../core/ports.js';
-import { boundedFetch, FetchBoundError, type FetchBounds } from '../http/bounded-fetch.js';
+import { boundedFetch, FetchBoundError, hostOf, type FetchBounds } from '../http/bounded-fetch.js';
 
 export interface TransportOptions {
   /** How errors name the server: `MLflow at mlflow.example.com`. */
@@ -19,7 +19,15 @@ export interface TransportOptions {
   /** The first pause between attempts; doubled each time, `Retry-After` honoured up to 30 s. */
   backoffMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * File downloads: a successful answer is handed on unread (its body streamed by the caller,
+   * which bounds its size and silences); error answers are still read (bounded) and checked.
+   */
+  stream?: boolean;
 }
+
+/** The most of an error answer read in stream mode (MLflow's errors are a few hundred bytes). */
+const ERROR_BYTES = 64 * 1024;
 
 const RETRY_AFTER_CAP_MS = 30_000;
 /** A 404 that is not MLflow's JSON: the server has no such endpoint (not MLflow, or older). */
@@ -54,12 +62,28 @@ export function mlflowTransport(options: TransportOptions): typeof fetch {
     for (let attempt = 1; attempt <= attempts; attempt += 1) {
       let response: Response;
       try {
-        response = await inner(request.url, {
+        const init: RequestInit = {
           method: request.method,
           headers: request.headers,
           ...(body ? { body } : {}),
           ...(request.signal ? { signal: request.signal } : {}),
-        });
+        };
+        if (options.stream) {
+          response = await headersWithin(
+            options.fetch ?? fetch,
+            request.url,
+            init,
+            options.bounds?.headersTimeoutMs ?? 30_000,
+          );
+          if (response.ok) return response;
+          response = new Response(await readAtMost(response, ERROR_BYTES), {
+            status: response.status,
+            statusText: response.statusText,
+            headers: response.headers,
+          });
+        } else {
+          response = await inner(request.url, init);
+        }
       } catch (error) {
         if (request.signal?.aborted) throw error;
         last =
@@ -122,6 +146,51 @@ export function mlflowTransport(options: TransportOptions): typeof fetch {
     }
     throw new InfraError(`${server}: ${where}: ${last}`);
   };
+}
+
+/** The answer's status and headers within `ms` (its body is left to the caller). */
+async function headersWithin(
+  fetchImpl: typeof fetch,
+  url: string,
+  init: RequestInit,
+  ms: number,
+): Promise<Response> {
+  const controller = new AbortController();
+  const outer = init.signal;
+  const onOuterAbort = () => controller.abort(outer?.reason);
+  outer?.addEventListener('abort', onOuterAbort, { once: true });
+  const timer = setTimeout(
+    () =>
+      controller.abort(new FetchBoundError(`${hostOf(url)} sent no answer within ${ms / 1000} s`)),
+    ms,
+  );
+  try {
+    return await fetchImpl(url, { ...init, signal: controller.signal });
+  } catch (error) {
+    throw controller.signal.reason instanceof FetchBoundError ? controller.signal.reason : error;
+  } finally {
+    clearTimeout(timer);
+    outer?.removeEventListener('abort', onOuterAbort);
+  }
+}
+
+/** At most `max` bytes of an answer's body, as text; the rest is never read. */
+async function readAtMost(response: Response, max: number): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < max) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return Buffer.concat(chunks).subarray(0, max).toString('utf8');
 }
 
 function isJsonObject(text: string, response: Response): boolean {

@@ -9,7 +9,8 @@ import type { MetricValue } from '../metrics/model.js';
 import type { ModelRegistry, ModelVersionRef, RegistryMetrics } from '../ports.js';
 import type { Inline } from '../report/model.js';
 import type { HistoryPoint } from './history.js';
-import { describeMlflowRef, printable, type MlflowRef } from './spec.js';
+import type { BaselineDeps } from './resolve.js';
+import { describeMlflowRef, printable, type CommitRunRef, type MlflowRef } from './spec.js';
 
 export interface RegistryRead {
   /** How the report names it: `churn@champion (version 3)`, `run 3f9e0a1`. */
@@ -90,23 +91,7 @@ export async function readRegistryRef(
         ],
       };
     }
-    const version =
-      'alias' in ref
-        ? await registry.resolveAlias(ref.model, ref.alias)
-        : await registry.getVersion(ref.model, ref.version);
-    if (!version) {
-      const missing =
-        'alias' in ref
-          ? `no alias \`${printable(ref.alias)}\` on registered model \`${printable(ref.model)}\``
-          : `no version ${printable(ref.version)} of registered model \`${printable(ref.model)}\``;
-      throw new UsageError(`${key} ${named}: ${registry.name} has ${missing}`, {
-        place: { key },
-        hint:
-          'alias' in ref
-            ? "check the model name and alias (the MLflow UI lists a model's aliases), or set the alias first"
-            : 'check the model name and version (the MLflow UI lists the versions of a registered model)',
-      });
-    }
+    const version = await requireVersion(ref, registry, key, named);
     const metrics = await registry.readMetrics(version);
     requireValues(metrics, named, key, registry);
     const label =
@@ -155,6 +140,31 @@ export async function readRegistryRef(
   }
 }
 
+/** The version an alias or version number names; exit 2 naming what is missing. */
+export async function requireVersion(
+  ref: { model: string; alias: string } | { model: string; version: string },
+  registry: ModelRegistry,
+  key: string,
+  named: string,
+): Promise<ModelVersionRef> {
+  const version =
+    'alias' in ref
+      ? await registry.resolveAlias(ref.model, ref.alias)
+      : await registry.getVersion(ref.model, ref.version);
+  if (version) return version;
+  const missing =
+    'alias' in ref
+      ? `no alias \`${printable(ref.alias)}\` on registered model \`${printable(ref.model)}\``
+      : `no version ${printable(ref.version)} of registered model \`${printable(ref.model)}\``;
+  throw new UsageError(`${key} ${named}: ${registry.name} has ${missing}`, {
+    place: { key },
+    hint:
+      'alias' in ref
+        ? "check the model name and alias (the MLflow UI lists a model's aliases), or set the alias first"
+        : 'check the model name and version (the MLflow UI lists the versions of a registered model)',
+  });
+}
+
 function requireValues(
   metrics: RegistryMetrics,
   named: string,
@@ -196,6 +206,77 @@ async function runHistory(
     .map(([step, at]) => ({ label: `step ${step}`, sets: [{ file, values: numberValues(at) }] }));
 }
 
-function linked(text: string, href: string | undefined): Inline[] {
+export function linked(text: string, href: string | undefined): Inline[] {
   return href ? [{ link: text, href }] : [text];
+}
+
+/** The most runs listed when several match a commit. */
+const COMMIT_MATCHES = 5;
+
+/**
+ * The one active run of an experiment tagged with a commit (`mlflow:commit:<experiment>`):
+ * the commit given, else the one this CI run builds (the pull/merge request's head, the CI's
+ * commit, else the working copy's HEAD). None or several is exit 2 naming the experiment and
+ * the commit.
+ */
+export async function findCommitRun(
+  ref: CommitRunRef,
+  deps: Pick<BaselineDeps, 'modelRegistry' | 'run' | 'git'>,
+  key: string,
+): Promise<{ runId: string; note: string }> {
+  const named = `\`mlflow:commit:${printable(ref.experiment)}${ref.commit ? `@${ref.commit}` : ''}\``;
+  const registry = requireRegistry(deps.modelRegistry, named, key);
+  if (!registry.findRunsByCommit) {
+    throw new UsageError(`${key} ${named}: ${registry.name} cannot search runs`, {
+      place: { key },
+      hint: 'name the run: `mlflow:runs:/<run_id>`',
+    });
+  }
+  const run = deps.run;
+  let commit = ref.commit ?? run.changeRequest?.headSha ?? run.commit?.sha;
+  if (!commit) {
+    // `git merge-base HEAD HEAD` is HEAD's full SHA.
+    commit = await deps.git.mergeBase('HEAD', 'HEAD').catch((error: unknown) => {
+      throw new UsageError(`${key} ${named}: this job names no commit, and git cannot read HEAD`, {
+        place: { key },
+        hint: 'run in a git checkout, or name the commit: `mlflow:commit:<experiment>@<sha>`',
+        cause: error,
+      });
+    });
+  }
+  const runs = await registry.findRunsByCommit(ref.experiment, commit, COMMIT_MATCHES + 1);
+  const where = `experiment \`${printable(ref.experiment)}\` of ${registry.name}`;
+  if (runs === undefined) {
+    throw new UsageError(`${key} ${named}: there is no ${where}`, {
+      place: { key },
+      hint: 'check the experiment name (mlflow.set_experiment; the MLflow UI lists experiments)',
+    });
+  }
+  if (runs.length === 0) {
+    throw new UsageError(
+      `${key} ${named}: no active run of ${where} is tagged with commit ${commit}`,
+      {
+        place: { key },
+        hint: 'train from this commit in a git checkout (MLflow tags the run `mlflow.source.git.commit`), or set that tag on the run',
+      },
+    );
+  }
+  if (runs.length > 1) {
+    const listed = runs
+      .slice(0, COMMIT_MATCHES)
+      .map((each) => each.runId)
+      .join(', ');
+    throw new UsageError(
+      `${key} ${named}: ${runs.length > COMMIT_MATCHES ? `more than ${COMMIT_MATCHES}` : runs.length} active runs of ${where} are tagged with commit ${commit} (${listed})`,
+      {
+        place: { key },
+        hint: 'name the one to gate: `mlflow:runs:/<run_id>` (or delete the runs that should not count)',
+      },
+    );
+  }
+  const found = runs[0]!;
+  return {
+    runId: found.runId,
+    note: `The candidate is run ${found.runId} of experiment ${ref.experiment}, the one tagged with commit ${commit.slice(0, 12)}.`,
+  };
 }

@@ -1,6 +1,7 @@
 import type { buildImage } from '../../inputs/build-image.js';
 import type { InputsOf } from '../../inputs/types.js';
 import { UsageError } from '../errors.js';
+import type { ModelVersionRef } from '../ports.js';
 import { readBuildRequest, type BuildRequest } from '../image/build-request.js';
 import { daemonlessBuild } from '../image/daemonless-build.js';
 import { dockerfileBuild } from '../image/dockerfile-build.js';
@@ -22,10 +23,13 @@ export type BuildImageInputs = InputsOf<typeof buildImage>;
  * and tagged with the image after it was written.
  */
 export const buildImageCommand: CommandImpl<BuildImageInputs> = async (inputs, deps) => {
-  const request = await readBuildRequest(inputs, deps);
   const lineage = inputs['mlflow-model-version'];
-  if (lineage === undefined) return (await build(request)).result;
+  if (lineage === undefined) return (await build(await readBuildRequest(inputs, deps))).result;
   parseModelVersion(lineage);
+  // Read once: a `{model-version}` tag may need it while the inputs are read, the labels after.
+  let reading: Promise<ModelVersionRef> | undefined;
+  const readVersion = () => (reading ??= readModelVersion(lineage, deps.modelRegistry));
+  const request = await readBuildRequest(inputs, deps, async () => (await readVersion()).version);
   if (!request.dockerfile && !request.push && request.outputs.length === 0) {
     throw new UsageError(
       'mlflow-model-version tags the version with where the image went, and it goes nowhere',
@@ -35,7 +39,7 @@ export const buildImageCommand: CommandImpl<BuildImageInputs> = async (inputs, d
       },
     );
   }
-  const version = await readModelVersion(lineage, deps.modelRegistry);
+  const version = await readVersion();
   const registryModel = modelVersionFacts(version, {
     name: inputs['model-name'],
     version: request.modelVersion,

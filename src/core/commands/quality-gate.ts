@@ -3,12 +3,18 @@ import {
   describeBaselineSpec,
   describeMlflowRef,
   parseBaselineSpec,
+  parseCommitRunRef,
   parseMlflowRef,
   printable,
   type BaselineSpec,
   type MlflowRef,
 } from '../baseline/spec.js';
-import { readRegistryRef, requireRegistry, type RegistryRead } from '../baseline/registry.js';
+import {
+  findCommitRun,
+  readRegistryRef,
+  requireRegistry,
+  type RegistryRead,
+} from '../baseline/registry.js';
 import { UsageError } from '../errors.js';
 import type { ModelVersionRef } from '../ports.js';
 import type { Inline, Report } from '../report/model.js';
@@ -45,13 +51,14 @@ export async function runQualityGate(
     });
   }
   if (metrics.length === 0) return predictionsOnly(options, spec, deps);
-  const fromRegistry = registryCandidate(metrics, spec);
+  const fromRegistry = await registryCandidate(metrics, spec, deps);
   const files = fromRegistry
-    ? [`mlflow:${describeMlflowRef(fromRegistry)}`]
+    ? [`mlflow:${describeMlflowRef(fromRegistry.ref)}`]
     : await expandPatterns(metrics, cwd, 'metrics');
   const candidateRead = fromRegistry
-    ? await readRegistryRef(fromRegistry, deps.modelRegistry, 'metrics')
+    ? await readRegistryRef(fromRegistry.ref, deps.modelRegistry, 'metrics')
     : undefined;
+  if (candidateRead && fromRegistry?.note) candidateRead.notes.unshift(fromRegistry.note);
   const [candidates, rules] = await Promise.all([
     candidateRead
       ? [{ file: files[0]!, values: candidateRead.values }]
@@ -216,11 +223,15 @@ function mergePredictions(report: Report, compared: PredictionsReport): void {
   report.data['predictions'] = compared.data;
 }
 
-/** `--metrics mlflow:…`: one MLflow run or version as the candidate (never mixed with files). */
-function registryCandidate(
+/**
+ * `--metrics mlflow:…`: one MLflow run or version as the candidate (never mixed with files);
+ * `mlflow:commit:<experiment>` finds the run by the commit this job builds.
+ */
+async function registryCandidate(
   metrics: readonly string[],
   baseline: BaselineSpec,
-): MlflowRef | undefined {
+  deps: CommandDeps,
+): Promise<{ ref: MlflowRef; note?: string } | undefined> {
   const entries = metrics.map((entry) => entry.trim()).filter((entry) => entry !== '');
   const mlflow = entries.filter((entry) => entry.startsWith('mlflow:'));
   if (mlflow.length === 0) return undefined;
@@ -240,7 +251,13 @@ function registryCandidate(
       },
     );
   }
-  return parseMlflowRef(entries[0]!.slice('mlflow:'.length), 'metrics');
+  const rest = entries[0]!.slice('mlflow:'.length);
+  const byCommit = parseCommitRunRef(rest, 'metrics');
+  if (byCommit) {
+    const found = await findCommitRun(byCommit, deps, 'metrics');
+    return { ref: { runId: found.runId }, note: found.note };
+  }
+  return { ref: parseMlflowRef(rest, 'metrics') };
 }
 
 const TAG_FORM = /^(.+)\/([0-9]{1,12})$/;

@@ -50,6 +50,8 @@ interface RuntimeInputs {
 export async function readBuildRequest(
   inputs: BuildImageInputs,
   deps: CommandDeps,
+  /** The MLflow version `mlflow-model-version` resolves to (read once, when a tag needs it). */
+  registryVersion?: () => Promise<string>,
 ): Promise<BuildRequest> {
   const cwd = deps.run.cwd;
   const dockerfile = inputs.dockerfile ?? inputs['compose-file'];
@@ -63,8 +65,14 @@ export async function readBuildRequest(
   const git = withCiFacts(await readGitFacts(deps.exec, cwd), deps.run);
   if (git.source === undefined && git.sourceLeftOut)
     deps.logger.info(`No org.opencontainers.image.source label: ${git.sourceLeftOut}`);
-  const modelVersion = inputs['model-version'];
   const tagTemplates = inputs.tag ?? [];
+  // `{model-version}` is the label's version: `model-version` when given, else the version
+  // MLflow resolved `mlflow-model-version` to (`churn@champion` → the version behind the alias).
+  const modelVersion =
+    inputs['model-version'] ??
+    (registryVersion && tagTemplates.some((tag) => tag.includes('{model-version}'))
+      ? await registryVersion()
+      : undefined);
   const tagTexts = tagTemplates.some((tag) => tag.includes('{'))
     ? expandTagTemplates(tagTemplates, {
         // On a pull/merge request this is the head commit the author pushed (see withCiFacts),

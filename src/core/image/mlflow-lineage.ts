@@ -14,20 +14,28 @@ import type { ModelRegistry, ModelVersionRef } from '../ports.js';
 
 const KEY = 'mlflow-model-version';
 const FORM = /^(?:models:\/)?(.+)\/([0-9]{1,12})$/;
+const ALIAS_FORM = /^(?:models:\/)?([^@]+)@([A-Za-z0-9_-]{1,255})$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
-/** The registered model and version `mlflow-model-version` names (`churn/7` or `models:/churn/7`). */
-export function parseModelVersion(raw: string): { model: string; version: string } {
+/**
+ * The registered model and version (`churn/7`, `models:/churn/7`) or alias (`churn@champion`,
+ * `models:/churn@champion`, as MLflow's model URIs write them) `mlflow-model-version` names.
+ */
+export function parseModelVersion(
+  raw: string,
+): { model: string; version: string } | { model: string; alias: string } {
   const text = raw.trim();
   const match = FORM.exec(text);
-  if (!match || CONTROL.test(text) || match[1]!.trim() === '') {
+  const alias = match ? undefined : ALIAS_FORM.exec(text);
+  const model = (match ?? alias)?.[1]?.trim();
+  if (!model || CONTROL.test(text)) {
     throw new UsageError(`\`${KEY}: ${printable(text)}\` names no model version`, {
       place: { key: KEY },
-      hint: 'write it as `<registered model>/<version>`, e.g. `churn/7` (or `models:/churn/7`)',
+      hint: 'write it as `<registered model>/<version>`, e.g. `churn/7` (or `models:/churn/7`), or `<model>@<alias>`, e.g. `churn@champion`',
     });
   }
-  return { model: match[1]!.trim(), version: match[2]! };
+  return match ? { model, version: match[2]! } : { model, alias: alias![2]! };
 }
 
 /** The version, read from the registry before anything is built; exit 2 when it does not exist. */
@@ -35,13 +43,26 @@ export async function readModelVersion(
   raw: string,
   maybeRegistry: ModelRegistry | undefined,
 ): Promise<ModelVersionRef> {
-  const { model, version } = parseModelVersion(raw);
+  const ref = parseModelVersion(raw);
   const registry = requireRegistry(maybeRegistry, `\`${printable(raw.trim())}\``, KEY);
-  const found = await registry.getVersion(model, version);
+  const found =
+    'alias' in ref
+      ? await registry.resolveAlias(ref.model, ref.alias)
+      : await registry.getVersion(ref.model, ref.version);
   if (!found) {
+    const missing =
+      'alias' in ref
+        ? `no alias \`${printable(ref.alias)}\` on \`${printable(ref.model)}\``
+        : `no version ${ref.version} of \`${printable(ref.model)}\``;
     throw new UsageError(
-      `\`${KEY}: ${printable(raw.trim())}\`: ${registry.name} has no version ${version} of \`${printable(model)}\`; nothing was built`,
-      { place: { key: KEY }, hint: 'check the registered model name and version' },
+      `\`${KEY}: ${printable(raw.trim())}\`: ${registry.name} has ${missing}; nothing was built`,
+      {
+        place: { key: KEY },
+        hint:
+          'alias' in ref
+            ? 'check the registered model name and alias (the MLflow UI lists its aliases)'
+            : 'check the registered model name and version',
+      },
     );
   }
   return found;

@@ -54,7 +54,8 @@ export function expandTagTemplates(tags: readonly string[], facts: TagFacts): st
     'short-sha': 'It needs a git checkout (with git installed) or a CI that names the commit.',
     branch:
       'It needs a branch: the CI names none here (a tag pipeline?) and the checkout is detached.',
-    'model-version': 'Give --model-version.',
+    'model-version':
+      'Give --model-version, or --mlflow-model-version (`<model>/<version>` or `<model>@<alias>`) to use the version MLflow names.',
   };
   return tags.map((tag) =>
     tag.replace(/\{([\w-]+)\}/g, (_match, name: string) => {

@@ -3,7 +3,7 @@
  * MLFLOW_TRACKING_USERNAME/PASSWORD; a wrong or missing password is exit 2 naming the variable,
  * and the password appears in no output in any form. Seeded over REST (as the admin).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,6 +52,12 @@ beforeAll(async () => {
   await call('POST', 'registered-models/alias', { name: 'churn', alias: 'champion', version: '1' });
   work = mkdtempSync(path.join(tmpdir(), 'sluice-mlflow-auth-'));
   writeFileSync(path.join(work, 'candidate.json'), '{"accuracy": 0.82, "auc": 0.88}');
+  // The run's predictions, as a file in its (local) artifact root, and the candidate's.
+  const predictions = 'id,label,prediction\n1,0,0\n2,1,1\n3,1,0\n';
+  const root = run.info.artifact_uri.replace(/^file:\/\//, '');
+  mkdirSync(path.join(root, 'eval'), { recursive: true });
+  writeFileSync(path.join(root, 'eval', 'predictions.csv'), predictions);
+  writeFileSync(path.join(work, 'predictions.csv'), predictions);
 }, 600_000);
 
 afterAll(async () => {
@@ -94,6 +100,43 @@ describe('MLflow behind its basic-auth app', () => {
     expect(stderr).toContain('MLFLOW_TRACKING_USERNAME');
     for (const form of [...secretForms(wrong), ...secretForms(`${admin.username}:${wrong}`)]) {
       expect(stdout + stderr).not.toContain(form);
+    }
+  });
+
+  it("downloads the champion run's predictions artifact signed in; refused without, no secret shown", async () => {
+    const gate = [
+      'quality-gate',
+      '--predictions',
+      'predictions.csv',
+      '--baseline-predictions',
+      'mlflow:churn@champion:eval/predictions.csv',
+    ];
+    const signedIn = await sluice(
+      gate,
+      {
+        MLFLOW_TRACKING_URI: server.url,
+        MLFLOW_TRACKING_USERNAME: admin.username,
+        MLFLOW_TRACKING_PASSWORD: admin.password,
+      },
+      work,
+    );
+    expect(signedIn.stderr).toBe('');
+    expect(signedIn.code).toBe(0);
+    expect(signedIn.stdout).toContain('churn@champion (version 1): eval/predictions.csv');
+    const wrong = 'Wrong-pass-5e7a11';
+    const refused = await sluice(
+      gate,
+      {
+        MLFLOW_TRACKING_URI: server.url,
+        MLFLOW_TRACKING_USERNAME: admin.username,
+        MLFLOW_TRACKING_PASSWORD: wrong,
+      },
+      work,
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/refused .*\(401/);
+    for (const form of [...secretForms(wrong), ...secretForms(`${admin.username}:${wrong}`)]) {
+      expect(refused.stdout + refused.stderr).not.toContain(form);
     }
   });
 

@@ -104,6 +104,25 @@ describe('build-image with mlflow-model-version against a real MLflow server', (
     });
   });
 
+  it('models:/churn@champion: the version behind the alias, as MLflow resolves it', async () => {
+    const layout = path.join(work, 'alias');
+    const { code, stdout, stderr } = await build(layout, 'models:/churn@champion');
+    expect(stderr).not.toMatch(/error/i);
+    expect(code).toBe(0);
+    expect(stdout).toContain('Labelled the image with version 1 of `churn`');
+    const { config } = await resolveImage(new OciLayoutSource(layout, 'v1'), {
+      os: 'linux',
+      architecture: 'amd64',
+    });
+    expect(config.config?.Labels).toMatchObject({
+      'io.sluice.model.mlflow-version': '1',
+      'org.opencontainers.image.version': '1',
+    });
+    const missing = await build(path.join(work, 'no-alias'), 'churn@staging');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/has no alias `staging` on `churn`; nothing was built/);
+  });
+
   it('an unknown version is exit 2 naming it, and nothing is written', async () => {
     const layout = path.join(work, 'missing');
     const { code, stderr } = await build(layout, 'churn/42');

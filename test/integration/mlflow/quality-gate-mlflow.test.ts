@@ -3,7 +3,7 @@
  * example's scikit-learn training script: two trained versions of `churn` with runs and
  * MLflow 3 logged models, `champion` on version 1, and a plain run. The CLI runs from source.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,10 @@ import {
   type Seeded,
 } from './support.js';
 
+/** The commits the training script tags its runs with: one run at the first, two at the second. */
+const COMMIT_ONE = 'c0ffee'.padEnd(40, '1');
+const COMMIT_TWO = 'beef'.padEnd(40, '2');
+
 let server: MlflowServer;
 let seeded: Seeded;
 let work: string;
@@ -27,13 +31,18 @@ let work: string;
 beforeAll(async () => {
   const venv = ensureMlflow();
   server = await startMlflow(venv);
+  work = mkdtempSync(path.join(tmpdir(), 'sluice-mlflow-gate-'));
   seeded = await trainAndRegister(server, {
     model: 'churn',
-    versions: [{ C: 1.0 }, { C: 0.01, noise: 0.5 }],
+    versions: [
+      { C: 1.0, commit: COMMIT_ONE },
+      { C: 0.01, noise: 0.5, commit: COMMIT_TWO },
+    ],
     champion: 1,
     plain_run: true,
+    plain_run_commit: COMMIT_TWO,
+    predictions_dir: work,
   });
-  work = mkdtempSync(path.join(tmpdir(), 'sluice-mlflow-gate-'));
   writeFileSync(
     path.join(work, 'rules.yml'),
     'metrics:\n  accuracy: {direction: higher, max_regression: 0.02}\n  auc: {direction: higher}\n',
@@ -180,6 +189,133 @@ describe('quality-gate with an MLflow baseline', () => {
     );
     expect(code).toBe(2);
     expect(stderr).toContain('MLFLOW_TRACKING_URI');
+  });
+});
+
+describe("quality-gate --predictions against the champion run's predictions artifact", () => {
+  const predictionsGate = (args: string[], extraEnv: Record<string, string> = {}) =>
+    gate(['--predictions', ...args], extraEnv);
+  const where = (report: JsonReport | undefined) =>
+    JSON.stringify(
+      report?.sections.find((s) => s.title === 'Where the baseline predictions came from'),
+    );
+
+  it('reads eval/predictions.csv of the version behind the alias, and says where it came from', async () => {
+    const champion = seeded.versions[0]!;
+    // The champion's own predictions as the candidate: every example agrees with the download.
+    const same = await predictionsGate([
+      'v1.csv',
+      '--baseline-predictions',
+      'mlflow:churn@champion:eval/predictions.csv',
+    ]);
+    expect(same.stderr).toBe('');
+    expect(same.code).toBe(0);
+    const text = JSON.stringify(same.report);
+    expect(text).toContain('churn@champion (version 1): eval/predictions.csv');
+    expect(text).toMatch(/no prediction metric regressed/);
+    expect(where(same.report)).toContain(
+      `${server.url}/#/experiments/${champion.experiment_id}/runs/${champion.run_id}`,
+    );
+    expect(where(same.report)).toContain(`${server.url}/#/models/churn/versions/1`);
+    expect(where(same.report)).toContain('(alias champion)');
+    // Version 2's predictions against it: a real comparison of 300 examples.
+    const other = await predictionsGate([
+      'v2.csv',
+      '--baseline',
+      'mlflow:churn/1',
+      '--baseline-predictions',
+      'mlflow:churn/1:eval/predictions.csv',
+    ]);
+    expect(other.code === 0 || other.code === 1).toBe(true);
+    expect(JSON.stringify(other.report)).toContain('churn version 1: eval/predictions.csv');
+  });
+
+  it("reads a run's artifact by runs:/<run_id>/<path>, and by the baseline's reference", async () => {
+    const run = seeded.versions[1]!.run_id;
+    const byRun = await predictionsGate([
+      'v2.csv',
+      '--baseline-predictions',
+      `mlflow:runs:/${run}/eval/predictions.csv`,
+    ]);
+    expect(byRun.stderr).toBe('');
+    expect(byRun.code).toBe(0);
+    expect(where(byRun.report)).toContain(`/runs/${run}`);
+    // Without baseline-predictions, `baseline: mlflow:…` names the run and the candidate's file
+    // name the artifact: a file named like it at the run's artifact root.
+    mkdirSync(path.join(work, 'eval-v1'), { recursive: true });
+    copyFileSync(path.join(work, 'v1.csv'), path.join(work, 'eval-v1/predictions.csv'));
+    const implied = await predictionsGate([
+      'eval-v1/predictions.csv',
+      '--baseline',
+      'mlflow:churn@champion',
+    ]);
+    expect(implied.code).toBe(2);
+    expect(implied.stderr).toContain(`run ${seeded.versions[0]!.run_id} in MLflow at 127.0.0.1`);
+    expect(implied.stderr).toContain('has no artifact `predictions.csv`');
+  });
+
+  it.each([
+    ['mlflow:churn@champion:eval/nope.csv', /has no artifact `eval\/nope\.csv`/],
+    ['mlflow:churn@champion:eval', /refused artifact `eval` of run \w+: .*directory/],
+    ['mlflow:churn@staging:eval/predictions.csv', /has no alias `staging`/],
+    ['mlflow:runs:/0123456789abcdef/eval/predictions.csv', /has no run `0123456789abcdef`/],
+    ['mlflow:churn@champion:../../mlflow.db', /the artifact path holds a `\.` or `\.\.` segment/],
+  ])('%s: exit 2 naming the run and path', async (spec, message) => {
+    const { code, stderr } = await predictionsGate(['v1.csv', '--baseline-predictions', spec]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+  });
+
+  it('a server that is down: exit 3 naming it', async () => {
+    const port = await freePort();
+    const { code, stderr } = await predictionsGate(
+      ['v1.csv', '--baseline-predictions', 'mlflow:churn@champion:eval/predictions.csv'],
+      { MLFLOW_TRACKING_URI: `http://127.0.0.1:${port}` },
+    );
+    expect(code).toBe(3);
+    expect(stderr).toContain(`MLflow at 127.0.0.1:${port}`);
+  });
+});
+
+describe('quality-gate --metrics mlflow:commit:<experiment> (runs/search by commit tag)', () => {
+  it('gates the one run of the experiment tagged with the commit', async () => {
+    const { code, report, stderr } = await gate([
+      '--metrics',
+      `mlflow:commit:churn@${COMMIT_ONE}`,
+      '--baseline',
+      'mlflow:churn@champion',
+    ]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const run = seeded.versions[0]!.run_id;
+    expect(report!.notes.map((n) => n.text).join('\n')).toContain(
+      `The candidate is run ${run} of experiment churn, the one tagged with commit ${COMMIT_ONE.slice(0, 12)}.`,
+    );
+    expect(JSON.stringify(report)).toContain(`/runs/${run}`);
+  });
+
+  it.each([
+    [
+      `churn@${COMMIT_TWO}`,
+      new RegExp(
+        `2 active runs of experiment \`churn\` .* tagged with commit ${COMMIT_TWO} \\(\\w+, \\w+\\)`,
+      ),
+    ],
+    [
+      `churn@${'d'.repeat(40)}`,
+      new RegExp(`no active run of experiment \`churn\` .* tagged with commit ${'d'.repeat(40)}`),
+    ],
+    [`nosuch@${COMMIT_ONE}`, /there is no experiment `nosuch`/],
+    ['churn@c0ffee1', /names no full commit SHA/],
+  ])('mlflow:commit:%s: exit 2 naming the experiment and commit', async (spec, message) => {
+    const { code, stderr } = await gate([
+      '--metrics',
+      `mlflow:commit:${spec}`,
+      '--baseline',
+      'mlflow:churn@champion',
+    ]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
   });
 });
 

@@ -46,6 +46,7 @@ export interface MlflowServer {
 export async function startMlflow(
   venv: string,
   admin?: { username: string; password: string },
+  options: { proxiedArtifacts?: boolean } = {},
 ): Promise<MlflowServer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'sluice-mlflow-'));
   const port = await freePort();
@@ -59,8 +60,10 @@ export async function startMlflow(
     'server',
     '--backend-store-uri',
     `sqlite:///${dir}/mlflow.db`,
-    '--default-artifact-root',
-    `${dir}/artifacts`,
+    // MLflow's default artifact store proxies artifacts (`mlflow-artifacts:/`) to a folder.
+    ...(options.proxiedArtifacts
+      ? ['--artifacts-destination', `${dir}/artifacts`]
+      : ['--default-artifact-root', `${dir}/artifacts`]),
     '--host',
     '127.0.0.1',
     '--port',

@@ -3,11 +3,15 @@ team would: one run per training, its evaluation metrics logged on the run and o
 logged model, each model registered as a version of `churn`, and the alias `champion` set.
 
 Usage: python train_and_register.py <tracking uri> <plan json>
-plan: {"model": "churn", "versions": [{"C": 1.0, "noise": 0.0}, ...], "champion": 1,
-       "plain_run": true}
+plan: {"model": "churn", "versions": [{"C": 1.0, "noise": 0.0, "commit": "<sha>"}, ...],
+       "champion": 1, "plain_run": true, "plain_run_commit": "<sha>", "predictions_dir": "<folder>"}
+With "predictions_dir", each run also logs its per-example predictions on the test set as the
+artifact `eval/predictions.csv` (id, label, prediction, score), and the same file is written to
+<folder>/v<version>.csv. A version's "commit" is set as the run's `mlflow.source.git.commit`.
 Prints a JSON summary: run ids, versions, model ids (and a run without a registered model).
 """
 import json
+import os
 import sys
 
 import mlflow
@@ -54,7 +58,23 @@ def main():
                 mlflow.log_metric("accuracy", metrics["accuracy"] - 0.01 * (2 - step), step=step)
             logged = mlflow.sklearn.log_model(model, name="model", input_example=x_test[:2])
             mlflow.log_metrics(metrics, step=3, model_id=logged.model_id)
+            if spec.get("commit"):
+                mlflow.set_tag("mlflow.source.git.commit", spec["commit"])
+            table = None
+            if plan.get("predictions_dir"):
+                rows = ["id,label,prediction,score"] + [
+                    f"c{i:04d},{y},{p},{s:.6f}"
+                    for i, (y, p, s) in enumerate(zip(y_test, predicted, scores))
+                ]
+                table = "\n".join(rows) + "\n"
+                os.makedirs("eval", exist_ok=True)
+                with open("eval/predictions.csv", "w") as f:
+                    f.write(table)
+                mlflow.log_artifact("eval/predictions.csv", artifact_path="eval")
             version = mlflow.register_model(f"models:/{logged.model_id}", name)
+        if table is not None:
+            with open(os.path.join(plan["predictions_dir"], f"v{version.version}.csv"), "w") as f:
+                f.write(table)
         out["versions"].append(
             {
                 "version": version.version,
@@ -69,6 +89,8 @@ def main():
     if plan.get("plain_run"):
         with mlflow.start_run() as run:
             mlflow.log_metrics({"accuracy": 0.5, "f1": 0.4})
+            if plan.get("plain_run_commit"):
+                mlflow.set_tag("mlflow.source.git.commit", plan["plain_run_commit"])
         out["plain_run"] = run.info.run_id
     print(json.dumps(out))
 

@@ -45,7 +45,10 @@ function fakeModelRegistry(options: { down?: 'read' | 'tag'; onTag?: () => void 
   const reads: string[] = [];
   const registry: ModelRegistry = {
     name: 'MLflow at ml.test',
-    resolveAlias: () => Promise.resolve(undefined),
+    resolveAlias: (model, alias) => {
+      reads.push(`${model}@${alias}`);
+      return Promise.resolve(model === 'churn' && alias === 'champion' ? v7 : undefined);
+    },
     getVersion: (model, version) => {
       reads.push(`${model}/${version}`);
       if (options.down === 'read')
@@ -199,6 +202,67 @@ describe('build-image with mlflow-model-version (daemonless)', () => {
     ]);
   });
 
+  it('{model-version} in a tag is the version MLflow resolved (the one behind the alias), read once', async () => {
+    const dir = workdir();
+    const images = fakeImageRegistry();
+    const mlflow = fakeModelRegistry();
+    const result = await runBuildImage(
+      daemonlessBuildInputs({
+        tag: ['registry.example/team/churn:v{model-version}'],
+        push: true,
+        'mlflow-model-version': 'models:/churn@champion',
+      }),
+      deps(dir, mlflow.registry, { registry: images.port }),
+    );
+    expect(images.manifests.has('v7')).toBe(true);
+    expect(mlflow.reads).toEqual(['churn@champion']);
+    expect(mlflow.tagged).toEqual([
+      {
+        'sluice.image': 'registry.example/team/churn:v7',
+        'sluice.image-digest': result.outputs!['digest'],
+      },
+    ]);
+    // A model-version given by hand stays the label's version and the tag's.
+    const byHand = fakeModelRegistry();
+    await runBuildImage(
+      daemonlessBuildInputs({
+        tag: ['registry.example/team/churn:{model-version}'],
+        push: true,
+        'mlflow-model-version': 'churn@champion',
+        'model-version': '2.1.0',
+      }),
+      deps(workdir(), byHand.registry, { registry: images.port }),
+    );
+    expect(images.manifests.has('2.1.0')).toBe(true);
+    // Without either, the error says how to get one.
+    const none = await failure(
+      runBuildImage(
+        daemonlessBuildInputs({ tag: ['registry.example/team/churn:{model-version}'], push: true }),
+        deps(workdir(), fakeModelRegistry().registry, { registry: images.port }),
+      ),
+    );
+    expect(none).toBeInstanceOf(UsageError);
+    expect(none.message).toContain('uses {model-version}, which is not known here');
+  });
+
+  it('an unknown alias is exit 2 naming it, before anything is built', async () => {
+    const dir = workdir();
+    const layout = join(dir, 'layout');
+    const mlflow = fakeModelRegistry();
+    const error = await failure(
+      runBuildImage(
+        daemonlessBuildInputs({
+          output: [`oci:${layout}:v1`],
+          'mlflow-model-version': 'churn@staging',
+        }),
+        deps(dir, mlflow.registry),
+      ),
+    );
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error.message).toContain('has no alias `staging` on `churn`; nothing was built');
+    expect(existsSync(layout)).toBe(false);
+  });
+
   it('a tag that fails after the push is exit 3 naming what was pushed and what was not tagged', async () => {
     const dir = workdir();
     const images = fakeImageRegistry();
@@ -264,7 +328,15 @@ describe('build-image with mlflow-model-version (daemonless)', () => {
   it('refuses, before reading MLflow, a bad form, a contradicting run id, an image written nowhere, no server', async () => {
     const dir = workdir();
     const layout = join(dir, 'layout');
-    for (const bad of ['churn', 'churn/seven', '/7', 'churn\n/7', 'churn@champion']) {
+    for (const bad of [
+      'churn',
+      'churn/seven',
+      '/7',
+      'churn\n/7',
+      'churn@',
+      '@champion',
+      'churn@a b',
+    ]) {
       expect(() => parseModelVersion(bad)).toThrow(UsageError);
     }
     const mlflow = fakeModelRegistry();

@@ -16,23 +16,19 @@ describe('MLflow OpenAPI types', () => {
     expect(committed).toBe(await renderMlflowSchema(root));
   }, 30_000);
 
-  it('describes the endpoints sluice uses', async () => {
+  it('describes exactly the endpoints the client calls', async () => {
     const text = await readFile(path.join(root, 'src/clients/mlflow/openapi.yaml'), 'utf8');
-    for (const endpoint of [
-      '/experiments/get-by-name:',
-      '/runs/get:',
-      '/runs/search:',
-      '/metrics/get-history:',
-      '/registered-models/get:',
-      '/registered-models/alias:',
-      '/model-versions/get:',
-      '/model-versions/search:',
-      '/model-versions/set-tag:',
-      '/model-versions/delete-tag:',
-      '/logged-models/{model_id}:',
-      '/logged-models/search:',
-    ]) {
-      expect(text).toContain(`\n  ${endpoint}\n`);
-    }
+    const client = await readFile(path.join(root, 'src/clients/mlflow/client.ts'), 'utf8');
+    const described = [...text.matchAll(/^ {2}(\/[^\s:]+):$/gm)].map((m) => m[1]!).sort();
+    const called = [...client.matchAll(/\b\w+\.(?:GET|POST|DELETE|PUT)\(\s*'([^']+)'/g)].map(
+      (m) => m[1]!,
+    );
+    expect(new Set(called)).toEqual(new Set(described));
+    // Endpoints left out on purpose (see the description's header): none is described.
+    for (const gone of ['/model-versions/delete-tag', '/logged-models/search'])
+      expect(described).not.toContain(gone);
+    expect(text).not.toMatch(/^ {4}delete:/m);
+    // The download route sits at the server's root.
+    expect(text).toMatch(/\/get-artifact:\n {4}servers:/);
   });
 });
