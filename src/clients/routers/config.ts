@@ -1,5 +1,6 @@
 /** The router shapes live with the rollout's other shared types in the core. */
 export type {
+  ArgoRolloutsRouterConfig,
   BuiltinRouterConfig,
   GatewayApiRouterConfig,
   HaproxyRouterConfig,

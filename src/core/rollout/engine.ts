@@ -104,6 +104,12 @@ export class Recorder {
   async save(patch: Partial<RolloutProgress>): Promise<void> {
     this.progress = { ...this.progress, ...patch, updatedAt: this.env.clock.now().toISOString() };
     await this.env.state?.set(STATE_KEY, JSON.stringify(this.progress));
+    if (this.env.router.record) {
+      const { id, stable, canary, step, status, updatedAt } = this.progress;
+      // After SIGTERM the rollout's signal is aborted: the record still gets a bounded call.
+      const signal = this.env.signal.aborted ? AbortSignal.timeout(30_000) : this.env.signal;
+      await this.env.router.record({ id, stable, canary, step, status, updatedAt }, signal);
+    }
   }
 
   /** Sets the canary's weight, reads the router back, records it. */

@@ -1,6 +1,12 @@
 import type { KubeObject as KubernetesObject } from './api.js';
+import { annotationFor, recordedOf, recordOn } from './progress.js';
 import { InfraError, UsageError } from '../../../core/errors.js';
-import type { TrafficCapabilities, TrafficRouter, TrafficState } from '../../../core/ports.js';
+import type {
+  RecordedProgress,
+  TrafficCapabilities,
+  TrafficRouter,
+  TrafficState,
+} from '../../../core/ports.js';
 import type { GatewayApiRouterConfig, RouterDeps } from '../config.js';
 import { badState, bounded, completeWeights, percentsOf, routeAll } from '../weights.js';
 import {
@@ -81,7 +87,19 @@ export class GatewayApiTrafficRouter implements TrafficRouter {
   async readBack(signal?: AbortSignal): Promise<TrafficState> {
     const api = await this.api();
     const route = (await api.get(this.ref, HTTPROUTES, signal ?? this.deps.signal)) as HttpRoute;
-    return { weights: this.weightsOf(route) };
+    const recorded = recordedOf(route);
+    return { weights: this.weightsOf(route), ...(recorded ? { recorded } : {}) };
+  }
+
+  async record(progress: RecordedProgress, signal?: AbortSignal) {
+    await recordOn(
+      await this.api(),
+      this.ref,
+      HTTPROUTES,
+      progress,
+      this.name,
+      signal ?? this.deps.signal,
+    );
   }
 
   /** The rule the split lives on, checked to name only the configured backends. */
@@ -164,7 +182,7 @@ export class GatewayApiTrafficRouter implements TrafficRouter {
             ? { resourceVersion: route.metadata.resourceVersion }
             : {}),
           annotations: {
-            [ROLLOUT_ANNOTATION]: JSON.stringify({ weights: percents, by: 'sluice' }),
+            [ROLLOUT_ANNOTATION]: annotationFor(route, { weights: percents }),
           },
         },
         spec: { rules: next },
