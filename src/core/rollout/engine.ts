@@ -165,10 +165,18 @@ export class Recorder {
     signal: AbortSignal,
     end?: AbortSignal,
     endUnlimitedOnly = false,
+    probeHeaders?: Record<string, string>,
   ): Promise<AnalysisResult> {
     this.event(step, `${label} started (${spec.metrics.map((m) => m.name).join(', ')})`);
+    const providers = this.env.providers;
     const result = await runAnalysis(spec, {
-      providers: this.env.providers,
+      // A preview's header route: the probe's requests carry the header.
+      providers: probeHeaders
+        ? (c) =>
+            providers(
+              c.type === 'http-probe' ? { ...c, headers: { ...c.headers, ...probeHeaders } } : c,
+            )
+        : providers,
       clock: this.env.clock,
       sleep: this.env.sleep,
       stable: this.spec.stable,

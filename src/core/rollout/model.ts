@@ -206,6 +206,8 @@ export type ProviderConfig = (
       timeoutMs: number;
       /** version → url. */
       endpoints: Record<string, string>;
+      /** Sent with every request: set by the rollout for a preview's header route. */
+      headers?: Record<string, string>;
     }
   | {
       type: 'replay';
