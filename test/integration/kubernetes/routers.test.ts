@@ -340,6 +340,22 @@ describe('kserve router on a real API server', () => {
     ).spec.predictor;
 
   it('steps canaryTrafficPercent, rolls back to 0, promotes by removing it (as KServe defines them)', async () => {
+    // KServe's own release CRD (from its Go module's zip, scripts/install/kubernetes.sh), whose
+    // schema validates the whole spec: a percent that is not an integer is refused.
+    const crd = await cluster.get(
+      '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/inferenceservices.serving.kserve.io',
+    );
+    expect(crd.metadata!.annotations).toHaveProperty(['controller-gen.kubebuilder.io/version']);
+    await expect(
+      cluster.apply([
+        {
+          apiVersion: 'serving.kserve.io/v1beta1',
+          kind: 'InferenceService',
+          metadata: { name: 'invalid', namespace: NS },
+          spec: { predictor: { canaryTrafficPercent: 'ten' } },
+        },
+      ]),
+    ).rejects.toThrow(/canaryTrafficPercent/);
     await cluster.apply([
       {
         apiVersion: 'serving.kserve.io/v1beta1',
