@@ -1,6 +1,5 @@
 /** The router shapes live with the rollout's other shared types in the core. */
 export type {
-  ArgoRolloutsRouterConfig,
   BuiltinRouterConfig,
   GatewayApiRouterConfig,
   HaproxyRouterConfig,

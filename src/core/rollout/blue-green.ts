@@ -5,7 +5,7 @@ import type { RolloutSpec } from './model.js';
 import { formatDuration } from './yaml-reader.js';
 
 /** The header a blue-green preview's header route matches (value `canary`). */
-export const PREVIEW_HEADER = 'x-sluice-preview';
+const PREVIEW_HEADER = 'x-sluice-preview';
 
 /**
  * Blue-green: the canary (green) answers beside stable (blue) with no user traffic; the preview
