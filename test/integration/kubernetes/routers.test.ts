@@ -327,6 +327,19 @@ describe('service-switch router on a real API server', () => {
     expect(await selector()).toEqual({ app: 'model', color: 'blue' });
     expect(await router.readBack()).toEqual({ weights: { v1: 100, v2: 0 } });
     await expect(router.setWeights({ v1: 50, v2: 50 })).rejects.toMatchObject({ exitCode: 2 });
+
+    // The rollout's progress recorded on the Service, kept by a switch, read back.
+    const progress = {
+      id: 'v1→v2@2026-12-07T10:00:00.000Z',
+      stable: 'v1',
+      canary: 'v2',
+      step: 2,
+      status: 'paused' as const,
+      updatedAt: '2026-12-07T10:00:01.000Z',
+    };
+    await router.record!(progress);
+    await router.setRoute('v2');
+    expect(await router.readBack()).toEqual({ weights: { v1: 0, v2: 100 }, recorded: progress });
   });
 });
 
@@ -394,6 +407,19 @@ describe('kserve router on a real API server', () => {
     expect(predictor.canaryTrafficPercent).toBeUndefined();
     expect(predictor.model).toMatchObject({ storageUri: 's3://models/v2' });
     expect(await router.readBack()).toEqual({ weights: { v1: 0, v2: 100 } });
+
+    // The rollout's progress, recorded on the InferenceService, read back, kept by a write.
+    const progress = {
+      id: 'v1→v2@2026-12-07T10:00:00.000Z',
+      stable: 'v1',
+      canary: 'v2',
+      step: 1,
+      status: 'running' as const,
+      updatedAt: '2026-12-07T10:00:01.000Z',
+    };
+    await router.record!(progress);
+    await router.setWeights({ v1: 50, v2: 50 });
+    expect(await router.readBack()).toEqual({ weights: { v1: 50, v2: 50 }, recorded: progress });
   });
 });
 
