@@ -104,11 +104,19 @@ export class Recorder {
   async save(patch: Partial<RolloutProgress>): Promise<void> {
     this.progress = { ...this.progress, ...patch, updatedAt: this.env.clock.now().toISOString() };
     await this.env.state?.set(STATE_KEY, JSON.stringify(this.progress));
-    if (this.env.router.record) {
+    const { router } = this.env;
+    if (router.record) {
       const { id, stable, canary, step, status, updatedAt } = this.progress;
       // After SIGTERM the rollout's signal is aborted: the record still gets a bounded call.
       const signal = this.env.signal.aborted ? AbortSignal.timeout(30_000) : this.env.signal;
-      await this.env.router.record({ id, stable, canary, step, status, updatedAt }, signal);
+      try {
+        await router.record({ id, stable, canary, step, status, updatedAt }, signal);
+      } catch (error) {
+        // Never the reason traffic moves: a re-run without the record goes by the weights.
+        this.env.logger.warn(
+          `could not record the rollout's progress on the ${router.name} router (a re-run elsewhere goes by its weights alone): ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
     }
   }
 
