@@ -338,13 +338,17 @@ class SpecReader {
     const y = this.y;
     const at = (key: string) => fields.get(key)?.[1];
     const why = 'Argo’s Rollout holds the steps and the weights; sluice judges at its pauses';
-    if (spec.strategy === 'shadow')
-      throw y.error(
-        'strategy shadow cannot run through Argo Rollouts',
-        at('strategy'),
-        'strategy',
-        'use strategy: canary or blue-green, as the Rollout’s own strategy is',
-      );
+    if (spec.router.type === 'argo-rollouts') {
+      // The canary's image as it will be written: the version's name must make a reference of it.
+      const image = spec.router.image.replaceAll('{{version}}', spec.canary.name);
+      if (!/^[A-Za-z0-9][A-Za-z0-9._\-/:@]{0,511}$/.test(image))
+        throw y.error(
+          `router.image with the canary's name is ${JSON.stringify(image.slice(0, 120))}, not an image reference`,
+          fields.get('router')?.[0],
+          'router.image',
+          'use {{version}} only where the version’s name fits in an image reference (a tag), e.g. registry.example.com/model:{{version}}',
+        );
+    }
     for (const key of ['deploy', 'postPromotionAnalysis', 'analysis'] as const)
       if (fields.has(key))
         throw y.error(

@@ -82,6 +82,12 @@ describe('rollout spec: router type argo-rollouts', () => {
       'steps',
     ],
     [
+      'a canary name that makes no image reference',
+      `${HEAD.replace('canary: v2', 'canary: "v2 beta"')}${ROUTER}${STEPS}`,
+      /router\.image with the canary's name is "registry\.example\.com\/model:v2 beta", not an image reference/,
+      'router.image',
+    ],
+    [
       'strategy shadow',
       `${HEAD}${ROUTER}strategy: shadow\nshadow: { analysis: errors }\n`,
       /the argo-rollouts router cannot mirror/,
