@@ -10,6 +10,9 @@ import type { RolloutEnv } from '../../../src/core/rollout/engine.js';
 import type { ProviderConfig } from '../../../src/core/rollout/model.js';
 import { runRollout } from '../../../src/core/rollout/run.js';
 import { parseRolloutSpec } from '../../../src/core/rollout/spec.js';
+import { BuiltinTrafficRouter } from '../../../src/clients/routers/builtin/client.js';
+import { startBuiltinRouter } from '../../../src/clients/routers/builtin/serve.js';
+import { realSleep } from '../../../src/core/async/sleep.js';
 import { VirtualTime } from '../support/virtual-time.js';
 import {
   FakeProvider,
@@ -114,5 +117,43 @@ describe('blue-green preview through a header route', () => {
       /no header route for the preview: the route has no room/,
     );
     for (const c of configs) if (c.type === 'http-probe') expect(c.headers).toBeUndefined();
+  });
+});
+
+describe('blue-green preview through the built-in router’s header routes', () => {
+  it('the header route is set on the real proxy during the preview and gone after the switch', async () => {
+    const running = await startBuiltinRouter({
+      versions: { v1: 'http://127.0.0.1:9', v2: 'http://127.0.0.1:9' },
+      closeGraceMs: 100,
+    });
+    try {
+      const router = new BuiltinTrafficRouter(
+        { type: 'builtin', admin: running.adminAddress },
+        {
+          logger: recordingLogger(),
+        },
+      );
+      const seen: TrafficState[] = [];
+      const provider = new FakeProvider(() => values(0));
+      const env: RolloutEnv = {
+        router,
+        providers: async () => {
+          // What the router holds while the preview analysis measures.
+          seen.push(await router.readBack());
+          return provider;
+        },
+        clock: { now: () => new Date() },
+        sleep: realSleep,
+        logger: recordingLogger(),
+        signal: new AbortController().signal,
+      };
+      const quick = { ...spec, scaleDownDelayMs: 0 };
+      const result = await runRollout(quick, env);
+      expect(result.outcome).toBe('promoted');
+      expect(seen[0]?.headerRoutes).toEqual([PREVIEW]);
+      expect(await router.readBack()).toEqual({ weights: { v1: 0, v2: 100 } });
+    } finally {
+      await running.close();
+    }
   });
 });
