@@ -254,6 +254,24 @@ describe('sluice rollout through Argo Rollouts on a real API server', () => {
     expect((await rollout('rerun')).status?.phase).toBe('Healthy');
   });
 
+  it('`sluice rollout abort` after a run killed at the pause aborts the Rollout and records it', async () => {
+    stack = await startStack({ mode: 'healthy' });
+    await createRollout('abortme');
+    controller = await startController('abortme', 1);
+    writeSpec('abortme');
+    const first = spawnCli(['rollout', '--spec', 'spec.yml'], stack.dir);
+    for (let i = 0; i < 200 && !/\[pause 1\]/.test(first.output()); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    first.child.kill('SIGKILL');
+    await first.done;
+    const abort = await spawnCli(['rollout', 'abort', '--spec', 'spec.yml'], stack.dir).done;
+    expect(abort.code, abort.stdout + abort.stderr).toBe(0);
+    expect(abort.stdout + abort.stderr).toMatch(/all traffic is on v1 \(read back: v1 100 %\)/);
+    const r = await rollout('abortme');
+    expect(r.status?.abort).toBe(true);
+    expect(recorded(r)).toMatchObject({ status: 'aborted' });
+  });
+
   it('a container the Rollout does not have is exit 2 naming the ones it has', async () => {
     stack = await startStack({ mode: 'healthy' });
     await createRollout('nocontainer');
