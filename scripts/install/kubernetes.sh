@@ -3,7 +3,7 @@
 # (test/integration/kubernetes/): etcd (Debian's etcd-server), kube-apiserver,
 # kube-controller-manager and kube-scheduler v1.37.2 built from the Go module proxy through the
 # wrapper module in scripts/install/kubernetes/, kwok v0.8.0, and the CRDs the routers drive
-# (Gateway API standard channel, Argo Rollouts, KServe InferenceService).
+# (Gateway API standard channel, Argo Rollouts, KServe's InferenceService, each from its module).
 #
 # Everything lands in a folder keyed by version:
 #   ${SLUICE_CACHE_DIR:-$HOME/.cache/sluice}/kubernetes-v1.37.2/{bin,crds,kwok-stages}
@@ -26,6 +26,8 @@ KWOK_VERSION=v0.8.0
 GATEWAY_API_VERSION=v1.6.3
 # v1.10.0 is the newest whose go.mod the machine's Go 1.26.8 accepts (only its manifests are used).
 ARGO_ROLLOUTS_VERSION=v1.10.0
+# The module's version list is refused by the proxy (403), but this version's zip is served.
+KSERVE_VERSION=v0.16.0
 CACHE="${SLUICE_CACHE_DIR:-$HOME/.cache/sluice}/kubernetes-${K8S_VERSION}"
 BIN="$CACHE/bin"
 CRDS="$CACHE/crds"
@@ -113,7 +115,9 @@ if ! command -v go >/dev/null 2>&1; then
 fi
 
 mkdir -p "$BIN"
-if [ ! -e "$CRDS/.complete" ]; then
+# The marker names the CRDs' versions: a cache filled with other ones is filled again.
+CRDS_MARKER="$CRDS/.complete-${GATEWAY_API_VERSION}-${ARGO_ROLLOUTS_VERSION}-kserve-${KSERVE_VERSION}"
+if [ ! -e "$CRDS_MARKER" ]; then
   rm -rf "$CRDS.partial"
   mkdir -p "$CRDS.partial"
   gw="$(module_dir "sigs.k8s.io/gateway-api@${GATEWAY_API_VERSION}")"
@@ -126,13 +130,14 @@ if [ ! -e "$CRDS/.complete" ]; then
   for f in "$argo"/manifests/crds/*-crd.yaml; do
     cp "$f" "$CRDS.partial/argo-rollouts-$(basename "$f")"
   done
-  # KServe's module is refused by the Go module proxy (403), so its release CRD cannot be fetched
-  # here: a minimal, hand-written InferenceService CRD (kept in the repo) stands in for it.
-  cp "$ROOT/scripts/install/kubernetes/kserve-inferenceservice-minimal-crd.yaml" "$CRDS.partial/"
+  # KServe's release CRD (the full schema: about 1 MB, so it is applied server-side).
+  kserve="$(module_dir "github.com/kserve/kserve@${KSERVE_VERSION}")"
+  cp "$kserve/config/crd/full/serving.kserve.io_inferenceservices.yaml" \
+    "$CRDS.partial/kserve-serving.kserve.io_inferenceservices.yaml"
   chmod -R u+w "$CRDS.partial"
   rm -rf "$CRDS"
   mv "$CRDS.partial" "$CRDS"
-  touch "$CRDS/.complete"
+  touch "$CRDS_MARKER"
   echo "kubernetes.sh: CRDs in $CRDS"
 fi
 

@@ -297,6 +297,58 @@ export interface TrafficState {
   mirror?: string;
   /** Header routes: header name and value → version. */
   headerRoutes?: { header: string; value: string; version: string }[];
+  /**
+   * The rollout sluice last recorded on the router itself (the Kubernetes routers' annotation),
+   * so a re-run on another machine (no state store of the killed run) knows where it stopped.
+   */
+  recorded?: RecordedProgress;
+}
+
+/** A rollout's progress as recorded on the object a router drives. */
+export interface RecordedProgress {
+  id: string;
+  stable: string;
+  canary: string;
+  /** Index of the step under way. */
+  step: number;
+  status:
+    'running' | 'promoted' | 'passed' | 'rolled-back' | 'aborted' | 'paused' | 'promote-requested';
+  /** ISO 8601. */
+  updatedAt: string;
+}
+
+/** Argo Rollouts' phases (status.phase) as its controller writes them; Unknown for anything else. */
+export type ControllerPhase = 'Healthy' | 'Progressing' | 'Paused' | 'Degraded' | 'Unknown';
+
+export interface ControllerStatus {
+  phase: ControllerPhase;
+  message: string;
+  /** The controller has seen the latest spec (observedGeneration = generation). */
+  current: boolean;
+  /** An abort is requested (status.abort). */
+  aborted: boolean;
+  /** The image the driven container's template holds now. */
+  image?: string;
+}
+
+/**
+ * A rollout whose steps and traffic a controller of the cluster drives (Argo Rollouts): sluice
+ * sets the canary's image, waits for the controller to pause or finish, judges during each pause,
+ * and promotes or aborts. Every wait has the router's deadline (exit 3 past it).
+ */
+export interface RolloutController {
+  readonly name: string;
+  /** Sets the canary's image (the router's image pattern with the version); returns the image. */
+  setImage(version: string, signal?: AbortSignal): Promise<string>;
+  status(signal?: AbortSignal): Promise<ControllerStatus>;
+  /** Until the controller, having seen the latest spec, reports one of `phases`. */
+  waitFor(phases: readonly ControllerPhase[], signal?: AbortSignal): Promise<ControllerStatus>;
+  /** Resumes a pause (the next step). */
+  promote(signal?: AbortSignal): Promise<void>;
+  /** Asks the controller to send all traffic back to stable. */
+  abort(signal?: AbortSignal): Promise<void>;
+  /** Clears an abort, so that the controller starts the rollout of the latest spec again. */
+  retry(signal?: AbortSignal): Promise<void>;
 }
 
 /**
@@ -326,6 +378,10 @@ export interface TrafficRouter {
     routes: NonNullable<TrafficState['headerRoutes']>,
     signal?: AbortSignal,
   ): Promise<void>;
+  /** Records the rollout's progress on the router itself (read back as `recorded`). */
+  record?(progress: RecordedProgress, signal?: AbortSignal): Promise<void>;
+  /** Present when a controller drives the steps (Argo Rollouts): the rollout runs through it. */
+  readonly controller?: RolloutController;
 }
 
 /** A container of a deploy host's service, as the host reads it back. */

@@ -123,3 +123,88 @@ describe('the Kubernetes routers against hostile API answers', () => {
     expect(patches).toBe(6);
   });
 });
+
+describe('the argo-rollouts router against hostile Rollout objects', () => {
+  const argo = () =>
+    createTrafficRouter(
+      {
+        type: 'argo-rollouts',
+        namespace: 'models',
+        rollout: 'model',
+        container: 'model',
+        image: 'registry.test/model:{{version}}',
+        deadlineMs: 1000,
+        pollMs: 100,
+        stable: 'v1',
+        canary: 'v2',
+        server: url,
+        timeoutMs: 1000,
+      },
+      deps,
+    );
+  const answer = (rollout: unknown) => {
+    server.removeAllListeners('request');
+    server.on('request', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(rollout));
+    });
+  };
+  const rollout = (status: unknown, spec: unknown = {}) => ({
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Rollout',
+    metadata: { name: 'model', namespace: 'models', generation: 2, resourceVersion: '1' },
+    spec,
+    status,
+  });
+
+  it.each([
+    ['a phase that is an object', { phase: { $gt: 1 }, observedGeneration: '2' }],
+    ['a phase no controller writes', { phase: 'Pwned\n\u001b[31m', observedGeneration: '2' }],
+    ['a huge multi-line message', { phase: 'Progressing', message: `x\n${'y'.repeat(100_000)}` }],
+    ['pause conditions that are a string', { phase: 'Paused', pauseConditions: 'yes' }],
+    ['an observedGeneration that is an object', { phase: 'Healthy', observedGeneration: {} }],
+    ['no status at all', null],
+  ])('%s: waiting ends at the deadline with exit 3, bounded, one line', async (_what, status) => {
+    answer(rollout(status));
+    const e = await infra(argo().controller!.waitFor(['Paused', 'Healthy', 'Degraded']));
+    expect(e.message).toMatch(/did not reach Paused or Healthy or Degraded within 1 s/);
+  });
+
+  it.each([
+    ['a canary weight above 100', { canary: { weights: { canary: { weight: 1e9 } } } }, 20],
+    ['a negative canary weight', { canary: { weights: { canary: { weight: -5 } } } }, 20],
+    ['a canary weight that is a string', { canary: { weights: { canary: { weight: '50' } } } }, 20],
+    ['a step index past the steps', { currentStepIndex: 1e9 }, 50],
+    ['a step index that is a string', { currentStepIndex: '1' }, 0],
+  ])('%s: the read-back stays a split sluice can trust', async (_what, extra, canary) => {
+    const steps = [{ setWeight: 20 }, { pause: {} }, { setWeight: 'x' }, null, { setWeight: 50 }];
+    answer(
+      rollout(
+        { phase: 'Paused', currentStepIndex: 1, ...extra },
+        { strategy: { canary: { steps } } },
+      ),
+    );
+    expect((await argo().readBack()).weights).toEqual({ v1: 100 - canary, v2: canary });
+  });
+
+  it('a pod template whose containers are not a list: exit 2 naming none', async () => {
+    answer(rollout({}, { template: { spec: { containers: 'model' } } }));
+    const error = await argo()
+      .controller!.setImage('v2')
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ exitCode: 2 });
+    expect((error as Error).message).toMatch(/has no container "model" \(it has: none\)/);
+  });
+
+  it('an annotation recording a rollout in a shape sluice never writes is ignored', async () => {
+    answer({
+      ...rollout({ abort: true }),
+      metadata: {
+        name: 'model',
+        annotations: { 'sluice.dev/rollout': JSON.stringify({ rollout: { step: '__proto__' } }) },
+      },
+    });
+    const state = await argo().readBack();
+    expect(state).toEqual({ weights: { v1: 100, v2: 0 } });
+  });
+});

@@ -41,6 +41,8 @@ export interface HttpProbeOptions {
   rate: number;
   timeoutMs: number;
   endpoints: Record<string, string>;
+  /** Sent with every request (a blue-green preview's header route, `x-sluice-preview`). */
+  headers?: Record<string, string>;
   fetch?: typeof fetch;
 }
 
@@ -168,7 +170,7 @@ export class HttpProbeProvider implements MetricsProvider {
       this.options.method ?? (this.options.body !== undefined ? 'POST' : 'GET')
     ).toUpperCase();
     const body = this.options.body;
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...this.options.headers };
     if (body !== undefined)
       headers['content-type'] = looksLikeJson(body) ? 'application/json' : 'text/plain';
     const started = performance.now();

@@ -2,6 +2,7 @@ import type { TrafficRouter } from '../../core/ports.js';
 import { BuiltinTrafficRouter } from './builtin/client.js';
 import type { RouterConfig, RouterDeps } from './config.js';
 import { HaproxyTrafficRouter } from './haproxy.js';
+import { ArgoRolloutsRouter } from './kubernetes/argo-rollouts.js';
 import { GatewayApiTrafficRouter } from './kubernetes/gateway-api.js';
 import { KserveTrafficRouter } from './kubernetes/kserve.js';
 import { ServiceSwitchTrafficRouter } from './kubernetes/service-switch.js';
@@ -17,6 +18,7 @@ export type { RouterConfig, RouterDeps } from './config.js';
  * - gateway-api: weights on a Kubernetes HTTPRoute's backendRefs (src/clients/routers/kubernetes).
  * - service-switch: blue-green by a Kubernetes Service's selector; no weights.
  * - kserve: an InferenceService's canaryTrafficPercent (latest revision = canary).
+ * - argo-rollouts: an Argo Rollout its controller drives; sluice judges at its pauses.
  */
 export function createTrafficRouter(config: RouterConfig, deps: RouterDeps): TrafficRouter {
   switch (config.type) {
@@ -32,5 +34,7 @@ export function createTrafficRouter(config: RouterConfig, deps: RouterDeps): Tra
       return new ServiceSwitchTrafficRouter(config, deps);
     case 'kserve':
       return new KserveTrafficRouter(config, deps);
+    case 'argo-rollouts':
+      return new ArgoRolloutsRouter(config, deps);
   }
 }

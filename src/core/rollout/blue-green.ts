@@ -1,6 +1,11 @@
+import { InfraError, UsageError } from '../errors.js';
 import { Halt, type Recorder, type RolloutEnv } from './engine.js';
+import { describeState } from './safety.js';
 import type { RolloutSpec } from './model.js';
 import { formatDuration } from './yaml-reader.js';
+
+/** The header a blue-green preview's header route matches (value `canary`). */
+const PREVIEW_HEADER = 'x-sluice-preview';
 
 /**
  * Blue-green: the canary (green) answers beside stable (blue) with no user traffic; the preview
@@ -16,13 +21,65 @@ export async function runBlueGreen(
 ): Promise<void> {
   if (!resumeAfterSwitch) {
     if (spec.previewAnalysis) {
-      const result = await rec.analyse(
-        'preview',
-        'preview analysis',
-        spec.previewAnalysis,
-        env.signal,
-      );
-      await rec.decide('preview', 'preview analysis', result);
+      // Where the router can route by header (an HTTPRoute with room for a rule), requests
+      // carrying `x-sluice-preview: canary` reach the canary for the preview analysis, whose
+      // probe sends that header; the route goes before the switch, whichever way it goes.
+      const { router } = env;
+      let preview =
+        router.capabilities.headerRouting && router.setHeaderRoutes
+          ? { header: PREVIEW_HEADER, value: 'canary', version: spec.canary.name }
+          : undefined;
+      if (preview) {
+        try {
+          await router.setHeaderRoutes!([preview], env.signal);
+        } catch (error) {
+          // Only where the route allows it (room for a rule): else the preview goes without.
+          if (!(error instanceof UsageError)) throw error;
+          rec.note(`no header route for the preview: ${error.message}`);
+          preview = undefined;
+        }
+      }
+      if (preview) {
+        const state = await router.readBack(env.signal);
+        if (
+          !state.headerRoutes?.some(
+            (r) => r.header === preview.header && r.version === preview.version,
+          )
+        )
+          throw new InfraError(
+            `the ${router.name} router reads back ${describeState(state)} after sluice added the header route ${preview.header}: ${preview.value} → ${preview.version}`,
+          );
+        rec.event(
+          'preview',
+          `requests with ${preview.header}: ${preview.value} go to ${spec.canary.name} (read back: ${describeState(state)})`,
+        );
+      }
+      let failure: { error: unknown } | undefined;
+      try {
+        const result = await rec.analyse(
+          'preview',
+          'preview analysis',
+          spec.previewAnalysis,
+          env.signal,
+          undefined,
+          false,
+          preview ? { [preview.header]: preview.value } : undefined,
+        );
+        await rec.decide('preview', 'preview analysis', result);
+      } catch (error) {
+        failure = { error };
+      }
+      if (preview) {
+        const signal = env.signal.aborted ? AbortSignal.timeout(30_000) : env.signal;
+        await router.setHeaderRoutes!([], signal);
+        const state = await router.readBack(signal);
+        if (state.headerRoutes?.length)
+          throw new InfraError(
+            `the ${router.name} router reads back ${describeState(state)} after sluice removed its header route`,
+          );
+        rec.event('preview', `header route removed (read back: ${describeState(state)})`);
+      }
+      if (failure) throw failure.error;
     }
     await rec.setWeight('switch', 1, 100);
   }

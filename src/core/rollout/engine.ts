@@ -104,6 +104,20 @@ export class Recorder {
   async save(patch: Partial<RolloutProgress>): Promise<void> {
     this.progress = { ...this.progress, ...patch, updatedAt: this.env.clock.now().toISOString() };
     await this.env.state?.set(STATE_KEY, JSON.stringify(this.progress));
+    const { router } = this.env;
+    if (router.record) {
+      const { id, stable, canary, step, status, updatedAt } = this.progress;
+      // After SIGTERM the rollout's signal is aborted: the record still gets a bounded call.
+      const signal = this.env.signal.aborted ? AbortSignal.timeout(30_000) : this.env.signal;
+      try {
+        await router.record({ id, stable, canary, step, status, updatedAt }, signal);
+      } catch (error) {
+        // Never the reason traffic moves: a re-run without the record goes by the weights.
+        this.env.logger.warn(
+          `could not record the rollout's progress on the ${router.name} router (a re-run elsewhere goes by its weights alone): ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    }
   }
 
   /** Sets the canary's weight, reads the router back, records it. */
@@ -159,10 +173,18 @@ export class Recorder {
     signal: AbortSignal,
     end?: AbortSignal,
     endUnlimitedOnly = false,
+    probeHeaders?: Record<string, string>,
   ): Promise<AnalysisResult> {
     this.event(step, `${label} started (${spec.metrics.map((m) => m.name).join(', ')})`);
+    const providers = this.env.providers;
     const result = await runAnalysis(spec, {
-      providers: this.env.providers,
+      // A preview's header route: the probe's requests carry the header.
+      providers: probeHeaders
+        ? (c) =>
+            providers(
+              c.type === 'http-probe' ? { ...c, headers: { ...c.headers, ...probeHeaders } } : c,
+            )
+        : providers,
       clock: this.env.clock,
       sleep: this.env.sleep,
       stable: this.spec.stable,

@@ -126,13 +126,35 @@ export interface KserveRouterConfig extends KubernetesAccessConfig {
   canary: string;
 }
 
+/**
+ * An Argo Rollouts `Rollout` its controller drives (argoproj.io/v1alpha1): sluice sets the
+ * canary's image, judges at each of the controller's pauses, and promotes or aborts.
+ */
+export interface ArgoRolloutsRouterConfig extends KubernetesAccessConfig {
+  type: 'argo-rollouts';
+  namespace: string;
+  rollout: string;
+  /** The container of the pod template whose image is the model's. */
+  container: string;
+  /** The canary's image; `{{version}}` is replaced by a version's name. */
+  image: string;
+  /** Longest wait for the controller to pause or finish, ms (default 10 minutes). */
+  deadlineMs: number;
+  /** How often the Rollout's status is read while waiting, ms (default 2000). */
+  pollMs: number;
+  /** The spec's version names, filled in by the spec reader (what the read-back names). */
+  stable: string;
+  canary: string;
+}
+
 export type RouterConfig =
   | BuiltinRouterConfig
   | NginxRouterConfig
   | HaproxyRouterConfig
   | GatewayApiRouterConfig
   | ServiceSwitchRouterConfig
-  | KserveRouterConfig;
+  | KserveRouterConfig
+  | ArgoRolloutsRouterConfig;
 
 /**
  * Where the versions run (`deploy:`): a docker-compose project on one host. sluice starts the
@@ -184,6 +206,8 @@ export type ProviderConfig = (
       timeoutMs: number;
       /** version → url. */
       endpoints: Record<string, string>;
+      /** Sent with every request: set by the rollout for a preview's header route. */
+      headers?: Record<string, string>;
     }
   | {
       type: 'replay';

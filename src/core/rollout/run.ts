@@ -2,6 +2,7 @@ import { InfraError, SluiceError, UsageError } from '../errors.js';
 import type { TrafficState } from '../ports.js';
 import { runBlueGreen } from './blue-green.js';
 import { runCanary } from './canary.js';
+import { runControlledRollout } from './controlled.js';
 import { runShadow } from './shadow.js';
 import { Halt, Recorder, readProgress, type RolloutEnv } from './engine.js';
 import type { RolloutOutcome, RolloutProgress, RolloutSpec, TimelineEntry } from './model.js';
@@ -29,6 +30,8 @@ const UNFINISHED: readonly RolloutProgress['status'][] = ['running', 'paused', '
  * read back; if even that fails, the result carries an InfraError saying what the router does.
  */
 export async function runRollout(spec: RolloutSpec, env: RolloutEnv): Promise<RolloutResult> {
+  // A controller of the cluster drives the steps (Argo Rollouts): sluice judges at its pauses.
+  if (env.router.controller) return runControlledRollout(spec, env, env.router.controller);
   const rec = new Recorder(
     spec,
     env,
@@ -61,7 +64,9 @@ export async function runRollout(spec: RolloutSpec, env: RolloutEnv): Promise<Ro
       error: e,
     });
   }
-  const saved = await readProgress(env.state);
+  // What this machine's state store holds, or what the router records (the Kubernetes routers'
+  // annotation): the later of them, so that a re-run elsewhere knows where a killed run stopped.
+  const saved = latest(await readProgress(env.state), actual.recorded);
   const canaryWeight = actual.weights[spec.canary.name] ?? 0;
   if (
     saved?.status === 'promoted' &&
@@ -215,6 +220,13 @@ export async function runRollout(spec: RolloutSpec, env: RolloutEnv): Promise<Ro
   }
 }
 
+type Saved = Pick<RolloutProgress, 'canary' | 'step' | 'status' | 'updatedAt'>;
+
+function latest(stored: Saved | undefined, recorded: Saved | undefined): Saved | undefined {
+  if (!stored || !recorded) return stored ?? recorded;
+  return Date.parse(recorded.updatedAt) > Date.parse(stored.updatedAt) ? recorded : stored;
+}
+
 /** A shadow rollout found past its shadow phase: a mirror left on goes off, read back. */
 async function restoreMirrorOff(env: RolloutEnv, rec: Recorder): Promise<void> {
   const state = await env.router.readBack(env.signal);
@@ -272,6 +284,13 @@ export async function abortRollout(
   const mirrorOff =
     (progress?.strategy ?? fallback.strategy) === 'shadow' || progress?.mirror !== undefined;
   const state = await restoreStable(env.router, stable, env, { mirrorOff });
+  // The record on the router (Kubernetes annotation) says so too, for a re-run elsewhere.
+  const recorded = state.recorded;
+  if (env.router.record && recorded && UNFINISHED.includes(recorded.status))
+    await env.router.record(
+      { ...recorded, status: 'aborted', updatedAt: env.clock.now().toISOString() },
+      env.signal.aborted ? AbortSignal.timeout(30_000) : env.signal,
+    );
   if (progress)
     await env.state?.set(
       'rollout',

@@ -59,6 +59,7 @@ export function readRouter(y: YamlReader, node: Node | null, path: string): Rout
     'gateway-api',
     'service-switch',
     'kserve',
+    'argo-rollouts',
   ] as const);
   const example = 'router: { type: builtin, admin: http://127.0.0.1:9901 }';
   switch (type) {
@@ -226,7 +227,77 @@ export function readRouter(y: YamlReader, node: Node | null, path: string): Rout
     }
     case 'kserve':
       return kserveRouter(y, node, path);
+    case 'argo-rollouts':
+      return argoRouter(y, node, path);
   }
+}
+
+const ARGO_EXAMPLE =
+  'router: { type: argo-rollouts, namespace: models, rollout: model, container: model, image: registry.example.com/model:{{version}} }';
+/** An image reference as a container takes it (no spaces or control characters, bounded). */
+const IMAGE = /^[A-Za-z0-9][A-Za-z0-9._\-/:@{}]{0,511}$/;
+
+/**
+ * `type: argo-rollouts`: the version names are filled in by the spec reader (`stable`/`canary`
+ * of the spec), as the read-back names them.
+ */
+function argoRouter(y: YamlReader, node: Node | null, path: string): RouterConfig {
+  const out: Partial<Extract<RouterConfig, { type: 'argo-rollouts' }>> = {
+    type: 'argo-rollouts',
+    deadlineMs: 600_000,
+    pollMs: 2000,
+  };
+  for (const [key, value] of y.entries(
+    node,
+    path,
+    [
+      'type',
+      'namespace',
+      'rollout',
+      'container',
+      'image',
+      'deadline',
+      'poll',
+      ...KUBERNETES_ACCESS_KEYS,
+    ],
+    ARGO_EXAMPLE,
+  )) {
+    const p = `${path}.${key}`;
+    if (key === 'namespace') out.namespace = k8sName(y, value, p, 'models');
+    else if (key === 'rollout') out.rollout = k8sName(y, value, p, 'model');
+    else if (key === 'container') {
+      out.container = y.string(value, p, 'model');
+      if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(out.container))
+        throw y.error(
+          `${p} must be a container name (lower-case letters, digits and '-', at most 63), not ${JSON.stringify(out.container.slice(0, 80))}`,
+          value,
+          p,
+          'e.g. model',
+        );
+    } else if (key === 'image') {
+      out.image = y.string(value, p, 'registry.example.com/model:{{version}}');
+      if (!IMAGE.test(out.image))
+        throw y.error(
+          `${p} must be an image reference, not ${JSON.stringify(out.image.slice(0, 80))}`,
+          value,
+          p,
+          'e.g. registry.example.com/model:{{version}} ({{version}} becomes the canary’s name)',
+        );
+    } else if (key === 'deadline') {
+      out.deadlineMs = y.duration(value, p);
+      if (out.deadlineMs < 1000)
+        throw y.error(`${p} must be at least 1s`, value, p, 'e.g. deadline: 10m');
+    } else if (key === 'poll') {
+      out.pollMs = y.duration(value, p);
+      if (out.pollMs < 100 || out.pollMs > 60_000)
+        throw y.error(`${p} must be between 100ms and 1m`, value, p, 'e.g. poll: 2s');
+    } else k8sAccess(y, out, key, value, p);
+  }
+  y.required(out.namespace, node, `${path}.namespace`, 'models');
+  y.required(out.rollout, node, `${path}.rollout`, 'model');
+  y.required(out.container, node, `${path}.container`, 'model (the container running the model)');
+  y.required(out.image, node, `${path}.image`, 'registry.example.com/model:{{version}}');
+  return { ...out, stable: '', canary: '' } as RouterConfig;
 }
 
 function kserveRouter(y: YamlReader, node: Node | null, path: string): RouterConfig {

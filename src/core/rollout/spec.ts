@@ -321,8 +321,70 @@ class SpecReader {
           );
       }
     }
+    if (router.type === 'argo-rollouts') {
+      spec.router = { ...router, stable: stable.name, canary: canary.name };
+      this.checkArgo(spec, fields);
+    }
     analyses.checkAllTemplates();
     return spec;
+  }
+
+  /**
+   * With `router: { type: argo-rollouts }` Argo's controller holds the steps and the weights:
+   * sluice's part is the analyses at its pauses (canary: `steps`, analysis steps only, one per
+   * pause in order, the last one again for later pauses; blue-green: `previewAnalysis`).
+   */
+  private checkArgo(spec: RolloutSpec, fields: Map<string, [Node | null, Node]>): void {
+    const y = this.y;
+    const at = (key: string) => fields.get(key)?.[1];
+    const why = 'Argo’s Rollout holds the steps and the weights; sluice judges at its pauses';
+    if (spec.router.type === 'argo-rollouts') {
+      // The canary's image as it will be written: the version's name must make a reference of it.
+      const image = spec.router.image.replaceAll('{{version}}', spec.canary.name);
+      if (!/^[A-Za-z0-9][A-Za-z0-9._\-/:@]{0,511}$/.test(image))
+        throw y.error(
+          `router.image with the canary's name is ${JSON.stringify(image.slice(0, 120))}, not an image reference`,
+          fields.get('router')?.[0],
+          'router.image',
+          'use {{version}} only where the version’s name fits in an image reference (a tag), e.g. registry.example.com/model:{{version}}',
+        );
+    }
+    for (const key of ['deploy', 'postPromotionAnalysis', 'analysis'] as const)
+      if (fields.has(key))
+        throw y.error(
+          `${key}: is not available with router type argo-rollouts`,
+          at(key),
+          key,
+          key === 'deploy'
+            ? 'the Rollout’s controller starts the canary: drop deploy:'
+            : key === 'analysis'
+              ? 'put the analysis in steps: (it runs at each of Argo’s pauses)'
+              : 'let Argo run its own postPromotionAnalysis, or judge at the pause with previewAnalysis',
+        );
+    if (spec.strategy === 'blue-green') {
+      if (!spec.previewAnalysis)
+        throw new UsageError('blue-green through Argo Rollouts needs previewAnalysis', {
+          place: { file: y.file, key: 'previewAnalysis' },
+          hint: `${why} (set autoPromotionEnabled: false on the Rollout): add previewAnalysis: with the analysis to run there`,
+        });
+      return;
+    }
+    const given = this.overrides.steps !== undefined || fields.has('steps');
+    const bad = spec.steps.find((step) => !('analysis' in step));
+    if (!given || bad || spec.steps.length === 0)
+      throw new UsageError(
+        given
+          ? `with router type argo-rollouts, steps are the analyses to run at Argo’s pauses: ${bad ? `${'setWeight' in bad ? 'setWeight' : 'pause'} is not one` : 'there are none'}`
+          : 'a canary through Argo Rollouts needs steps: the analyses to run at Argo’s pauses',
+        {
+          place: {
+            file: this.overrides.steps ? '--steps' : y.file,
+            ...(bad?.place.line !== undefined ? { line: bad.place.line } : {}),
+            key: 'steps',
+          },
+          hint: `${why}: write steps: [{ analysis: { templates: [errors] } }], one per pause (the last runs again for later pauses)`,
+        },
+      );
   }
 
   /** `shadow:` (strategy: shadow only, and required there). */

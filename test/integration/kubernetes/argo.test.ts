@@ -1,130 +1,283 @@
 /**
- * The Argo Rollouts bridge against a real kube-apiserver with Argo's Rollout CRD. The Argo
- * controller cannot be built here (it needs a newer Go), so the test writes the Rollout's status
- * as the controller would; what is checked is what sluice writes and how it reads the phases.
+ * `sluice rollout` with `router: { type: argo-rollouts }` against a real kube-apiserver with Argo's
+ * Rollout CRD, the analysis an http-probe against real model servers. The Argo controller cannot
+ * be built here (it needs a newer Go), so a small loop in the test writes the Rollout's status as
+ * the controller would: a new image → Paused (with pause conditions), a promoted pause → the next
+ * pause or Healthy, `status.abort` → Degraded. What is checked is what sluice writes, how it reads
+ * the phases, and the exit codes.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RouterDeps } from '../../../src/clients/routers/config.js';
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../src/clients/routers/kubernetes/api.js';
+import type { ModelMode } from '../services/model-server.js';
 import {
-  ArgoRolloutsBridge,
-  exitCodeOf,
-} from '../../../src/clients/routers/kubernetes/argo-rollouts.js';
-import { InfraError } from '../../../src/core/errors.js';
+  probeProvider,
+  readReport,
+  spawnCli,
+  startStack,
+  type Stack,
+} from '../rollout/scenario-support.js';
 import { startCluster, type TestCluster } from './cluster.js';
 
 const NS = 'argo';
 let cluster: TestCluster;
-const deps: RouterDeps = {
-  exec: { run: () => Promise.reject(new Error('no commands')) },
-  logger: { debug() {}, info() {}, warn() {}, error() {}, group: (_t, run) => run() },
-};
-const PATH = `/apis/argoproj.io/v1alpha1/namespaces/${NS}/rollouts/model`;
+let stack: Stack | undefined;
+let controller: { stop(): Promise<void> } | undefined;
 
 beforeAll(async () => {
   cluster = await startCluster();
-  await cluster.apply([
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } },
-    {
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Rollout',
-      metadata: { name: 'model', namespace: NS },
-      spec: {
-        replicas: 2,
-        selector: { matchLabels: { app: 'model' } },
-        template: {
-          metadata: { labels: { app: 'model' } },
-          spec: { containers: [{ name: 'model', image: 'model:v1' }] },
-        },
-        strategy: { canary: { steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 50 }] } },
-      },
-    },
-  ]);
+  await cluster.apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } }]);
 }, 45 * 60_000);
 afterAll(async () => {
   await cluster?.stop();
 }, 60_000);
+afterEach(async () => {
+  await controller?.stop();
+  controller = undefined;
+  await stack?.stop();
+  stack = undefined;
+});
 
 type Rollout = KubeObject & {
-  spec: { paused?: boolean; template: { spec: { containers: { image: string }[] } } };
-  status?: { abort?: boolean; pauseConditions?: unknown };
+  spec: { paused?: boolean; template: { spec: { containers: { name: string; image: string }[] } } };
+  status?: {
+    phase?: string;
+    abort?: boolean;
+    observedGeneration?: string;
+    pauseConditions?: unknown[];
+    message?: string;
+  };
 };
 
-/** What the Argo controller writes: the phase for the latest generation. */
-async function controllerWrites(phase: string, extra: Record<string, unknown> = {}) {
-  const rollout = await cluster.get(PATH);
-  const answer = await cluster.admin.request('PATCH', `${PATH}/status`, {
+const pathOf = (name: string) => `/apis/argoproj.io/v1alpha1/namespaces/${NS}/rollouts/${name}`;
+
+async function writeStatus(name: string, status: Record<string, unknown>) {
+  const answer = await cluster.admin.request('PATCH', `${pathOf(name)}/status`, {
     contentType: 'application/merge-patch+json',
-    body: JSON.stringify({
-      status: { phase, observedGeneration: String(rollout.metadata!.generation), ...extra },
-    }),
+    body: JSON.stringify({ status }),
   });
   if (answer.status !== 200) throw new Error(`status write: HTTP ${answer.status}: ${answer.body}`);
 }
 
-const bridge = () =>
-  new ArgoRolloutsBridge(
-    {
-      namespace: NS,
-      rollout: 'model',
-      server: cluster.server,
-      tokenFile: cluster.adminTokenFile,
-      insecureSkipTlsVerify: true,
-      pollMs: 100,
-    },
-    deps,
-  );
-
-describe('Argo Rollouts bridge', () => {
-  it('image → pause → promote → Healthy (exit 0)', async () => {
-    const argo = bridge();
-    await argo.setImage('model', 'model:v2');
-    const after = (await cluster.get(PATH)) as Rollout;
-    expect(after.spec.template.spec.containers[0]!.image).toBe('model:v2');
-    expect(after.metadata!.annotations!['sluice.dev/rollout']).toContain('set image');
-
-    await controllerWrites('Paused', {
+/**
+ * What Argo's controller does with a canary of `pauses` pause steps, as far as sluice sees it:
+ * a new image pauses; a pause whose conditions sluice cleared goes to the next pause or Healthy;
+ * an abort is Degraded; a cleared abort (retry) starts again. `react: false`: a controller that
+ * never answers (for the deadline).
+ */
+async function startController(name: string, pauses: number) {
+  const first = (await cluster.get(pathOf(name))) as Rollout;
+  let image = first.spec.template.spec.containers[0]!.image;
+  let left = 0;
+  let running = true;
+  const pause = async (generation: number) => {
+    left--;
+    await writeStatus(name, {
+      phase: 'Paused',
+      message: 'CanaryPauseStep',
+      observedGeneration: String(generation),
       pauseConditions: [{ reason: 'CanaryPauseStep', startTime: new Date().toISOString() }],
+      currentStepIndex: 2 * (pauses - left) - 1,
     });
-    expect((await argo.waitFor(['Paused', 'Healthy', 'Degraded'], 5000)).phase).toBe('Paused');
-    await argo.promote();
-    const promoted = (await cluster.get(PATH)) as Rollout;
-    expect(promoted.spec.paused).toBe(false);
-    expect(promoted.status?.pauseConditions).toBeUndefined();
+  };
+  const tick = async () => {
+    const r = (await cluster.get(pathOf(name))) as Rollout;
+    const generation = r.metadata!.generation!;
+    const st = r.status ?? {};
+    const now = r.spec.template.spec.containers[0]!.image;
+    if (st.abort === true) {
+      if (st.phase !== 'Degraded')
+        await writeStatus(name, {
+          phase: 'Degraded',
+          message: `RolloutAborted: Rollout aborted update to ${now}`,
+          observedGeneration: String(generation),
+          pauseConditions: null,
+        });
+    } else if (now !== image || st.phase === 'Degraded') {
+      image = now;
+      left = pauses;
+      await pause(generation);
+    } else if (st.phase === 'Paused' && !(st.pauseConditions?.length ?? 0)) {
+      if (left > 0) await pause(generation);
+      else
+        await writeStatus(name, {
+          phase: 'Healthy',
+          message: null,
+          observedGeneration: String(generation),
+        });
+    } else if (st.observedGeneration !== String(generation))
+      await writeStatus(name, { observedGeneration: String(generation) });
+  };
+  const loop = (async () => {
+    while (running) {
+      await tick().catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+    },
+  };
+}
 
-    await controllerWrites('Healthy');
-    expect(exitCodeOf(await argo.waitFor(['Healthy', 'Degraded'], 5000))).toBe(0);
+async function createRollout(name: string) {
+  await cluster.apply([
+    {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name, namespace: NS },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: name } },
+        template: {
+          metadata: { labels: { app: name } },
+          spec: { containers: [{ name: 'model', image: 'registry.test/model:v1' }] },
+        },
+        strategy: {
+          canary: { steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 50 }, { pause: {} }] },
+        },
+      },
+    },
+  ]);
+  const r = await cluster.get(pathOf(name));
+  await writeStatus(name, { phase: 'Healthy', observedGeneration: String(r.metadata!.generation) });
+}
+
+function writeSpec(name: string, extra = '', deadline = '20s', container = 'model') {
+  writeFileSync(
+    path.join(stack!.dir, 'spec.yml'),
+    `strategy: canary
+stable: { name: v1, url: ${stack!.stable.url} }
+canary: { name: v2, url: ${stack!.canary.url} }
+router:
+  type: argo-rollouts
+  namespace: ${NS}
+  rollout: ${name}
+  container: ${container}
+  image: registry.test/model:{{version}}
+  deadline: ${deadline}
+  poll: 100ms
+  server: ${cluster.server}
+  tokenFile: ${cluster.adminTokenFile}
+  insecureSkipTlsVerify: true
+providers:
+  ${probeProvider(stack!)}
+templates:
+  health:
+    metrics:
+      - name: error_rate
+        provider: probe
+        query: error_rate
+        interval: 1s
+        count: 2
+        failureCondition: { max: 0.02 }
+steps:
+  - analysis: { templates: [health] }
+${extra}`,
+  );
+}
+
+const run = async () =>
+  spawnCli(['rollout', '--spec', 'spec.yml', '--output', 'json=report.json'], stack!.dir).done;
+const rollout = async (name: string) => (await cluster.get(pathOf(name))) as Rollout;
+const recorded = (r: Rollout) =>
+  (
+    JSON.parse(r.metadata!.annotations!['sluice.dev/rollout']!) as {
+      rollout?: { status: string; canary: string };
+    }
+  ).rollout;
+
+describe('sluice rollout through Argo Rollouts on a real API server', () => {
+  it('a healthy canary: image set, judged at both of Argo’s pauses, promoted → Healthy (exit 0)', async () => {
+    stack = await startStack({ mode: 'healthy' });
+    await createRollout('good');
+    controller = await startController('good', 2);
+    writeSpec('good');
+    const result = await run();
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const r = await rollout('good');
+    expect(r.spec.template.spec.containers[0]!.image).toBe('registry.test/model:v2');
+    expect(r.status?.phase).toBe('Healthy');
+    expect(r.status?.abort).toBeUndefined();
+    expect(recorded(r)).toMatchObject({ status: 'promoted', canary: 'v2' });
+    const report = readReport(stack.dir) as { verdict: string; details?: unknown };
+    expect(report.verdict).toBe('pass');
+    // Two pauses, two analyses (the one analysis step run again at the second pause).
+    expect(result.stdout + result.stderr).toMatch(/\[pause 1\][\s\S]*\[pause 2\]/);
   });
 
-  it('image → pause → abort → Degraded (exit 1)', async () => {
-    const argo = bridge();
-    await argo.setImage('model', 'model:v3');
-    // The old status is for the previous generation: not taken as an answer.
-    await expect(argo.waitFor(['Paused'], 500)).rejects.toBeInstanceOf(InfraError);
-    await controllerWrites('Paused');
-    await argo.waitFor(['Paused'], 5000);
-    await argo.abort();
-    expect(((await cluster.get(PATH)) as Rollout).status?.abort).toBe(true);
-    await controllerWrites('Degraded', {
-      message: 'RolloutAborted: Rollout aborted update to revision 3',
-    });
-    const status = await argo.waitFor(['Healthy', 'Degraded'], 5000);
-    expect(exitCodeOf(status)).toBe(1);
-    expect(status.message).toContain('RolloutAborted');
+  it('a canary failing sluice’s analysis at the pause is aborted → Degraded (exit 1)', async () => {
+    stack = await startStack({ mode: 'errors', errorRate: 50 } as ModelMode);
+    await createRollout('bad');
+    controller = await startController('bad', 2);
+    writeSpec('bad');
+    const result = await run();
+    expect(result.code, result.stdout + result.stderr).toBe(1);
+    const r = await rollout('bad');
+    expect(r.status?.abort).toBe(true);
+    expect(r.status?.phase).toBe('Degraded');
+    expect(recorded(r)).toMatchObject({ status: 'rolled-back' });
+    expect(readReport(stack.dir).verdict).toBe('fail');
   });
 
-  it('a Rollout that stays Progressing past the deadline is exit 3 naming the phase', async () => {
-    await controllerWrites('Progressing', { message: 'more replicas need to be updated' });
-    const error = await bridge()
-      .waitFor(['Healthy', 'Degraded'], 1000)
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(InfraError);
-    expect((error as Error).message).toMatch(
-      /did not reach Healthy or Degraded within 1000 ms: it is Progressing: more replicas/,
+  it('a controller that never pauses: exit 3 at the deadline, naming the phase, after asking for an abort', async () => {
+    stack = await startStack({ mode: 'healthy' });
+    await createRollout('stuck');
+    writeSpec('stuck', '', '2s');
+    const result = await run();
+    expect(result.code, result.stdout + result.stderr).toBe(3);
+    expect(result.stderr + result.stdout).toMatch(
+      /argo rollout argo\/stuck did not reach Paused or Healthy or Degraded within 2 s: it is Healthy \(its controller has not seen the latest spec\)/,
     );
+    expect((await rollout('stuck')).status?.abort).toBe(true);
   });
 
-  it('an unknown container is exit 2 naming the ones there are', async () => {
-    await expect(bridge().setImage('sidecar', 'x:1')).rejects.toMatchObject({ exitCode: 2 });
+  it('a re-run of a rollout killed at Argo’s pause starts it again from its first step (onResume: rollback)', async () => {
+    stack = await startStack({ mode: 'healthy' });
+    await createRollout('rerun');
+    controller = await startController('rerun', 1);
+    writeSpec('rerun');
+    const first = spawnCli(['rollout', '--spec', 'spec.yml'], stack.dir);
+    // Killed once the analysis at the pause runs.
+    for (let i = 0; i < 200 && !/\[pause 1\]/.test(first.output()); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    first.child.kill('SIGKILL');
+    await first.done;
+    expect((await rollout('rerun')).status?.phase).toBe('Paused');
+    rmSync(path.join(stack.dir, '.sluice'), { recursive: true, force: true });
+    const again = await run();
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(again.stdout + again.stderr).toMatch(/left unfinished.*starting it again/);
+    expect((await rollout('rerun')).status?.phase).toBe('Healthy');
+  });
+
+  it('`sluice rollout abort` after a run killed at the pause aborts the Rollout and records it', async () => {
+    stack = await startStack({ mode: 'healthy' });
+    await createRollout('abortme');
+    controller = await startController('abortme', 1);
+    writeSpec('abortme');
+    const first = spawnCli(['rollout', '--spec', 'spec.yml'], stack.dir);
+    for (let i = 0; i < 200 && !/\[pause 1\]/.test(first.output()); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    first.child.kill('SIGKILL');
+    await first.done;
+    const abort = await spawnCli(['rollout', 'abort', '--spec', 'spec.yml'], stack.dir).done;
+    expect(abort.code, abort.stdout + abort.stderr).toBe(0);
+    expect(abort.stdout + abort.stderr).toMatch(/all traffic is on v1 \(read back: v1 100 %\)/);
+    const r = await rollout('abortme');
+    expect(r.status?.abort).toBe(true);
+    expect(recorded(r)).toMatchObject({ status: 'aborted' });
+  });
+
+  it('a container the Rollout does not have is exit 2 naming the ones it has', async () => {
+    stack = await startStack({ mode: 'healthy' });
+    await createRollout('nocontainer');
+    writeSpec('nocontainer', '', '5s', 'sidecar');
+    const result = await run();
+    expect(result.code, result.stdout + result.stderr).toBe(2);
+    expect(result.stderr + result.stdout).toMatch(/has no container "sidecar" \(it has: model\)/);
   });
 });

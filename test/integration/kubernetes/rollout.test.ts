@@ -2,9 +2,11 @@
  * The whole `sluice rollout` loop with the gateway-api router on a real kube-apiserver: analysis
  * from an http-probe against real model servers decides, sluice moves the HTTPRoute's weights and
  * reads them back from the API server. (No gateway data plane runs here: users' traffic is not
- * routed by these weights; docs/kubernetes.md says which guarantees are tested where.)
+ * routed by these weights; docs/kubernetes.md says which guarantees are tested where.) And a
+ * re-run on another machine (no state store: `.sluice/` removed) of a rollout left unfinished,
+ * reconciled from the `sluice.dev/rollout` annotation on the object.
  */
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../src/clients/routers/kubernetes/api.js';
@@ -41,8 +43,7 @@ async function weights(route: string): Promise<Record<string, number | undefined
   return Object.fromEntries(object.spec.rules[0]!.backendRefs.map((r) => [r.name, r.weight]));
 }
 
-async function rollout(route: string, canary: ModelMode) {
-  stack = await startStack(canary);
+async function createRoute(route: string) {
   await cluster.apply([
     {
       apiVersion: 'gateway.networking.k8s.io/v1',
@@ -61,11 +62,16 @@ async function rollout(route: string, canary: ModelMode) {
       },
     },
   ]);
+}
+
+const HEALTH = `analysis: { templates: [health] }`;
+
+function writeSpec(route: string, steps: string[], extra = '') {
   writeFileSync(
-    path.join(stack.dir, 'spec.yml'),
+    path.join(stack!.dir, 'spec.yml'),
     `strategy: canary
-stable: { name: v1, url: ${stack.stable.url} }
-canary: { name: v2, url: ${stack.canary.url} }
+stable: { name: v1, url: ${stack!.stable.url} }
+canary: { name: v2, url: ${stack!.canary.url} }
 router:
   type: gateway-api
   namespace: ${NS}
@@ -75,7 +81,7 @@ router:
   tokenFile: ${cluster.adminTokenFile}
   insecureSkipTlsVerify: true
 providers:
-  ${probeProvider(stack)}
+  ${probeProvider(stack!)}
 templates:
   health:
     metrics:
@@ -85,14 +91,22 @@ templates:
         interval: 1s
         count: 2
         failureCondition: { max: 0.02 }
+  slow:
+    metrics:
+      - name: error_rate
+        provider: probe
+        query: error_rate
+        interval: 1s
+        count: 60
+        failureCondition: { max: 0.02 }
 steps:
-  - setWeight: 10
-  - analysis: { templates: [health] }
-  - setWeight: 50
-  - analysis: { templates: [health] }
-`,
+${steps.map((step) => `  - ${step}`).join('\n')}
+${extra}`,
   );
-  // What the route went through, polled from the API server while the rollout runs.
+}
+
+/** The route's canary weights as they change, polled from the API server until `stop`. */
+function watchWeights(route: string) {
   const seen: number[] = [];
   let polling = true;
   const poll = (async () => {
@@ -102,13 +116,57 @@ steps:
       await new Promise((r) => setTimeout(r, 100));
     }
   })();
+  return {
+    seen,
+    async stop() {
+      polling = false;
+      await poll;
+    },
+  };
+}
+
+async function rollout(route: string, canary: ModelMode) {
+  stack = await startStack(canary);
+  await createRoute(route);
+  writeSpec(route, ['setWeight: 10', HEALTH, 'setWeight: 50', HEALTH]);
+  // What the route went through, polled from the API server while the rollout runs.
+  const watch = watchWeights(route);
   const run = await spawnCli(
     ['rollout', '--spec', 'spec.yml', '--output', 'json=report.json'],
     stack.dir,
   ).done;
-  polling = false;
-  await poll;
-  return { run, seen, final: await weights(route), report: readReport(stack.dir) };
+  await watch.stop();
+  return { run, seen: watch.seen, final: await weights(route), report: readReport(stack.dir) };
+}
+
+/** The rollout recorded on the route (its annotation). */
+async function recorded(route: string) {
+  const object = await cluster.get(
+    `/apis/gateway.networking.k8s.io/v1/namespaces/${NS}/httproutes/${route}`,
+  );
+  const text = object.metadata?.annotations?.['sluice.dev/rollout'];
+  return text
+    ? (JSON.parse(text) as { rollout?: { step: number; status: string } }).rollout
+    : undefined;
+}
+
+/**
+ * A rollout killed (SIGKILL, as a cancelled job's runner would) during its third step, the
+ * analysis after 50 %: the route is left at 50 and its annotation says step 3. The state store
+ * goes too (the re-run is on another machine).
+ */
+async function killedAtStep3(route: string) {
+  stack = await startStack({ mode: 'healthy' });
+  await createRoute(route);
+  writeSpec(route, ['setWeight: 50', HEALTH, 'analysis: { templates: [slow] }']);
+  const first = spawnCli(['rollout', '--spec', 'spec.yml'], stack.dir);
+  for (let i = 0; i < 300 && (await recorded(route))?.step !== 2; i++)
+    await new Promise((r) => setTimeout(r, 100));
+  first.child.kill('SIGKILL');
+  await first.done;
+  rmSync(path.join(stack.dir, '.sluice'), { recursive: true, force: true });
+  expect(await recorded(route)).toMatchObject({ step: 2, status: 'running' });
+  expect((await weights(route))['model-v2']).toBe(50);
 }
 
 describe('sluice rollout with the gateway-api router on a real API server', () => {
@@ -126,5 +184,42 @@ describe('sluice rollout with the gateway-api router on a real API server', () =
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(seen).toEqual(expect.arrayContaining([10, 50]));
     expect(final).toEqual({ 'model-v1': 0, 'model-v2': 100 });
+  });
+
+  it('a re-run elsewhere of a rollout killed at step 3 rolls it back first (onResume: rollback)', async () => {
+    await killedAtStep3('killed-rollback');
+    writeSpec('killed-rollback', ['setWeight: 50', HEALTH]);
+    const watch = watchWeights('killed-rollback');
+    const run = await spawnCli(['rollout', '--spec', 'spec.yml'], stack!.dir).done;
+    await watch.stop();
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout + run.stderr).toMatch(
+      /the last run stopped at step 3 \(running\)\): rolling it back before starting again/,
+    );
+    // Back on stable (read back by sluice), then the rollout again from its first step.
+    expect(run.stdout + run.stderr).toMatch(
+      /\[reconcile\] 0 %: traffic back on v1 \(read back: v1 100 %\)/,
+    );
+    expect(watch.seen[0]).toBe(50);
+    expect(watch.seen.at(-1)).toBe(100);
+    expect(await recorded('killed-rollback')).toMatchObject({ status: 'promoted' });
+  });
+
+  it('a re-run elsewhere with onResume: finish goes on from step 3, as the annotation says', async () => {
+    await killedAtStep3('killed-finish');
+    // The weights alone (50 %) would resume at step 2; the annotation says the run was at step 3.
+    writeSpec(
+      'killed-finish',
+      ['setWeight: 50', 'analysis: { templates: [slow] }', HEALTH],
+      'onResume: finish\n',
+    );
+    const watch = watchWeights('killed-finish');
+    const run = await spawnCli(['rollout', '--spec', 'spec.yml'], stack!.dir).done;
+    await watch.stop();
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout + run.stderr).toMatch(/finishing it from step 3 \(onResume: finish\)/);
+    // Never back on stable: from 50 % on to 100 %.
+    expect(watch.seen.every((w) => w === 50 || w === 100)).toBe(true);
+    expect((await weights('killed-finish'))['model-v2']).toBe(100);
   });
 });

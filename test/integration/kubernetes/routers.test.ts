@@ -131,6 +131,68 @@ describe('gateway-api router on a real API server', () => {
     expect(JSON.stringify(object.spec)).toContain('"parentRefs":[{');
   });
 
+  it('adds a preview rule matching x-sluice-preview: canary by server-side apply, and removes it on an all-on-one write', async () => {
+    await cluster.apply([httpRoute('preview')]);
+    const router = createTrafficRouter(gatewayConfig('preview'), deps);
+    expect(router.capabilities.headerRouting).toBe(true);
+    const preview = { header: 'x-sluice-preview', value: 'canary', version: 'v2' };
+    await router.setHeaderRoutes!([preview]);
+    type Rules = { spec: { rules: Record<string, unknown>[] } };
+    const path = `/apis/gateway.networking.k8s.io/v1/namespaces/${NS}/httproutes/preview`;
+    const rules = () => cluster.get(path).then((o) => (o as KubeObject & Rules).spec.rules);
+    const added = await rules();
+    expect(added).toHaveLength(2);
+    // The split rule as it was; the preview rule: its matches plus the header, the canary alone.
+    expect(added[0]).toMatchObject({ backendRefs: [{ weight: 100 }, { weight: 0 }] });
+    expect(added[1]).toEqual({
+      name: 'sluice-preview-v2',
+      matches: [
+        {
+          path: { type: 'PathPrefix', value: '/' },
+          headers: [{ type: 'Exact', name: 'x-sluice-preview', value: 'canary' }],
+        },
+      ],
+      backendRefs: [{ group: '', kind: 'Service', name: 'model-v2', port: 8080, weight: 1 }],
+    });
+    expect(await router.readBack()).toMatchObject({
+      weights: { v1: 100, v2: 0 },
+      headerRoutes: [preview],
+    });
+    // Weights move with the preview rule kept; the switch (all on one version) removes it.
+    await router.setWeights({ v1: 50, v2: 50 });
+    expect(await rules()).toHaveLength(2);
+    await router.setRoute('v2');
+    expect(await rules()).toHaveLength(1);
+    expect((await router.readBack()).headerRoutes).toBeUndefined();
+    // And setHeaderRoutes([]) removes it too.
+    await router.setHeaderRoutes!([preview]);
+    await router.setHeaderRoutes!([]);
+    expect(await rules()).toHaveLength(1);
+  });
+
+  it('refuses a preview rule where the route has no room (16 rules), leaving the route as it was', async () => {
+    const full = httpRoute('full');
+    const split = (full.spec as { rules: Record<string, unknown>[] }).rules[0]!;
+    (full.spec as { rules: Record<string, unknown>[] }).rules = [
+      split,
+      ...Array.from({ length: 15 }, (_, i) => ({
+        matches: [{ path: { type: 'PathPrefix', value: `/other-${i}` } }],
+        backendRefs: [{ name: 'model-v1', port: 8080 }],
+      })),
+    ];
+    await cluster.apply([full]);
+    const router = createTrafficRouter(gatewayConfig('full'), deps);
+    const error = await router.setHeaderRoutes!([
+      { header: 'x-sluice-preview', value: 'canary', version: 'v2' },
+    ]).catch((e: unknown) => e);
+    expect(error).toMatchObject({ exitCode: 2 });
+    expect((error as Error).message).toMatch(/no room for a preview rule: it has 16 rules/);
+    const object = await cluster.get(
+      `/apis/gateway.networking.k8s.io/v1/namespaces/${NS}/httproutes/full`,
+    );
+    expect((object as KubeObject & { spec: { rules: unknown[] } }).spec.rules).toHaveLength(16);
+  });
+
   it('retries a write whose resourceVersion went stale (a real 409 from the server)', async () => {
     await cluster.apply([httpRoute('conflict')]);
     const real = await createKubeApi(access(), undefined, 'test');
@@ -265,6 +327,19 @@ describe('service-switch router on a real API server', () => {
     expect(await selector()).toEqual({ app: 'model', color: 'blue' });
     expect(await router.readBack()).toEqual({ weights: { v1: 100, v2: 0 } });
     await expect(router.setWeights({ v1: 50, v2: 50 })).rejects.toMatchObject({ exitCode: 2 });
+
+    // The rollout's progress recorded on the Service, kept by a switch, read back.
+    const progress = {
+      id: 'v1→v2@2026-12-07T10:00:00.000Z',
+      stable: 'v1',
+      canary: 'v2',
+      step: 2,
+      status: 'paused' as const,
+      updatedAt: '2026-12-07T10:00:01.000Z',
+    };
+    await router.record!(progress);
+    await router.setRoute('v2');
+    expect(await router.readBack()).toEqual({ weights: { v1: 0, v2: 100 }, recorded: progress });
   });
 });
 
@@ -278,6 +353,22 @@ describe('kserve router on a real API server', () => {
     ).spec.predictor;
 
   it('steps canaryTrafficPercent, rolls back to 0, promotes by removing it (as KServe defines them)', async () => {
+    // KServe's own release CRD (from its Go module's zip, scripts/install/kubernetes.sh), whose
+    // schema validates the whole spec: a percent that is not an integer is refused.
+    const crd = await cluster.get(
+      '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/inferenceservices.serving.kserve.io',
+    );
+    expect(crd.metadata!.annotations).toHaveProperty(['controller-gen.kubebuilder.io/version']);
+    await expect(
+      cluster.apply([
+        {
+          apiVersion: 'serving.kserve.io/v1beta1',
+          kind: 'InferenceService',
+          metadata: { name: 'invalid', namespace: NS },
+          spec: { predictor: { canaryTrafficPercent: 'ten' } },
+        },
+      ]),
+    ).rejects.toThrow(/canaryTrafficPercent/);
     await cluster.apply([
       {
         apiVersion: 'serving.kserve.io/v1beta1',
@@ -316,6 +407,19 @@ describe('kserve router on a real API server', () => {
     expect(predictor.canaryTrafficPercent).toBeUndefined();
     expect(predictor.model).toMatchObject({ storageUri: 's3://models/v2' });
     expect(await router.readBack()).toEqual({ weights: { v1: 0, v2: 100 } });
+
+    // The rollout's progress, recorded on the InferenceService, read back, kept by a write.
+    const progress = {
+      id: 'v1→v2@2026-12-07T10:00:00.000Z',
+      stable: 'v1',
+      canary: 'v2',
+      step: 1,
+      status: 'running' as const,
+      updatedAt: '2026-12-07T10:00:01.000Z',
+    };
+    await router.record!(progress);
+    await router.setWeights({ v1: 50, v2: 50 });
+    expect(await router.readBack()).toEqual({ weights: { v1: 50, v2: 50 }, recorded: progress });
   });
 });
 

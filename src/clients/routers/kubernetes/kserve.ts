@@ -1,5 +1,10 @@
 import { InfraError } from '../../../core/errors.js';
-import type { TrafficCapabilities, TrafficRouter, TrafficState } from '../../../core/ports.js';
+import type {
+  RecordedProgress,
+  TrafficCapabilities,
+  TrafficRouter,
+  TrafficState,
+} from '../../../core/ports.js';
 import type { KserveRouterConfig, RouterDeps } from '../config.js';
 import { badState, bounded, completeWeights, routeAll } from '../weights.js';
 import {
@@ -11,6 +16,7 @@ import {
   type KubeObjectRef,
   type RbacResource,
 } from './api.js';
+import { annotationFor, recordedOf, recordOn } from './progress.js';
 import { CONFLICT_RETRIES, type KubernetesRouterOptions } from './gateway-api.js';
 
 const INFERENCE_SERVICES: RbacResource = {
@@ -80,7 +86,22 @@ export class KserveTrafficRouter implements TrafficRouter {
     const canary = raw === undefined || raw === null ? 100 : raw;
     if (typeof canary !== 'number' || !Number.isInteger(canary) || canary < 0 || canary > 100)
       throw badState(this.name, `canaryTrafficPercent is ${bounded(JSON.stringify(raw), 40)}`);
-    return { weights: { [this.config.stable]: 100 - canary, [this.config.canary]: canary } };
+    const recorded = recordedOf(isvc);
+    return {
+      weights: { [this.config.stable]: 100 - canary, [this.config.canary]: canary },
+      ...(recorded ? { recorded } : {}),
+    };
+  }
+
+  async record(progress: RecordedProgress, signal?: AbortSignal) {
+    await recordOn(
+      await this.api(),
+      this.ref,
+      INFERENCE_SERVICES,
+      progress,
+      this.name,
+      signal ?? this.deps.signal,
+    );
   }
 
   /** Sets canaryTrafficPercent (undefined: removes sluice's value, i.e. promotes). */
@@ -99,11 +120,10 @@ export class KserveTrafficRouter implements TrafficRouter {
             ? { resourceVersion: isvc.metadata.resourceVersion }
             : {}),
           annotations: {
-            [ROLLOUT_ANNOTATION]: JSON.stringify({
+            [ROLLOUT_ANNOTATION]: annotationFor(isvc, {
               canaryTrafficPercent: percent ?? null,
               stable: this.config.stable,
               canary: this.config.canary,
-              by: 'sluice',
             }),
           },
         },

@@ -1,6 +1,11 @@
 import type { KubeObject as KubernetesObject } from './api.js';
 import { InfraError, UsageError } from '../../../core/errors.js';
-import type { TrafficCapabilities, TrafficRouter, TrafficState } from '../../../core/ports.js';
+import type {
+  RecordedProgress,
+  TrafficCapabilities,
+  TrafficRouter,
+  TrafficState,
+} from '../../../core/ports.js';
 import type { RouterDeps, ServiceSwitchRouterConfig } from '../config.js';
 import { badState, bounded, completeWeights, routeAll } from '../weights.js';
 import {
@@ -12,6 +17,7 @@ import {
   type RbacResource,
 } from './api.js';
 import { CONFLICT_RETRIES, type KubernetesRouterOptions } from './gateway-api.js';
+import { annotationFor, recordedOf, recordOn } from './progress.js';
 
 const SERVICES: RbacResource = { resource: 'services', group: '' };
 const DEPLOYMENTS: RbacResource = { resource: 'deployments', group: 'apps' };
@@ -115,7 +121,7 @@ export class ServiceSwitchTrafficRouter implements TrafficRouter {
             ? { resourceVersion: service.metadata.resourceVersion }
             : {}),
           annotations: {
-            [ROLLOUT_ANNOTATION]: JSON.stringify({ route: version, by: 'sluice' }),
+            [ROLLOUT_ANNOTATION]: annotationFor(service, { route: version }),
           },
         },
         // spec.selector is an atomic map for server-side apply: the whole selector is sent, the
@@ -223,6 +229,21 @@ export class ServiceSwitchTrafficRouter implements TrafficRouter {
         this.name,
         `its selector ${this.config.selectorKey}=${bounded(String(value), 80)} picks none of the versions (${this.versions.map((v) => `${v}: ${this.valueOf(v)}`).join(', ')})`,
       );
-    return { weights: Object.fromEntries(this.versions.map((v) => [v, v === version ? 100 : 0])) };
+    const recorded = recordedOf(service);
+    return {
+      weights: Object.fromEntries(this.versions.map((v) => [v, v === version ? 100 : 0])),
+      ...(recorded ? { recorded } : {}),
+    };
+  }
+
+  async record(progress: RecordedProgress, signal?: AbortSignal) {
+    await recordOn(
+      await this.api(),
+      this.ref,
+      SERVICES,
+      progress,
+      this.name,
+      signal ?? this.deps.signal,
+    );
   }
 }
