@@ -4,8 +4,11 @@
     python train.py --data data/train.csv            # train, evaluate, write metrics + model
 
 The table is synthetic and seeded, so every run of a commit gives the same model and metrics.
-With MLFLOW_TRACKING_URI set, the run is logged to MLflow (parameters, metrics, the model) and
-its id written to metrics/mlflow-run-id; without it nothing but files is written.
+It also writes the held-out examples' predictions (id, label, prediction, score, country) for
+`sluice quality-gate --predictions`, which compares them with the champion's example by example.
+With MLFLOW_TRACKING_URI set, the run is logged to MLflow (parameters, metrics, the model, the
+predictions file as an artifact, the commit) and its id written to metrics/mlflow-run-id; without
+it nothing but files is written.
 """
 import argparse
 import csv
@@ -42,9 +45,10 @@ def write_customers(path, rows, seed, tickets_rate=0.5):
 def read_customers(path):
     import numpy as np
 
-    countries, x, y = [], [], []
+    ids, countries, x, y = [], [], [], []
     with open(path, newline="") as table:
         for row in csv.DictReader(table):
+            ids.append(row["customer_id"])
             countries.append(row["country"])
             x.append([
                 float(row["tenure_months"]) / 60,
@@ -53,7 +57,17 @@ def read_customers(path):
                 1.0 if row["country"] == "FR" else 0.0,
             ])
             y.append(1 if row["churned"] == "true" else 0)
-    return np.array(countries), np.array(x), np.array(y)
+    return np.array(ids), np.array(countries), np.array(x), np.array(y)
+
+
+def write_predictions(path, model, ids, countries, x, y):
+    """One row per held-out example: what quality-gate --predictions pairs by id."""
+    scores = model.predict_proba(x)[:, 1]
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as out:
+        out.write("id,label,prediction,score,country\n")
+        for i in range(len(y)):
+            out.write(f"{ids[i]},{y[i]},{int(scores[i] >= 0.5)},{scores[i]:.6f},{countries[i]}\n")
 
 
 def evaluate(model, countries, x, y):
@@ -85,18 +99,25 @@ def evaluate(model, countries, x, y):
     }
 
 
-def log_to_mlflow(params, metrics, model, x_example):
+def log_to_mlflow(params, metrics, model, x_example, predictions):
     """One MLflow run per training, when a tracking server is configured."""
     import mlflow
     import mlflow.sklearn
 
     mlflow.set_experiment(os.environ.get("MLFLOW_EXPERIMENT_NAME", "churn"))
     with mlflow.start_run() as run:
+        # The commit CI builds, which MLflow only finds itself from a git checkout with GitPython:
+        # `sluice quality-gate --metrics mlflow:commit:<experiment>` finds the run by it.
+        commit = os.environ.get("GITHUB_SHA") or os.environ.get("CI_COMMIT_SHA")
+        if commit:
+            mlflow.set_tag("mlflow.source.git.commit", commit)
         mlflow.log_params(params)
         flat = {k: v for k, v in metrics.items() if isinstance(v, (int, float))}
         flat.update({f"recall_{c}": s["recall"] for c, s in metrics["eval"]["slices"].items()})
         mlflow.log_metrics(flat)
         mlflow.sklearn.log_model(model, name="model", input_example=x_example[:2])
+        # At the artifacts' root under its own name: where --baseline-predictions mlflow:… looks.
+        mlflow.log_artifact(predictions)
         return run.info.run_id
 
 
@@ -109,6 +130,7 @@ def main():
     parser.add_argument("--data", default="data/train.csv", help="the table to train on")
     parser.add_argument("--out", default="metrics/candidate.json")
     parser.add_argument("--model-dir", default="model")
+    parser.add_argument("--predictions", default="metrics/predictions.csv", help="per-example predictions")
     parser.add_argument("--C", type=float, default=1.0, help="inverse regularisation strength")
     args = parser.parse_args()
     if args.write_data:
@@ -119,10 +141,11 @@ def main():
     import joblib
     from sklearn.linear_model import LogisticRegression
 
-    countries, x, y = read_customers(args.data)
+    ids, countries, x, y = read_customers(args.data)
     split = int(len(y) * 0.8)
     model = LogisticRegression(C=args.C, max_iter=1000).fit(x[:split], y[:split])
     metrics = evaluate(model, countries[split:], x[split:], y[split:])
+    write_predictions(args.predictions, model, ids[split:], countries[split:], x[split:], y[split:])
     metrics["train_rows"] = split
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(metrics, indent=2) + "\n")
@@ -131,7 +154,7 @@ def main():
     (Path(args.model_dir) / "features.json").write_text(json.dumps(FEATURES) + "\n")
     print(f"wrote {args.out}: accuracy {metrics['accuracy']}, f1 {metrics['f1']}, roc_auc {metrics['roc_auc']}")
     if os.environ.get("MLFLOW_TRACKING_URI"):
-        run_id = log_to_mlflow({"C": args.C, "rows": len(y)}, metrics, model, x)
+        run_id = log_to_mlflow({"C": args.C, "rows": len(y)}, metrics, model, x, args.predictions)
         Path(args.out).with_name("mlflow-run-id").write_text(run_id + "\n")
         print(f"logged MLflow run {run_id}")
 
