@@ -152,9 +152,9 @@ export async function benchPredictions(root: string): Promise<BenchRow[]> {
     );
     // Both computed the same thing: the point AUCs agree.
     const report = JSON.parse(sluice.stdout) as {
-      data: { predictions: { metrics: { key: string; baseline: number; candidate: number }[] } };
+      predictions: { metrics: { key: string; baseline: number; candidate: number }[] };
     };
-    const auc = report.data.predictions.metrics.find((m) => m.key === 'auc')!;
+    const auc = report.predictions.metrics.find((m) => m.key === 'auc')!;
     const agree =
       Math.abs(auc.baseline - answer.point.baseline[4]!) < 1e-9 &&
       Math.abs(auc.candidate - answer.point.candidate[4]!) < 1e-9;
