@@ -113,8 +113,8 @@ type Fill = (start: number, length: number, block: Int32Array) => void;
 
 /**
  * The running sums of one pass, kept between blocks: [0] twice the pairs ordered right (ties
- * add 1 rather than ½), [1] negatives so far, [2] positives so far, [3] twice the negatives
- * below the current run, [4] positives and [5] negatives of the current run so far.
+ * add 1 rather than ½), [1] negatives so far, [2] positives so far, [3] the negatives below
+ * the current run, [4] positives and [5] negatives of the current run so far.
  */
 type Sums = Float64Array;
 
@@ -132,32 +132,34 @@ function passBlock(
   weights: Int32Array,
   length: number,
 ): void {
+  // Counts are whole numbers below 2^31 (an Int32Array holds the rows): int32 arithmetic,
+  // doubles only for the pairs.
   let pairs2 = sums[0]!;
-  let below = sums[1]!;
-  let positives = sums[2]!;
-  let belowStart2 = sums[3]!;
-  let runPositive = sums[4]!;
-  let runNegative = sums[5]!;
+  let below = sums[1]! | 0;
+  let positives = sums[2]! | 0;
+  let belowStart = sums[3]! | 0;
+  let runPositive = sums[4]! | 0;
+  let runNegative = sums[5]! | 0;
   for (let i = 0; i < length; i++) {
-    const f = flags[offset + i]!;
-    const w = weights[i]!;
+    const f = flags[offset + i]! | 0;
+    const w = weights[i]! | 0;
     if (f & RUN_START) {
-      belowStart2 = 2 * below;
+      belowStart = below;
       runPositive = 0;
       runNegative = 0;
     }
-    const wp = w * (f & POSITIVE);
-    const wn = w - wp;
-    pairs2 += wp * (belowStart2 + runNegative) + wn * runPositive;
-    runPositive += wp;
-    runNegative += wn;
-    below += wn;
-    positives += wp;
+    const wp = Math.imul(w, f & POSITIVE);
+    const wn = (w - wp) | 0;
+    pairs2 += wp * (2 * belowStart + runNegative) + wn * runPositive;
+    runPositive = (runPositive + wp) | 0;
+    runNegative = (runNegative + wn) | 0;
+    below = (below + wn) | 0;
+    positives = (positives + wp) | 0;
   }
   sums[0] = pairs2;
   sums[1] = below;
   sums[2] = positives;
-  sums[3] = belowStart2;
+  sums[3] = belowStart;
   sums[4] = runPositive;
   sums[5] = runNegative;
 }
