@@ -131,7 +131,11 @@ export function buildPredictionsReport(
     ` (${loaded.taskReason})`,
     ...(loaded.positive !== undefined ? [`; positive class: `, { code: loaded.positive }] : []),
     ...(loaded.groups.some((g) => g.scores)
-      ? ['; AUC from the score column (ties count half, as scikit-learn’s `roc_auc_score`)']
+      ? [
+          '; AUC from the score column (ties count half, as scikit-learn’s ',
+          { code: 'roc_auc_score' },
+          ')',
+        ]
       : []),
     ...(loaded.classes && loaded.positive === undefined
       ? [
