@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchData } from './data/run.js';
 import { benchImage } from './image/run.js';
+import { benchPredictions } from './predictions.js';
 import { benchQualityGate, type BenchRow } from './quality-gate.js';
 import { benchRollout } from './rollout.js';
 
@@ -17,6 +18,7 @@ const suites: Record<string, () => Promise<BenchRow[]> | BenchRow[]> = {
   data: () => benchData(root),
   image: () => benchImage(root),
   rollout: () => benchRollout(),
+  predictions: () => benchPredictions(root),
 };
 const asked = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
 const unknown = asked.filter((name) => !(name in suites));

@@ -75,7 +75,7 @@ export const qualityGate = {
       name: 'score-column',
       type: 'string',
       description:
-        'Optional: the column holding the score (probability) of the positive class; orders the worst flipped examples by how confident the candidate was.',
+        'Optional: the column holding the score (probability) of the positive class, in both prediction files. Binary labels: adds ROC AUC (ties count half, as scikit-learn) with its paired bootstrap interval, overall and per slice (a slice of one label has no AUC, and says so); also orders the worst flipped examples by how confident the candidate was.',
     },
     {
       name: 'slice-columns',
@@ -88,7 +88,7 @@ export const qualityGate = {
       type: 'choice',
       options: ['classification', 'regression'],
       description:
-        'What the predictions are: `classification` (accuracy, precision, recall, F1; binary or macro-averaged) or `regression` (RMSE, MAE). Inferred from the label when left out (numbers with more than 20 values or fractions: regression), and said in the report.',
+        'What the predictions are: `classification` (accuracy, precision, recall, F1; binary or macro-averaged; AUC from `score-column`) or `regression` (RMSE, MAE). Inferred from the label when left out (numbers with more than 20 values or fractions: regression), and said in the report.',
     },
     {
       name: 'bootstrap-resamples',

@@ -3,9 +3,16 @@ import type { Rule, RuleSet } from '../gate/model.js';
 import { HIGHER_IS_BETTER, compareUnits, intervalOf, type MetricName } from './metrics.js';
 import type { ExampleGroup, LoadedPredictions } from './read.js';
 import { mcnemarExact } from './tests.js';
+import { compareAuc, labelCounts } from './auc.js';
 
 /** What the interval says about a difference. */
-type Significance = 'regressed' | 'improved' | 'within noise' | 'too small to judge';
+type Significance =
+  | 'regressed'
+  | 'improved'
+  | 'within noise'
+  | 'too small to judge'
+  /** AUC of a group holding one label only. */
+  | 'undefined';
 
 export interface JudgedMetric {
   /** The key rules match: `accuracy`, or `slices.<column>.<value>.accuracy`. */
@@ -62,14 +69,25 @@ export function judgePredictions(
 ): PredictionsVerdict {
   const matcher = rules ? compileRules(rules.rules) : undefined;
   const metrics: JudgedMetric[] = [];
+  // One weights array for every group's AUC resamples: the largest group is every example.
+  let weights: Int32Array | undefined;
   for (const group of loaded.groups) {
     const small = group.slice !== undefined && group.examples < options.minSliceSize;
-    const compared = compareUnits(group.units, {
+    const draw = {
       // A too small slice gets its point values only.
       resamples: small ? 0 : options.resamples,
       seed: options.seed,
       stream: group.slice ? `${group.slice.column}\u0000${group.slice.value}` : '',
-    });
+    };
+    const compared = compareUnits(group.units, draw);
+    let oneLabel: string | undefined;
+    if (group.scores) {
+      const counts = labelCounts(group.scores);
+      if (counts.positive === 0 || counts.negative === 0)
+        oneLabel = counts.positive === 0 ? 'negative' : 'positive';
+      weights ??= new Int32Array(loaded.paired);
+      compared.push(compareAuc(group.scores, oneLabel ? { ...draw, resamples: 0 } : draw, weights));
+    }
     for (const comparison of compared) {
       const key = groupKey(group, comparison.metric);
       const matched = matcher?.match(key);
@@ -86,9 +104,19 @@ export function judgePredictions(
         delta: comparison.delta,
         ...(interval ? { interval } : {}),
         confidence,
-        significance: small ? 'too small to judge' : significance(comparison.metric, interval),
+        significance:
+          comparison.metric === 'auc' && oneLabel
+            ? 'undefined'
+            : small
+              ? 'too small to judge'
+              : significance(comparison.metric, interval),
         status: 'info',
-        reasons: [],
+        reasons:
+          comparison.metric === 'auc' && oneLabel
+            ? [
+                `undefined: every example ${group.slice ? 'of this slice ' : ''}is ${oneLabel}, AUC needs both labels${rule ? '; its rule is not applied' : ''}`,
+              ]
+            : [],
         ...(rule ? { rule } : {}),
         ...(ruleLabel ? { ruleLabel } : {}),
       };
@@ -133,6 +161,11 @@ export function harmOf(metric: MetricName, delta: number): number {
 
 function applyRule(judged: JudgedMetric, minSliceSize: number): void {
   const rule = judged.rule;
+  if (judged.significance === 'undefined') {
+    // Said, and never a pass: a rule on it cannot be checked.
+    judged.status = 'warn';
+    return;
+  }
   if (judged.significance === 'too small to judge') {
     judged.status = 'warn';
     judged.reasons.push(

@@ -17,13 +17,14 @@ import { percentileInterval } from './tests.js';
  */
 
 export type Task = 'classification' | 'regression';
-export type MetricName = 'accuracy' | 'precision' | 'recall' | 'f1' | 'rmse' | 'mae';
+export type MetricName = 'accuracy' | 'precision' | 'recall' | 'f1' | 'auc' | 'rmse' | 'mae';
 
 export const HIGHER_IS_BETTER: Record<MetricName, boolean> = {
   accuracy: true,
   precision: true,
   recall: true,
   f1: true,
+  auc: true,
   rmse: false,
   mae: false,
 };

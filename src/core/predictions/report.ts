@@ -70,9 +70,9 @@ function metricRow(metric: JudgedMetric, withSlice: boolean): Cell[] {
         ]
       : []),
     { text: metric.metric, code: true },
-    num(metric.baseline),
-    num(metric.candidate),
-    signed(metric.delta),
+    ...(metric.significance === 'undefined'
+      ? ['undefined', 'undefined', '']
+      : [num(metric.baseline), num(metric.candidate), signed(metric.delta)]),
     intervalText(metric),
     statusCell(metric),
     ruleText(metric),
@@ -108,6 +108,14 @@ export function buildPredictionsReport(
       text: `${plural(only.count, 'id')} of ${side} ${only.count === 1 ? 'is' : 'are'} not in ${other} and ${only.count === 1 ? 'was' : 'were'} left out of the comparison (e.g. ${only.examples.join(', ')}).`,
     });
   }
+  if (loaded.aucSkipped) notes.push({ level: 'info', text: `No AUC: ${loaded.aucSkipped}.` });
+  const undefinedAuc = judged.metrics.filter((m) => m.significance === 'undefined');
+  if (undefinedAuc.length > 0) {
+    notes.push({
+      level: 'warning',
+      text: `AUC is undefined where the examples hold one label only (not judged, not passed): ${undefinedAuc.map((m) => (m.group.slice ? `${m.group.slice.column} = ${m.group.slice.value} (${m.group.examples})` : `all ${m.group.examples} examples`)).join(', ')}.`,
+    });
+  }
   const small = slices.filter((m) => m.significance === 'too small to judge');
   const smallGroups = new Set(small.map((m) => m.group));
   if (smallGroups.size > 0) {
@@ -122,6 +130,13 @@ export function buildPredictionsReport(
     { strong: loaded.task },
     ` (${loaded.taskReason})`,
     ...(loaded.positive !== undefined ? [`; positive class: `, { code: loaded.positive }] : []),
+    ...(loaded.groups.some((g) => g.scores)
+      ? [
+          '; AUC from the score column (ties count half, as scikit-learn’s ',
+          { code: 'roc_auc_score' },
+          ')',
+        ]
+      : []),
     ...(loaded.classes && loaded.positive === undefined
       ? [
           `; ${plural(loaded.classes.length, 'class', 'classes')}, precision/recall/F1 macro-averaged`,
@@ -149,8 +164,10 @@ export function buildPredictionsReport(
   if (slices.length > 0) {
     // Worst regression first; slices too small to judge last.
     const sorted = [...slices].sort((a, b) => {
-      const smallA = a.significance === 'too small to judge' ? 1 : 0;
-      const smallB = b.significance === 'too small to judge' ? 1 : 0;
+      const last = (m: JudgedMetric): number =>
+        m.significance === 'too small to judge' || m.significance === 'undefined' ? 1 : 0;
+      const smallA = last(a);
+      const smallB = last(b);
       return smallA - smallB || harmOf(b.metric, b.delta) - harmOf(a.metric, a.delta);
     });
     const primary = slices[0]!.metric;
