@@ -1,1 +1,1 @@
-import{J as i,v as m,w as o}from"../chunks/chunk-UVBVEK4O.js";import"../chunks/chunk-FPGCCMNG.js";await i(o,m);
+import{J as i,v as m,w as o}from"../chunks/chunk-AWAI67KJ.js";import"../chunks/chunk-FPGCCMNG.js";await i(o,m);

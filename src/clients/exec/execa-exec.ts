@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import type { Exec } from '../../core/ports.js';
 import {
   DEFAULT_FORCE_KILL_AFTER_MS,
@@ -13,12 +12,15 @@ import {
  * SIGTERM and then SIGKILL after `forceKillAfterMs` (a program that ignores SIGTERM still
  * stops), and each captured stream is bounded by `maxBuffer`. Errors name the program and
  * carry no secret the masker knows. Loaded on first use (src/app/lazy-clients.ts): execa is
- * 117 KB bundled, more than a run that starts no process should read.
+ * 117 KB bundled, more than a run that starts no process should read. execa itself is imported
+ * here with `import()` too, so that the bundler makes it a chunk of its own, one file that every
+ * action shares (this module's chunk differs per action: scripts/build.mjs).
  */
 export function createExecaExec(config: ExecConfig = {}): Exec {
   return {
     async run(command, args, options = {}) {
       const errors = execErrors(command, args, config);
+      const { execa } = await import('execa');
       const result = await execa(command, [...args], {
         ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
         ...(options.env === undefined ? {} : { env: options.env }),

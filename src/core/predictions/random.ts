@@ -1,4 +1,4 @@
-import { logGamma } from '../data/drift/special.js';
+import { logGamma } from '../stats/special.js';
 
 /**
  * A small seeded generator for the paired bootstrap: xoshiro128** seeded through splitmix32.

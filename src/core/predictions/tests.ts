@@ -1,4 +1,4 @@
-import { logGamma } from '../data/drift/special.js';
+import { logGamma } from '../stats/special.js';
 
 /**
  * McNemar's exact test on the discordant pairs (b: right → wrong, c: wrong → right), as

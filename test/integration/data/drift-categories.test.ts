@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderReport } from '../../../src/core/report/render/index.js';
-import { twoProportionZTest } from '../../../src/core/rollout/judge/proportions.js';
+import { twoProportionZTest } from '../../../src/core/stats/proportions.js';
 import { runValidateData } from '../../unit/support/commands.js';
 import { dataDeps } from './deps.js';
 

@@ -5,7 +5,7 @@ import {
   smirnovSf,
 } from '../../../src/core/data/drift/kolmogorov.js';
 import { autoMethod } from '../../../src/core/data/drift/column.js';
-import { chi2Sf } from '../../../src/core/data/drift/special.js';
+import { chi2Sf } from '../../../src/core/stats/special.js';
 import {
   chiSquare,
   ecdfStatistics,

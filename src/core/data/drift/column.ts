@@ -18,7 +18,7 @@ import type { Binned } from './stats.js';
 import { observeCategories, observeSorted } from './seen.js';
 import { PROFILE_QUANTILES } from '../profile.js';
 import type { DriftColumnResult, SeenReport } from './run.js';
-import { twoProportionZTest } from '../../rollout/judge/proportions.js';
+import { twoProportionZTest } from '../../stats/proportions.js';
 
 /**
  * One column's drift: the method (`auto` chooses as Evidently does), whether the column can be

@@ -1,4 +1,4 @@
-import { ldexp, STIRLING } from './special.js';
+import { ldexp, STIRLING } from '../../stats/special.js';
 
 /**
  * P-values of the two-sample Kolmogorov–Smirnov test, computed the way scipy's

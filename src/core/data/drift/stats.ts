@@ -1,4 +1,4 @@
-import { chi2Sf } from './special.js';
+import { chi2Sf } from '../../stats/special.js';
 import { minOf } from '../../arrays.js';
 
 /**

@@ -1,6 +1,6 @@
 import { UsageError } from '../../errors.js';
-import { hodgesLehmann, mannWhitney } from './mann-whitney.js';
-import { newcombeInterval, twoProportionZTest } from './proportions.js';
+import { hodgesLehmann, mannWhitney } from '../../stats/mann-whitney.js';
+import { newcombeInterval, twoProportionZTest } from '../../stats/proportions.js';
 
 /**
  * The comparative judge: canary against stable on the same window, Kayenta-style. Pure

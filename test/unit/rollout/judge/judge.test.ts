@@ -6,8 +6,8 @@ import {
   compareLatency,
   type JudgeVerdict,
 } from '../../../../src/core/rollout/judge/index.js';
-import { kthDifference } from '../../../../src/core/rollout/judge/mann-whitney.js';
-import { normalQuantile, normalSf } from '../../../../src/core/rollout/judge/normal.js';
+import { kthDifference } from '../../../../src/core/stats/mann-whitney.js';
+import { normalQuantile, normalSf } from '../../../../src/core/stats/normal.js';
 
 const options = { maxIncrease: 0.1, confidence: 0.95, minSamples: 30 };
 const order: Record<JudgeVerdict, number> = { pass: 0, inconclusive: 1, fail: 2 };

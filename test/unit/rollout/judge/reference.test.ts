@@ -5,11 +5,11 @@ import {
   compareErrorRate,
   comparePredictions,
 } from '../../../../src/core/rollout/judge/index.js';
-import { hodgesLehmann, mannWhitney } from '../../../../src/core/rollout/judge/mann-whitney.js';
+import { hodgesLehmann, mannWhitney } from '../../../../src/core/stats/mann-whitney.js';
 import {
   newcombeInterval,
   twoProportionZTest,
-} from '../../../../src/core/rollout/judge/proportions.js';
+} from '../../../../src/core/stats/proportions.js';
 
 /**
  * Agreement with scipy and statsmodels. The numbers (and the inputs) come from
