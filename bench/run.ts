@@ -1,9 +1,11 @@
 /**
  * `npm run bench`: every benchmark beside its peers, as JSON (bench/results.json) and a
- * Markdown table (bench/results.md). `npm run bench -- quality-gate image` runs a subset.
- * Not a test: ratios measured in one run on a shared machine, never timed assertions.
+ * Markdown table (bench/results.md). `npm run bench -- quality-gate image` runs a subset and
+ * replaces only those suites' rows, keeping the others with the date they were measured.
+ * Not a test: ratios measured in one run on a shared machine, never timed assertions; each
+ * ratio's two sides are always measured in the same run.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchData } from './data/run.js';
@@ -28,24 +30,34 @@ if (unknown.length > 0) {
   );
   process.exit(2);
 }
-const rows: BenchRow[] = [];
+interface SuiteResult {
+  suite: string;
+  date: string;
+  rows: BenchRow[];
+}
+const resultsFile = path.join(root, 'bench/results.json');
+const earlier: SuiteResult[] = existsSync(resultsFile)
+  ? ((JSON.parse(readFileSync(resultsFile, 'utf8')) as { suites?: SuiteResult[] }).suites ?? [])
+  : [];
+const results = new Map(earlier.map((result) => [result.suite, result]));
 for (const name of asked.length > 0 ? asked : Object.keys(suites)) {
   console.error(`== ${name}`);
-  rows.push(...(await suites[name]!()));
+  results.set(name, { suite: name, date: new Date().toISOString(), rows: await suites[name]!() });
 }
+const ordered = Object.keys(suites).flatMap((name) => results.get(name) ?? []);
+const rows = ordered.flatMap((result) =>
+  result.rows.map((row) => ({ ...row, when: result.date.slice(0, 16).replace('T', ' ') })),
+);
 const format = (row: BenchRow) =>
   `${row.value.toFixed(row.unit === '×' ? 2 : row.unit === 'MB' ? 3 : row.value < 10 ? 2 : 0)} ${row.unit}`;
 const table = [
-  '| benchmark | value | goal | met |',
-  '|---|---:|---|---|',
+  '| benchmark | value | goal | met | measured (UTC) |',
+  '|---|---:|---|---|---|',
   ...rows.map(
     (row) =>
-      `| ${row.name} | ${format(row)} | ${row.goal} | ${row.goal ? (row.met ? 'yes' : 'NO') : ''} |`,
+      `| ${row.name} | ${format(row)} | ${row.goal} | ${row.goal ? (row.met ? 'yes' : 'NO') : ''} | ${row.when} |`,
   ),
 ].join('\n');
-writeFileSync(
-  path.join(root, 'bench/results.json'),
-  `${JSON.stringify({ date: new Date().toISOString(), rows }, null, 2)}\n`,
-);
+writeFileSync(resultsFile, `${JSON.stringify({ suites: ordered }, null, 2)}\n`);
 writeFileSync(path.join(root, 'bench/results.md'), `${table}\n`);
 console.log(table);
