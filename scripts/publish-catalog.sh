@@ -8,7 +8,8 @@
 # nothing pushed); a tag of that version with other contents is refused (exit 1), never moved:
 # pipelines that include `component@<version>` must keep getting what they got.
 #
-# Credentials: GITLAB_CATALOG_TOKEN (a project access token with write_repository), given to git
+# Credentials: GITLAB_CATALOG_TOKEN (a project access token with the Maintainer role, since the
+# push goes to the protected default branch, and scope write_repository), given to git
 # through a credential helper that reads the variable, so it is never in a URL, an argument or
 # the log. Without it, git uses what the environment gives (a local path in the tests).
 set -euo pipefail
@@ -18,6 +19,7 @@ URL="${3:?usage: scripts/publish-catalog.sh <tree-dir> <version> <git-url>}"
 say() { echo "publish-catalog: $*" >&2; }
 
 [ -d "$TREE/templates" ] || { say "$TREE has no templates/ (make it with scripts/catalog-tree.sh)"; exit 1; }
+TREE="$(cd "$TREE" && pwd)" # the steps below run inside the clone
 if ! [[ "$VERSION" =~ ^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$ ]]; then
   say "version '$VERSION' is not a semantic version (the catalog takes 1.2.3, no v)"
   exit 1
@@ -36,15 +38,27 @@ git_() {
   fi
 }
 
-git_ clone --quiet "$URL" "$work/project" || { say "cannot clone the catalog project $URL"; exit 1; }
+git_ clone --quiet "$URL" "$work/project" 2>"$work/clone.log" || {
+  sed 's/^/  /' "$work/clone.log" >&2
+  say "cannot clone the catalog project $URL"
+  exit 1
+}
 cd "$work/project"
 git config user.name "sluice release"
 git config user.email "release@sluice.invalid"
+# An empty project has no default branch yet: make it main, as GitLab names new ones.
+git rev-parse --verify --quiet HEAD >/dev/null || git symbolic-ref HEAD refs/heads/main
+
+# The README's include lines name this project: its path is the URL's, without host and .git.
+project_path="$(printf '%s' "$URL" | sed -E 's#^[a-z+]+://[^/]+/##; s#^[^/:]+@[^:]+:##; s#\.git$##')"
 
 # What the tree would make the project hold, as a git tree id, to compare with an existing tag.
 apply_tree() {
   git rm -r --quiet --ignore-unmatch templates README.md .gitlab-ci.yml
   cp -R "$TREE/." .
+  if [[ "$project_path" =~ ^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)+$ ]]; then
+    sed -i "s#<this project's path>#$project_path#g" README.md
+  fi
   git add --all
 }
 

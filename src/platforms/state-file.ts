@@ -86,6 +86,13 @@ export function fileStateStore(cwd: string, scope?: string): StateStore {
       values[name] = value;
       const content: StateFile = { ...(scope !== undefined ? { scope } : {}), values };
       await mkdir(path.dirname(file), { recursive: true });
+      // The folder ignores itself (as .pytest_cache does): state of a run on a developer's
+      // checkout never shows up in `git status` or in a commit. `wx`: one the user wrote stays.
+      await writeFile(path.join(path.dirname(file), '.gitignore'), '# written by sluice\n*\n', {
+        flag: 'wx',
+      }).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EEXIST') throw error;
+      });
       // Written whole then renamed: a cleanup step never reads half a file.
       const temp = `${file}.${process.pid}.tmp`;
       await writeFile(temp, `${JSON.stringify(content, null, 2)}\n`, 'utf8');

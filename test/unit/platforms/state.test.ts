@@ -2,6 +2,7 @@
  * StateStore on each platform: values saved by a step are read back by its cleanup step
  * (GitHub `post:` through GITHUB_STATE / STATE_<name>; GitLab and terminals a project file).
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -53,6 +54,21 @@ describe('file state (GitLab, terminal)', () => {
     expect(await afterScript.get('route')).toBe('blue');
     expect(await afterScript.get('weights')).toBe('{"blue":90,"green":10}');
     expect(await afterScript.get('missing')).toBeUndefined();
+  });
+
+  it('keeps its folder out of git: .sluice/ ignores itself, and a .gitignore of the user stays', async () => {
+    const dir = tempDir('sluice-state-');
+    spawnSync('git', ['init', '--quiet', dir]);
+    await fileStateStore(dir).set('route', 'blue');
+    expect(readFileSync(path.join(dir, '.sluice/.gitignore'), 'utf8')).toContain('*');
+    const status = spawnSync('git', ['status', '--porcelain', '--untracked-files=all'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    expect(status.stdout).toBe('');
+    writeFileSync(path.join(dir, '.sluice/.gitignore'), 'state.json\n');
+    await fileStateStore(dir).set('route', 'green');
+    expect(readFileSync(path.join(dir, '.sluice/.gitignore'), 'utf8')).toBe('state.json\n');
   });
 
   it("never reads another job's values (a committed or stale state file)", async () => {

@@ -17,9 +17,10 @@ const version = (
 ).version;
 
 /** Not spawnSync: in one test the HTTP server that answers git lives in this process. */
-function run(command: string, args: string[], env: Record<string, string> = {}) {
+function run(command: string, args: string[], env: Record<string, string> = {}, cwd?: string) {
   return new Promise<{ status: number | null; output: string }>((resolve) => {
     const child = spawn(command, args, {
+      ...(cwd ? { cwd } : {}),
       env: { ...process.env, GIT_TERMINAL_PROMPT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -113,6 +114,30 @@ describe('scripts/publish-catalog.sh', () => {
     expect(at('9.0.2')).toContain('LICENSE');
     expect(at('9.0.1')).toContain('templates/gone.yml');
     expect(at('9.0.2')).not.toContain('templates/gone.yml');
+  });
+
+  it("names the project in the README's include lines, makes an empty project's branch main, and takes a relative tree", async () => {
+    const { dir, project } = setUp();
+    // git rewrites the GitLab URL to the bare repository, as a real clone URL would be used.
+    const url = 'https://gitlab.invalid/ml-platform/sluice-components.git';
+    const insteadOf = {
+      GIT_CONFIG_COUNT: '1',
+      GIT_CONFIG_KEY_0: `url.${project}.insteadOf`,
+      GIT_CONFIG_VALUE_0: url,
+    };
+    const result = await run(
+      'bash',
+      [join(ROOT, 'scripts/publish-catalog.sh'), 'tree', version, url],
+      insteadOf,
+      dir,
+    );
+    expect(result.status, result.output).toBe(0);
+    expect(git(project, 'branch', '--list', '--format=%(refname:short)')).toBe('main');
+    const readme = git(project, 'show', `${version}:README.md`);
+    expect(readme).toContain(
+      `- component: $CI_SERVER_FQDN/ml-platform/sluice-components/quality-gate@${version}`,
+    );
+    expect(readme).not.toContain("<this project's path>");
   });
 
   it('refuses a version the catalog cannot take, and a folder that is not a catalog tree', async () => {
