@@ -68,7 +68,7 @@ export async function promoteAliasAfterRollout(
 }
 
 /** The state store's record of a challenger alias this job set (JSON `PromoteAlias`). */
-export const CHALLENGER_STATE = 'mlflow-challenger';
+export const CHALLENGER_STATE = 'mlflow_challenger';
 
 const ALIAS = /^[^@=/\s]+$/;
 
