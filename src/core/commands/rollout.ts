@@ -75,9 +75,10 @@ export async function rolloutCommand(
       deps.logger.info(said);
       notes.push({ level: 'info', text: said });
     }
-    const deployment = await startDeployment(inputs, spec!, deps, notes);
+    let deployment: OpenDeployment | undefined;
     let result: RolloutResult;
     try {
+      deployment = await startDeployment(inputs, spec!, deps, notes);
       result = spec!.deploy
         ? await runRolloutOnHost(spec!, env, await openHost(spec!.deploy, deps))
         : await runRollout(spec!, env);
