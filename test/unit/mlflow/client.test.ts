@@ -234,6 +234,36 @@ describe("GitLab's MLflow-compatible API", () => {
     expect(error!.message).toMatch(/has no model aliases.*`champion` is not one/);
     expect((error as UsageError).hint).toContain('mlflow:churn/<version>');
   });
+
+  it('an alias to remove (a rollout challenger) is exit 2 there, nothing sent', async () => {
+    const { reg, seen } = registry(() => ({ status: 200, body: '{}' }), gitlab);
+    const error = await fail(reg.deleteAlias!('churn', 'challenger'));
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error!.message).toMatch(
+      /has no model aliases.*: sluice cannot remove `challenger` there/,
+    );
+    expect(seen).toEqual([]);
+  });
+
+  it('has no logged models: a run-registered version is read from its run, no search sent', async () => {
+    const { reg, seen } = registry(
+      () => ({
+        status: 200,
+        body: JSON.stringify({
+          run: { info: { run_id: 'r5', experiment_id: '4' }, data: { metrics: [] } },
+        }),
+      }),
+      gitlab,
+    );
+    const metrics = await reg.readMetrics({
+      model: 'churn',
+      version: '5',
+      runId: 'r5',
+      source: 'runs:/r5/model',
+    });
+    expect(metrics.source).toBe('run r5');
+    expect(seen.map((s) => s.url.pathname.split('/').slice(-2).join('/'))).toEqual(['runs/get']);
+  });
 });
 
 describe('MLflow configuration', () => {
