@@ -128,6 +128,16 @@ export function lazyModelRegistry(
     },
     tagVersion: async (...args) => (await get()).tagVersion(...args),
     setAlias: async (...args) => (await get()).setAlias(...args),
+    deleteAlias: async (...args) => {
+      const real = await get();
+      if (!real.deleteAlias) throw new Error('the MLflow client has no deleteAlias');
+      return real.deleteAlias(...args);
+    },
+    untagVersion: async (...args) => {
+      const real = await get();
+      if (!real.untagVersion) throw new Error('the MLflow client has no untagVersion');
+      return real.untagVersion(...args);
+    },
     downloadArtifact: async (...args) => {
       const real = await get();
       if (!real.downloadArtifact) throw new Error('the MLflow client has no downloadArtifact');

@@ -193,6 +193,8 @@ export interface ModelVersionRef {
   source?: string;
   /** Aliases pointing at it (`champion`, `challenger`). */
   aliases?: string[];
+  /** Its tags as the registry gave them (key → value); undefined when not read. */
+  tags?: Record<string, string>;
   /** Its page in the registry's UI, when the registry has one sluice can link to. */
   url?: string;
   /** What the registry said while finding it (GitLab: "no aliases, the alias was read as a version"). */
@@ -228,7 +230,12 @@ export interface RunMetrics extends RegistryMetrics {
  *   latest value per key, as MLflow shows them)
  * - `readRun`: `runs/get?run_id=`; `metricHistory`: `metrics/get-history?run_id=&metric_key=`
  * - `tagVersion`: POST `model-versions/set-tag` (`name`, `version`, `key`, `value`)
- * - `setAlias`: POST `registered-models/alias` (`name`, `alias`, `version`)
+ * - `setAlias`: POST `registered-models/alias` (`name`, `alias`, `version`); `deleteAlias`:
+ *   DELETE `registered-models/alias` (`name`, `alias`)
+ * - `untagVersion`: DELETE `model-versions/delete-tag` (`name`, `version`, `key`)
+ * - `readMetrics` of a version without `model_id` (registered from a run's artifacts, or by
+ *   MLflow 2): the logged model its run logged under the source's path, found by POST
+ *   `logged-models/search` (`name = '<path>'` in the run's experiment, then its source run)
  * - `earlierVersions`: GET `model-versions/search` (the model's versions before this one)
  * - `downloadArtifact`: GET `<tracking URI>/get-artifact?run_id=&path=` (the server's artifact
  *   download, which serves every artifact store the server reaches, proxied or not)
@@ -245,7 +252,10 @@ export interface ModelRegistry {
   resolveAlias(model: string, alias: string): Promise<ModelVersionRef | undefined>;
   /** One version, or undefined when it does not exist. */
   getVersion(model: string, version: string): Promise<ModelVersionRef | undefined>;
-  /** The version's metrics: its logged model's (MLflow 3) when it has any, else its run's. */
+  /**
+   * The version's metrics: its logged model's (MLflow 3: its `model_id`, else the model its run
+   * logged under the version's source path) when it has any, else its run's.
+   */
   readMetrics(version: ModelVersionRef): Promise<RegistryMetrics>;
   /** One run's latest metrics, or undefined when there is no such run. */
   readRun?(runId: string): Promise<RunMetrics | undefined>;
@@ -257,6 +267,10 @@ export interface ModelRegistry {
   tagVersion(version: ModelVersionRef, tags: Readonly<Record<string, string>>): Promise<void>;
   /** Points `alias` at `version` (promotion after a rollout); moves it when it pointed elsewhere. */
   setAlias(model: string, alias: string, version: string): Promise<void>;
+  /** Removes `alias` from the model (its version stays); nothing when it has no such alias. */
+  deleteAlias?(model: string, alias: string): Promise<void>;
+  /** Removes one tag from the version (a stale gate failure); nothing when it has no such tag. */
+  untagVersion?(version: ModelVersionRef, key: string): Promise<void>;
   /**
    * Writes the run's artifact at `artifactPath` (relative, already checked) to the file `to`,
    * streaming, at most `maxBytes` (past it: a UsageError naming the run, path and bound, and no

@@ -23,7 +23,7 @@ export const qualityGate = {
       name: 'mlflow-tag-version',
       type: 'string',
       description:
-        'Opt-in lineage: after the gate, tag this MLflow model version (`<model>/<version>`, e.g. `churn/7`, or `candidate` for the version given in `metrics`) with `sluice.gate` = `passed`/`failed`, `sluice.report-url`, `sluice.change-url` (the PR/MR) and `sluice.commit`. The report says what it changed.',
+        'Opt-in lineage: after the gate, tag this MLflow model version (`<model>/<version>`, e.g. `churn/7`, or `candidate` for the version given in `metrics`) with `sluice.gate` = `passed`/`failed`, `sluice.gate.failed` = the metrics that failed (removed again by a later passing gate of the version), `sluice.report-url`, `sluice.change-url` (the PR/MR) and `sluice.commit`. The report says what it changed.',
     },
     {
       name: 'rules',

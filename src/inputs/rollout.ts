@@ -58,6 +58,12 @@ export const rollout = {
         'Opt-in lineage: `<model>@<alias>=<version>` (e.g. `churn@champion=7`). After a rollout that promoted the canary (or `promote` that put all traffic on it), move the MLflow alias to that model version; after a rollback or abort, leave it where it was. The report says what it did. Reads `MLFLOW_TRACKING_URI` and its credentials.',
     },
     {
+      name: 'mlflow-challenger-alias',
+      type: 'string',
+      description:
+        'Opt-in lineage: an MLflow alias (e.g. `challenger`) that points at the canary’s model version while the rollout runs: set when it starts, removed when it ends either way (promoted, rolled back or aborted; by `abort` and the post: step when left unfinished), unless someone moved it meanwhile. The model and version are `mlflow-promote-alias`’s; alone, write `<model>@<alias>=<version>`. The report says what was set and removed.',
+    },
+    {
       name: 'environment',
       type: 'string',
       // GitLab's rule for environment names; no `/` at either end.

@@ -140,6 +140,12 @@ export function createMlflowRegistry(
       ...(modelId ? { modelId } : {}),
       ...(raw.source ? { source: raw.source } : {}),
       ...(raw.aliases?.length ? { aliases: raw.aliases } : {}),
+      // MLflow leaves an empty list out: no `tags` is a version without tags.
+      tags: Object.fromEntries(
+        (raw.tags ?? []).flatMap((tag) =>
+          typeof tag.key === 'string' ? [[tag.key, String(tag.value ?? '')]] : [],
+        ),
+      ),
       ...(config.uiUrl
         ? {
             url: `${config.uiUrl}/#/models/${encodeURIComponent(raw.name)}/versions/${encodeURIComponent(version)}`,
@@ -200,7 +206,10 @@ export function createMlflowRegistry(
 
   async function readRun(runId: string): Promise<RunMetrics | undefined> {
     const run = await runInfo(runId);
-    if (!run) return undefined;
+    return run && runMetrics(run, runId);
+  }
+
+  function runMetrics(run: Schemas['Run'], runId: string): RunMetrics {
     const url = runUrl(run);
     return {
       values: latest(run.data?.metrics ?? []),
@@ -226,19 +235,91 @@ export function createMlflowRegistry(
       failure(what, response.status, error);
       return undefined;
     }
-    const values = latest(data.model?.data?.metrics ?? []);
+    return data.model && fromLoggedModel(data.model, version.modelId, '');
+  }
+
+  /** A logged model's metrics (undefined when it has none: its run's stand in). */
+  function fromLoggedModel(
+    model: Schemas['LoggedModel'],
+    modelId: string,
+    how: string,
+  ): RegistryMetrics | undefined {
+    const values = latest(model.data?.metrics ?? []);
     if (values.size === 0) return undefined;
-    const info = data.model?.info;
+    const info = model.info;
     const url =
       config.uiUrl && info?.experiment_id
-        ? `${config.uiUrl}/#/experiments/${encodeURIComponent(info.experiment_id)}/models/${encodeURIComponent(version.modelId)}`
+        ? `${config.uiUrl}/#/experiments/${encodeURIComponent(info.experiment_id)}/models/${encodeURIComponent(modelId)}`
         : undefined;
     return {
       values,
-      source: `logged model ${version.modelId}`,
+      source: `logged model ${modelId}${how}`,
       ...(info?.source_run_id ? { runId: info.source_run_id } : {}),
       ...(url ? { url } : {}),
     };
+  }
+
+  /**
+   * A version without `model_id` (registered from `runs:/<run>/<path>` or the run's artifact
+   * folder, or by MLflow 2) whose run logged an MLflow 3 model under that path: the logged model
+   * MLflow itself would register, found as MLflow's client finds it (`logged-models/search` by
+   * name in the run's experiment, then by source run; of several, the one logged at the latest
+   * step). Undefined when there is none, or the server has no logged models.
+   */
+  async function runLoggedModel(
+    version: ModelVersionRef,
+    run: Schemas['Run'],
+  ): Promise<RegistryMetrics | undefined> {
+    const runId = run.info?.run_id;
+    const experimentId = run.info?.experiment_id;
+    const name = loggedModelName(version, run);
+    if (config.flavour === 'gitlab' || !runId || !experimentId || !name) return undefined;
+    const what = `the logged models of run ${runId}`;
+    const found: Schemas['LoggedModel'][] = [];
+    let pageToken: string | undefined;
+    // Bounded: 5 pages of 100 models of one name is more than one run logs.
+    for (let page = 0; page < 5; page += 1) {
+      const { data, error, response } = await api.POST('/logged-models/search', {
+        body: {
+          experiment_ids: [experimentId],
+          filter: `name = '${name}'`,
+          max_results: 100,
+          ...(pageToken ? { page_token: pageToken } : {}),
+        },
+      });
+      if (error !== undefined || !data) {
+        // A server without MLflow 3's logged models (MLflow 2) has no such endpoint.
+        if (error?.error_code === ENDPOINT_NOT_FOUND) return undefined;
+        failure(what, response.status, error);
+        return undefined;
+      }
+      found.push(...(data.models ?? []).filter((model) => model.info?.source_run_id === runId));
+      pageToken = data.next_page_token || undefined;
+      if (!pageToken) break;
+    }
+    const steps = new Map(
+      (run.outputs?.model_outputs ?? []).map((output) => [
+        output.model_id,
+        numeric(output.step as unknown) ?? 0,
+      ]),
+    );
+    const rank = (model: Schemas['LoggedModel']) => [
+      steps.get(model.info?.model_id) ?? -1,
+      numeric(model.info?.creation_timestamp_ms as unknown) ?? 0,
+    ];
+    const best = found
+      .filter((model) => model.info?.model_id)
+      .sort((a, b) => {
+        const [sa, ta] = rank(a);
+        const [sb, tb] = rank(b);
+        return sb! - sa! || tb! - ta!;
+      })[0];
+    if (!best) return undefined;
+    return fromLoggedModel(
+      best,
+      best.info!.model_id!,
+      ` (logged by run ${runId} as \`${name}\`; the version has no model_id)`,
+    );
   }
 
   /**
@@ -305,11 +386,15 @@ export function createMlflowRegistry(
       const logged = await loggedModelMetrics(version);
       if (logged) return logged;
       if (!version.runId) return { values: new Map(), source: 'nothing (the version has no run)' };
-      const run = await readRun(version.runId);
+      const run = await runInfo(version.runId);
       if (!run) {
         return { values: new Map(), source: `nothing (its run ${version.runId} no longer exists)` };
       }
-      return run;
+      if (!version.modelId) {
+        const found = await runLoggedModel(version, run);
+        if (found) return found;
+      }
+      return runMetrics(run, version.runId);
     },
 
     readRun,
@@ -384,6 +469,20 @@ export function createMlflowRegistry(
             { hint: 'check the model name and version' },
           );
         }
+      }
+    },
+
+    async untagVersion(version, key) {
+      const what = `tag \`${key}\` of version ${version.version} of \`${version.model}\``;
+      // MLflow answers 200 for a tag the version does not have.
+      const { error, response } = await api.DELETE('/model-versions/delete-tag', {
+        body: { name: version.model, version: version.version, key },
+      });
+      if (error !== undefined && failure(what, response.status, error) === 'missing') {
+        throw new UsageError(
+          `${server} has no version ${printable(version.version)} of \`${printable(version.model)}\` to untag`,
+          { hint: 'check the model name and version' },
+        );
       }
     },
 
@@ -513,7 +612,47 @@ export function createMlflowRegistry(
         );
       }
     },
+
+    async deleteAlias(model, alias) {
+      if (config.flavour === 'gitlab') {
+        throw new UsageError(
+          `${GITLAB_NO_ALIASES}: sluice cannot remove \`${printable(alias)}\` there`,
+          { hint: 'leave out the alias input for a GitLab-hosted registry' },
+        );
+      }
+      const what = `alias \`${alias}\` of \`${model}\``;
+      // MLflow answers 200 for an alias the model does not have.
+      const { error, response } = await api.DELETE('/registered-models/alias', {
+        body: { name: model, alias },
+      });
+      if (error !== undefined && failure(what, response.status, error) === 'missing') {
+        throw new UsageError(`${server} has no registered model \`${printable(model)}\``, {
+          hint: 'check the model name (it is case-sensitive)',
+        });
+      }
+    },
   };
+}
+
+/**
+ * The name a version's logged model has: the artifact path in its source (`runs:/<run>/<path>`,
+ * or `<the run's artifact root>/<path>`), which MLflow 3's `log_model(name=…)` makes the logged
+ * model's name. Undefined when the source names none, or a name the search filter cannot quote.
+ */
+function loggedModelName(
+  version: ModelVersionRef,
+  run: components['schemas']['Run'],
+): string | undefined {
+  const source = version.source ?? '';
+  const runId = run.info?.run_id ?? '';
+  const root = (run.info?.artifact_uri ?? '').replace(/\/+$/, '');
+  let path: string | undefined;
+  if (source.startsWith(`runs:/${runId}/`)) path = source.slice(`runs:/${runId}/`.length);
+  else if (root && source.startsWith(`${root}/`)) path = source.slice(root.length + 1);
+  path = path?.replace(/^\/+|\/+$/g, '');
+  // eslint-disable-next-line no-control-regex
+  if (!path || path.length > 256 || /['"\\`\u0000-\u001f\u007f]/.test(path)) return undefined;
+  return path;
 }
 
 /**

@@ -91,7 +91,8 @@ export interface paths {
     get: operations['getModelVersionByAlias'];
     put?: never;
     post: operations['setRegisteredModelAlias'];
-    delete?: never;
+    /** @description Removes the alias (its version stays). An alias the model does not have is 404 RESOURCE_DOES_NOT_EXIST on some servers and 200 on others. */
+    delete: operations['deleteRegisteredModelAlias'];
     options?: never;
     head?: never;
     patch?: never;
@@ -145,6 +146,22 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/model-versions/delete-tag': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    delete: operations['deleteModelVersionTag'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/logged-models/{model_id}': {
     parameters: {
       query?: never;
@@ -156,6 +173,23 @@ export interface paths {
     get: operations['getLoggedModel'];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/logged-models/search': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description MLflow 3's logged models of experiments; `filter` is MLflow's search syntax (e.g. `name = 'model'`; Databricks does not filter on `source_run_id`). */
+    post: operations['searchLoggedModels'];
     delete?: never;
     options?: never;
     head?: never;
@@ -529,6 +563,26 @@ export interface operations {
       default: components['responses']['Error'];
     };
   };
+  deleteRegisteredModelAlias: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          name: string;
+          alias: string;
+        };
+      };
+    };
+    responses: {
+      200: components['responses']['Empty'];
+      default: components['responses']['Error'];
+    };
+  };
   getModelVersion: {
     parameters: {
       query: {
@@ -606,6 +660,27 @@ export interface operations {
       default: components['responses']['Error'];
     };
   };
+  deleteModelVersionTag: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          name: string;
+          version: string;
+          key: string;
+        };
+      };
+    };
+    responses: {
+      200: components['responses']['Empty'];
+      default: components['responses']['Error'];
+    };
+  };
   getLoggedModel: {
     parameters: {
       query?: never;
@@ -625,6 +700,43 @@ export interface operations {
         content: {
           'application/json': {
             model?: components['schemas']['LoggedModel'];
+          };
+        };
+      };
+      default: components['responses']['Error'];
+    };
+  };
+  searchLoggedModels: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          experiment_ids: string[];
+          filter?: string;
+          max_results?: number;
+          order_by?: {
+            field_name?: string;
+            ascending?: boolean;
+          }[];
+          page_token?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description One page of logged models. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            models?: components['schemas']['LoggedModel'][];
+            next_page_token?: string;
           };
         };
       };

@@ -316,8 +316,11 @@ async function tagGateVerdict(
       : undefined;
   const commit = change?.headSha ?? run.commit?.sha;
   const reportUrl = report.fullReportUrl ?? run.runUrl;
+  const failing = report.verdict === 'fail';
   const tags: Record<string, string> = {
-    'sluice.gate': report.verdict === 'fail' ? 'failed' : 'passed',
+    'sluice.gate': failing ? 'failed' : 'passed',
+    // Which metrics failed, so the registry shows why; a later pass removes it (below).
+    ...(failing ? { [FAILED_TAG]: failedList(report.outputs['failed-metrics'] ?? '') } : {}),
     ...(reportUrl ? { 'sluice.report-url': reportUrl } : {}),
     ...(changeUrl ? { 'sluice.change-url': changeUrl } : {}),
     ...(commit ? { 'sluice.commit': commit } : {}),
@@ -326,5 +329,34 @@ async function tagGateVerdict(
   const list = Object.entries(tags)
     .map(([key, value]) => `${key}=${value}`)
     .join(', ');
-  return `Tagged version ${version.version} of ${version.model} in ${registry.name}: ${list}.`;
+  let removed = '';
+  const stale = version.tags?.[FAILED_TAG];
+  if (!failing && stale !== undefined) {
+    // A version's tags never show failures that no longer hold.
+    if (!registry.untagVersion) {
+      return `Tagged version ${version.version} of ${version.model} in ${registry.name}: ${list}; its ${FAILED_TAG}=${stale} from an earlier gate stays (${registry.name} cannot remove tags).`;
+    }
+    await registry.untagVersion(version, FAILED_TAG);
+    removed = `; removed ${FAILED_TAG}=${stale} (an earlier gate's failures, which no longer hold)`;
+  }
+  return `Tagged version ${version.version} of ${version.model} in ${registry.name}: ${list}${removed}.`;
+}
+
+/** The tag naming the metrics a failing gate failed on (`accuracy,auc`). */
+const FAILED_TAG = 'sluice.gate.failed';
+/** Well inside MLflow's bound on a tag value (5,000 characters). */
+const FAILED_TAG_MAX = 1000;
+
+/** `accuracy,auc`, cut at whole names within the bound (`,… (+3 more)`). */
+function failedList(failed: string): string {
+  const names = failed.split(',').filter((name) => name !== '');
+  if (names.length === 0) return '(see sluice.report-url)';
+  let text = '';
+  for (const [index, name] of names.entries()) {
+    const next = text ? `${text},${name}` : name;
+    const more = names.length - index;
+    if (next.length > FAILED_TAG_MAX - 20) return `${text},… (+${more} more)`;
+    text = next;
+  }
+  return text;
 }

@@ -5,7 +5,14 @@ import type { InputsOf } from '../../inputs/types.js';
 import type { DeployHost, DeploymentHandle, DeploymentState, TrafficRouter } from '../ports.js';
 import type { RolloutEnv } from '../rollout/engine.js';
 import type { Note } from '../report/model.js';
-import { parsePromoteAlias, promoteAliasAfterRollout } from './mlflow-alias.js';
+import {
+  endChallenger,
+  parseChallengerAlias,
+  parsePromoteAlias,
+  promoteAliasAfterRollout,
+  recordedChallenger,
+  setChallengerAlias,
+} from './mlflow-alias.js';
 import { readProgress } from '../rollout/engine.js';
 import type { DeployConfig, ProviderConfig, RolloutSpec, RouterConfig } from '../rollout/model.js';
 import { buildControlReport, buildRolloutReport } from '../rollout/report.js';
@@ -52,6 +59,9 @@ export async function rolloutCommand(
   const promoteAlias = inputs['mlflow-promote-alias']
     ? parsePromoteAlias(inputs['mlflow-promote-alias'])
     : undefined;
+  const challenger = inputs['mlflow-challenger-alias']
+    ? parseChallengerAlias(inputs['mlflow-challenger-alias'], promoteAlias)
+    : undefined;
   const spec = await readSpec(inputs, overrides, deps, inputs.action === 'run');
   if (inputs.action === 'run') {
     const env = await environment(spec!.router, deps, {
@@ -60,10 +70,26 @@ export async function rolloutCommand(
       urls: versionUrls(spec!),
     });
     const notes: Note[] = [];
-    const deployment = await startDeployment(inputs, spec!, deps, notes);
-    const result = spec!.deploy
-      ? await runRolloutOnHost(spec!, env, await openHost(spec!.deploy, deps))
-      : await runRollout(spec!, env);
+    if (challenger) {
+      const said = await setChallengerAlias(challenger, deps.modelRegistry, deps.state);
+      deps.logger.info(said);
+      notes.push({ level: 'info', text: said });
+    }
+    let deployment: OpenDeployment | undefined;
+    let result: RolloutResult;
+    try {
+      deployment = await startDeployment(inputs, spec!, deps, notes);
+      result = spec!.deploy
+        ? await runRolloutOnHost(spec!, env, await openHost(spec!.deploy, deps))
+        : await runRollout(spec!, env);
+    } catch (error) {
+      // The rollout's own error stands; the challenger goes (or stays recorded for post:).
+      if (challenger) {
+        const note = await endChallenger(challenger, deps.modelRegistry, deps.state);
+        deps.logger.warn(note.text);
+      }
+      throw error;
+    }
     if (deployment) await finishDeployment(deployment, result, inputs, deps, notes);
     const report = buildRolloutReport(result, key);
     report.notes.push(...notes);
@@ -75,6 +101,10 @@ export async function rolloutCommand(
         deps.modelRegistry,
       );
       report.notes.push({ level: 'info', text: said });
+    }
+    // A paused rollout waits for `rollout promote|abort`, which remove it then.
+    if (challenger && result.outcome !== 'paused') {
+      report.notes.push(await endChallenger(challenger, deps.modelRegistry, deps.state));
     }
     return {
       report,
@@ -119,6 +149,11 @@ export async function rolloutCommand(
     );
     report.notes.push({ level: 'info', text: said });
   }
+  // The challenger this job set (else the input's) goes once the rollout is over.
+  const ending = (await recordedChallenger(deps.state)) ?? challenger;
+  if (ending && result.outcome !== 'status' && result.outcome !== 'promote-requested') {
+    report.notes.push(await endChallenger(ending, deps.modelRegistry, deps.state));
+  }
   return { report };
 }
 
@@ -128,16 +163,25 @@ export async function rolloutPostCommand(
   deps: CommandDeps,
 ): Promise<CommandResult> {
   const progress = await readProgress(deps.state);
-  if (!progress) return {};
-  const env = await environment(progress.router, deps);
-  const result = await abortRollout(env);
-  await removeLeftCanary(result, progress.deploy, deps);
-  deps.logger.info(`rollout post: ${result.message}`);
+  // A challenger alias this job set and did not remove (killed, or the server was down).
+  const challenger = await recordedChallenger(deps.state);
+  if (!progress && !challenger) return {};
+  let result: ControlResult | undefined;
+  if (progress) {
+    const env = await environment(progress.router, deps);
+    result = await abortRollout(env);
+    await removeLeftCanary(result, progress.deploy, deps);
+    deps.logger.info(`rollout post: ${result.message}`);
+  }
+  const note = challenger && (await endChallenger(challenger, deps.modelRegistry, deps.state));
+  if (note) deps.logger[note.level === 'warning' ? 'warn' : 'info'](`rollout post: ${note.text}`);
   // A rollout that ended (promoted or rolled back) already wrote its report, outputs, summary
   // and comment section under the same names: a report saying "nothing to abort" in their
   // place would turn a rolled-back canary green.
-  if (result.outcome === 'nothing') return {};
-  return { report: buildControlReport('abort', result, inputs['report-key']) };
+  if (!result || result.outcome === 'nothing') return {};
+  const report = buildControlReport('abort', result, inputs['report-key']);
+  if (note) report.notes.push(note);
+  return { report };
 }
 
 async function openHost(config: DeployConfig, deps: CommandDeps): Promise<DeployHost> {

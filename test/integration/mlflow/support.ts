@@ -143,6 +143,8 @@ export interface Seeded {
     version: string;
     run_id: string;
     model_id: string;
+    /** The version's own `model_id` (none when registered from the run: `register: "run"`). */
+    registered_model_id?: string | null;
     experiment_id: string;
     metrics: Record<string, number>;
   }[];

@@ -7,7 +7,10 @@ plan: {"model": "churn", "versions": [{"C": 1.0, "noise": 0.0, "commit": "<sha>"
        "champion": 1, "plain_run": true, "plain_run_commit": "<sha>", "predictions_dir": "<folder>"}
 With "predictions_dir", each run also logs its per-example predictions on the test set as the
 artifact `eval/predictions.csv` (id, label, prediction, score), and the same file is written to
-<folder>/v<version>.csv. A version's "commit" is set as the run's `mlflow.source.git.commit`.
+<folder>/v<version>.csv. A version's "commit" is set as the run's `mlflow.source.git.commit`. A version with
+"register": "run" is registered from `runs:/<run_id>/model` as an MLflow 2 client (or a
+registration by artifact URI) does: the version has the run and no `model_id`, though the run
+logged an MLflow 3 model named `model`.
 Prints a JSON summary: run ids, versions, model ids (and a run without a registered model).
 """
 import json
@@ -71,7 +74,16 @@ def main():
                 with open("eval/predictions.csv", "w") as f:
                     f.write(table)
                 mlflow.log_artifact("eval/predictions.csv", artifact_path="eval")
-            version = mlflow.register_model(f"models:/{logged.model_id}", name)
+            if spec.get("register") == "run":
+                try:
+                    client.create_registered_model(name)
+                except mlflow.exceptions.MlflowException:
+                    pass
+                version = client.create_model_version(
+                    name, source=f"runs:/{run.info.run_id}/model", run_id=run.info.run_id
+                )
+            else:
+                version = mlflow.register_model(f"models:/{logged.model_id}", name)
         if table is not None:
             with open(os.path.join(plan["predictions_dir"], f"v{version.version}.csv"), "w") as f:
                 f.write(table)
@@ -80,6 +92,7 @@ def main():
                 "version": version.version,
                 "run_id": run.info.run_id,
                 "model_id": logged.model_id,
+                "registered_model_id": version.model_id,
                 "experiment_id": run.info.experiment_id,
                 "metrics": metrics,
             }

@@ -234,6 +234,36 @@ describe("GitLab's MLflow-compatible API", () => {
     expect(error!.message).toMatch(/has no model aliases.*`champion` is not one/);
     expect((error as UsageError).hint).toContain('mlflow:churn/<version>');
   });
+
+  it('an alias to remove (a rollout challenger) is exit 2 there, nothing sent', async () => {
+    const { reg, seen } = registry(() => ({ status: 200, body: '{}' }), gitlab);
+    const error = await fail(reg.deleteAlias!('churn', 'challenger'));
+    expect(error).toBeInstanceOf(UsageError);
+    expect(error!.message).toMatch(
+      /has no model aliases.*: sluice cannot remove `challenger` there/,
+    );
+    expect(seen).toEqual([]);
+  });
+
+  it('has no logged models: a run-registered version is read from its run, no search sent', async () => {
+    const { reg, seen } = registry(
+      () => ({
+        status: 200,
+        body: JSON.stringify({
+          run: { info: { run_id: 'r5', experiment_id: '4' }, data: { metrics: [] } },
+        }),
+      }),
+      gitlab,
+    );
+    const metrics = await reg.readMetrics({
+      model: 'churn',
+      version: '5',
+      runId: 'r5',
+      source: 'runs:/r5/model',
+    });
+    expect(metrics.source).toBe('run r5');
+    expect(seen.map((s) => s.url.pathname.split('/').slice(-2).join('/'))).toEqual(['runs/get']);
+  });
 });
 
 describe('MLflow configuration', () => {
@@ -276,5 +306,87 @@ describe('MLflow configuration', () => {
         MLFLOW_TRACKING_TOKEN: 'tok1',
       }).auth.kind,
     ).toBe('basic');
+  });
+});
+
+describe('a version without model_id: its run logged model (logged-models/search)', () => {
+  const run = {
+    run: {
+      info: { run_id: 'r5', experiment_id: '4', artifact_uri: 's3://bucket/4/r5/artifacts' },
+      data: { metrics: [{ key: 'accuracy', value: 0.5, step: 0, timestamp: 1 }] },
+      outputs: {
+        model_outputs: [
+          { model_id: 'm-early', step: 1 },
+          { model_id: 'm-late', step: 3 },
+        ],
+      },
+    },
+  };
+  const logged = (id: string, runId: string, accuracy: number) => ({
+    info: { model_id: id, experiment_id: '4', name: 'model', source_run_id: runId },
+    data: { metrics: [{ key: 'accuracy', value: accuracy, step: 0, timestamp: 1 }] },
+  });
+  const bodies: unknown[] = [];
+  const answers = (search: Answer) => (url: URL, init: RequestInit) => {
+    if (url.pathname.endsWith('/logged-models/search')) {
+      const body = init.body;
+      const text = typeof body === 'string' ? body : new TextDecoder().decode(body as ArrayBuffer);
+      bodies.push(JSON.parse(text));
+      return search;
+    }
+    return { status: 200, body: JSON.stringify(run) };
+  };
+
+  it("reads the logged model its run logged last under the source's name, and says how it was found", async () => {
+    bodies.length = 0;
+    const { reg } = registry(
+      answers({
+        status: 200,
+        body: JSON.stringify({
+          models: [
+            logged('m-early', 'r5', 0.8),
+            logged('m-other-run', 'r9', 0.99),
+            logged('m-late', 'r5', 0.9),
+          ],
+        }),
+      }),
+    );
+    for (const source of ['runs:/r5/model', 's3://bucket/4/r5/artifacts/model/']) {
+      const metrics = await reg.readMetrics({ model: 'churn', version: '5', runId: 'r5', source });
+      expect([...metrics.values]).toEqual([['accuracy', 0.9]]);
+      expect(metrics.source).toBe(
+        'logged model m-late (logged by run r5 as `model`; the version has no model_id)',
+      );
+    }
+    expect(bodies[0]).toEqual({
+      experiment_ids: ['4'],
+      filter: "name = 'model'",
+      max_results: 100,
+    });
+  });
+
+  it("an MLflow 2 server (no such endpoint), no logged model of the run, or a source naming none: the run's metrics", async () => {
+    for (const search of [
+      { status: 404, body: 'Not Found', type: 'text/html' },
+      { status: 200, body: JSON.stringify({ models: [logged('m-x', 'r9', 0.99)] }) },
+    ]) {
+      const { reg } = registry(answers(search));
+      const metrics = await reg.readMetrics({
+        model: 'churn',
+        version: '5',
+        runId: 'r5',
+        source: 'runs:/r5/model',
+      });
+      expect(metrics.source).toBe('run r5');
+      expect([...metrics.values]).toEqual([['accuracy', 0.5]]);
+    }
+    bodies.length = 0;
+    const { reg } = registry(answers({ status: 500, body: '{}' }));
+    for (const source of ["runs:/r5/it's", 's3://elsewhere/model', 'runs:/r5/a\u0000b']) {
+      const metrics = await reg.readMetrics({ model: 'churn', version: '5', runId: 'r5', source });
+      expect(metrics.source).toBe('run r5');
+    }
+    // A name the filter cannot quote is never sent.
+    expect(bodies).toEqual([]);
   });
 });

@@ -24,10 +24,13 @@ describe('MLflow OpenAPI types', () => {
       (m) => m[1]!,
     );
     expect(new Set(called)).toEqual(new Set(described));
-    // Endpoints left out on purpose (see the description's header): none is described.
-    for (const gone of ['/model-versions/delete-tag', '/logged-models/search'])
-      expect(described).not.toContain(gone);
-    expect(text).not.toMatch(/^ {4}delete:/m);
+    // The endpoints, each with its use (see the description's header): the challenger
+    // alias removed after a rollout, a stale gate-failure tag removed, a run's logged model found.
+    for (const needed of ['/model-versions/delete-tag', '/logged-models/search'])
+      expect(described).toContain(needed);
+    expect(client).toMatch(/api\.DELETE\('\/registered-models\/alias'/);
+    expect(client).toMatch(/api\.DELETE\('\/model-versions\/delete-tag'/);
+    expect(text.match(/^ {4}delete:/gm)).toHaveLength(2);
     // The download route sits at the server's root.
     expect(text).toMatch(/\/get-artifact:\n {4}servers:/);
   });

@@ -1,6 +1,7 @@
 /**
  * quality-gate's opt-in write-back (`mlflow-tag-version`): the gated version is tagged with the
- * verdict, the report's URL, the PR/MR URL and the commit, and the report says what changed.
+ * verdict, the metrics that failed, the report's URL, the PR/MR URL and the commit, a later
+ * passing gate removes the stale failures, and the report says what changed.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,12 +14,21 @@ import { parseInputs } from '../../../src/inputs/parse.js';
 import { qualityGate } from '../../../src/inputs/quality-gate.js';
 import { tempDir } from '../support/temp-dirs.js';
 
-function setup(platform: 'github' | 'gitlab') {
+function setup(
+  platform: 'github' | 'gitlab',
+  options: { metrics?: object; tags?: Record<string, string> } = {},
+) {
   const cwd = tempDir('sluice-wb-');
-  writeFileSync(path.join(cwd, 'm.json'), '{"accuracy": 0.9}');
+  writeFileSync(path.join(cwd, 'm.json'), JSON.stringify(options.metrics ?? { accuracy: 0.9 }));
   writeFileSync(path.join(cwd, 'rules.yml'), 'metrics:\n  accuracy: {min: 0.95}\n');
   const tagged: { version: ModelVersionRef; tags: Record<string, string> }[] = [];
-  const v7: ModelVersionRef = { model: 'churn', version: '7', runId: 'r7' };
+  const untagged: string[] = [];
+  const v7: ModelVersionRef = {
+    model: 'churn',
+    version: '7',
+    runId: 'r7',
+    ...(options.tags ? { tags: options.tags } : {}),
+  };
   const registry: ModelRegistry = {
     name: 'MLflow at ml.test',
     resolveAlias: () => Promise.resolve(v7),
@@ -30,6 +40,10 @@ function setup(platform: 'github' | 'gitlab') {
       return Promise.resolve();
     },
     setAlias: () => Promise.resolve(),
+    untagVersion: (version, key) => {
+      untagged.push(`${version.model}/${version.version}:${key}`);
+      return Promise.resolve();
+    },
   };
   const deps = {
     logger: {
@@ -57,7 +71,7 @@ function setup(platform: 'github' | 'gitlab') {
         ],
       'cli',
     );
-  return { deps, inputs, tagged };
+  return { deps, inputs, tagged, untagged };
 }
 
 describe('mlflow-tag-version', () => {
@@ -70,6 +84,7 @@ describe('mlflow-tag-version', () => {
         version: expect.objectContaining({ model: 'churn', version: '7' }) as ModelVersionRef,
         tags: {
           'sluice.gate': 'failed',
+          'sluice.gate.failed': 'accuracy',
           'sluice.report-url': 'https://ci.example/run/1',
           'sluice.change-url': 'https://forge.example/team/churn/pull/12',
           'sluice.commit': 'abc123',
@@ -81,6 +96,49 @@ describe('mlflow-tag-version', () => {
         /^Tagged version 7 of churn in MLflow at ml\.test: sluice\.gate=failed/,
       ),
     );
+  });
+
+  it("a passing gate removes an earlier gate's sluice.gate.failed, and says so", async () => {
+    const { deps, inputs, tagged, untagged } = setup('github', {
+      metrics: { accuracy: 0.97 },
+      tags: { 'sluice.gate': 'failed', 'sluice.gate.failed': 'accuracy,auc' },
+    });
+    const { report } = await runQualityGate(inputs({ 'mlflow-tag-version': 'churn/7' }), deps);
+    expect(report!.verdict).toBe('pass');
+    expect(tagged[0]!.tags['sluice.gate']).toBe('passed');
+    expect(tagged[0]!.tags).not.toHaveProperty('sluice.gate.failed');
+    expect(untagged).toEqual(['churn/7:sluice.gate.failed']);
+    expect(report!.notes.map((n) => n.text).join('\n')).toMatch(
+      /removed sluice\.gate\.failed=accuracy,auc \(an earlier gate's failures, which no longer hold\)\.$/m,
+    );
+  });
+
+  it('a passing gate of a version without failures removes nothing', async () => {
+    const { deps, inputs, untagged } = setup('github', {
+      metrics: { accuracy: 0.97 },
+      tags: { 'sluice.gate': 'passed' },
+    });
+    const { report } = await runQualityGate(inputs({ 'mlflow-tag-version': 'churn/7' }), deps);
+    expect(untagged).toEqual([]);
+    expect(report!.notes.map((n) => n.text).join('\n')).not.toMatch(/removed/);
+  });
+
+  it('a failing gate rewrites the list, cut at whole names within the bound', async () => {
+    const many = Object.fromEntries(
+      Array.from({ length: 200 }, (_, i) => [`metric_with_a_long_name_${i}`, 0.1]),
+    );
+    const { deps, inputs, tagged } = setup('github', {
+      metrics: many,
+      tags: { 'sluice.gate.failed': 'old' },
+    });
+    writeFileSync(
+      path.join(deps.run.cwd, 'rules.yml'),
+      'default: {min: 0.95}\nmetrics:\n  accuracy: {min: 0.95, required: false}\n',
+    );
+    await runQualityGate(inputs({ 'mlflow-tag-version': 'churn/7' }), deps);
+    const value = tagged[0]!.tags['sluice.gate.failed']!;
+    expect(value.length).toBeLessThanOrEqual(1000);
+    expect(value).toMatch(/^metric_with_a_long_name_\d+,.*,… \(\+\d+ more\)$/);
   });
 
   it('on GitLab the change URL is the merge request', async () => {
