@@ -206,8 +206,11 @@ export type ProviderConfig = (
       timeoutMs: number;
       /** version → url. */
       endpoints: Record<string, string>;
-      /** Sent with every request: set by the rollout for a preview's header route. */
-      headers?: Record<string, string>;
+      /**
+       * version → headers sent with every request to that version: set by the rollout for a
+       * preview's header route (the canary's requests carry `x-sluice-preview: canary`).
+       */
+      versionHeaders?: Record<string, Record<string, string>>;
     }
   | {
       type: 'replay';
@@ -216,6 +219,8 @@ export type ProviderConfig = (
       request: { path: string; template?: string };
       /** JSON path of the prediction in the answer. */
       prediction: string;
+      /** version → headers sent with every request to that version (a preview's header route). */
+      versionHeaders?: Record<string, Record<string, string>>;
     }
 ) & { versions?: { stable: string; canary: string } };
 
