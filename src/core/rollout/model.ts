@@ -45,6 +45,13 @@ export interface NginxRouterConfig {
    */
   mirrorFile?: string;
   /**
+   * true: sluice also writes a `map` of a request header to `$<upstream>__sluice_route` in the
+   * upstream file, and the user's location proxies to `http://$<upstream>__sluice_route`:
+   * the weighted upstream, or one version alone for a routed header value (a blue-green preview's
+   * `x-sluice-preview: canary`). Without it the nginx router cannot route by header.
+   */
+  headerRoutes?: boolean;
+  /**
    * nginx's pid file, to check that its master started new workers after a reload
    * (default `<prefix>/logs/nginx.pid` with a prefix). Without a readable one the check is skipped;
    * a pidFile given here that does not exist reads back as nginx not running (exit 3).

@@ -91,6 +91,7 @@ export function readRouter(y: YamlReader, node: Node | null, path: string): Rout
           'conf',
           'test',
           'mirrorFile',
+          'headerRoutes',
           'pidFile',
           'reloadTimeout',
         ],
@@ -107,6 +108,11 @@ export function readRouter(y: YamlReader, node: Node | null, path: string): Rout
         else if (key === 'test') out.test = y.stringList(value, p, '[nginx, -t]');
         else if (key === 'mirrorFile')
           out.mirrorFile = y.string(value, p, '/etc/nginx/snippets/model-mirror.conf');
+        else if (key === 'headerRoutes') {
+          if (!isScalar(value) || typeof value.value !== 'boolean')
+            throw y.error(`${p} must be true or false`, value, p, 'headerRoutes: true');
+          out.headerRoutes = value.value;
+        }
         else if (key === 'pidFile') out.pidFile = y.string(value, p, '/run/nginx.pid');
         else if (key === 'reloadTimeout') out.reloadTimeoutMs = y.duration(value, p);
       }
