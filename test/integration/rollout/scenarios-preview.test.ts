@@ -12,7 +12,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runLoad } from '../services/load.js';
 import type { ModelMode } from '../services/model-server.js';
 import type { TrafficState } from '../../../src/core/ports.js';
+import { createExecaExec } from '../../../src/clients/exec/execa-exec.js';
+import { createTrafficRouter } from '../../../src/clients/routers/index.js';
 import { startNginx, type RunningNginx } from './nginx-support.js';
+import { quietLogger } from './support.js';
 import {
   PROBE_BODY,
   readReport,
@@ -220,4 +223,36 @@ describe.each(FRONTS)('blue-green preview analysis through %s’s header route',
       expect(JSON.stringify(report)).toMatch(new RegExp(`${metric}[^]*Failed|Failed[^]*${metric}`));
       expect(JSON.stringify(report)).toMatch(/header route removed/);
     });
+});
+
+describe('nginx header routes on real nginx', () => {
+  it('kept through a change of weights, refused for a second header, removed by all traffic on one version', async () => {
+    stack = await startStack();
+    nginx = await startNginx(stack, { headerRoutes: true });
+    const router = createTrafficRouter(nginx.config, {
+      exec: createExecaExec(),
+      logger: quietLogger,
+    });
+    await router.setHeaderRoutes!([ROUTE]);
+    await router.setWeights({ v1: 80, v2: 20 });
+    expect(await router.readBack()).toEqual({ weights: { v1: 80, v2: 20 }, headerRoutes: [ROUTE] });
+    const tagged = await runLoad({
+      url: nginx.frontend,
+      total: 20,
+      headers: { 'x-sluice-preview': 'canary' },
+    });
+    expect(tagged.byVersion).toEqual({ v2: 20 });
+    // One map, one header: a second header is refused before anything is written.
+    await expect(
+      router.setHeaderRoutes!([ROUTE, { header: 'x-other', value: 'a', version: 'v1' }]),
+    ).rejects.toThrow(/one header/);
+    await router.setRoute('v1');
+    expect(await router.readBack()).toEqual({ weights: { v1: 100, v2: 0 } });
+    const after = await runLoad({
+      url: nginx.frontend,
+      total: 20,
+      headers: { 'x-sluice-preview': 'canary' },
+    });
+    expect(after.byVersion).toEqual({ v1: 20 });
+  });
 });
