@@ -70,6 +70,14 @@ export interface HaproxyRouterConfig {
   servers: Record<string, string>;
   /** the longest one runtime API call may take, in ms (default 5000). */
   timeoutMs?: number;
+  /**
+   * A map file haproxy.cfg loads for header routes (`use-server <server> if
+   * { req.hdr(<header>),map(<headerMap>) -m str <server> }` per version): sluice changes its
+   * entries over the runtime API (header value → server). Without it HAProxy cannot route by header.
+   */
+  headerMap?: string;
+  /** The header those rules read (default x-sluice-preview, the blue-green preview's). */
+  header?: string;
 }
 
 /**

@@ -131,13 +131,16 @@ export function readRouter(y: YamlReader, node: Node | null, path: string): Rout
       for (const [key, value] of y.entries(
         node,
         path,
-        ['type', 'socket', 'backend', 'servers', 'timeout'],
+        ['type', 'socket', 'backend', 'servers', 'timeout', 'headerMap', 'header'],
         'router: { type: haproxy, socket: /run/haproxy/admin.sock, backend: model, servers: { v1: s1, v2: s2 } }',
       )) {
         const p = `${path}.${key}`;
         if (key === 'socket') out.socket = y.string(value, p, '/run/haproxy/admin.sock');
         else if (key === 'backend') out.backend = y.string(value, p, 'model');
         else if (key === 'servers') out.servers = y.stringMap(value, p, '{ v1: s1 }');
+        else if (key === 'headerMap')
+          out.headerMap = y.string(value, p, '/etc/haproxy/sluice-preview.map');
+        else if (key === 'header') out.header = y.string(value, p, 'x-sluice-preview');
         else if (key === 'timeout') out.timeoutMs = y.duration(value, p);
       }
       y.required(out.socket, node, `${path}.socket`, '/run/haproxy/admin.sock');

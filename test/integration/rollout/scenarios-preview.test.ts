@@ -14,6 +14,7 @@ import type { ModelMode } from '../services/model-server.js';
 import type { TrafficState } from '../../../src/core/ports.js';
 import { createExecaExec } from '../../../src/clients/exec/execa-exec.js';
 import { createTrafficRouter } from '../../../src/clients/routers/index.js';
+import { startHaproxy, type RunningHaproxy } from './haproxy-support.js';
 import { startNginx, type RunningNginx } from './nginx-support.js';
 import { quietLogger } from './support.js';
 import {
@@ -26,9 +27,12 @@ import {
 
 let stack: Stack | undefined;
 let nginx: RunningNginx | undefined;
+let haproxy: RunningHaproxy | undefined;
 afterEach(async () => {
   await nginx?.stop();
   nginx = undefined;
+  await haproxy?.stop();
+  haproxy = undefined;
   await stack?.stop();
   stack = undefined;
 });
@@ -64,9 +68,17 @@ async function nginxFront(s: Stack): Promise<Front> {
   return { url: n.frontend, routerYaml: n.routerYaml, readBack: () => n.readBack() };
 }
 
+/** A real HAProxy, its backend's use-server rules reading the map sluice changes at runtime. */
+async function haproxyFront(s: Stack): Promise<Front> {
+  haproxy = await startHaproxy(s, { headerMap: true });
+  const h = haproxy;
+  return { url: h.frontend, routerYaml: h.routerYaml, readBack: () => h.readBack() };
+}
+
 const FRONTS = [
   ['the built-in router', builtinFront],
   ['nginx (a map on the header)', nginxFront],
+  ['HAProxy (use-server rules on a runtime map)', haproxyFront],
 ] as const;
 
 /** The requests a model server answered, from its own /metrics (all codes). */

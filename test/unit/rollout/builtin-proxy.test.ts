@@ -13,7 +13,11 @@ import {
   parseUpstreamFile,
   renderUpstreamFile,
 } from '../../../src/clients/routers/nginx.js';
-import { parseServersState } from '../../../src/clients/routers/haproxy.js';
+import {
+  HaproxyTrafficRouter,
+  parseMapEntries,
+  parseServersState,
+} from '../../../src/clients/routers/haproxy.js';
 import { InfraError, UsageError } from '../../../src/core/errors.js';
 
 describe('smooth weighted round-robin', () => {
@@ -243,6 +247,49 @@ describe('nginx and HAProxy texts', () => {
     expect(() => checkHeaderRoutes('nginx', ['a', 'b'], [{ ...route, version: 'c' }])).toThrow(
       /no version "c"/,
     );
+  });
+
+  it('HAProxy header routes: show map read strictly; only the configured header, literal values, known versions', async () => {
+    expect(parseMapEntries('h', '/m.map', '0x55d1 canary v2\n\n')).toEqual([['canary', 'v2']]);
+    expect(parseMapEntries('h', '/m.map', '')).toEqual([]);
+    expect(() =>
+      parseMapEntries('h', '/m.map', 'Unknown map identifier. Please use #<id> or <file>.\n'),
+    ).toThrow(InfraError);
+    const logger = {
+      debug() {},
+      info() {},
+      warn() {},
+      error() {},
+      group: <T>(_t: string, run: () => Promise<T>) => run(),
+    };
+    const config = {
+      type: 'haproxy' as const,
+      socket: '/nonexistent.sock',
+      backend: 'model',
+      servers: { v1: 's1', v2: 's2' },
+    };
+    expect(new HaproxyTrafficRouter(config, { logger }).capabilities.headerRouting).toBe(false);
+    const router = new HaproxyTrafficRouter(
+      { ...config, headerMap: '/etc/haproxy/p.map' },
+      { logger },
+    );
+    expect(router.capabilities.headerRouting).toBe(true);
+    const route = { header: 'X-Sluice-Preview', value: 'canary', version: 'v2' };
+    // Refused before the runtime API is asked (the socket does not exist).
+    await expect(router.setHeaderRoutes([{ ...route, header: 'x-other' }])).rejects.toThrow(
+      /x-sluice-preview only/,
+    );
+    await expect(router.setHeaderRoutes([{ ...route, value: 'a b' }])).rejects.toThrow(UsageError);
+    await expect(router.setHeaderRoutes([{ ...route, version: 'v3' }])).rejects.toThrow(
+      /no version "v3"/,
+    );
+    await expect(router.setHeaderRoutes([route])).rejects.toThrow(InfraError);
+    expect(
+      () => new HaproxyTrafficRouter({ ...config, headerMap: '/a b.map' }, { logger }),
+    ).toThrow(UsageError);
+    expect(
+      () => new HaproxyTrafficRouter({ ...config, headerMap: '/m', header: 'a b' }, { logger }),
+    ).toThrow(/not a header name/);
   });
 
   it('HAProxy: reads show servers state strictly', () => {
