@@ -112,8 +112,7 @@ export function readRouter(y: YamlReader, node: Node | null, path: string): Rout
           if (!isScalar(value) || typeof value.value !== 'boolean')
             throw y.error(`${p} must be true or false`, value, p, 'headerRoutes: true');
           out.headerRoutes = value.value;
-        }
-        else if (key === 'pidFile') out.pidFile = y.string(value, p, '/run/nginx.pid');
+        } else if (key === 'pidFile') out.pidFile = y.string(value, p, '/run/nginx.pid');
         else if (key === 'reloadTimeout') out.reloadTimeoutMs = y.duration(value, p);
       }
       y.required(out.upstreamFile, node, `${path}.upstreamFile`, '/etc/nginx/conf.d/model.conf');
