@@ -354,6 +354,8 @@ export interface RolloutController {
   readonly name: string;
   /** Sets the canary's image (the router's image pattern with the version); returns the image. */
   setImage(version: string, signal?: AbortSignal): Promise<string>;
+  /** Puts an image the Rollout ran before back (as `kubectl argo rollouts undo`). */
+  restoreImage(image: string, signal?: AbortSignal): Promise<void>;
   status(signal?: AbortSignal): Promise<ControllerStatus>;
   /** Until the controller, having seen the latest spec, reports one of `phases`. */
   waitFor(phases: readonly ControllerPhase[], signal?: AbortSignal): Promise<ControllerStatus>;

@@ -41,8 +41,11 @@ export interface HttpProbeOptions {
   rate: number;
   timeoutMs: number;
   endpoints: Record<string, string>;
-  /** Sent with every request (a blue-green preview's header route, `x-sluice-preview`). */
-  headers?: Record<string, string>;
+  /**
+   * version → headers sent with every request to that version (a blue-green preview's header
+   * route: the canary's requests carry `x-sluice-preview: canary`).
+   */
+  versionHeaders?: Record<string, Record<string, string>>;
   fetch?: typeof fetch;
 }
 
@@ -95,7 +98,7 @@ export class HttpProbeProvider implements MetricsProvider {
     const key = `${q.version}\n${q.from}\n${q.to}`;
     let run = this.runs.get(key);
     if (!run) {
-      run = this.probe(target, windowMs, signal);
+      run = this.probe(target, this.options.versionHeaders?.[q.version], windowMs, signal);
       this.runs.set(key, run);
       if (this.runs.size > 16) this.runs.delete(this.runs.keys().next().value!);
       run.catch(() => this.runs.delete(key));
@@ -140,7 +143,12 @@ export class HttpProbeProvider implements MetricsProvider {
     }
   }
 
-  private async probe(target: URL, windowMs: number, signal?: AbortSignal): Promise<ProbeRun> {
+  private async probe(
+    target: URL,
+    headers: Record<string, string> | undefined,
+    windowMs: number,
+    signal?: AbortSignal,
+  ): Promise<ProbeRun> {
     const intervalMs = 1000 / this.options.rate;
     const count = Math.min(MAX_PROBE_REQUESTS, Math.max(1, Math.floor(windowMs / intervalMs)));
     if (Math.floor(windowMs / intervalMs) > MAX_PROBE_REQUESTS)
@@ -158,19 +166,25 @@ export class HttpProbeProvider implements MetricsProvider {
       run.at.push(this.deps.clock.now().toISOString());
       run.latency.push(undefined);
       run.errors.push(1);
-      inFlight.push(this.send(target, i, run, signal));
+      inFlight.push(this.send(target, headers, i, run, signal));
     }
     await Promise.all(inFlight);
     signal?.throwIfAborted();
     return run;
   }
 
-  private async send(target: URL, i: number, run: ProbeRun, signal?: AbortSignal): Promise<void> {
+  private async send(
+    target: URL,
+    extraHeaders: Record<string, string> | undefined,
+    i: number,
+    run: ProbeRun,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const method = (
       this.options.method ?? (this.options.body !== undefined ? 'POST' : 'GET')
     ).toUpperCase();
     const body = this.options.body;
-    const headers: Record<string, string> = { ...this.options.headers };
+    const headers: Record<string, string> = { ...extraHeaders };
     if (body !== undefined)
       headers['content-type'] = looksLikeJson(body) ? 'application/json' : 'text/plain';
     const started = performance.now();

@@ -51,6 +51,12 @@ export interface ReplayOptions {
   request: { path: string; template?: string };
   prediction: string;
   versions?: { stable: string; canary: string };
+  /**
+   * version → headers sent with every row to that version (a blue-green preview's header route:
+   * the canary's rows carry `x-sluice-preview: canary`, so a canary reached through the router
+   * answers them).
+   */
+  versionHeaders?: Record<string, Record<string, string>>;
   fetch?: typeof fetch;
   timeoutMs?: number;
 }
@@ -277,7 +283,11 @@ export class ReplayProvider implements MetricsProvider {
     try {
       const response = await this.fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        headers: {
+          ...this.options.versionHeaders?.[version],
+          'content-type': 'application/json',
+          accept: 'application/json',
+        },
         body,
         ...(signal ? { signal } : {}),
       });

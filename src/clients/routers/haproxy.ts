@@ -2,12 +2,38 @@ import { connect, type Socket } from 'node:net';
 import { InfraError, UsageError } from '../../core/errors.js';
 import type { TrafficCapabilities, TrafficRouter, TrafficState } from '../../core/ports.js';
 import type { HaproxyRouterConfig, RouterDeps } from './config.js';
-import { bounded, completeWeights, percentsOf, routeAll } from './weights.js';
+import { bounded, completeWeights, percentsOf, routeAll, type HeaderRoute } from './weights.js';
 
 /** Largest runtime API answer read, bytes. */
 const MAX_ANSWER_BYTES = 1024 * 1024;
 /** HAProxy names (backend, server): nothing the runtime API would read as a separator. */
 const NAME = /^[A-Za-z0-9_.:-]{1,100}$/;
+/** Header values a map entry holds: one word for the runtime API (`add map <file> <key> <value>`). */
+const HEADER_VALUE = /^[A-Za-z0-9._~:/+=-]{1,128}$/;
+/** A map file path the runtime API reads as one word. */
+const MAP_FILE = /^[A-Za-z0-9_./@+-]{1,1000}$/;
+const DEFAULT_HEADER = 'x-sluice-preview';
+
+/**
+ * Reads the answer to `show map <file>`: one `<id> <key> <value>` line per entry. Anything else
+ * (HAProxy's "Unknown map identifier", a short line) is an InfraError quoting it.
+ */
+export function parseMapEntries(where: string, file: string, answer: string): [string, string][] {
+  const out: [string, string][] = [];
+  for (const line of answer.split('\n')) {
+    if (line.trim() === '') continue;
+    const words = line.trim().split(/\s+/);
+    if (words.length !== 3 || !/^0x[0-9a-f]+$/i.test(words[0]!))
+      throw new InfraError(
+        `${where}: \`show map ${file}\` answered something other than map entries: ${bounded(answer, 300)}`,
+        {
+          hint: 'the map file must be named in haproxy.cfg (req.hdr(…),map(<file>)) when HAProxy starts',
+        },
+      );
+    out.push([words[1]!, words[2]!]);
+  }
+  return out;
+}
 
 /** One server of the backend as `show servers state` reports it. */
 export interface HaproxyServerState {
@@ -122,12 +148,9 @@ export function runtimeCommand(
  */
 export class HaproxyTrafficRouter implements TrafficRouter {
   readonly name: string;
-  readonly capabilities: TrafficCapabilities = {
-    weights: true,
-    mirror: false,
-    headerRouting: false,
-  };
+  readonly capabilities: TrafficCapabilities;
   private readonly versions: string[];
+  private readonly header: string;
   private readonly timeoutMs: number;
 
   constructor(
@@ -156,6 +179,18 @@ export class HaproxyTrafficRouter implements TrafficRouter {
           },
         );
     this.timeoutMs = config.timeoutMs ?? 5000;
+    if (config.headerMap !== undefined && !MAP_FILE.test(config.headerMap))
+      throw new UsageError(
+        `${where}: headerMap "${bounded(config.headerMap, 80)}" is not a file path the runtime API takes as one word`,
+      );
+    if (config.header !== undefined && !/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/.test(config.header))
+      throw new UsageError(`${where}: header "${bounded(config.header, 60)}" is not a header name`);
+    this.header = (config.header ?? DEFAULT_HEADER).toLowerCase();
+    this.capabilities = {
+      weights: true,
+      mirror: false,
+      headerRouting: config.headerMap !== undefined,
+    };
   }
 
   private async command(text: string, signal?: AbortSignal): Promise<string> {
@@ -203,8 +238,47 @@ export class HaproxyTrafficRouter implements TrafficRouter {
     }
   }
 
+  /** All traffic on one version: header routes go too (as with nginx and the HTTPRoute). */
   async setRoute(version: string, signal?: AbortSignal): Promise<void> {
     await this.setWeights(routeAll(this.name, this.versions, version), signal);
+    if (this.config.headerMap !== undefined)
+      await this.change(`clear map ${this.config.headerMap}`, signal);
+  }
+
+  /**
+   * Header routes through a map HAProxy loaded from `headerMap`, changed over the runtime API
+   * (no reload): header value → the version's server, which haproxy.cfg's `use-server <server> if
+   * { req.hdr(<header>),map(<headerMap>) -m str <server> }` lines pick (weight 0 or not). The
+   * header is the one haproxy.cfg names (`header`, default x-sluice-preview): another is refused.
+   */
+  async setHeaderRoutes(routes: HeaderRoute[], signal?: AbortSignal): Promise<void> {
+    const file = this.config.headerMap;
+    if (file === undefined)
+      throw new UsageError(
+        `${this.name}: routing by header needs headerMap (a map file haproxy.cfg's use-server rules read)`,
+      );
+    const seen = new Set<string>();
+    for (const route of routes) {
+      if (route.header.toLowerCase() !== this.header)
+        throw new UsageError(
+          `${this.name} routes by the header ${this.header} only (haproxy.cfg reads it), not ${bounded(route.header, 60)}`,
+        );
+      if (!HEADER_VALUE.test(route.value))
+        throw new UsageError(
+          `${this.name}: the header value "${bounded(route.value, 60)}" has characters the HAProxy router does not put in a map (letters, digits, . _ ~ : / + = -)`,
+        );
+      if (!this.versions.includes(route.version))
+        throw new UsageError(`${this.name} has no version "${bounded(route.version, 60)}"`);
+      if (seen.has(route.value))
+        throw new UsageError(`${this.name}: two routes match ${route.header}: ${route.value}`);
+      seen.add(route.value);
+    }
+    await this.change(`clear map ${file}`, signal);
+    for (const route of routes)
+      await this.change(
+        `add map ${file} ${route.value} ${this.config.servers[route.version]}`,
+        signal,
+      );
   }
 
   /** The backend's servers as HAProxy reports them now. */
@@ -231,6 +305,24 @@ export class HaproxyTrafficRouter implements TrafficRouter {
     }
     if (notes.length > 0)
       this.deps.logger.debug(`${this.name}: not taking traffic: ${notes.join('; ')}`);
-    return { weights: percentsOf(effective) };
+    const state: TrafficState = { weights: percentsOf(effective) };
+    if (this.config.headerMap !== undefined) {
+      const file = this.config.headerMap;
+      const entries = parseMapEntries(
+        this.name,
+        file,
+        await this.command(`show map ${file}`, signal),
+      );
+      const routes = entries.map(([value, server]) => {
+        const version = this.versions.find((v) => this.config.servers[v] === server);
+        if (version === undefined)
+          throw new InfraError(
+            `${this.name}: the map ${file} routes ${this.header}: ${bounded(value, 60)} to ${bounded(server, 60)}, which is no version sluice knows`,
+          );
+        return { header: this.header, value, version };
+      });
+      if (routes.length) state.headerRoutes = routes;
+    }
+    return state;
   }
 }

@@ -4,11 +4,14 @@ import path from 'node:path';
 import { InfraError, UsageError } from '../../core/errors.js';
 import type { TrafficCapabilities, TrafficRouter, TrafficState } from '../../core/ports.js';
 import type { NginxRouterConfig, RouterDeps } from './config.js';
-import { bounded, completeWeights, percentsOf, routeAll } from './weights.js';
+import { bounded, completeWeights, percentsOf, routeAll, type HeaderRoute } from './weights.js';
 
 const UPSTREAM_NAME = /^[A-Za-z0-9_]{1,64}$/;
 const SERVER_ADDRESS = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9a-fA-F:.]{2,45}\]):\d{1,5}$/;
 const VERSION_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+/** A header a route may match (nginx's `$http_<name>`), and the values it may match, literally. */
+const HEADER_NAME = /^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/;
+const HEADER_VALUE = /^[A-Za-z0-9._~:/+=-]{1,128}$/;
 /** Largest upstream file read back, bytes: ours are a few hundred. */
 const MAX_FILE_BYTES = 256 * 1024;
 
@@ -19,6 +22,8 @@ export interface NginxUpstreamFile {
   servers: Map<string, number>;
   /** host:port of the mirror upstream, if the file has one. */
   mirror: string | undefined;
+  /** The header routes of the route map (`headerRoutes: true`): header, value → host:port. */
+  routes: { header: string; value: string; server: string }[];
 }
 
 /** nginx weights from percents: the percents themselves when whole, else scaled by 10 or 100. */
@@ -37,12 +42,51 @@ function mirrorUpstreamName(upstream: string): string {
   return `${upstream}__sluice_mirror`;
 }
 
+/** The variable the user's `proxy_pass http://$…` names when the router routes by header. */
+export function routeVariable(upstream: string): string {
+  return `${upstream}__sluice_route`;
+}
+
+function headerUpstreamName(upstream: string, index: number): string {
+  return `${upstream}__sluice_h${index}`;
+}
+
+/** The header routes nginx can do with one `map`: one header, literal values, known versions. */
+export function checkHeaderRoutes(
+  where: string,
+  versions: readonly string[],
+  routes: readonly HeaderRoute[],
+): void {
+  const headers = new Set(routes.map((r) => r.header.toLowerCase()));
+  if (headers.size > 1)
+    throw new UsageError(
+      `${where}: nginx routes by one header (one map); these routes match ${[...headers].map((h) => bounded(h, 40)).join(', ')}`,
+    );
+  const values = new Set<string>();
+  for (const route of routes) {
+    if (!HEADER_NAME.test(route.header))
+      throw new UsageError(
+        `${where}: "${bounded(route.header, 60)}" is not a header name nginx can match (letters, digits, -)`,
+      );
+    if (!HEADER_VALUE.test(route.value))
+      throw new UsageError(
+        `${where}: the header value "${bounded(route.value, 60)}" has characters the nginx router does not put in a map (letters, digits, . _ ~ : / + = -)`,
+      );
+    if (!versions.includes(route.version))
+      throw new UsageError(`${where} has no version "${bounded(route.version, 60)}"`);
+    if (values.has(route.value))
+      throw new UsageError(`${where}: two routes match ${route.header}: ${route.value}`);
+    values.add(route.value);
+  }
+}
+
 /** The upstream include file (http context): the weighted upstream, and the mirror's if any. */
 export function renderUpstreamFile(
-  config: Pick<NginxRouterConfig, 'upstream' | 'servers'>,
+  config: Pick<NginxRouterConfig, 'upstream' | 'servers' | 'headerRoutes'>,
   weights: Readonly<Record<string, number>>,
   mirror: string | undefined,
   generation: number,
+  routes: readonly HeaderRoute[] = [],
 ): string {
   const lines = [
     `# Written by sluice (rollout), generation ${generation}. Replaced whole on every change: do not edit.`,
@@ -60,6 +104,28 @@ export function renderUpstreamFile(
       `    server ${config.servers[mirror]}; # version ${mirror}`,
       '}',
     );
+  if (config.headerRoutes) {
+    // The user's location proxies to http://$<upstream>__sluice_route: the weighted upstream,
+    // unless the request carries a routed header value (then that version's own upstream).
+    routes.forEach((route, i) =>
+      lines.push(
+        `upstream ${headerUpstreamName(config.upstream, i)} {`,
+        `    server ${config.servers[route.version]}; # version ${route.version}`,
+        '}',
+      ),
+    );
+    const source = routes[0]
+      ? `$http_${routes[0].header.toLowerCase().replace(/-/g, '_')}`
+      : '$host';
+    lines.push(
+      `map ${source} $${routeVariable(config.upstream)} {`,
+      `    default ${config.upstream};`,
+    );
+    routes.forEach((route, i) =>
+      lines.push(`    "${route.value}" ${headerUpstreamName(config.upstream, i)};`),
+    );
+    lines.push('}');
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -96,7 +162,45 @@ export function parseUpstreamFile(
       hint: 'sluice writes that file whole; let it rewrite it (setRoute) or restore it',
     });
   const generation = /^# Written by sluice \(rollout\), generation (\d+)\./m.exec(text)?.[1];
-  const code = text.replace(/#[^\n]*/g, '');
+  let code = text.replace(/#[^\n]*/g, '');
+  // The route map, if any: `map $http_<header>|$host $<upstream>__sluice_route { default
+  // <upstream>; "value" <upstream>__sluice_h<i>; }`.
+  const routeMaps = [
+    ...code.matchAll(/\bmap\s+\$([a-z0-9_]+)\s+\$([A-Za-z0-9_]+)\s*\{([^{}]*)\}/g),
+  ];
+  if (routeMaps.length > 1) throw fail('has more than one map');
+  const routeTargets: { value: string; upstream: string }[] = [];
+  let routeHeader: string | undefined;
+  if (routeMaps[0]) {
+    const [whole, source, variable, body] = routeMaps[0] as unknown as [
+      string,
+      string,
+      string,
+      string,
+    ];
+    if (variable !== routeVariable(upstream))
+      throw fail(`has a map sluice did not write ($${variable})`);
+    if (source !== 'host') {
+      if (!source.startsWith('http_')) throw fail(`maps $${source}, which is no request header`);
+      routeHeader = source.slice('http_'.length).replace(/_/g, '-');
+    }
+    let sawDefault = false;
+    for (const statement of body
+      .split(';')
+      .map((x) => x.trim())
+      .filter(Boolean)) {
+      const m = /^(?:default|"([A-Za-z0-9._~:/+=-]{1,128})")\s+([A-Za-z0-9_]+)$/.exec(statement);
+      if (!m) throw fail(`has a map entry sluice did not write: ${bounded(statement, 120)}`);
+      if (m[1] === undefined) {
+        if (m[2] !== upstream) throw fail(`maps by default to ${m[2]}, not ${upstream}`);
+        sawDefault = true;
+      } else routeTargets.push({ value: m[1], upstream: m[2]! });
+    }
+    if (!sawDefault) throw fail('has a route map without its default');
+    if (routeTargets.length && routeHeader === undefined)
+      throw fail('has header routes in a map of no header');
+    code = code.replace(whole, '');
+  }
   const blocks = new Map<string, string>();
   const block = /upstream\s+([A-Za-z0-9_]+)\s*\{([^{}]*)\}/g;
   let rest = code;
@@ -133,9 +237,16 @@ export function parseUpstreamFile(
   const main = blocks.get(upstream);
   if (main === undefined) throw fail(`has no upstream ${upstream}`);
   const mirrorBody = blocks.get(mirrorUpstreamName(upstream));
+  const headerUpstream = new RegExp(`^${upstream}__sluice_h\\d{1,3}$`);
   for (const name of blocks.keys())
-    if (name !== upstream && name !== mirrorUpstreamName(upstream))
+    if (name !== upstream && name !== mirrorUpstreamName(upstream) && !headerUpstream.test(name))
       throw fail(`defines an upstream sluice did not write (${name})`);
+  const routes = routeTargets.map(({ value, upstream: target }) => {
+    const body = blocks.get(target);
+    const listed = body === undefined ? [] : [...servers(target, body).keys()];
+    if (listed.length !== 1) throw fail(`routes ${value} to ${target}, which is not one server`);
+    return { header: routeHeader!, value, server: listed[0]! };
+  });
   const mirrorServers =
     mirrorBody === undefined
       ? undefined
@@ -146,6 +257,7 @@ export function parseUpstreamFile(
     generation: generation === undefined ? undefined : Number(generation),
     servers: servers(upstream, main),
     mirror: mirrorServers?.[0],
+    routes,
   };
 }
 
@@ -234,7 +346,7 @@ export class NginxTrafficRouter implements TrafficRouter {
     this.capabilities = {
       weights: true,
       mirror: config.mirrorFile !== undefined,
-      headerRouting: false,
+      headerRouting: config.headerRoutes === true,
     };
     this.binary = [
       ...(config.prefix ? ['-p', config.prefix] : []),
@@ -283,6 +395,7 @@ export class NginxTrafficRouter implements TrafficRouter {
   private async apply(
     weights: Record<string, number>,
     mirror: string | undefined,
+    routes: readonly HeaderRoute[],
     signal?: AbortSignal,
   ): Promise<void> {
     const previous = await readIfThere(this.config.upstreamFile);
@@ -309,7 +422,7 @@ export class NginxTrafficRouter implements TrafficRouter {
     };
     await writeAtomically(
       this.config.upstreamFile,
-      renderUpstreamFile(this.config, weights, mirror, generation),
+      renderUpstreamFile(this.config, weights, mirror, generation, routes),
     );
     if (this.config.mirrorFile)
       await writeAtomically(this.config.mirrorFile, renderMirrorFile(this.config.upstream, mirror));
@@ -383,15 +496,29 @@ export class NginxTrafficRouter implements TrafficRouter {
 
   async setWeights(weights: Readonly<Record<string, number>>, signal?: AbortSignal): Promise<void> {
     const full = completeWeights(this.name, this.versions, weights);
-    await this.apply(full, await this.currentMirror(), signal);
+    const current = await this.current();
+    await this.apply(full, current.mirror, current.routes, signal);
   }
 
+  /** All traffic on one version: header routes go too (as the gateway-api router does). */
   async setRoute(version: string, signal?: AbortSignal): Promise<void> {
     await this.apply(
       routeAll(this.name, this.versions, version),
-      await this.currentMirror(),
+      (await this.current()).mirror,
+      [],
       signal,
     );
+  }
+
+  /** Requests carrying `header: value` go to that version's server alone (`headerRoutes: true`). */
+  async setHeaderRoutes(routes: HeaderRoute[], signal?: AbortSignal): Promise<void> {
+    if (!this.config.headerRoutes)
+      throw new UsageError(
+        `${this.name}: routing by header needs headerRoutes: true (and proxy_pass http://$${routeVariable(this.config.upstream)} in the location)`,
+      );
+    checkHeaderRoutes(this.name, this.versions, routes);
+    const state = await this.readBack(signal);
+    await this.apply(state.weights, state.mirror, routes, signal);
   }
 
   async setMirror(version: string | undefined, signal?: AbortSignal): Promise<void> {
@@ -402,23 +529,37 @@ export class NginxTrafficRouter implements TrafficRouter {
     if (version !== undefined && !this.versions.includes(version))
       throw new UsageError(`${this.name} has no version "${bounded(version, 60)}"`);
     const state = await this.readBack(signal);
-    await this.apply(state.weights, version, signal);
+    await this.apply(state.weights, version, state.headerRoutes ?? [], signal);
   }
 
-  private async currentMirror(): Promise<string | undefined> {
-    if (!this.config.mirrorFile) return undefined;
+  /** The mirror and header routes the file holds now, kept by a change of weights. */
+  private async current(): Promise<{ mirror: string | undefined; routes: HeaderRoute[] }> {
+    const none = { mirror: undefined, routes: [] };
+    if (!this.config.mirrorFile && !this.config.headerRoutes) return none;
     const text = await readIfThere(this.config.upstreamFile);
-    if (text === undefined) return undefined;
-    let address: string | undefined;
+    if (text === undefined) return none;
+    let parsed: NginxUpstreamFile;
     try {
-      address = parseUpstreamFile(this.name, this.config.upstream, text).mirror;
+      parsed = parseUpstreamFile(this.name, this.config.upstream, text);
     } catch (error) {
       // A file someone else changed must not block a change (a rollback above all): it is
-      // rewritten whole, without a mirror.
-      this.deps.logger.warn(`${(error as Error).message}; rewriting it without a mirror`);
-      return undefined;
+      // rewritten whole, without a mirror or header routes.
+      this.deps.logger.warn(
+        `${(error as Error).message}; rewriting it without a mirror or header routes`,
+      );
+      return none;
     }
-    return this.versions.find((version) => this.config.servers[version] === address);
+    const versionAt = (address: string | undefined) =>
+      this.versions.find((version) => this.config.servers[version] === address);
+    return {
+      mirror: this.config.mirrorFile ? versionAt(parsed.mirror) : undefined,
+      routes: this.config.headerRoutes
+        ? parsed.routes.flatMap((r) => {
+            const version = versionAt(r.server);
+            return version ? [{ header: r.header, value: r.value, version }] : [];
+          })
+        : [],
+    };
   }
 
   /**
@@ -453,6 +594,15 @@ export class NginxTrafficRouter implements TrafficRouter {
         : false;
       if (mirror !== undefined && mirrorOn) state.mirror = mirror;
     }
+    const routes = parsed.routes.map((route) => {
+      const version = this.versions.find((name) => this.config.servers[name] === route.server);
+      if (version === undefined)
+        throw new InfraError(
+          `${this.name}: the upstream file routes ${route.header}: ${route.value} to ${route.server}, which is no version sluice knows`,
+        );
+      return { header: route.header, value: route.value, version };
+    });
+    if (routes.length) state.headerRoutes = routes;
     return state;
   }
 

@@ -178,11 +178,24 @@ export class Recorder {
     this.event(step, `${label} started (${spec.metrics.map((m) => m.name).join(', ')})`);
     const providers = this.env.providers;
     const result = await runAnalysis(spec, {
-      // A preview's header route: the probe's requests carry the header.
+      // A preview's header route: the probe's and the replay's requests to the canary carry
+      // the header (only the canary's: where stable's endpoint is the router too, stable's
+      // requests must still reach stable).
       providers: probeHeaders
         ? (c) =>
             providers(
-              c.type === 'http-probe' ? { ...c, headers: { ...c.headers, ...probeHeaders } } : c,
+              c.type === 'http-probe' || c.type === 'replay'
+                ? {
+                    ...c,
+                    versionHeaders: {
+                      ...c.versionHeaders,
+                      [this.spec.canary.name]: {
+                        ...c.versionHeaders?.[this.spec.canary.name],
+                        ...probeHeaders,
+                      },
+                    },
+                  }
+                : c,
             )
         : providers,
       clock: this.env.clock,

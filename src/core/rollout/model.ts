@@ -45,6 +45,13 @@ export interface NginxRouterConfig {
    */
   mirrorFile?: string;
   /**
+   * true: sluice also writes a `map` of a request header to `$<upstream>__sluice_route` in the
+   * upstream file, and the user's location proxies to `http://$<upstream>__sluice_route`:
+   * the weighted upstream, or one version alone for a routed header value (a blue-green preview's
+   * `x-sluice-preview: canary`). Without it the nginx router cannot route by header.
+   */
+  headerRoutes?: boolean;
+  /**
    * nginx's pid file, to check that its master started new workers after a reload
    * (default `<prefix>/logs/nginx.pid` with a prefix). Without a readable one the check is skipped;
    * a pidFile given here that does not exist reads back as nginx not running (exit 3).
@@ -63,6 +70,14 @@ export interface HaproxyRouterConfig {
   servers: Record<string, string>;
   /** the longest one runtime API call may take, in ms (default 5000). */
   timeoutMs?: number;
+  /**
+   * A map file haproxy.cfg loads for header routes (`use-server <server> if
+   * { req.hdr(<header>),map(<headerMap>) -m str <server> }` per version): sluice changes its
+   * entries over the runtime API (header value → server). Without it HAProxy cannot route by header.
+   */
+  headerMap?: string;
+  /** The header those rules read (default x-sluice-preview, the blue-green preview's). */
+  header?: string;
 }
 
 /**
@@ -206,8 +221,11 @@ export type ProviderConfig = (
       timeoutMs: number;
       /** version → url. */
       endpoints: Record<string, string>;
-      /** Sent with every request: set by the rollout for a preview's header route. */
-      headers?: Record<string, string>;
+      /**
+       * version → headers sent with every request to that version: set by the rollout for a
+       * preview's header route (the canary's requests carry `x-sluice-preview: canary`).
+       */
+      versionHeaders?: Record<string, Record<string, string>>;
     }
   | {
       type: 'replay';
@@ -216,6 +234,8 @@ export type ProviderConfig = (
       request: { path: string; template?: string };
       /** JSON path of the prediction in the answer. */
       prediction: string;
+      /** version → headers sent with every request to that version (a preview's header route). */
+      versionHeaders?: Record<string, Record<string, string>>;
     }
 ) & { versions?: { stable: string; canary: string } };
 

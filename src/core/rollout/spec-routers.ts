@@ -91,6 +91,7 @@ export function readRouter(y: YamlReader, node: Node | null, path: string): Rout
           'conf',
           'test',
           'mirrorFile',
+          'headerRoutes',
           'pidFile',
           'reloadTimeout',
         ],
@@ -107,7 +108,11 @@ export function readRouter(y: YamlReader, node: Node | null, path: string): Rout
         else if (key === 'test') out.test = y.stringList(value, p, '[nginx, -t]');
         else if (key === 'mirrorFile')
           out.mirrorFile = y.string(value, p, '/etc/nginx/snippets/model-mirror.conf');
-        else if (key === 'pidFile') out.pidFile = y.string(value, p, '/run/nginx.pid');
+        else if (key === 'headerRoutes') {
+          if (!isScalar(value) || typeof value.value !== 'boolean')
+            throw y.error(`${p} must be true or false`, value, p, 'headerRoutes: true');
+          out.headerRoutes = value.value;
+        } else if (key === 'pidFile') out.pidFile = y.string(value, p, '/run/nginx.pid');
         else if (key === 'reloadTimeout') out.reloadTimeoutMs = y.duration(value, p);
       }
       y.required(out.upstreamFile, node, `${path}.upstreamFile`, '/etc/nginx/conf.d/model.conf');
@@ -125,13 +130,16 @@ export function readRouter(y: YamlReader, node: Node | null, path: string): Rout
       for (const [key, value] of y.entries(
         node,
         path,
-        ['type', 'socket', 'backend', 'servers', 'timeout'],
+        ['type', 'socket', 'backend', 'servers', 'timeout', 'headerMap', 'header'],
         'router: { type: haproxy, socket: /run/haproxy/admin.sock, backend: model, servers: { v1: s1, v2: s2 } }',
       )) {
         const p = `${path}.${key}`;
         if (key === 'socket') out.socket = y.string(value, p, '/run/haproxy/admin.sock');
         else if (key === 'backend') out.backend = y.string(value, p, 'model');
         else if (key === 'servers') out.servers = y.stringMap(value, p, '{ v1: s1 }');
+        else if (key === 'headerMap')
+          out.headerMap = y.string(value, p, '/etc/haproxy/sluice-preview.map');
+        else if (key === 'header') out.header = y.string(value, p, 'x-sluice-preview');
         else if (key === 'timeout') out.timeoutMs = y.duration(value, p);
       }
       y.required(out.socket, node, `${path}.socket`, '/run/haproxy/admin.sock');

@@ -332,7 +332,8 @@ class SpecReader {
   /**
    * With `router: { type: argo-rollouts }` Argo's controller holds the steps and the weights:
    * sluice's part is the analyses at its pauses (canary: `steps`, analysis steps only, one per
-   * pause in order, the last one again for later pauses; blue-green: `previewAnalysis`).
+   * pause in order, the last one again for later pauses; blue-green: `previewAnalysis`), the
+   * canary's background `analysis:`, and the blue-green `postPromotionAnalysis`.
    */
   private checkArgo(spec: RolloutSpec, fields: Map<string, [Node | null, Node]>): void {
     const y = this.y;
@@ -349,29 +350,32 @@ class SpecReader {
           'use {{version}} only where the version’s name fits in an image reference (a tag), e.g. registry.example.com/model:{{version}}',
         );
     }
-    for (const key of ['deploy', 'postPromotionAnalysis', 'analysis'] as const)
-      if (fields.has(key))
-        throw y.error(
-          `${key}: is not available with router type argo-rollouts`,
-          at(key),
-          key,
-          key === 'deploy'
-            ? 'the Rollout’s controller starts the canary: drop deploy:'
-            : key === 'analysis'
-              ? 'put the analysis in steps: (it runs at each of Argo’s pauses)'
-              : 'let Argo run its own postPromotionAnalysis, or judge at the pause with previewAnalysis',
-        );
+    if (fields.has('deploy'))
+      throw y.error(
+        'deploy: is not available with router type argo-rollouts',
+        at('deploy'),
+        'deploy',
+        'the Rollout’s controller starts the canary: drop deploy:',
+      );
     if (spec.strategy === 'blue-green') {
-      if (!spec.previewAnalysis)
-        throw new UsageError('blue-green through Argo Rollouts needs previewAnalysis', {
-          place: { file: y.file, key: 'previewAnalysis' },
-          hint: `${why} (set autoPromotionEnabled: false on the Rollout): add previewAnalysis: with the analysis to run there`,
-        });
+      if (!spec.previewAnalysis && !spec.postPromotionAnalysis)
+        throw new UsageError(
+          'blue-green through Argo Rollouts needs previewAnalysis or postPromotionAnalysis',
+          {
+            place: { file: y.file, key: 'previewAnalysis' },
+            hint: `${why} (set autoPromotionEnabled: false on the Rollout) with previewAnalysis:, and after the switch with postPromotionAnalysis:`,
+          },
+        );
       return;
     }
     const given = this.overrides.steps !== undefined || fields.has('steps');
+    // A background analysis alone: sluice leaves Argo's pauses to the controller and to people.
+    if (!given && spec.backgroundAnalysis) {
+      spec.steps = [];
+      return;
+    }
     const bad = spec.steps.find((step) => !('analysis' in step));
-    if (!given || bad || spec.steps.length === 0)
+    if (!given || bad || (spec.steps.length === 0 && !spec.backgroundAnalysis))
       throw new UsageError(
         given
           ? `with router type argo-rollouts, steps are the analyses to run at Argo’s pauses: ${bad ? `${'setWeight' in bad ? 'setWeight' : 'pause'} is not one` : 'there are none'}`
@@ -382,7 +386,7 @@ class SpecReader {
             ...(bad?.place.line !== undefined ? { line: bad.place.line } : {}),
             key: 'steps',
           },
-          hint: `${why}: write steps: [{ analysis: { templates: [errors] } }], one per pause (the last runs again for later pauses)`,
+          hint: `${why}: write steps: [{ analysis: { templates: [errors] } }], one per pause (the last runs again for later pauses), or analysis: for a background analysis`,
         },
       );
   }

@@ -66,13 +66,20 @@ async function writeStatus(name: string, status: Record<string, unknown>) {
  * an abort is Degraded; a cleared abort (retry) starts again. `react: false`: a controller that
  * never answers (for the deadline).
  */
-async function startController(name: string, pauses: number) {
+async function startController(
+  name: string,
+  pauses: number,
+  /** Timed pauses (`pause: { duration }`): the controller resumes them itself after this. */
+  autoResumeMs?: number,
+) {
   const first = (await cluster.get(pathOf(name))) as Rollout;
   let image = first.spec.template.spec.containers[0]!.image;
   let left = 0;
   let running = true;
+  let pausedAt = 0;
   const pause = async (generation: number) => {
     left--;
+    pausedAt = Date.now();
     await writeStatus(name, {
       phase: 'Paused',
       message: 'CanaryPauseStep',
@@ -98,7 +105,11 @@ async function startController(name: string, pauses: number) {
       image = now;
       left = pauses;
       await pause(generation);
-    } else if (st.phase === 'Paused' && !(st.pauseConditions?.length ?? 0)) {
+    } else if (
+      st.phase === 'Paused' &&
+      (!(st.pauseConditions?.length ?? 0) ||
+        (autoResumeMs !== undefined && Date.now() - pausedAt > autoResumeMs))
+    ) {
       if (left > 0) await pause(generation);
       else
         await writeStatus(name, {
@@ -123,7 +134,7 @@ async function startController(name: string, pauses: number) {
   };
 }
 
-async function createRollout(name: string) {
+async function createRollout(name: string, blueGreen = false) {
   await cluster.apply([
     {
       apiVersion: 'argoproj.io/v1alpha1',
@@ -136,9 +147,20 @@ async function createRollout(name: string) {
           metadata: { labels: { app: name } },
           spec: { containers: [{ name: 'model', image: 'registry.test/model:v1' }] },
         },
-        strategy: {
-          canary: { steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 50 }, { pause: {} }] },
-        },
+        strategy: blueGreen
+          ? {
+              blueGreen: {
+                activeService: `${name}-active`,
+                previewService: `${name}-preview`,
+                autoPromotionEnabled: false,
+                scaleDownDelaySeconds: 30,
+              },
+            }
+          : {
+              canary: {
+                steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 50 }, { pause: {} }],
+              },
+            },
       },
     },
   ]);
@@ -146,10 +168,17 @@ async function createRollout(name: string) {
   await writeStatus(name, { phase: 'Healthy', observedGeneration: String(r.metadata!.generation) });
 }
 
-function writeSpec(name: string, extra = '', deadline = '20s', container = 'model') {
+function writeSpec(
+  name: string,
+  extra = '',
+  deadline = '20s',
+  container = 'model',
+  analyses = 'steps:\n  - analysis: { templates: [health] }\n',
+  strategy = 'canary',
+) {
   writeFileSync(
     path.join(stack!.dir, 'spec.yml'),
-    `strategy: canary
+    `strategy: ${strategy}
 stable: { name: v1, url: ${stack!.stable.url} }
 canary: { name: v2, url: ${stack!.canary.url} }
 router:
@@ -174,9 +203,15 @@ templates:
         interval: 1s
         count: 2
         failureCondition: { max: 0.02 }
-steps:
-  - analysis: { templates: [health] }
-${extra}`,
+  answers:
+    metrics:
+      - name: success_rate
+        provider: probe
+        query: success_rate
+        interval: 1s
+        count: 1
+        successCondition: { min: 0.5 }
+${analyses}${extra}`,
   );
 }
 
@@ -280,4 +315,83 @@ describe('sluice rollout through Argo Rollouts on a real API server', () => {
     expect(result.code, result.stdout + result.stderr).toBe(2);
     expect(result.stderr + result.stdout).toMatch(/has no container "sidecar" \(it has: model\)/);
   });
+
+  it('blue-green: previewAnalysis at Argo’s pause, the switch, postPromotionAnalysis once Healthy: promoted (exit 0)', async () => {
+    stack = await startStack({ mode: 'healthy' });
+    await createRollout('bg-good', true);
+    controller = await startController('bg-good', 1);
+    writeSpec('bg-good', '', '20s', 'model', BLUE_GREEN, 'blue-green');
+    const result = await run();
+    const out = result.stdout + result.stderr;
+    expect(result.code, out).toBe(0);
+    const r = await rollout('bg-good');
+    expect(r.spec.template.spec.containers[0]!.image).toBe('registry.test/model:v2');
+    expect(r.status?.phase).toBe('Healthy');
+    expect(r.status?.abort).toBeUndefined();
+    expect(recorded(r)).toMatchObject({ status: 'promoted', canary: 'v2' });
+    expect(out).toMatch(
+      /\[preview\][\s\S]*\[post-promotion\][\s\S]*post-promotion analysis: Successful/,
+    );
+    expect(readReport(stack.dir).verdict).toBe('pass');
+  });
+
+  it('blue-green: a green failing postPromotionAnalysis gets the previous image back (undo), the way back promoted, Healthy on v1 (exit 1)', async () => {
+    // 30 % errors: the preview's success rate (≥ 50 %) passes, the post-promotion error rate fails.
+    stack = await startStack({ mode: 'errors', errorRate: 30 } as ModelMode);
+    await createRollout('bg-bad', true);
+    controller = await startController('bg-bad', 1);
+    writeSpec('bg-bad', '', '20s', 'model', BLUE_GREEN, 'blue-green');
+    const result = await run();
+    const out = result.stdout + result.stderr;
+    expect(result.code, out).toBe(1);
+    const r = await rollout('bg-bad');
+    // Read back from the API server: the old image, Healthy, not aborted.
+    expect(r.spec.template.spec.containers[0]!.image).toBe('registry.test/model:v1');
+    expect(r.status?.phase).toBe('Healthy');
+    expect(r.status?.abort).not.toBe(true);
+    expect(r.metadata!.generation).toBeGreaterThanOrEqual(3);
+    expect(recorded(r)).toMatchObject({ status: 'rolled-back' });
+    expect(out).toMatch(
+      /putting registry\.test\/model:v1 back on argo rollout argo\/bg-bad \(as kubectl argo rollouts undo\)/,
+    );
+    expect(out).toMatch(/promoting the way back/);
+    expect(readReport(stack.dir).verdict).toBe('fail');
+  });
+
+  it('canary: a background analysis alone, Argo’s timed pauses left to the controller: promoted (exit 0)', async () => {
+    stack = await startStack({ mode: 'healthy' });
+    await createRollout('bgan-good');
+    controller = await startController('bgan-good', 2, 1500);
+    writeSpec('bgan-good', '', '20s', 'model', BACKGROUND);
+    const result = await run();
+    const out = result.stdout + result.stderr;
+    expect(result.code, out).toBe(0);
+    const r = await rollout('bgan-good');
+    expect(r.status?.phase).toBe('Healthy');
+    expect(r.spec.template.spec.containers[0]!.image).toBe('registry.test/model:v2');
+    // sluice promoted no pause: the controller resumed its timed pauses itself.
+    expect(out).not.toMatch(/the pause is promoted/);
+    expect(out).toMatch(/background analysis: Successful/);
+  });
+
+  it('canary: a failing background analysis aborts the Rollout mid-pause → Degraded (exit 1)', async () => {
+    stack = await startStack({ mode: 'errors', errorRate: 50 } as ModelMode);
+    await createRollout('bgan-bad');
+    // Long pauses: only the background analysis can end this.
+    controller = await startController('bgan-bad', 2, 60_000);
+    writeSpec('bgan-bad', '', '20s', 'model', BACKGROUND);
+    const result = await run();
+    const out = result.stdout + result.stderr;
+    expect(result.code, out).toBe(1);
+    const r = await rollout('bgan-bad');
+    expect(r.status?.abort).toBe(true);
+    expect(r.status?.phase).toBe('Degraded');
+    expect(recorded(r)).toMatchObject({ status: 'rolled-back' });
+    expect(out).toMatch(/background analysis failed/);
+  });
 });
+
+const BLUE_GREEN =
+  'previewAnalysis: { templates: [answers] }\npostPromotionAnalysis: { templates: [health] }\nscaleDownDelay: 10s\n';
+const BACKGROUND =
+  'analysis:\n  metrics:\n    - { name: error_rate, provider: probe, query: error_rate, interval: 1s, failureCondition: { max: 0.02 } }\n';

@@ -29,7 +29,8 @@ export interface RunningHaproxy {
 
 export async function startHaproxy(
   stack: Stack,
-  options: { exporter?: boolean } = {},
+  /** headerMap: use-server rules on x-sluice-preview through a map sluice changes at runtime. */
+  options: { exporter?: boolean; headerMap?: boolean } = {},
 ): Promise<RunningHaproxy> {
   const binary = requireBinary('haproxy', 'scripts/install/routers.sh');
   const dir = stack.dir;
@@ -37,6 +38,12 @@ export async function startHaproxy(
   const port = await freePort();
   const exporterPort = options.exporter ? await freePort() : undefined;
   const file = path.join(dir, 'haproxy.cfg');
+  const map = options.headerMap ? path.join(dir, 'preview.map') : undefined;
+  if (map) writeFileSync(map, '');
+  const useServer = (server: string) =>
+    map
+      ? `  use-server ${server} if { req.hdr(x-sluice-preview),map(${map}) -m str ${server} }\n`
+      : '';
   writeFileSync(
     file,
     `global
@@ -59,7 +66,7 @@ ${
   default_backend model
 backend model
   balance roundrobin
-  server v1 127.0.0.1:${stack.stable.port} weight 100 check inter 500
+${useServer('v1')}${useServer('v2')}  server v1 127.0.0.1:${stack.stable.port} weight 100 check inter 500
   server v2 127.0.0.1:${stack.canary.port} weight 0 check inter 500
 `,
   );
@@ -69,6 +76,7 @@ backend model
     socket,
     backend: 'model',
     servers: { v1: 'v1', v2: 'v2' },
+    ...(map ? { headerMap: map } : {}),
   };
   const frontend = `http://127.0.0.1:${port}`;
   const router = createTrafficRouter(config, { exec: createExecaExec(), logger: quietLogger });
@@ -88,7 +96,7 @@ backend model
   return {
     config,
     frontend,
-    routerYaml: `{ type: haproxy, socket: ${socket}, backend: model, servers: { v1: v1, v2: v2 } }`,
+    routerYaml: `{ type: haproxy, socket: ${socket}, backend: model, servers: { v1: v1, v2: v2 }${map ? `, headerMap: ${map}` : ''} }`,
     ...(exporterPort ? { exporter: `127.0.0.1:${exporterPort}` } : {}),
     proc,
     readBack: () => router.readBack(),

@@ -8,7 +8,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createExecaExec } from '../../../src/clients/exec/execa-exec.js';
 import { createTrafficRouter } from '../../../src/clients/routers/index.js';
-import { renderMirrorFile, renderUpstreamFile } from '../../../src/clients/routers/nginx.js';
+import {
+  renderMirrorFile,
+  renderUpstreamFile,
+  routeVariable,
+} from '../../../src/clients/routers/nginx.js';
 import type { NginxRouterConfig } from '../../../src/core/rollout/model.js';
 import { freePort, requireBinary, waitFor } from '../services/binaries.js';
 import type { Stack } from './scenario-support.js';
@@ -35,9 +39,15 @@ export async function startNginx(
   stack: Backends,
   /**
    * mirror: a mirror include in the server block; pidFile: the spec names nginx's pid file;
-   * pathPrefix: users' /x goes to the backends' <pathPrefix>/x.
+   * pathPrefix: users' /x goes to the backends' <pathPrefix>/x; headerRoutes: the location
+   * proxies to the route map's variable, so sluice can route by header.
    */
-  options: { mirror?: boolean; pidFile?: boolean; pathPrefix?: string } = {},
+  options: {
+    mirror?: boolean;
+    pidFile?: boolean;
+    pathPrefix?: string;
+    headerRoutes?: boolean;
+  } = {},
 ): Promise<RunningNginx> {
   const binary = requireBinary('nginx', 'scripts/install/routers.sh');
   const dir = stack.dir;
@@ -57,6 +67,7 @@ export async function startNginx(
     test: [binary, '-p', dir, '-c', mainConf, '-t', '-q'],
     ...(options.mirror ? { mirrorFile: path.join(dir, 'mirror.conf') } : {}),
     ...(options.pidFile ? { pidFile: path.join(dir, 'logs/nginx.pid') } : {}),
+    ...(options.headerRoutes ? { headerRoutes: true } : {}),
   };
   writeFileSync(config.upstreamFile, renderUpstreamFile(config, { v1: 100, v2: 0 }, undefined, 1));
   if (config.mirrorFile) writeFileSync(config.mirrorFile, renderMirrorFile('model', undefined));
@@ -78,7 +89,7 @@ http {
     listen 127.0.0.1:${port};
     ${config.mirrorFile ? `include ${config.mirrorFile};` : ''}
     location / {
-      proxy_pass http://model${options.pathPrefix ? `${options.pathPrefix}/` : ''};
+      proxy_pass http://${options.headerRoutes ? `$${routeVariable('model')}` : 'model'}${options.pathPrefix ? `${options.pathPrefix}/` : ''};
       proxy_http_version 1.1;
       proxy_set_header Connection "";
     }
@@ -96,7 +107,7 @@ http {
     return options.pathPrefix ? response.status < 500 : response.ok;
   }, 'nginx');
   const list = (argv: readonly string[]) => `[${argv.map((a) => JSON.stringify(a)).join(', ')}]`;
-  const routerYaml = `{ type: nginx, upstreamFile: ${config.upstreamFile}, upstream: model, servers: { v1: "${config.servers.v1}", v2: "${config.servers.v2}" }, prefix: ${dir}, conf: ${mainConf}, reload: ${list(config.reload!)}, test: ${list(config.test!)}${config.mirrorFile ? `, mirrorFile: ${config.mirrorFile}` : ''}${config.pidFile ? `, pidFile: ${config.pidFile}` : ''} }`;
+  const routerYaml = `{ type: nginx, upstreamFile: ${config.upstreamFile}, upstream: model, servers: { v1: "${config.servers.v1}", v2: "${config.servers.v2}" }, prefix: ${dir}, conf: ${mainConf}, reload: ${list(config.reload!)}, test: ${list(config.test!)}${config.mirrorFile ? `, mirrorFile: ${config.mirrorFile}` : ''}${config.pidFile ? `, pidFile: ${config.pidFile}` : ''}${config.headerRoutes ? ', headerRoutes: true' : ''} }`;
   const router = createTrafficRouter(config, { exec: createExecaExec(), logger: quietLogger });
   return {
     config,

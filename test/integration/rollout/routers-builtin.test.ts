@@ -87,7 +87,9 @@ describe('built-in router on real model servers', () => {
     const plain = await runLoad({ url: proxy.address, total: 50, headers: { 'x-canary': 'no' } });
     expect(tagged.byVersion).toEqual({ green: 50 });
     expect(plain.byVersion).toEqual({ blue: 50 });
-    await router.setHeaderRoutes!([]);
+    // All traffic on one version (a switch, a rollback, an abort) removes header routes too.
+    await router.setRoute('blue');
+    expect(await router.readBack()).toEqual({ weights: { blue: 100, green: 0 } });
   });
 
   it('refuses weights that do not add up or name an unknown version, and changes nothing', async () => {

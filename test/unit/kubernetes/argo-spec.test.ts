@@ -67,6 +67,25 @@ describe('rollout spec: router type argo-rollouts', () => {
     expect(spec.previewAnalysis?.metrics[0]?.name).toBe('errors');
   });
 
+  it('a canary may have a background analysis, beside analysis steps or alone (no steps then)', () => {
+    const both = parseRolloutSpec(`${HEAD}${ROUTER}${STEPS}analysis: errors\n`, 'rollout.yml');
+    expect(both.backgroundAnalysis?.metrics[0]?.name).toBe('errors');
+    expect(both.steps).toHaveLength(1);
+    const alone = parseRolloutSpec(`${HEAD}${ROUTER}analysis: errors\n`, 'rollout.yml');
+    expect(alone.backgroundAnalysis?.metrics[0]?.name).toBe('errors');
+    expect(alone.steps).toEqual([]);
+  });
+
+  it('blue-green may have postPromotionAnalysis, beside previewAnalysis or alone', () => {
+    for (const extra of ['previewAnalysis: errors\n', ''])
+      expect(
+        parseRolloutSpec(
+          `${HEAD}${ROUTER}strategy: blue-green\n${extra}postPromotionAnalysis: errors\n`,
+          'rollout.yml',
+        ).postPromotionAnalysis?.metrics[0]?.name,
+      ).toBe('errors');
+  });
+
   it.each([
     ['no steps', `${HEAD}${ROUTER}`, /needs steps: the analyses to run at Argo’s pauses/, 'steps'],
     [
@@ -94,22 +113,16 @@ describe('rollout spec: router type argo-rollouts', () => {
       'strategy',
     ],
     [
-      'blue-green without previewAnalysis',
+      'blue-green without previewAnalysis or postPromotionAnalysis',
       `${HEAD}${ROUTER}strategy: blue-green\n`,
-      /needs previewAnalysis/,
+      /needs previewAnalysis or postPromotionAnalysis/,
       'previewAnalysis',
     ],
     [
-      'a background analysis',
-      `${HEAD}${ROUTER}${STEPS}analysis: errors\n`,
-      /analysis: is not available with router type argo-rollouts/,
-      'analysis',
-    ],
-    [
-      'postPromotionAnalysis',
-      `${HEAD}${ROUTER}strategy: blue-green\npreviewAnalysis: errors\npostPromotionAnalysis: errors\n`,
-      /postPromotionAnalysis: is not available/,
-      'postPromotionAnalysis',
+      'a pause step beside a background analysis',
+      `${HEAD}${ROUTER}steps:\n  - pause: { duration: 1m }\nanalysis: errors\n`,
+      /pause is not one/,
+      'steps',
     ],
     [
       'no container',

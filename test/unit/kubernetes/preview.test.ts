@@ -93,7 +93,9 @@ describe('blue-green preview through a header route', () => {
     ]);
     expect(configs.some((c) => c.type === 'http-probe')).toBe(true);
     for (const c of configs)
-      if (c.type === 'http-probe') expect(c.headers).toEqual({ 'x-sluice-preview': 'canary' });
+      if (c.type === 'http-probe')
+        // Only the canary's requests: stable's, through the same router, must reach stable.
+        expect(c.versionHeaders).toEqual({ v2: { 'x-sluice-preview': 'canary' } });
     expect(router.routes).toEqual([]);
     expect(result.timeline.map((e) => e.event).join('\n')).toMatch(
       /requests with x-sluice-preview: canary go to v2 \(read back: v1 100 %, x-sluice-preview: canary → v2\)/,
@@ -116,7 +118,7 @@ describe('blue-green preview through a header route', () => {
     expect(result.notes.join('\n')).toMatch(
       /no header route for the preview: the route has no room/,
     );
-    for (const c of configs) if (c.type === 'http-probe') expect(c.headers).toBeUndefined();
+    for (const c of configs) if (c.type === 'http-probe') expect(c.versionHeaders).toBeUndefined();
   });
 });
 

@@ -9,10 +9,15 @@ import {
 import { applyPatch, StateError } from '../../../src/clients/routers/builtin/state.js';
 import {
   nginxWeights,
+  checkHeaderRoutes,
   parseUpstreamFile,
   renderUpstreamFile,
 } from '../../../src/clients/routers/nginx.js';
-import { parseServersState } from '../../../src/clients/routers/haproxy.js';
+import {
+  HaproxyTrafficRouter,
+  parseMapEntries,
+  parseServersState,
+} from '../../../src/clients/routers/haproxy.js';
 import { InfraError, UsageError } from '../../../src/core/errors.js';
 
 describe('smooth weighted round-robin', () => {
@@ -203,6 +208,88 @@ describe('nginx and HAProxy texts', () => {
       InfraError,
     );
     expect(() => parseUpstreamFile('nginx', 'other', text)).toThrow(/has no upstream other/);
+  });
+
+  it('nginx header routes: a map on the header to one version’s upstream, read back; one header only, literal values', () => {
+    const config = {
+      upstream: 'm',
+      servers: { a: '127.0.0.1:1', b: '127.0.0.1:2' },
+      headerRoutes: true,
+    };
+    const route = { header: 'X-Sluice-Preview', value: 'canary', version: 'b' };
+    const text = renderUpstreamFile(config, { a: 100, b: 0 }, undefined, 3, [route]);
+    expect(text).toContain('map $http_x_sluice_preview $m__sluice_route {');
+    expect(text).toContain('"canary" m__sluice_h0;');
+    expect(parseUpstreamFile('nginx', 'm', text).routes).toEqual([
+      { header: 'x-sluice-preview', value: 'canary', server: '127.0.0.1:2' },
+    ]);
+    // Without routes the variable still names the weighted upstream.
+    const none = renderUpstreamFile(config, { a: 100, b: 0 }, undefined, 4);
+    expect(none).toMatch(/map \$host \$m__sluice_route \{\s+default m;\s+\}/);
+    expect(parseUpstreamFile('nginx', 'm', none).routes).toEqual([]);
+    // A map sluice did not write is refused.
+    expect(() =>
+      parseUpstreamFile('nginx', 'm', text.replace('"canary" m__sluice_h0;', '"x" elsewhere;')),
+    ).toThrow(/routes x to elsewhere/);
+    expect(() =>
+      parseUpstreamFile('nginx', 'm', text.replace('default m;', 'default other;')),
+    ).toThrow(/maps by default to other/);
+    expect(() =>
+      checkHeaderRoutes('nginx', ['a', 'b'], [route, { ...route, header: 'x-other', value: 'y' }]),
+    ).toThrow(/one header/);
+    for (const value of ['a b', '"x', 'x;y', 'café', ''])
+      expect(() => checkHeaderRoutes('nginx', ['a', 'b'], [{ ...route, value }])).toThrow(
+        UsageError,
+      );
+    expect(() => checkHeaderRoutes('nginx', ['a', 'b'], [{ ...route, header: 'x y' }])).toThrow(
+      /not a header name/,
+    );
+    expect(() => checkHeaderRoutes('nginx', ['a', 'b'], [{ ...route, version: 'c' }])).toThrow(
+      /no version "c"/,
+    );
+  });
+
+  it('HAProxy header routes: show map read strictly; only the configured header, literal values, known versions', async () => {
+    expect(parseMapEntries('h', '/m.map', '0x55d1 canary v2\n\n')).toEqual([['canary', 'v2']]);
+    expect(parseMapEntries('h', '/m.map', '')).toEqual([]);
+    expect(() =>
+      parseMapEntries('h', '/m.map', 'Unknown map identifier. Please use #<id> or <file>.\n'),
+    ).toThrow(InfraError);
+    const logger = {
+      debug() {},
+      info() {},
+      warn() {},
+      error() {},
+      group: <T>(_t: string, run: () => Promise<T>) => run(),
+    };
+    const config = {
+      type: 'haproxy' as const,
+      socket: '/nonexistent.sock',
+      backend: 'model',
+      servers: { v1: 's1', v2: 's2' },
+    };
+    expect(new HaproxyTrafficRouter(config, { logger }).capabilities.headerRouting).toBe(false);
+    const router = new HaproxyTrafficRouter(
+      { ...config, headerMap: '/etc/haproxy/p.map' },
+      { logger },
+    );
+    expect(router.capabilities.headerRouting).toBe(true);
+    const route = { header: 'X-Sluice-Preview', value: 'canary', version: 'v2' };
+    // Refused before the runtime API is asked (the socket does not exist).
+    await expect(router.setHeaderRoutes([{ ...route, header: 'x-other' }])).rejects.toThrow(
+      /x-sluice-preview only/,
+    );
+    await expect(router.setHeaderRoutes([{ ...route, value: 'a b' }])).rejects.toThrow(UsageError);
+    await expect(router.setHeaderRoutes([{ ...route, version: 'v3' }])).rejects.toThrow(
+      /no version "v3"/,
+    );
+    await expect(router.setHeaderRoutes([route])).rejects.toThrow(InfraError);
+    expect(
+      () => new HaproxyTrafficRouter({ ...config, headerMap: '/a b.map' }, { logger }),
+    ).toThrow(UsageError);
+    expect(
+      () => new HaproxyTrafficRouter({ ...config, headerMap: '/m', header: 'a b' }, { logger }),
+    ).toThrow(/not a header name/);
   });
 
   it('HAProxy: reads show servers state strictly', () => {

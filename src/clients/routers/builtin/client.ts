@@ -151,10 +151,14 @@ export class BuiltinTrafficRouter implements TrafficRouter {
     await this.call('PUT', { weights: full }, signal);
   }
 
+  /**
+   * All traffic on one version; header routes go too (as with nginx and the HTTPRoute): a
+   * switch, a rollback or `sluice rollout abort` after a run killed mid-preview leaves none.
+   */
   async setRoute(version: string, signal?: AbortSignal): Promise<void> {
     await this.call(
       'PUT',
-      { weights: routeAll(this.name, await this.known(signal), version) },
+      { weights: routeAll(this.name, await this.known(signal), version), headerRoutes: [] },
       signal,
     );
   }

@@ -128,6 +128,16 @@ export class ArgoRolloutsRouter implements TrafficRouter, RolloutController {
   /** Sets the container's image to the version's: the controller starts a new revision. */
   async setImage(version: string, signal?: AbortSignal): Promise<string> {
     const image = this.imageFor(version);
+    await this.writeImage(image, `set image ${this.config.container}=${image}`, signal);
+    return image;
+  }
+
+  /** The previous image back (`kubectl argo rollouts undo`): a post-promotion rollback. */
+  async restoreImage(image: string, signal?: AbortSignal): Promise<void> {
+    await this.writeImage(image, `undo: image ${this.config.container}=${image}`, signal);
+  }
+
+  private async writeImage(image: string, what: string, signal?: AbortSignal): Promise<void> {
     await this.patch(
       (rollout) => {
         const { containers, container } = this.containerOf(rollout);
@@ -149,10 +159,9 @@ export class ArgoRolloutsRouter implements TrafficRouter, RolloutController {
           },
         };
       },
-      `set image ${this.config.container}=${image}`,
+      what,
       signal,
     );
-    return image;
   }
 
   /** Resumes a pause as `kubectl argo rollouts promote` does. */
