@@ -1,7 +1,7 @@
 import { InfraError, SluiceError, UsageError } from '../errors.js';
 import type { ControllerStatus, RolloutController } from '../ports.js';
 import type { AnalysisResult } from './analysis.js';
-import { Halt, Recorder, type RolloutEnv } from './engine.js';
+import { Halt, recordRollout, type Recorder, type RolloutEnv } from './engine.js';
 import type { AnalysisSpec, RolloutOutcome, RolloutSpec } from './model.js';
 import type { RolloutResult } from './run.js';
 import { allOn, messageOf } from './safety.js';
@@ -26,24 +26,7 @@ export async function runControlledRollout(
   env: RolloutEnv,
   controller: RolloutController,
 ): Promise<RolloutResult> {
-  const rec = new Recorder(
-    spec,
-    env,
-    `${spec.stable.name}→${spec.canary.name}@${env.clock.now().toISOString()}`,
-  );
-  const done = (
-    outcome: RolloutOutcome,
-    reason: string,
-    extra: Partial<RolloutResult> = {},
-  ): RolloutResult => ({
-    outcome,
-    reason,
-    spec,
-    timeline: rec.timeline,
-    analyses: rec.analyses,
-    notes: rec.notes,
-    ...extra,
-  });
+  const { rec, done } = recordRollout(spec, env);
   const analyses: AnalysisSpec[] =
     spec.strategy === 'blue-green'
       ? spec.previewAnalysis

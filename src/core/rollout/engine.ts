@@ -3,6 +3,7 @@ import { runAnalysis, type AnalysisResult, type ProviderFactory } from './analys
 import type {
   AnalysisSpec,
   Measurement,
+  RolloutOutcome,
   RolloutProgress,
   RolloutSpec,
   TimelineEntry,
@@ -10,6 +11,7 @@ import type {
 import { formatDuration } from './yaml-reader.js';
 import { allOn, describeState, describeWeights, verify } from './safety.js';
 import { InfraError } from '../errors.js';
+import type { RolloutResult } from './run.js';
 
 /** What a rollout runs on: the ports, and the signal SIGTERM/SIGINT abort. */
 export interface RolloutEnv {
@@ -269,4 +271,36 @@ export class Recorder {
       await this.env.sleep.sleep(Math.min(poll, left), signal);
     }
   }
+}
+
+/**
+ * The recorder of one rollout (canary, blue-green, shadow, or one a controller drives) and how
+ * its result is made from what it recorded, so that every way a rollout ends reports the same.
+ */
+export function recordRollout(
+  spec: RolloutSpec,
+  env: RolloutEnv,
+): {
+  rec: Recorder;
+  done: (outcome: RolloutOutcome, reason: string, extra?: Partial<RolloutResult>) => RolloutResult;
+} {
+  const rec = new Recorder(
+    spec,
+    env,
+    `${spec.stable.name}→${spec.canary.name}@${env.clock.now().toISOString()}`,
+  );
+  const done = (
+    outcome: RolloutOutcome,
+    reason: string,
+    extra: Partial<RolloutResult> = {},
+  ): RolloutResult => ({
+    outcome,
+    reason,
+    spec,
+    timeline: rec.timeline,
+    analyses: rec.analyses,
+    notes: rec.notes,
+    ...extra,
+  });
+  return { rec, done };
 }

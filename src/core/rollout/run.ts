@@ -4,7 +4,7 @@ import { runBlueGreen } from './blue-green.js';
 import { runCanary } from './canary.js';
 import { runControlledRollout } from './controlled.js';
 import { runShadow } from './shadow.js';
-import { Halt, Recorder, readProgress, type RolloutEnv } from './engine.js';
+import { Halt, readProgress, recordRollout, type Recorder, type RolloutEnv } from './engine.js';
 import type { RolloutOutcome, RolloutProgress, RolloutSpec, TimelineEntry } from './model.js';
 import type { AnalysisResult } from './analysis.js';
 import { allOn, describeState, messageOf, restoreStable, sameWeights } from './safety.js';
@@ -32,24 +32,7 @@ const UNFINISHED: readonly RolloutProgress['status'][] = ['running', 'paused', '
 export async function runRollout(spec: RolloutSpec, env: RolloutEnv): Promise<RolloutResult> {
   // A controller of the cluster drives the steps (Argo Rollouts): sluice judges at its pauses.
   if (env.router.controller) return runControlledRollout(spec, env, env.router.controller);
-  const rec = new Recorder(
-    spec,
-    env,
-    `${spec.stable.name}→${spec.canary.name}@${env.clock.now().toISOString()}`,
-  );
-  const done = (
-    outcome: RolloutOutcome,
-    reason: string,
-    extra: Partial<RolloutResult> = {},
-  ): RolloutResult => ({
-    outcome,
-    reason,
-    spec,
-    timeline: rec.timeline,
-    analyses: rec.analyses,
-    notes: rec.notes,
-    ...extra,
-  });
+  const { rec, done } = recordRollout(spec, env);
 
   // Reconcile with what the router actually does (a job killed half-way left it so).
   let actual: TrafficState;
