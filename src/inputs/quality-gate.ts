@@ -51,7 +51,7 @@ export const qualityGate = {
       name: 'baseline-predictions',
       type: 'string',
       description:
-        "The baseline model's predictions on the same examples: a file path; `git:<ref>` (the `predictions` file at that ref); or a file logged as an artifact of an MLflow run: `mlflow:<model>@<alias>[:<artifact path>]` or `mlflow:<model>/<version>[:<artifact path>]` (the version's run), `mlflow:runs:/<run_id>[/<artifact path>]` (the artifact path defaults to the `predictions` file's name; at most 1 GiB). Default: the `predictions` file at the baseline's ref when `baseline` is `git:<ref>` (or `auto` on a pull/merge request), or its artifact in the run when `baseline` is `mlflow:…`.",
+        "The baseline model's predictions on the same examples: a file path (or `file:<path>`); `git:<ref>` (the `predictions` file at that ref); or a file logged as an artifact of an MLflow run: `mlflow:<model>@<alias>[:<artifact path>]` or `mlflow:<model>/<version>[:<artifact path>]` (the version's run), `mlflow:runs:/<run_id>[/<artifact path>]` (the artifact path defaults to the `predictions` file's name; at most 1 GiB). Default: the `predictions` file at the baseline's ref when `baseline` is `git:<ref>` (or `auto` on a pull/merge request), or its artifact in the run when `baseline` is `mlflow:…`.",
     },
     {
       name: 'id-column',

@@ -1,6 +1,12 @@
 import { compileRules } from '../gate/pattern.js';
 import type { Rule, RuleSet } from '../gate/model.js';
-import { HIGHER_IS_BETTER, compareUnits, intervalOf, type MetricName } from './metrics.js';
+import {
+  HIGHER_IS_BETTER,
+  compareUnits,
+  intervalOf,
+  metricsOf,
+  type MetricName,
+} from './metrics.js';
 import type { ExampleGroup, LoadedPredictions } from './read.js';
 import { mcnemarExact } from './tests.js';
 import { compareAuc, labelCounts } from './auc.js';
@@ -60,6 +66,58 @@ function groupKey(group: ExampleGroup, metric: string): string {
   return group.slice
     ? `slices.${segment(group.slice.column)}.${segment(group.slice.value)}.${metric}`
     : metric;
+}
+
+/** Every key the comparison judges (the names rules match), before any resampling. */
+export function predictionKeys(loaded: LoadedPredictions): string[] {
+  const keys: string[] = [];
+  for (const group of loaded.groups) {
+    for (const metric of metricsOf(group.units)) keys.push(groupKey(group, metric));
+    if (group.scores) keys.push(groupKey(group, 'auc'));
+  }
+  return keys;
+}
+
+/**
+ * The names a rule can match, as a hint lists them: the metrics, then each slice column with
+ * its values (`slices.region.<APAC|EU|US>.<metric>`).
+ */
+export function describePredictionKeys(loaded: LoadedPredictions): string {
+  const overall = loaded.groups.find((g) => !g.slice);
+  const names = overall ? [...metricsOf(overall.units), ...(overall.scores ? ['auc'] : [])] : [];
+  const values = new Map<string, string[]>();
+  for (const group of loaded.groups) {
+    if (!group.slice) continue;
+    const column = segment(group.slice.column);
+    const list = values.get(column) ?? [];
+    list.push(segment(group.slice.value));
+    values.set(column, list);
+  }
+  const slices = [...values].map(([column, list]) => {
+    const shown = list.slice(0, 12).join('|');
+    return `slices.${column}.<${shown}${list.length > 12 ? `|… ${list.length - 12} more` : ''}>.<metric>`;
+  });
+  return `prediction metrics: ${names.join(', ')}${slices.length > 0 ? `; per slice: ${slices.join(', ')}` : ''}`;
+}
+
+/** A metric name as other tools spell it (`roc_auc`, `f1_score`): the name sluice uses. */
+export function suggestPredictionKey(pattern: string, keys: readonly string[]): string | undefined {
+  const dot = pattern.lastIndexOf('.');
+  const head = pattern.slice(0, dot + 1);
+  const last = pattern.slice(dot + 1).toLowerCase();
+  const known: MetricName[] = ['accuracy', 'precision', 'recall', 'f1', 'auc', 'rmse', 'mae'];
+  const aliases: Record<string, MetricName> = {
+    acc: 'accuracy',
+    roc: 'auc',
+    rocauc: 'auc',
+    mean_absolute_error: 'mae',
+    root_mean_squared_error: 'rmse',
+  };
+  const metric =
+    aliases[last] ?? known.find((name) => last.split(/[^a-z0-9]+/).includes(name));
+  if (metric === undefined) return undefined;
+  const key = `${head}${metric}`;
+  return keys.includes(key) ? key : undefined;
 }
 
 export function judgePredictions(

@@ -10,7 +10,13 @@ import type {
   TestCase,
 } from '../report/model.js';
 import { plural } from '../text/plural.js';
-import { harmOf, type JudgedMetric, type PredictionsVerdict } from './judge.js';
+import {
+  describePredictionKeys,
+  harmOf,
+  predictionKeys,
+  type JudgedMetric,
+  type PredictionsVerdict,
+} from './judge.js';
 import type { LoadedPredictions } from './read.js';
 
 /** What the per-example comparison adds to the quality gate's report. */
@@ -21,6 +27,9 @@ export interface PredictionsReport {
   tests: TestCase[];
   failed: string[];
   data: Record<string, unknown>;
+  /** Every key judged (what rules match), and how an error lists them. */
+  keys: string[];
+  keysText: string;
 }
 
 const STATUS: Record<JudgedMetric['status'], Status> = {
@@ -247,6 +256,8 @@ export function buildPredictionsReport(
         ? `${regressed.map((m) => m.metric).join(', ')} regressed beyond noise against ${labels.baseline}, within the rules`
         : `no prediction metric regressed beyond noise against ${labels.baseline}`;
   return {
+    keys: predictionKeys(loaded),
+    keysText: describePredictionKeys(loaded),
     summary,
     notes,
     sections,
