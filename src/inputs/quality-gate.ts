@@ -78,6 +78,12 @@ export const qualityGate = {
         'Optional: the column holding the score (probability) of the positive class, in both prediction files. Binary labels: adds ROC AUC (ties count half, as scikit-learn) with its paired bootstrap interval, overall and per slice (a slice of one label has no AUC, and says so); also orders the worst flipped examples by how confident the candidate was.',
     },
     {
+      name: 'positive-class',
+      type: 'string',
+      description:
+        'Two-class labels: the label value the score (`score-column`) and precision/recall/F1 are about, e.g. `churn`. Default: `1` for 0/1 labels, `true` for true/false; other labels (e.g. `churn`/`stay`, `yes`/`no`) need it (sluice does not guess).',
+    },
+    {
       name: 'slice-columns',
       type: 'list',
       description:

@@ -60,7 +60,12 @@ export async function comparePredictionFiles(
           ...(options['score-column'] ? { score: options['score-column'] } : {}),
           slices: (options['slice-columns'] ?? []).map((s) => s.trim()).filter((s) => s !== ''),
         },
-        options.task ? { task: options.task } : {},
+        {
+          ...(options.task ? { task: options.task } : {}),
+          ...(options['positive-class'] !== undefined
+            ? { positiveClass: options['positive-class'] }
+            : {}),
+        },
       );
       const keys = predictionKeys(loaded);
       if (rules) {

@@ -118,6 +118,20 @@ export function buildPredictionsReport(
     });
   }
   if (loaded.aucSkipped) notes.push({ level: 'info', text: `No AUC: ${loaded.aucSkipped}.` });
+  const auc = judged.metrics.find((m) => m.metric === 'auc' && !m.group.slice);
+  if (auc && auc.significance !== 'undefined') {
+    const below = [
+      ['candidate', auc.candidate],
+      ['baseline', auc.baseline],
+    ].filter(([, value]) => (value as number) < 0.5);
+    if (below.length > 0) {
+      const other = loaded.classes?.find((c) => c !== loaded.positive);
+      notes.push({
+        level: 'warning',
+        text: `AUC below 0.5 (${below.map(([side, value]) => `${side as string} ${num(value as number)}`).join(', ')}): worse than chance, so the score may be for the other class${other !== undefined ? ` (${other})` : ''}, not the positive class ${loaded.positive ?? ''}; check \`score-column\` and \`positive-class\`.`,
+      });
+    }
+  }
   const undefinedAuc = judged.metrics.filter((m) => m.significance === 'undefined');
   if (undefinedAuc.length > 0) {
     notes.push({
@@ -138,7 +152,13 @@ export function buildPredictionsReport(
     `${plural(loaded.paired, 'example')} paired by id; task: `,
     { strong: loaded.task },
     ` (${loaded.taskReason})`,
-    ...(loaded.positive !== undefined ? [`; positive class: `, { code: loaded.positive }] : []),
+    ...(loaded.positive !== undefined
+      ? [
+          `; positive class: `,
+          { code: loaded.positive },
+          ...(loaded.positiveReason ? [` (${loaded.positiveReason})`] : []),
+        ]
+      : []),
     ...(loaded.groups.some((g) => g.scores)
       ? [
           '; AUC from the score column (ties count half, as scikit-learn’s ',
