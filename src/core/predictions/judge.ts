@@ -16,6 +16,8 @@ type Significance =
   | 'regressed'
   | 'improved'
   | 'within noise'
+  /** Both models give the same value on every resample: the interval is exactly [0, 0]. */
+  | 'unchanged'
   | 'too small to judge'
   /** AUC of a group holding one label only. */
   | 'undefined';
@@ -35,6 +37,8 @@ export interface JudgedMetric {
   /** The gate's word: fail only on a regression past the rule's limit beyond noise. */
   status: 'pass' | 'fail' | 'warn' | 'info';
   reasons: string[];
+  /** What failed, short (`below its minimum 0.95`), for the status and the headline. */
+  failed: string[];
   rule?: Rule | Omit<Rule, 'pattern'>;
   ruleLabel?: string;
 }
@@ -169,6 +173,7 @@ export function judgePredictions(
               ? 'too small to judge'
               : significance(comparison.metric, interval),
         status: 'info',
+        failed: [],
         reasons:
           comparison.metric === 'auc' && oneLabel
             ? [
@@ -206,10 +211,34 @@ export function judgePredictions(
 function significance(metric: MetricName, interval: [number, number] | undefined): Significance {
   if (!interval) return 'within noise';
   const [low, high] = interval;
+  if (low === 0 && high === 0) return 'unchanged';
   const higher = HIGHER_IS_BETTER[metric];
   if (low > 0) return higher ? 'improved' : 'regressed';
   if (high < 0) return higher ? 'regressed' : 'improved';
   return 'within noise';
+}
+
+/** Whether a rule limits how much a metric may regress (the only rules a Δ direction is about). */
+export function isRegressionRule(rule: JudgedMetric['rule']): boolean {
+  return rule?.maxRegression !== undefined || rule?.maxRegressionPct !== undefined;
+}
+
+/** The rule as the report names it: `default: max_regression 0.02`, `auc: min 0.95`. */
+export function describeRule(metric: JudgedMetric): string {
+  const rule = metric.rule;
+  if (!rule) return '';
+  const written = (key: 'min' | 'max' | 'maxRegression' | 'maxRegressionPct'): string =>
+    rule.written?.[key] ?? String(rule[key]);
+  const parts = [
+    ...(rule.min !== undefined ? [`min ${written('min')}`] : []),
+    ...(rule.max !== undefined ? [`max ${written('max')}`] : []),
+    ...(rule.maxRegression !== undefined ? [`max_regression ${written('maxRegression')}`] : []),
+    ...(rule.maxRegressionPct !== undefined
+      ? [`max_regression_pct ${written('maxRegressionPct')}`]
+      : []),
+    ...(rule.confidence !== undefined ? [`confidence ${rule.confidence}`] : []),
+  ];
+  return `${metric.ruleLabel ?? 'rule'}: ${parts.length > 0 ? parts.join(', ') : 'no limit'}`;
 }
 
 /** How much worse the candidate is (positive: worse), whatever the metric's direction. */
@@ -235,10 +264,14 @@ function applyRule(judged: JudgedMetric, minSliceSize: number): void {
   const failures: string[] = [];
   const written = (key: 'min' | 'max' | 'maxRegression' | 'maxRegressionPct'): string =>
     rule.written?.[key] ?? String(rule[key]);
-  if (rule.min !== undefined && judged.candidate < rule.min)
-    failures.push(`${fmt(judged.candidate)} is below min ${written('min')}`);
-  if (rule.max !== undefined && judged.candidate > rule.max)
-    failures.push(`${fmt(judged.candidate)} is above max ${written('max')}`);
+  if (rule.min !== undefined && judged.candidate < rule.min) {
+    failures.push(`${fmt(judged.candidate)} is below its minimum ${written('min')}`);
+    judged.failed.push(`below its minimum ${written('min')}`);
+  }
+  if (rule.max !== undefined && judged.candidate > rule.max) {
+    failures.push(`${fmt(judged.candidate)} is above its maximum ${written('max')}`);
+    judged.failed.push(`above its maximum ${written('max')}`);
+  }
   const limits: { limit: number; text: string }[] = [];
   if (rule.maxRegression !== undefined)
     limits.push({ limit: rule.maxRegression, text: `max_regression ${written('maxRegression')}` });
@@ -252,15 +285,19 @@ function applyRule(judged: JudgedMetric, minSliceSize: number): void {
   for (const { limit, text } of limits) {
     const harm = harmOf(judged.metric, judged.delta);
     if (!interval) {
-      if (harm > limit) failures.push(`regressed by ${fmt(harm)}, past ${text}`);
+      if (harm > limit) {
+        failures.push(`regressed by ${fmt(harm)}, past ${text}`);
+        judged.failed.push(`regressed past ${text}`);
+      }
       continue;
     }
     // The interval's end nearest no change: the least the candidate can be worse by.
     const harms = interval.map((end) => harmOf(judged.metric, end));
     const least = Math.min(...harms);
-    if (least > limit)
+    if (least > limit) {
       failures.push(`regressed by ${fmt(harm)} (${level}: at least ${fmt(least)}), past ${text}`);
-    else if (harm > limit) {
+      judged.failed.push(`regressed past ${text} beyond noise`);
+    } else if (harm > limit) {
       judged.reasons.push(
         `within noise: regressed by ${fmt(harm)}, past ${text}, but the ${level} reaches ${fmt(least)}`,
       );

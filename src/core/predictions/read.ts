@@ -544,12 +544,12 @@ async function firstBadValue(
     raw === undefined || raw.trim() === ''
       ? 'is empty'
       : Number.isNaN(value) && /^[+-]?nan$/i.test(raw.trim())
-        ? `holds \`${show(raw)}\`: not a number (NaN)`
+        ? `holds \`${show(raw)}\` (NaN: not a number)`
         : value !== undefined && !Number.isNaN(value) && !Number.isFinite(value)
-          ? `holds \`${show(raw)}\`: infinite`
+          ? `holds \`${show(raw)}\`, which is infinite`
           : /^[+-]?(inf|infinity)$/i.test(raw.trim())
-            ? `holds \`${show(raw)}\`: infinite`
-            : `holds \`${show(raw)}\`: not a number`;
+            ? `holds \`${show(raw)}\`, which is infinite`
+            : `holds \`${show(raw)}\`, which is not a number`;
   const csv = side.source.format === 'csv' && side.source.header !== false && !many;
   const r = Number(found['r']);
   const line = csv ? r + 1 : undefined;

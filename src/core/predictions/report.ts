@@ -12,7 +12,9 @@ import type {
 import { plural } from '../text/plural.js';
 import {
   describePredictionKeys,
+  describeRule,
   harmOf,
+  isRegressionRule,
   predictionKeys,
   type JudgedMetric,
   type PredictionsVerdict,
@@ -56,18 +58,25 @@ function intervalText(metric: JudgedMetric): string {
 }
 
 function statusCell(metric: JudgedMetric): Cell {
+  // A Δ direction word (improved, regressed, within noise) only where a regression rule or no
+  // rule judges the metric: a `min` rule passes or fails on the value itself.
   const label =
     metric.status === 'fail'
-      ? `fail: ${metric.significance}`
-      : metric.significance === 'too small to judge'
-        ? 'too small to judge'
+      ? `fail: ${metric.failed.join('; ')}`
+      : metric.status === 'pass' && !isRegressionRule(metric.rule)
+        ? 'pass'
         : metric.significance;
   return { status: STATUS[metric.status], label };
 }
 
 function ruleText(metric: JudgedMetric): string {
-  if (metric.reasons.length > 0) return metric.reasons.join('; ');
-  return metric.ruleLabel ?? '';
+  const rule = describeRule(metric);
+  return [rule, ...metric.reasons].filter((text) => text !== '').join('; ');
+}
+
+/** Text whose `backtick` spans are code, as report inlines (each escaped by the renderer). */
+function withCode(text: string): Inline[] {
+  return text.split('`').map((part, i) => (i % 2 === 1 ? { code: part } : part));
 }
 
 function metricRow(metric: JudgedMetric, withSlice: boolean): Cell[] {
@@ -151,7 +160,9 @@ export function buildPredictionsReport(
   const about: Inline[] = [
     `${plural(loaded.paired, 'example')} paired by id; task: `,
     { strong: loaded.task },
-    ` (${loaded.taskReason})`,
+    ' (',
+    ...withCode(loaded.taskReason),
+    ')',
     ...(loaded.positive !== undefined
       ? [
           `; positive class: `,
@@ -171,7 +182,9 @@ export function buildPredictionsReport(
           `; ${plural(loaded.classes.length, 'class', 'classes')}, precision/recall/F1 macro-averaged`,
         ]
       : []),
-    `. Intervals: paired bootstrap, ${judged.resamples} resamples of the ids, seed ${judged.seed}, percentile method${grouped ? `; regression groups above 10,000 examples are resampled as 10,000 random groups of ids` : ''}. A rule's \`max_regression\` fails a metric only when the whole interval is past it; otherwise it is within noise.`,
+    `. Intervals: paired bootstrap, ${judged.resamples} resamples of the ids, seed ${judged.seed}, percentile method${grouped ? `; regression groups above 10,000 examples are resampled as 10,000 random groups of ids` : ''}. A rule's `,
+    { code: 'max_regression' },
+    ' fails a metric only when the whole interval is past it; otherwise it is within noise.',
   ];
   const blocks: Block[] = [
     { type: 'paragraph', content: about },
@@ -269,9 +282,16 @@ export function buildPredictionsReport(
     file: labels.candidate,
   }));
   const regressed = judged.metrics.filter((m) => m.significance === 'regressed' && !m.group.slice);
+  const onlyRegressions = failed.every((m) => m.failed.every((f) => f.startsWith('regressed')));
+  const shown = failed
+    .slice(0, 3)
+    .map((m) => `${m.key} ${m.failed.join(', ')}`)
+    .join('; ');
   const summary =
     failed.length > 0
-      ? `${plural(failed.length, 'prediction metric')} regressed past ${failed.length === 1 ? 'its rule' : 'their rules'} beyond noise against ${labels.baseline}`
+      ? onlyRegressions
+        ? `${plural(failed.length, 'prediction metric')} regressed past ${failed.length === 1 ? 'its rule' : 'their rules'} beyond noise against ${labels.baseline}: ${shown}${failed.length > 3 ? '; …' : ''}`
+        : `${plural(failed.length, 'prediction metric')} failed ${failed.length === 1 ? 'its rule' : 'their rules'} against ${labels.baseline}: ${shown}${failed.length > 3 ? '; …' : ''}`
       : regressed.length > 0
         ? `${regressed.map((m) => m.metric).join(', ')} regressed beyond noise against ${labels.baseline}, within the rules`
         : `no prediction metric regressed beyond noise against ${labels.baseline}`;
@@ -306,6 +326,7 @@ export function buildPredictionsReport(
         significance: m.significance,
         status: m.status,
         reasons: m.reasons,
+        ...(m.failed.length > 0 ? { failed: m.failed } : {}),
       })),
       worst,
     },
