@@ -208,7 +208,7 @@ async function predictionsOnly(
     notes: compared.notes,
     sections: compared.sections,
     tests: compared.tests,
-    measurements: [],
+    measurements: compared.measurements,
     outputs: {
       passed: String(compared.failed.length === 0),
       'failed-metrics': compared.failed.join(','),
@@ -227,6 +227,7 @@ function mergePredictions(report: Report, compared: PredictionsReport): void {
   report.sections.push(...compared.sections);
   report.notes.push(...compared.notes);
   report.tests.push(...compared.tests);
+  report.measurements.push(...compared.measurements);
   report.summary = `${report.summary}; ${compared.summary}`;
   if (compared.failed.length > 0) {
     report.verdict = 'fail';

@@ -10,11 +10,7 @@ import type {
   RuleThreshold,
 } from './model.js';
 import { compileRules, type RuleMatcher } from './pattern.js';
-import {
-  missingRequired,
-  refuseUnmatchedRules,
-  type OtherMetrics,
-} from './rule-coverage.js';
+import { missingRequired, refuseUnmatchedRules, type OtherMetrics } from './rule-coverage.js';
 import {
   THRESHOLD_NAME,
   checkNumber,

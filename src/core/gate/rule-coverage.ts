@@ -62,7 +62,13 @@ export function refuseUnmatchedRules(
   for (const set of [...candidates, ...baselines]) {
     if (set) for (const name of set.values.keys()) names.add(name);
   }
-  refuseUnmatchedNames(names, rules, other?.describe ? `metrics: ${metricsText(candidates, baselines)}; ${other.describe}` : undefined);
+  refuseUnmatchedNames(
+    names,
+    rules,
+    other?.describe
+      ? `metrics: ${metricsText(candidates, baselines)}; ${other.describe}`
+      : undefined,
+  );
 }
 
 /** Metrics a run has beside its metrics files (`--predictions`): their keys, and how to list them. */

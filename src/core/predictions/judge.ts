@@ -117,8 +117,7 @@ export function suggestPredictionKey(pattern: string, keys: readonly string[]): 
     mean_absolute_error: 'mae',
     root_mean_squared_error: 'rmse',
   };
-  const metric =
-    aliases[last] ?? known.find((name) => last.split(/[^a-z0-9]+/).includes(name));
+  const metric = aliases[last] ?? known.find((name) => last.split(/[^a-z0-9]+/).includes(name));
   if (metric === undefined) return undefined;
   const key = `${head}${metric}`;
   return keys.includes(key) ? key : undefined;

@@ -553,11 +553,7 @@ async function firstBadValue(
   const csv = side.source.format === 'csv' && side.source.header !== false && !many;
   const r = Number(found['r']);
   const line = csv ? r + 1 : undefined;
-  const at = many
-    ? `row ${r} of ${show(String(found['f']))}`
-    : csv
-      ? `line ${r + 1}`
-      : `row ${r}`;
+  const at = many ? `row ${r} of ${show(String(found['f']))}` : csv ? `line ${r + 1}` : `row ${r}`;
   return {
     ...(line !== undefined ? { line } : {}),
     toString: () => `id ${show(found['id'])} (${at}) ${why}`,

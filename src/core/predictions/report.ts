@@ -4,6 +4,7 @@ import type {
   Chart,
   Column,
   Inline,
+  Measurement,
   Note,
   Section,
   Status,
@@ -29,6 +30,8 @@ export interface PredictionsReport {
   tests: TestCase[];
   failed: string[];
   data: Record<string, unknown>;
+  /** OpenMetrics gauges: each metric's values, delta and interval, overall and per slice. */
+  measurements: Measurement[];
   /** Every key judged (what rules match), and how an error lists them. */
   keys: string[];
   keysText: string;
@@ -218,8 +221,9 @@ export function buildPredictionsReport(
       .sort((a, b) => harmOf(b.metric, b.delta) - harmOf(a.metric, a.delta))
       .slice(0, 30);
     const chart: Chart = {
-      title: `Δ ${primary} per slice with its interval`,
+      title: `Δ ${primary} per slice with its ${level} interval`,
       kind: 'line',
+      intervals: true,
       xLabels: chartRows.map((m) => `${m.group.slice!.column}=${m.group.slice!.value}`),
       yLabel: `Δ ${primary}`,
       series: [
@@ -296,6 +300,7 @@ export function buildPredictionsReport(
         ? `${regressed.map((m) => m.metric).join(', ')} regressed beyond noise against ${labels.baseline}, within the rules`
         : `no prediction metric regressed beyond noise against ${labels.baseline}`;
   return {
+    measurements: measurementsOf(judged.metrics, labels.candidate),
     keys: predictionKeys(loaded),
     keysText: describePredictionKeys(loaded),
     summary,
@@ -335,4 +340,42 @@ export function buildPredictionsReport(
 
 function finite(value: number): number | string {
   return Number.isFinite(value) ? value : String(value);
+}
+
+const MEASUREMENT_HELP =
+  'candidate value (per-example predictions); kind baseline: the baseline value, delta: candidate minus baseline, interval_low and interval_high: the bootstrap interval of the delta';
+
+/**
+ * A gauge family per metric (`sluice_accuracy`), as the metrics gate writes them: the candidate
+ * value without `kind`, the rest with it; a slice's samples carry `slice_column`/`slice_value`.
+ */
+function measurementsOf(metrics: JudgedMetric[], file: string): Measurement[] {
+  const out: Measurement[] = [];
+  for (const m of metrics) {
+    if (m.significance === 'undefined') continue;
+    const base: Record<string, string> = {
+      file,
+      source: 'predictions',
+      ...(m.group.slice
+        ? { slice_column: m.group.slice.column, slice_value: m.group.slice.value }
+        : {}),
+    };
+    const samples: [string | undefined, number | undefined][] = [
+      [undefined, m.candidate],
+      ['baseline', m.baseline],
+      ['delta', m.delta],
+      ['interval_low', m.interval?.[0]],
+      ['interval_high', m.interval?.[1]],
+    ];
+    for (const [kind, value] of samples) {
+      if (value === undefined || !Number.isFinite(value)) continue;
+      out.push({
+        name: m.metric,
+        value,
+        labels: kind ? { ...base, kind } : base,
+        help: MEASUREMENT_HELP,
+      });
+    }
+  }
+  return out;
 }
