@@ -51,7 +51,7 @@ export const qualityGate = {
       name: 'baseline-predictions',
       type: 'string',
       description:
-        "The baseline model's predictions on the same examples: a file path; `git:<ref>` (the `predictions` file at that ref); or a file logged as an artifact of an MLflow run: `mlflow:<model>@<alias>[:<artifact path>]` or `mlflow:<model>/<version>[:<artifact path>]` (the version's run), `mlflow:runs:/<run_id>[/<artifact path>]` (the artifact path defaults to the `predictions` file's name; at most 1 GiB). Default: the `predictions` file at the baseline's ref when `baseline` is `git:<ref>` (or `auto` on a pull/merge request), or its artifact in the run when `baseline` is `mlflow:…`.",
+        "The baseline model's predictions on the same examples: a file path (or `file:<path>`); `git:<ref>` (the `predictions` file at that ref); or a file logged as an artifact of an MLflow run: `mlflow:<model>@<alias>[:<artifact path>]` or `mlflow:<model>/<version>[:<artifact path>]` (the version's run), `mlflow:runs:/<run_id>[/<artifact path>]` (the artifact path defaults to the `predictions` file's name; at most 1 GiB). Default: the `predictions` file at the baseline's ref when `baseline` is `git:<ref>` (or `auto` on a pull/merge request), or its artifact in the run when `baseline` is `mlflow:…`.",
     },
     {
       name: 'id-column',
@@ -76,6 +76,12 @@ export const qualityGate = {
       type: 'string',
       description:
         'Optional: the column holding the score (probability) of the positive class, in both prediction files. Binary labels: adds ROC AUC (ties count half, as scikit-learn) with its paired bootstrap interval, overall and per slice (a slice of one label has no AUC, and says so); also orders the worst flipped examples by how confident the candidate was.',
+    },
+    {
+      name: 'positive-class',
+      type: 'string',
+      description:
+        'Two-class labels: the label value the score (`score-column`) and precision/recall/F1 are about, e.g. `churn`. Default: `1` for 0/1 labels, `true` for true/false; other labels (e.g. `churn`/`stay`, `yes`/`no`) need it (sluice does not guess).',
     },
     {
       name: 'slice-columns',

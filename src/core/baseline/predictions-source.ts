@@ -119,6 +119,8 @@ function chooseSource(
   change: CommandDeps['run']['changeRequest'],
 ): Chosen {
   const text = written?.trim();
+  // `file:<path>` as `baseline` writes it; a bare path is a file too.
+  if (text?.startsWith('file:')) return { kind: 'file', path: text.slice('file:'.length).trim() };
   if (text) return parsePredictionsBaseline(text);
   if (spec.kind === 'git') return { kind: 'git', ref: spec.ref };
   if (spec.kind === 'mlflow') return { kind: 'mlflow', ref: spec.ref };

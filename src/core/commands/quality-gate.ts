@@ -75,7 +75,27 @@ export async function runQualityGate(
       : undefined,
   ]);
   const baseline = await resolveBaseline(spec, files, { ...deps, links });
-  const result = evaluateGate(candidates, baseline.sets, rules, baseline.label);
+  // Predictions beside metrics files: a rule must match a metric of one or the other.
+  let compared: PredictionsReport | undefined;
+  if (predictions.length > 0) {
+    const names = new Set<string>();
+    for (const set of [...candidates, ...baseline.sets])
+      if (set) for (const name of set.values.keys()) names.add(name);
+    const shown = [...names];
+    compared = await (
+      await loadPredictions()
+    ).comparePredictionFiles(options, spec, rules, deps, {
+      names,
+      describe: `metrics files: ${shown.slice(0, 8).join(', ')}${shown.length > 8 ? ', …' : ''}`,
+    });
+  }
+  const result = evaluateGate(
+    candidates,
+    baseline.sets,
+    rules,
+    baseline.label,
+    compared ? { names: compared.keys, describe: compared.keysText } : undefined,
+  );
   result.notes.unshift(...baseline.notes);
   // Each failed metric on the line of the rule it broke, where the forge shows annotations.
   for (const diff of result.diffs) {
@@ -147,12 +167,7 @@ export async function runQualityGate(
       });
     }
   }
-  if (predictions.length > 0) {
-    const compared = await (
-      await loadPredictions()
-    ).comparePredictionFiles(options, spec, rules, deps);
-    mergePredictions(report, compared);
-  }
+  if (compared) mergePredictions(report, compared);
   const tagTarget = options['mlflow-tag-version'];
   if (tagTarget !== undefined) {
     const changed = await tagGateVerdict(tagTarget, candidateRead, report, deps);
@@ -193,7 +208,7 @@ async function predictionsOnly(
     notes: compared.notes,
     sections: compared.sections,
     tests: compared.tests,
-    measurements: [],
+    measurements: compared.measurements,
     outputs: {
       passed: String(compared.failed.length === 0),
       'failed-metrics': compared.failed.join(','),
@@ -212,6 +227,7 @@ function mergePredictions(report: Report, compared: PredictionsReport): void {
   report.sections.push(...compared.sections);
   report.notes.push(...compared.notes);
   report.tests.push(...compared.tests);
+  report.measurements.push(...compared.measurements);
   report.summary = `${report.summary}; ${compared.summary}`;
   if (compared.failed.length > 0) {
     report.verdict = 'fail';

@@ -10,7 +10,7 @@ import type {
   RuleThreshold,
 } from './model.js';
 import { compileRules, type RuleMatcher } from './pattern.js';
-import { missingRequired, refuseUnmatchedRules } from './rule-coverage.js';
+import { missingRequired, refuseUnmatchedRules, type OtherMetrics } from './rule-coverage.js';
 import {
   THRESHOLD_NAME,
   checkNumber,
@@ -55,8 +55,10 @@ export function evaluateGate(
   baselines: (MetricsSet | undefined)[],
   rules: RuleSet | undefined,
   baselineLabel?: string,
+  /** Metrics judged elsewhere in the same run (`--predictions`): a rule may match them instead. */
+  other?: OtherMetrics,
 ): GateResult {
-  if (rules) refuseUnmatchedRules(candidates, baselines, rules);
+  if (rules) refuseUnmatchedRules(candidates, baselines, rules, other);
   const matcher = compileRules(rules?.rules ?? []);
   const diffs: MetricDiff[] = [];
   const notes: string[] = [];
@@ -85,7 +87,7 @@ export function evaluateGate(
     }
   });
 
-  pushAll(diffs, missingRequired(candidates, diffs, rules));
+  pushAll(diffs, missingRequired(candidates, diffs, rules, other?.names));
 
   const withoutBaseline = candidates.filter((_, index) => baselines[index] === undefined);
   const onlyAbsolute =

@@ -1,6 +1,12 @@
 import { compileRules } from '../gate/pattern.js';
 import type { Rule, RuleSet } from '../gate/model.js';
-import { HIGHER_IS_BETTER, compareUnits, intervalOf, type MetricName } from './metrics.js';
+import {
+  HIGHER_IS_BETTER,
+  compareUnits,
+  intervalOf,
+  metricsOf,
+  type MetricName,
+} from './metrics.js';
 import type { ExampleGroup, LoadedPredictions } from './read.js';
 import { mcnemarExact } from './tests.js';
 import { compareAuc, labelCounts } from './auc.js';
@@ -10,6 +16,8 @@ type Significance =
   | 'regressed'
   | 'improved'
   | 'within noise'
+  /** Both models give the same value on every resample: the interval is exactly [0, 0]. */
+  | 'unchanged'
   | 'too small to judge'
   /** AUC of a group holding one label only. */
   | 'undefined';
@@ -29,6 +37,8 @@ export interface JudgedMetric {
   /** The gate's word: fail only on a regression past the rule's limit beyond noise. */
   status: 'pass' | 'fail' | 'warn' | 'info';
   reasons: string[];
+  /** What failed, short (`below its minimum 0.95`), for the status and the headline. */
+  failed: string[];
   rule?: Rule | Omit<Rule, 'pattern'>;
   ruleLabel?: string;
 }
@@ -60,6 +70,57 @@ function groupKey(group: ExampleGroup, metric: string): string {
   return group.slice
     ? `slices.${segment(group.slice.column)}.${segment(group.slice.value)}.${metric}`
     : metric;
+}
+
+/** Every key the comparison judges (the names rules match), before any resampling. */
+export function predictionKeys(loaded: LoadedPredictions): string[] {
+  const keys: string[] = [];
+  for (const group of loaded.groups) {
+    for (const metric of metricsOf(group.units)) keys.push(groupKey(group, metric));
+    if (group.scores) keys.push(groupKey(group, 'auc'));
+  }
+  return keys;
+}
+
+/**
+ * The names a rule can match, as a hint lists them: the metrics, then each slice column with
+ * its values (`slices.region.<APAC|EU|US>.<metric>`).
+ */
+export function describePredictionKeys(loaded: LoadedPredictions): string {
+  const overall = loaded.groups.find((g) => !g.slice);
+  const names = overall ? [...metricsOf(overall.units), ...(overall.scores ? ['auc'] : [])] : [];
+  const values = new Map<string, string[]>();
+  for (const group of loaded.groups) {
+    if (!group.slice) continue;
+    const column = segment(group.slice.column);
+    const list = values.get(column) ?? [];
+    list.push(segment(group.slice.value));
+    values.set(column, list);
+  }
+  const slices = [...values].map(([column, list]) => {
+    const shown = list.slice(0, 12).join('|');
+    return `slices.${column}.<${shown}${list.length > 12 ? `|… ${list.length - 12} more` : ''}>.<metric>`;
+  });
+  return `prediction metrics: ${names.join(', ')}${slices.length > 0 ? `; per slice: ${slices.join(', ')}` : ''}`;
+}
+
+/** A metric name as other tools spell it (`roc_auc`, `f1_score`): the name sluice uses. */
+export function suggestPredictionKey(pattern: string, keys: readonly string[]): string | undefined {
+  const dot = pattern.lastIndexOf('.');
+  const head = pattern.slice(0, dot + 1);
+  const last = pattern.slice(dot + 1).toLowerCase();
+  const known: MetricName[] = ['accuracy', 'precision', 'recall', 'f1', 'auc', 'rmse', 'mae'];
+  const aliases: Record<string, MetricName> = {
+    acc: 'accuracy',
+    roc: 'auc',
+    rocauc: 'auc',
+    mean_absolute_error: 'mae',
+    root_mean_squared_error: 'rmse',
+  };
+  const metric = aliases[last] ?? known.find((name) => last.split(/[^a-z0-9]+/).includes(name));
+  if (metric === undefined) return undefined;
+  const key = `${head}${metric}`;
+  return keys.includes(key) ? key : undefined;
 }
 
 export function judgePredictions(
@@ -111,6 +172,7 @@ export function judgePredictions(
               ? 'too small to judge'
               : significance(comparison.metric, interval),
         status: 'info',
+        failed: [],
         reasons:
           comparison.metric === 'auc' && oneLabel
             ? [
@@ -148,10 +210,34 @@ export function judgePredictions(
 function significance(metric: MetricName, interval: [number, number] | undefined): Significance {
   if (!interval) return 'within noise';
   const [low, high] = interval;
+  if (low === 0 && high === 0) return 'unchanged';
   const higher = HIGHER_IS_BETTER[metric];
   if (low > 0) return higher ? 'improved' : 'regressed';
   if (high < 0) return higher ? 'regressed' : 'improved';
   return 'within noise';
+}
+
+/** Whether a rule limits how much a metric may regress (the only rules a Δ direction is about). */
+export function isRegressionRule(rule: JudgedMetric['rule']): boolean {
+  return rule?.maxRegression !== undefined || rule?.maxRegressionPct !== undefined;
+}
+
+/** The rule as the report names it: `default: max_regression 0.02`, `auc: min 0.95`. */
+export function describeRule(metric: JudgedMetric): string {
+  const rule = metric.rule;
+  if (!rule) return '';
+  const written = (key: 'min' | 'max' | 'maxRegression' | 'maxRegressionPct'): string =>
+    rule.written?.[key] ?? String(rule[key]);
+  const parts = [
+    ...(rule.min !== undefined ? [`min ${written('min')}`] : []),
+    ...(rule.max !== undefined ? [`max ${written('max')}`] : []),
+    ...(rule.maxRegression !== undefined ? [`max_regression ${written('maxRegression')}`] : []),
+    ...(rule.maxRegressionPct !== undefined
+      ? [`max_regression_pct ${written('maxRegressionPct')}`]
+      : []),
+    ...(rule.confidence !== undefined ? [`confidence ${rule.confidence}`] : []),
+  ];
+  return `${metric.ruleLabel ?? 'rule'}: ${parts.length > 0 ? parts.join(', ') : 'no limit'}`;
 }
 
 /** How much worse the candidate is (positive: worse), whatever the metric's direction. */
@@ -177,10 +263,14 @@ function applyRule(judged: JudgedMetric, minSliceSize: number): void {
   const failures: string[] = [];
   const written = (key: 'min' | 'max' | 'maxRegression' | 'maxRegressionPct'): string =>
     rule.written?.[key] ?? String(rule[key]);
-  if (rule.min !== undefined && judged.candidate < rule.min)
-    failures.push(`${fmt(judged.candidate)} is below min ${written('min')}`);
-  if (rule.max !== undefined && judged.candidate > rule.max)
-    failures.push(`${fmt(judged.candidate)} is above max ${written('max')}`);
+  if (rule.min !== undefined && judged.candidate < rule.min) {
+    failures.push(`${fmt(judged.candidate)} is below its minimum ${written('min')}`);
+    judged.failed.push(`below its minimum ${written('min')}`);
+  }
+  if (rule.max !== undefined && judged.candidate > rule.max) {
+    failures.push(`${fmt(judged.candidate)} is above its maximum ${written('max')}`);
+    judged.failed.push(`above its maximum ${written('max')}`);
+  }
   const limits: { limit: number; text: string }[] = [];
   if (rule.maxRegression !== undefined)
     limits.push({ limit: rule.maxRegression, text: `max_regression ${written('maxRegression')}` });
@@ -194,15 +284,19 @@ function applyRule(judged: JudgedMetric, minSliceSize: number): void {
   for (const { limit, text } of limits) {
     const harm = harmOf(judged.metric, judged.delta);
     if (!interval) {
-      if (harm > limit) failures.push(`regressed by ${fmt(harm)}, past ${text}`);
+      if (harm > limit) {
+        failures.push(`regressed by ${fmt(harm)}, past ${text}`);
+        judged.failed.push(`regressed past ${text}`);
+      }
       continue;
     }
     // The interval's end nearest no change: the least the candidate can be worse by.
     const harms = interval.map((end) => harmOf(judged.metric, end));
     const least = Math.min(...harms);
-    if (least > limit)
+    if (least > limit) {
       failures.push(`regressed by ${fmt(harm)} (${level}: at least ${fmt(least)}), past ${text}`);
-    else if (harm > limit) {
+      judged.failed.push(`regressed past ${text} beyond noise`);
+    } else if (harm > limit) {
       judged.reasons.push(
         `within noise: regressed by ${fmt(harm)}, past ${text}, but the ${level} reaches ${fmt(least)}`,
       );

@@ -60,7 +60,7 @@ export interface RegressionUnits {
 
 export type Units = ClassCells | RegressionUnits;
 
-function metricsOf(units: Units): readonly MetricName[] {
+export function metricsOf(units: Units): readonly MetricName[] {
   return units.kind === 'classification' ? CLASSIFICATION_METRICS : REGRESSION_METRICS;
 }
 

@@ -51,6 +51,8 @@ export interface LoadedPredictions {
   taskReason: string;
   classes?: string[];
   positive?: string;
+  /** How the positive class was chosen (given, or the 1 of 0/1 labels). */
+  positiveReason?: string;
   groups: ExampleGroup[];
   paired: number;
   /** Ids in only one of the files: counted and reported, never compared. */
@@ -78,6 +80,12 @@ interface Side {
   source: DataSource;
   columns: DataColumn[];
   role: 'predictions' | 'baseline-predictions';
+  /** CSV: label, prediction and score read as written (text), typed here, not by the sniffer. */
+  types: Record<string, string>;
+}
+
+function scan(side: Side): string {
+  return scanSql(side.source, { types: side.types });
 }
 
 /**
@@ -90,7 +98,7 @@ export async function loadPredictions(
   candidateSource: DataSource,
   baselineSource: DataSource,
   columns: PredictionColumns,
-  options: { task?: Task },
+  options: { task?: Task; positiveClass?: string },
 ): Promise<LoadedPredictions> {
   await engine.confine([...candidateSource.paths, ...baselineSource.paths]);
   for (const source of [candidateSource, baselineSource]) {
@@ -101,11 +109,13 @@ export async function loadPredictions(
     source: candidateSource,
     columns: await describeSource(engine, candidateSource),
     role: 'predictions',
+    types: {},
   };
   const baseline: Side = {
     source: baselineSource,
     columns: await describeSource(engine, baselineSource),
     role: 'baseline-predictions',
+    types: {},
   };
   const needed = [
     ['id-column', columns.id],
@@ -117,12 +127,14 @@ export async function loadPredictions(
     for (const [key, name] of needed) requireColumn(side, name, key);
   }
   for (const name of columns.slices) requireColumn(candidate, name, 'slice-columns');
+  for (const side of [candidate, baseline]) await readAsWritten(engine, side, columns);
   const family = (side: Side, name: string) => side.columns.find((c) => c.name === name)!.family;
   if (columns.score !== undefined) {
     for (const side of [candidate, baseline]) {
-      if (!isNumericFamily(family(side, columns.score)))
+      const kind = family(side, columns.score);
+      if (!isNumericFamily(kind) && kind !== 'string')
         throw new UsageError(
-          `score column \`${columns.score}\` of ${side.source.label} is not numeric (${side.columns.find((c) => c.name === columns.score)!.type})`,
+          `score column \`${columns.score}\` of ${side.source.label} holds ${kind === 'boolean' ? 'true/false values' : kind === 'date' || kind === 'timestamp' ? 'dates' : 'nested values'}, not numbers`,
           {
             place: { file: side.source.label, key: 'score-column' },
             hint: 'the score is the probability (or any number ranking) of the positive class',
@@ -181,14 +193,16 @@ export async function loadPredictions(
       `${idSql} AS id`,
       `${key(side, columns.label)} AS y`,
       `${key(side, columns.prediction)} AS p`,
-      ...(columns.score !== undefined ? [`CAST(${quoteIdent(columns.score)} AS DOUBLE) AS s`] : []),
+      ...(columns.score !== undefined
+        ? [`TRY_CAST(${quoteIdent(columns.score)} AS DOUBLE) AS s`]
+        : []),
       ...(withSlices
         ? columns.slices.map(
             (name, i) => `coalesce(CAST(${quoteIdent(name)} AS VARCHAR), '(null)') AS s${i}`,
           )
         : []),
     ];
-    return `SELECT ${parts.join(', ')} FROM ${scanSql(side.source)}`;
+    return `SELECT ${parts.join(', ')} FROM ${scan(side)}`;
   };
   await keepSide(engine, CANDIDATE, project(candidate, true), candidate);
   await keepSide(engine, BASELINE, project(baseline, false), baseline);
@@ -196,7 +210,7 @@ export async function loadPredictions(
     [candidate, CANDIDATE],
     [baseline, BASELINE],
   ] as const) {
-    await checkSide(engine, side, name, columns);
+    await checkSide(engine, side, name, columns, task);
   }
   const labelDiffers = await engine.query(
     `SELECT CAST(c.id AS VARCHAR) AS id, c.y::VARCHAR AS c, b.y::VARCHAR AS b FROM ${CANDIDATE} c JOIN ${BASELINE} b ON c.id = b.id WHERE c.y IS DISTINCT FROM b.y LIMIT 1`,
@@ -247,7 +261,7 @@ export async function loadPredictions(
     onlyBaseline,
   };
   if (task === 'classification') {
-    const classified = await classification(engine, columns, score);
+    const classified = await classification(engine, columns, score, options.positiveClass);
     if (!score) return { ...base, ...classified };
     if (classified.positive === undefined)
       return {
@@ -368,7 +382,7 @@ async function inferTask(
   let rows: SqlRow[];
   try {
     rows = await engine.query(
-      `SELECT count(DISTINCT ${label}) AS n, bool_and(CAST(${label} AS DOUBLE) = trunc(CAST(${label} AS DOUBLE))) AS whole FROM ${scanSql(candidate.source)}`,
+      `SELECT count(DISTINCT CAST(${label} AS DOUBLE)) AS n, bool_and(CAST(${label} AS DOUBLE) = trunc(CAST(${label} AS DOUBLE))) AS whole FROM ${scan(candidate)}`,
     );
   } catch (error) {
     translateEngineError(error, candidate.source);
@@ -385,6 +399,39 @@ function requireColumn(side: Side, name: string, key: string): void {
   throw new UsageError(`${side.source.label} has no column \`${name}\``, {
     place: { file: side.source.label, key },
     hint: `its columns: ${names.slice(0, 12).join(', ')}${names.length > 12 ? ` and ${names.length - 12} more` : ''}; set \`${key}\` to the right one`,
+  });
+}
+
+/**
+ * CSV: the sniffer would make `yes`/`no` booleans and a score column with one `high` text, so
+ * label, prediction and score are read as written (text), and a column is numbers when every
+ * value it holds is one (`inf` and `NaN` included: the checks say where they are).
+ */
+async function readAsWritten(
+  engine: SqlEngine,
+  side: Side,
+  columns: PredictionColumns,
+): Promise<void> {
+  if (side.source.format !== 'csv') return;
+  const names = [
+    ...new Set([columns.label, columns.prediction, ...(columns.score ? [columns.score] : [])]),
+  ];
+  for (const name of names) side.types[name] = 'VARCHAR';
+  let rows: SqlRow[];
+  try {
+    rows = await engine.query(
+      `SELECT ${names.map((name, i) => `coalesce(bool_and(TRY_CAST(${quoteIdent(name)} AS DOUBLE) IS NOT NULL) FILTER (WHERE ${quoteIdent(name)} IS NOT NULL), true) AS n${i}`).join(', ')} FROM ${scan(side)}`,
+    );
+  } catch (error) {
+    translateEngineError(error, side.source);
+  }
+  side.columns = side.columns.map((column) => {
+    const at = names.indexOf(column.name);
+    if (at < 0) return column;
+    const numeric = rows[0]?.[`n${at}`] !== false;
+    return numeric
+      ? { ...column, type: 'DOUBLE', family: 'float' }
+      : { ...column, type: 'VARCHAR', family: 'string' };
   });
 }
 
@@ -407,6 +454,7 @@ async function checkSide(
   side: Side,
   name: string,
   columns: PredictionColumns,
+  task: Task,
 ): Promise<void> {
   const score = columns.score !== undefined;
   const [row] = await engine.query(
@@ -435,15 +483,16 @@ async function checkSide(
   for (const [field, column, key] of bad) {
     const count = Number(row?.[field] ?? 0);
     if (count === 0) continue;
-    const alias = field === 'bad_y' ? 'y' : field === 'bad_p' ? 'p' : 's';
-    const [example] = await engine.query(
-      `SELECT CAST(id AS VARCHAR) AS id FROM ${name} WHERE ${alias} IS NULL${alias === 's' ? ' OR NOT isfinite(s)' : ''} ORDER BY id LIMIT 1`,
-    );
+    // Numbers are wanted in a score, and in a regression's label and prediction.
+    const numbers = field === 'bad_s' || task === 'regression';
+    const where = await firstBadValue(engine, side, column, columns.id, numbers);
     throw new UsageError(
-      `${count} rows of ${file} have no value (empty, null or NaN) in column \`${column}\`, e.g. id ${show(example?.['id'])}`,
+      `${file}, column \`${column}\`: ${count === 1 ? '1 row has' : `${count} rows have`} no usable value${where ? `, e.g. ${where}` : ''}`,
       {
-        place: { file, key },
-        hint: 'every example needs a label and a prediction (and a finite score)',
+        place: { file, key, ...(where?.line !== undefined ? { line: where.line } : {}) },
+        hint: numbers
+          ? `every example needs a finite number in \`${column}\` (fix or drop those rows)`
+          : `every example needs a label and a prediction (fix or drop those rows)`,
       },
     );
   }
@@ -459,6 +508,56 @@ async function checkSide(
       },
     );
   }
+}
+
+interface BadValue {
+  /** The file's line (CSV with a header) or row (other formats), 1-based. */
+  line?: number;
+  toString(): string;
+}
+
+/**
+ * The first row of a file whose value in `column` is missing, or not a finite number when
+ * `numbers`: its id, its line (CSV) or row, the value as written and what is wrong with it.
+ */
+async function firstBadValue(
+  engine: SqlEngine,
+  side: Side,
+  column: string,
+  idColumn: string,
+  numbers: boolean,
+): Promise<BadValue | undefined> {
+  const v = quoteIdent(column);
+  const many = side.source.paths.length > 1 || /[*?[\]{}]/.test(side.source.paths[0] ?? '');
+  const numeric = `TRY_CAST(v AS DOUBLE)`;
+  const rows = await engine.query(
+    `SELECT id, v, r${many ? ', f' : ''} FROM (SELECT CAST(${quoteIdent(idColumn)} AS VARCHAR) AS id, CAST(${v} AS VARCHAR) AS v,
+       row_number() OVER (${many ? 'PARTITION BY __sluice_file' : ''}) AS r${many ? ', __sluice_file AS f' : ''}
+       FROM ${scanSql(side.source, { types: side.types, ...(many ? { filename: '__sluice_file' } : {}) })})
+     WHERE v IS NULL${numbers ? ` OR ${numeric} IS NULL OR NOT isfinite(${numeric})` : ''} ORDER BY ${many ? 'f, ' : ''}r LIMIT 1`,
+  );
+  const found = rows[0];
+  if (!found) return undefined;
+  const raw = found['v'] === null || found['v'] === undefined ? undefined : String(found['v']);
+  const value = raw === undefined ? undefined : Number(raw.trim());
+  const why =
+    raw === undefined || raw.trim() === ''
+      ? 'is empty'
+      : Number.isNaN(value) && /^[+-]?nan$/i.test(raw.trim())
+        ? `holds \`${show(raw)}\` (NaN: not a number)`
+        : value !== undefined && !Number.isNaN(value) && !Number.isFinite(value)
+          ? `holds \`${show(raw)}\`, which is infinite`
+          : /^[+-]?(inf|infinity)$/i.test(raw.trim())
+            ? `holds \`${show(raw)}\`, which is infinite`
+            : `holds \`${show(raw)}\`, which is not a number`;
+  const csv = side.source.format === 'csv' && side.source.header !== false && !many;
+  const r = Number(found['r']);
+  const line = csv ? r + 1 : undefined;
+  const at = many ? `row ${r} of ${show(String(found['f']))}` : csv ? `line ${r + 1}` : `row ${r}`;
+  return {
+    ...(line !== undefined ? { line } : {}),
+    toString: () => `id ${show(found['id'])} (${at}) ${why}`,
+  };
 }
 
 /** A slice column with thousands of values is an id or a timestamp, not a slice. */
@@ -492,7 +591,12 @@ async function classification(
   engine: SqlEngine,
   columns: PredictionColumns,
   score: boolean,
-): Promise<Pick<LoadedPredictions, 'positive' | 'groups' | 'flips'> & { classes: string[] }> {
+  positiveClass: string | undefined,
+): Promise<
+  Pick<LoadedPredictions, 'positive' | 'positiveReason' | 'groups' | 'flips'> & {
+    classes: string[];
+  }
+> {
   const classRows = await engine.query(
     `SELECT DISTINCT v FROM (SELECT y AS v FROM ${PAIRS} UNION SELECT a FROM ${PAIRS} UNION SELECT b FROM ${PAIRS}) ORDER BY v LIMIT ${MAX_CLASSES + 1}`,
   );
@@ -502,11 +606,9 @@ async function classification(
       `\`${columns.label}\` and \`${columns.prediction}\` hold more than ${MAX_CLASSES} classes`,
       { place: { key: 'task' }, hint: 'for numeric targets set `task: regression`' },
     );
+  const chosen = choosePositive(classes, positiveClass, columns);
+  const positive = chosen?.value;
   const index = new Map(classes.map((c, i) => [c, i]));
-  const positive =
-    classes.length === 2
-      ? (['1', 'true', 'True', 'yes'].find((c) => index.has(c)) ?? classes[1])
-      : undefined;
   const grouping = columns.slices.map((_, i) => `GROUPING(s${i}) AS g${i}, s${i}`).join(', ');
   const rows = await engine.query(
     `SELECT ${grouping ? `${grouping}, ` : ''}y, a, b, count(*) AS n FROM ${PAIRS} GROUP BY GROUPING SETS (${groupingSets(columns, 'y, a, b')}) ORDER BY ALL`,
@@ -557,7 +659,7 @@ async function classification(
   );
   return {
     classes,
-    ...(positive !== undefined ? { positive } : {}),
+    ...(chosen ? { positive: chosen.value, positiveReason: chosen.reason } : {}),
     groups,
     flips: {
       worse: Number(flipRow?.['worse'] ?? 0),
@@ -571,6 +673,59 @@ async function classification(
       })),
     },
   };
+}
+
+/**
+ * The class the score and precision/recall are about. Given (`positive-class`), it must be one
+ * of the two classes; else 1 of 0/1 and true of true/false; two other values are never
+ * guessed (a sort order would pick `stay` over `churn`): exit 2 asking which.
+ */
+function choosePositive(
+  classes: string[],
+  given: string | undefined,
+  columns: PredictionColumns,
+): { value: string; reason: string } | undefined {
+  const named = `\`${columns.label}\` and \`${columns.prediction}\``;
+  const listed = classes.map((c) => `\`${show(c)}\``).join(' and ');
+  if (given !== undefined && given.trim() !== '') {
+    const text = given.trim();
+    const number = Number(text);
+    const found =
+      classes.find((c) => c === text) ??
+      classes.find((c) => c.toLowerCase() === text.toLowerCase()) ??
+      classes.find((c) => text !== '' && Number.isFinite(number) && Number(c) === number);
+    if (classes.length > 2)
+      throw new UsageError(
+        `\`positive-class: ${show(text)}\` is for two classes; ${named} hold ${classes.length}`,
+        {
+          place: { key: 'positive-class' },
+          hint: 'leave `positive-class` out: with more classes, precision, recall and F1 are macro-averaged',
+        },
+      );
+    if (found !== undefined) return { value: found, reason: 'given' };
+    if (classes.length === 2)
+      throw new UsageError(
+        `\`positive-class: ${show(text)}\` is neither class of ${named}: they hold ${listed}`,
+        { place: { key: 'positive-class' }, hint: `set \`positive-class\` to one of ${listed}` },
+      );
+    // The positive class is absent from these examples: still the one precision/recall are about.
+    classes.push(text);
+    classes.sort();
+    return { value: text, reason: 'given; no example holds it' };
+  }
+  if (classes.length !== 2) return undefined;
+  const lower = classes.map((c) => c.toLowerCase());
+  if (lower.includes('0') && lower.includes('1'))
+    return { value: classes[lower.indexOf('1')]!, reason: '1 of 0/1 labels' };
+  if (lower.includes('false') && lower.includes('true'))
+    return { value: classes[lower.indexOf('true')]!, reason: 'true of true/false labels' };
+  throw new UsageError(
+    `${named} hold two classes, ${listed}: which one is positive (the class the score and precision/recall are about)?`,
+    {
+      place: { key: 'positive-class' },
+      hint: `set \`positive-class\` to ${listed.replace(' and ', ' or ')} (sluice does not guess from the sort order)`,
+    },
+  );
 }
 
 async function regression(

@@ -4,13 +4,22 @@ import type {
   Chart,
   Column,
   Inline,
+  Measurement,
   Note,
   Section,
   Status,
   TestCase,
 } from '../report/model.js';
 import { plural } from '../text/plural.js';
-import { harmOf, type JudgedMetric, type PredictionsVerdict } from './judge.js';
+import {
+  describePredictionKeys,
+  describeRule,
+  harmOf,
+  isRegressionRule,
+  predictionKeys,
+  type JudgedMetric,
+  type PredictionsVerdict,
+} from './judge.js';
 import type { LoadedPredictions } from './read.js';
 
 /** What the per-example comparison adds to the quality gate's report. */
@@ -21,6 +30,11 @@ export interface PredictionsReport {
   tests: TestCase[];
   failed: string[];
   data: Record<string, unknown>;
+  /** OpenMetrics gauges: each metric's values, delta and interval, overall and per slice. */
+  measurements: Measurement[];
+  /** Every key judged (what rules match), and how an error lists them. */
+  keys: string[];
+  keysText: string;
 }
 
 const STATUS: Record<JudgedMetric['status'], Status> = {
@@ -47,18 +61,25 @@ function intervalText(metric: JudgedMetric): string {
 }
 
 function statusCell(metric: JudgedMetric): Cell {
+  // A Δ direction word (improved, regressed, within noise) only where a regression rule or no
+  // rule judges the metric: a `min` rule passes or fails on the value itself.
   const label =
     metric.status === 'fail'
-      ? `fail: ${metric.significance}`
-      : metric.significance === 'too small to judge'
-        ? 'too small to judge'
+      ? `fail: ${metric.failed.join('; ')}`
+      : metric.status === 'pass' && !isRegressionRule(metric.rule)
+        ? 'pass'
         : metric.significance;
   return { status: STATUS[metric.status], label };
 }
 
 function ruleText(metric: JudgedMetric): string {
-  if (metric.reasons.length > 0) return metric.reasons.join('; ');
-  return metric.ruleLabel ?? '';
+  const rule = describeRule(metric);
+  return [rule, ...metric.reasons].filter((text) => text !== '').join('; ');
+}
+
+/** Text whose `backtick` spans are code, as report inlines (each escaped by the renderer). */
+function withCode(text: string): Inline[] {
+  return text.split('`').map((part, i) => (i % 2 === 1 ? { code: part } : part));
 }
 
 function metricRow(metric: JudgedMetric, withSlice: boolean): Cell[] {
@@ -109,6 +130,20 @@ export function buildPredictionsReport(
     });
   }
   if (loaded.aucSkipped) notes.push({ level: 'info', text: `No AUC: ${loaded.aucSkipped}.` });
+  const auc = judged.metrics.find((m) => m.metric === 'auc' && !m.group.slice);
+  if (auc && auc.significance !== 'undefined') {
+    const below = [
+      ['candidate', auc.candidate],
+      ['baseline', auc.baseline],
+    ].filter(([, value]) => (value as number) < 0.5);
+    if (below.length > 0) {
+      const other = loaded.classes?.find((c) => c !== loaded.positive);
+      notes.push({
+        level: 'warning',
+        text: `AUC below 0.5 (${below.map(([side, value]) => `${side as string} ${num(value as number)}`).join(', ')}): worse than chance, so the score may be for the other class${other !== undefined ? ` (${other})` : ''}, not the positive class ${loaded.positive ?? ''}; check \`score-column\` and \`positive-class\`.`,
+      });
+    }
+  }
   const undefinedAuc = judged.metrics.filter((m) => m.significance === 'undefined');
   if (undefinedAuc.length > 0) {
     notes.push({
@@ -128,8 +163,16 @@ export function buildPredictionsReport(
   const about: Inline[] = [
     `${plural(loaded.paired, 'example')} paired by id; task: `,
     { strong: loaded.task },
-    ` (${loaded.taskReason})`,
-    ...(loaded.positive !== undefined ? [`; positive class: `, { code: loaded.positive }] : []),
+    ' (',
+    ...withCode(loaded.taskReason),
+    ')',
+    ...(loaded.positive !== undefined
+      ? [
+          `; positive class: `,
+          { code: loaded.positive },
+          ...(loaded.positiveReason ? [` (${loaded.positiveReason})`] : []),
+        ]
+      : []),
     ...(loaded.groups.some((g) => g.scores)
       ? [
           '; AUC from the score column (ties count half, as scikit-learn’s ',
@@ -142,7 +185,9 @@ export function buildPredictionsReport(
           `; ${plural(loaded.classes.length, 'class', 'classes')}, precision/recall/F1 macro-averaged`,
         ]
       : []),
-    `. Intervals: paired bootstrap, ${judged.resamples} resamples of the ids, seed ${judged.seed}, percentile method${grouped ? `; regression groups above 10,000 examples are resampled as 10,000 random groups of ids` : ''}. A rule's \`max_regression\` fails a metric only when the whole interval is past it; otherwise it is within noise.`,
+    `. Intervals: paired bootstrap, ${judged.resamples} resamples of the ids, seed ${judged.seed}, percentile method${grouped ? `; regression groups above 10,000 examples are resampled as 10,000 random groups of ids` : ''}. A rule's `,
+    { code: 'max_regression' },
+    ' fails a metric only when the whole interval is past it; otherwise it is within noise.',
   ];
   const blocks: Block[] = [
     { type: 'paragraph', content: about },
@@ -176,8 +221,9 @@ export function buildPredictionsReport(
       .sort((a, b) => harmOf(b.metric, b.delta) - harmOf(a.metric, a.delta))
       .slice(0, 30);
     const chart: Chart = {
-      title: `Δ ${primary} per slice with its interval`,
+      title: `Δ ${primary} per slice with its ${level} interval`,
       kind: 'line',
+      intervals: true,
       xLabels: chartRows.map((m) => `${m.group.slice!.column}=${m.group.slice!.value}`),
       yLabel: `Δ ${primary}`,
       series: [
@@ -240,13 +286,23 @@ export function buildPredictionsReport(
     file: labels.candidate,
   }));
   const regressed = judged.metrics.filter((m) => m.significance === 'regressed' && !m.group.slice);
+  const onlyRegressions = failed.every((m) => m.failed.every((f) => f.startsWith('regressed')));
+  const shown = failed
+    .slice(0, 3)
+    .map((m) => `${m.key} ${m.failed.join(', ')}`)
+    .join('; ');
   const summary =
     failed.length > 0
-      ? `${plural(failed.length, 'prediction metric')} regressed past ${failed.length === 1 ? 'its rule' : 'their rules'} beyond noise against ${labels.baseline}`
+      ? onlyRegressions
+        ? `${plural(failed.length, 'prediction metric')} regressed past ${failed.length === 1 ? 'its rule' : 'their rules'} beyond noise against ${labels.baseline}: ${shown}${failed.length > 3 ? '; …' : ''}`
+        : `${plural(failed.length, 'prediction metric')} failed ${failed.length === 1 ? 'its rule' : 'their rules'} against ${labels.baseline}: ${shown}${failed.length > 3 ? '; …' : ''}`
       : regressed.length > 0
         ? `${regressed.map((m) => m.metric).join(', ')} regressed beyond noise against ${labels.baseline}, within the rules`
         : `no prediction metric regressed beyond noise against ${labels.baseline}`;
   return {
+    measurements: measurementsOf(judged.metrics, labels.candidate),
+    keys: predictionKeys(loaded),
+    keysText: describePredictionKeys(loaded),
     summary,
     notes,
     sections,
@@ -275,6 +331,7 @@ export function buildPredictionsReport(
         significance: m.significance,
         status: m.status,
         reasons: m.reasons,
+        ...(m.failed.length > 0 ? { failed: m.failed } : {}),
       })),
       worst,
     },
@@ -283,4 +340,42 @@ export function buildPredictionsReport(
 
 function finite(value: number): number | string {
   return Number.isFinite(value) ? value : String(value);
+}
+
+const MEASUREMENT_HELP =
+  'candidate value (per-example predictions); kind baseline: the baseline value, delta: candidate minus baseline, interval_low and interval_high: the bootstrap interval of the delta';
+
+/**
+ * A gauge family per metric (`sluice_accuracy`), as the metrics gate writes them: the candidate
+ * value without `kind`, the rest with it; a slice's samples carry `slice_column`/`slice_value`.
+ */
+function measurementsOf(metrics: JudgedMetric[], file: string): Measurement[] {
+  const out: Measurement[] = [];
+  for (const m of metrics) {
+    if (m.significance === 'undefined') continue;
+    const base: Record<string, string> = {
+      file,
+      source: 'predictions',
+      ...(m.group.slice
+        ? { slice_column: m.group.slice.column, slice_value: m.group.slice.value }
+        : {}),
+    };
+    const samples: [string | undefined, number | undefined][] = [
+      [undefined, m.candidate],
+      ['baseline', m.baseline],
+      ['delta', m.delta],
+      ['interval_low', m.interval?.[0]],
+      ['interval_high', m.interval?.[1]],
+    ];
+    for (const [kind, value] of samples) {
+      if (value === undefined || !Number.isFinite(value)) continue;
+      out.push({
+        name: m.metric,
+        value,
+        labels: kind ? { ...base, kind } : base,
+        help: MEASUREMENT_HELP,
+      });
+    }
+  }
+  return out;
 }

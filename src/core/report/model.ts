@@ -69,6 +69,11 @@ export interface Chart {
    * are scaled to at least this level, never stretched full width by a tiny maximum.
    */
   threshold?: number;
+  /**
+   * The three series are an interval's low end, its point and its high end per x label (a
+   * delta per slice): the terminal draws one row per label on one common scale with zero marked.
+   */
+  intervals?: boolean;
 }
 
 export interface Section {

@@ -220,7 +220,7 @@ describe('quality-gate --predictions refuses hostile files naming file and colum
         deps(),
       ),
     );
-    expect(error.message).toMatch(/nan\.csv.*`score`, e\.g\. id 2/);
+    expect(error.message).toMatch(/nan\.csv, column `score`.*e\.g\. id 2 \(line 3\) holds `NaN`/);
     expect(error.place).toMatchObject({ file: 'nan.csv', key: 'score-column' });
   });
 

@@ -46,7 +46,7 @@ describe('rules on AUC', () => {
     const auc = judged.metrics.find((m) => m.key === 'auc')!;
     expect(auc.candidate).toBeLessThan(0.8);
     expect(auc.status).toBe('fail');
-    expect(auc.reasons.join(' ')).toMatch(/below min 0.8/);
+    expect(auc.reasons.join(' ')).toMatch(/below its minimum 0.8/);
   });
 
   it('max_regression: fails beyond noise, passes within it and says so', () => {

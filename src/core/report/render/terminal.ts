@@ -238,7 +238,68 @@ function renderBars(chart: Chart, values: (number | null)[], indent: string): st
   });
 }
 
+const INTERVAL_WIDTH = 33;
+
+/** 4 significant digits, as the tables print deltas. */
+function fourDigits(value: number): string {
+  if (!Number.isFinite(value)) return formatNumber(value);
+  const text = String(Number(value.toPrecision(4)));
+  return value > 0 ? `+${text}` : text;
+}
+
+/**
+ * Intervals per label (low, point, high series) on one scale shared by every row, zero marked
+ * `┆`: `├──●───┤` reads where each slice's delta and interval lie against the others.
+ */
+function renderIntervals(chart: Chart, indent: string): string[] {
+  const [low, mid, high] = chart.series;
+  const lines = [`${indent}${clean(chart.title)}`];
+  if (!low || !mid || !high) return lines;
+  const finite = [low, mid, high]
+    .flatMap((series) => series.values)
+    .filter((v): v is number => v !== null && Number.isFinite(v));
+  const min = Math.min(0, minOf(finite, 0));
+  const max = Math.max(0, maxOf(finite, 0));
+  const span = max - min;
+  const at = (value: number): number =>
+    span === 0
+      ? Math.floor(INTERVAL_WIDTH / 2)
+      : Math.round(((value - min) / span) * (INTERVAL_WIDTH - 1));
+  const labelWidth = maxOf(
+    chart.xLabels.map((label) => displayWidth(clean(label))),
+    0,
+  );
+  const zero = at(0);
+  const scale =
+    `${fourDigits(min)}`.padEnd(INTERVAL_WIDTH - `${fourDigits(max)}`.length) + fourDigits(max);
+  lines.push(`${indent}  ${' '.repeat(labelWidth)}  ${scale}`);
+  chart.xLabels.forEach((label, index) => {
+    const [a, m, b] = [low.values[index], mid.values[index], high.values[index]];
+    const row = Array.from<unknown, string>({ length: INTERVAL_WIDTH }, (_v, i) =>
+      i === zero ? '┆' : ' ',
+    );
+    let text = '—';
+    if (typeof m === 'number' && Number.isFinite(m)) {
+      if (
+        typeof a === 'number' &&
+        typeof b === 'number' &&
+        Number.isFinite(a) &&
+        Number.isFinite(b)
+      ) {
+        for (let i = at(a); i <= at(b); i++) row[i] = '─';
+        row[at(a)] = '├';
+        row[at(b)] = '┤';
+        text = `${fourDigits(m)} [${fourDigits(a)}, ${fourDigits(b)}]`;
+      } else text = fourDigits(m);
+      row[at(m)] = '●';
+    }
+    lines.push(`${indent}  ${pad(clean(label), labelWidth, 'left')}  ${row.join('')}  ${text}`);
+  });
+  return lines;
+}
+
 function renderChart(chart: Chart, indent: string): string[] {
+  if (chart.intervals && chart.series.length === 3) return renderIntervals(chart, indent);
   const [only] = chart.series;
   if (chart.kind === 'bar' && only && chart.series.length === 1)
     return pushAll([`${indent}${clean(chart.title)}`], renderBars(chart, only.values, indent));
