@@ -1,1 +1,1 @@
-import{I as t,J as r,L as i}from"../chunks/chunk-ZM3J62X7.js";import"../chunks/chunk-FPGCCMNG.js";await t(r,i);
+import{K as t,L as r,N as i}from"../chunks/chunk-EPBEBQIX.js";import"../chunks/chunk-FPGCCMNG.js";await t(r,i);

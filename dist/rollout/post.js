@@ -1,1 +1,1 @@
-import{D as m,q as o,r}from"../chunks/chunk-UNJFYSGI.js";import"../chunks/chunk-FPGCCMNG.js";await m(r,o);
+import{D as m,q as o,r}from"../chunks/chunk-6AEKJ374.js";import"../chunks/chunk-FPGCCMNG.js";await m(r,o);
