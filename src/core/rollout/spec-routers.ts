@@ -270,7 +270,7 @@ export function readRouter(y: YamlReader, node: Node | null, path: string): Rout
         const p = `${path}.${key}`;
         if (key === 'socket') {
           out.socket = y.string(value, p, '/run/haproxy/admin.sock');
-          if (/[\0-\x1f\x7f]/.test(out.socket))
+          if ([...out.socket].some((ch) => ch < ' ' || ch === '\x7f'))
             throw y.error(
               `${p} has a control character`,
               value,

@@ -93,14 +93,15 @@ export function readHeaders(
 /** Why a header value or path is refused, in words (never the value itself: it may be a secret). */
 function describeBadText(text: string, max: number): string {
   if (text.length > max) return `it is longer than ${max} characters`;
-  const bad = [...text].findIndex((ch) => /[\x00-\x08\x0a-\x1f\x7f]/.test(ch));
+  const chars = [...text];
+  const bad = chars.findIndex((ch) => (ch < ' ' && ch !== '\t') || ch === '\x7f');
   if (bad >= 0) {
-    const code = text.codePointAt(bad)!;
+    const code = chars[bad]!.codePointAt(0)!;
     const name =
       code === 10 ? 'a line feed' : code === 13 ? 'a carriage return' : 'a control character';
     return `it has ${name} (U+${code.toString(16).toUpperCase().padStart(4, '0')}) at character ${bad + 1}`;
   }
-  const wide = [...text].findIndex((ch) => ch.codePointAt(0)! > 0xff);
+  const wide = chars.findIndex((ch) => ch.codePointAt(0)! > 0xff);
   if (wide >= 0)
     return `character ${wide + 1} is beyond Latin-1 (HTTP sends header values as bytes)`;
   return 'it starts or ends with a space or tab';

@@ -546,7 +546,7 @@ class SpecReader {
       `${key}: { name: v1, url: http://127.0.0.1:8081 }`,
     )) {
       if (k === 'name') ref.name = y.string(value, `${key}.name`, 'v1');
-      else ref.url = y.url(value, `${key}.url`);
+      else ref.url = y.url(value, `${key}.url`, { credentials: false });
     }
     if (!ref.name)
       throw y.error(
