@@ -18,6 +18,50 @@ const KUBERNETES_ACCESS_KEYS = [
   'context',
   'timeout',
 ] as const;
+/**
+ * The keys each router type accepts (docs/rollout.md documents every one of them:
+ * test/unit/rollout/spec-routers.test.ts checks it).
+ */
+export const ROUTER_KEYS = {
+  builtin: ['type', 'admin', 'timeout'],
+  nginx: [
+    'type',
+    'upstreamFile',
+    'upstream',
+    'servers',
+    'reload',
+    'prefix',
+    'conf',
+    'test',
+    'mirrorFile',
+    'pidFile',
+    'reloadTimeout',
+  ],
+  haproxy: ['type', 'socket', 'backend', 'servers', 'timeout'],
+  'gateway-api': ['type', 'namespace', 'route', 'rule', 'backends', ...KUBERNETES_ACCESS_KEYS],
+  'service-switch': [
+    'type',
+    'namespace',
+    'service',
+    'selectorKey',
+    'deployments',
+    'selectorValues',
+    'waitForEndpoints',
+    'endpointsTimeout',
+    ...KUBERNETES_ACCESS_KEYS,
+  ],
+  kserve: ['type', 'namespace', 'inferenceService', 'stable', 'canary', ...KUBERNETES_ACCESS_KEYS],
+  'argo-rollouts': [
+    'type',
+    'namespace',
+    'rollout',
+    'container',
+    'image',
+    'deadline',
+    'poll',
+    ...KUBERNETES_ACCESS_KEYS,
+  ],
+} as const satisfies Record<RouterConfig['type'], readonly string[]>;
 const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL_KEY =
   /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
@@ -189,7 +233,7 @@ export function readRouter(y: YamlReader, node: Node | null, path: string): Rout
     case 'builtin': {
       let admin: string | undefined;
       let timeoutMs: number | undefined;
-      for (const [key, value] of y.entries(node, path, ['type', 'admin', 'timeout'], example)) {
+      for (const [key, value] of y.entries(node, path, ROUTER_KEYS.builtin, example)) {
         if (key === 'admin') admin = builtinAdmin(y, value, `${path}.admin`);
         else if (key === 'timeout') timeoutMs = y.duration(value, `${path}.timeout`);
       }
@@ -204,19 +248,7 @@ export function readRouter(y: YamlReader, node: Node | null, path: string): Rout
       for (const [key, value] of y.entries(
         node,
         path,
-        [
-          'type',
-          'upstreamFile',
-          'upstream',
-          'servers',
-          'reload',
-          'prefix',
-          'conf',
-          'test',
-          'mirrorFile',
-          'pidFile',
-          'reloadTimeout',
-        ],
+        ROUTER_KEYS.nginx,
         'router: { type: nginx, upstreamFile: /etc/nginx/conf.d/model.conf, upstream: model, servers: { v1: 127.0.0.1:8081, v2: 127.0.0.1:8082 } }',
       )) {
         const p = `${path}.${key}`;
@@ -264,7 +296,7 @@ export function readRouter(y: YamlReader, node: Node | null, path: string): Rout
       for (const [key, value] of y.entries(
         node,
         path,
-        ['type', 'socket', 'backend', 'servers', 'timeout'],
+        ROUTER_KEYS.haproxy,
         'router: { type: haproxy, socket: /run/haproxy/admin.sock, backend: model, servers: { v1: s1, v2: s2 } }',
       )) {
         const p = `${path}.${key}`;
@@ -305,7 +337,7 @@ export function readRouter(y: YamlReader, node: Node | null, path: string): Rout
       for (const [key, value] of y.entries(
         node,
         path,
-        ['type', 'namespace', 'route', 'rule', 'backends', ...KUBERNETES_ACCESS_KEYS],
+        ROUTER_KEYS['gateway-api'],
         'router: { type: gateway-api, namespace: models, route: model, backends: { v1: model-v1, v2: model-v2 } }',
       )) {
         const p = `${path}.${key}`;
@@ -329,17 +361,7 @@ export function readRouter(y: YamlReader, node: Node | null, path: string): Rout
       for (const [key, value] of y.entries(
         node,
         path,
-        [
-          'type',
-          'namespace',
-          'service',
-          'selectorKey',
-          'deployments',
-          'selectorValues',
-          'waitForEndpoints',
-          'endpointsTimeout',
-          ...KUBERNETES_ACCESS_KEYS,
-        ],
+        ROUTER_KEYS['service-switch'],
         'router: { type: service-switch, namespace: models, service: model, selectorKey: version, deployments: { v1: model-blue, v2: model-green } }',
       )) {
         const p = `${path}.${key}`;
@@ -408,21 +430,7 @@ function argoRouter(y: YamlReader, node: Node | null, path: string): RouterConfi
     deadlineMs: 600_000,
     pollMs: 2000,
   };
-  for (const [key, value] of y.entries(
-    node,
-    path,
-    [
-      'type',
-      'namespace',
-      'rollout',
-      'container',
-      'image',
-      'deadline',
-      'poll',
-      ...KUBERNETES_ACCESS_KEYS,
-    ],
-    ARGO_EXAMPLE,
-  )) {
+  for (const [key, value] of y.entries(node, path, ROUTER_KEYS['argo-rollouts'], ARGO_EXAMPLE)) {
     const p = `${path}.${key}`;
     if (key === 'namespace') out.namespace = k8sName(y, value, p, 'models');
     else if (key === 'rollout') out.rollout = k8sName(y, value, p, 'model');
@@ -466,7 +474,7 @@ function kserveRouter(y: YamlReader, node: Node | null, path: string): RouterCon
   for (const [key, value] of y.entries(
     node,
     path,
-    ['type', 'namespace', 'inferenceService', 'stable', 'canary', ...KUBERNETES_ACCESS_KEYS],
+    ROUTER_KEYS.kserve,
     'router: { type: kserve, namespace: models, inferenceService: model, stable: v1, canary: v2 }',
   )) {
     const p = `${path}.${key}`;

@@ -1,8 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/core/errors.js';
 import type { RouterConfig } from '../../../src/core/rollout/model.js';
 import { parseRolloutSpec, type SpecOverrides } from '../../../src/core/rollout/spec.js';
-import { routerCapabilities } from '../../../src/core/rollout/spec-routers.js';
+import { ROUTER_KEYS, routerCapabilities } from '../../../src/core/rollout/spec-routers.js';
 import { createTrafficRouter } from '../../../src/clients/routers/index.js';
 import { recordingLogger } from './fakes.js';
 
@@ -148,5 +149,26 @@ describe('rollout spec: the router against the strategy and the versions', () =>
       const router = await createTrafficRouter(config, deps);
       expect(routerCapabilities(config), config.type).toEqual(router.capabilities);
     }
+  });
+});
+
+describe('docs/rollout.md', () => {
+  it('documents every key each router type accepts, in its router keys section', () => {
+    const docs = readFileSync(new URL('../../../docs/rollout.md', import.meta.url), 'utf8');
+    const start = docs.indexOf('### Router keys');
+    expect(start).toBeGreaterThan(0);
+    const section = docs.slice(start, docs.indexOf('\n### ', start + 1));
+    for (const [type, keys] of Object.entries(ROUTER_KEYS)) {
+      const at = section.indexOf(`\`type: ${type}\``);
+      expect(at, `type: ${type}`).toBeGreaterThanOrEqual(0);
+      for (const key of keys.filter((k) => k !== 'type'))
+        expect(section.includes(`\`${key}\``), `router type ${type}: key ${key}`).toBe(true);
+    }
+    // The keys of nginx, HAProxy and builtin each have their own table row.
+    for (const type of ['builtin', 'nginx', 'haproxy'] as const)
+      for (const key of ROUTER_KEYS[type].filter((k) => k !== 'type')) {
+        const table = section.slice(section.indexOf(`\`type: ${type}\``));
+        expect(table, `${type}.${key}`).toMatch(new RegExp(`^\\| \`${key}\` \\|`, 'm'));
+      }
   });
 });
