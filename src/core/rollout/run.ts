@@ -39,6 +39,9 @@ export async function runRollout(spec: RolloutSpec, env: RolloutEnv): Promise<Ro
   try {
     actual = await env.router.readBack(env.signal);
   } catch (error) {
+    // A configuration mistake found before anything started (a missing kubeconfig, a router that
+    // refuses the request as malformed): the error alone, exit 2, with no empty report beside it.
+    if (error instanceof UsageError) throw error;
     const e =
       error instanceof SluiceError
         ? error

@@ -7,7 +7,8 @@ import type {
   ProviderConfig,
   Threshold,
 } from './model.js';
-import { readProvider } from './spec-providers.js';
+import { PROVIDER_METRICS, readProvider } from './spec-providers.js';
+import { checkPromqlTemplate } from './spec-values.js';
 import type { YamlReader } from './yaml-reader.js';
 
 const METRIC_KEYS = [
@@ -167,6 +168,19 @@ export class AnalysisReader {
           'sum(rate(errors{version="{{version}}"}[1m]))',
         )
       : name;
+    const queryNode = fields.get('query') ?? node;
+    const queryPath = fields.has('query') ? `${path}.query` : `${path}.name`;
+    if (provider.type === 'prometheus') checkPromqlTemplate(y, query, queryNode, queryPath);
+    else {
+      const known: readonly string[] = PROVIDER_METRICS[provider.type];
+      if (!known.includes(query))
+        throw y.error(
+          `the ${provider.type} provider has no metric ${JSON.stringify(query.slice(0, 80))}`,
+          queryNode,
+          queryPath,
+          `name one of ${known.join(', ')} (as query:, or as the metric's name)`,
+        );
+    }
     const intervalMs = fields.has('interval')
       ? y.duration(fields.get('interval'), `${path}.interval`)
       : 0;

@@ -1,6 +1,7 @@
 import { isScalar, type Node } from 'yaml';
 import { UsageError } from '../errors.js';
-import type { KubernetesAccessConfig, RouterConfig } from './model.js';
+import type { TrafficCapabilities } from '../ports.js';
+import type { CanaryStep, KubernetesAccessConfig, RouterConfig } from './model.js';
 import type { YamlReader } from './yaml-reader.js';
 
 /**
@@ -17,37 +18,204 @@ const KUBERNETES_ACCESS_KEYS = [
   'context',
   'timeout',
 ] as const;
+/**
+ * The keys each router type accepts (docs/rollout.md documents every one of them:
+ * test/unit/rollout/spec-routers.test.ts checks it).
+ */
+export const ROUTER_KEYS = {
+  builtin: ['type', 'admin', 'timeout'],
+  nginx: [
+    'type',
+    'upstreamFile',
+    'upstream',
+    'servers',
+    'reload',
+    'prefix',
+    'conf',
+    'test',
+    'mirrorFile',
+    'headerRoutes',
+    'pidFile',
+    'reloadTimeout',
+  ],
+  haproxy: ['type', 'socket', 'backend', 'servers', 'timeout', 'headerMap', 'header'],
+  'gateway-api': ['type', 'namespace', 'route', 'rule', 'backends', ...KUBERNETES_ACCESS_KEYS],
+  'service-switch': [
+    'type',
+    'namespace',
+    'service',
+    'selectorKey',
+    'deployments',
+    'selectorValues',
+    'waitForEndpoints',
+    'endpointsTimeout',
+    ...KUBERNETES_ACCESS_KEYS,
+  ],
+  kserve: ['type', 'namespace', 'inferenceService', 'stable', 'canary', ...KUBERNETES_ACCESS_KEYS],
+  'argo-rollouts': [
+    'type',
+    'namespace',
+    'rollout',
+    'container',
+    'image',
+    'deadline',
+    'poll',
+    ...KUBERNETES_ACCESS_KEYS,
+  ],
+} as const satisfies Record<RouterConfig['type'], readonly string[]>;
 const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL_KEY =
   /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 
+/** What the nginx client accepts (src/clients/routers/nginx.ts): names written into its files. */
+const NGINX_UPSTREAM = /^[A-Za-z0-9_]{1,64}$/;
+const NGINX_SERVER = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9a-fA-F:.]{2,45}\]):\d{1,5}$/;
+const NGINX_VERSION = /^[A-Za-z0-9_.-]{1,64}$/;
+/** HAProxy names (backend, server): nothing the runtime API would read as a separator. */
+const HAPROXY_NAME = /^[A-Za-z0-9_.:-]{1,100}$/;
+
+/** `servers:` of nginx and HAProxy: version → server, each checked, no server twice. */
+function checkServers(
+  y: YamlReader,
+  servers: Record<string, string>,
+  node: Node | null,
+  path: string,
+  rules: {
+    version?: RegExp;
+    versionWhat?: string;
+    server: RegExp;
+    serverWhat: string;
+    serverExample: string;
+  },
+): void {
+  const seen = new Map<string, string>();
+  for (const [version, server] of Object.entries(servers)) {
+    if (rules.version && !rules.version.test(version))
+      throw y.error(
+        `${path} has the version name ${JSON.stringify(version.slice(0, 80))}, which this router cannot use`,
+        node,
+        `${path}.${version}`,
+        rules.versionWhat ?? '',
+      );
+    if (!rules.server.test(server))
+      throw y.error(
+        `${path}.${version} must be ${rules.serverWhat}, not ${JSON.stringify(server.slice(0, 80))}`,
+        node,
+        `${path}.${version}`,
+        `e.g. ${version}: ${rules.serverExample}`,
+      );
+    const other = seen.get(server);
+    if (other !== undefined)
+      throw y.error(
+        `${path}: ${other} and ${version} have the same server ${server}`,
+        node,
+        `${path}.${version}`,
+        'each version needs its own server',
+      );
+    seen.set(server, version);
+  }
+}
+
 /** `builtin:http://127.0.0.1:9901`: the `router` input (other routers need the spec). */
 export function parseRouterInput(text: string): RouterConfig {
   const match = /^builtin:(https?:\/\/.+)$/.exec(text.trim());
-  if (!match) {
-    throw new UsageError(`router ${JSON.stringify(text)} is not builtin:<admin url>`, {
-      place: { key: 'router' },
-      hint: 'e.g. builtin:http://127.0.0.1:9901; nginx and HAProxy are configured in the spec file (router:)',
-    });
+  let url: URL | undefined;
+  try {
+    url = match && /^[\x21-\x7e]+$/.test(match[1]!) ? new URL(match[1]!) : undefined;
+  } catch {
+    url = undefined;
   }
+  if (!match || !url) {
+    throw new UsageError(
+      `router ${JSON.stringify(text.slice(0, 200))} is not builtin:<admin url>`,
+      {
+        place: { key: 'router' },
+        hint: 'e.g. builtin:http://127.0.0.1:9901; nginx and HAProxy are configured in the spec file (router:)',
+      },
+    );
+  }
+  if (url.protocol !== 'http:' || url.username || url.password || url.search || url.hash)
+    throw new UsageError(
+      `router ${JSON.stringify(text.slice(0, 200))}: the built-in router's admin address must be plain http://host:port`,
+      {
+        place: { key: 'router' },
+        hint: 'e.g. builtin:http://127.0.0.1:9901 (no https, credentials, query or #)',
+      },
+    );
   return { type: 'builtin', admin: match[1]! };
 }
 
 /**
- * Why a router configured so cannot mirror (strategy: shadow), or undefined when it can. Kept
- * equal to each router client's `capabilities.mirror` (test/unit/rollout/shadow.test.ts).
+ * What a router configured so can do, without contacting it. Kept equal to each router client's
+ * `capabilities` (test/unit/rollout/shadow.test.ts, test/unit/rollout/spec-routers.test.ts).
  */
-export function mirrorSupport(config: RouterConfig): string | undefined {
+export function routerCapabilities(config: RouterConfig): TrafficCapabilities {
   switch (config.type) {
     case 'builtin':
-      return undefined;
+      return { weights: true, mirror: true, headerRouting: true };
     case 'nginx':
-      return config.mirrorFile === undefined
-        ? 'the nginx router mirrors only with mirrorFile (an include file in its server block)'
-        : undefined;
+      return { weights: true, mirror: config.mirrorFile !== undefined, headerRouting: false };
+    case 'haproxy':
+    case 'kserve':
+      return { weights: true, mirror: false, headerRouting: false };
+    case 'gateway-api':
+      return { weights: true, mirror: false, headerRouting: true };
+    case 'service-switch':
+    case 'argo-rollouts':
+      return { weights: false, mirror: false, headerRouting: false };
+  }
+}
+
+/** Why a router configured so cannot mirror (strategy: shadow), or undefined when it can. */
+export function mirrorSupport(config: RouterConfig): string | undefined {
+  if (routerCapabilities(config).mirror) return undefined;
+  return config.type === 'nginx'
+    ? 'the nginx router mirrors only with mirrorFile (an include file in its server block)'
+    : `the ${config.type} router cannot mirror requests`;
+}
+
+/** Routers that split by weight, for hints. */
+const WEIGHT_ROUTERS = 'builtin, nginx, haproxy, gateway-api or kserve';
+
+/**
+ * Why canary steps cannot run on this router (a weight strictly between 0 and 100 on a router
+ * that only switches), or undefined. Argo Rollouts is left to its own check: its controller
+ * holds the weights.
+ */
+export function weightSupport(
+  config: RouterConfig,
+  steps: readonly CanaryStep[],
+): { step: CanaryStep; index: number; why: string; hint: string } | undefined {
+  if (config.type === 'argo-rollouts' || routerCapabilities(config).weights) return undefined;
+  const index = steps.findIndex((s) => 'setWeight' in s && s.setWeight > 0 && s.setWeight < 100);
+  if (index < 0) return undefined;
+  const step = steps[index]!;
+  return {
+    step,
+    index,
+    why: `the ${config.type} router switches all traffic at once and cannot split it: setWeight ${'setWeight' in step ? step.setWeight : ''} cannot run`,
+    hint: `use strategy: blue-green with this router (preview, switch, post-promotion analysis), or a router that splits by weight (${WEIGHT_ROUTERS}) for a canary`,
+  };
+}
+
+/**
+ * The version names a router configured so lists (servers, backends, deployments), with the key
+ * that lists them; undefined for routers that learn the versions elsewhere.
+ */
+export function listedVersions(config: RouterConfig): { key: string; names: string[] } | undefined {
+  switch (config.type) {
+    case 'nginx':
+    case 'haproxy':
+      return { key: 'servers', names: Object.keys(config.servers) };
+    case 'gateway-api':
+      return { key: 'backends', names: Object.keys(config.backends) };
+    case 'service-switch':
+      return { key: 'deployments', names: Object.keys(config.deployments) };
+    case 'kserve':
+      return { key: 'stable/canary', names: [config.stable, config.canary] };
     default:
-      return `the ${config.type} router cannot mirror requests`;
+      return undefined;
   }
 }
 
@@ -66,8 +234,8 @@ export function readRouter(y: YamlReader, node: Node | null, path: string): Rout
     case 'builtin': {
       let admin: string | undefined;
       let timeoutMs: number | undefined;
-      for (const [key, value] of y.entries(node, path, ['type', 'admin', 'timeout'], example)) {
-        if (key === 'admin') admin = y.url(value, `${path}.admin`);
+      for (const [key, value] of y.entries(node, path, ROUTER_KEYS.builtin, example)) {
+        if (key === 'admin') admin = builtinAdmin(y, value, `${path}.admin`);
         else if (key === 'timeout') timeoutMs = y.duration(value, `${path}.timeout`);
       }
       return {
@@ -81,28 +249,31 @@ export function readRouter(y: YamlReader, node: Node | null, path: string): Rout
       for (const [key, value] of y.entries(
         node,
         path,
-        [
-          'type',
-          'upstreamFile',
-          'upstream',
-          'servers',
-          'reload',
-          'prefix',
-          'conf',
-          'test',
-          'mirrorFile',
-          'headerRoutes',
-          'pidFile',
-          'reloadTimeout',
-        ],
+        ROUTER_KEYS.nginx,
         'router: { type: nginx, upstreamFile: /etc/nginx/conf.d/model.conf, upstream: model, servers: { v1: 127.0.0.1:8081, v2: 127.0.0.1:8082 } }',
       )) {
         const p = `${path}.${key}`;
         if (key === 'upstreamFile')
           out.upstreamFile = y.string(value, p, '/etc/nginx/conf.d/model.conf');
-        else if (key === 'upstream') out.upstream = y.string(value, p, 'model');
-        else if (key === 'servers') out.servers = y.stringMap(value, p, '{ v1: 127.0.0.1:8081 }');
-        else if (key === 'reload') out.reload = y.stringList(value, p, '[nginx, -s, reload]');
+        else if (key === 'upstream') {
+          out.upstream = y.string(value, p, 'model');
+          if (!NGINX_UPSTREAM.test(out.upstream))
+            throw y.error(
+              `${p} must be an nginx upstream name, not ${JSON.stringify(out.upstream.slice(0, 80))}`,
+              value,
+              p,
+              'letters, digits and _ only, e.g. model',
+            );
+        } else if (key === 'servers') {
+          out.servers = y.stringMap(value, p, '{ v1: 127.0.0.1:8081 }');
+          checkServers(y, out.servers, value, p, {
+            version: NGINX_VERSION,
+            versionWhat: 'letters, digits, _ . - (it becomes a comment in the upstream file)',
+            server: NGINX_SERVER,
+            serverWhat: 'host:port',
+            serverExample: '127.0.0.1:8081',
+          });
+        } else if (key === 'reload') out.reload = y.stringList(value, p, '[nginx, -s, reload]');
         else if (key === 'prefix') out.prefix = y.string(value, p, '/usr/local/nginx');
         else if (key === 'conf') out.conf = y.string(value, p, '/etc/nginx/nginx.conf');
         else if (key === 'test') out.test = y.stringList(value, p, '[nginx, -t]');
@@ -130,14 +301,36 @@ export function readRouter(y: YamlReader, node: Node | null, path: string): Rout
       for (const [key, value] of y.entries(
         node,
         path,
-        ['type', 'socket', 'backend', 'servers', 'timeout', 'headerMap', 'header'],
+        ROUTER_KEYS.haproxy,
         'router: { type: haproxy, socket: /run/haproxy/admin.sock, backend: model, servers: { v1: s1, v2: s2 } }',
       )) {
         const p = `${path}.${key}`;
-        if (key === 'socket') out.socket = y.string(value, p, '/run/haproxy/admin.sock');
-        else if (key === 'backend') out.backend = y.string(value, p, 'model');
-        else if (key === 'servers') out.servers = y.stringMap(value, p, '{ v1: s1 }');
-        else if (key === 'headerMap')
+        if (key === 'socket') {
+          out.socket = y.string(value, p, '/run/haproxy/admin.sock');
+          if ([...out.socket].some((ch) => ch < ' ' || ch === '\x7f'))
+            throw y.error(
+              `${p} has a control character`,
+              value,
+              p,
+              'a unix socket path or host:port, e.g. /run/haproxy/admin.sock',
+            );
+        } else if (key === 'backend') {
+          out.backend = y.string(value, p, 'model');
+          if (!HAPROXY_NAME.test(out.backend))
+            throw y.error(
+              `${p} must be an HAProxy name, not ${JSON.stringify(out.backend.slice(0, 80))}`,
+              value,
+              p,
+              'letters, digits, _ . : - only, e.g. model',
+            );
+        } else if (key === 'servers') {
+          out.servers = y.stringMap(value, p, '{ v1: s1 }');
+          checkServers(y, out.servers, value, p, {
+            server: HAPROXY_NAME,
+            serverWhat: 'an HAProxy server name of the backend (letters, digits, _ . : -)',
+            serverExample: 's1',
+          });
+        } else if (key === 'headerMap')
           out.headerMap = y.string(value, p, '/etc/haproxy/sluice-preview.map');
         else if (key === 'header') out.header = y.string(value, p, 'x-sluice-preview');
         else if (key === 'timeout') out.timeoutMs = y.duration(value, p);
@@ -152,7 +345,7 @@ export function readRouter(y: YamlReader, node: Node | null, path: string): Rout
       for (const [key, value] of y.entries(
         node,
         path,
-        ['type', 'namespace', 'route', 'rule', 'backends', ...KUBERNETES_ACCESS_KEYS],
+        ROUTER_KEYS['gateway-api'],
         'router: { type: gateway-api, namespace: models, route: model, backends: { v1: model-v1, v2: model-v2 } }',
       )) {
         const p = `${path}.${key}`;
@@ -176,17 +369,7 @@ export function readRouter(y: YamlReader, node: Node | null, path: string): Rout
       for (const [key, value] of y.entries(
         node,
         path,
-        [
-          'type',
-          'namespace',
-          'service',
-          'selectorKey',
-          'deployments',
-          'selectorValues',
-          'waitForEndpoints',
-          'endpointsTimeout',
-          ...KUBERNETES_ACCESS_KEYS,
-        ],
+        ROUTER_KEYS['service-switch'],
         'router: { type: service-switch, namespace: models, service: model, selectorKey: version, deployments: { v1: model-blue, v2: model-green } }',
       )) {
         const p = `${path}.${key}`;
@@ -255,21 +438,7 @@ function argoRouter(y: YamlReader, node: Node | null, path: string): RouterConfi
     deadlineMs: 600_000,
     pollMs: 2000,
   };
-  for (const [key, value] of y.entries(
-    node,
-    path,
-    [
-      'type',
-      'namespace',
-      'rollout',
-      'container',
-      'image',
-      'deadline',
-      'poll',
-      ...KUBERNETES_ACCESS_KEYS,
-    ],
-    ARGO_EXAMPLE,
-  )) {
+  for (const [key, value] of y.entries(node, path, ROUTER_KEYS['argo-rollouts'], ARGO_EXAMPLE)) {
     const p = `${path}.${key}`;
     if (key === 'namespace') out.namespace = k8sName(y, value, p, 'models');
     else if (key === 'rollout') out.rollout = k8sName(y, value, p, 'model');
@@ -313,7 +482,7 @@ function kserveRouter(y: YamlReader, node: Node | null, path: string): RouterCon
   for (const [key, value] of y.entries(
     node,
     path,
-    ['type', 'namespace', 'inferenceService', 'stable', 'canary', ...KUBERNETES_ACCESS_KEYS],
+    ROUTER_KEYS.kserve,
     'router: { type: kserve, namespace: models, inferenceService: model, stable: v1, canary: v2 }',
   )) {
     const p = `${path}.${key}`;
@@ -372,4 +541,18 @@ function k8sAccess(
       throw y.error(`${p} must be true or false`, value, p, 'insecureSkipTlsVerify: false');
     out.insecureSkipTlsVerify = value.value;
   }
+}
+
+/** The built-in router's admin address: plain http://host:port[/path], as its client takes it. */
+function builtinAdmin(y: YamlReader, node: Node | null, path: string): string {
+  const text = y.url(node, path, { credentials: false });
+  const url = new URL(text);
+  if (url.protocol !== 'http:' || url.search || url.hash)
+    throw y.error(
+      `${path} must be plain http://host:port, not ${JSON.stringify(text.slice(0, 100))}`,
+      node,
+      path,
+      'e.g. http://127.0.0.1:9901 (the address `sluice router serve` gives its admin API; no https, query or #)',
+    );
+  return text;
 }

@@ -14,7 +14,7 @@ import type {
 import { AnalysisReader } from './spec-analysis.js';
 import { DEPLOY_EXAMPLE, readDeploy } from './spec-deploy.js';
 import { readProvider } from './spec-providers.js';
-import { mirrorSupport, readRouter } from './spec-routers.js';
+import { listedVersions, mirrorSupport, readRouter, weightSupport } from './spec-routers.js';
 import { defaultSteps, readSteps } from './spec-steps.js';
 import { YamlReader } from './yaml-reader.js';
 
@@ -321,12 +321,87 @@ class SpecReader {
           );
       }
     }
+    this.checkRouterFits(spec, fields, stepsGiven);
     if (router.type === 'argo-rollouts') {
       spec.router = { ...router, stable: stable.name, canary: canary.name };
       this.checkArgo(spec, fields);
     }
     analyses.checkAllTemplates();
     return spec;
+  }
+
+  /**
+   * What the router can do against what the rollout asks of it, checked before anything starts:
+   * a router that lists versions (servers, backends, deployments) lists both the stable and the
+   * canary; canary steps that split traffic need a router that splits by weight.
+   */
+  private checkRouterFits(
+    spec: RolloutSpec,
+    fields: Map<string, [Node | null, Node]>,
+    stepsGiven: boolean,
+  ): void {
+    const y = this.y;
+    const router = spec.router;
+    const fromInput = this.overrides.router !== undefined;
+    const get = (key: string) => fields.get(key)?.[0] ?? null;
+    const routerPlace = (key: string) => {
+      const line = fromInput ? undefined : y.line(get('router'));
+      return {
+        file: fromInput ? '--router' : y.file,
+        ...(line !== undefined ? { line } : {}),
+        key,
+      };
+    };
+    const listed = listedVersions(router);
+    if (listed) {
+      const key = `router.${listed.key}`;
+      for (const [role, version] of [
+        ['stable', spec.stable],
+        ['canary', spec.canary],
+      ] as const) {
+        if (router.type === 'kserve') {
+          if (router[role] !== version.name)
+            throw new UsageError(
+              `router.${role} is ${JSON.stringify(router[role])}, but the rollout's ${role} is ${JSON.stringify(version.name)}`,
+              {
+                place: routerPlace(`router.${role}`),
+                hint: `write the same name in both: ${role}: ${version.name} and router: { ..., ${role}: ${version.name} }${this.overrides[role] !== undefined ? ` (--${role} gives ${version.name})` : ''}`,
+              },
+            );
+          continue;
+        }
+        if (!listed.names.includes(version.name))
+          throw new UsageError(
+            `${key} has no entry for the ${role} version ${JSON.stringify(version.name)} (it names ${listed.names.map((n) => JSON.stringify(n)).join(', ') || 'none'})`,
+            {
+              place: routerPlace(key),
+              hint: `add ${version.name}: <its ${listed.key === 'servers' ? (router.type === 'haproxy' ? 'HAProxy server name' : 'host:port') : listed.key === 'backends' ? 'Service name' : 'Deployment name'}> under ${key}: the router moves traffic between the stable and the canary, so it must know both${this.overrides[role] !== undefined ? ` (--${role} gives ${version.name})` : ''}`,
+            },
+          );
+      }
+    }
+    const canarySteps =
+      spec.strategy === 'canary' || (spec.shadow?.promote === true && spec.steps.length > 0);
+    const cannot = canarySteps ? weightSupport(router, spec.steps) : undefined;
+    if (cannot) {
+      const fromFile = stepsGiven && this.overrides.steps === undefined;
+      const line = fromFile ? cannot.step.place.line : undefined;
+      throw new UsageError(
+        stepsGiven
+          ? `${cannot.why} (steps[${cannot.index}])`
+          : `${cannot.why} (the default canary steps are 10 → 25 → 50 %)`,
+        {
+          place: stepsGiven
+            ? {
+                file: fromFile ? y.file : '--steps',
+                ...(line !== undefined ? { line } : {}),
+                key: `steps[${cannot.index}].setWeight`,
+              }
+            : routerPlace('router.type'),
+          hint: cannot.hint,
+        },
+      );
+    }
   }
 
   /**
@@ -475,7 +550,7 @@ class SpecReader {
       `${key}: { name: v1, url: http://127.0.0.1:8081 }`,
     )) {
       if (k === 'name') ref.name = y.string(value, `${key}.name`, 'v1');
-      else ref.url = y.url(value, `${key}.url`);
+      else ref.url = y.url(value, `${key}.url`, { credentials: false });
     }
     if (!ref.name)
       throw y.error(

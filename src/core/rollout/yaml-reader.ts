@@ -144,13 +144,15 @@ export class YamlReader {
       (range.max === undefined || value <= range.max) &&
       (!range.integer || Number.isInteger(value));
     if (!ok) {
-      const bounds = [
-        range.integer ? 'a whole number' : 'a number',
-        range.min !== undefined ? `≥ ${range.min}` : '',
-        range.max !== undefined ? `≤ ${range.max}` : '',
-      ]
-        .filter(Boolean)
-        .join(' ');
+      const kind = range.integer ? 'a whole number' : 'a number';
+      const bounds =
+        range.min !== undefined && range.max !== undefined
+          ? `${kind} from ${range.min} to ${range.max}`
+          : range.min !== undefined
+            ? `${kind} of at least ${range.min}`
+            : range.max !== undefined
+              ? `${kind} of at most ${range.max}`
+              : kind;
       const quoted =
         typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value));
       throw this.error(
@@ -211,31 +213,43 @@ export class YamlReader {
     );
   }
 
-  /** An http(s) URL. */
-  url(node: Node | null, path: string): string {
+  /**
+   * An http(s) URL, written as it will be sent: no spaces or control characters (the URL parser
+   * would drop or encode them silently). `credentials: false` refuses `user:password@` (for
+   * addresses sluice never sends credentials to).
+   */
+  url(node: Node | null, path: string, options: { credentials?: boolean } = {}): string {
     const text = this.string(node, path, 'http://127.0.0.1:8080');
     let parsed: URL | undefined;
     try {
-      parsed = new URL(text);
+      parsed = /^[\x21-\x7e]+$/.test(text) ? new URL(text) : undefined;
     } catch {
       parsed = undefined;
     }
     if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
       throw this.error(
-        `${path} must be an http(s) URL, not ${JSON.stringify(text)}`,
+        `${path} must be an http(s) URL, not ${JSON.stringify(text.slice(0, 200))}`,
         node,
         path,
-        'e.g. http://127.0.0.1:8080',
+        'e.g. http://127.0.0.1:8080 (no spaces or line breaks; percent-encode other characters)',
+      );
+    }
+    if (options.credentials === false && (parsed.username || parsed.password)) {
+      throw this.error(
+        `${path} has credentials in its URL; sluice does not send them there`,
+        node,
+        path,
+        'drop user:password@ from the URL',
       );
     }
     return text;
   }
 
-  /** Version name to http(s) URL. */
+  /** Version name to http(s) URL (no credentials: sluice sends requests of its own there). */
   urlMap(node: Node | null, path: string): Record<string, string> {
     const out: Record<string, string> = {};
     for (const [key, value] of this.freeEntries(node, path, '{ v1: http://127.0.0.1:8081 }'))
-      out[key] = this.url(value, `${path}.${key}`);
+      out[key] = this.url(value, `${path}.${key}`, { credentials: false });
     return out;
   }
 

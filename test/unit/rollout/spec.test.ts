@@ -37,7 +37,7 @@ describe('rollout spec', () => {
   it('names the file, line and key of a mistake, with a fix', () => {
     const e = usage(`${BASE}steps:\n  - setWeight: 150\n`);
     expect(e.place).toMatchObject({ file: 'rollout.yml', line: 5, key: 'steps[0].setWeight' });
-    expect(e.message).toMatch(/≤ 100/);
+    expect(e.message).toMatch(/a whole number from 0 to 100/);
     const typo = usage(`${BASE}onInconclusiv: wait\n`);
     expect(typo.hint).toMatch(/did you mean onInconclusive/);
     expect(typo.place?.line).toBe(4);

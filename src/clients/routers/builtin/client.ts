@@ -1,6 +1,7 @@
 import { InfraError, UsageError } from '../../../core/errors.js';
 import type { TrafficCapabilities, TrafficRouter, TrafficState } from '../../../core/ports.js';
-import { boundedFetch, FetchBoundError } from '../../http/bounded-fetch.js';
+import { boundedFetch } from '../../http/bounded-fetch.js';
+import { describeFetchFailure } from '../../http/fetch-failure.js';
 import type { BuiltinRouterConfig, RouterDeps } from '../config.js';
 import { badState, bounded, completeWeights, routeAll, type HeaderRoute } from '../weights.js';
 
@@ -71,6 +72,7 @@ export class BuiltinTrafficRouter implements TrafficRouter {
   readonly name: string;
   readonly capabilities: TrafficCapabilities = { weights: true, mirror: true, headerRouting: true };
   private readonly base: URL;
+  private readonly host: string;
   private readonly fetch: typeof fetch;
   private versions: string[] | undefined;
 
@@ -95,7 +97,9 @@ export class BuiltinTrafficRouter implements TrafficRouter {
         `the built-in router's admin address must be plain http://host:port, not "${bounded(config.admin, 100)}"`,
       );
     this.base = base;
-    this.name = `built-in router at ${base.host}`;
+    // "the built-in (admin …) router" in the engine's messages, which add the word router.
+    this.name = `built-in (admin ${base.host})`;
+    this.host = base.host;
     const timeout = config.timeoutMs ?? 5000;
     this.fetch = boundedFetch(fetchImpl, {
       headersTimeoutMs: timeout,
@@ -119,11 +123,14 @@ export class BuiltinTrafficRouter implements TrafficRouter {
         signal: signal ?? this.deps.signal,
       });
     } catch (error) {
-      const why = error instanceof FetchBoundError ? error.message : (error as Error).message;
-      throw new InfraError(`${this.name}: ${method} /state failed: ${bounded(why, 200)}`, {
-        hint: 'is the built-in router running (startBuiltinRouter) with its admin API on that address?',
-        cause: error,
-      });
+      const why = describeFetchFailure(error, this.host);
+      throw new InfraError(
+        `the built-in router's admin API at ${this.host}: ${method} /state failed: ${bounded(why, 200)}`,
+        {
+          hint: `is the built-in router running with its admin API there? Start it with \`sluice router serve --versions v1=<url>,v2=<url> --admin ${this.host}\`, or fix router.admin`,
+          cause: error,
+        },
+      );
     }
     const text = await response.text();
     if (response.status !== 200) {

@@ -309,13 +309,32 @@ export async function createKubeApi(
   return new HttpKubeApi(new KubeHttp(await connectionFor(access, env, routerName)));
 }
 
+/** What to do when a file the connection needs cannot be read, by what it is. */
+const READ_HINTS: Record<string, string> = {
+  'the kubeconfig':
+    'set KUBECONFIG to your kubeconfig file, or give server: and tokenFile: (and caFile:) in the router',
+  caFile: 'give router.caFile the path of the API server’s CA certificate',
+  tokenFile: 'give router.tokenFile the path of a file holding a bearer token for the API server',
+};
+
 async function readUserFile(path: string, what: string, routerName: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (error) {
-    throw new UsageError(
-      `${routerName}: cannot read ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
-    );
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    const why =
+      code === 'ENOENT'
+        ? 'it does not exist (ENOENT)'
+        : code === 'EACCES'
+          ? 'permission denied (EACCES)'
+          : code === 'EISDIR'
+            ? 'it is a folder (EISDIR)'
+            : code;
+    throw new UsageError(`${routerName}: cannot read ${what} ${path}: ${why}`, {
+      hint:
+        READ_HINTS[what] ??
+        'run inside a pod with a service account, or give server: and tokenFile: in the router',
+    });
   }
 }
 
