@@ -1,1 +1,1 @@
-import{D as m,p as o,r}from"../chunks/chunk-6AEKJ374.js";import"../chunks/chunk-FPGCCMNG.js";await m(r,o);
+import{E as m,q as o,s as r}from"../chunks/chunk-24TDDY7C.js";import"../chunks/chunk-FPGCCMNG.js";await m(r,o);

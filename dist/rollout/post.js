@@ -1,1 +1,1 @@
-import{D as m,q as o,r}from"../chunks/chunk-6AEKJ374.js";import"../chunks/chunk-FPGCCMNG.js";await m(r,o);
+import{E as m,r as o,s as r}from"../chunks/chunk-24TDDY7C.js";import"../chunks/chunk-FPGCCMNG.js";await m(r,o);
