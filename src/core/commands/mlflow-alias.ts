@@ -167,7 +167,7 @@ export async function setChallengerAlias(
  * while it still points at the rollout's version (someone may have moved it since). Clears the
  * state store's record; says what it did.
  */
-export async function removeChallengerAlias(
+async function removeChallengerAlias(
   target: PromoteAlias,
   maybeRegistry: ModelRegistry | undefined,
   state: StateStore | undefined,

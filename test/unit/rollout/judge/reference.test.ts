@@ -6,10 +6,7 @@ import {
   comparePredictions,
 } from '../../../../src/core/rollout/judge/index.js';
 import { hodgesLehmann, mannWhitney } from '../../../../src/core/stats/mann-whitney.js';
-import {
-  newcombeInterval,
-  twoProportionZTest,
-} from '../../../../src/core/stats/proportions.js';
+import { newcombeInterval, twoProportionZTest } from '../../../../src/core/stats/proportions.js';
 
 /**
  * Agreement with scipy and statsmodels. The numbers (and the inputs) come from
