@@ -162,10 +162,13 @@ describe.each(FRONTS)('blue-green preview analysis through %s’s header route',
       target: front.url,
       readWeights: async () => (await front.readBack()).weights,
       during: async (cli) => {
-        // Once the header route is on, what a user and what a preview request get.
+        // Once the header route is on, what a user and what a preview request get. "On" is
+        // when sluice says so (after its write returned: nginx's reload has started new
+        // workers), not when the file it writes first shows the route.
         const deadline = Date.now() + 30_000;
         for (;;) {
-          const state = await front.readBack().catch(() => undefined);
+          const announced = /requests with x-sluice-preview: canary go to v2/.test(cli.output());
+          const state = announced ? await front.readBack().catch(() => undefined) : undefined;
           if (state?.headerRoutes?.length) {
             during.state = state;
             break;
