@@ -93,6 +93,7 @@ export async function runCommand<D extends CommandDef>(options: RunOptions<D>): 
           exec,
           logger,
           kubernetes: kubernetesEnvironment(),
+          masker: platform.masker,
           ...(signal ? { signal: signal.signal } : {}),
         }),
       deployHosts: async (config) =>

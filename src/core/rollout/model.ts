@@ -246,6 +246,8 @@ export interface RouterDeps {
   signal?: AbortSignal;
   /** Where the Kubernetes routers find credentials, as the platform read them from its env. */
   kubernetes?: KubernetesEnvironment;
+  /** Credentials a router obtains at run time (a kubeconfig exec plugin's token) are added here. */
+  masker?: SecretMasker;
 }
 
 /** The Kubernetes credentials the platform found (read from the env in src/platforms only). */

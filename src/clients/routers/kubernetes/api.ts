@@ -1,7 +1,8 @@
 /**
  * A small client for the Kubernetes API: what the routers need (get one object, server-side apply
  * to it), over node:https, with the kubeconfig read here. `@kubernetes/client-node` 2.x cannot be
- * loaded on Node 20 (its bundled undici 8 needs Node >= 22.19: zlib's zstd), so it is not used.
+ * loaded on Node 20 (its bundled undici 8 needs Node >= 22.19: zlib's zstd), so it is not used
+ * (DEVELOPING.md, "The Kubernetes client"). kubeconfig exec plugins run in ./exec-credential.ts.
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -11,6 +12,13 @@ import { parse } from 'yaml';
 import { InfraError, UsageError } from '../../../core/errors.js';
 import type { KubernetesAccessConfig, KubernetesEnvironment } from '../../../core/rollout/model.js';
 import { bounded } from '../weights.js';
+import {
+  ExecCredentialPlugin,
+  parseExecConfig,
+  type Credential,
+  type CredentialSource,
+  type ExecPluginDeps,
+} from './exec-credential.js';
 
 /** The field manager every sluice write uses (server-side apply). */
 const FIELD_MANAGER = 'sluice';
@@ -102,6 +110,8 @@ export interface KubeConnection {
   key?: string | Buffer;
   insecureSkipTlsVerify?: boolean;
   timeoutMs?: number;
+  /** A kubeconfig `exec` plugin: asked before each request (it caches), again once on a 401. */
+  credentials?: CredentialSource;
 }
 
 /** The API server over HTTP(S): one request, bounded in time and size. */
@@ -112,12 +122,27 @@ export class KubeHttp {
     return this.connection.server;
   }
 
-  request(
+  async request(
     method: string,
     path: string,
     options: { body?: string; contentType?: string; signal?: AbortSignal } = {},
   ): Promise<{ status: number; body: string }> {
-    const c = this.connection;
+    const source = this.connection.credentials;
+    if (!source) return this.send(method, path, options, {});
+    const answer = await this.send(method, path, options, await source.get(options.signal));
+    if (answer.status !== 401) return answer;
+    // The credential may have been revoked or expired early: run the plugin again, once.
+    source.invalidate();
+    return this.send(method, path, options, await source.get(options.signal));
+  }
+
+  private send(
+    method: string,
+    path: string,
+    options: { body?: string; contentType?: string; signal?: AbortSignal },
+    credential: Credential,
+  ): Promise<{ status: number; body: string }> {
+    const c = { ...this.connection, ...credential };
     const url = new URL(path, c.server.endsWith('/') ? c.server : `${c.server}/`);
     const timeoutMs = c.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -293,20 +318,27 @@ class HttpKubeApi implements KubeApi {
  */
 export function lazyKubeApi(
   access: KubernetesAccessConfig,
-  env: KubernetesEnvironment | undefined,
+  deps: KubeDeps,
   routerName: string,
   given?: KubeApi,
 ): () => Promise<KubeApi> {
   let api: Promise<KubeApi> | undefined = given ? Promise.resolve(given) : undefined;
-  return () => (api ??= createKubeApi(access, env, routerName));
+  const { kubernetes, ...plugin } = deps;
+  return () => (api ??= createKubeApi(access, kubernetes, routerName, plugin));
+}
+
+/** What a router hands its client: where credentials are, and how to run an exec plugin. */
+export interface KubeDeps extends ExecPluginDeps {
+  kubernetes?: KubernetesEnvironment | undefined;
 }
 
 export async function createKubeApi(
   access: KubernetesAccessConfig,
   env: KubernetesEnvironment | undefined,
   routerName: string,
+  plugin: ExecPluginDeps = {},
 ): Promise<KubeApi> {
-  return new HttpKubeApi(new KubeHttp(await connectionFor(access, env, routerName)));
+  return new HttpKubeApi(new KubeHttp(await connectionFor(access, env, routerName, plugin)));
 }
 
 /** What to do when a file the connection needs cannot be read, by what it is. */
@@ -342,6 +374,7 @@ export async function connectionFor(
   access: KubernetesAccessConfig,
   env: KubernetesEnvironment | undefined,
   routerName: string,
+  plugin: ExecPluginDeps = {},
 ): Promise<KubeConnection> {
   const timeoutMs = access.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const files = {
@@ -361,7 +394,7 @@ export async function connectionFor(
     env?.kubeconfigFiles[0] ??
     (env?.inClusterServer === undefined && env ? join(env.home, '.kube', 'config') : undefined);
   if (kubeconfig !== undefined) {
-    const connection = await fromKubeconfig(kubeconfig, access.context, routerName);
+    const connection = await fromKubeconfig(kubeconfig, access.context, routerName, plugin);
     return { ...connection, ...files, timeoutMs };
   }
   if (env?.inClusterServer !== undefined) {
@@ -390,10 +423,12 @@ async function fromKubeconfig(
   file: string,
   context: string | undefined,
   routerName: string,
+  plugin: ExecPluginDeps,
 ): Promise<KubeConnection> {
-  const fail = (why: string) =>
+  const fail = (why: string, hint?: string) =>
     new UsageError(`${routerName}: the kubeconfig ${file} ${why}`, {
-      hint: 'check it with kubectl config view, or give server: and tokenFile: in the router',
+      hint:
+        hint ?? 'check it with kubectl config view, or give server: and tokenFile: in the router',
     });
   let config: Entry;
   try {
@@ -429,8 +464,11 @@ async function fromKubeconfig(
   };
   const server = str(cluster.server);
   if (!server) throw fail(`names no server for cluster "${bounded(String(ctx.cluster), 80)}"`);
-  if (user.exec !== undefined || user['auth-provider'] !== undefined)
-    throw fail('uses an exec or auth-provider plugin, which sluice does not run');
+  if (user['auth-provider'] !== undefined)
+    throw fail(
+      `uses an auth-provider plugin for user "${bounded(String(ctx.user), 80)}", which kubectl removed and sluice does not run`,
+      'regenerate the kubeconfig with your cloud CLI: it writes an exec plugin (gke-gcloud-auth-plugin, kubelogin, aws eks get-token), which sluice runs',
+    );
   const ca = await data(
     cluster['certificate-authority-data'],
     cluster['certificate-authority'],
@@ -442,6 +480,22 @@ async function fromKubeconfig(
     'client-certificate',
   );
   const key = await data(user['client-key-data'], user['client-key'], 'client-key');
+  let credentials: CredentialSource | undefined;
+  if (user.exec !== undefined && user.exec !== null) {
+    const config = parseExecConfig(user.exec, String(ctx.user), pathOf, fail);
+    if ((user.exec as Entry).provideClusterInfo === true)
+      config.cluster = {
+        server,
+        ...(ca ? { 'certificate-authority-data': ca.toString('base64') } : {}),
+        ...(cluster['insecure-skip-tls-verify'] === true
+          ? { 'insecure-skip-tls-verify': true }
+          : {}),
+        ...(typeof cluster['tls-server-name'] === 'string'
+          ? { 'tls-server-name': cluster['tls-server-name'] }
+          : {}),
+      };
+    credentials = new ExecCredentialPlugin(config, routerName, plugin);
+  }
   let token = str(user.token);
   if (token === undefined && typeof user.tokenFile === 'string')
     token = (await readUserFile(pathOf(user.tokenFile), 'tokenFile', routerName))
@@ -454,6 +508,7 @@ async function fromKubeconfig(
     ...(cert ? { cert } : {}),
     ...(key ? { key } : {}),
     ...(cluster['insecure-skip-tls-verify'] === true ? { insecureSkipTlsVerify: true } : {}),
+    ...(credentials ? { credentials } : {}),
   };
 }
 

@@ -74,7 +74,7 @@ export class ArgoRolloutsRouter implements TrafficRouter, RolloutController {
       namespace: config.namespace,
       name: config.rollout,
     };
-    this.api = lazyKubeApi(config, deps.kubernetes, this.name, options.api);
+    this.api = lazyKubeApi(config, deps, this.name, options.api);
   }
 
   private async read(signal?: AbortSignal): Promise<Rollout> {

@@ -93,7 +93,7 @@ export class GatewayApiTrafficRouter implements TrafficRouter {
       namespace: config.namespace,
       name: config.route,
     };
-    this.api = lazyKubeApi(config, deps.kubernetes, this.name, options.api);
+    this.api = lazyKubeApi(config, deps, this.name, options.api);
   }
 
   async setWeights(weights: Readonly<Record<string, number>>, signal?: AbortSignal) {

@@ -57,7 +57,7 @@ export class KserveTrafficRouter implements TrafficRouter {
       namespace: config.namespace,
       name: config.inferenceService,
     };
-    this.api = lazyKubeApi(config, deps.kubernetes, this.name, options.api);
+    this.api = lazyKubeApi(config, deps, this.name, options.api);
   }
 
   private get versions(): string[] {

@@ -87,7 +87,7 @@ export class ServiceSwitchTrafficRouter implements TrafficRouter {
       namespace: config.namespace,
       name: config.service,
     };
-    this.api = lazyKubeApi(config, deps.kubernetes, this.name, options.api);
+    this.api = lazyKubeApi(config, deps, this.name, options.api);
   }
 
   private valueOf(version: string): string {
