@@ -58,10 +58,34 @@ describe('the Kubernetes routers read a kubeconfig', () => {
   it.each([
     ['an unknown context', BASE, { context: 'nope' }, /no context "nope"/],
     [
-      'an exec plugin',
+      'an auth-provider plugin (removed from kubectl)',
+      BASE.replace('user: { token: abc }', 'user: { auth-provider: { name: gcp } }'),
+      {},
+      /auth-provider plugin for user "u1", which kubectl removed/,
+    ],
+    [
+      'an exec plugin of an unknown apiVersion',
       BASE.replace('user: { token: abc }', 'user: { exec: { command: aws } }'),
       {},
-      /exec or auth-provider/,
+      /exec apiVersion "undefined" for user "u1"/,
+    ],
+    [
+      'an exec plugin that must be interactive',
+      BASE.replace(
+        'user: { token: abc }',
+        'user: { exec: { command: aws, apiVersion: client.authentication.k8s.io/v1, interactiveMode: Always } }',
+      ),
+      {},
+      /interactiveMode "Always"/,
+    ],
+    [
+      'an exec plugin with env that is not name/value',
+      BASE.replace(
+        'user: { token: abc }',
+        'user: { exec: { command: aws, apiVersion: client.authentication.k8s.io/v1, env: [{ name: A }] } }',
+      ),
+      {},
+      /exec env entry for user "u1"/,
     ],
     ['no current-context', BASE.replace('current-context: dev\n', ''), {}, /no current-context/],
     ['not YAML', '{ [', {}, /not YAML/],
