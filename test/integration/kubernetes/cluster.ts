@@ -350,6 +350,7 @@ function restPath(object: KubeObject): string {
     Namespace: 'namespaces',
     Node: 'nodes',
     Service: 'services',
+    ConfigMap: 'configmaps',
     ServiceAccount: 'serviceaccounts',
     Deployment: 'deployments',
     HTTPRoute: 'httproutes',
