@@ -1,1 +1,1 @@
-import{h as o,i as r,j as m,w as i}from"../chunks/chunk-RUWZAKF3.js";import"../chunks/chunk-M3IBPF6P.js";await i(r,o,{duckDbStore:m});
+import{h as o,i as r,j as m,w as i}from"../chunks/chunk-4A4PKTCW.js";import"../chunks/chunk-M3IBPF6P.js";await i(r,o,{duckDbStore:m});

@@ -1,1 +1,1 @@
-import{K as t,L as r,N as i}from"../chunks/chunk-AJNMQWTJ.js";import"../chunks/chunk-FPGCCMNG.js";await t(r,i);
+import{L as t,M as r,O as i}from"../chunks/chunk-CDL5EAXF.js";import"../chunks/chunk-FPGCCMNG.js";await t(r,i);

@@ -1,1 +1,0 @@
-import{v as a,w as b,x as c}from"./chunk-5JD5GLL6.js";import"./chunk-M3IBPF6P.js";export{a as __sluiceStart,c as mlflowConfig,b as mlflowSecrets};

@@ -1,1 +1,0 @@
-import{t as a,u as b,v as c}from"./chunk-RUWZAKF3.js";import"./chunk-M3IBPF6P.js";export{a as __sluiceStart,c as mlflowConfig,b as mlflowSecrets};

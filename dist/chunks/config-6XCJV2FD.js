@@ -1,1 +1,0 @@
-import{B as a,C as b,D as c}from"./chunk-24TDDY7C.js";import"./chunk-FPGCCMNG.js";export{a as __sluiceStart,c as mlflowConfig,b as mlflowSecrets};

@@ -1,1 +1,0 @@
-import{G as a,H as b,I as c}from"./chunk-DJS34SMD.js";import"./chunk-FPGCCMNG.js";export{a as __sluiceStart,c as mlflowConfig,b as mlflowSecrets};

@@ -1,1 +1,0 @@
-import{G as a,H as b,W as c}from"./chunk-ZISXCXR4.js";import"./chunk-FPGCCMNG.js";export{c as __sluiceStart,b as mlflowConfig,a as mlflowSecrets};

@@ -1,1 +1,0 @@
-import{b as a,c as b,d as c,e as d}from"./chunk-XTRA3FK4.js";import"./chunk-524WS3B5.js";import{G as e}from"./chunk-DJS34SMD.js";import"./chunk-FPGCCMNG.js";export{c as ACTIONS_BOT_LOGIN,a as GITHUB_MAX_COMMENT_LENGTH,e as __sluiceStart,b as createGitHubForge,d as createOctokit};

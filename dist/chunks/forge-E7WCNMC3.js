@@ -1,1 +1,0 @@
-import{b as a,c as b,d as c,e as d}from"./chunk-UW6Y4K6P.js";import"./chunk-524WS3B5.js";import{B as e}from"./chunk-24TDDY7C.js";import"./chunk-FPGCCMNG.js";export{c as ACTIONS_BOT_LOGIN,a as GITHUB_MAX_COMMENT_LENGTH,e as __sluiceStart,b as createGitHubForge,d as createOctokit};

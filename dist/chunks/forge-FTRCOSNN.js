@@ -1,0 +1,1 @@
+import{b as a,c as b,d as c,e as d}from"./chunk-6MYH7IYD.js";import"./chunk-524WS3B5.js";import{C as e}from"./chunk-3UJ43JJI.js";import"./chunk-FPGCCMNG.js";export{c as ACTIONS_BOT_LOGIN,a as GITHUB_MAX_COMMENT_LENGTH,e as __sluiceStart,b as createGitHubForge,d as createOctokit};

@@ -1,0 +1,1 @@
+import{b as a,c as b,d as c,e as d}from"./chunk-HO2GVHDL.js";import"./chunk-524WS3B5.js";import{t as e}from"./chunk-4A4PKTCW.js";import"./chunk-M3IBPF6P.js";export{c as ACTIONS_BOT_LOGIN,a as GITHUB_MAX_COMMENT_LENGTH,e as __sluiceStart,b as createGitHubForge,d as createOctokit};

@@ -1,1 +1,0 @@
-import{b as a,c as b,d as c,e as d}from"./chunk-3LQXJN5R.js";import"./chunk-524WS3B5.js";import{v as e}from"./chunk-5JD5GLL6.js";import"./chunk-M3IBPF6P.js";export{c as ACTIONS_BOT_LOGIN,a as GITHUB_MAX_COMMENT_LENGTH,e as __sluiceStart,b as createGitHubForge,d as createOctokit};
