@@ -12,12 +12,12 @@ import { isProgramMissing } from '../../../core/exec/missing-program.js';
 import type { Exec, SecretMasker } from '../../../core/ports.js';
 import { bounded } from '../weights.js';
 
-export const EXEC_API_VERSIONS = [
+const EXEC_API_VERSIONS = [
   'client.authentication.k8s.io/v1',
   'client.authentication.k8s.io/v1beta1',
 ] as const;
 /** How long a plugin may run: `aws eks get-token` and friends answer in a second or two. */
-export const DEFAULT_PLUGIN_TIMEOUT_MS = 30_000;
+const DEFAULT_PLUGIN_TIMEOUT_MS = 30_000;
 /** The most of a plugin's stdout parsed; an ExecCredential is a few KB. */
 const MAX_CREDENTIAL_CHARS = 1024 * 1024;
 
