@@ -193,8 +193,10 @@ describe('quality-gate with an MLflow baseline', () => {
 });
 
 describe("quality-gate --predictions against the champion run's predictions artifact", () => {
+  // The score column gives `auc`, which the shared rules file gates (a rule that matches no
+  // metric is exit 2).
   const predictionsGate = (args: string[], extraEnv: Record<string, string> = {}) =>
-    gate(['--predictions', ...args], extraEnv);
+    gate(['--score-column', 'score', '--predictions', ...args], extraEnv);
   const where = (report: JsonReport | undefined) =>
     JSON.stringify(
       report?.sections.find((s) => s.title === 'Where the baseline predictions came from'),
