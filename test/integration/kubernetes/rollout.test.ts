@@ -1,7 +1,7 @@
 /**
  * The whole `sluice rollout` loop with the gateway-api router on a real kube-apiserver: analysis
- * from an http-probe against real model servers decides, sluice moves the HTTPRoute's weights and
- * reads them back from the API server. (No gateway data plane runs here: users' traffic is not
+ * from an http-probe against real model servers, or from a real Prometheus scraping them, decides,
+ * sluice moves the HTTPRoute's weights and reads them back from the API server. (No gateway data plane runs here: users' traffic is not
  * routed by these weights; docs/kubernetes.md says which guarantees are tested where.) And a
  * re-run on another machine (no state store: `.sluice/` removed) of a rollout left unfinished,
  * reconciled from the `sluice.dev/rollout` annotation on the object.
@@ -18,6 +18,7 @@ import {
   startStack,
   type Stack,
 } from '../rollout/scenario-support.js';
+import { startPrometheus } from '../rollout/metrics-support.js';
 import { startCluster, type TestCluster } from './cluster.js';
 
 const NS = 'rollouts';
@@ -66,7 +67,11 @@ async function createRoute(route: string) {
 
 const HEALTH = `analysis: { templates: [health] }`;
 
-function writeSpec(route: string, steps: string[], extra = '') {
+/** A version's share of 5xx answers over the last 5 s, from the model servers' own counters. */
+const PROM_ERROR_RATE =
+  '(sum(rate(model_requests_total{version="{{version}}",code=~"5.."}[5s])) or vector(0)) / sum(rate(model_requests_total{version="{{version}}"}[5s]))';
+
+function writeSpec(route: string, steps: string[], extra = '', prometheusUrl?: string) {
   writeFileSync(
     path.join(stack!.dir, 'spec.yml'),
     `strategy: canary
@@ -82,7 +87,7 @@ router:
   insecureSkipTlsVerify: true
 providers:
   ${probeProvider(stack!)}
-templates:
+${prometheusUrl ? `  prom: { type: prometheus, url: ${prometheusUrl} }\n` : ''}templates:
   health:
     metrics:
       - name: error_rate
@@ -91,6 +96,24 @@ templates:
         interval: 1s
         count: 2
         failureCondition: { max: 0.02 }
+  prom-health:
+    metrics:
+      # The probe sends the requests (no gateway data plane routes users here); Prometheus,
+      # scraping both model servers, judges them.
+      - name: traffic
+        provider: probe
+        query: error_rate
+        interval: 1s
+        count: 6
+        failureCondition: { max: 1 }
+      - name: prom_error_rate
+        provider: prom
+        query: '${PROM_ERROR_RATE}'
+        initialDelay: 3s
+        interval: 1s
+        count: 3
+        inconclusiveLimit: 2
+        failureCondition: { max: 0.05 }
   slow:
     metrics:
       - name: error_rate
@@ -177,6 +200,38 @@ describe('sluice rollout with the gateway-api router on a real API server', () =
     expect(seen).not.toContain(50);
     expect(final).toEqual({ 'model-v1': 100, 'model-v2': 0 });
     expect(report.verdict).toBe('fail');
+  });
+
+  it('a canary judged on a real Prometheus scraping the model servers: the HTTPRoute back on stable (exit 1)', async () => {
+    stack = await startStack({ mode: 'errors', errorRate: 20 });
+    const hostOf = (url: string) => new URL(url).host;
+    const prometheus = await startPrometheus(stack.dir, [
+      hostOf(stack.stable.url),
+      hostOf(stack.canary.url),
+    ]);
+    try {
+      await createRoute('prom');
+      writeSpec(
+        'prom',
+        ['setWeight: 10', 'analysis: { templates: [prom-health] }', 'setWeight: 50'],
+        '',
+        prometheus.url,
+      );
+      const watch = watchWeights('prom');
+      const run = await spawnCli(
+        ['rollout', '--spec', 'spec.yml', '--output', 'json=report.json'],
+        stack.dir,
+      ).done;
+      await watch.stop();
+      const out = run.stdout + run.stderr;
+      expect(run.code, out).toBe(1);
+      expect(out).toMatch(/prom_error_rate: Failed/);
+      expect(watch.seen).toContain(10);
+      expect(watch.seen).not.toContain(50);
+      expect(await weights('prom')).toEqual({ 'model-v1': 100, 'model-v2': 0 });
+    } finally {
+      await prometheus.stop();
+    }
   });
 
   it('a healthy canary is stepped 10 → 50 → 100 on the HTTPRoute (exit 0)', async () => {
