@@ -40,11 +40,12 @@ beforeAll(async () => {
   cluster = await startCluster();
   await cluster.startControllers();
   await cluster.apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } }]);
-  // Pods need their namespace's default ServiceAccount (the controller-manager makes it).
+  // Pods need their namespace's default ServiceAccount (the controller-manager makes it; on a
+  // loaded 2-core machine its first sync once took over 60 s, as the Deployments' wait below).
   await waitFor(
     async () => !!(await cluster.get(`/api/v1/namespaces/${NS}/serviceaccounts/default`)),
     'the default ServiceAccount',
-    60_000,
+    300_000,
   );
   await cluster.apply([
     deployment('model-blue', 'blue'),
