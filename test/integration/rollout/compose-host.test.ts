@@ -31,7 +31,13 @@ import { runLoad } from '../services/load.js';
 import { requireTool } from '../services/registry.js';
 import { tempDir } from '../../unit/support/temp-dirs.js';
 import { startNginx, type RunningNginx } from './nginx-support.js';
-import { PROBE_BODY, rolloutUnderLoad, routerWeights, spawnCli } from './scenario-support.js';
+import {
+  ERROR_RATE_STEPS,
+  PROBE_BODY,
+  rolloutUnderLoad,
+  routerWeights,
+  spawnCli,
+} from './scenario-support.js';
 
 const run = promisify(execFile);
 const PROJECT = 'sluicecompose';
@@ -185,21 +191,7 @@ providers:
     body: '${PROBE_BODY}'
     rate: 40
     timeout: 2s
-templates:
-  health:
-    metrics:
-      - name: error_rate
-        provider: probe
-        query: error_rate
-        interval: 1s
-        count: 2
-        failureCondition: { max: 0.02 }
-steps:
-  - setWeight: 20
-  - analysis: { templates: [health] }
-  - setWeight: 50
-  - analysis: { templates: [health] }
-`;
+${ERROR_RATE_STEPS}`;
 }
 
 describe('rollout on a docker-compose host (real dockerd, Compose v2, built-in router)', () => {

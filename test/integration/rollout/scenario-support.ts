@@ -218,6 +218,26 @@ ${body}`;
 export const PROBE_BODY = '{"features":[0.2,0.4,0.5,1]}';
 
 /** An http-probe provider on both versions, POSTing a prediction request. */
+/**
+ * The canary the router scenarios run: 20 % then 50 %, each judged by the probe's error rate
+ * (a `probe` provider, as probeProvider writes it).
+ */
+export const ERROR_RATE_STEPS = `templates:
+  health:
+    metrics:
+      - name: error_rate
+        provider: probe
+        query: error_rate
+        interval: 1s
+        count: 2
+        failureCondition: { max: 0.02 }
+steps:
+  - setWeight: 20
+  - analysis: { templates: [health] }
+  - setWeight: 50
+  - analysis: { templates: [health] }
+`;
+
 export function probeProvider(stack: Stack, rate = 40): string {
   return `probe:
     type: http-probe

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   builtinSpec,
+  ERROR_RATE_STEPS,
   probeProvider,
   readReport,
   rolloutUnderLoad,
@@ -25,21 +26,7 @@ function errorRateSpec(s: Stack): string {
     s,
     `providers:
   ${probeProvider(s)}
-templates:
-  health:
-    metrics:
-      - name: error_rate
-        provider: probe
-        query: error_rate
-        interval: 1s
-        count: 2
-        failureCondition: { max: 0.02 }
-steps:
-  - setWeight: 20
-  - analysis: { templates: [health] }
-  - setWeight: 50
-  - analysis: { templates: [health] }
-`,
+${ERROR_RATE_STEPS}`,
   );
 }
 

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startHaproxy, type RunningHaproxy } from './haproxy-support.js';
 import { startNginx, type RunningNginx } from './nginx-support.js';
 import {
+  ERROR_RATE_STEPS,
   probeProvider,
   readReport,
   rolloutUnderLoad,
@@ -31,21 +32,7 @@ canary: { name: v2, url: ${s.canary.url} }
 router: ${router}
 providers:
   ${probeProvider(s)}
-templates:
-  health:
-    metrics:
-      - name: error_rate
-        provider: probe
-        query: error_rate
-        interval: 1s
-        count: 2
-        failureCondition: { max: 0.02 }
-steps:
-  - setWeight: 20
-  - analysis: { templates: [health] }
-  - setWeight: 50
-  - analysis: { templates: [health] }
-`;
+${ERROR_RATE_STEPS}`;
 }
 
 describe('rollout scenarios on nginx and HAProxy', () => {

@@ -5,6 +5,7 @@ import { parseRolloutSpec, parseRouterInput } from '../../../src/core/rollout/sp
 import { PROVIDER_METRICS } from '../../../src/core/rollout/spec-providers.js';
 import { PROBE_METRICS } from '../../../src/clients/metrics/http-probe.js';
 import { REPLAY_METRICS } from '../../../src/clients/metrics/replay.js';
+import { HaproxyTrafficRouter } from '../../../src/clients/routers/haproxy.js';
 
 /**
  * Spec values that reach the network (header names and values, paths, URLs, PromQL templates,
@@ -153,5 +154,35 @@ describe('rollout spec: values that go on the wire', () => {
     expect(usage(`${HEAD}steps:\n  - setWeight: 150\n`).message).toMatch(
       /setWeight must be a whole number from 0 to 100, not 150/,
     );
+  });
+});
+
+describe('HAProxy header routes: values that become runtime API commands', () => {
+  const config = {
+    type: 'haproxy' as const,
+    socket: '/run/haproxy/admin.sock',
+    backend: 'model',
+    servers: { v1: 'v1', v2: 'v2' },
+  };
+  const deps = { logger: { info: () => {}, warn: () => {}, debug: () => {}, error: () => {} } };
+  // `add map <file> …` is one line of the runtime API: a map path with a space or a newline
+  // would be a second command. Refused with exit 2 before the socket is opened.
+  it.each([
+    '/etc/haproxy/a map.map',
+    '/etc/haproxy/x.map\nset weight model/v2 100',
+    'relative.map;clear',
+  ])('refuses the map file %j', (headerMap) => {
+    const make = () => new HaproxyTrafficRouter({ ...config, headerMap }, deps as never);
+    expect(make).toThrow(UsageError);
+    expect(make).toThrow(/is not a file path the runtime API takes as one word/);
+  });
+
+  it.each(['Bad Header', 'x-a\r\nx-b', ''])('refuses the header %j', (header) => {
+    const make = () =>
+      new HaproxyTrafficRouter(
+        { ...config, headerMap: '/etc/haproxy/p.map', header },
+        deps as never,
+      );
+    expect(make).toThrow(UsageError);
   });
 });
